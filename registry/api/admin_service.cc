@@ -1,0 +1,73 @@
+#include "registry/api/admin_service.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "registry/api/grpc_status.h"
+#include "registry/core/errors.h"
+#include "registry/core/fsck.h"
+
+namespace fairtrace::api {
+namespace {
+
+constexpr int kDefaultAuditPage = 1000;
+constexpr int kMaxAuditPage = 10000;
+
+}  // namespace
+
+grpc::Status AdminServiceImpl::Fsck(grpc::ServerContext*, const v1::FsckRequest*,
+                                    v1::FsckResponse* resp) {
+  auto report = RunFsck(*store_, *blobs_);
+  if (!report.ok()) return ToGrpcStatus(report.status());
+  resp->set_blobs_checked(report->blobs_checked);
+  resp->set_bytes_hashed(report->bytes_hashed);
+  resp->set_tree_references_checked(report->tree_references_checked);
+  resp->set_audit_records_checked(report->audit_records_checked);
+  resp->set_unreferenced_files(report->unreferenced_files);
+  resp->set_partial_uploads(report->partial_uploads);
+  resp->set_problem_count(report->problem_count);
+  for (const FsckProblem& p : report->problems) {
+    auto* out = resp->add_problems();
+    out->set_kind(p.kind);
+    out->set_subject(p.subject);
+    out->set_detail(p.detail);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditServiceImpl::ListAuditRecords(grpc::ServerContext*,
+                                                const v1::ListAuditRecordsRequest* req,
+                                                v1::ListAuditRecordsResponse* resp) {
+  if (req->page_size() < 0) return ToGrpcStatus(InvalidField("page_size", "must not be negative"));
+  int page = req->page_size() == 0 ? kDefaultAuditPage : std::min(req->page_size(), kMaxAuditPage);
+  int64_t after = 0;
+  if (!req->page_token().empty()) {
+    std::string raw;
+    if (!absl::WebSafeBase64Unescape(req->page_token(), &raw) || !absl::StartsWith(raw, "a:") ||
+        !absl::SimpleAtoi(raw.substr(2), &after) || after < 0) {
+      return ToGrpcStatus(InvalidField("page_token", "not a token from ListAuditRecords"));
+    }
+  }
+  auto records = store_->ListAudit(after, page);
+  if (!records.ok()) return ToGrpcStatus(records.status());
+  for (const AuditRecord& r : *records) {
+    auto* out = resp->add_records();
+    out->set_sequence(r.sequence);
+    *out->mutable_time() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(r.time_micros);
+    out->set_principal(r.entry.principal);
+    out->set_method(r.entry.method);
+    out->set_resource(r.entry.resource);
+    out->set_request_sha256(r.entry.request_sha256);
+    out->set_result(r.entry.result);
+    out->set_previous_hash(r.previous_hash);
+    out->set_hash(r.hash);
+  }
+  if (static_cast<int>(records->size()) == page) {
+    resp->set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat("a:", records->back().sequence)));
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace fairtrace::api

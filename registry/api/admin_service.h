@@ -1,0 +1,32 @@
+// gRPC adapters for fairtrace.v1.AdminService (fsck) and AuditService
+// (listing the hash-chained audit log). Thread-safe; borrows store and blobs.
+#pragma once
+
+#include "fairtrace/v1/admin.grpc.pb.h"
+#include "registry/cas/blob_store.h"
+#include "registry/store/store.h"
+
+namespace fairtrace::api {
+
+class AdminServiceImpl final : public v1::AdminService::Service {
+ public:
+  AdminServiceImpl(Store* store, BlobStore* blobs) : store_(store), blobs_(blobs) {}
+  grpc::Status Fsck(grpc::ServerContext* ctx, const v1::FsckRequest* req,
+                    v1::FsckResponse* resp) override;
+
+ private:
+  Store* store_;
+  BlobStore* blobs_;
+};
+
+class AuditServiceImpl final : public v1::AuditService::Service {
+ public:
+  explicit AuditServiceImpl(Store* store) : store_(store) {}
+  grpc::Status ListAuditRecords(grpc::ServerContext* ctx, const v1::ListAuditRecordsRequest* req,
+                                v1::ListAuditRecordsResponse* resp) override;
+
+ private:
+  Store* store_;
+};
+
+}  // namespace fairtrace::api

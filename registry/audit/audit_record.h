@@ -1,0 +1,61 @@
+// Audit records and their hash chain (docs/audit-log.md).
+//
+// Every mutating RPC appends one record in the same transaction as its
+// change. A record's hash is SHA-256 over its canonical bytes, which include
+// the previous record's hash, so editing, dropping or reordering any record
+// breaks every later hash. The canonical bytes are also the future Merkle log
+// leaf (RFC 6962). Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace fairtrace {
+
+// Hash of the record before the first one.
+inline constexpr absl::string_view kAuditGenesisHash =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+// What a caller supplies; the store assigns sequence, time and hashes.
+struct AuditEntry {
+  std::string principal;       // who (unauthenticated claim until auth lands)
+  std::string method;          // full gRPC method name
+  std::string resource;        // what it touched, e.g. "blobs/<sha>/<size>"
+  std::string request_sha256;  // SHA-256 hex of the request
+  std::string result;          // status code name, "OK" on success
+};
+
+struct AuditRecord {
+  int64_t sequence = 0;  // 1, 2, 3, ...
+  int64_t time_micros = 0;  // Unix time, microseconds
+  AuditEntry entry;
+  std::string previous_hash;
+  std::string hash;
+};
+
+// The canonical bytes that `hash` covers.
+std::string AuditCanonicalBytes(const AuditRecord& r);
+// SHA-256 hex of AuditCanonicalBytes(r).
+std::string AuditRecordHash(const AuditRecord& r);
+
+// Incrementally checks a chain: records must come in sequence order starting
+// at 1. Not thread-safe.
+class AuditChainVerifier {
+ public:
+  // Returns the first problem as a sentence, or nullopt when `r` extends the
+  // chain correctly.
+  std::optional<std::string> Next(const AuditRecord& r);
+  int64_t checked() const { return checked_; }
+  const std::string& head_hash() const { return head_; }
+
+ private:
+  int64_t checked_ = 0;
+  std::string head_ = std::string(kAuditGenesisHash);
+};
+
+}  // namespace fairtrace

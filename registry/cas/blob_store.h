@@ -1,0 +1,127 @@
+// The filesystem content-addressed blob store (docs/cas-protocol.md, "On
+// disk"). It writes and reads blob files; it does not decide visibility:
+// a blob is visible once the Store has committed its row, which callers do
+// after a successful Put/Finish here.
+//
+// Layout under `root`:
+//   blobs/sha256/<first 2 hex>/<sha256>_<size>   verified blob files
+//   tmp/                                          temp files of batch writes
+//   uploads/<upload_id>.part, <upload_id>.meta    resumable partial uploads
+//
+// Durability: blob files are written to a temp name while hashing, synced,
+// renamed into place, and the folder synced; a file under blobs/ therefore
+// always holds verified bytes. A partial upload's bytes are synced when its
+// Write stream ends, so they survive a crash and the upload resumes.
+//
+// Thread-safe. Errors: INVALID_ARGUMENT when bytes do not match a digest
+// (nothing kept), FAILED_PRECONDITION/ABORTED for upload id conflicts,
+// NOT_FOUND for absent blobs, INTERNAL for I/O failures.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "registry/core/digest.h"
+#include "registry/core/sha256.h"
+
+namespace fairtrace {
+
+class BlobStore;
+
+// An open, exclusive resumable upload. Not thread-safe (one Write stream).
+class Upload {
+ public:
+  ~Upload();  // Suspends (syncs committed bytes) unless finished or discarded.
+  Upload(const Upload&) = delete;
+  Upload& operator=(const Upload&) = delete;
+
+  const Digest& digest() const { return digest_; }
+  int64_t committed() const { return committed_; }
+  // Appends bytes at committed(). INVALID_ARGUMENT (upload discarded) when
+  // they would exceed the digest's size.
+  absl::Status Append(absl::string_view data);
+  // Verifies size then hash; on success the blob file is in place and
+  // durable. On mismatch the upload is discarded and INVALID_ARGUMENT
+  // returned.
+  absl::Status Finish();
+  // Syncs committed bytes and keeps them for a later resume.
+  absl::Status Suspend();
+
+ private:
+  friend class BlobStore;
+  Upload(BlobStore* store, std::string id, Digest digest, int fd, int64_t committed);
+  void Discard();
+  void Release();
+
+  BlobStore* store_;
+  std::string id_;
+  Digest digest_;
+  int fd_;
+  int64_t committed_;
+  Sha256 hasher_;
+  bool done_ = false;
+};
+
+class BlobStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<BlobStore>> Open(const std::filesystem::path& root);
+
+  std::filesystem::path PathOf(const Digest& d) const;
+  bool FileExists(const Digest& d) const;
+
+  // Verifies each (digest, bytes) pair and writes the matching ones
+  // durably with one filesystem sync for the whole batch. Returns one status
+  // per item.
+  std::vector<absl::Status> PutBatch(absl::Span<const std::pair<Digest, absl::string_view>> items);
+
+  // Reads [offset, offset+limit) of a blob file (limit <= 0: to the end)
+  // into `sink` in chunks of at most `chunk` bytes; stops early when `sink`
+  // returns false. NOT_FOUND when the file is absent.
+  absl::Status Read(const Digest& d, int64_t offset, int64_t limit, size_t chunk,
+                    const std::function<bool(absl::string_view)>& sink) const;
+  absl::StatusOr<std::string> ReadAll(const Digest& d) const;
+
+  // Opens (or resumes) the upload `id` of `digest`. Resuming re-hashes the
+  // committed bytes. ABORTED when another stream holds the upload;
+  // FAILED_PRECONDITION when `id` is in use for a different digest.
+  absl::StatusOr<std::unique_ptr<Upload>> OpenUpload(absl::string_view id, const Digest& digest);
+  // Committed bytes of a partial upload; 0 when there is none.
+  absl::StatusOr<int64_t> PartialSize(absl::string_view id, const Digest& digest) const;
+  // Removes partial uploads not touched for `max_age` and not open.
+  // Returns how many were removed.
+  int CleanAbandonedUploads(absl::Duration max_age);
+  int64_t CountPartialUploads() const;
+
+  // Every blob file on disk, by digest (from its name).
+  absl::Status ForEachFile(const std::function<absl::Status(const Digest&)>& fn) const;
+  // Re-hashes a blob file: OK, NOT_FOUND, or DATA_LOSS when it does not
+  // match its name. Adds the bytes read to *bytes_hashed.
+  absl::Status Verify(const Digest& d, int64_t* bytes_hashed) const;
+
+ private:
+  friend class Upload;
+  explicit BlobStore(std::filesystem::path root) : root_(std::move(root)) {}
+  absl::Status Init();
+  std::filesystem::path PartPath(absl::string_view id) const;
+  std::filesystem::path MetaPath(absl::string_view id) const;
+  // Renames a synced temp file into its final place and syncs the folder.
+  absl::Status Publish(const std::filesystem::path& tmp, const Digest& d, bool sync_dir);
+  void ReleaseUpload(const std::string& id);
+
+  std::filesystem::path root_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<std::string> active_uploads_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace fairtrace

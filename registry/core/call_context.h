@@ -1,0 +1,25 @@
+// Who is calling and with what, as the core needs it for audit records.
+// Filled by the api layer from the gRPC call; plain data.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "registry/audit/audit_record.h"
+#include "registry/core/errors.h"
+
+namespace fairtrace {
+
+struct CallContext {
+  std::string principal = "anonymous";
+  std::string method;          // full gRPC method name
+  std::string request_sha256;  // SHA-256 hex of the request
+};
+
+inline AuditEntry MakeAuditEntry(const CallContext& ctx, std::string resource,
+                                 const absl::Status& result) {
+  return AuditEntry{ctx.principal, ctx.method, std::move(resource), ctx.request_sha256,
+                    StatusCodeName(result.code())};
+}
+
+}  // namespace fairtrace

@@ -1,0 +1,342 @@
+#include "registry/core/content_store.h"
+
+#include <iostream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "registry/core/errors.h"
+#include "registry/core/status_macros.h"
+
+namespace fairtrace {
+namespace {
+
+constexpr int64_t kMaxManifestBytes = int64_t{256} << 20;
+constexpr int kMaxListedMissing = 100;
+
+absl::Status NotFound(const Digest& d) {
+  return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("blob ", d.ToString(), " not found"))
+      .Reason("BLOB_NOT_FOUND")
+      .Resource("blob", BlobResourceName(d));
+}
+
+std::string TreePageToken(const Digest& tree, int64_t offset) {
+  return absl::WebSafeBase64Escape(absl::StrCat(offset, ":", tree.sha256.substr(0, 16)));
+}
+
+absl::StatusOr<int64_t> ParseTreePageToken(const Digest& tree, absl::string_view token,
+                                           int64_t entry_count) {
+  if (token.empty()) return 0;
+  std::string raw;
+  std::vector<std::string> parts;
+  int64_t offset = -1;
+  if (absl::WebSafeBase64Unescape(token, &raw)) parts = absl::StrSplit(raw, ':');
+  if (parts.size() != 2 || parts[1] != tree.sha256.substr(0, 16) ||
+      !absl::SimpleAtoi(parts[0], &offset) || offset < 0 || offset > entry_count) {
+    return InvalidField("page_token", "not a page token of this tree; start again without one");
+  }
+  return offset;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ WriteSession
+
+WriteSession::~WriteSession() {
+  if (ended_) return;
+  int64_t committed = upload_->committed();
+  upload_.reset();  // syncs the committed bytes
+  cas_->AuditOnly(ctx_, resource_,
+                  absl::CancelledError(absl::StrCat("interrupted at ", committed, " bytes")));
+}
+
+absl::Status WriteSession::Append(int64_t write_offset, absl::string_view data) {
+  if (write_offset != upload_->committed()) {
+    return ErrorBuilder(absl::StatusCode::kInvalidArgument,
+                        absl::StrCat("write_offset ", write_offset, " is not the committed size ",
+                                     upload_->committed()))
+        .Field("write_offset", "must equal the committed size")
+        .Reason("WRITE_OFFSET_MISMATCH")
+        .Meta("committed_size", absl::StrCat(upload_->committed()));
+  }
+  absl::Status s = upload_->Append(data);
+  if (!s.ok() && absl::IsInvalidArgument(s)) {  // the upload was discarded
+    ended_ = true;
+    cas_->AuditOnly(ctx_, resource_, s);
+  }
+  return s;
+}
+
+absl::StatusOr<int64_t> WriteSession::Finish() {
+  ended_ = true;
+  absl::Status s = upload_->Finish();
+  if (!s.ok()) {
+    cas_->AuditOnly(ctx_, resource_, s);
+    return s;
+  }
+  const Digest& d = upload_->digest();
+  FT_RETURN_IF_ERROR(cas_->store_->CommitBlobs({d}, MakeAuditEntry(ctx_, BlobResourceName(d), s)));
+  return d.size_bytes;
+}
+
+// ------------------------------------------------------------ ContentStore
+
+void ContentStore::AuditOnly(const CallContext& ctx, std::string resource,
+                             const absl::Status& result) {
+  absl::Status s = store_->AppendAudit(MakeAuditEntry(ctx, std::move(resource), result));
+  if (!s.ok()) std::cerr << "fairtrace: cannot append audit record: " << s << "\n";
+}
+
+absl::Status ContentStore::RequireVisible(const Digest& d) {
+  FT_ASSIGN_OR_RETURN(std::vector<bool> has, store_->HasBlobs({d}));
+  return has[0] ? absl::OkStatus() : NotFound(d);
+}
+
+absl::StatusOr<std::vector<Digest>> ContentStore::FindMissing(absl::Span<const Digest> digests) {
+  if (static_cast<int64_t>(digests.size()) > limits_.max_find_missing) {
+    return InvalidField("blob_digests", absl::StrCat("at most ", limits_.max_find_missing,
+                                                     " digests per call, got ", digests.size()));
+  }
+  for (size_t i = 0; i < digests.size(); ++i) {
+    FT_RETURN_IF_ERROR(ValidateDigest(digests[i], absl::StrCat("blob_digests[", i, "]")));
+  }
+  FT_ASSIGN_OR_RETURN(std::vector<bool> has, store_->HasBlobs(digests));
+  std::vector<Digest> missing;
+  for (size_t i = 0; i < digests.size(); ++i) {
+    if (!has[i]) missing.push_back(digests[i]);
+  }
+  return missing;
+}
+
+absl::StatusOr<std::vector<absl::Status>> ContentStore::BatchUpdate(
+    const CallContext& ctx, absl::Span<const std::pair<Digest, absl::string_view>> items) {
+  if (static_cast<int64_t>(items.size()) > limits_.max_batch_blobs) {
+    return InvalidField("requests", absl::StrCat("at most ", limits_.max_batch_blobs,
+                                                 " blobs per batch, got ", items.size()));
+  }
+  int64_t total = 0;
+  for (const auto& [d, data] : items) total += static_cast<int64_t>(data.size());
+  if (total > limits_.max_batch_bytes) {
+    return InvalidField("requests", absl::StrCat("batch holds ", total, " bytes, at most ",
+                                                 limits_.max_batch_bytes,
+                                                 " are allowed; use Write for large blobs"));
+  }
+  std::vector<absl::Status> out(items.size());
+  std::vector<std::pair<Digest, absl::string_view>> valid;
+  std::vector<size_t> valid_index;
+  for (size_t i = 0; i < items.size(); ++i) {
+    out[i] = ValidateDigest(items[i].first, absl::StrCat("requests[", i, "].digest"),
+                            limits_.max_blob_size);
+    if (out[i].ok()) {
+      valid.push_back(items[i]);
+      valid_index.push_back(i);
+    }
+  }
+  std::vector<absl::Status> put = blobs_->PutBatch(valid);
+  std::vector<Digest> stored;
+  absl::Status first_error;
+  for (size_t k = 0; k < valid.size(); ++k) {
+    out[valid_index[k]] = put[k];
+    if (put[k].ok()) stored.push_back(valid[k].first);
+  }
+  for (const absl::Status& s : out) {
+    if (!s.ok()) {
+      first_error = s;
+      break;
+    }
+  }
+  if (stored.empty()) {
+    AuditOnly(ctx, "blobs", first_error);
+    return out;
+  }
+  absl::Status committed = store_->CommitBlobs(stored, MakeAuditEntry(ctx, "blobs", first_error));
+  if (!committed.ok()) {
+    for (size_t k = 0; k < valid.size(); ++k) {
+      if (out[valid_index[k]].ok()) out[valid_index[k]] = committed;
+    }
+  }
+  return out;
+}
+
+std::vector<absl::StatusOr<std::string>> ContentStore::BatchRead(absl::Span<const Digest> digests) {
+  std::vector<absl::StatusOr<std::string>> out;
+  out.reserve(digests.size());
+  int64_t total = 0;
+  for (size_t i = 0; i < digests.size(); ++i) {
+    absl::Status v = ValidateDigest(digests[i], absl::StrCat("digests[", i, "]"));
+    if (v.ok() && total + digests[i].size_bytes > limits_.max_batch_bytes) {
+      v = ErrorBuilder(absl::StatusCode::kResourceExhausted,
+                       absl::StrCat("batch read exceeds ", limits_.max_batch_bytes,
+                                    " bytes; read this blob with Read"))
+              .Reason("BATCH_TOO_LARGE");
+    }
+    if (!v.ok()) {
+      out.push_back(v);
+      continue;
+    }
+    absl::Status visible = RequireVisible(digests[i]);
+    if (!visible.ok()) {
+      out.push_back(visible);
+      continue;
+    }
+    total += digests[i].size_bytes;
+    out.push_back(blobs_->ReadAll(digests[i]));
+  }
+  return out;
+}
+
+absl::StatusOr<WriteStart> ContentStore::BeginWrite(const CallContext& ctx,
+                                                    absl::string_view resource_name,
+                                                    int64_t write_offset) {
+  auto parsed = ParseUploadResourceName(resource_name);
+  absl::Status valid = parsed.ok() ? ValidateDigest(parsed->digest, "resource_name",
+                                                    limits_.max_blob_size)
+                                   : parsed.status();
+  if (!valid.ok()) {
+    AuditOnly(ctx, std::string(resource_name.substr(0, 300)), valid);
+    return valid;
+  }
+  const Digest& d = parsed->digest;
+  std::string resource(resource_name);
+  FT_ASSIGN_OR_RETURN(std::vector<bool> has, store_->HasBlobs({d}));
+  if (has[0]) {  // dedup: nothing to write
+    AuditOnly(ctx, BlobResourceName(d), absl::OkStatus());
+    return WriteStart{nullptr, d.size_bytes};
+  }
+  if (blobs_->FileExists(d)) {
+    // Verified bytes left by a crash between rename and commit: commit them.
+    FT_RETURN_IF_ERROR(store_->CommitBlobs({d}, MakeAuditEntry(ctx, BlobResourceName(d),
+                                                               absl::OkStatus())));
+    return WriteStart{nullptr, d.size_bytes};
+  }
+  auto upload = blobs_->OpenUpload(parsed->upload_id, d);
+  if (!upload.ok()) {
+    AuditOnly(ctx, resource, upload.status());
+    return upload.status();
+  }
+  auto session = std::unique_ptr<WriteSession>(
+      new WriteSession(this, ctx, std::move(resource), *std::move(upload)));
+  if (write_offset != session->committed()) {
+    absl::Status err =
+        ErrorBuilder(absl::StatusCode::kInvalidArgument,
+                     absl::StrCat("write_offset ", write_offset, " is not the committed size ",
+                                  session->committed(), "; resume from there"))
+            .Field("write_offset", "must equal the committed size (QueryWriteStatus)")
+            .Reason("WRITE_OFFSET_MISMATCH")
+            .Meta("committed_size", absl::StrCat(session->committed()));
+    session->ended_ = true;  // the committed bytes stay for a correct resume
+    AuditOnly(ctx, session->resource_, err);
+    return err;
+  }
+  return WriteStart{std::move(session), 0};
+}
+
+absl::StatusOr<WriteStatus> ContentStore::QueryWrite(absl::string_view resource_name) {
+  FT_ASSIGN_OR_RETURN(UploadResource r, ParseUploadResourceName(resource_name));
+  FT_ASSIGN_OR_RETURN(std::vector<bool> has, store_->HasBlobs({r.digest}));
+  if (has[0]) return WriteStatus{r.digest.size_bytes, true};
+  FT_ASSIGN_OR_RETURN(int64_t committed, blobs_->PartialSize(r.upload_id, r.digest));
+  return WriteStatus{committed, false};
+}
+
+absl::Status ContentStore::Read(absl::string_view resource_name, int64_t offset, int64_t limit,
+                                size_t chunk, const std::function<bool(absl::string_view)>& sink) {
+  FT_ASSIGN_OR_RETURN(Digest d, ParseBlobResourceName(resource_name));
+  if (offset < 0) return InvalidField("read_offset", "must not be negative");
+  if (limit < 0) return InvalidField("read_limit", "must not be negative");
+  FT_RETURN_IF_ERROR(RequireVisible(d));
+  if (offset > d.size_bytes) {
+    return ErrorBuilder(absl::StatusCode::kOutOfRange,
+                        absl::StrCat("read_offset ", offset, " is past the end of the blob (",
+                                     d.size_bytes, " bytes)"))
+        .Field("read_offset", "past the end of the blob")
+        .Reason("OFFSET_OUT_OF_RANGE");
+  }
+  if (d.size_bytes == 0 || offset == d.size_bytes) return absl::OkStatus();
+  return blobs_->Read(d, offset, limit, chunk, sink);
+}
+
+absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const Digest& digest) {
+  absl::Status result = [&]() -> absl::Status {
+    FT_RETURN_IF_ERROR(ValidateDigest(digest, "digest"));
+    if (digest.size_bytes > kMaxManifestBytes) {
+      return InvalidField("digest.size_bytes",
+                          absl::StrCat("a tree manifest may have at most ", kMaxManifestBytes, " bytes"));
+    }
+    FT_RETURN_IF_ERROR(RequireVisible(digest));
+    return absl::OkStatus();
+  }();
+  std::vector<TreeEntry> entries;
+  if (result.ok()) {
+    auto bytes = blobs_->ReadAll(digest);
+    auto parsed = bytes.ok() ? ParseTree(*bytes) : absl::StatusOr<std::vector<TreeEntry>>(bytes.status());
+    result = parsed.status();
+    if (parsed.ok()) entries = *std::move(parsed);
+  }
+  if (result.ok()) {
+    std::vector<Digest> refs;
+    refs.reserve(entries.size());
+    for (const TreeEntry& e : entries) refs.push_back(e.digest);
+    auto has = store_->HasBlobs(refs);
+    result = has.status();
+    if (has.ok()) {
+      int missing = 0;
+      ErrorBuilder err(absl::StatusCode::kFailedPrecondition, "");
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if ((*has)[i]) continue;
+        if (missing++ < kMaxListedMissing) {
+          err.Precondition("MISSING_BLOB", BlobResourceName(entries[i].digest), entries[i].path);
+        }
+      }
+      if (missing > 0) {
+        result = WithMessage(
+            err.Reason("MISSING_BLOBS").Meta("missing_count", absl::StrCat(missing)).Build(),
+            absl::StrCat("tree names ", missing, " blob(s) that are not stored; upload them first"));
+      }
+    }
+  }
+  if (!result.ok()) {
+    AuditOnly(ctx, absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes), result);
+    return result;
+  }
+  FT_RETURN_IF_ERROR(store_->CommitTree(
+      digest, entries,
+      MakeAuditEntry(ctx, absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes), result)));
+  FT_ASSIGN_OR_RETURN(std::optional<TreeRow> row, store_->GetTree(digest));
+  if (!row) return absl::InternalError("tree vanished after commit");
+  return *row;
+}
+
+absl::StatusOr<TreePage> ContentStore::GetTree(const Digest& digest, int page_size,
+                                               absl::string_view page_token) {
+  FT_RETURN_IF_ERROR(ValidateDigest(digest, "digest"));
+  if (page_size < 0) return InvalidField("page_size", "must not be negative");
+  if (page_size == 0) page_size = limits_.default_tree_page;
+  page_size = std::min(page_size, limits_.max_tree_page);
+  FT_ASSIGN_OR_RETURN(std::optional<TreeRow> row, store_->GetTree(digest));
+  if (!row) {
+    return ErrorBuilder(absl::StatusCode::kNotFound,
+                        absl::StrCat("no tree ", digest.ToString(),
+                                     " (upload its manifest and call CreateTree)"))
+        .Reason("TREE_NOT_FOUND")
+        .Resource("tree", absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes));
+  }
+  FT_ASSIGN_OR_RETURN(int64_t offset, ParseTreePageToken(digest, page_token, row->entry_count));
+  FT_ASSIGN_OR_RETURN(std::string bytes, blobs_->ReadAll(digest));
+  FT_ASSIGN_OR_RETURN(std::vector<TreeEntry> all, ParseTree(bytes));
+  TreePage page{*row, {}, ""};
+  int64_t end = std::min<int64_t>(offset + page_size, static_cast<int64_t>(all.size()));
+  for (int64_t i = offset; i < end; ++i) page.entries.push_back(std::move(all[i]));
+  if (end < static_cast<int64_t>(all.size())) page.next_page_token = TreePageToken(digest, end);
+  return page;
+}
+
+absl::StatusOr<BlobRow> ContentStore::GetBlob(const Digest& digest) {
+  FT_RETURN_IF_ERROR(ValidateDigest(digest, "digest"));
+  FT_ASSIGN_OR_RETURN(std::optional<BlobRow> row, store_->GetBlob(digest));
+  if (!row) return NotFound(digest);
+  return *row;
+}
+
+}  // namespace fairtrace

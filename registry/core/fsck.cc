@@ -1,0 +1,63 @@
+#include "registry/core/fsck.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "registry/core/status_macros.h"
+
+namespace fairtrace {
+
+void FsckReport::Add(FsckProblem p) {
+  if (static_cast<int>(problems.size()) < kMaxListedProblems) problems.push_back(std::move(p));
+  ++problem_count;
+}
+
+absl::Status CheckAuditChain(Store& store, FsckReport& report) {
+  AuditChainVerifier verifier;
+  int64_t after = 0;
+  while (true) {
+    FT_ASSIGN_OR_RETURN(std::vector<AuditRecord> page, store.ListAudit(after, 5000));
+    if (page.empty()) break;
+    for (const AuditRecord& r : page) {
+      if (auto problem = verifier.Next(r)) {
+        report.Add({"AUDIT_CHAIN_BROKEN", absl::StrCat("audit/", r.sequence), *problem});
+        report.audit_records_checked = verifier.checked();
+        return absl::OkStatus();
+      }
+    }
+    after = page.back().sequence;
+  }
+  report.audit_records_checked = verifier.checked();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs) {
+  FsckReport report;
+  absl::flat_hash_set<Digest> visible;
+  FT_RETURN_IF_ERROR(store.ForEachBlob([&](const BlobRow& row) -> absl::Status {
+    visible.insert(row.digest);
+    ++report.blobs_checked;
+    absl::Status s = blobs.Verify(row.digest, &report.bytes_hashed);
+    if (absl::IsNotFound(s)) {
+      report.Add({"BLOB_MISSING", BlobResourceName(row.digest), std::string(s.message())});
+    } else if (!s.ok()) {
+      report.Add({"BLOB_CORRUPT", BlobResourceName(row.digest), std::string(s.message())});
+    }
+    return absl::OkStatus();
+  }));
+  FT_ASSIGN_OR_RETURN(report.tree_references_checked, store.CountTreeReferences());
+  FT_ASSIGN_OR_RETURN(std::vector<DanglingReference> dangling,
+                      store.DanglingTreeReferences(FsckReport::kMaxListedProblems));
+  for (const DanglingReference& r : dangling) {
+    report.Add({"TREE_REFERENCE_MISSING", BlobResourceName(r.blob),
+                absl::StrCat("referenced by tree ", r.tree.ToString())});
+  }
+  FT_RETURN_IF_ERROR(blobs.ForEachFile([&](const Digest& d) {
+    if (!visible.contains(d)) ++report.unreferenced_files;
+    return absl::OkStatus();
+  }));
+  report.partial_uploads = blobs.CountPartialUploads();
+  FT_RETURN_IF_ERROR(CheckAuditChain(store, report));
+  return report;
+}
+
+}  // namespace fairtrace

@@ -1,0 +1,47 @@
+// Fsck: re-checks everything the registry promises about stored bytes.
+// - every visible blob's file exists and hashes to its digest;
+// - every tree reference names a visible blob;
+// - the audit chain re-walks from the first record to the last.
+// It reports and never repairs. Safe to run while the server serves (it
+// reads a consistent view page by page; blobs added meanwhile may or may not
+// be checked).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "registry/cas/blob_store.h"
+#include "registry/store/store.h"
+
+namespace fairtrace {
+
+struct FsckProblem {
+  std::string kind;     // BLOB_MISSING, BLOB_CORRUPT, TREE_REFERENCE_MISSING, AUDIT_CHAIN_BROKEN
+  std::string subject;  // blobs/<sha>/<size>, audit/<sequence>, ...
+  std::string detail;
+};
+
+struct FsckReport {
+  int64_t blobs_checked = 0;
+  int64_t bytes_hashed = 0;
+  int64_t tree_references_checked = 0;
+  int64_t audit_records_checked = 0;
+  int64_t unreferenced_files = 0;
+  int64_t partial_uploads = 0;
+  int64_t problem_count = 0;
+  std::vector<FsckProblem> problems;  // at most kMaxListedProblems
+
+  static constexpr int kMaxListedProblems = 1000;
+  void Add(FsckProblem p);
+  bool clean() const { return problem_count == 0; }
+};
+
+// Fails only when the database cannot be read; findings go in the report.
+absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs);
+
+// Walks the whole audit chain (paged), adding a problem for the first break.
+absl::Status CheckAuditChain(Store& store, FsckReport& report);
+
+}  // namespace fairtrace

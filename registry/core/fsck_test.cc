@@ -1,0 +1,67 @@
+#include "registry/core/fsck.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "registry/core/content_store.h"
+#include "registry/store/sqlite/db.h"
+#include "registry/store/sqlite/sqlite_store.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace fairtrace {
+namespace {
+
+class FsckTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = *SqliteStore::Open({.path = (dir_.path() / "db").string()});
+    blobs_ = *BlobStore::Open(dir_.path() / "cas");
+    cas_ = std::make_unique<ContentStore>(store_.get(), blobs_.get(), CasLimits{});
+    for (absl::string_view s : {"one", "two", "three"}) {
+      std::vector<std::pair<Digest, absl::string_view>> items = {{DigestOf(s), s}};
+      ASSERT_TRUE((*cas_->BatchUpdate(ctx_, items))[0].ok());
+    }
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<ContentStore> cas_;
+  CallContext ctx_{"user:t", "/t", std::string(64, 'a')};
+};
+
+TEST_F(FsckTest, CleanStore) {
+  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_, *blobs_));
+  EXPECT_TRUE(r.clean());
+  EXPECT_EQ(r.blobs_checked, 4);  // with the empty blob
+  EXPECT_EQ(r.bytes_hashed, 11);
+  EXPECT_EQ(r.audit_records_checked, 3);
+}
+
+TEST_F(FsckTest, FindsCorruptAndMissingBlobsAndOrphans) {
+  std::filesystem::remove(blobs_->PathOf(DigestOf("one")));
+  { std::ofstream(blobs_->PathOf(DigestOf("two")), std::ios::trunc) << "TWO"; }
+  std::vector<std::pair<Digest, absl::string_view>> orphan = {{DigestOf("orphan"), "orphan"}};
+  ASSERT_OK(blobs_->PutBatch(orphan)[0]);  // on disk, never committed
+  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_, *blobs_));
+  EXPECT_EQ(r.problem_count, 2);
+  std::set<std::string> kinds;
+  for (const auto& p : r.problems) kinds.insert(p.kind);
+  EXPECT_EQ(kinds, (std::set<std::string>{"BLOB_MISSING", "BLOB_CORRUPT"}));
+  EXPECT_EQ(r.unreferenced_files, 1);
+}
+
+TEST_F(FsckTest, FindsTamperedAuditRecord) {
+  {
+    auto db = *sqlite::Db::Open((dir_.path() / "db").string());
+    ASSERT_OK(db->Exec("UPDATE audit_log SET principal = 'user:mallory' WHERE sequence = 2"));
+  }
+  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_, *blobs_));
+  ASSERT_EQ(r.problem_count, 1);
+  EXPECT_EQ(r.problems[0].kind, "AUDIT_CHAIN_BROKEN");
+  EXPECT_EQ(r.problems[0].subject, "audit/2");
+}
+
+}  // namespace
+}  // namespace fairtrace

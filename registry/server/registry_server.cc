@@ -1,0 +1,85 @@
+#include "registry/server/registry_server.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/strings/str_cat.h"
+#include "registry/core/status_macros.h"
+#include "registry/server/request_log.h"
+#include "registry/store/sqlite/sqlite_store.h"
+
+namespace fairtrace {
+
+absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const ServerOptions& options) {
+  std::unique_ptr<RegistryServer> s(new RegistryServer());
+  s->options_ = options;
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create data folder ", options.data_dir, ": ", ec.message()));
+  }
+  FT_ASSIGN_OR_RETURN(s->store_, SqliteStore::Open({.path = (std::filesystem::path(options.data_dir) /
+                                                             "fairtrace.db").string()}));
+  FT_ASSIGN_OR_RETURN(s->blobs_, BlobStore::Open(std::filesystem::path(options.data_dir) / "cas"));
+  CasLimits limits;
+  limits.max_blob_size = options.max_blob_bytes;
+  // Leave room for the message envelope around batch data.
+  limits.max_batch_bytes = std::max<int64_t>(options.max_message_bytes - (64 << 10), 1 << 16);
+  s->cas_ = std::make_unique<ContentStore>(s->store_.get(), s->blobs_.get(), limits);
+  s->cas_service_ = std::make_unique<api::CasServiceImpl>(
+      s->cas_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)));
+  s->admin_service_ = std::make_unique<api::AdminServiceImpl>(s->store_.get(), s->blobs_.get());
+  s->audit_service_ = std::make_unique<api::AuditServiceImpl>(s->store_.get());
+
+  s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
+  builder.RegisterService(s->cas_service_.get());
+  builder.RegisterService(s->admin_service_.get());
+  builder.RegisterService(s->audit_service_.get());
+  if (options.log_requests) builder.experimental().SetInterceptorCreators(RequestLogInterceptors());
+  s->server_ = builder.BuildAndStart();
+  if (!s->server_ || s->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
+  }
+  s->cleanup_ = std::thread([raw = s.get()] { raw->CleanupLoop(); });
+  return s;
+}
+
+void RegistryServer::CleanupLoop() {
+  while (!stopping_.WaitForNotificationWithTimeout(options_.cleanup_interval)) {
+    int n = blobs_->CleanAbandonedUploads(options_.abandoned_upload_age);
+    if (n > 0) std::cerr << "fairtrace-server: removed " << n << " abandoned upload(s)\n";
+  }
+}
+
+void RegistryServer::Wait() { stopped_.WaitForNotification(); }
+
+void RegistryServer::Shutdown(absl::Duration grace) {
+  if (stopping_.HasBeenNotified()) return;
+  stopping_.Notify();
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
+  server_->Wait();
+  server_.reset();
+  if (cleanup_.joinable()) cleanup_.join();
+  cas_service_.reset();
+  admin_service_.reset();
+  audit_service_.reset();
+  cas_.reset();
+  blobs_.reset();
+  store_.reset();  // checkpoints and closes the database
+  stopped_.Notify();
+}
+
+RegistryServer::~RegistryServer() { Shutdown(absl::Seconds(5)); }
+
+}  // namespace fairtrace

@@ -1,0 +1,67 @@
+// RegistryServer: builds the whole service from options (store, blob store,
+// core, gRPC services, health, reflection, request logging) and runs it.
+// main.cc adds flags and signals; tests can run it in-process.
+//
+// Start() binds and returns; Shutdown() stops accepting calls, lets
+// in-flight calls finish until the grace deadline, then closes the store.
+// Thread-safe: Shutdown may be called from any thread, once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "registry/api/admin_service.h"
+#include "registry/api/cas_service.h"
+#include "registry/cas/blob_store.h"
+#include "registry/core/content_store.h"
+#include "registry/store/store.h"
+
+namespace fairtrace {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "fairtrace-data";
+  int64_t max_message_bytes = int64_t{16} << 20;
+  int64_t max_blob_bytes = int64_t{16} << 30;
+  int64_t read_chunk_bytes = int64_t{1} << 20;
+  absl::Duration abandoned_upload_age = absl::Hours(24);
+  absl::Duration cleanup_interval = absl::Minutes(10);
+  bool log_requests = true;
+};
+
+class RegistryServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<RegistryServer>> Start(const ServerOptions& options);
+  ~RegistryServer();
+
+  int port() const { return port_; }
+  // Blocks until Shutdown() completes.
+  void Wait();
+  void Shutdown(absl::Duration grace);
+
+ private:
+  RegistryServer() = default;
+  void CleanupLoop();
+
+  ServerOptions options_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<ContentStore> cas_;
+  std::unique_ptr<api::CasServiceImpl> cas_service_;
+  std::unique_ptr<api::AdminServiceImpl> admin_service_;
+  std::unique_ptr<api::AuditServiceImpl> audit_service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  absl::Notification stopping_;
+  absl::Notification stopped_;
+  std::thread cleanup_;
+};
+
+}  // namespace fairtrace

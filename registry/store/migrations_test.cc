@@ -1,0 +1,82 @@
+// Every older schema upgrades to head and ends identical to a fresh head
+// database; every step also goes down and back up.
+#include "registry/store/migrations.h"
+
+#include <gtest/gtest.h>
+
+#include "registry/store/sqlite/db.h"
+#include "registry/store/sqlite/sqlite_store.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace fairtrace::sqlite {
+namespace {
+
+using ::fairtrace::testing::StatusIs;
+
+std::string Schema(Db* db) {
+  auto q = db->Prepare("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master "
+                       "WHERE name != 'schema_version' ORDER BY type, name");
+  EXPECT_TRUE(q.ok());
+  std::string out;
+  while (*(*q)->Step()) out += (*q)->Text(0) + "\n";
+  return out;
+}
+
+TEST(Migrations, NumberedFromOneWithoutGaps) {
+  const auto& all = AllMigrations();
+  ASSERT_FALSE(all.empty());
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].version, static_cast<int>(i + 1));
+    EXPECT_FALSE(all[i].up.empty());
+    EXPECT_FALSE(all[i].down.empty());
+  }
+}
+
+TEST(Migrations, EveryOlderSchemaUpgradesToHead) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto head_db, Db::Open((dir.path() / "head.db").string()));
+  ASSERT_OK(MigrateTo(head_db.get(), HeadSchemaVersion()));
+  std::string head = Schema(head_db.get());
+  for (int v = 0; v < HeadSchemaVersion(); ++v) {
+    ASSERT_OK_AND_ASSIGN(auto db, Db::Open((dir.path() / ("v" + std::to_string(v) + ".db")).string()));
+    ASSERT_OK(MigrateTo(db.get(), v));
+    ASSERT_OK_AND_ASSIGN(int at, SchemaVersion(db.get()));
+    EXPECT_EQ(at, v);
+    if (v >= 1) {  // data written under the old schema survives the upgrade
+      ASSERT_OK(db->Exec("INSERT INTO blobs VALUES ('" + std::string(64, 'a') + "', 1, 5)"));
+    }
+    ASSERT_OK(MigrateTo(db.get(), HeadSchemaVersion()));
+    EXPECT_EQ(Schema(db.get()), head) << "upgrading from version " << v;
+    if (v >= 1) {
+      ASSERT_OK_AND_ASSIGN(Stmt * q, db->Prepare("SELECT count(*) FROM blobs WHERE size_bytes = 1"));
+      ASSERT_TRUE(*q->Step());
+      EXPECT_EQ(q->Int(0), 1);
+    }
+  }
+}
+
+TEST(Migrations, DownAndUpAgainReachTheSameSchema) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Db::Open((dir.path() / "t.db").string()));
+  ASSERT_OK(MigrateTo(db.get(), HeadSchemaVersion()));
+  std::string head = Schema(db.get());
+  ASSERT_OK(MigrateTo(db.get(), 0));
+  EXPECT_EQ(Schema(db.get()), "");
+  ASSERT_OK(MigrateTo(db.get(), HeadSchemaVersion()));
+  EXPECT_EQ(Schema(db.get()), head);
+}
+
+TEST(Migrations, RefusesADatabaseNewerThanTheBinary) {
+  testing::TempDir dir;
+  std::string path = (dir.path() / "t.db").string();
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Db::Open(path));
+    ASSERT_OK(MigrateTo(db.get(), HeadSchemaVersion()));
+    ASSERT_OK(db->Exec("UPDATE schema_version SET version = 999"));
+  }
+  EXPECT_THAT(SqliteStore::Open({.path = path}), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+}  // namespace
+}  // namespace fairtrace::sqlite

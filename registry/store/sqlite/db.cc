@@ -1,0 +1,144 @@
+#include "registry/store/sqlite/db.h"
+
+#include <sqlite3.h>
+
+#include "absl/strings/str_cat.h"
+#include "registry/core/errors.h"
+
+namespace fairtrace::sqlite {
+
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  std::string msg = absl::StrCat("database error in ", what, ": ",
+                                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  int primary = rc & 0xff;
+  absl::StatusCode code = absl::StatusCode::kInternal;
+  std::string reason = "DATABASE_ERROR";
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    code = absl::StatusCode::kUnavailable;
+    reason = "DATABASE_BUSY";
+  } else if (primary == SQLITE_CONSTRAINT) {
+    code = absl::StatusCode::kFailedPrecondition;
+    reason = "CONSTRAINT_VIOLATION";
+  } else if (primary == SQLITE_FULL) {
+    code = absl::StatusCode::kResourceExhausted;
+    reason = "DISK_FULL";
+  }
+  return ErrorBuilder(code, msg).Reason(reason);
+}
+
+Stmt& Stmt::Bind(int i, int64_t v) {
+  sqlite3_bind_int64(s_, i, v);
+  return *this;
+}
+
+Stmt& Stmt::Bind(int i, absl::string_view text) {
+  sqlite3_bind_text(s_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Stmt& Stmt::BindNull(int i) {
+  sqlite3_bind_null(s_, i);
+  return *this;
+}
+
+absl::StatusOr<bool> Stmt::Step() {
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(sqlite3_db_handle(s_), rc, sqlite3_sql(s_));
+}
+
+absl::Status Stmt::Run() {
+  auto r = Step();
+  if (!r.ok()) return r.status();
+  if (*r) return absl::InternalError(absl::StrCat("statement returned rows: ", sqlite3_sql(s_)));
+  return absl::OkStatus();
+}
+
+int64_t Stmt::Int(int col) const { return sqlite3_column_int64(s_, col); }
+
+std::string Stmt::Text(int col) const {
+  const unsigned char* t = sqlite3_column_text(s_, col);
+  int n = sqlite3_column_bytes(s_, col);
+  return t ? std::string(reinterpret_cast<const char*>(t), n) : std::string();
+}
+
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+void Stmt::Reset() {
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+}
+
+absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status s = SqliteError(raw, rc, absl::StrCat("opening ", path));
+    sqlite3_close(raw);
+    return s;
+  }
+  std::unique_ptr<Db> db(new Db(raw));
+  sqlite3_extended_result_codes(raw, 1);
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
+                             "PRAGMA busy_timeout=10000", "PRAGMA synchronous=FULL"}) {
+    if (absl::Status s = db->Exec(pragma); !s.ok()) return s;
+  }
+  return db;
+}
+
+Db::~Db() {
+  cache_.clear();
+  for (auto& [sql, s] : raw_) sqlite3_finalize(s);
+  sqlite3_close(db_);
+}
+
+absl::Status Db::Exec(absl::string_view sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    absl::Status s = SqliteError(db_, rc, sql.substr(0, 80));
+    sqlite3_free(err);
+    return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Stmt*> Db::Prepare(absl::string_view sql) {
+  std::string key(sql);
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    it->second->Reset();
+    return it->second.get();
+  }
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size()),
+                              SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db_, rc, absl::StrCat("preparing ", key));
+  raw_[key] = s;
+  auto& slot = cache_[key];
+  slot = std::make_unique<Stmt>(s);
+  return slot.get();
+}
+
+int64_t Db::Changes() const { return sqlite3_changes64(db_); }
+
+absl::StatusOr<Transaction> Transaction::Begin(Db* db) {
+  if (absl::Status s = db->Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  return Transaction(db);
+}
+
+Transaction::~Transaction() {
+  if (db_ != nullptr) (void)db_->Exec("ROLLBACK");
+}
+
+absl::Status Transaction::Commit() {
+  Db* db = db_;
+  db_ = nullptr;
+  absl::Status s = db->Exec("COMMIT");
+  if (!s.ok()) (void)db->Exec("ROLLBACK");
+  return s;
+}
+
+}  // namespace fairtrace::sqlite

@@ -1,0 +1,83 @@
+// A thin RAII layer over the SQLite C API: connections, prepared statements
+// with bound parameters only, transactions. No SQL is ever built from
+// values; every value goes through Bind().
+//
+// Thread safety: a Db (connection) and its statements belong to one thread
+// at a time; ConnectionPool hands connections out.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace fairtrace::sqlite {
+
+class Stmt {
+ public:
+  explicit Stmt(sqlite3_stmt* s) : s_(s) {}
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  // Parameters are 1-based, as in SQLite.
+  Stmt& Bind(int i, int64_t v);
+  Stmt& Bind(int i, absl::string_view text);
+  Stmt& BindNull(int i);
+  // Steps once: true when a row is available, false when done.
+  absl::StatusOr<bool> Step();
+  // Steps to completion, expecting no rows.
+  absl::Status Run();
+  int64_t Int(int col) const;
+  std::string Text(int col) const;
+  bool IsNull(int col) const;
+  // Clears bindings and resets for reuse.
+  void Reset();
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+class Db {
+ public:
+  // Opens (creating) `path` with WAL, foreign_keys=ON, busy_timeout and
+  // synchronous=FULL (commits are durable).
+  static absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& path);
+  ~Db();
+
+  // Executes SQL text with no parameters (schema, pragmas, BEGIN/COMMIT).
+  absl::Status Exec(absl::string_view sql);
+  // A cached prepared statement, reset and with bindings cleared.
+  absl::StatusOr<Stmt*> Prepare(absl::string_view sql);
+  int64_t Changes() const;
+  sqlite3* raw() { return db_; }
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Stmt>> cache_;
+  absl::flat_hash_map<std::string, sqlite3_stmt*> raw_;
+};
+
+// Runs `BEGIN IMMEDIATE` and rolls back on destruction unless committed.
+class Transaction {
+ public:
+  static absl::StatusOr<Transaction> Begin(Db* db);
+  Transaction(Transaction&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  ~Transaction();
+  absl::Status Commit();
+
+ private:
+  explicit Transaction(Db* db) : db_(db) {}
+  Db* db_;
+};
+
+// Maps an SQLite result code to an absl::Status with context.
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
+
+}  // namespace fairtrace::sqlite

@@ -1,0 +1,299 @@
+#include "registry/store/sqlite/sqlite_store.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "registry/core/errors.h"
+#include "registry/core/status_macros.h"
+#include "registry/store/migrations.h"
+
+namespace fairtrace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+
+// A reader connection borrowed from the pool; returned on destruction.
+class SqliteStore::ReaderLease {
+ public:
+  ReaderLease(SqliteStore* store, std::unique_ptr<Db> db) : store_(store), db_(std::move(db)) {}
+  ReaderLease(ReaderLease&&) = default;
+  ~ReaderLease() {
+    if (!db_) return;
+    absl::MutexLock lock(&store_->readers_mu_);
+    store_->idle_readers_.push_back(std::move(db_));
+  }
+  Db* operator->() { return db_.get(); }
+  Db* get() { return db_.get(); }
+
+ private:
+  SqliteStore* store_;
+  std::unique_ptr<Db> db_;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options) {
+  if (!options.now_micros) {
+    options.now_micros = [] {
+      return std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options)));
+  FT_RETURN_IF_ERROR(store->Init());
+  return store;
+}
+
+SqliteStore::~SqliteStore() {
+  absl::MutexLock lock(&writer_mu_);
+  if (writer_) (void)writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+absl::Status SqliteStore::Init() {
+  absl::MutexLock lock(&writer_mu_);
+  FT_ASSIGN_OR_RETURN(writer_, Db::Open(options_.path));
+  FT_RETURN_IF_ERROR(sqlite::MigrateTo(writer_.get(), sqlite::HeadSchemaVersion()));
+  FT_ASSIGN_OR_RETURN(Stmt * q, writer_->Prepare(
+                                    "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Step());
+  audit_head_ = row ? std::make_pair(q->Int(0), q->Text(1))
+                    : std::make_pair(int64_t{0}, std::string(kAuditGenesisHash));
+  q->Reset();
+  absl::MutexLock rlock(&readers_mu_);
+  for (int i = 0; i < options_.reader_connections; ++i) {
+    FT_ASSIGN_OR_RETURN(auto reader, Db::Open(options_.path));
+    idle_readers_.push_back(std::move(reader));
+  }
+  return absl::OkStatus();
+}
+
+SqliteStore::ReaderLease SqliteStore::AcquireReader() {
+  absl::MutexLock lock(&readers_mu_);
+  readers_mu_.Await(absl::Condition(
+      +[](std::vector<std::unique_ptr<Db>>* v) { return !v->empty(); }, &idle_readers_));
+  std::unique_ptr<Db> db = std::move(idle_readers_.back());
+  idle_readers_.pop_back();
+  return ReaderLease(this, std::move(db));
+}
+
+absl::StatusOr<std::vector<bool>> SqliteStore::HasBlobs(absl::Span<const Digest> digests) {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q,
+                      db->Prepare("SELECT 1 FROM blobs WHERE sha256 = ? AND size_bytes = ?"));
+  std::vector<bool> out;
+  out.reserve(digests.size());
+  for (const Digest& d : digests) {
+    q->Reset();
+    FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, d.sha256).Bind(2, d.size_bytes).Step());
+    out.push_back(row);
+  }
+  q->Reset();
+  return out;
+}
+
+absl::StatusOr<std::optional<BlobRow>> SqliteStore::GetBlob(const Digest& digest) {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(
+      Stmt * q,
+      db->Prepare("SELECT b.create_time, t.sha256 IS NOT NULL FROM blobs b LEFT JOIN trees t "
+                  "ON t.sha256 = b.sha256 AND t.size_bytes = b.size_bytes "
+                  "WHERE b.sha256 = ? AND b.size_bytes = ?"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
+  if (!row) return std::nullopt;
+  BlobRow out{digest, q->Int(0), q->Int(1) != 0};
+  q->Reset();
+  return out;
+}
+
+absl::Status SqliteStore::AppendAuditInTxn(const AuditEntry& audit,
+                                           std::pair<int64_t, std::string>* head) {
+  AuditRecord r;
+  r.sequence = head->first + 1;
+  r.time_micros = options_.now_micros();
+  r.entry = audit;
+  r.previous_hash = head->second;
+  r.hash = AuditRecordHash(r);
+  FT_ASSIGN_OR_RETURN(
+      Stmt * ins,
+      writer_->Prepare("INSERT INTO audit_log (sequence, time_micros, principal, method, resource, "
+                       "request_sha256, result, previous_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)"));
+  FT_RETURN_IF_ERROR(ins->Bind(1, r.sequence)
+                         .Bind(2, r.time_micros)
+                         .Bind(3, audit.principal)
+                         .Bind(4, audit.method)
+                         .Bind(5, audit.resource)
+                         .Bind(6, audit.request_sha256)
+                         .Bind(7, audit.result)
+                         .Bind(8, r.previous_hash)
+                         .Bind(9, r.hash)
+                         .Run());
+  *head = {r.sequence, r.hash};
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::WriteWithAudit(const AuditEntry& audit,
+                                         const std::function<absl::Status(Db*)>& fn) {
+  absl::MutexLock lock(&writer_mu_);
+  FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
+  FT_RETURN_IF_ERROR(fn(writer_.get()));
+  std::pair<int64_t, std::string> head = audit_head_;
+  FT_RETURN_IF_ERROR(AppendAuditInTxn(audit, &head));
+  FT_RETURN_IF_ERROR(txn.Commit());
+  audit_head_ = std::move(head);
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::CommitBlobs(absl::Span<const Digest> digests, const AuditEntry& audit) {
+  int64_t now = options_.now_micros();
+  return WriteWithAudit(audit, [&](Db* db) -> absl::Status {
+    FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT OR IGNORE INTO blobs (sha256, size_bytes, "
+                                                "create_time) VALUES (?, ?, ?)"));
+    for (const Digest& d : digests) {
+      ins->Reset();
+      FT_RETURN_IF_ERROR(ins->Bind(1, d.sha256).Bind(2, d.size_bytes).Bind(3, now).Run());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<TreeRow>> SqliteStore::GetTree(const Digest& digest) {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT entry_count, total_size_bytes, create_time "
+                                            "FROM trees WHERE sha256 = ? AND size_bytes = ?"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
+  if (!row) return std::nullopt;
+  TreeRow out{digest, q->Int(0), q->Int(1), q->Int(2)};
+  q->Reset();
+  return out;
+}
+
+absl::Status SqliteStore::CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries,
+                                     const AuditEntry& audit) {
+  int64_t now = options_.now_micros();
+  int64_t total = 0;
+  for (const TreeEntry& e : entries) total += e.digest.size_bytes;
+  return WriteWithAudit(audit, [&](Db* db) -> absl::Status {
+    FT_ASSIGN_OR_RETURN(Stmt * exists,
+                        db->Prepare("SELECT 1 FROM trees WHERE sha256 = ? AND size_bytes = ?"));
+    FT_ASSIGN_OR_RETURN(bool found, exists->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
+    exists->Reset();
+    if (found) return absl::OkStatus();
+    FT_ASSIGN_OR_RETURN(Stmt * tree,
+                        db->Prepare("INSERT INTO trees (sha256, size_bytes, entry_count, "
+                                    "total_size_bytes, create_time) VALUES (?, ?, ?, ?, ?)"));
+    absl::Status s = tree->Bind(1, digest.sha256)
+                         .Bind(2, digest.size_bytes)
+                         .Bind(3, static_cast<int64_t>(entries.size()))
+                         .Bind(4, total)
+                         .Bind(5, now)
+                         .Run();
+    if (absl::IsFailedPrecondition(s)) {
+      return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                          absl::StrCat("tree manifest blob ", digest.ToString(), " is not stored"))
+          .Reason("MISSING_BLOBS")
+          .Precondition("MISSING_BLOB", BlobResourceName(digest), "the manifest blob is not stored");
+    }
+    FT_RETURN_IF_ERROR(s);
+    FT_ASSIGN_OR_RETURN(Stmt * ref, db->Prepare("INSERT OR IGNORE INTO tree_refs (tree_sha256, "
+                                                "tree_size, blob_sha256, blob_size) "
+                                                "VALUES (?, ?, ?, ?)"));
+    for (const TreeEntry& e : entries) {
+      ref->Reset();
+      absl::Status rs = ref->Bind(1, digest.sha256)
+                            .Bind(2, digest.size_bytes)
+                            .Bind(3, e.digest.sha256)
+                            .Bind(4, e.digest.size_bytes)
+                            .Run();
+      if (absl::IsFailedPrecondition(rs)) {
+        return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                            absl::StrCat("blob ", e.digest.ToString(), " of \"", e.path,
+                                         "\" is not stored"))
+            .Reason("MISSING_BLOBS")
+            .Precondition("MISSING_BLOB", BlobResourceName(e.digest), e.path);
+      }
+      FT_RETURN_IF_ERROR(rs);
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SqliteStore::AppendAudit(const AuditEntry& audit) {
+  return WriteWithAudit(audit, [](Db*) { return absl::OkStatus(); });
+}
+
+absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_sequence,
+                                                                int limit) {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(
+      Stmt * q, db->Prepare("SELECT sequence, time_micros, principal, method, resource, "
+                            "request_sha256, result, previous_hash, hash FROM audit_log "
+                            "WHERE sequence > ? ORDER BY sequence LIMIT ?"));
+  q->Bind(1, after_sequence).Bind(2, int64_t{limit});
+  std::vector<AuditRecord> out;
+  while (true) {
+    FT_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    AuditRecord r;
+    r.sequence = q->Int(0);
+    r.time_micros = q->Int(1);
+    r.entry = {q->Text(2), q->Text(3), q->Text(4), q->Text(5), q->Text(6)};
+    r.previous_hash = q->Text(7);
+    r.hash = q->Text(8);
+    out.push_back(std::move(r));
+  }
+  q->Reset();
+  return out;
+}
+
+absl::Status SqliteStore::ForEachBlob(const std::function<absl::Status(const BlobRow&)>& fn) {
+  // Pages by primary key so that no statement stays open across callbacks.
+  Digest after{"", -1};
+  while (true) {
+    std::vector<BlobRow> page;
+    {
+      ReaderLease db = AcquireReader();
+      FT_ASSIGN_OR_RETURN(
+          Stmt * q, db->Prepare("SELECT b.sha256, b.size_bytes, b.create_time, t.sha256 IS NOT NULL "
+                                "FROM blobs b LEFT JOIN trees t ON t.sha256 = b.sha256 AND "
+                                "t.size_bytes = b.size_bytes WHERE (b.sha256, b.size_bytes) > (?, ?) "
+                                "ORDER BY b.sha256, b.size_bytes LIMIT 1000"));
+      q->Bind(1, after.sha256).Bind(2, after.size_bytes);
+      while (true) {
+        FT_ASSIGN_OR_RETURN(bool row, q->Step());
+        if (!row) break;
+        page.push_back(BlobRow{Digest{q->Text(0), q->Int(1)}, q->Int(2), q->Int(3) != 0});
+      }
+      q->Reset();
+    }
+    if (page.empty()) return absl::OkStatus();
+    for (const BlobRow& b : page) FT_RETURN_IF_ERROR(fn(b));
+    after = page.back().digest;
+  }
+}
+
+absl::StatusOr<int64_t> SqliteStore::CountTreeReferences() {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT count(*) FROM tree_refs"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Step());
+  int64_t n = row ? q->Int(0) : 0;
+  q->Reset();
+  return n;
+}
+
+absl::StatusOr<std::vector<DanglingReference>> SqliteStore::DanglingTreeReferences(int limit) {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(
+      Stmt * q, db->Prepare("SELECT r.tree_sha256, r.tree_size, r.blob_sha256, r.blob_size "
+                            "FROM tree_refs r LEFT JOIN blobs b ON b.sha256 = r.blob_sha256 AND "
+                            "b.size_bytes = r.blob_size WHERE b.sha256 IS NULL LIMIT ?"));
+  q->Bind(1, int64_t{limit});
+  std::vector<DanglingReference> out;
+  while (true) {
+    FT_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    out.push_back({Digest{q->Text(0), q->Int(1)}, Digest{q->Text(2), q->Int(3)}});
+  }
+  q->Reset();
+  return out;
+}
+
+}  // namespace fairtrace

@@ -1,0 +1,68 @@
+// The embedded SQLite Store (the default). One writer connection serialised
+// by a mutex (writes use BEGIN IMMEDIATE) and a pool of reader connections,
+// so reads run concurrently with a write under WAL.
+//
+// Open() creates the database file if needed and migrates it to the head
+// schema. Thread-safe. See store.h for the contract.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "registry/store/sqlite/db.h"
+#include "registry/store/store.h"
+
+namespace fairtrace {
+
+class SqliteStore : public Store {
+ public:
+  struct Options {
+    std::string path;
+    int reader_connections = 4;
+    // Clock for create times and audit records; defaults to the system clock.
+    std::function<int64_t()> now_micros;
+  };
+
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(Options options);
+  ~SqliteStore() override;
+
+  absl::StatusOr<std::vector<bool>> HasBlobs(absl::Span<const Digest> digests) override;
+  absl::StatusOr<std::optional<BlobRow>> GetBlob(const Digest& digest) override;
+  absl::Status CommitBlobs(absl::Span<const Digest> digests, const AuditEntry& audit) override;
+  absl::StatusOr<std::optional<TreeRow>> GetTree(const Digest& digest) override;
+  absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries,
+                          const AuditEntry& audit) override;
+  absl::Status AppendAudit(const AuditEntry& audit) override;
+  absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after_sequence, int limit) override;
+  absl::Status ForEachBlob(const std::function<absl::Status(const BlobRow&)>& fn) override;
+  absl::StatusOr<int64_t> CountTreeReferences() override;
+  absl::StatusOr<std::vector<DanglingReference>> DanglingTreeReferences(int limit) override;
+
+ private:
+  class ReaderLease;
+  explicit SqliteStore(Options options) : options_(std::move(options)) {}
+  absl::Status Init();
+  ReaderLease AcquireReader();
+  // Appends inside the writer's open transaction; updates the cached head
+  // only through `pending_head`, which the caller publishes after commit.
+  absl::Status AppendAuditInTxn(const AuditEntry& audit, std::pair<int64_t, std::string>* head);
+  // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT on the writer, then appends
+  // the audit record in the same transaction.
+  absl::Status WriteWithAudit(const AuditEntry& audit,
+                              const std::function<absl::Status(sqlite::Db*)>& fn);
+
+  Options options_;
+  absl::Mutex writer_mu_;
+  std::unique_ptr<sqlite::Db> writer_ ABSL_GUARDED_BY(writer_mu_);
+  // Sequence and hash of the last committed audit record.
+  std::pair<int64_t, std::string> audit_head_ ABSL_GUARDED_BY(writer_mu_);
+
+  absl::Mutex readers_mu_;
+  std::vector<std::unique_ptr<sqlite::Db>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);
+};
+
+}  // namespace fairtrace

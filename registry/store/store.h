@@ -1,0 +1,78 @@
+// Store: the metadata database behind the registry. SQLite is the embedded
+// default (sqlite/); PostgreSQL will follow and must pass the same
+// conformance suite (store_conformance_test.cc).
+//
+// Contract for every implementation:
+// - Each mutating call runs in one transaction that also appends the given
+//   audit record; either both are committed or neither.
+// - Audit records form a hash chain (audit/audit_record.h); sequence numbers
+//   start at 1 and have no gaps.
+// - Thread-safe: calls may come from any number of threads.
+// Errors: INVALID_ARGUMENT for bad arguments, FAILED_PRECONDITION when a
+// referenced row is missing, INTERNAL/UNAVAILABLE for database failures.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "registry/audit/audit_record.h"
+#include "registry/core/digest.h"
+#include "registry/core/tree.h"
+
+namespace fairtrace {
+
+struct BlobRow {
+  Digest digest;
+  int64_t create_time_micros = 0;
+  bool is_tree = false;
+};
+
+struct TreeRow {
+  Digest digest;
+  int64_t entry_count = 0;
+  int64_t total_size_bytes = 0;
+  int64_t create_time_micros = 0;
+};
+
+// A tree's reference to a blob that has no committed row (fsck).
+struct DanglingReference {
+  Digest tree;
+  Digest blob;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // For each digest, whether a committed blob row exists (same order).
+  virtual absl::StatusOr<std::vector<bool>> HasBlobs(absl::Span<const Digest> digests) = 0;
+  virtual absl::StatusOr<std::optional<BlobRow>> GetBlob(const Digest& digest) = 0;
+  // Makes `digests` visible (rows that exist already are kept as they are)
+  // and appends `audit`, in one transaction.
+  virtual absl::Status CommitBlobs(absl::Span<const Digest> digests, const AuditEntry& audit) = 0;
+
+  virtual absl::StatusOr<std::optional<TreeRow>> GetTree(const Digest& digest) = 0;
+  // Records the tree `digest` (whose manifest blob must exist) with a
+  // reference to every entry's blob, and appends `audit`, in one
+  // transaction. A tree that exists already is left as it is (the audit
+  // record is still appended). FAILED_PRECONDITION when a blob is missing.
+  virtual absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries,
+                                  const AuditEntry& audit) = 0;
+
+  // Appends an audit record for a call that changed nothing else.
+  virtual absl::Status AppendAudit(const AuditEntry& audit) = 0;
+  // Records with sequence > after_sequence, ascending, at most `limit`.
+  virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after_sequence, int limit) = 0;
+
+  // Full scans for fsck. Callbacks run without locks held on the writer; an
+  // error from the callback stops the scan and is returned.
+  virtual absl::Status ForEachBlob(const std::function<absl::Status(const BlobRow&)>& fn) = 0;
+  virtual absl::StatusOr<int64_t> CountTreeReferences() = 0;
+  virtual absl::StatusOr<std::vector<DanglingReference>> DanglingTreeReferences(int limit) = 0;
+};
+
+}  // namespace fairtrace
