@@ -1,0 +1,201 @@
+// fairtrace: the command-line client.
+//
+//   fairtrace [--server ADDR] [--user NAME] [--json] COMMAND ...
+//     push PATH             upload a file or folder; prints its digest
+//     pull DIGEST DEST      download a blob or tree; DEST must not exist
+//     stat DIGEST           what the server knows of a digest
+//     fsck                  server re-hashes every blob, checks references
+//     audit verify          re-walks the audit hash chain locally
+//
+// The server comes from --server, else FAIRTRACE_SERVER, else
+// 127.0.0.1:50051. Exit codes: 0 ok; 1 a failure the user caused or a check
+// that found problems (bad input, not found, exists, fsck problems);
+// 2 a server or transport error. Errors go to stderr in one sentence.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "clients/cpp/fairtrace/cas_client.h"
+#include "clients/cpp/fairtrace/progress.h"
+#include "clients/cpp/fairtrace/pull.h"
+#include "clients/cpp/fairtrace/push.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace {
+
+using fairtrace::Digest;
+using fairtrace::client::CasClient;
+using json = nlohmann::json;
+
+int ExitCodeFor(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kOk:
+      return 0;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kPermissionDenied:
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+int Fail(const absl::Status& s, const std::string& server) {
+  std::string msg(s.message());
+  if (s.code() == absl::StatusCode::kUnavailable) {
+    msg = absl::StrCat("cannot reach the fairtrace server at ", server, " (", msg, ")");
+  }
+  std::cerr << "fairtrace: " << msg << "\n";
+  return ExitCodeFor(s);
+}
+
+json DigestJson(const Digest& d) {
+  return {{"sha256", d.sha256}, {"size_bytes", d.size_bytes}, {"digest", d.ToString()}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"fairtrace: push and pull content-addressed artifacts, check the registry"};
+  app.require_subcommand(1);
+  std::string server = std::getenv("FAIRTRACE_SERVER") ? std::getenv("FAIRTRACE_SERVER") : "127.0.0.1:50051";
+  std::string user = std::getenv("USER") ? std::getenv("USER") : "";
+  bool as_json = false;
+  app.add_option("--server", server, "server ADDR:PORT (default: $FAIRTRACE_SERVER or 127.0.0.1:50051)");
+  app.add_option("--user", user, "name recorded in audit records (default: $USER)");
+  app.add_flag("--json", as_json, "machine-readable output on stdout");
+
+  std::string push_path, pull_digest, pull_dest, stat_digest;
+  auto* push = app.add_subcommand("push", "upload a file or folder; prints its digest");
+  push->add_option("PATH", push_path, "file or folder")->required();
+  auto* pull = app.add_subcommand("pull", "download a blob or tree to DEST (must not exist)");
+  pull->add_option("DIGEST", pull_digest, "<sha256>/<size>")->required();
+  pull->add_option("DEST", pull_dest, "destination path")->required();
+  auto* stat = app.add_subcommand("stat", "what the server knows of a digest");
+  stat->add_option("DIGEST", stat_digest, "<sha256>/<size>")->required();
+  auto* fsck = app.add_subcommand("fsck", "server re-hashes every blob and checks every reference");
+  auto* audit = app.add_subcommand("audit", "audit log commands");
+  audit->require_subcommand(1);
+  auto* verify = audit->add_subcommand("verify", "fetch the audit log and re-walk its hash chain");
+  CLI11_PARSE(app, argc, argv);
+
+  fairtrace::client::ClientOptions options;
+  options.target = server;
+  options.user = user;
+  CasClient client(options);
+  bool tty = ::isatty(STDERR_FILENO) && !as_json;
+
+  if (*push) {
+    auto r = fairtrace::client::Push(client, push_path, {.show_progress = tty});
+    if (!r.ok()) return Fail(r.status(), server);
+    if (as_json) {
+      json j = DigestJson(r->digest);
+      j["kind"] = r->is_tree ? "tree" : "blob";
+      j["files"] = r->files;
+      j["total_bytes"] = r->total_bytes;
+      j["uploaded_blobs"] = r->uploaded_blobs;
+      j["uploaded_bytes"] = r->uploaded_bytes;
+      std::cout << j.dump() << "\n";
+    } else {
+      std::cout << r->digest.ToString() << "\n";
+      std::cerr << (r->is_tree ? "tree" : "blob") << ": " << r->files << " file(s), "
+                << fairtrace::client::Progress::HumanBytes(r->total_bytes) << "; uploaded "
+                << r->uploaded_blobs << " blob(s), "
+                << fairtrace::client::Progress::HumanBytes(r->uploaded_bytes) << "\n";
+    }
+    return 0;
+  }
+  if (*pull) {
+    auto d = fairtrace::ParseDigest(pull_digest, "DIGEST");
+    if (!d.ok()) return Fail(d.status(), server);
+    auto r = fairtrace::client::Pull(client, *d, pull_dest, tty);
+    if (!r.ok()) return Fail(r.status(), server);
+    if (as_json) {
+      json j = DigestJson(*d);
+      j["kind"] = r->is_tree ? "tree" : "blob";
+      j["files"] = r->files;
+      j["bytes"] = r->bytes;
+      j["path"] = pull_dest;
+      std::cout << j.dump() << "\n";
+    } else {
+      std::cerr << "pulled " << r->files << " file(s), "
+                << fairtrace::client::Progress::HumanBytes(r->bytes) << " into " << pull_dest << "\n";
+    }
+    return 0;
+  }
+  if (*stat) {
+    auto d = fairtrace::ParseDigest(stat_digest, "DIGEST");
+    if (!d.ok()) return Fail(d.status(), server);
+    auto b = client.GetBlob(*d);
+    if (!b.ok()) return Fail(b.status(), server);
+    json j = DigestJson(*d);
+    j["kind"] = b->is_tree() ? "tree" : "blob";
+    j["create_time"] = google::protobuf::util::TimeUtil::ToString(b->create_time());
+    if (b->is_tree()) {
+      auto entries = client.GetTreeEntries(*d);
+      if (!entries.ok()) return Fail(entries.status(), server);
+      int64_t total = 0;
+      for (const auto& e : *entries) total += e.digest.size_bytes;
+      j["entries"] = entries->size();
+      j["total_size_bytes"] = total;
+    }
+    if (as_json) {
+      std::cout << j.dump() << "\n";
+    } else {
+      for (auto& [k, v] : j.items()) std::cout << k << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
+    }
+    return 0;
+  }
+  if (*fsck) {
+    auto r = client.Fsck();
+    if (!r.ok()) return Fail(r.status(), server);
+    if (as_json) {
+      json j = {{"clean", r->problem_count() == 0}, {"blobs_checked", r->blobs_checked()},
+                {"bytes_hashed", r->bytes_hashed()}, {"tree_references_checked", r->tree_references_checked()},
+                {"audit_records_checked", r->audit_records_checked()},
+                {"unreferenced_files", r->unreferenced_files()}, {"partial_uploads", r->partial_uploads()},
+                {"problem_count", r->problem_count()}, {"problems", json::array()}};
+      for (const auto& p : r->problems()) {
+        j["problems"].push_back({{"kind", p.kind()}, {"subject", p.subject()}, {"detail", p.detail()}});
+      }
+      std::cout << j.dump() << "\n";
+    } else {
+      std::cout << "blobs checked: " << r->blobs_checked() << " ("
+                << fairtrace::client::Progress::HumanBytes(r->bytes_hashed()) << " re-hashed)\n"
+                << "tree references checked: " << r->tree_references_checked() << "\n"
+                << "audit records checked: " << r->audit_records_checked() << "\n"
+                << "unreferenced files: " << r->unreferenced_files() << "\n"
+                << "partial uploads: " << r->partial_uploads() << "\n";
+      for (const auto& p : r->problems()) {
+        std::cout << "PROBLEM " << p.kind() << " " << p.subject() << ": " << p.detail() << "\n";
+      }
+      std::cout << (r->problem_count() == 0 ? "clean" : absl::StrCat(r->problem_count(), " problem(s)")) << "\n";
+    }
+    return r->problem_count() == 0 ? 0 : 1;
+  }
+  if (*verify) {
+    auto n = client.VerifyAuditChain();
+    if (!n.ok() && n.status().code() == absl::StatusCode::kDataLoss) {
+      if (as_json) std::cout << json{{"ok", false}, {"error", std::string(n.status().message())}}.dump() << "\n";
+      std::cerr << "fairtrace: " << n.status().message() << "\n";
+      return 1;
+    }
+    if (!n.ok()) return Fail(n.status(), server);
+    if (as_json) {
+      std::cout << json{{"ok", true}, {"records", *n}}.dump() << "\n";
+    } else {
+      std::cout << "audit chain verified: " << *n << " record(s)\n";
+    }
+    return 0;
+  }
+  return 0;
+}

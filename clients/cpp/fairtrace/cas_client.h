@@ -1,0 +1,100 @@
+// CasClient: the C++ client of fairtrace's content-addressable storage and
+// admin services. Every method returns absl::Status carrying the server's
+// google.rpc details (ErrorInfo, BadRequest, PreconditionFailure) as
+// payloads, so callers see exactly what the server said.
+//
+// Thread-safe (gRPC stubs are); one client may be shared.
+// Transport failures come back as UNAVAILABLE / DEADLINE_EXCEEDED.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "fairtrace/v1/admin.grpc.pb.h"
+#include "fairtrace/v1/cas.grpc.pb.h"
+#include "registry/core/digest.h"
+#include "registry/core/tree.h"
+
+namespace fairtrace::client {
+
+struct ClientOptions {
+  std::string target = "127.0.0.1:50051";
+  int64_t max_message_bytes = int64_t{16} << 20;
+  // Deadline of unary calls; streams get one per MiB (see cas_client.cc).
+  absl::Duration rpc_timeout = absl::Seconds(120);
+  // Sent as x-fairtrace-user (unverified until authentication exists).
+  std::string user;
+  // How many times a streamed upload resumes after a transport failure.
+  int upload_retries = 5;
+};
+
+// Called with the number of bytes just transferred.
+using ProgressFn = std::function<void(int64_t)>;
+
+// grpc::Status -> absl::Status with the google.rpc details as payloads.
+absl::Status FromGrpcStatus(const grpc::Status& s);
+
+class CasClient {
+ public:
+  explicit CasClient(ClientOptions options);
+
+  const ClientOptions& options() const { return options_; }
+  // Bytes of blob data one BatchUpdateBlobs message may carry.
+  int64_t batch_bytes_limit() const { return options_.max_message_bytes - (256 << 10); }
+
+  // Digests the server lacks (asks in chunks of 10,000).
+  absl::StatusOr<std::vector<Digest>> FindMissing(absl::Span<const Digest> digests);
+  // Uploads small blobs in one BatchUpdateBlobs; the first per-blob failure
+  // is returned.
+  absl::Status UploadBatch(absl::Span<const std::pair<Digest, std::string>> blobs);
+  // Streams a file whose digest is known. Resumes from the server's
+  // committed offset after an interruption, up to options().upload_retries.
+  absl::Status UploadFile(const std::filesystem::path& path, const Digest& digest,
+                          const ProgressFn& progress);
+  // Streams bytes from a reader callback (used by tests): `read(offset, n)`
+  // returns up to n bytes at offset.
+  absl::Status UploadStream(const std::string& upload_id, const Digest& digest, int64_t from_offset,
+                            const std::function<absl::StatusOr<std::string>(int64_t, size_t)>& read,
+                            const ProgressFn& progress);
+  absl::StatusOr<v1::QueryWriteStatusResponse> QueryWriteStatus(const std::string& upload_id,
+                                                                const Digest& digest);
+  // Streams a blob into `fd` (from its current position), verifying size and
+  // hash; DATA_LOSS when the bytes do not match.
+  absl::Status Download(const Digest& digest, int fd, const ProgressFn& progress);
+  absl::StatusOr<std::vector<std::string>> BatchRead(absl::Span<const Digest> digests);
+
+  absl::StatusOr<v1::Tree> CreateTree(const Digest& manifest);
+  // Every entry of a registered tree (all pages).
+  absl::StatusOr<std::vector<TreeEntry>> GetTreeEntries(const Digest& tree);
+  absl::StatusOr<v1::Blob> GetBlob(const Digest& digest);
+
+  absl::StatusOr<v1::FsckResponse> Fsck();
+  // Fetches the whole audit log and re-walks its hash chain here, trusting
+  // nothing the server computed. Returns the number of records verified, or
+  // DATA_LOSS naming the first broken record.
+  absl::StatusOr<int64_t> VerifyAuditChain();
+
+ private:
+  std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout) const;
+
+  ClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::CasService::Stub> cas_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+  std::unique_ptr<v1::AuditService::Stub> audit_;
+};
+
+// A fresh random upload id (32 hex characters).
+std::string NewUploadId();
+
+}  // namespace fairtrace::client
