@@ -31,3 +31,37 @@ function(ft_binary name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/proto)
   target_link_libraries(${name} PRIVATE ${FT_DEPS})
 endfunction()
+
+# ft_proto_library(NAME SRC_DIR dir OUT_DIR dir PROTOS a.proto ... GRPC_PROTOS a.proto ...)
+#   Generates C++ (and gRPC stubs for GRPC_PROTOS) into OUT_DIR and bundles
+#   the generated code as the static library NAME.
+function(ft_proto_library name)
+  cmake_parse_arguments(FT "" "SRC_DIR;OUT_DIR" "PROTOS;GRPC_PROTOS" ${ARGN})
+  file(MAKE_DIRECTORY ${FT_OUT_DIR})
+  get_target_property(grpc_plugin gRPC::grpc_cpp_plugin LOCATION)
+  set(generated)
+  foreach(p ${FT_PROTOS})
+    string(REGEX REPLACE "\\.proto$" "" base ${p})
+    set(outs ${FT_OUT_DIR}/${base}.pb.cc ${FT_OUT_DIR}/${base}.pb.h)
+    set(plugin_args)
+    if(p IN_LIST FT_GRPC_PROTOS)
+      list(APPEND outs ${FT_OUT_DIR}/${base}.grpc.pb.cc ${FT_OUT_DIR}/${base}.grpc.pb.h)
+      set(plugin_args --grpc_out=${FT_OUT_DIR} --plugin=protoc-gen-grpc=${grpc_plugin})
+    endif()
+    add_custom_command(
+      OUTPUT ${outs}
+      COMMAND protobuf::protoc -I ${FT_SRC_DIR} -I ${PROJECT_SOURCE_DIR}/proto
+              --cpp_out=${FT_OUT_DIR} ${plugin_args} ${p}
+      DEPENDS ${FT_SRC_DIR}/${p} protobuf::protoc
+      COMMENT "protoc ${p}")
+    foreach(o ${outs})
+      if(o MATCHES "\\.cc$")
+        list(APPEND generated ${o})
+      endif()
+    endforeach()
+  endforeach()
+  add_library(${name} STATIC ${generated})
+  target_include_directories(${name} PUBLIC ${FT_OUT_DIR})
+  target_link_libraries(${name} PUBLIC protobuf::libprotobuf gRPC::grpc++)
+  target_compile_options(${name} PRIVATE -w)  # generated code is not ours to lint
+endfunction()

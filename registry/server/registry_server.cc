@@ -67,6 +67,11 @@ void RegistryServer::Wait() { stopped_.WaitForNotification(); }
 void RegistryServer::Shutdown(absl::Duration grace) {
   if (stopping_.HasBeenNotified()) return;
   stopping_.Notify();
+  if (!server_) {  // Start() failed before the server was built
+    if (cleanup_.joinable()) cleanup_.join();
+    stopped_.Notify();
+    return;
+  }
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
   server_->Wait();
   server_.reset();

@@ -1,0 +1,76 @@
+// GoogleTest fixture: a real fairtrace-server on a free port with its own
+// data folder, a CasClient and raw stubs connected to it.
+#pragma once
+
+#include <memory>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "clients/cpp/fairtrace/cas_client.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "tests/testing/server_process.h"
+#include "tests/testing/temp_dir.h"
+
+namespace fairtrace::testing {
+
+class ServerFixture : public ::testing::Test {
+ protected:
+  virtual std::vector<std::string> ServerFlags() { return {"--quiet"}; }
+
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(dir_.path(), ServerFlags());
+    ASSERT_TRUE(server_->Start()) << server_->error();
+    Connect();
+  }
+
+  void Connect() {
+    client::ClientOptions o;
+    o.target = server_->target();
+    o.user = "tester";
+    o.rpc_timeout = absl::Seconds(30);
+    client_ = std::make_unique<client::CasClient>(o);
+    channel_ = grpc::CreateChannel(server_->target(), grpc::InsecureChannelCredentials());
+    cas_ = v1::CasService::NewStub(channel_);
+  }
+
+  void Restart() {
+    ASSERT_TRUE(server_->Start()) << server_->error();
+    Connect();
+  }
+
+  // The google.rpc.Status carried in a gRPC status's details.
+  static google::rpc::Status Details(const grpc::Status& s) {
+    google::rpc::Status out;
+    out.ParseFromString(s.error_details());
+    return out;
+  }
+  static std::vector<std::string> ViolatedFields(const grpc::Status& s) {
+    std::vector<std::string> out;
+    const google::rpc::Status details = Details(s);
+    for (const auto& any : details.details()) {
+      google::rpc::BadRequest br;
+      if (any.UnpackTo(&br)) {
+        for (const auto& v : br.field_violations()) out.push_back(v.field());
+      }
+    }
+    return out;
+  }
+  static std::string Reason(const grpc::Status& s) {
+    const google::rpc::Status details = Details(s);
+    for (const auto& any : details.details()) {
+      google::rpc::ErrorInfo info;
+      if (any.UnpackTo(&info)) return info.reason();
+    }
+    return "";
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<client::CasClient> client_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::CasService::Stub> cas_;
+};
+
+}  // namespace fairtrace::testing
