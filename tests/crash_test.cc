@@ -51,7 +51,11 @@ TEST_F(CrashTest, KillDuringStreamedUploadThenResume) {
         [&](int64_t n) { sent += n; });
     EXPECT_FALSE(st.ok());  // the server died under it
   });
-  while (sent < (20 << 20)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (sent < (20 << 20) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_GE(sent.load(), 20 << 20) << "upload did not progress within 60 s";
   server_->Kill();
   uploader.join();
 
@@ -96,7 +100,11 @@ TEST_F(CrashTest, KillDuringBatchesLeavesWholeBlobsOrNothing) {
       }
     });
     // Let some batches commit, then kill at a varying point of the next one.
-    while (completed < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (completed < 1 && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ASSERT_GE(completed.load(), 1) << "no batch committed within 60 s";
     std::this_thread::sleep_for(std::chrono::milliseconds(3 + 11 * round));
     server_->Kill();
     uploader.join();

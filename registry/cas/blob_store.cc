@@ -20,6 +20,7 @@ namespace stdfs = std::filesystem;
 namespace {
 
 constexpr size_t kHashChunk = 1 << 20;
+constexpr int64_t kWritebackChunk = 16 << 20;
 
 absl::Status Mismatch(const Digest& expected, absl::string_view what) {
   return ErrorBuilder(absl::StatusCode::kInvalidArgument,
@@ -49,7 +50,8 @@ absl::Status HashFd(int fd, int64_t size, Sha256& h, const stdfs::path& path) {
 // ---------------------------------------------------------------- Upload
 
 Upload::Upload(BlobStore* store, std::string id, Digest digest, int fd, int64_t committed)
-    : store_(store), id_(std::move(id)), digest_(std::move(digest)), fd_(fd), committed_(committed) {}
+    : store_(store), id_(std::move(id)), digest_(std::move(digest)), fd_(fd), committed_(committed),
+      writeback_from_(committed) {}
 
 Upload::~Upload() {
   if (!done_) (void)Suspend();
@@ -83,6 +85,12 @@ absl::Status Upload::Append(absl::string_view data) {
   FT_RETURN_IF_ERROR(fs::WriteAll(fd_, data, store_->PartPath(id_)));
   hasher_.Update(data);
   committed_ += static_cast<int64_t>(data.size());
+  // Start writeback early so the final sync has little left to do: the
+  // disk works while the network and the hash do.
+  if (committed_ - writeback_from_ >= kWritebackChunk) {
+    ::sync_file_range(fd_, writeback_from_, committed_ - writeback_from_, SYNC_FILE_RANGE_WRITE);
+    writeback_from_ = committed_;
+  }
   return absl::OkStatus();
 }
 
@@ -120,7 +128,7 @@ absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const stdfs::path& ro
 }
 
 absl::Status BlobStore::Init() {
-  for (const char* sub : {"blobs/sha256", "tmp", "uploads"}) {
+  for (const char* sub : {"blobs/sha256", "packs", "tmp", "uploads"}) {
     std::error_code ec;
     stdfs::create_directories(root_ / sub, ec);
     if (ec) return absl::InternalError(absl::StrCat("cannot create ", (root_ / sub).string(), ": ", ec.message()));
@@ -129,8 +137,10 @@ absl::Status BlobStore::Init() {
   std::error_code ec;
   for (const auto& e : stdfs::directory_iterator(root_ / "tmp", ec)) stdfs::remove(e.path(), ec);
   if (!FileExists(EmptyDigest())) {
-    std::vector<std::pair<Digest, absl::string_view>> one = {{EmptyDigest(), ""}};
-    FT_RETURN_IF_ERROR(PutBatch(one)[0]);
+    stdfs::path tmp = root_ / "tmp" / fs::RandomName();
+    FT_ASSIGN_OR_RETURN(fs::Fd fd, fs::OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL));
+    FT_RETURN_IF_ERROR(fs::SyncFd(fd.get(), tmp));
+    FT_RETURN_IF_ERROR(Publish(tmp, EmptyDigest(), /*sync_dir=*/true));
   }
   return absl::OkStatus();
 }
@@ -143,6 +153,10 @@ stdfs::path BlobStore::PathOf(const Digest& d) const {
 bool BlobStore::FileExists(const Digest& d) const {
   struct stat st;
   return ::stat(PathOf(d).c_str(), &st) == 0 && st.st_size == d.size_bytes;
+}
+
+stdfs::path BlobStore::PackPath(const std::string& pack) const {
+  return root_ / "packs" / absl::StrCat(pack, ".pack");
 }
 
 stdfs::path BlobStore::PartPath(absl::string_view id) const {
@@ -163,60 +177,59 @@ absl::Status BlobStore::Publish(const stdfs::path& tmp, const Digest& d, bool sy
   return absl::OkStatus();
 }
 
-std::vector<absl::Status> BlobStore::PutBatch(
+std::vector<BlobStore::PutResult> BlobStore::PutBatch(
     absl::Span<const std::pair<Digest, absl::string_view>> items) {
-  std::vector<absl::Status> out(items.size());
-  std::vector<std::pair<size_t, stdfs::path>> written;
+  std::vector<PutResult> out(items.size());
+  std::vector<size_t> accepted;
+  int64_t total = 0;
   Sha256 h;
   for (size_t i = 0; i < items.size(); ++i) {
     const auto& [d, data] = items[i];
     if (static_cast<int64_t>(data.size()) != d.size_bytes) {
-      out[i] = Mismatch(d, absl::StrCat("received ", data.size(), " bytes"));
+      out[i].status = Mismatch(d, absl::StrCat("received ", data.size(), " bytes"));
       continue;
     }
     h.Update(data);
     if (std::string actual = h.FinishHex(); actual != d.sha256) {
-      out[i] = Mismatch(d, absl::StrCat("bytes hash to ", actual));
+      out[i].status = Mismatch(d, absl::StrCat("bytes hash to ", actual));
       continue;
     }
-    if (FileExists(d)) continue;  // dedup: verified bytes are already in place
-    stdfs::path tmp = root_ / "tmp" / fs::RandomName();
-    auto fd = fs::OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL);
-    if (!fd.ok()) {
-      out[i] = fd.status();
-      continue;
-    }
-    if (absl::Status s = fs::WriteAll(fd->get(), data, tmp); !s.ok()) {
-      out[i] = s;
-      std::error_code ec;
-      stdfs::remove(tmp, ec);
-      continue;
-    }
-    written.emplace_back(i, std::move(tmp));
+    accepted.push_back(i);
+    total += d.size_bytes;
   }
-  if (written.empty()) return out;
-  // One sync for all file contents, then renames, then one sync for the
-  // folder entries: two syncfs calls per batch instead of 2 fsyncs per blob.
-  absl::Status synced = fs::SyncFilesystem(root_ / "tmp");
-  for (auto& [i, tmp] : written) {
-    if (synced.ok()) out[i] = Publish(tmp, items[i].first, /*sync_dir=*/false);
-    if (!synced.ok() || !out[i].ok()) {
-      if (out[i].ok()) out[i] = synced;
-      std::error_code ec;
-      stdfs::remove(tmp, ec);
-    }
+  if (accepted.empty()) return out;
+  // One pack for the whole batch: written under a temp name, synced, then
+  // renamed into packs/ and the folder synced.
+  std::string pack = fs::RandomName();
+  std::string bytes;
+  bytes.reserve(static_cast<size_t>(total));
+  for (size_t i : accepted) {
+    out[i].location = BlobLocation{pack, static_cast<int64_t>(bytes.size())};
+    bytes.append(items[i].second.data(), items[i].second.size());
   }
-  if (absl::Status s = fs::SyncFilesystem(root_ / "blobs"); !s.ok()) {
-    for (auto& [i, tmp] : written) {
-      if (out[i].ok()) out[i] = s;
+  stdfs::path tmp = root_ / "tmp" / absl::StrCat(pack, ".pack");
+  absl::Status s = [&]() -> absl::Status {
+    FT_ASSIGN_OR_RETURN(fs::Fd fd, fs::OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL));
+    FT_RETURN_IF_ERROR(fs::WriteAll(fd.get(), bytes, tmp));
+    FT_RETURN_IF_ERROR(fs::SyncFd(fd.get(), tmp));
+    if (::rename(tmp.c_str(), PackPath(pack).c_str()) != 0) {
+      return fs::ErrnoStatus("cannot rename to", PackPath(pack));
     }
+    return fs::SyncDir(root_ / "packs");
+  }();
+  if (!s.ok()) {
+    std::error_code ec;
+    stdfs::remove(tmp, ec);
+    for (size_t i : accepted) out[i] = PutResult{s, {}};
   }
   return out;
 }
 
-absl::Status BlobStore::Read(const Digest& d, int64_t offset, int64_t limit, size_t chunk,
+absl::Status BlobStore::Read(const Digest& d, const BlobLocation& where, int64_t offset,
+                             int64_t limit, size_t chunk,
                              const std::function<bool(absl::string_view)>& sink) const {
-  stdfs::path path = PathOf(d);
+  stdfs::path path = where.packed() ? PackPath(where.pack) : PathOf(d);
+  const int64_t base = where.packed() ? where.pack_offset : 0;
   auto fd = fs::OpenFile(path, O_RDONLY);
   if (!fd.ok()) {
     if (absl::IsNotFound(fd.status())) {
@@ -230,7 +243,7 @@ absl::Status BlobStore::Read(const Digest& d, int64_t offset, int64_t limit, siz
   if (limit > 0 && offset + limit < end) end = offset + limit;
   std::string buf(std::min<int64_t>(chunk, std::max<int64_t>(end - offset, 1)), '\0');
   for (int64_t off = offset; off < end;) {
-    ssize_t n = ::pread(fd->get(), buf.data(), std::min<int64_t>(buf.size(), end - off), off);
+    ssize_t n = ::pread(fd->get(), buf.data(), std::min<int64_t>(buf.size(), end - off), base + off);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fs::ErrnoStatus("cannot read", path);
     if (n == 0) return absl::DataLossError(absl::StrCat("blob file ", path.string(), " is truncated"));
@@ -240,10 +253,10 @@ absl::Status BlobStore::Read(const Digest& d, int64_t offset, int64_t limit, siz
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> BlobStore::ReadAll(const Digest& d) const {
+absl::StatusOr<std::string> BlobStore::ReadAll(const Digest& d, const BlobLocation& where) const {
   std::string out;
   out.reserve(d.size_bytes);
-  FT_RETURN_IF_ERROR(Read(d, 0, 0, kHashChunk, [&](absl::string_view s) {
+  FT_RETURN_IF_ERROR(Read(d, where, 0, 0, kHashChunk, [&](absl::string_view s) {
     out.append(s.data(), s.size());
     return true;
   }));
@@ -351,7 +364,15 @@ int64_t BlobStore::CountPartialUploads() const {
   return n;
 }
 
-absl::Status BlobStore::ForEachFile(const std::function<absl::Status(const Digest&)>& fn) const {
+absl::Status BlobStore::ForEachPack(const std::function<absl::Status(const std::string&)>& fn) const {
+  std::error_code ec;
+  for (const auto& f : stdfs::directory_iterator(root_ / "packs", ec)) {
+    if (f.path().extension() == ".pack") FT_RETURN_IF_ERROR(fn(f.path().stem().string()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status BlobStore::ForEachLooseFile(const std::function<absl::Status(const Digest&)>& fn) const {
   std::error_code ec;
   for (const auto& shard : stdfs::directory_iterator(root_ / "blobs" / "sha256", ec)) {
     std::error_code ec2;
@@ -366,20 +387,31 @@ absl::Status BlobStore::ForEachFile(const std::function<absl::Status(const Diges
   return absl::OkStatus();
 }
 
-absl::Status BlobStore::Verify(const Digest& d, int64_t* bytes_hashed) const {
-  stdfs::path path = PathOf(d);
+absl::Status BlobStore::Verify(const Digest& d, const BlobLocation& where,
+                               int64_t* bytes_hashed) const {
+  stdfs::path path = where.packed() ? PackPath(where.pack) : PathOf(d);
   auto fd = fs::OpenFile(path, O_RDONLY);
   if (!fd.ok()) return fd.status();
   struct stat st;
   if (::fstat(fd->get(), &st) != 0) return fs::ErrnoStatus("cannot stat", path);
-  if (st.st_size != d.size_bytes) {
-    return absl::DataLossError(absl::StrCat("file has ", st.st_size, " bytes, digest says ", d.size_bytes));
+  int64_t base = where.packed() ? where.pack_offset : 0;
+  if (where.packed() ? st.st_size < base + d.size_bytes : st.st_size != d.size_bytes) {
+    return absl::DataLossError(absl::StrCat(path.string(), " has ", st.st_size, " bytes, too few or too many for ",
+                                            d.ToString()));
   }
   Sha256 h;
-  FT_RETURN_IF_ERROR(HashFd(fd->get(), d.size_bytes, h, path));
+  std::string buf(std::min<int64_t>(kHashChunk, std::max<int64_t>(d.size_bytes, 1)), '\0');
+  for (int64_t off = 0; off < d.size_bytes;) {
+    ssize_t n = ::pread(fd->get(), buf.data(), std::min<int64_t>(buf.size(), d.size_bytes - off), base + off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fs::ErrnoStatus("cannot read", path);
+    if (n == 0) return absl::DataLossError(absl::StrCat(path.string(), " is truncated"));
+    h.Update(buf.data(), static_cast<size_t>(n));
+    off += n;
+  }
   *bytes_hashed += d.size_bytes;
   if (std::string actual = h.FinishHex(); actual != d.sha256) {
-    return absl::DataLossError(absl::StrCat("file content hashes to ", actual));
+    return absl::DataLossError(absl::StrCat("content hashes to ", actual));
   }
   return absl::OkStatus();
 }

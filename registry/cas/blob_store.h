@@ -4,14 +4,17 @@
 // after a successful Put/Finish here.
 //
 // Layout under `root`:
-//   blobs/sha256/<first 2 hex>/<sha256>_<size>   verified blob files
-//   tmp/                                          temp files of batch writes
+//   blobs/sha256/<first 2 hex>/<sha256>_<size>   loose blob files (streamed)
+//   packs/<pack id>.pack                          blobs of one batch, end to end
+//   tmp/                                          temp files
 //   uploads/<upload_id>.part, <upload_id>.meta    resumable partial uploads
 //
-// Durability: blob files are written to a temp name while hashing, synced,
-// renamed into place, and the folder synced; a file under blobs/ therefore
-// always holds verified bytes. A partial upload's bytes are synced when its
-// Write stream ends, so they survive a crash and the upload resumes.
+// Durability: a loose file is written under a temp name while hashing,
+// synced, renamed into place, and its folder synced, so a file under blobs/
+// always holds verified bytes. A batch's verified blobs are written to a new
+// pack file with one write and one sync; the caller records each blob's
+// (pack, offset) when it commits the rows. A partial upload's bytes are
+// synced when its Write stream ends, so they survive a crash and resume.
 //
 // Thread-safe. Errors: INVALID_ARGUMENT when bytes do not match a digest
 // (nothing kept), FAILED_PRECONDITION/ABORTED for upload id conflicts,
@@ -32,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "registry/core/blob_location.h"
 #include "registry/core/digest.h"
 #include "registry/core/sha256.h"
 
@@ -69,6 +73,7 @@ class Upload {
   Digest digest_;
   int fd_;
   int64_t committed_;
+  int64_t writeback_from_;  // bytes before this offset have had writeback started
   Sha256 hasher_;
   bool done_ = false;
 };
@@ -77,20 +82,26 @@ class BlobStore {
  public:
   static absl::StatusOr<std::unique_ptr<BlobStore>> Open(const std::filesystem::path& root);
 
+  // The loose file of a blob, or the pack file holding it.
   std::filesystem::path PathOf(const Digest& d) const;
+  std::filesystem::path PackPath(const std::string& pack) const;
   bool FileExists(const Digest& d) const;
 
-  // Verifies each (digest, bytes) pair and writes the matching ones
-  // durably with one filesystem sync for the whole batch. Returns one status
-  // per item.
-  std::vector<absl::Status> PutBatch(absl::Span<const std::pair<Digest, absl::string_view>> items);
+  struct PutResult {
+    absl::Status status;
+    BlobLocation location;  // where the bytes are, when status is OK
+  };
+  // Verifies each (digest, bytes) pair and writes the matching ones durably
+  // into one new pack file (one write, one sync). Returns one result per
+  // item, in order.
+  std::vector<PutResult> PutBatch(absl::Span<const std::pair<Digest, absl::string_view>> items);
 
-  // Reads [offset, offset+limit) of a blob file (limit <= 0: to the end)
-  // into `sink` in chunks of at most `chunk` bytes; stops early when `sink`
-  // returns false. NOT_FOUND when the file is absent.
-  absl::Status Read(const Digest& d, int64_t offset, int64_t limit, size_t chunk,
-                    const std::function<bool(absl::string_view)>& sink) const;
-  absl::StatusOr<std::string> ReadAll(const Digest& d) const;
+  // Reads [offset, offset+limit) of a blob (limit <= 0: to the end) into
+  // `sink` in chunks of at most `chunk` bytes; stops early when `sink`
+  // returns false. NOT_FOUND when its file is absent.
+  absl::Status Read(const Digest& d, const BlobLocation& where, int64_t offset, int64_t limit,
+                    size_t chunk, const std::function<bool(absl::string_view)>& sink) const;
+  absl::StatusOr<std::string> ReadAll(const Digest& d, const BlobLocation& where) const;
 
   // Opens (or resumes) the upload `id` of `digest`. Resuming re-hashes the
   // committed bytes. ABORTED when another stream holds the upload;
@@ -103,11 +114,13 @@ class BlobStore {
   int CleanAbandonedUploads(absl::Duration max_age);
   int64_t CountPartialUploads() const;
 
-  // Every blob file on disk, by digest (from its name).
-  absl::Status ForEachFile(const std::function<absl::Status(const Digest&)>& fn) const;
-  // Re-hashes a blob file: OK, NOT_FOUND, or DATA_LOSS when it does not
-  // match its name. Adds the bytes read to *bytes_hashed.
-  absl::Status Verify(const Digest& d, int64_t* bytes_hashed) const;
+  // Every loose blob file on disk, by digest (from its name).
+  absl::Status ForEachLooseFile(const std::function<absl::Status(const Digest&)>& fn) const;
+  // Every pack file on disk, by pack id.
+  absl::Status ForEachPack(const std::function<absl::Status(const std::string&)>& fn) const;
+  // Re-hashes a stored blob: OK, NOT_FOUND, or DATA_LOSS when its bytes do
+  // not match its digest. Adds the bytes read to *bytes_hashed.
+  absl::Status Verify(const Digest& d, const BlobLocation& where, int64_t* bytes_hashed) const;
 
  private:
   friend class Upload;

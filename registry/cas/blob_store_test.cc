@@ -27,34 +27,50 @@ TEST_F(BlobStoreTest, EmptyBlobExistsFromTheStart) {
   EXPECT_TRUE(store_->FileExists(EmptyDigest()));
 }
 
-TEST_F(BlobStoreTest, PutBatchStoresMatchingAndRejectsMismatched) {
-  Digest a = DigestOf("alpha"), b = DigestOf("beta");
+TEST_F(BlobStoreTest, PutBatchPacksMatchingAndRejectsMismatched) {
+  Digest a = DigestOf("alpha"), b = DigestOf("beta"), c = DigestOf("gamma");
   std::vector<std::pair<Digest, absl::string_view>> items = {
-      {a, "alpha"}, {b, "BETA"}, {Digest{a.sha256, 4}, "alph"}};
+      {a, "alpha"}, {b, "BETA"}, {Digest{a.sha256, 4}, "alph"}, {c, "gamma"}};
   auto out = store_->PutBatch(items);
-  EXPECT_OK(out[0]);
-  EXPECT_THAT(out[1], StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(out[2], StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_TRUE(store_->FileExists(a));
-  EXPECT_FALSE(store_->FileExists(b));
-  ASSERT_OK_AND_ASSIGN(std::string back, store_->ReadAll(a));
-  EXPECT_EQ(back, "alpha");
+  EXPECT_OK(out[0].status);
+  EXPECT_THAT(out[1].status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(out[2].status, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_OK(out[3].status);
+  // Both good blobs share one pack, end to end.
+  ASSERT_TRUE(out[0].location.packed());
+  EXPECT_EQ(out[0].location.pack, out[3].location.pack);
+  EXPECT_EQ(out[0].location.pack_offset, 0);
+  EXPECT_EQ(out[3].location.pack_offset, 5);
+  EXPECT_EQ(std::filesystem::file_size(store_->PackPath(out[0].location.pack)), 10u);
+  ASSERT_OK_AND_ASSIGN(std::string back, store_->ReadAll(c, out[3].location));
+  EXPECT_EQ(back, "gamma");
+  int64_t hashed = 0;
+  EXPECT_OK(store_->Verify(c, out[3].location, &hashed));
+  EXPECT_THAT(store_->Verify(c, out[0].location, &hashed), StatusIs(absl::StatusCode::kDataLoss));
   // Nothing is left in tmp/.
   EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "tmp"));
 }
 
+TEST_F(BlobStoreTest, PutBatchWithNothingValidWritesNoPack) {
+  std::vector<std::pair<Digest, absl::string_view>> items = {{DigestOf("x"), "y"}};
+  EXPECT_FALSE(store_->PutBatch(items)[0].status.ok());
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "packs"));
+}
+
 TEST_F(BlobStoreTest, ReadRangesAndNotFound) {
-  Digest d = DigestOf("0123456789");
-  std::vector<std::pair<Digest, absl::string_view>> items = {{d, "0123456789"}};
-  ASSERT_OK(store_->PutBatch(items)[0]);
+  Digest pad = DigestOf("pad"), d = DigestOf("0123456789");
+  std::vector<std::pair<Digest, absl::string_view>> items = {{pad, "pad"}, {d, "0123456789"}};
+  auto put = store_->PutBatch(items);
+  ASSERT_OK(put[1].status);
   std::string got;
-  ASSERT_OK(store_->Read(d, 3, 4, 2, [&](absl::string_view s) {
+  ASSERT_OK(store_->Read(d, put[1].location, 3, 4, 2, [&](absl::string_view s) {
     EXPECT_LE(s.size(), 2u);
     got.append(s.data(), s.size());
     return true;
   }));
   EXPECT_EQ(got, "3456");
-  EXPECT_THAT(store_->Read(DigestOf("nope"), 0, 0, 10, [](absl::string_view) { return true; }),
+  EXPECT_THAT(store_->Read(DigestOf("nope"), BlobLocation::Loose(), 0, 0, 10,
+                           [](absl::string_view) { return true; }),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
@@ -75,8 +91,10 @@ TEST_F(BlobStoreTest, UploadResumesAfterSuspend) {
   EXPECT_TRUE(store_->FileExists(d));
   EXPECT_EQ(store_->CountPartialUploads(), 0);
   int64_t hashed = 0;
-  EXPECT_OK(store_->Verify(d, &hashed));
+  EXPECT_OK(store_->Verify(d, BlobLocation::Loose(), &hashed));
   EXPECT_EQ(hashed, 100000);
+  ASSERT_OK_AND_ASSIGN(std::string back, store_->ReadAll(d, BlobLocation::Loose()));
+  EXPECT_EQ(back, data);
 }
 
 TEST_F(BlobStoreTest, UploadWithWrongBytesStoresNothing) {
@@ -115,16 +133,35 @@ TEST_F(BlobStoreTest, CleansOnlyAbandonedUploads) {
 }
 
 TEST_F(BlobStoreTest, VerifyDetectsCorruption) {
-  Digest d = DigestOf("pristine");
-  std::vector<std::pair<Digest, absl::string_view>> items = {{d, "pristine"}};
-  ASSERT_OK(store_->PutBatch(items)[0]);
-  std::filesystem::permissions(store_->PathOf(d), std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::add);
+  std::string data = "pristine";
+  Digest d = DigestOf(data);
+  {
+    ASSERT_OK_AND_ASSIGN(auto up, store_->OpenUpload("v", d));
+    ASSERT_OK(up->Append(data));
+    ASSERT_OK(up->Finish());
+  }
   std::ofstream(store_->PathOf(d), std::ios::binary | std::ios::in) << "P";
   int64_t hashed = 0;
-  EXPECT_THAT(store_->Verify(d, &hashed), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(store_->Verify(d, BlobLocation::Loose(), &hashed), StatusIs(absl::StatusCode::kDataLoss));
   std::filesystem::remove(store_->PathOf(d));
-  EXPECT_THAT(store_->Verify(d, &hashed), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(store_->Verify(d, BlobLocation::Loose(), &hashed), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(BlobStoreTest, ListsLooseFilesAndPacks) {
+  std::vector<std::pair<Digest, absl::string_view>> items = {{DigestOf("p"), "p"}};
+  auto put = store_->PutBatch(items);
+  std::vector<std::string> packs;
+  ASSERT_OK(store_->ForEachPack([&](const std::string& p) {
+    packs.push_back(p);
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(packs, std::vector<std::string>{put[0].location.pack});
+  std::vector<Digest> loose;
+  ASSERT_OK(store_->ForEachLooseFile([&](const Digest& d) {
+    loose.push_back(d);
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(loose, std::vector<Digest>{EmptyDigest()});
 }
 
 }  // namespace

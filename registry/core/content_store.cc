@@ -76,7 +76,8 @@ absl::StatusOr<int64_t> WriteSession::Finish() {
     return s;
   }
   const Digest& d = upload_->digest();
-  FT_RETURN_IF_ERROR(cas_->store_->CommitBlobs({d}, MakeAuditEntry(ctx_, BlobResourceName(d), s)));
+  FT_RETURN_IF_ERROR(cas_->store_->CommitBlobs({StoredBlob{d, BlobLocation::Loose()}},
+                                               MakeAuditEntry(ctx_, BlobResourceName(d), s)));
   return d.size_bytes;
 }
 
@@ -91,6 +92,12 @@ void ContentStore::AuditOnly(const CallContext& ctx, std::string resource,
 absl::Status ContentStore::RequireVisible(const Digest& d) {
   FT_ASSIGN_OR_RETURN(std::vector<bool> has, store_->HasBlobs({d}));
   return has[0] ? absl::OkStatus() : NotFound(d);
+}
+
+absl::StatusOr<BlobLocation> ContentStore::Locate(const Digest& d) {
+  FT_ASSIGN_OR_RETURN(std::optional<BlobRow> row, store_->GetBlob(d));
+  if (!row) return NotFound(d);
+  return row->location;
 }
 
 absl::StatusOr<std::vector<Digest>> ContentStore::FindMissing(absl::Span<const Digest> digests) {
@@ -123,23 +130,39 @@ absl::StatusOr<std::vector<absl::Status>> ContentStore::BatchUpdate(
                                                  " are allowed; use Write for large blobs"));
   }
   std::vector<absl::Status> out(items.size());
-  std::vector<std::pair<Digest, absl::string_view>> valid;
-  std::vector<size_t> valid_index;
+  std::vector<Digest> digests;
+  for (const auto& [d, data] : items) digests.push_back(d);
+  // Blobs already visible are not written again (dedup).
+  std::vector<bool> visible(items.size(), false);
+  {
+    std::vector<Digest> valid_digests;
+    std::vector<size_t> valid_index;
+    for (size_t i = 0; i < items.size(); ++i) {
+      out[i] = ValidateDigest(items[i].first, absl::StrCat("requests[", i, "].digest"),
+                              limits_.max_blob_size);
+      if (out[i].ok()) {
+        valid_digests.push_back(items[i].first);
+        valid_index.push_back(i);
+      }
+    }
+    FT_ASSIGN_OR_RETURN(std::vector<bool> has, store_->HasBlobs(valid_digests));
+    for (size_t k = 0; k < has.size(); ++k) visible[valid_index[k]] = has[k];
+  }
+  std::vector<std::pair<Digest, absl::string_view>> to_write;
+  std::vector<size_t> write_index;
   for (size_t i = 0; i < items.size(); ++i) {
-    out[i] = ValidateDigest(items[i].first, absl::StrCat("requests[", i, "].digest"),
-                            limits_.max_blob_size);
-    if (out[i].ok()) {
-      valid.push_back(items[i]);
-      valid_index.push_back(i);
+    if (out[i].ok() && !visible[i]) {
+      to_write.push_back(items[i]);
+      write_index.push_back(i);
     }
   }
-  std::vector<absl::Status> put = blobs_->PutBatch(valid);
-  std::vector<Digest> stored;
-  absl::Status first_error;
-  for (size_t k = 0; k < valid.size(); ++k) {
-    out[valid_index[k]] = put[k];
-    if (put[k].ok()) stored.push_back(valid[k].first);
+  std::vector<BlobStore::PutResult> put = blobs_->PutBatch(to_write);
+  std::vector<StoredBlob> stored;
+  for (size_t k = 0; k < put.size(); ++k) {
+    out[write_index[k]] = put[k].status;
+    if (put[k].status.ok()) stored.push_back(StoredBlob{to_write[k].first, put[k].location});
   }
+  absl::Status first_error;
   for (const absl::Status& s : out) {
     if (!s.ok()) {
       first_error = s;
@@ -152,8 +175,8 @@ absl::StatusOr<std::vector<absl::Status>> ContentStore::BatchUpdate(
   }
   absl::Status committed = store_->CommitBlobs(stored, MakeAuditEntry(ctx, "blobs", first_error));
   if (!committed.ok()) {
-    for (size_t k = 0; k < valid.size(); ++k) {
-      if (out[valid_index[k]].ok()) out[valid_index[k]] = committed;
+    for (size_t k = 0; k < put.size(); ++k) {
+      if (out[write_index[k]].ok()) out[write_index[k]] = committed;
     }
   }
   return out;
@@ -175,13 +198,13 @@ std::vector<absl::StatusOr<std::string>> ContentStore::BatchRead(absl::Span<cons
       out.push_back(v);
       continue;
     }
-    absl::Status visible = RequireVisible(digests[i]);
-    if (!visible.ok()) {
-      out.push_back(visible);
+    auto where = Locate(digests[i]);
+    if (!where.ok()) {
+      out.push_back(where.status());
       continue;
     }
     total += digests[i].size_bytes;
-    out.push_back(blobs_->ReadAll(digests[i]));
+    out.push_back(blobs_->ReadAll(digests[i], *where));
   }
   return out;
 }
@@ -206,8 +229,8 @@ absl::StatusOr<WriteStart> ContentStore::BeginWrite(const CallContext& ctx,
   }
   if (blobs_->FileExists(d)) {
     // Verified bytes left by a crash between rename and commit: commit them.
-    FT_RETURN_IF_ERROR(store_->CommitBlobs({d}, MakeAuditEntry(ctx, BlobResourceName(d),
-                                                               absl::OkStatus())));
+    FT_RETURN_IF_ERROR(store_->CommitBlobs({StoredBlob{d, BlobLocation::Loose()}},
+                                           MakeAuditEntry(ctx, BlobResourceName(d), absl::OkStatus())));
     return WriteStart{nullptr, d.size_bytes};
   }
   auto upload = blobs_->OpenUpload(parsed->upload_id, d);
@@ -245,7 +268,7 @@ absl::Status ContentStore::Read(absl::string_view resource_name, int64_t offset,
   FT_ASSIGN_OR_RETURN(Digest d, ParseBlobResourceName(resource_name));
   if (offset < 0) return InvalidField("read_offset", "must not be negative");
   if (limit < 0) return InvalidField("read_limit", "must not be negative");
-  FT_RETURN_IF_ERROR(RequireVisible(d));
+  FT_ASSIGN_OR_RETURN(BlobLocation where, Locate(d));
   if (offset > d.size_bytes) {
     return ErrorBuilder(absl::StatusCode::kOutOfRange,
                         absl::StrCat("read_offset ", offset, " is past the end of the blob (",
@@ -254,7 +277,7 @@ absl::Status ContentStore::Read(absl::string_view resource_name, int64_t offset,
         .Reason("OFFSET_OUT_OF_RANGE");
   }
   if (d.size_bytes == 0 || offset == d.size_bytes) return absl::OkStatus();
-  return blobs_->Read(d, offset, limit, chunk, sink);
+  return blobs_->Read(d, where, offset, limit, chunk, sink);
 }
 
 absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const Digest& digest) {
@@ -264,12 +287,13 @@ absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const D
       return InvalidField("digest.size_bytes",
                           absl::StrCat("a tree manifest may have at most ", kMaxManifestBytes, " bytes"));
     }
-    FT_RETURN_IF_ERROR(RequireVisible(digest));
     return absl::OkStatus();
   }();
   std::vector<TreeEntry> entries;
+  absl::StatusOr<BlobLocation> where = result.ok() ? Locate(digest) : result;
+  result = where.status();
   if (result.ok()) {
-    auto bytes = blobs_->ReadAll(digest);
+    auto bytes = blobs_->ReadAll(digest, *where);
     auto parsed = bytes.ok() ? ParseTree(*bytes) : absl::StatusOr<std::vector<TreeEntry>>(bytes.status());
     result = parsed.status();
     if (parsed.ok()) entries = *std::move(parsed);
@@ -323,7 +347,8 @@ absl::StatusOr<TreePage> ContentStore::GetTree(const Digest& digest, int page_si
         .Resource("tree", absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes));
   }
   FT_ASSIGN_OR_RETURN(int64_t offset, ParseTreePageToken(digest, page_token, row->entry_count));
-  FT_ASSIGN_OR_RETURN(std::string bytes, blobs_->ReadAll(digest));
+  FT_ASSIGN_OR_RETURN(BlobLocation where, Locate(digest));
+  FT_ASSIGN_OR_RETURN(std::string bytes, blobs_->ReadAll(digest, where));
   FT_ASSIGN_OR_RETURN(std::vector<TreeEntry> all, ParseTree(bytes));
   TreePage page{*row, {}, ""};
   int64_t end = std::min<int64_t>(offset + page_size, static_cast<int64_t>(all.size()));

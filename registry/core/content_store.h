@@ -113,6 +113,8 @@ class ContentStore {
   // committed or that failed; logs when the append itself fails.
   void AuditOnly(const CallContext& ctx, std::string resource, const absl::Status& result);
   absl::Status RequireVisible(const Digest& d);
+  // Where a visible blob's bytes are; NOT_FOUND when it is not visible.
+  absl::StatusOr<BlobLocation> Locate(const Digest& d);
 
   Store* store_;
   BlobStore* blobs_;

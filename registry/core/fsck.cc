@@ -32,11 +32,16 @@ absl::Status CheckAuditChain(Store& store, FsckReport& report) {
 
 absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs) {
   FsckReport report;
-  absl::flat_hash_set<Digest> visible;
+  absl::flat_hash_set<Digest> loose;
+  absl::flat_hash_set<std::string> packs;
   FT_RETURN_IF_ERROR(store.ForEachBlob([&](const BlobRow& row) -> absl::Status {
-    visible.insert(row.digest);
+    if (row.location.packed()) {
+      packs.insert(row.location.pack);
+    } else {
+      loose.insert(row.digest);
+    }
     ++report.blobs_checked;
-    absl::Status s = blobs.Verify(row.digest, &report.bytes_hashed);
+    absl::Status s = blobs.Verify(row.digest, row.location, &report.bytes_hashed);
     if (absl::IsNotFound(s)) {
       report.Add({"BLOB_MISSING", BlobResourceName(row.digest), std::string(s.message())});
     } else if (!s.ok()) {
@@ -51,8 +56,12 @@ absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs) {
     report.Add({"TREE_REFERENCE_MISSING", BlobResourceName(r.blob),
                 absl::StrCat("referenced by tree ", r.tree.ToString())});
   }
-  FT_RETURN_IF_ERROR(blobs.ForEachFile([&](const Digest& d) {
-    if (!visible.contains(d)) ++report.unreferenced_files;
+  FT_RETURN_IF_ERROR(blobs.ForEachLooseFile([&](const Digest& d) {
+    if (!loose.contains(d)) ++report.unreferenced_files;
+    return absl::OkStatus();
+  }));
+  FT_RETURN_IF_ERROR(blobs.ForEachPack([&](const std::string& pack) {
+    if (!packs.contains(pack)) ++report.unreferenced_files;
     return absl::OkStatus();
   }));
   report.partial_uploads = blobs.CountPartialUploads();

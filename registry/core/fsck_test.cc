@@ -39,11 +39,18 @@ TEST_F(FsckTest, CleanStore) {
   EXPECT_EQ(r.audit_records_checked, 3);
 }
 
+BlobLocation Where(Store& store, const Digest& d) { return (*store.GetBlob(d))->location; }
+
 TEST_F(FsckTest, FindsCorruptAndMissingBlobsAndOrphans) {
-  std::filesystem::remove(blobs_->PathOf(DigestOf("one")));
-  { std::ofstream(blobs_->PathOf(DigestOf("two")), std::ios::trunc) << "TWO"; }
+  std::filesystem::remove(blobs_->PackPath(Where(*store_, DigestOf("one")).pack));
+  {
+    BlobLocation two = Where(*store_, DigestOf("two"));
+    std::fstream f(blobs_->PackPath(two.pack), std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(two.pack_offset);
+    f << "T";
+  }
   std::vector<std::pair<Digest, absl::string_view>> orphan = {{DigestOf("orphan"), "orphan"}};
-  ASSERT_OK(blobs_->PutBatch(orphan)[0]);  // on disk, never committed
+  ASSERT_OK(blobs_->PutBatch(orphan)[0].status);  // on disk, never committed
   ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_, *blobs_));
   EXPECT_EQ(r.problem_count, 2);
   std::set<std::string> kinds;

@@ -1,7 +1,8 @@
 # Writes ${OUT}: a C++ file defining AllMigrations() from the .sql files in
 # ${DIR} named NNNN_name.up.sql / NNNN_name.down.sql. Run at configure time.
 function(ft_embed_migrations DIR OUT)
-  file(GLOB ups RELATIVE ${DIR} ${DIR}/*.up.sql)
+  file(GLOB ups CONFIGURE_DEPENDS RELATIVE ${DIR} ${DIR}/*.up.sql ${DIR}/*.down.sql)
+  list(FILTER ups INCLUDE REGEX "\\.up\\.sql$")
   list(SORT ups)
   set(body "")
   set(expected 1)

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "registry/audit/audit_record.h"
+#include "registry/core/blob_location.h"
 #include "registry/core/digest.h"
 #include "registry/core/tree.h"
 
@@ -29,6 +30,13 @@ struct BlobRow {
   Digest digest;
   int64_t create_time_micros = 0;
   bool is_tree = false;
+  BlobLocation location;
+};
+
+// A verified, durable blob to make visible.
+struct StoredBlob {
+  Digest digest;
+  BlobLocation location;
 };
 
 struct TreeRow {
@@ -51,9 +59,10 @@ class Store {
   // For each digest, whether a committed blob row exists (same order).
   virtual absl::StatusOr<std::vector<bool>> HasBlobs(absl::Span<const Digest> digests) = 0;
   virtual absl::StatusOr<std::optional<BlobRow>> GetBlob(const Digest& digest) = 0;
-  // Makes `digests` visible (rows that exist already are kept as they are)
-  // and appends `audit`, in one transaction.
-  virtual absl::Status CommitBlobs(absl::Span<const Digest> digests, const AuditEntry& audit) = 0;
+  // Makes `blobs` visible at their locations (rows that exist already are
+  // kept as they are, with their first location) and appends `audit`, in
+  // one transaction.
+  virtual absl::Status CommitBlobs(absl::Span<const StoredBlob> blobs, const AuditEntry& audit) = 0;
 
   virtual absl::StatusOr<std::optional<TreeRow>> GetTree(const Digest& digest) = 0;
   // Records the tree `digest` (whose manifest blob must exist) with a

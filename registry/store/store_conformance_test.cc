@@ -32,6 +32,11 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = *std::move(s);
   }
+  static std::vector<StoredBlob> Loose(std::vector<Digest> ds) {
+    std::vector<StoredBlob> out;
+    for (auto& d : ds) out.push_back({d, BlobLocation::Loose()});
+    return out;
+  }
   AuditEntry Audit(std::string resource = "r") {
     return AuditEntry{"user:t", "/m", std::move(resource), std::string(64, 'b'), "OK"};
   }
@@ -48,8 +53,8 @@ TEST_P(StoreConformance, CommitBlobsMakesThemVisibleWithOneAuditRecord) {
   Digest a = DigestOf("a"), b = DigestOf("b");
   ASSERT_OK_AND_ASSIGN(auto before, store_->HasBlobs({a, b}));
   EXPECT_FALSE(before[0] || before[1]);
-  ASSERT_OK(store_->CommitBlobs({a, b}, Audit("blobs")));
-  ASSERT_OK(store_->CommitBlobs({a}, Audit("blobs")));  // idempotent
+  ASSERT_OK(store_->CommitBlobs(Loose({a, b}), Audit("blobs")));
+  ASSERT_OK(store_->CommitBlobs(Loose({a}), Audit("blobs")));  // idempotent
   ASSERT_OK_AND_ASSIGN(auto after, store_->HasBlobs({a, b, DigestOf("c")}));
   EXPECT_EQ(after, (std::vector<bool>{true, true, false}));
   ASSERT_OK_AND_ASSIGN(auto records, store_->ListAudit(0, 100));
@@ -60,7 +65,7 @@ TEST_P(StoreConformance, CommitBlobsMakesThemVisibleWithOneAuditRecord) {
 
 TEST_P(StoreConformance, TreeNeedsEveryBlobAndRollsBackWhole) {
   Digest manifest = DigestOf("m"), present = DigestOf("p"), absent = DigestOf("x");
-  ASSERT_OK(store_->CommitBlobs({manifest, present}, Audit()));
+  ASSERT_OK(store_->CommitBlobs(Loose({manifest, present}), Audit()));
   std::vector<TreeEntry> entries = {{"p", present, false}, {"x", absent, false}};
   EXPECT_THAT(store_->CommitTree(manifest, entries, Audit()),
               StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -68,7 +73,7 @@ TEST_P(StoreConformance, TreeNeedsEveryBlobAndRollsBackWhole) {
   EXPECT_FALSE(tree.has_value());
   ASSERT_OK_AND_ASSIGN(auto records, store_->ListAudit(0, 100));
   EXPECT_EQ(records.size(), 1u);  // the failed commit appended nothing
-  ASSERT_OK(store_->CommitBlobs({absent}, Audit()));
+  ASSERT_OK(store_->CommitBlobs(Loose({absent}), Audit()));
   ASSERT_OK(store_->CommitTree(manifest, entries, Audit()));
   ASSERT_OK_AND_ASSIGN(tree, store_->GetTree(manifest));
   ASSERT_TRUE(tree.has_value());
@@ -80,6 +85,27 @@ TEST_P(StoreConformance, TreeNeedsEveryBlobAndRollsBackWhole) {
   EXPECT_EQ(refs, 2);
   ASSERT_OK_AND_ASSIGN(auto dangling, store_->DanglingTreeReferences(10));
   EXPECT_TRUE(dangling.empty());
+}
+
+TEST_P(StoreConformance, PackLocationsRoundTripAndFirstLocationWins) {
+  Digest d = DigestOf("packed");
+  std::string pack(32, 'a'), other(32, 'b');
+  ASSERT_OK(store_->CommitBlobs({StoredBlob{d, BlobLocation{pack, 77}}}, Audit()));
+  ASSERT_OK(store_->CommitBlobs({StoredBlob{d, BlobLocation{other, 5}}}, Audit()));
+  ASSERT_OK_AND_ASSIGN(auto row, store_->GetBlob(d));
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->location, (BlobLocation{pack, 77}));
+  ASSERT_OK_AND_ASSIGN(auto empty, store_->GetBlob(EmptyDigest()));
+  EXPECT_FALSE(empty->location.packed());
+  int seen = 0;
+  ASSERT_OK(store_->ForEachBlob([&](const BlobRow& r) {
+    if (r.digest == d) {
+      EXPECT_EQ(r.location, (BlobLocation{pack, 77}));
+      ++seen;
+    }
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(seen, 1);
 }
 
 TEST_P(StoreConformance, ManifestBlobMustExist) {
@@ -111,7 +137,7 @@ TEST_P(StoreConformance, ConcurrentWritersKeepTheChainLinear) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
-        ASSERT_OK(store_->CommitBlobs({DigestOf(std::to_string(t * 100 + i))}, Audit()));
+        ASSERT_OK(store_->CommitBlobs(Loose({DigestOf(std::to_string(t * 100 + i))}), Audit()));
       }
     });
   }
@@ -125,7 +151,7 @@ TEST_P(StoreConformance, ConcurrentWritersKeepTheChainLinear) {
 TEST_P(StoreConformance, ForEachBlobVisitsAllInPages) {
   std::vector<Digest> many;
   for (int i = 0; i < 2500; ++i) many.push_back(DigestOf(std::to_string(i)));
-  ASSERT_OK(store_->CommitBlobs(many, Audit()));
+  ASSERT_OK(store_->CommitBlobs(Loose(many), Audit()));
   int64_t n = 0;
   ASSERT_OK(store_->ForEachBlob([&](const BlobRow&) {
     ++n;

@@ -141,4 +141,13 @@ absl::Status Transaction::Commit() {
   return s;
 }
 
+absl::StatusOr<ReadTransaction> ReadTransaction::Begin(Db* db) {
+  if (absl::Status s = db->Exec("BEGIN"); !s.ok()) return s;
+  return ReadTransaction(db);
+}
+
+ReadTransaction::~ReadTransaction() {
+  if (db_ != nullptr) (void)db_->Exec("COMMIT");
+}
+
 }  // namespace fairtrace::sqlite

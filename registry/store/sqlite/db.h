@@ -77,6 +77,19 @@ class Transaction {
   Db* db_;
 };
 
+// A deferred read transaction (BEGIN ... COMMIT): one consistent snapshot
+// and one file lock for many statements. Ends on destruction.
+class ReadTransaction {
+ public:
+  static absl::StatusOr<ReadTransaction> Begin(Db* db);
+  ReadTransaction(ReadTransaction&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
+  ~ReadTransaction();
+
+ private:
+  explicit ReadTransaction(Db* db) : db_(db) {}
+  Db* db_;
+};
+
 // Maps an SQLite result code to an absl::Status with context.
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
 

@@ -77,6 +77,9 @@ SqliteStore::ReaderLease SqliteStore::AcquireReader() {
 
 absl::StatusOr<std::vector<bool>> SqliteStore::HasBlobs(absl::Span<const Digest> digests) {
   ReaderLease db = AcquireReader();
+  // One read transaction for all lookups: in autocommit mode SQLite would
+  // take and drop its file lock (two fcntl calls) around every statement.
+  FT_ASSIGN_OR_RETURN(sqlite::ReadTransaction txn, sqlite::ReadTransaction::Begin(db.get()));
   FT_ASSIGN_OR_RETURN(Stmt * q,
                       db->Prepare("SELECT 1 FROM blobs WHERE sha256 = ? AND size_bytes = ?"));
   std::vector<bool> out;
@@ -94,12 +97,13 @@ absl::StatusOr<std::optional<BlobRow>> SqliteStore::GetBlob(const Digest& digest
   ReaderLease db = AcquireReader();
   FT_ASSIGN_OR_RETURN(
       Stmt * q,
-      db->Prepare("SELECT b.create_time, t.sha256 IS NOT NULL FROM blobs b LEFT JOIN trees t "
+      db->Prepare("SELECT b.create_time, t.sha256 IS NOT NULL, coalesce(b.pack, ''), "
+                  "coalesce(b.pack_offset, 0) FROM blobs b LEFT JOIN trees t "
                   "ON t.sha256 = b.sha256 AND t.size_bytes = b.size_bytes "
                   "WHERE b.sha256 = ? AND b.size_bytes = ?"));
   FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
   if (!row) return std::nullopt;
-  BlobRow out{digest, q->Int(0), q->Int(1) != 0};
+  BlobRow out{digest, q->Int(0), q->Int(1) != 0, BlobLocation{q->Text(2), q->Int(3)}};
   q->Reset();
   return out;
 }
@@ -142,14 +146,21 @@ absl::Status SqliteStore::WriteWithAudit(const AuditEntry& audit,
   return absl::OkStatus();
 }
 
-absl::Status SqliteStore::CommitBlobs(absl::Span<const Digest> digests, const AuditEntry& audit) {
+absl::Status SqliteStore::CommitBlobs(absl::Span<const StoredBlob> blobs, const AuditEntry& audit) {
   int64_t now = options_.now_micros();
   return WriteWithAudit(audit, [&](Db* db) -> absl::Status {
     FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT OR IGNORE INTO blobs (sha256, size_bytes, "
-                                                "create_time) VALUES (?, ?, ?)"));
-    for (const Digest& d : digests) {
+                                                "create_time, pack, pack_offset) "
+                                                "VALUES (?, ?, ?, ?, ?)"));
+    for (const StoredBlob& b : blobs) {
       ins->Reset();
-      FT_RETURN_IF_ERROR(ins->Bind(1, d.sha256).Bind(2, d.size_bytes).Bind(3, now).Run());
+      ins->Bind(1, b.digest.sha256).Bind(2, b.digest.size_bytes).Bind(3, now);
+      if (b.location.packed()) {
+        ins->Bind(4, b.location.pack).Bind(5, b.location.pack_offset);
+      } else {
+        ins->BindNull(4).BindNull(5);
+      }
+      FT_RETURN_IF_ERROR(ins->Run());
     }
     return absl::OkStatus();
   });
@@ -252,15 +263,16 @@ absl::Status SqliteStore::ForEachBlob(const std::function<absl::Status(const Blo
     {
       ReaderLease db = AcquireReader();
       FT_ASSIGN_OR_RETURN(
-          Stmt * q, db->Prepare("SELECT b.sha256, b.size_bytes, b.create_time, t.sha256 IS NOT NULL "
-                                "FROM blobs b LEFT JOIN trees t ON t.sha256 = b.sha256 AND "
+          Stmt * q, db->Prepare("SELECT b.sha256, b.size_bytes, b.create_time, t.sha256 IS NOT NULL, "
+                                "coalesce(b.pack, ''), coalesce(b.pack_offset, 0) FROM blobs b LEFT JOIN trees t ON t.sha256 = b.sha256 AND "
                                 "t.size_bytes = b.size_bytes WHERE (b.sha256, b.size_bytes) > (?, ?) "
                                 "ORDER BY b.sha256, b.size_bytes LIMIT 1000"));
       q->Bind(1, after.sha256).Bind(2, after.size_bytes);
       while (true) {
         FT_ASSIGN_OR_RETURN(bool row, q->Step());
         if (!row) break;
-        page.push_back(BlobRow{Digest{q->Text(0), q->Int(1)}, q->Int(2), q->Int(3) != 0});
+        page.push_back(BlobRow{Digest{q->Text(0), q->Int(1)}, q->Int(2), q->Int(3) != 0,
+                               BlobLocation{q->Text(4), q->Int(5)}});
       }
       q->Reset();
     }

@@ -32,7 +32,7 @@ class SqliteStore : public Store {
 
   absl::StatusOr<std::vector<bool>> HasBlobs(absl::Span<const Digest> digests) override;
   absl::StatusOr<std::optional<BlobRow>> GetBlob(const Digest& digest) override;
-  absl::Status CommitBlobs(absl::Span<const Digest> digests, const AuditEntry& audit) override;
+  absl::Status CommitBlobs(absl::Span<const StoredBlob> blobs, const AuditEntry& audit) override;
   absl::StatusOr<std::optional<TreeRow>> GetTree(const Digest& digest) override;
   absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries,
                           const AuditEntry& audit) override;

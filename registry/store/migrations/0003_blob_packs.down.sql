@@ -1,0 +1,2 @@
+ALTER TABLE blobs DROP COLUMN pack_offset;
+ALTER TABLE blobs DROP COLUMN pack;
