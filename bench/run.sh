@@ -11,7 +11,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build"
 server_bin="$build/registry/server/fairtrace-server"
 cli="$build/clients/fairtrace"
-work="${BENCH_DIR:-$(mktemp -d /tmp/fairtrace-bench-XXXXXX)}"
+# The filesystem area matters: on a folder whose neighbourhood saw many
+# deletions (a test-heavy /tmp), ext4 allocation is measurably slower.
+work="${BENCH_DIR:-$(mktemp -d "$root/build/bench-XXXXXX")}"
 mkdir -p "$work"
 cleanup() { [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT

@@ -1,6 +1,7 @@
 #include "registry/cas/blob_store.h"
 
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -308,6 +309,12 @@ absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view 
   if (committed > digest.size_bytes) {  // cannot happen through Append; start over
     if (::ftruncate(fd->get(), 0) != 0) return fail(fs::ErrnoStatus("cannot truncate", part_path));
     committed = 0;
+  }
+  // Reserve the whole blob's extents at once (the file's size is unchanged,
+  // so it still equals the committed bytes): fewer, longer extents and no
+  // allocation work per write. Best effort: not every filesystem can.
+  if (digest.size_bytes > committed) {
+    (void)::fallocate(fd->get(), FALLOC_FL_KEEP_SIZE, 0, digest.size_bytes);
   }
   std::unique_ptr<Upload> up(new Upload(this, std::string(id), digest, fd->release(), committed));
   if (absl::Status s = HashFd(up->fd_, committed, up->hasher_, part_path); !s.ok()) return s;
