@@ -31,12 +31,12 @@ absl::Status Mismatch(const Digest& expected, absl::string_view what) {
       .Meta("expected", expected.ToString());
 }
 
-// Hashes [0, size) of an open file.
-absl::Status HashFd(int fd, int64_t size, Sha256& h, const stdfs::path& path) {
-  std::string buf(kHashChunk, '\0');
+// Hashes [base, base + size) of an open file.
+absl::Status HashFd(int fd, int64_t base, int64_t size, Sha256& h, const stdfs::path& path) {
+  std::string buf(std::min<int64_t>(kHashChunk, std::max<int64_t>(size, 1)), '\0');
   int64_t off = 0;
   while (off < size) {
-    ssize_t n = ::pread(fd, buf.data(), std::min<int64_t>(buf.size(), size - off), off);
+    ssize_t n = ::pread(fd, buf.data(), std::min<int64_t>(buf.size(), size - off), base + off);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fs::ErrnoStatus("cannot read", path);
     if (n == 0) return absl::DataLossError(absl::StrCat(path.string(), " is shorter than expected"));
@@ -317,7 +317,7 @@ absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view 
     (void)::fallocate(fd->get(), FALLOC_FL_KEEP_SIZE, 0, digest.size_bytes);
   }
   std::unique_ptr<Upload> up(new Upload(this, std::string(id), digest, fd->release(), committed));
-  if (absl::Status s = HashFd(up->fd_, committed, up->hasher_, part_path); !s.ok()) return s;
+  if (absl::Status s = HashFd(up->fd_, 0, committed, up->hasher_, part_path); !s.ok()) return s;
   if (::lseek(up->fd_, committed, SEEK_SET) < 0) return fs::ErrnoStatus("cannot seek", part_path);
   return up;
 }
@@ -407,15 +407,7 @@ absl::Status BlobStore::Verify(const Digest& d, const BlobLocation& where,
                                             d.ToString()));
   }
   Sha256 h;
-  std::string buf(std::min<int64_t>(kHashChunk, std::max<int64_t>(d.size_bytes, 1)), '\0');
-  for (int64_t off = 0; off < d.size_bytes;) {
-    ssize_t n = ::pread(fd->get(), buf.data(), std::min<int64_t>(buf.size(), d.size_bytes - off), base + off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fs::ErrnoStatus("cannot read", path);
-    if (n == 0) return absl::DataLossError(absl::StrCat(path.string(), " is truncated"));
-    h.Update(buf.data(), static_cast<size_t>(n));
-    off += n;
-  }
+  FT_RETURN_IF_ERROR(HashFd(fd->get(), base, d.size_bytes, h, path));
   *bytes_hashed += d.size_bytes;
   if (std::string actual = h.FinishHex(); actual != d.sha256) {
     return absl::DataLossError(absl::StrCat("content hashes to ", actual));

@@ -37,14 +37,20 @@ bool Retryable(const absl::Status& s) {
 
 }  // namespace
 
+absl::Status FromRpcStatus(const google::rpc::Status& rpc) {
+  if (rpc.code() == 0) return absl::OkStatus();
+  absl::Status out(static_cast<absl::StatusCode>(rpc.code()), rpc.message());
+  for (const auto& any : rpc.details()) out.SetPayload(any.type_url(), absl::Cord(any.value()));
+  return out;
+}
+
 absl::Status FromGrpcStatus(const grpc::Status& s) {
   if (s.ok()) return absl::OkStatus();
-  absl::Status out(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
   google::rpc::Status rpc;
-  if (!s.error_details().empty() && rpc.ParseFromString(s.error_details())) {
-    for (const auto& any : rpc.details()) out.SetPayload(any.type_url(), absl::Cord(any.value()));
-  }
-  return out;
+  if (s.error_details().empty() || !rpc.ParseFromString(s.error_details())) rpc.Clear();
+  rpc.set_code(s.error_code());
+  rpc.set_message(s.error_message());
+  return FromRpcStatus(rpc);
 }
 
 std::string NewUploadId() { return fs::RandomName(); }
@@ -93,13 +99,7 @@ absl::Status CasClient::UploadBatch(absl::Span<const std::pair<Digest, std::stri
   v1::BatchUpdateBlobsResponse resp;
   auto ctx = Context(options_.rpc_timeout);
   FT_RETURN_IF_ERROR(FromGrpcStatus(cas_->BatchUpdateBlobs(ctx.get(), req, &resp)));
-  for (const auto& r : resp.responses()) {
-    if (r.status().code() != 0) {
-      absl::Status s(static_cast<absl::StatusCode>(r.status().code()), r.status().message());
-      for (const auto& any : r.status().details()) s.SetPayload(any.type_url(), absl::Cord(any.value()));
-      return s;
-    }
-  }
+  for (const auto& r : resp.responses()) FT_RETURN_IF_ERROR(FromRpcStatus(r.status()));
   return absl::OkStatus();
 }
 
@@ -237,9 +237,7 @@ absl::StatusOr<std::vector<std::string>> CasClient::BatchRead(absl::Span<const D
   std::vector<std::string> out;
   for (int i = 0; i < resp.responses_size(); ++i) {
     auto* r = resp.mutable_responses(i);
-    if (r->status().code() != 0) {
-      return absl::Status(static_cast<absl::StatusCode>(r->status().code()), r->status().message());
-    }
+    FT_RETURN_IF_ERROR(FromRpcStatus(r->status()));
     if (DigestOf(r->data()) != digests[i]) {
       return absl::DataLossError(absl::StrCat("blob ", digests[i].ToString(), " arrived corrupted"));
     }

@@ -22,6 +22,7 @@
 #include "absl/types/span.h"
 #include "fairtrace/v1/admin.grpc.pb.h"
 #include "fairtrace/v1/cas.grpc.pb.h"
+#include "google/rpc/status.pb.h"
 #include "registry/core/digest.h"
 #include "registry/core/tree.h"
 
@@ -41,8 +42,10 @@ struct ClientOptions {
 // Called with the number of bytes just transferred.
 using ProgressFn = std::function<void(int64_t)>;
 
-// grpc::Status -> absl::Status with the google.rpc details as payloads.
+// grpc::Status / google.rpc.Status -> absl::Status with the google.rpc
+// details as payloads.
 absl::Status FromGrpcStatus(const grpc::Status& s);
+absl::Status FromRpcStatus(const google::rpc::Status& s);
 
 class CasClient {
  public:
