@@ -21,7 +21,6 @@ namespace stdfs = std::filesystem;
 namespace {
 
 constexpr size_t kHashChunk = 1 << 20;
-constexpr int64_t kWritebackChunk = 16 << 20;
 
 absl::Status Mismatch(const Digest& expected, absl::string_view what) {
   return ErrorBuilder(absl::StatusCode::kInvalidArgument,
@@ -50,9 +49,10 @@ absl::Status HashFd(int fd, int64_t base, int64_t size, Sha256& h, const stdfs::
 
 // ---------------------------------------------------------------- Upload
 
-Upload::Upload(BlobStore* store, std::string id, Digest digest, int fd, int64_t committed)
+Upload::Upload(BlobStore* store, std::string id, Digest digest, int fd, int64_t committed,
+               std::unique_ptr<AppendWriter> writer)
     : store_(store), id_(std::move(id)), digest_(std::move(digest)), fd_(fd), committed_(committed),
-      writeback_from_(committed) {}
+      writer_(std::move(writer)) {}
 
 Upload::~Upload() {
   if (!done_) (void)Suspend();
@@ -83,20 +83,15 @@ absl::Status Upload::Append(absl::string_view data) {
     Discard();
     return Mismatch(digest_, absl::StrCat("received more than ", digest_.size_bytes, " bytes"));
   }
-  FT_RETURN_IF_ERROR(fs::WriteAll(fd_, data, store_->PartPath(id_)));
+  FT_RETURN_IF_ERROR(writer_->Append(data));
   hasher_.Update(data);
   committed_ += static_cast<int64_t>(data.size());
-  // Start writeback early so the final sync has little left to do: the
-  // disk works while the network and the hash do.
-  if (committed_ - writeback_from_ >= kWritebackChunk) {
-    ::sync_file_range(fd_, writeback_from_, committed_ - writeback_from_, SYNC_FILE_RANGE_WRITE);
-    writeback_from_ = committed_;
-  }
   return absl::OkStatus();
 }
 
 absl::Status Upload::Suspend() {
   if (done_ || fd_ < 0) return absl::OkStatus();
+  FT_RETURN_IF_ERROR(writer_->Flush());
   return fs::SyncFd(fd_, store_->PartPath(id_));
 }
 
@@ -112,6 +107,7 @@ absl::Status Upload::Finish() {
     Discard();
     return Mismatch(digest_, absl::StrCat("bytes hash to ", actual));
   }
+  FT_RETURN_IF_ERROR(writer_->Flush());
   FT_RETURN_IF_ERROR(fs::SyncFd(fd_, store_->PartPath(id_)));
   FT_RETURN_IF_ERROR(store_->Publish(store_->PartPath(id_), digest_, /*sync_dir=*/true));
   std::error_code ec;
@@ -316,9 +312,11 @@ absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view 
   if (digest.size_bytes > committed) {
     (void)::fallocate(fd->get(), FALLOC_FL_KEEP_SIZE, 0, digest.size_bytes);
   }
-  std::unique_ptr<Upload> up(new Upload(this, std::string(id), digest, fd->release(), committed));
+  auto writer = AppendWriter::Open(part_path, fd->get(), committed);
+  if (!writer.ok()) return fail(writer.status());
+  std::unique_ptr<Upload> up(
+      new Upload(this, std::string(id), digest, fd->release(), committed, *std::move(writer)));
   if (absl::Status s = HashFd(up->fd_, 0, committed, up->hasher_, part_path); !s.ok()) return s;
-  if (::lseek(up->fd_, committed, SEEK_SET) < 0) return fs::ErrnoStatus("cannot seek", part_path);
   return up;
 }
 

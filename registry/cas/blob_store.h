@@ -35,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "registry/cas/append_writer.h"
 #include "registry/core/blob_location.h"
 #include "registry/core/digest.h"
 #include "registry/core/sha256.h"
@@ -64,7 +65,8 @@ class Upload {
 
  private:
   friend class BlobStore;
-  Upload(BlobStore* store, std::string id, Digest digest, int fd, int64_t committed);
+  Upload(BlobStore* store, std::string id, Digest digest, int fd, int64_t committed,
+         std::unique_ptr<AppendWriter> writer);
   void Discard();
   void Release();
 
@@ -73,7 +75,7 @@ class Upload {
   Digest digest_;
   int fd_;
   int64_t committed_;
-  int64_t writeback_from_;  // bytes before this offset have had writeback started
+  std::unique_ptr<AppendWriter> writer_;
   Sha256 hasher_;
   bool done_ = false;
 };

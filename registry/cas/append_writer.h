@@ -1,0 +1,52 @@
+// AppendWriter: appends a stream of bytes to a file through a 4 MiB
+// aligned buffer written with O_DIRECT, bypassing the page cache.
+//
+// Why: for large uploads the server's write() into the page cache plus the
+// final sync cost more than hashing (measured on this machine kind: direct
+// writes run at a steady ~970 MB/s, buffered writes with fdatasync between
+// 355 MB/s and 1 GB/s). Where the filesystem refuses O_DIRECT (tmpfs), it
+// falls back to buffered writes with early writeback.
+//
+// File size: only Flush() makes the file size equal to size(); before that
+// up to 4 MiB of appended bytes may sit in the buffer. A process crash loses
+// them and the file keeps a shorter, correct prefix — which is exactly what
+// a resumable upload reports as committed.
+//
+// Not thread-safe. Does not own `fd` (a buffered descriptor of `path`).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "registry/cas/fs_util.h"
+
+namespace fairtrace {
+
+class AppendWriter {
+ public:
+  // `file_size` is the file's current size; appends continue there.
+  static absl::StatusOr<std::unique_ptr<AppendWriter>> Open(const std::filesystem::path& path,
+                                                            int fd, int64_t file_size);
+  ~AppendWriter();
+
+  absl::Status Append(absl::string_view data);
+  // Writes every buffered byte; afterwards the file size equals size().
+  absl::Status Flush();
+  int64_t size() const { return buf_start_ + static_cast<int64_t>(buf_len_); }
+  bool direct() const { return direct_fd_.valid(); }
+
+ private:
+  AppendWriter(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::filesystem::path path_;
+  int fd_;
+  fs::Fd direct_fd_;
+  char* buf_ = nullptr;    // kBufferBytes, aligned (direct mode only)
+  int64_t buf_start_ = 0;  // file offset of buf_[0]; aligned in direct mode
+  size_t buf_len_ = 0;
+  int64_t writeback_from_ = 0;  // buffered mode: writeback started below this
+};
+
+}  // namespace fairtrace

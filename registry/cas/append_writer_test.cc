@@ -1,0 +1,78 @@
+#include "registry/cas/append_writer.h"
+
+#include <fcntl.h>
+
+#include <fstream>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace fairtrace {
+namespace {
+
+std::string Random(size_t n, int seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (auto& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class AppendWriterTest : public ::testing::Test {
+ protected:
+  std::filesystem::path path() { return dir_.path() / "f"; }
+  fs::Fd OpenRw() { return *fs::OpenFile(path(), O_RDWR | O_CREAT); }
+  testing::TempDir dir_;
+};
+
+TEST_F(AppendWriterTest, UnalignedAppendsLandIntact) {
+  std::string data = Random((9 << 20) + 12345, 1);
+  fs::Fd fd = OpenRw();
+  ASSERT_OK_AND_ASSIGN(auto w, AppendWriter::Open(path(), fd.get(), 0));
+  for (size_t off = 0; off < data.size();) {
+    size_t n = std::min<size_t>(data.size() - off, 100000 + off % 7777);
+    ASSERT_OK(w->Append(absl::string_view(data).substr(off, n)));
+    off += n;
+  }
+  EXPECT_EQ(w->size(), static_cast<int64_t>(data.size()));
+  ASSERT_OK(w->Flush());
+  EXPECT_EQ(ReadFile(path()), data);
+}
+
+TEST_F(AppendWriterTest, FileHoldsAPrefixBeforeFlush) {
+  std::string data = Random(5 << 20, 2);
+  fs::Fd fd = OpenRw();
+  ASSERT_OK_AND_ASSIGN(auto w, AppendWriter::Open(path(), fd.get(), 0));
+  ASSERT_OK(w->Append(data));
+  std::string on_disk = ReadFile(path());
+  EXPECT_LE(on_disk.size(), data.size());
+  EXPECT_EQ(on_disk, data.substr(0, on_disk.size()));  // never garbage
+}
+
+TEST_F(AppendWriterTest, ResumesFromAnUnalignedSize) {
+  std::string data = Random((6 << 20) + 777, 3);
+  size_t cut = 1234567;  // not a multiple of 4096
+  {
+    fs::Fd fd = OpenRw();
+    ASSERT_OK_AND_ASSIGN(auto w, AppendWriter::Open(path(), fd.get(), 0));
+    ASSERT_OK(w->Append(absl::string_view(data).substr(0, cut)));
+    ASSERT_OK(w->Flush());
+  }
+  ASSERT_EQ(std::filesystem::file_size(path()), cut);
+  fs::Fd fd = OpenRw();
+  ASSERT_OK_AND_ASSIGN(auto w, AppendWriter::Open(path(), fd.get(), static_cast<int64_t>(cut)));
+  ASSERT_OK(w->Append(absl::string_view(data).substr(cut)));
+  ASSERT_OK(w->Flush());
+  ASSERT_OK(w->Flush());  // idempotent
+  EXPECT_EQ(ReadFile(path()), data);
+}
+
+}  // namespace
+}  // namespace fairtrace
