@@ -29,13 +29,17 @@ export FAIRTRACE_SERVER="127.0.0.1:$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p'
 echo "== 1. push of a 1 GiB file"
 head -c $((1 << 30)) /dev/urandom > "$work/big.bin"
 sync; cat "$work/big.bin" > /dev/null  # flush, then warm the page cache for both
-t0=$(now); sha256sum "$work/big.bin" > /dev/null; t1=$(now)
-sha_s=$(secs "$t0" "$t1")
+# The baseline is the fastest of three sha256sum runs (conservative for us).
+sha_s=999
+for _ in 1 2 3; do
+  t0=$(now); sha256sum "$work/big.bin" > /dev/null; t1=$(now)
+  sha_s=$(echo "s=$(secs "$t0" "$t1"); if (s < $sha_s) s else $sha_s" | bc -l)
+done
 t0=$(now); "$cli" push "$work/big.bin" > /dev/null 2>&1; t1=$(now)
 push_s=$(secs "$t0" "$t1")
 t0=$(now); openssl dgst -sha256 "$work/big.bin" > /dev/null; t1=$(now)
 ossl_s=$(secs "$t0" "$t1")
-printf "sha256sum:        %6.3f s  %7.1f MB/s\n" "$sha_s" "$(echo "1073.741824 / $sha_s" | bc -l)"
+printf "sha256sum (best): %6.3f s  %7.1f MB/s\n" "$sha_s" "$(echo "1073.741824 / $sha_s" | bc -l)"
 printf "openssl dgst:     %6.3f s  %7.1f MB/s\n" "$ossl_s" "$(echo "1073.741824 / $ossl_s" | bc -l)"
 printf "fairtrace push:   %6.3f s  %7.1f MB/s  = %5.1f%% of sha256sum (target >= 70%%)\n" \
   "$push_s" "$(echo "1073.741824 / $push_s" | bc -l)" "$(echo "100 * $sha_s / $push_s" | bc -l)"
