@@ -65,3 +65,13 @@ function(ft_proto_library name)
   target_link_libraries(${name} PUBLIC protobuf::libprotobuf gRPC::grpc++)
   target_compile_options(${name} PRIVATE -w)  # generated code is not ours to lint
 endfunction()
+
+# ft_embed_text(OUT file.cc NAMESPACE ns SYMBOL kName FILE path)
+#   Writes a C++ file defining `extern const char ns::kName[]` with the
+#   contents of FILE (rules and schemas kept as data, compiled in).
+function(ft_embed_text)
+  cmake_parse_arguments(FT "" "OUT;NAMESPACE;SYMBOL;FILE" "" ${ARGN})
+  file(READ ${FT_FILE} text)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${FT_FILE})
+  file(CONFIGURE OUTPUT ${FT_OUT} CONTENT "// Generated from ${FT_FILE}. Do not edit.\nnamespace ${FT_NAMESPACE} {\nextern const char ${FT_SYMBOL}[];\nconst char ${FT_SYMBOL}[] = R\"ftembed(${text})ftembed\";\n}  // namespace ${FT_NAMESPACE}\n" @ONLY)
+endfunction()

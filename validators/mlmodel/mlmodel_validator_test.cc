@@ -1,0 +1,182 @@
+#include "validators/mlmodel/mlmodel_validator.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace fairtrace::mlmodel {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+namespace stdfs = std::filesystem;
+
+std::vector<std::string> Fields(const Report& r) {
+  std::vector<std::string> out;
+  for (const auto& v : r.violations) out.push_back(v.field);
+  return out;
+}
+
+const char kMinimal[] = R"(flavors:
+  python_function:
+    loader_module: mlflow.pyfunc.model
+    python_model: python_model.pkl
+    env:
+      conda: conda.yaml
+      virtualenv: python_env.yaml
+  sklearn:
+    pickled_model: model.pkl
+    code: null
+model_size_bytes: 5
+model_uuid: abc
+run_id: r1
+signature:
+  inputs: '[{"type": "double", "name": "x"}]'
+  outputs: '[{"type": "long"}]'
+  params: null
+saved_input_example_info:
+  artifact_path: input_example.json
+  type: dataframe
+metadata:
+  task: leaf-area
+x_lab_owner: phenome
+)";
+
+const std::vector<std::string> kPaths = {"MLmodel", "python_model.pkl", "conda.yaml",
+                                         "python_env.yaml", "model.pkl", "input_example.json"};
+
+TEST(MlmodelValidator, CompiledInRulesLoad) {
+  EXPECT_TRUE(Validator::Default().Validate(kMinimal, kPaths).ok());
+}
+
+TEST(MlmodelValidator, AcceptsAndRecordsAValidModel) {
+  Report r = Validator::Default().Validate(kMinimal, kPaths);
+  ASSERT_TRUE(r.ok()) << r.violations[0].field << ": " << r.violations[0].description;
+  EXPECT_THAT(r.info.flavors, ElementsAre("python_function", "sklearn"));
+  EXPECT_EQ(r.info.model_uuid, "abc");
+  EXPECT_EQ(r.info.run_id, "r1");
+  EXPECT_EQ(r.info.model_size_bytes, 5);
+  EXPECT_EQ(r.info.signature["inputs"][0]["name"], "x");
+  EXPECT_TRUE(r.info.signature["params"].is_null());
+  EXPECT_EQ(r.info.metadata["task"], "leaf-area");
+  EXPECT_EQ(r.info.extensions["x_lab_owner"], "phenome");  // unknown keys kept
+  EXPECT_EQ(r.info.flavor_details["sklearn"]["pickled_model"], "model.pkl");
+}
+
+TEST(MlmodelValidator, ModelSizeIsRecordedNotEnforced) {
+  Report r = Validator::Default().Validate(kMinimal, kPaths);  // 5 is far from the real sizes
+  EXPECT_TRUE(r.ok());
+}
+
+TEST(MlmodelValidator, NotYaml) {
+  Report r = Validator::Default().Validate("flavors: [unclosed\n  - : :", kPaths);
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].field, "MLmodel");
+  EXPECT_THAT(r.violations[0].description, HasSubstr("not valid YAML"));
+  EXPECT_THAT(r.violations[0].description, HasSubstr("line"));
+}
+
+TEST(MlmodelValidator, NotAMappingOrNoFlavors) {
+  EXPECT_THAT(Fields(Validator::Default().Validate("- a\n- b\n", kPaths)), ElementsAre("MLmodel"));
+  EXPECT_THAT(Fields(Validator::Default().Validate("model_uuid: x\n", kPaths)), ElementsAre("flavors"));
+  EXPECT_THAT(Fields(Validator::Default().Validate("flavors: {}\n", kPaths)), ElementsAre("flavors"));
+}
+
+TEST(MlmodelValidator, EveryMissingFileIsOneViolation) {
+  std::vector<std::string> paths = {"MLmodel", "conda.yaml"};
+  Report r = Validator::Default().Validate(kMinimal, paths);
+  EXPECT_THAT(Fields(r), ElementsAre("flavors.python_function.python_model",
+                                     "flavors.python_function.env.virtualenv",
+                                     "flavors.sklearn.pickled_model",
+                                     "saved_input_example_info.artifact_path"));
+  EXPECT_THAT(r.violations[0].description, HasSubstr("python_model.pkl"));
+}
+
+TEST(MlmodelValidator, FolderNamesAndUnsafeNames) {
+  const char* yaml = R"(flavors:
+  python_function:
+    data: model_dir/
+    code: ../outside
+  sklearn:
+    pickled_model: /etc/passwd
+)";
+  Report r = Validator::Default().Validate(yaml, {"model_dir/a/b.bin"});
+  EXPECT_THAT(Fields(r), ElementsAre("flavors.python_function.code", "flavors.sklearn.pickled_model"));
+  EXPECT_THAT(r.violations[0].description, HasSubstr("leaves the model folder"));
+  EXPECT_THAT(r.violations[1].description, HasSubstr("not a relative path"));
+}
+
+TEST(MlmodelValidator, SignatureStringsMustBeJson) {
+  std::string yaml = kMinimal;
+  yaml.replace(yaml.find("'[{\"type\": \"long\"}]'"), 19, "'[{not json'");
+  Report r = Validator::Default().Validate(yaml, kPaths);
+  EXPECT_THAT(Fields(r), ElementsAre("signature.outputs"));
+}
+
+TEST(MlmodelValidator, LegacyStringEnvAndBadSize) {
+  const char* yaml = "flavors:\n  python_function:\n    env: conda.yaml\nmodel_size_bytes: -3\n";
+  Report r = Validator::Default().Validate(yaml, {"MLmodel"});
+  EXPECT_THAT(Fields(r), ElementsAre("flavors.python_function.env", "model_size_bytes"));
+}
+
+TEST(MlmodelValidator, RulesAreData) {
+  auto v = Validator::FromRules("required: [flavors, run_id]\nflavor_files:\n  custom: [weights]\n");
+  ASSERT_TRUE(v.ok()) << v.status();
+  Report r = (*v)->Validate("flavors:\n  custom:\n    weights: w.bin\n", {"MLmodel"});
+  EXPECT_THAT(Fields(r), ElementsAre("run_id", "flavors.custom.weights"));
+  EXPECT_FALSE(Validator::FromRules("[not, a, mapping]").ok());
+}
+
+// The real folders MLflow 2.10.2 wrote (../shared/mlflow-models), when present.
+class SharedModels : public ::testing::TestWithParam<std::string> {
+ protected:
+  stdfs::path Dir() { return stdfs::path(FAIRTRACE_SHARED_DIR) / "mlflow-models" / GetParam(); }
+  void SetUp() override {
+    if (!stdfs::exists(Dir())) GTEST_SKIP() << Dir() << " not present";
+    std::cout << "[ shared   ] validating the real MLflow folder " << Dir() << "\n";
+    for (const auto& e : stdfs::recursive_directory_iterator(Dir())) {
+      if (e.is_regular_file()) paths_.push_back(e.path().lexically_relative(Dir()).generic_string());
+    }
+    std::ifstream in(Dir() / "MLmodel");
+    mlmodel_.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::vector<std::string> paths_;
+  std::string mlmodel_;
+};
+
+TEST_P(SharedModels, ValidatesAsWritten) {
+  Report r = Validator::Default().Validate(mlmodel_, paths_);
+  for (const auto& v : r.violations) ADD_FAILURE() << v.field << ": " << v.description;
+  EXPECT_EQ(r.info.mlflow_version, "2.10.2");
+  EXPECT_EQ(r.info.model_uuid.size(), 32u);
+  EXPECT_TRUE(r.info.model_size_bytes.has_value());
+  EXPECT_TRUE(r.info.signature["inputs"].is_array());
+  EXPECT_TRUE(r.info.signature["params"].is_null());
+}
+
+TEST_P(SharedModels, MutatedCopiesFail) {
+  std::vector<std::string> without_example;
+  for (const auto& p : paths_) {
+    if (p != "input_example.json") without_example.push_back(p);
+  }
+  EXPECT_THAT(Fields(Validator::Default().Validate(mlmodel_, without_example)),
+              ElementsAre("saved_input_example_info.artifact_path"));
+  std::string broken = mlmodel_;
+  broken.replace(broken.find("inputs: '["), 10, "inputs: '{");
+  EXPECT_THAT(Fields(Validator::Default().Validate(broken, paths_)), ElementsAre("signature.inputs"));
+  EXPECT_THAT(Fields(Validator::Default().Validate("flavors: [\n", paths_)), ElementsAre("MLmodel"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Mlflow2102, SharedModels,
+                         ::testing::Values("pyfunc-leaf-area", "sklearn-stress-classifier"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace fairtrace::mlmodel
