@@ -44,7 +44,8 @@ TEST(Migrations, EveryOlderSchemaUpgradesToHead) {
     ASSERT_OK_AND_ASSIGN(int at, SchemaVersion(db.get()));
     EXPECT_EQ(at, v);
     if (v >= 1) {  // data written under the old schema survives the upgrade
-      ASSERT_OK(db->Exec("INSERT INTO blobs VALUES ('" + std::string(64, 'a') + "', 1, 5)"));
+      ASSERT_OK(db->Exec("INSERT INTO blobs (sha256, size_bytes, create_time) VALUES ('" +
+                         std::string(64, 'a') + "', 1, 5)"));
     }
     ASSERT_OK(MigrateTo(db.get(), HeadSchemaVersion()));
     EXPECT_EQ(Schema(db.get()), head) << "upgrading from version " << v;

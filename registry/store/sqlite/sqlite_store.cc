@@ -12,23 +12,11 @@ namespace fairtrace {
 using sqlite::Db;
 using sqlite::Stmt;
 
-// A reader connection borrowed from the pool; returned on destruction.
-class SqliteStore::ReaderLease {
- public:
-  ReaderLease(SqliteStore* store, std::unique_ptr<Db> db) : store_(store), db_(std::move(db)) {}
-  ReaderLease(ReaderLease&&) = default;
-  ~ReaderLease() {
-    if (!db_) return;
-    absl::MutexLock lock(&store_->readers_mu_);
-    store_->idle_readers_.push_back(std::move(db_));
-  }
-  Db* operator->() { return db_.get(); }
-  Db* get() { return db_.get(); }
-
- private:
-  SqliteStore* store_;
-  std::unique_ptr<Db> db_;
-};
+SqliteStore::ReaderLease::~ReaderLease() {
+  if (!db_) return;
+  absl::MutexLock lock(&store_->readers_mu_);
+  store_->idle_readers_.push_back(std::move(db_));
+}
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options) {
   if (!options.now_micros) {
@@ -134,11 +122,11 @@ absl::Status SqliteStore::AppendAuditInTxn(const AuditEntry& audit,
   return absl::OkStatus();
 }
 
-absl::Status SqliteStore::WriteWithAudit(const AuditEntry& audit,
-                                         const std::function<absl::Status(Db*)>& fn) {
+absl::Status SqliteStore::WriteWithAudit(AuditEntry audit,
+                                         const std::function<absl::Status(Db*, AuditEntry&)>& fn) {
   absl::MutexLock lock(&writer_mu_);
   FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
-  FT_RETURN_IF_ERROR(fn(writer_.get()));
+  FT_RETURN_IF_ERROR(fn(writer_.get(), audit));
   std::pair<int64_t, std::string> head = audit_head_;
   FT_RETURN_IF_ERROR(AppendAuditInTxn(audit, &head));
   FT_RETURN_IF_ERROR(txn.Commit());
@@ -148,7 +136,7 @@ absl::Status SqliteStore::WriteWithAudit(const AuditEntry& audit,
 
 absl::Status SqliteStore::CommitBlobs(absl::Span<const StoredBlob> blobs, const AuditEntry& audit) {
   int64_t now = options_.now_micros();
-  return WriteWithAudit(audit, [&](Db* db) -> absl::Status {
+  return WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT OR IGNORE INTO blobs (sha256, size_bytes, "
                                                 "create_time, pack, pack_offset) "
                                                 "VALUES (?, ?, ?, ?, ?)"));
@@ -182,7 +170,7 @@ absl::Status SqliteStore::CommitTree(const Digest& digest, absl::Span<const Tree
   int64_t now = options_.now_micros();
   int64_t total = 0;
   for (const TreeEntry& e : entries) total += e.digest.size_bytes;
-  return WriteWithAudit(audit, [&](Db* db) -> absl::Status {
+  return WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(Stmt * exists,
                         db->Prepare("SELECT 1 FROM trees WHERE sha256 = ? AND size_bytes = ?"));
     FT_ASSIGN_OR_RETURN(bool found, exists->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
@@ -228,7 +216,7 @@ absl::Status SqliteStore::CommitTree(const Digest& digest, absl::Span<const Tree
 }
 
 absl::Status SqliteStore::AppendAudit(const AuditEntry& audit) {
-  return WriteWithAudit(audit, [](Db*) { return absl::OkStatus(); });
+  return WriteWithAudit(audit, [](Db*, AuditEntry&) { return absl::OkStatus(); });
 }
 
 absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_sequence,

@@ -14,11 +14,12 @@
 
 #include "absl/synchronization/mutex.h"
 #include "registry/store/sqlite/db.h"
+#include "registry/store/model_store.h"
 #include "registry/store/store.h"
 
 namespace fairtrace {
 
-class SqliteStore : public Store {
+class SqliteStore : public Store, public ModelStore {
  public:
   struct Options {
     std::string path;
@@ -42,18 +43,57 @@ class SqliteStore : public Store {
   absl::StatusOr<int64_t> CountTreeReferences() override;
   absl::StatusOr<std::vector<DanglingReference>> DanglingTreeReferences(int limit) override;
 
+  // ModelStore (sqlite_model_store.cc)
+  absl::StatusOr<std::optional<std::string>> LookupRequestId(const std::string& request_id) override;
+  absl::Status InsertRegisteredModel(const RegisteredModelRow& row, const std::string& request_id,
+                                     const AuditEntry& audit) override;
+  absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(
+      const std::string& model_id) override;
+  absl::StatusOr<std::vector<RegisteredModelRow>> ListRegisteredModels(
+      const std::string& after_model_id, int limit, bool show_deleted) override;
+  absl::StatusOr<RegisteredModelRow> SoftDeleteRegisteredModel(const std::string& model_id,
+                                                               int64_t expected_revision, bool force,
+                                                               int64_t now,
+                                                               const AuditEntry& audit) override;
+  absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row,
+                                                     const std::string& request_id,
+                                                     const AuditEntry& audit) override;
+  absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id,
+                                                                 int64_t version) override;
+  absl::StatusOr<std::vector<ModelVersionRow>> ListModelVersions(const std::string& model_id,
+                                                                 int64_t after_version,
+                                                                 int limit) override;
+  absl::StatusOr<std::string> GetOrCreateSecret(const std::string& name,
+                                                const std::function<std::string()>& make) override;
+
  private:
-  class ReaderLease;
+  // A reader connection borrowed from the pool; returned on destruction.
+  class ReaderLease {
+   public:
+    ReaderLease(SqliteStore* store, std::unique_ptr<sqlite::Db> db) : store_(store), db_(std::move(db)) {}
+    ReaderLease(ReaderLease&&) = default;
+    ~ReaderLease();
+    sqlite::Db* operator->() { return db_.get(); }
+    sqlite::Db* get() { return db_.get(); }
+
+   private:
+    SqliteStore* store_;
+    std::unique_ptr<sqlite::Db> db_;
+  };
   explicit SqliteStore(Options options) : options_(std::move(options)) {}
   absl::Status Init();
   ReaderLease AcquireReader();
+  // Records a request id inside the writer's open transaction.
+  absl::Status InsertRequestId(sqlite::Db* db, const std::string& request_id,
+                               const AuditEntry& audit);
   // Appends inside the writer's open transaction; updates the cached head
   // only through `pending_head`, which the caller publishes after commit.
   absl::Status AppendAuditInTxn(const AuditEntry& audit, std::pair<int64_t, std::string>* head);
   // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT on the writer, then appends
-  // the audit record in the same transaction.
-  absl::Status WriteWithAudit(const AuditEntry& audit,
-                              const std::function<absl::Status(sqlite::Db*)>& fn);
+  // the audit record in the same transaction. `fn` may complete the audit
+  // entry (e.g. with a resource name known only inside the transaction).
+  absl::Status WriteWithAudit(AuditEntry audit,
+                              const std::function<absl::Status(sqlite::Db*, AuditEntry&)>& fn);
 
   Options options_;
   absl::Mutex writer_mu_;

@@ -1,0 +1,87 @@
+// ModelStore: rows of the model registry (registered models, versions,
+// request ids, server secrets). Implemented by SqliteStore
+// (sqlite/sqlite_model_store.cc); a PostgreSQL backend will follow.
+//
+// Contract: every mutating call runs in one transaction together with its
+// audit record and, when given, its request_id row. Conditional writes take
+// an expected revision (0 = unconditional) and return ABORTED when the row
+// has moved on (the etag of the API). Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "registry/audit/audit_record.h"
+#include "registry/core/digest.h"
+
+namespace fairtrace {
+
+struct RegisteredModelRow {
+  std::string model_id;
+  std::string uid;
+  std::string description, owner, license;
+  std::string tags_json = "{}";
+  int64_t create_time = 0, update_time = 0;
+  std::optional<int64_t> delete_time;
+  int64_t revision = 1;
+  int64_t version_count = 0;  // versions created so far
+};
+
+struct ModelVersionRow {
+  std::string model_id;
+  int64_t version = 0;
+  std::string uid;
+  Digest tree;
+  std::string mlmodel_json;
+  std::string source_run, description;
+  std::string tags_json = "{}";
+  int64_t create_time = 0, update_time = 0;
+  int64_t revision = 1;
+};
+
+class ModelStore {
+ public:
+  virtual ~ModelStore() = default;
+
+  // The resource name a request id created, if it was used before.
+  virtual absl::StatusOr<std::optional<std::string>> LookupRequestId(const std::string& request_id) = 0;
+
+  // ALREADY_EXISTS (reason MODEL_EXISTS) when the id is taken, deleted or
+  // not; ALREADY_EXISTS (reason REQUEST_ID_USED) when request_id was used.
+  virtual absl::Status InsertRegisteredModel(const RegisteredModelRow& row,
+                                             const std::string& request_id,
+                                             const AuditEntry& audit) = 0;
+  virtual absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(
+      const std::string& model_id) = 0;
+  // Ordered by model_id, after `after_model_id`.
+  virtual absl::StatusOr<std::vector<RegisteredModelRow>> ListRegisteredModels(
+      const std::string& after_model_id, int limit, bool show_deleted) = 0;
+  // Sets delete_time. NOT_FOUND when absent or already deleted; ABORTED on
+  // revision mismatch; FAILED_PRECONDITION (reason MODEL_HAS_VERSIONS) when
+  // it has versions and !force.
+  virtual absl::StatusOr<RegisteredModelRow> SoftDeleteRegisteredModel(
+      const std::string& model_id, int64_t expected_revision, bool force, int64_t now,
+      const AuditEntry& audit) = 0;
+
+  // Assigns the next version number of a live model and inserts the row.
+  // NOT_FOUND when the model is absent or deleted; FAILED_PRECONDITION when
+  // the tree is not registered; ALREADY_EXISTS (REQUEST_ID_USED).
+  virtual absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row,
+                                                             const std::string& request_id,
+                                                             const AuditEntry& audit) = 0;
+  virtual absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id,
+                                                                         int64_t version) = 0;
+  virtual absl::StatusOr<std::vector<ModelVersionRow>> ListModelVersions(const std::string& model_id,
+                                                                         int64_t after_version,
+                                                                         int limit) = 0;
+
+  // A named server secret, created with `make` on first use (atomically).
+  virtual absl::StatusOr<std::string> GetOrCreateSecret(const std::string& name,
+                                                        const std::function<std::string()>& make) = 0;
+};
+
+}  // namespace fairtrace

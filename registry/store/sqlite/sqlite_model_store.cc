@@ -1,0 +1,269 @@
+// SqliteStore's ModelStore half: registered models, model versions, request
+// ids and server secrets. Same rules as sqlite_store.cc: bound parameters
+// only, writes in BEGIN IMMEDIATE with their audit record.
+#include "absl/strings/str_cat.h"
+#include "registry/core/errors.h"
+#include "registry/core/status_macros.h"
+#include "registry/store/sqlite/sqlite_store.h"
+
+namespace fairtrace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+
+namespace {
+
+constexpr char kModelColumns[] =
+    "m.model_id, m.uid, m.description, m.owner, m.license, m.tags_json, m.create_time, "
+    "m.update_time, m.delete_time, m.revision, m.next_version - 1";
+
+RegisteredModelRow ModelFrom(Stmt* q) {
+  RegisteredModelRow r;
+  r.model_id = q->Text(0);
+  r.uid = q->Text(1);
+  r.description = q->Text(2);
+  r.owner = q->Text(3);
+  r.license = q->Text(4);
+  r.tags_json = q->Text(5);
+  r.create_time = q->Int(6);
+  r.update_time = q->Int(7);
+  if (!q->IsNull(8)) r.delete_time = q->Int(8);
+  r.revision = q->Int(9);
+  r.version_count = q->Int(10);
+  return r;
+}
+
+constexpr char kVersionColumns[] =
+    "model_id, version, uid, tree_sha256, tree_size, mlmodel_json, source_run, description, "
+    "tags_json, create_time, update_time, revision";
+
+ModelVersionRow VersionFrom(Stmt* q) {
+  ModelVersionRow r;
+  r.model_id = q->Text(0);
+  r.version = q->Int(1);
+  r.uid = q->Text(2);
+  r.tree = Digest{q->Text(3), q->Int(4)};
+  r.mlmodel_json = q->Text(5);
+  r.source_run = q->Text(6);
+  r.description = q->Text(7);
+  r.tags_json = q->Text(8);
+  r.create_time = q->Int(9);
+  r.update_time = q->Int(10);
+  r.revision = q->Int(11);
+  return r;
+}
+
+absl::StatusOr<std::optional<RegisteredModelRow>> ReadModel(Db* db, const std::string& model_id) {
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kModelColumns,
+                                                         " FROM registered_models m WHERE m.model_id = ?")));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, model_id).Step());
+  if (!row) return std::nullopt;
+  RegisteredModelRow out = ModelFrom(q);
+  q->Reset();
+  return out;
+}
+
+absl::Status ModelNotFound(const std::string& model_id) {
+  return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model models/", model_id))
+      .Reason("MODEL_NOT_FOUND")
+      .Resource("registered_model", absl::StrCat("models/", model_id));
+}
+
+}  // namespace
+
+absl::Status SqliteStore::InsertRequestId(Db* db, const std::string& request_id,
+                                          const AuditEntry& audit) {
+  if (request_id.empty()) return absl::OkStatus();
+  FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO request_ids (request_id, method, resource, "
+                                              "create_time) VALUES (?, ?, ?, ?)"));
+  absl::Status s =
+      ins->Bind(1, request_id).Bind(2, audit.method).Bind(3, audit.resource).Bind(4, options_.now_micros()).Run();
+  if (absl::IsFailedPrecondition(s)) {
+    return ErrorBuilder(absl::StatusCode::kAlreadyExists, "request_id was used before")
+        .Reason("REQUEST_ID_USED");
+  }
+  return s;
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteStore::LookupRequestId(const std::string& request_id) {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT resource FROM request_ids WHERE request_id = ?"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, request_id).Step());
+  if (!row) return std::nullopt;
+  std::string out = q->Text(0);
+  q->Reset();
+  return out;
+}
+
+absl::Status SqliteStore::InsertRegisteredModel(const RegisteredModelRow& r,
+                                                const std::string& request_id,
+                                                const AuditEntry& audit) {
+  return WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
+    FT_RETURN_IF_ERROR(InsertRequestId(db, request_id, a));
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> existing, ReadModel(db, r.model_id));
+    if (existing) {
+      return ErrorBuilder(absl::StatusCode::kAlreadyExists,
+                          absl::StrCat("models/", r.model_id, " exists",
+                                       existing->delete_time ? " (deleted; names stay reserved)" : ""))
+          .Reason("MODEL_EXISTS")
+          .Resource("registered_model", absl::StrCat("models/", r.model_id));
+    }
+    FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO registered_models (model_id, uid, description, "
+                                                "owner, license, tags_json, create_time, update_time, "
+                                                "delete_time, revision, next_version) "
+                                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 1, 1)"));
+    return ins->Bind(1, r.model_id)
+        .Bind(2, r.uid)
+        .Bind(3, r.description)
+        .Bind(4, r.owner)
+        .Bind(5, r.license)
+        .Bind(6, r.tags_json)
+        .Bind(7, r.create_time)
+        .Bind(8, r.update_time)
+        .Run();
+  });
+}
+
+absl::StatusOr<std::optional<RegisteredModelRow>> SqliteStore::GetRegisteredModel(
+    const std::string& model_id) {
+  ReaderLease db = AcquireReader();
+  return ReadModel(db.get(), model_id);
+}
+
+absl::StatusOr<std::vector<RegisteredModelRow>> SqliteStore::ListRegisteredModels(
+    const std::string& after_model_id, int limit, bool show_deleted) {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(
+      Stmt * q, db->Prepare(absl::StrCat("SELECT ", kModelColumns,
+                                         " FROM registered_models m WHERE m.model_id > ? AND "
+                                         "(? OR m.delete_time IS NULL) ORDER BY m.model_id LIMIT ?")));
+  q->Bind(1, after_model_id).Bind(2, int64_t{show_deleted}).Bind(3, int64_t{limit});
+  std::vector<RegisteredModelRow> out;
+  while (true) {
+    FT_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    out.push_back(ModelFrom(q));
+  }
+  q->Reset();
+  return out;
+}
+
+absl::StatusOr<RegisteredModelRow> SqliteStore::SoftDeleteRegisteredModel(
+    const std::string& model_id, int64_t expected_revision, bool force, int64_t now,
+    const AuditEntry& audit) {
+  RegisteredModelRow result;
+  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, model_id));
+    if (!m || m->delete_time) return ModelNotFound(model_id);
+    if (expected_revision != 0 && expected_revision != m->revision) {
+      return ErrorBuilder(absl::StatusCode::kAborted,
+                          absl::StrCat("models/", model_id, " changed since its etag was read"))
+          .Reason("ETAG_MISMATCH");
+    }
+    if (m->version_count > 0 && !force) {
+      return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                          absl::StrCat("models/", model_id, " has ", m->version_count,
+                                       " version(s); delete with force to delete it anyway"))
+          .Reason("MODEL_HAS_VERSIONS")
+          .Precondition("LIVE_VERSIONS", absl::StrCat("models/", model_id), "the model has versions");
+    }
+    FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE registered_models SET delete_time = ?, "
+                                                "update_time = ?, revision = revision + 1 "
+                                                "WHERE model_id = ?"));
+    FT_RETURN_IF_ERROR(upd->Bind(1, now).Bind(2, now).Bind(3, model_id).Run());
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> after, ReadModel(db, model_id));
+    result = *after;
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<ModelVersionRow> SqliteStore::InsertModelVersion(const ModelVersionRow& r,
+                                                                const std::string& request_id,
+                                                                const AuditEntry& audit) {
+  ModelVersionRow out = r;
+  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, r.model_id));
+    if (!m || m->delete_time) return ModelNotFound(r.model_id);
+    out.version = m->version_count + 1;
+    a.resource = absl::StrCat("models/", r.model_id, "/versions/", out.version);
+    FT_RETURN_IF_ERROR(InsertRequestId(db, request_id, a));
+    FT_ASSIGN_OR_RETURN(Stmt * bump, db->Prepare("UPDATE registered_models SET next_version = "
+                                                 "next_version + 1 WHERE model_id = ?"));
+    FT_RETURN_IF_ERROR(bump->Bind(1, r.model_id).Run());
+    FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare(absl::StrCat("INSERT INTO model_versions (", kVersionColumns,
+                                                             ") VALUES (?,?,?,?,?,?,?,?,?,?,?,1)")));
+    absl::Status is = ins->Bind(1, out.model_id)
+                          .Bind(2, out.version)
+                          .Bind(3, out.uid)
+                          .Bind(4, out.tree.sha256)
+                          .Bind(5, out.tree.size_bytes)
+                          .Bind(6, out.mlmodel_json)
+                          .Bind(7, out.source_run)
+                          .Bind(8, out.description)
+                          .Bind(9, out.tags_json)
+                          .Bind(10, out.create_time)
+                          .Bind(11, out.update_time)
+                          .Run();
+    if (absl::IsFailedPrecondition(is)) {
+      return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                          absl::StrCat("tree ", out.tree.ToString(), " is not registered"))
+          .Reason("TREE_NOT_REGISTERED");
+    }
+    return is;
+  }));
+  out.revision = 1;
+  return out;
+}
+
+absl::StatusOr<std::optional<ModelVersionRow>> SqliteStore::GetModelVersion(const std::string& model_id,
+                                                                            int64_t version) {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kVersionColumns,
+                                                         " FROM model_versions WHERE model_id = ? AND "
+                                                         "version = ?")));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, model_id).Bind(2, version).Step());
+  if (!row) return std::nullopt;
+  ModelVersionRow out = VersionFrom(q);
+  q->Reset();
+  return out;
+}
+
+absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(const std::string& model_id,
+                                                                            int64_t after_version,
+                                                                            int limit) {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kVersionColumns,
+                                                         " FROM model_versions WHERE model_id = ? AND "
+                                                         "version > ? ORDER BY version LIMIT ?")));
+  q->Bind(1, model_id).Bind(2, after_version).Bind(3, int64_t{limit});
+  std::vector<ModelVersionRow> out;
+  while (true) {
+    FT_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    out.push_back(VersionFrom(q));
+  }
+  q->Reset();
+  return out;
+}
+
+absl::StatusOr<std::string> SqliteStore::GetOrCreateSecret(const std::string& name,
+                                                           const std::function<std::string()>& make) {
+  absl::MutexLock lock(&writer_mu_);
+  FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
+  FT_ASSIGN_OR_RETURN(Stmt * q, writer_->Prepare("SELECT value FROM server_secrets WHERE name = ?"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, name).Step());
+  if (row) {
+    std::string value = q->Text(0);
+    q->Reset();
+    FT_RETURN_IF_ERROR(txn.Commit());
+    return value;
+  }
+  std::string value = make();
+  FT_ASSIGN_OR_RETURN(Stmt * ins, writer_->Prepare("INSERT INTO server_secrets (name, value) VALUES (?, ?)"));
+  FT_RETURN_IF_ERROR(ins->Bind(1, name).Bind(2, value).Run());
+  FT_RETURN_IF_ERROR(txn.Commit());
+  return value;
+}
+
+}  // namespace fairtrace
