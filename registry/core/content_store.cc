@@ -21,6 +21,14 @@ absl::Status NotFound(const Digest& d) {
       .Resource("blob", BlobResourceName(d));
 }
 
+absl::Status TreeNotFound(const Digest& digest) {
+  return ErrorBuilder(absl::StatusCode::kNotFound,
+                      absl::StrCat("no tree ", digest.ToString(),
+                                   " (upload its manifest and call CreateTree)"))
+      .Reason("TREE_NOT_FOUND")
+      .Resource("tree", absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes));
+}
+
 std::string TreePageToken(const Digest& tree, int64_t offset) {
   return absl::WebSafeBase64Escape(absl::StrCat(offset, ":", tree.sha256.substr(0, 16)));
 }
@@ -332,6 +340,23 @@ absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const D
   return *row;
 }
 
+absl::StatusOr<std::vector<TreeEntry>> ContentStore::TreeEntries(const Digest& digest) {
+  FT_ASSIGN_OR_RETURN(std::optional<TreeRow> row, store_->GetTree(digest));
+  if (!row) return TreeNotFound(digest);
+  FT_ASSIGN_OR_RETURN(BlobLocation where, Locate(digest));
+  FT_ASSIGN_OR_RETURN(std::string bytes, blobs_->ReadAll(digest, where));
+  return ParseTree(bytes);
+}
+
+absl::StatusOr<std::string> ContentStore::ReadBlob(const Digest& digest, int64_t max_bytes) {
+  FT_RETURN_IF_ERROR(ValidateDigest(digest, "digest"));
+  if (digest.size_bytes > max_bytes) {
+    return InvalidField("digest.size_bytes", absl::StrCat("at most ", max_bytes, " bytes can be read here"));
+  }
+  FT_ASSIGN_OR_RETURN(BlobLocation where, Locate(digest));
+  return blobs_->ReadAll(digest, where);
+}
+
 absl::StatusOr<TreePage> ContentStore::GetTree(const Digest& digest, int page_size,
                                                absl::string_view page_token) {
   FT_RETURN_IF_ERROR(ValidateDigest(digest, "digest"));
@@ -339,17 +364,9 @@ absl::StatusOr<TreePage> ContentStore::GetTree(const Digest& digest, int page_si
   if (page_size == 0) page_size = limits_.default_tree_page;
   page_size = std::min(page_size, limits_.max_tree_page);
   FT_ASSIGN_OR_RETURN(std::optional<TreeRow> row, store_->GetTree(digest));
-  if (!row) {
-    return ErrorBuilder(absl::StatusCode::kNotFound,
-                        absl::StrCat("no tree ", digest.ToString(),
-                                     " (upload its manifest and call CreateTree)"))
-        .Reason("TREE_NOT_FOUND")
-        .Resource("tree", absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes));
-  }
+  if (!row) return TreeNotFound(digest);
   FT_ASSIGN_OR_RETURN(int64_t offset, ParseTreePageToken(digest, page_token, row->entry_count));
-  FT_ASSIGN_OR_RETURN(BlobLocation where, Locate(digest));
-  FT_ASSIGN_OR_RETURN(std::string bytes, blobs_->ReadAll(digest, where));
-  FT_ASSIGN_OR_RETURN(std::vector<TreeEntry> all, ParseTree(bytes));
+  FT_ASSIGN_OR_RETURN(std::vector<TreeEntry> all, TreeEntries(digest));
   TreePage page{*row, {}, ""};
   int64_t end = std::min<int64_t>(offset + page_size, static_cast<int64_t>(all.size()));
   for (int64_t i = offset; i < end; ++i) page.entries.push_back(std::move(all[i]));

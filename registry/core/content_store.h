@@ -107,6 +107,12 @@ class ContentStore {
   absl::StatusOr<TreePage> GetTree(const Digest& digest, int page_size, absl::string_view page_token);
   absl::StatusOr<BlobRow> GetBlob(const Digest& digest);
 
+  // For other core services (not exposed as RPCs):
+  // every entry of a registered tree (NOT_FOUND when it is not registered);
+  absl::StatusOr<std::vector<TreeEntry>> TreeEntries(const Digest& digest);
+  // a visible blob's bytes; INVALID_ARGUMENT when larger than max_bytes.
+  absl::StatusOr<std::string> ReadBlob(const Digest& digest, int64_t max_bytes);
+
  private:
   friend class WriteSession;
   // Appends an audit record for a call whose change (if any) is already

@@ -1,0 +1,417 @@
+#include "registry/core/model_registry.h"
+
+#include <iostream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
+#include "registry/cas/fs_util.h"
+#include "registry/core/errors.h"
+#include "registry/core/page_token.h"
+#include "registry/core/sha256.h"
+#include "registry/core/status_macros.h"
+
+namespace fairtrace {
+namespace {
+
+using json = nlohmann::json;
+using google::protobuf::util::TimeUtil;
+
+bool IsValidId(absl::string_view id) {
+  if (id.empty() || id.size() > 63 || !(id[0] >= 'a' && id[0] <= 'z') || id.back() == '-') return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> ParseModelName(absl::string_view name, absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 2 || parts[0] != "models" || !IsValidId(parts[1])) {
+    return InvalidField(field, absl::StrCat("expected \"models/{model}\", got \"", name.substr(0, 100), "\""));
+  }
+  return std::string(parts[1]);
+}
+
+absl::StatusOr<std::pair<std::string, int64_t>> ParseVersionName(absl::string_view name) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  int64_t version = 0;
+  if (parts.size() != 4 || parts[0] != "models" || !IsValidId(parts[1]) || parts[2] != "versions" ||
+      !absl::SimpleAtoi(parts[3], &version) || version <= 0) {
+    return InvalidField("name", absl::StrCat("expected \"models/{model}/versions/{version}\", got \"",
+                                             name.substr(0, 100), "\""));
+  }
+  return std::make_pair(std::string(parts[1]), version);
+}
+
+std::string Etag(const std::string& uid, int64_t revision) {
+  return absl::StrCat(revision, "-", Sha256Hex(absl::StrCat(uid, ":", revision)).substr(0, 12));
+}
+
+absl::Status CheckRequestId(const std::string& id) {
+  if (id.size() > 128) return InvalidField("request_id", "at most 128 characters");
+  for (char c : id) {
+    if (c <= 0x20 || c >= 0x7f) return InvalidField("request_id", "printable ASCII without spaces only");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTags(const google::protobuf::Map<std::string, std::string>& tags,
+                       const std::string& field, const ModelRegistryLimits& l) {
+  if (tags.size() > l.max_tags) return InvalidField(field, absl::StrCat("at most ", l.max_tags, " tags"));
+  for (const auto& [k, v] : tags) {
+    if (k.empty() || k.size() > l.max_tag_key) {
+      return InvalidField(absl::StrCat(field, "[", k.substr(0, 40), "]"),
+                          absl::StrCat("keys have 1-", l.max_tag_key, " characters"));
+    }
+    if (v.size() > l.max_tag_value) {
+      return InvalidField(absl::StrCat(field, "[", k, "]"),
+                          absl::StrCat("values have at most ", l.max_tag_value, " bytes"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckLength(const std::string& value, size_t max, const std::string& field) {
+  if (value.size() > max) return InvalidField(field, absl::StrCat("at most ", max, " bytes, got ", value.size()));
+  return absl::OkStatus();
+}
+
+std::string TagsJson(const google::protobuf::Map<std::string, std::string>& tags) {
+  json j = json::object();
+  for (const auto& [k, v] : tags) j[k] = v;
+  return j.dump();
+}
+
+void TagsFromJson(const std::string& text, google::protobuf::Map<std::string, std::string>* out) {
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return;
+  for (auto& [k, v] : j.items()) {
+    if (v.is_string()) (*out)[k] = v.get<std::string>();
+  }
+}
+
+v1::RegisteredModel ModelProto(const RegisteredModelRow& r) {
+  v1::RegisteredModel p;
+  p.set_name(absl::StrCat("models/", r.model_id));
+  p.set_uid(r.uid);
+  p.set_description(r.description);
+  p.set_owner(r.owner);
+  p.set_license(r.license);
+  TagsFromJson(r.tags_json, p.mutable_tags());
+  *p.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(r.create_time);
+  *p.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(r.update_time);
+  if (r.delete_time) *p.mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(*r.delete_time);
+  p.set_etag(Etag(r.uid, r.revision));
+  p.set_version_count(r.version_count);
+  return p;
+}
+
+std::string MlmodelJson(const mlmodel::ModelInfo& i) {
+  json j = {{"flavors", i.flavors},
+            {"mlflow_version", i.mlflow_version},
+            {"model_uuid", i.model_uuid},
+            {"run_id", i.run_id},
+            {"utc_time_created", i.utc_time_created},
+            {"model_size_bytes", i.model_size_bytes ? json(*i.model_size_bytes) : json()},
+            {"signature", i.signature},
+            {"saved_input_example_info", i.saved_input_example_info},
+            {"metadata", i.metadata},
+            {"flavor_details", i.flavor_details},
+            {"extensions", i.extensions}};
+  return j.dump();
+}
+
+v1::MlmodelInfo MlmodelProto(const std::string& text) {
+  v1::MlmodelInfo p;
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return p;
+  for (const auto& f : j.value("flavors", json::array())) p.add_flavors(f.get<std::string>());
+  p.set_mlflow_version(j.value("mlflow_version", ""));
+  p.set_model_uuid(j.value("model_uuid", ""));
+  p.set_run_id(j.value("run_id", ""));
+  p.set_utc_time_created(j.value("utc_time_created", ""));
+  if (j["model_size_bytes"].is_number_integer()) p.set_model_size_bytes(j["model_size_bytes"].get<int64_t>());
+  p.set_signature_json(j["signature"].dump());
+  p.set_saved_input_example_info_json(j["saved_input_example_info"].dump());
+  p.set_metadata_json(j["metadata"].dump());
+  p.set_flavors_json(j["flavor_details"].dump());
+  p.set_extensions_json(j["extensions"].dump());
+  return p;
+}
+
+v1::ModelVersion VersionProto(const ModelVersionRow& r) {
+  v1::ModelVersion p;
+  p.set_name(absl::StrCat("models/", r.model_id, "/versions/", r.version));
+  p.set_uid(r.uid);
+  p.set_version(r.version);
+  *p.mutable_tree_digest() = DigestToProto(r.tree);
+  *p.mutable_mlmodel() = MlmodelProto(r.mlmodel_json);
+  p.set_source_run(r.source_run);
+  p.set_description(r.description);
+  TagsFromJson(r.tags_json, p.mutable_tags());
+  *p.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(r.create_time);
+  *p.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(r.update_time);
+  p.set_etag(Etag(r.uid, r.revision));
+  return p;
+}
+
+std::string NewUid() { return fs::RandomName(); }
+
+}  // namespace
+
+ModelRegistry::ModelRegistry(Store* store, ModelStore* models, ContentStore* cas,
+                             const mlmodel::Validator* validator, std::string page_token_key,
+                             std::function<int64_t()> now_micros, ModelRegistryLimits limits)
+    : store_(store), models_(models), cas_(cas), validator_(validator),
+      token_key_(std::move(page_token_key)), now_(std::move(now_micros)), limits_(limits) {}
+
+void ModelRegistry::AuditFailure(const CallContext& ctx, const std::string& resource,
+                                 const absl::Status& s) {
+  absl::Status a = store_->AppendAudit(MakeAuditEntry(ctx, resource, s));
+  if (!a.ok()) std::cerr << "fairtrace: cannot append audit record: " << a << "\n";
+}
+
+absl::StatusOr<int> ModelRegistry::PageSize(int requested) const {
+  if (requested < 0) return InvalidField("page_size", "must not be negative");
+  return requested == 0 ? limits_.default_page : std::min(requested, limits_.max_page);
+}
+
+// ----------------------------------------------------------- models
+
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::CreateRegisteredModel(
+    const CallContext& ctx, const v1::CreateRegisteredModelRequest& req) {
+  std::string resource = absl::StrCat("models/", req.model_id().substr(0, 80));
+  auto out = DoCreateRegisteredModel(ctx, req, &resource);
+  if (!out.ok()) AuditFailure(ctx, resource, out.status());
+  return out;
+}
+
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::DoCreateRegisteredModel(
+    const CallContext& ctx, const v1::CreateRegisteredModelRequest& req, std::string* resource) {
+  const v1::RegisteredModel& m = req.registered_model();
+  if (!IsValidId(req.model_id())) {
+    return InvalidField("model_id", "1-63 characters of [a-z0-9-], starting with a letter, not ending with '-'");
+  }
+  FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));
+  FT_RETURN_IF_ERROR(CheckLength(m.description(), limits_.max_description, "registered_model.description"));
+  FT_RETURN_IF_ERROR(CheckLength(m.owner(), limits_.max_short_field, "registered_model.owner"));
+  FT_RETURN_IF_ERROR(CheckLength(m.license(), limits_.max_short_field, "registered_model.license"));
+  FT_RETURN_IF_ERROR(CheckTags(m.tags(), "registered_model.tags", limits_));
+  if (!req.request_id().empty()) {
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, models_->LookupRequestId(req.request_id()));
+    if (earlier) {
+      v1::GetRegisteredModelRequest get;
+      get.set_name(*earlier);
+      get.set_show_deleted(true);
+      return GetRegisteredModel(get);
+    }
+  }
+  RegisteredModelRow row;
+  row.model_id = req.model_id();
+  row.uid = NewUid();
+  row.description = m.description();
+  row.owner = m.owner();
+  row.license = m.license();
+  row.tags_json = TagsJson(m.tags());
+  row.create_time = row.update_time = now_();
+  absl::Status s = models_->InsertRegisteredModel(row, req.request_id(),
+                                                  MakeAuditEntry(ctx, *resource, absl::OkStatus()));
+  if (!s.ok()) return s;
+  v1::GetRegisteredModelRequest get;
+  get.set_name(*resource);
+  return GetRegisteredModel(get);
+}
+
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::GetRegisteredModel(const v1::GetRegisteredModelRequest& req) {
+  FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
+  FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> row, models_->GetRegisteredModel(id));
+  if (!row || (row->delete_time && !req.show_deleted())) {
+    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", req.name()))
+        .Reason("MODEL_NOT_FOUND")
+        .Resource("registered_model", req.name());
+  }
+  return ModelProto(*row);
+}
+
+absl::StatusOr<v1::ListRegisteredModelsResponse> ModelRegistry::ListRegisteredModels(
+    const v1::ListRegisteredModelsRequest& req) {
+  FT_ASSIGN_OR_RETURN(int page, PageSize(req.page_size()));
+  std::string kind = absl::StrCat("models:", req.show_deleted() ? "all" : "live");
+  FT_ASSIGN_OR_RETURN(std::string after, DecodePageToken(token_key_, kind, req.page_token()));
+  FT_ASSIGN_OR_RETURN(std::vector<RegisteredModelRow> rows,
+                      models_->ListRegisteredModels(after, page + 1, req.show_deleted()));
+  v1::ListRegisteredModelsResponse out;
+  for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) {
+    *out.add_registered_models() = ModelProto(rows[i]);
+  }
+  if (static_cast<int>(rows.size()) > page) {
+    out.set_next_page_token(EncodePageToken(token_key_, kind, rows[page - 1].model_id));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteRegisteredModel(
+    const CallContext& ctx, const v1::DeleteRegisteredModelRequest& req) {
+  std::string resource = req.name().substr(0, 100);
+  absl::StatusOr<v1::RegisteredModel> out = [&]() -> absl::StatusOr<v1::RegisteredModel> {
+    FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> row, models_->GetRegisteredModel(id));
+    if (!row || row->delete_time) {
+      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", req.name()))
+          .Reason("MODEL_NOT_FOUND")
+          .Resource("registered_model", req.name());
+    }
+    if (!req.etag().empty() && req.etag() != Etag(row->uid, row->revision)) {
+      return ErrorBuilder(absl::StatusCode::kAborted,
+                          absl::StrCat(req.name(), " changed since its etag was read (now ",
+                                       Etag(row->uid, row->revision), ")"))
+          .Reason("ETAG_MISMATCH");
+    }
+    FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
+                        models_->SoftDeleteRegisteredModel(id, row->revision, req.force(), now_(),
+                                                           MakeAuditEntry(ctx, req.name(), absl::OkStatus())));
+    return ModelProto(after);
+  }();
+  if (!out.ok()) AuditFailure(ctx, resource, out.status());
+  return out;
+}
+
+// ----------------------------------------------------------- versions
+
+absl::StatusOr<v1::ModelVersion> ModelRegistry::CreateModelVersion(const CallContext& ctx,
+                                                                   const v1::CreateModelVersionRequest& req) {
+  std::string resource = absl::StrCat(req.parent().substr(0, 100), "/versions");
+  auto out = DoCreateModelVersion(ctx, req, &resource);
+  if (!out.ok()) AuditFailure(ctx, resource, out.status());
+  return out;
+}
+
+absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallContext& ctx,
+                                                                     const v1::CreateModelVersionRequest& req,
+                                                                     std::string* resource) {
+  const v1::ModelVersion& v = req.model_version();
+  FT_ASSIGN_OR_RETURN(std::string model_id, ParseModelName(req.parent(), "parent"));
+  FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));
+  FT_RETURN_IF_ERROR(CheckLength(v.description(), limits_.max_description, "model_version.description"));
+  FT_RETURN_IF_ERROR(CheckLength(v.source_run(), limits_.max_short_field, "model_version.source_run"));
+  if (!v.source_run().empty() && v.source_run().rfind("runs/", 0) != 0) {
+    return InvalidField("model_version.source_run", "expected \"runs/{run}\"");
+  }
+  FT_RETURN_IF_ERROR(CheckTags(v.tags(), "model_version.tags", limits_));
+  FT_ASSIGN_OR_RETURN(Digest tree, DigestFromProto(v.tree_digest(), "model_version.tree_digest"));
+  if (!req.request_id().empty()) {
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, models_->LookupRequestId(req.request_id()));
+    if (earlier) {
+      v1::GetModelVersionRequest get;
+      get.set_name(*earlier);
+      return GetModelVersion(get);
+    }
+  }
+  {  // The parent must be live before any work is done for it.
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, models_->GetRegisteredModel(model_id));
+    if (!m || m->delete_time) {
+      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", req.parent()))
+          .Reason("MODEL_NOT_FOUND")
+          .Resource("registered_model", req.parent());
+    }
+  }
+  // The tree and every blob it names must be stored; registering it is
+  // idempotent and lists what is missing otherwise.
+  absl::StatusOr<TreeRow> registered = cas_->CreateTree(ctx, tree);
+  if (absl::IsNotFound(registered.status())) {
+    return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                        absl::StrCat("the tree manifest ", tree.ToString(), " is not stored; push the folder first"))
+        .Reason("MISSING_BLOBS")
+        .Precondition("MISSING_BLOB", BlobResourceName(tree), "tree manifest")
+        .Meta("missing_count", "1");
+  }
+  FT_RETURN_IF_ERROR(registered.status());
+  FT_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, cas_->TreeEntries(tree));
+  std::vector<std::string> paths;
+  const TreeEntry* mlmodel = nullptr;
+  for (const TreeEntry& e : entries) {
+    paths.push_back(e.path);
+    if (e.path == "MLmodel") mlmodel = &e;
+  }
+  if (mlmodel == nullptr) {
+    return InvalidField("model_version.tree_digest", "the tree has no MLmodel file at its root");
+  }
+  if (mlmodel->digest.size_bytes > limits_.max_mlmodel_bytes) {
+    return InvalidField("MLmodel", absl::StrCat("larger than ", limits_.max_mlmodel_bytes, " bytes"));
+  }
+  FT_ASSIGN_OR_RETURN(std::string text, cas_->ReadBlob(mlmodel->digest, limits_.max_mlmodel_bytes));
+  mlmodel::Report report = validator_->Validate(text, paths);
+  if (!report.ok()) {
+    ErrorBuilder err(absl::StatusCode::kInvalidArgument,
+                     absl::StrCat("the MLmodel file has ", report.violations.size(), " problem(s); first: ",
+                                  report.violations[0].field, " ", report.violations[0].description));
+    err.Reason("INVALID_MLMODEL").Meta("problem_count", absl::StrCat(report.violations.size()));
+    for (const auto& viol : report.violations) err.Field(absl::StrCat("MLmodel.", viol.field), viol.description);
+    return err.Build();
+  }
+  ModelVersionRow row;
+  row.model_id = model_id;
+  row.uid = NewUid();
+  row.tree = tree;
+  row.mlmodel_json = MlmodelJson(report.info);
+  row.source_run = v.source_run();
+  row.description = v.description();
+  row.tags_json = TagsJson(v.tags());
+  row.create_time = row.update_time = now_();
+  absl::StatusOr<ModelVersionRow> inserted =
+      models_->InsertModelVersion(row, req.request_id(), MakeAuditEntry(ctx, *resource, absl::OkStatus()));
+  if (!inserted.ok() && absl::IsAlreadyExists(inserted.status()) && !req.request_id().empty()) {
+    // A concurrent retry with the same request_id won the race: answer as it did.
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, models_->LookupRequestId(req.request_id()));
+    if (earlier) {
+      v1::GetModelVersionRequest get;
+      get.set_name(*earlier);
+      return GetModelVersion(get);
+    }
+  }
+  FT_RETURN_IF_ERROR(inserted.status());
+  return VersionProto(*inserted);
+}
+
+absl::StatusOr<v1::ModelVersion> ModelRegistry::GetModelVersion(const v1::GetModelVersionRequest& req) {
+  FT_ASSIGN_OR_RETURN(auto name, ParseVersionName(req.name()));
+  FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(name.first, name.second));
+  if (!row) {
+    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", req.name()))
+        .Reason("MODEL_VERSION_NOT_FOUND")
+        .Resource("model_version", req.name());
+  }
+  return VersionProto(*row);
+}
+
+absl::StatusOr<v1::ListModelVersionsResponse> ModelRegistry::ListModelVersions(
+    const v1::ListModelVersionsRequest& req) {
+  FT_ASSIGN_OR_RETURN(std::string model_id, ParseModelName(req.parent(), "parent"));
+  FT_ASSIGN_OR_RETURN(int page, PageSize(req.page_size()));
+  std::string kind = absl::StrCat("versions:", model_id);
+  FT_ASSIGN_OR_RETURN(std::string after_text, DecodePageToken(token_key_, kind, req.page_token()));
+  int64_t after = 0;
+  if (!after_text.empty() && !absl::SimpleAtoi(after_text, &after)) {
+    return InvalidField("page_token", "not a page token of this list");
+  }
+  FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, models_->GetRegisteredModel(model_id));
+  if (!m) {
+    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", req.parent()))
+        .Reason("MODEL_NOT_FOUND")
+        .Resource("registered_model", req.parent());
+  }
+  FT_ASSIGN_OR_RETURN(std::vector<ModelVersionRow> rows, models_->ListModelVersions(model_id, after, page + 1));
+  v1::ListModelVersionsResponse out;
+  for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) *out.add_model_versions() = VersionProto(rows[i]);
+  if (static_cast<int>(rows.size()) > page) {
+    out.set_next_page_token(EncodePageToken(token_key_, kind, absl::StrCat(rows[page - 1].version)));
+  }
+  return out;
+}
+
+}  // namespace fairtrace
