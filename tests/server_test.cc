@@ -42,6 +42,7 @@ TEST_F(ServerTest, ReflectionListsOurServices) {
   EXPECT_TRUE(names.count("fairtrace.v1.CasService"));
   EXPECT_TRUE(names.count("fairtrace.v1.AdminService"));
   EXPECT_TRUE(names.count("fairtrace.v1.AuditService"));
+  EXPECT_TRUE(names.count("fairtrace.v1.ModelService"));
   stream->WritesDone();
   stream->Finish();
 }

@@ -7,6 +7,8 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "registry/cas/fs_util.h"
 #include "registry/core/status_macros.h"
 #include "registry/server/request_log.h"
 #include "registry/store/sqlite/sqlite_store.h"
@@ -34,6 +36,15 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       s->cas_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)));
   s->admin_service_ = std::make_unique<api::AdminServiceImpl>(s->store_.get(), s->blobs_.get());
   s->audit_service_ = std::make_unique<api::AuditServiceImpl>(s->store_.get());
+  // Page tokens are signed with a key kept in the database, so they stay
+  // valid across restarts and cannot be forged by clients.
+  FT_ASSIGN_OR_RETURN(std::string token_key,
+                      s->store_->GetOrCreateSecret("page_token_key", [] { return fs::RandomName(); }));
+  s->registry_ = std::make_unique<ModelRegistry>(
+      s->store_.get(), s->store_.get(), s->cas_.get(), &mlmodel::Validator::Default(), token_key, [] {
+        return absl::ToUnixMicros(absl::Now());
+      });
+  s->model_service_ = std::make_unique<api::ModelServiceImpl>(s->registry_.get());
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);
 
@@ -46,6 +57,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   builder.RegisterService(s->cas_service_.get());
   builder.RegisterService(s->admin_service_.get());
   builder.RegisterService(s->audit_service_.get());
+  builder.RegisterService(s->model_service_.get());
   if (options.log_requests) builder.experimental().SetInterceptorCreators(RequestLogInterceptors());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {
@@ -79,6 +91,8 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   cas_service_.reset();
   admin_service_.reset();
   audit_service_.reset();
+  model_service_.reset();
+  registry_.reset();
   cas_.reset();
   blobs_.reset();
   store_.reset();  // checkpoints and closes the database

@@ -19,9 +19,11 @@
 #include "absl/time/time.h"
 #include "registry/api/admin_service.h"
 #include "registry/api/cas_service.h"
+#include "registry/api/model_service.h"
+#include "registry/core/model_registry.h"
 #include "registry/cas/blob_store.h"
 #include "registry/core/content_store.h"
-#include "registry/store/store.h"
+#include "registry/store/sqlite/sqlite_store.h"
 
 namespace fairtrace {
 
@@ -51,12 +53,14 @@ class RegistryServer {
   void CleanupLoop();
 
   ServerOptions options_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<ContentStore> cas_;
   std::unique_ptr<api::CasServiceImpl> cas_service_;
   std::unique_ptr<api::AdminServiceImpl> admin_service_;
   std::unique_ptr<api::AuditServiceImpl> audit_service_;
+  std::unique_ptr<ModelRegistry> registry_;
+  std::unique_ptr<api::ModelServiceImpl> model_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Notification stopping_;

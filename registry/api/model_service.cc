@@ -1,0 +1,65 @@
+#include "registry/api/model_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "registry/api/grpc_status.h"
+
+namespace fairtrace::api {
+namespace {
+
+constexpr char kService[] = "/fairtrace.v1.ModelService/";
+
+// Copies a successful result into the response, or maps the error.
+template <typename T>
+grpc::Status Reply(absl::StatusOr<T> result, T* resp) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *resp = *std::move(result);
+  return grpc::Status::OK;
+}
+
+template <typename Req>
+CallContext Context(grpc::ServerContext* ctx, const char* method, const Req& req) {
+  return MakeCallContext(*ctx, absl::StrCat(kService, method), RequestSha256(req));
+}
+
+}  // namespace
+
+grpc::Status ModelServiceImpl::CreateRegisteredModel(grpc::ServerContext* ctx,
+                                                     const v1::CreateRegisteredModelRequest* req,
+                                                     v1::RegisteredModel* resp) {
+  return Reply(registry_->CreateRegisteredModel(Context(ctx, "CreateRegisteredModel", *req), *req), resp);
+}
+
+grpc::Status ModelServiceImpl::GetRegisteredModel(grpc::ServerContext*, const v1::GetRegisteredModelRequest* req,
+                                                  v1::RegisteredModel* resp) {
+  return Reply(registry_->GetRegisteredModel(*req), resp);
+}
+
+grpc::Status ModelServiceImpl::ListRegisteredModels(grpc::ServerContext*,
+                                                    const v1::ListRegisteredModelsRequest* req,
+                                                    v1::ListRegisteredModelsResponse* resp) {
+  return Reply(registry_->ListRegisteredModels(*req), resp);
+}
+
+grpc::Status ModelServiceImpl::DeleteRegisteredModel(grpc::ServerContext* ctx,
+                                                     const v1::DeleteRegisteredModelRequest* req,
+                                                     v1::RegisteredModel* resp) {
+  return Reply(registry_->DeleteRegisteredModel(Context(ctx, "DeleteRegisteredModel", *req), *req), resp);
+}
+
+grpc::Status ModelServiceImpl::CreateModelVersion(grpc::ServerContext* ctx,
+                                                  const v1::CreateModelVersionRequest* req,
+                                                  v1::ModelVersion* resp) {
+  return Reply(registry_->CreateModelVersion(Context(ctx, "CreateModelVersion", *req), *req), resp);
+}
+
+grpc::Status ModelServiceImpl::GetModelVersion(grpc::ServerContext*, const v1::GetModelVersionRequest* req,
+                                               v1::ModelVersion* resp) {
+  return Reply(registry_->GetModelVersion(*req), resp);
+}
+
+grpc::Status ModelServiceImpl::ListModelVersions(grpc::ServerContext*, const v1::ListModelVersionsRequest* req,
+                                                 v1::ListModelVersionsResponse* resp) {
+  return Reply(registry_->ListModelVersions(*req), resp);
+}
+
+}  // namespace fairtrace::api

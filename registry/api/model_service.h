@@ -1,0 +1,33 @@
+// gRPC adapter for fairtrace.v1.ModelService: builds the call context and
+// maps results; the rules live in core/model_registry.h. Thread-safe.
+#pragma once
+
+#include "fairtrace/v1/models.grpc.pb.h"
+#include "registry/core/model_registry.h"
+
+namespace fairtrace::api {
+
+class ModelServiceImpl final : public v1::ModelService::Service {
+ public:
+  explicit ModelServiceImpl(ModelRegistry* registry) : registry_(registry) {}
+
+  grpc::Status CreateRegisteredModel(grpc::ServerContext* ctx, const v1::CreateRegisteredModelRequest* req,
+                                     v1::RegisteredModel* resp) override;
+  grpc::Status GetRegisteredModel(grpc::ServerContext* ctx, const v1::GetRegisteredModelRequest* req,
+                                  v1::RegisteredModel* resp) override;
+  grpc::Status ListRegisteredModels(grpc::ServerContext* ctx, const v1::ListRegisteredModelsRequest* req,
+                                    v1::ListRegisteredModelsResponse* resp) override;
+  grpc::Status DeleteRegisteredModel(grpc::ServerContext* ctx, const v1::DeleteRegisteredModelRequest* req,
+                                     v1::RegisteredModel* resp) override;
+  grpc::Status CreateModelVersion(grpc::ServerContext* ctx, const v1::CreateModelVersionRequest* req,
+                                  v1::ModelVersion* resp) override;
+  grpc::Status GetModelVersion(grpc::ServerContext* ctx, const v1::GetModelVersionRequest* req,
+                               v1::ModelVersion* resp) override;
+  grpc::Status ListModelVersions(grpc::ServerContext* ctx, const v1::ListModelVersionsRequest* req,
+                                 v1::ListModelVersionsResponse* resp) override;
+
+ private:
+  ModelRegistry* registry_;
+};
+
+}  // namespace fairtrace::api
