@@ -128,5 +128,46 @@ TEST_F(CliTest, FsckAndAuditVerifyReportClean) {
   EXPECT_THAT(verify.out, HasSubstr("audit chain verified"));
 }
 
+TEST_F(CliTest, ModelsRegisterExportAndRefusals) {
+  stdfs::path src = work() / "model";
+  WriteFile(src / "MLmodel", "flavors:\n  sklearn:\n    pickled_model: model.pkl\n");
+  WriteFile(src / "model.pkl", "pickled bytes");
+  auto create = Cli({"models", "create", "leaf-segmenter", "--license", "MIT", "--tag", "crop=maize"});
+  ASSERT_EQ(create.exit_code, 0) << create.err;
+  auto reg = Cli({"--json", "models", "versions", "register", "leaf-segmenter", src.string(),
+                  "--request-id", "r-1"});
+  ASSERT_EQ(reg.exit_code, 0) << reg.err;
+  auto version = nlohmann::json::parse(reg.out);
+  EXPECT_EQ(version["name"], "models/leaf-segmenter/versions/1");
+  auto again = Cli({"--json", "models", "versions", "register", "leaf-segmenter", src.string(),
+                    "--request-id", "r-1"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["uid"], version["uid"]);
+
+  auto exported = Cli({"models", "versions", "export", "leaf-segmenter", "1", (work() / "out").string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(ReadFile(work() / "out" / "MLmodel"), ReadFile(src / "MLmodel"));
+  EXPECT_EQ(ReadFile(work() / "out" / "model.pkl"), ReadFile(src / "model.pkl"));
+
+  // A folder whose MLmodel names a missing file: one line per problem, exit 1.
+  stdfs::path bad = work() / "bad";
+  WriteFile(bad / "MLmodel", "flavors:\n  sklearn:\n    pickled_model: gone.pkl\n");
+  auto rejected = Cli({"models", "versions", "register", "leaf-segmenter", bad.string()});
+  EXPECT_EQ(rejected.exit_code, 1);
+  EXPECT_THAT(rejected.err, HasSubstr("MLmodel.flavors.sklearn.pickled_model"));
+
+  auto del = Cli({"models", "delete", "leaf-segmenter"});
+  EXPECT_EQ(del.exit_code, 1);
+  EXPECT_THAT(del.err, HasSubstr("force"));
+  auto forced = Cli({"models", "delete", "leaf-segmenter", "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  auto list = Cli({"--json", "models", "list"});
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_EQ(list.out, "");  // deleted models are hidden
+  auto dup = Cli({"models", "create", "leaf-segmenter"});
+  EXPECT_EQ(dup.exit_code, 1);
+  EXPECT_THAT(dup.err, HasSubstr("reserved"));
+}
+
 }  // namespace
 }  // namespace fairtrace::testing

@@ -6,6 +6,7 @@
 //     stat DIGEST           what the server knows of a digest
 //     fsck                  server re-hashes every blob, checks references
 //     audit verify          re-walks the audit hash chain locally
+//     models ...            the model registry (clients/cli/models_command.h)
 //
 // The server comes from --server, else FAIRTRACE_SERVER, else
 // 127.0.0.1:50051. Exit codes: 0 ok; 1 a failure the user caused or a check
@@ -22,48 +23,19 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "clients/cli/cli_common.h"
+#include "clients/cli/models_command.h"
 #include "clients/cpp/fairtrace/cas_client.h"
 #include "clients/cpp/fairtrace/progress.h"
 #include "clients/cpp/fairtrace/pull.h"
 #include "clients/cpp/fairtrace/push.h"
 #include "google/protobuf/util/time_util.h"
 
-namespace {
-
 using fairtrace::Digest;
+using fairtrace::cli::DigestJson;
+using fairtrace::cli::Fail;
 using fairtrace::client::CasClient;
 using json = nlohmann::json;
-
-int ExitCodeFor(const absl::Status& s) {
-  switch (s.code()) {
-    case absl::StatusCode::kOk:
-      return 0;
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kAlreadyExists:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kPermissionDenied:
-      return 1;
-    default:
-      return 2;
-  }
-}
-
-int Fail(const absl::Status& s, const std::string& server) {
-  std::string msg(s.message());
-  if (s.code() == absl::StatusCode::kUnavailable) {
-    msg = absl::StrCat("cannot reach the fairtrace server at ", server, " (", msg, ")");
-  }
-  std::cerr << "fairtrace: " << msg << "\n";
-  return ExitCodeFor(s);
-}
-
-json DigestJson(const Digest& d) {
-  return {{"sha256", d.sha256}, {"size_bytes", d.size_bytes}, {"digest", d.ToString()}};
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   // Streams move 1 MiB messages; glibc would mmap and unmap each one, and
@@ -92,6 +64,7 @@ int main(int argc, char** argv) {
   auto* audit = app.add_subcommand("audit", "audit log commands");
   audit->require_subcommand(1);
   auto* verify = audit->add_subcommand("verify", "fetch the audit log and re-walk its hash chain");
+  fairtrace::cli::ModelsCommand models(app);
   CLI11_PARSE(app, argc, argv);
 
   fairtrace::client::ClientOptions options;
@@ -99,6 +72,7 @@ int main(int argc, char** argv) {
   options.user = user;
   CasClient client(options);
   bool tty = ::isatty(STDERR_FILENO) && !as_json;
+  if (models.selected()) return models.Run(options, as_json, tty);
 
   if (*push) {
     auto r = fairtrace::client::Push(client, push_path, {.show_progress = tty});

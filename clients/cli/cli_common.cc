@@ -1,0 +1,39 @@
+#include "clients/cli/cli_common.h"
+
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+
+namespace fairtrace::cli {
+
+int ExitCodeFor(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kOk:
+      return 0;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kAborted:
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+int Fail(const absl::Status& s, const std::string& server) {
+  std::string msg(s.message());
+  if (s.code() == absl::StatusCode::kUnavailable) {
+    msg = absl::StrCat("cannot reach the fairtrace server at ", server, " (", msg, ")");
+  }
+  std::cerr << "fairtrace: " << msg << "\n";
+  return ExitCodeFor(s);
+}
+
+nlohmann::json DigestJson(const Digest& d) {
+  return {{"sha256", d.sha256}, {"size_bytes", d.size_bytes}, {"digest", d.ToString()}};
+}
+
+}  // namespace fairtrace::cli

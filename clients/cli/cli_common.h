@@ -1,0 +1,21 @@
+// Helpers shared by the fairtrace CLI's commands: exit codes, error output,
+// JSON shapes.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/status.h"
+#include "registry/core/digest.h"
+
+namespace fairtrace::cli {
+
+// 0 ok; 1 a failure the user caused (bad input, not found, exists,
+// precondition); 2 a server or transport error.
+int ExitCodeFor(const absl::Status& s);
+// Prints "fairtrace: <one sentence>" on stderr and returns the exit code.
+int Fail(const absl::Status& s, const std::string& server);
+nlohmann::json DigestJson(const Digest& d);
+
+}  // namespace fairtrace::cli

@@ -1,0 +1,89 @@
+#include "clients/cpp/fairtrace/model_client.h"
+
+#include "registry/core/status_macros.h"
+
+namespace fairtrace::client {
+
+ModelClient::ModelClient(const ClientOptions& options) : options_(options) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
+  stub_ = v1::ModelService::NewStub(
+      grpc::CreateCustomChannel(options_.target, grpc::InsecureChannelCredentials(), args));
+}
+
+std::unique_ptr<grpc::ClientContext> ModelClient::Context() const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.rpc_timeout));
+  if (!options_.user.empty()) ctx->AddMetadata("x-fairtrace-user", options_.user);
+  return ctx;
+}
+
+absl::StatusOr<v1::RegisteredModel> ModelClient::CreateModel(const v1::CreateRegisteredModelRequest& req) {
+  v1::RegisteredModel out;
+  FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->CreateRegisteredModel(Context().get(), req, &out)));
+  return out;
+}
+
+absl::StatusOr<v1::RegisteredModel> ModelClient::GetModel(const std::string& name, bool show_deleted) {
+  v1::GetRegisteredModelRequest req;
+  req.set_name(name);
+  req.set_show_deleted(show_deleted);
+  v1::RegisteredModel out;
+  FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->GetRegisteredModel(Context().get(), req, &out)));
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::RegisteredModel>> ModelClient::ListModels(bool show_deleted) {
+  std::vector<v1::RegisteredModel> out;
+  v1::ListRegisteredModelsRequest req;
+  req.set_page_size(1000);
+  req.set_show_deleted(show_deleted);
+  do {
+    v1::ListRegisteredModelsResponse resp;
+    FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->ListRegisteredModels(Context().get(), req, &resp)));
+    for (auto& m : *resp.mutable_registered_models()) out.push_back(std::move(m));
+    req.set_page_token(resp.next_page_token());
+  } while (!req.page_token().empty());
+  return out;
+}
+
+absl::StatusOr<v1::RegisteredModel> ModelClient::DeleteModel(const std::string& name, const std::string& etag,
+                                                             bool force) {
+  v1::DeleteRegisteredModelRequest req;
+  req.set_name(name);
+  req.set_etag(etag);
+  req.set_force(force);
+  v1::RegisteredModel out;
+  FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->DeleteRegisteredModel(Context().get(), req, &out)));
+  return out;
+}
+
+absl::StatusOr<v1::ModelVersion> ModelClient::CreateVersion(const v1::CreateModelVersionRequest& req) {
+  v1::ModelVersion out;
+  FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->CreateModelVersion(Context().get(), req, &out)));
+  return out;
+}
+
+absl::StatusOr<v1::ModelVersion> ModelClient::GetVersion(const std::string& name) {
+  v1::GetModelVersionRequest req;
+  req.set_name(name);
+  v1::ModelVersion out;
+  FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->GetModelVersion(Context().get(), req, &out)));
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::ModelVersion>> ModelClient::ListVersions(const std::string& parent) {
+  std::vector<v1::ModelVersion> out;
+  v1::ListModelVersionsRequest req;
+  req.set_parent(parent);
+  req.set_page_size(1000);
+  do {
+    v1::ListModelVersionsResponse resp;
+    FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->ListModelVersions(Context().get(), req, &resp)));
+    for (auto& v : *resp.mutable_model_versions()) out.push_back(std::move(v));
+    req.set_page_token(resp.next_page_token());
+  } while (!req.page_token().empty());
+  return out;
+}
+
+}  // namespace fairtrace::client
