@@ -67,3 +67,6 @@ printf "second push:      %6.3f s  uploaded_bytes=%s (target < 1 s, 0 bytes)\n" 
 echo "== 3. FindMissingBlobs of 10,000 digests"
 "$build/bench/find_missing_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true 2>/dev/null \
   | grep -E "BM_|Benchmark"
+
+echo "== 4. CreateModelVersion (issue #4, tree already uploaded)"
+"$build/bench/model_registry_bench"

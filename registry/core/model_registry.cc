@@ -321,8 +321,10 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallC
     }
   }
   // The tree and every blob it names must be stored; registering it is
-  // idempotent and lists what is missing otherwise.
-  absl::StatusOr<TreeRow> registered = cas_->CreateTree(ctx, tree);
+  // idempotent and lists what is missing otherwise. A tree registered
+  // already needs no second commit.
+  FT_ASSIGN_OR_RETURN(std::optional<TreeRow> known, store_->GetTree(tree));
+  absl::StatusOr<TreeRow> registered = known ? absl::StatusOr<TreeRow>(*known) : cas_->CreateTree(ctx, tree);
   if (absl::IsNotFound(registered.status())) {
     return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
                         absl::StrCat("the tree manifest ", tree.ToString(), " is not stored; push the folder first"))

@@ -122,16 +122,79 @@ absl::Status SqliteStore::AppendAuditInTxn(const AuditEntry& audit,
   return absl::OkStatus();
 }
 
+namespace {
+
+constexpr size_t kMaxGroup = 256;
+
+struct WaitArgs {
+  const bool* done;
+  const bool* leader_active;
+};
+bool DoneOrNoLeader(WaitArgs* a) { return *a->done || !*a->leader_active; }
+
+}  // namespace
+
 absl::Status SqliteStore::WriteWithAudit(AuditEntry audit,
                                          const std::function<absl::Status(Db*, AuditEntry&)>& fn) {
-  absl::MutexLock lock(&writer_mu_);
-  FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
-  FT_RETURN_IF_ERROR(fn(writer_.get(), audit));
+  PendingWrite me{std::move(audit), &fn};
+  {
+    absl::MutexLock lock(&queue_mu_);
+    queue_.push_back(&me);
+    WaitArgs args{&me.done, &leader_active_};
+    queue_mu_.Await(absl::Condition(&DoneOrNoLeader, &args));
+    if (me.done) return me.status;
+    leader_active_ = true;  // this thread leads until its own write is done
+  }
+  while (true) {
+    std::vector<PendingWrite*> batch;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      while (!queue_.empty() && batch.size() < kMaxGroup) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    {
+      absl::MutexLock lock(&writer_mu_);
+      RunGroup(batch);
+    }
+    absl::MutexLock lock(&queue_mu_);
+    for (PendingWrite* w : batch) w->done = true;
+    if (me.done) {
+      leader_active_ = false;  // a waiting writer takes over the queue
+      return me.status;
+    }
+  }
+}
+
+void SqliteStore::RunGroup(const std::vector<PendingWrite*>& batch) {
+  auto txn = sqlite::Transaction::Begin(writer_.get());
+  if (!txn.ok()) {
+    for (PendingWrite* w : batch) w->status = txn.status();
+    return;
+  }
   std::pair<int64_t, std::string> head = audit_head_;
-  FT_RETURN_IF_ERROR(AppendAuditInTxn(audit, &head));
-  FT_RETURN_IF_ERROR(txn.Commit());
+  for (PendingWrite* w : batch) {
+    absl::Status s = writer_->Exec("SAVEPOINT write");
+    std::pair<int64_t, std::string> next = head;
+    if (s.ok()) s = (*w->fn)(writer_.get(), w->audit);
+    if (s.ok()) s = AppendAuditInTxn(w->audit, &next);
+    if (s.ok()) {
+      head = std::move(next);
+    } else {
+      (void)writer_->Exec("ROLLBACK TO write");
+    }
+    (void)writer_->Exec("RELEASE write");
+    w->status = s;
+  }
+  absl::Status committed = txn->Commit();
+  if (!committed.ok()) {
+    for (PendingWrite* w : batch) {
+      if (w->status.ok()) w->status = committed;
+    }
+    return;
+  }
   audit_head_ = std::move(head);
-  return absl::OkStatus();
 }
 
 absl::Status SqliteStore::CommitBlobs(absl::Span<const StoredBlob> blobs, const AuditEntry& audit) {

@@ -1,11 +1,18 @@
-// The embedded SQLite Store (the default). One writer connection serialised
-// by a mutex (writes use BEGIN IMMEDIATE) and a pool of reader connections,
-// so reads run concurrently with a write under WAL.
+// The embedded SQLite Store (the default). One writer connection and a pool
+// of reader connections, so reads run concurrently with writes under WAL.
+//
+// Group commit: concurrent writes queue up; one of the writing threads (the
+// leader) runs every queued write in one BEGIN IMMEDIATE transaction, each
+// inside its own SAVEPOINT (a failing write rolls back alone and gets its own
+// error), appends their audit records in order, and commits once: one fsync
+// for the group instead of one per write. A write returns only after the
+// commit that holds it is durable.
 //
 // Open() creates the database file if needed and migrates it to the head
 // schema. Thread-safe. See store.h for the contract.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -96,6 +103,20 @@ class SqliteStore : public Store, public ModelStore {
                               const std::function<absl::Status(sqlite::Db*, AuditEntry&)>& fn);
 
   Options options_;
+  // A write waiting for (or done by) a group commit.
+  struct PendingWrite {
+    AuditEntry audit;
+    const std::function<absl::Status(sqlite::Db*, AuditEntry&)>* fn;
+    absl::Status status;
+    bool done = false;
+  };
+  // Runs `batch` in one transaction on the writer (writer_mu_ held).
+  void RunGroup(const std::vector<PendingWrite*>& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+
+  absl::Mutex queue_mu_;
+  std::deque<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
+
   absl::Mutex writer_mu_;
   std::unique_ptr<sqlite::Db> writer_ ABSL_GUARDED_BY(writer_mu_);
   // Sequence and hash of the last committed audit record.
