@@ -62,4 +62,26 @@ grpc::Status ModelServiceImpl::ListModelVersions(grpc::ServerContext*, const v1:
   return Reply(registry_->ListModelVersions(*req), resp);
 }
 
+grpc::Status ModelServiceImpl::UpdateRegisteredModel(grpc::ServerContext* ctx,
+                                                     const v1::UpdateRegisteredModelRequest* req,
+                                                     v1::RegisteredModel* resp) {
+  return Reply(registry_->UpdateRegisteredModel(Context(ctx, "UpdateRegisteredModel", *req), *req), resp);
+}
+
+grpc::Status ModelServiceImpl::SetModelAlias(grpc::ServerContext* ctx, const v1::SetModelAliasRequest* req,
+                                             v1::RegisteredModel* resp) {
+  return Reply(registry_->SetModelAlias(Context(ctx, "SetModelAlias", *req), *req), resp);
+}
+
+grpc::Status ModelServiceImpl::DeleteModelAlias(grpc::ServerContext* ctx, const v1::DeleteModelAliasRequest* req,
+                                                v1::RegisteredModel* resp) {
+  return Reply(registry_->DeleteModelAlias(Context(ctx, "DeleteModelAlias", *req), *req), resp);
+}
+
+grpc::Status ModelServiceImpl::UpdateModelVersion(grpc::ServerContext* ctx,
+                                                  const v1::UpdateModelVersionRequest* req,
+                                                  v1::ModelVersion* resp) {
+  return Reply(registry_->UpdateModelVersion(Context(ctx, "UpdateModelVersion", *req), *req), resp);
+}
+
 }  // namespace fairtrace::api

@@ -19,6 +19,14 @@ class ModelServiceImpl final : public v1::ModelService::Service {
                                     v1::ListRegisteredModelsResponse* resp) override;
   grpc::Status DeleteRegisteredModel(grpc::ServerContext* ctx, const v1::DeleteRegisteredModelRequest* req,
                                      v1::RegisteredModel* resp) override;
+  grpc::Status UpdateRegisteredModel(grpc::ServerContext* ctx, const v1::UpdateRegisteredModelRequest* req,
+                                     v1::RegisteredModel* resp) override;
+  grpc::Status SetModelAlias(grpc::ServerContext* ctx, const v1::SetModelAliasRequest* req,
+                             v1::RegisteredModel* resp) override;
+  grpc::Status DeleteModelAlias(grpc::ServerContext* ctx, const v1::DeleteModelAliasRequest* req,
+                                v1::RegisteredModel* resp) override;
+  grpc::Status UpdateModelVersion(grpc::ServerContext* ctx, const v1::UpdateModelVersionRequest* req,
+                                  v1::ModelVersion* resp) override;
   grpc::Status CreateModelVersion(grpc::ServerContext* ctx, const v1::CreateModelVersionRequest* req,
                                   v1::ModelVersion* resp) override;
   grpc::Status GetModelVersion(grpc::ServerContext* ctx, const v1::GetModelVersionRequest* req,

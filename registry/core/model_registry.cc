@@ -1,5 +1,6 @@
 #include "registry/core/model_registry.h"
 
+#include <algorithm>
 #include <iostream>
 #include <vector>
 
@@ -37,16 +38,70 @@ absl::StatusOr<std::string> ParseModelName(absl::string_view name, absl::string_
   return std::string(parts[1]);
 }
 
-absl::StatusOr<std::pair<std::string, int64_t>> ParseVersionName(absl::string_view name) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  int64_t version = 0;
-  if (parts.size() != 4 || parts[0] != "models" || !IsValidId(parts[1]) || parts[2] != "versions" ||
-      !absl::SimpleAtoi(parts[3], &version) || version <= 0) {
-    return InvalidField("name", absl::StrCat("expected \"models/{model}/versions/{version}\", got \"",
-                                             name.substr(0, 100), "\""));
+bool IsValidAlias(absl::string_view a) {
+  if (a.empty() || a.size() > 63 || !(a[0] >= 'a' && a[0] <= 'z')) return false;
+  for (char c : a) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
   }
-  return std::make_pair(std::string(parts[1]), version);
+  return true;
 }
+
+// "models/{model}/versions/{version or alias}" -> (model, version, alias);
+// exactly one of version (> 0) and alias is set.
+struct VersionRef {
+  std::string model_id;
+  int64_t version = 0;
+  std::string alias;
+};
+
+absl::StatusOr<VersionRef> ParseVersionName(absl::string_view name, absl::string_view field = "name") {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  VersionRef ref;
+  bool ok = parts.size() == 4 && parts[0] == "models" && IsValidId(parts[1]) && parts[2] == "versions";
+  if (ok && !absl::SimpleAtoi(parts[3], &ref.version)) {
+    ok = IsValidAlias(parts[3]);
+    ref.alias = std::string(parts[3]);
+  } else if (ok) {
+    ok = ref.version > 0;
+  }
+  if (!ok) {
+    return InvalidField(field, absl::StrCat("expected \"models/{model}/versions/{version or alias}\", got \"",
+                                            name.substr(0, 100), "\""));
+  }
+  ref.model_id = std::string(parts[1]);
+  return ref;
+}
+
+const char* kStageNames[] = {"NONE", "NONE", "STAGING", "PRODUCTION", "ARCHIVED"};
+
+v1::ModelStage StageFromName(const std::string& s) {
+  for (int i = 1; i <= 4; ++i) {
+    if (s == kStageNames[i]) return static_cast<v1::ModelStage>(i);
+  }
+  return v1::MODEL_STAGE_NONE;
+}
+
+// Which fields an update touches: the mask's paths, or all mutable ones.
+absl::StatusOr<std::vector<std::string>> MaskPaths(const google::protobuf::FieldMask& mask,
+                                                   const std::vector<std::string>& mutable_fields,
+                                                   const std::vector<std::string>& immutable_fields) {
+  if (mask.paths_size() == 0) return mutable_fields;
+  std::vector<std::string> out;
+  for (const auto& p : mask.paths()) {
+    if (std::find(mutable_fields.begin(), mutable_fields.end(), p) != mutable_fields.end()) {
+      out.push_back(p);
+    } else if (std::find(immutable_fields.begin(), immutable_fields.end(), p) != immutable_fields.end()) {
+      return ErrorBuilder(absl::StatusCode::kInvalidArgument, absl::StrCat("field ", p, " is immutable"))
+          .Field("update_mask", absl::StrCat(p, " is immutable"))
+          .Reason("IMMUTABLE_FIELD");
+    } else {
+      return InvalidField("update_mask", absl::StrCat("unknown field \"", p.substr(0, 60), "\""));
+    }
+  }
+  return out;
+}
+
+bool Has(const std::vector<std::string>& v, const char* f) { return std::find(v.begin(), v.end(), f) != v.end(); }
 
 std::string Etag(const std::string& uid, int64_t revision) {
   return absl::StrCat(revision, "-", Sha256Hex(absl::StrCat(uid, ":", revision)).substr(0, 12));
@@ -157,6 +212,7 @@ v1::ModelVersion VersionProto(const ModelVersionRow& r) {
   *p.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(r.create_time);
   *p.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(r.update_time);
   p.set_etag(Etag(r.uid, r.revision));
+  p.set_stage(StageFromName(r.stage));
   return p;
 }
 
@@ -174,6 +230,30 @@ void ModelRegistry::AuditFailure(const CallContext& ctx, const std::string& reso
                                  const absl::Status& s) {
   absl::Status a = store_->AppendAudit(MakeAuditEntry(ctx, resource, s));
   if (!a.ok()) std::cerr << "fairtrace: cannot append audit record: " << a << "\n";
+}
+
+template <typename T>
+absl::StatusOr<T> ModelRegistry::Mutation(const CallContext& ctx, const std::string& resource,
+                                          const std::function<absl::StatusOr<T>()>& fn) {
+  absl::StatusOr<T> out = fn();
+  if (!out.ok()) AuditFailure(ctx, resource, out.status());
+  return out;
+}
+
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::ModelWithAliases(const RegisteredModelRow& row) {
+  v1::RegisteredModel p = ModelProto(row);
+  FT_ASSIGN_OR_RETURN(auto aliases, models_->ListAliases(row.model_id));
+  for (const auto& [alias, version] : aliases) (*p.mutable_aliases())[alias] = version;
+  return p;
+}
+
+absl::StatusOr<v1::ModelVersion> ModelRegistry::VersionWithAliases(const ModelVersionRow& row) {
+  v1::ModelVersion p = VersionProto(row);
+  FT_ASSIGN_OR_RETURN(auto aliases, models_->ListAliases(row.model_id));
+  for (const auto& [alias, version] : aliases) {
+    if (version == row.version) p.add_aliases(alias);
+  }
+  return p;
 }
 
 absl::StatusOr<int> ModelRegistry::PageSize(int requested) const {
@@ -235,7 +315,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::GetRegisteredModel(const v1::
         .Reason("MODEL_NOT_FOUND")
         .Resource("registered_model", req.name());
   }
-  return ModelProto(*row);
+  return ModelWithAliases(*row);
 }
 
 absl::StatusOr<v1::ListRegisteredModelsResponse> ModelRegistry::ListRegisteredModels(
@@ -247,7 +327,7 @@ absl::StatusOr<v1::ListRegisteredModelsResponse> ModelRegistry::ListRegisteredMo
                       models_->ListRegisteredModels(after, page + 1, req.show_deleted()));
   v1::ListRegisteredModelsResponse out;
   for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) {
-    *out.add_registered_models() = ModelProto(rows[i]);
+    FT_ASSIGN_OR_RETURN(*out.add_registered_models(), ModelWithAliases(rows[i]));
   }
   if (static_cast<int>(rows.size()) > page) {
     out.set_next_page_token(EncodePageToken(token_key_, kind, rows[page - 1].model_id));
@@ -275,7 +355,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteRegisteredModel(
     FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
                         models_->SoftDeleteRegisteredModel(id, row->revision, req.force(), now_(),
                                                            MakeAuditEntry(ctx, req.name(), absl::OkStatus())));
-    return ModelProto(after);
+    return ModelWithAliases(after);
   }();
   if (!out.ok()) AuditFailure(ctx, resource, out.status());
   return out;
@@ -377,18 +457,129 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallC
     }
   }
   FT_RETURN_IF_ERROR(inserted.status());
-  return VersionProto(*inserted);
+  return VersionWithAliases(*inserted);
 }
 
 absl::StatusOr<v1::ModelVersion> ModelRegistry::GetModelVersion(const v1::GetModelVersionRequest& req) {
-  FT_ASSIGN_OR_RETURN(auto name, ParseVersionName(req.name()));
-  FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(name.first, name.second));
+  FT_ASSIGN_OR_RETURN(VersionRef ref, ParseVersionName(req.name()));
+  if (!ref.alias.empty()) {
+    FT_ASSIGN_OR_RETURN(auto aliases, models_->ListAliases(ref.model_id));
+    for (const auto& [alias, version] : aliases) {
+      if (alias == ref.alias) ref.version = version;
+    }
+    if (ref.version == 0) {
+      return ErrorBuilder(absl::StatusCode::kNotFound,
+                          absl::StrCat("models/", ref.model_id, " has no alias \"", ref.alias, "\""))
+          .Reason("ALIAS_NOT_FOUND");
+    }
+  }
+  FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(ref.model_id, ref.version));
   if (!row) {
     return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", req.name()))
         .Reason("MODEL_VERSION_NOT_FOUND")
         .Resource("model_version", req.name());
   }
-  return VersionProto(*row);
+  return VersionWithAliases(*row);
+}
+
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::UpdateRegisteredModel(
+    const CallContext& ctx, const v1::UpdateRegisteredModelRequest& req) {
+  const v1::RegisteredModel& m = req.registered_model();
+  return Mutation<v1::RegisteredModel>(ctx, m.name().substr(0, 100), [&]() -> absl::StatusOr<v1::RegisteredModel> {
+    FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(m.name(), "registered_model.name"));
+    FT_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                        MaskPaths(req.update_mask(), {"description", "owner", "license", "tags"},
+                                  {"name", "uid", "create_time", "update_time", "delete_time", "etag",
+                                   "version_count", "aliases"}));
+    FT_RETURN_IF_ERROR(CheckLength(m.description(), limits_.max_description, "registered_model.description"));
+    FT_RETURN_IF_ERROR(CheckLength(m.owner(), limits_.max_short_field, "registered_model.owner"));
+    FT_RETURN_IF_ERROR(CheckLength(m.license(), limits_.max_short_field, "registered_model.license"));
+    FT_RETURN_IF_ERROR(CheckTags(m.tags(), "registered_model.tags", limits_));
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> row, models_->GetRegisteredModel(id));
+    if (!row || row->delete_time) {
+      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", m.name()))
+          .Reason("MODEL_NOT_FOUND")
+          .Resource("registered_model", m.name());
+    }
+    if (!m.etag().empty() && m.etag() != Etag(row->uid, row->revision)) {
+      return ErrorBuilder(absl::StatusCode::kAborted, absl::StrCat(m.name(), " changed since its etag was read"))
+          .Reason("ETAG_MISMATCH");
+    }
+    RegisteredModelRow next = *row;
+    if (Has(paths, "description")) next.description = m.description();
+    if (Has(paths, "owner")) next.owner = m.owner();
+    if (Has(paths, "license")) next.license = m.license();
+    if (Has(paths, "tags")) next.tags_json = TagsJson(m.tags());
+    FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
+                        models_->UpdateRegisteredModel(next, row->revision, now_(),
+                                                       MakeAuditEntry(ctx, m.name(), absl::OkStatus())));
+    return ModelWithAliases(after);
+  });
+}
+
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::SetModelAlias(const CallContext& ctx,
+                                                                 const v1::SetModelAliasRequest& req) {
+  return Mutation<v1::RegisteredModel>(ctx, req.name().substr(0, 100), [&]() -> absl::StatusOr<v1::RegisteredModel> {
+    FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
+    if (!IsValidAlias(req.alias())) {
+      return InvalidField("alias", "1-63 of [a-z0-9_-], starting with a letter");
+    }
+    if (req.version() <= 0) return InvalidField("version", "must be a version number (1, 2, ...)");
+    FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
+                        models_->SetAlias(id, req.alias(), req.version(), now_(),
+                                          MakeAuditEntry(ctx, absl::StrCat(req.name(), "/aliases/", req.alias()),
+                                                         absl::OkStatus())));
+    return ModelWithAliases(after);
+  });
+}
+
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteModelAlias(const CallContext& ctx,
+                                                                    const v1::DeleteModelAliasRequest& req) {
+  return Mutation<v1::RegisteredModel>(ctx, req.name().substr(0, 100), [&]() -> absl::StatusOr<v1::RegisteredModel> {
+    FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
+    if (!IsValidAlias(req.alias())) return InvalidField("alias", "1-63 of [a-z0-9_-], starting with a letter");
+    FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
+                        models_->DeleteAlias(id, req.alias(), now_(),
+                                             MakeAuditEntry(ctx, absl::StrCat(req.name(), "/aliases/", req.alias()),
+                                                            absl::OkStatus())));
+    return ModelWithAliases(after);
+  });
+}
+
+absl::StatusOr<v1::ModelVersion> ModelRegistry::UpdateModelVersion(const CallContext& ctx,
+                                                                   const v1::UpdateModelVersionRequest& req) {
+  const v1::ModelVersion& v = req.model_version();
+  return Mutation<v1::ModelVersion>(ctx, v.name().substr(0, 100), [&]() -> absl::StatusOr<v1::ModelVersion> {
+    FT_ASSIGN_OR_RETURN(VersionRef ref, ParseVersionName(v.name(), "model_version.name"));
+    if (!ref.alias.empty()) return InvalidField("model_version.name", "name the version by number to update it");
+    FT_ASSIGN_OR_RETURN(std::vector<std::string> paths,
+                        MaskPaths(req.update_mask(), {"description", "tags", "stage"},
+                                  {"name", "uid", "version", "tree_digest", "mlmodel", "source_run", "create_time",
+                                   "update_time", "etag", "aliases"}));
+    FT_RETURN_IF_ERROR(CheckLength(v.description(), limits_.max_description, "model_version.description"));
+    FT_RETURN_IF_ERROR(CheckTags(v.tags(), "model_version.tags", limits_));
+    if (Has(paths, "stage") && (v.stage() < v1::MODEL_STAGE_NONE || v.stage() > v1::MODEL_STAGE_ARCHIVED)) {
+      return InvalidField("model_version.stage", "one of NONE, STAGING, PRODUCTION, ARCHIVED");
+    }
+    FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(ref.model_id, ref.version));
+    if (!row) {
+      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", v.name()))
+          .Reason("MODEL_VERSION_NOT_FOUND")
+          .Resource("model_version", v.name());
+    }
+    if (!v.etag().empty() && v.etag() != Etag(row->uid, row->revision)) {
+      return ErrorBuilder(absl::StatusCode::kAborted, absl::StrCat(v.name(), " changed since its etag was read"))
+          .Reason("ETAG_MISMATCH");
+    }
+    ModelVersionRow next = *row;
+    if (Has(paths, "description")) next.description = v.description();
+    if (Has(paths, "tags")) next.tags_json = TagsJson(v.tags());
+    if (Has(paths, "stage")) next.stage = kStageNames[v.stage()];
+    FT_ASSIGN_OR_RETURN(ModelVersionRow after,
+                        models_->UpdateModelVersion(next, row->revision, now_(),
+                                                    MakeAuditEntry(ctx, v.name(), absl::OkStatus())));
+    return VersionWithAliases(after);
+  });
 }
 
 absl::StatusOr<v1::ListModelVersionsResponse> ModelRegistry::ListModelVersions(
@@ -409,7 +600,14 @@ absl::StatusOr<v1::ListModelVersionsResponse> ModelRegistry::ListModelVersions(
   }
   FT_ASSIGN_OR_RETURN(std::vector<ModelVersionRow> rows, models_->ListModelVersions(model_id, after, page + 1));
   v1::ListModelVersionsResponse out;
-  for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) *out.add_model_versions() = VersionProto(rows[i]);
+  FT_ASSIGN_OR_RETURN(auto aliases, models_->ListAliases(model_id));  // once per page
+  for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) {
+    v1::ModelVersion* v = out.add_model_versions();
+    *v = VersionProto(rows[i]);
+    for (const auto& [alias, version] : aliases) {
+      if (version == rows[i].version) v->add_aliases(alias);
+    }
+  }
   if (static_cast<int>(rows.size()) > page) {
     out.set_next_page_token(EncodePageToken(token_key_, kind, absl::StrCat(rows[page - 1].version)));
   }

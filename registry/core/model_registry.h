@@ -52,6 +52,14 @@ class ModelRegistry {
   absl::StatusOr<v1::RegisteredModel> DeleteRegisteredModel(const CallContext& ctx,
                                                             const v1::DeleteRegisteredModelRequest& req);
 
+  absl::StatusOr<v1::RegisteredModel> UpdateRegisteredModel(const CallContext& ctx,
+                                                            const v1::UpdateRegisteredModelRequest& req);
+  absl::StatusOr<v1::RegisteredModel> SetModelAlias(const CallContext& ctx, const v1::SetModelAliasRequest& req);
+  absl::StatusOr<v1::RegisteredModel> DeleteModelAlias(const CallContext& ctx,
+                                                       const v1::DeleteModelAliasRequest& req);
+  absl::StatusOr<v1::ModelVersion> UpdateModelVersion(const CallContext& ctx,
+                                                      const v1::UpdateModelVersionRequest& req);
+
   absl::StatusOr<v1::ModelVersion> CreateModelVersion(const CallContext& ctx,
                                                       const v1::CreateModelVersionRequest& req);
   absl::StatusOr<v1::ModelVersion> GetModelVersion(const v1::GetModelVersionRequest& req);
@@ -65,6 +73,12 @@ class ModelRegistry {
                                                               const v1::CreateRegisteredModelRequest& req,
                                                               std::string* resource);
   void AuditFailure(const CallContext& ctx, const std::string& resource, const absl::Status& s);
+  // Runs a mutating call; audits it on its own when it fails.
+  template <typename T>
+  absl::StatusOr<T> Mutation(const CallContext& ctx, const std::string& resource,
+                             const std::function<absl::StatusOr<T>()>& fn);
+  absl::StatusOr<v1::RegisteredModel> ModelWithAliases(const RegisteredModelRow& row);
+  absl::StatusOr<v1::ModelVersion> VersionWithAliases(const ModelVersionRow& row);
   absl::StatusOr<int> PageSize(int requested) const;
 
   Store* store_;

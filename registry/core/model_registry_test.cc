@@ -200,3 +200,98 @@ TEST_F(ModelRegistryTest, EveryMutationIsAuditedEvenFailures) {
 
 }  // namespace
 }  // namespace fairtrace
+
+namespace fairtrace {
+namespace {
+
+class ModelMutableFieldsTest : public ModelRegistryTest {
+ protected:
+  void SetUp() override {
+    ModelRegistryTest::SetUp();
+    ASSERT_OK(CreateModel("m").status());
+    tree_ = PutFolder({{"MLmodel", kMlmodel}, {"model.pkl", "pickle"}});
+    ASSERT_OK(CreateVersion("m", tree_).status());
+    ASSERT_OK(CreateVersion("m", tree_).status());
+  }
+  absl::StatusOr<v1::ModelVersion> Version(const std::string& ref) {
+    v1::GetModelVersionRequest get;
+    get.set_name("models/m/versions/" + ref);
+    return registry_->GetModelVersion(get);
+  }
+  Digest tree_;
+};
+
+TEST_F(ModelMutableFieldsTest, UpdateModelWithMaskAndEtag) {
+  v1::GetRegisteredModelRequest get;
+  get.set_name("models/m");
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel before, registry_->GetRegisteredModel(get));
+  v1::UpdateRegisteredModelRequest req;
+  req.mutable_registered_model()->set_name("models/m");
+  req.mutable_registered_model()->set_owner("ana");
+  req.mutable_registered_model()->set_description("ignored: not in the mask");
+  req.mutable_registered_model()->set_etag(before.etag());
+  req.mutable_update_mask()->add_paths("owner");
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel after, registry_->UpdateRegisteredModel(ctx_, req));
+  EXPECT_EQ(after.owner(), "ana");
+  EXPECT_EQ(after.description(), before.description());
+  EXPECT_NE(after.etag(), before.etag());
+  // The same (now stale) etag again: ABORTED, nothing changes.
+  req.mutable_registered_model()->set_owner("bob");
+  EXPECT_THAT(registry_->UpdateRegisteredModel(ctx_, req), StatusIs(absl::StatusCode::kAborted));
+  req.mutable_registered_model()->clear_etag();
+  req.mutable_update_mask()->add_paths("uid");
+  EXPECT_THAT(registry_->UpdateRegisteredModel(ctx_, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("immutable")));
+  req.mutable_update_mask()->set_paths(1, "colour");
+  EXPECT_THAT(registry_->UpdateRegisteredModel(ctx_, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown field")));
+}
+
+TEST_F(ModelMutableFieldsTest, UpdateVersionStageAndImmutableFields) {
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion v1, Version("1"));
+  EXPECT_EQ(v1.stage(), v1::MODEL_STAGE_NONE);
+  v1::UpdateModelVersionRequest req;
+  req.mutable_model_version()->set_name("models/m/versions/1");
+  req.mutable_model_version()->set_stage(v1::MODEL_STAGE_PRODUCTION);
+  req.mutable_model_version()->set_etag(v1.etag());
+  req.mutable_update_mask()->add_paths("stage");
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion after, registry_->UpdateModelVersion(ctx_, req));
+  EXPECT_EQ(after.stage(), v1::MODEL_STAGE_PRODUCTION);
+  EXPECT_EQ(after.tree_digest().sha256(), v1.tree_digest().sha256());
+  EXPECT_THAT(registry_->UpdateModelVersion(ctx_, req), StatusIs(absl::StatusCode::kAborted));  // stale etag
+  req.mutable_model_version()->clear_etag();
+  req.mutable_update_mask()->set_paths(0, "tree_digest");
+  EXPECT_THAT(registry_->UpdateModelVersion(ctx_, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("immutable")));
+}
+
+TEST_F(ModelMutableFieldsTest, AliasesMoveResolveAndDelete) {
+  v1::SetModelAliasRequest set;
+  set.set_name("models/m");
+  set.set_alias("champion");
+  set.set_version(1);
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel m, registry_->SetModelAlias(ctx_, set));
+  EXPECT_EQ(m.aliases().at("champion"), 1);
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion champion, Version("champion"));
+  EXPECT_EQ(champion.version(), 1);
+  EXPECT_THAT(champion.aliases(), ::testing::ElementsAre("champion"));
+  set.set_version(2);  // moves
+  ASSERT_OK(registry_->SetModelAlias(ctx_, set).status());
+  ASSERT_OK_AND_ASSIGN(champion, Version("champion"));
+  EXPECT_EQ(champion.version(), 2);
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion one, Version("1"));
+  EXPECT_TRUE(one.aliases().empty());
+  set.set_version(9);
+  EXPECT_THAT(registry_->SetModelAlias(ctx_, set), StatusIs(absl::StatusCode::kNotFound));
+  set.set_alias("Bad Alias");
+  EXPECT_THAT(registry_->SetModelAlias(ctx_, set), StatusIs(absl::StatusCode::kInvalidArgument));
+  v1::DeleteModelAliasRequest del;
+  del.set_name("models/m");
+  del.set_alias("champion");
+  ASSERT_OK(registry_->DeleteModelAlias(ctx_, del).status());
+  EXPECT_THAT(registry_->DeleteModelAlias(ctx_, del), StatusIs(absl::StatusCode::kNotFound));  // unknown alias
+  EXPECT_THAT(Version("champion"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace fairtrace

@@ -41,6 +41,7 @@ struct ModelVersionRow {
   std::string tags_json = "{}";
   int64_t create_time = 0, update_time = 0;
   int64_t revision = 1;
+  std::string stage = "NONE";  // NONE, STAGING, PRODUCTION, ARCHIVED
 };
 
 class ModelStore {
@@ -78,6 +79,27 @@ class ModelStore {
   virtual absl::StatusOr<std::vector<ModelVersionRow>> ListModelVersions(const std::string& model_id,
                                                                          int64_t after_version,
                                                                          int limit) = 0;
+
+  // Replaces description, owner, license and tags of a live model from
+  // `row` and bumps its revision. NOT_FOUND; ABORTED on revision mismatch.
+  virtual absl::StatusOr<RegisteredModelRow> UpdateRegisteredModel(const RegisteredModelRow& row,
+                                                                    int64_t expected_revision, int64_t now,
+                                                                    const AuditEntry& audit) = 0;
+  // Replaces description, tags and stage of a version from `row`.
+  virtual absl::StatusOr<ModelVersionRow> UpdateModelVersion(const ModelVersionRow& row,
+                                                             int64_t expected_revision, int64_t now,
+                                                             const AuditEntry& audit) = 0;
+  // Points `alias` at `version` of a live model (moving it) and bumps the
+  // model's revision. NOT_FOUND for an absent model or version.
+  virtual absl::StatusOr<RegisteredModelRow> SetAlias(const std::string& model_id, const std::string& alias,
+                                                      int64_t version, int64_t now,
+                                                      const AuditEntry& audit) = 0;
+  // NOT_FOUND (reason ALIAS_NOT_FOUND) when the alias does not exist.
+  virtual absl::StatusOr<RegisteredModelRow> DeleteAlias(const std::string& model_id, const std::string& alias,
+                                                         int64_t now, const AuditEntry& audit) = 0;
+  // (alias, version) pairs of a model, by alias.
+  virtual absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ListAliases(
+      const std::string& model_id) = 0;
 
   // A named server secret, created with `make` on first use (atomically).
   virtual absl::StatusOr<std::string> GetOrCreateSecret(const std::string& name,

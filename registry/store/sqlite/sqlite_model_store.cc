@@ -35,7 +35,7 @@ RegisteredModelRow ModelFrom(Stmt* q) {
 
 constexpr char kVersionColumns[] =
     "model_id, version, uid, tree_sha256, tree_size, mlmodel_json, source_run, description, "
-    "tags_json, create_time, update_time, revision";
+    "tags_json, create_time, update_time, revision, stage";
 
 ModelVersionRow VersionFrom(Stmt* q) {
   ModelVersionRow r;
@@ -50,6 +50,7 @@ ModelVersionRow VersionFrom(Stmt* q) {
   r.create_time = q->Int(9);
   r.update_time = q->Int(10);
   r.revision = q->Int(11);
+  r.stage = q->Text(12);
   return r;
 }
 
@@ -61,6 +62,28 @@ absl::StatusOr<std::optional<RegisteredModelRow>> ReadModel(Db* db, const std::s
   RegisteredModelRow out = ModelFrom(q);
   q->Reset();
   return out;
+}
+
+absl::StatusOr<std::optional<ModelVersionRow>> ReadVersion(Db* db, const std::string& model_id, int64_t version) {
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kVersionColumns,
+                                                         " FROM model_versions WHERE model_id = ? AND "
+                                                         "version = ?")));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, model_id).Bind(2, version).Step());
+  if (!row) return std::nullopt;
+  ModelVersionRow out = VersionFrom(q);
+  q->Reset();
+  return out;
+}
+
+absl::Status EtagMismatch(const std::string& name) {
+  return ErrorBuilder(absl::StatusCode::kAborted, absl::StrCat(name, " changed since its etag was read"))
+      .Reason("ETAG_MISMATCH");
+}
+
+absl::Status BumpModel(Db* db, const std::string& model_id, int64_t now) {
+  FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE registered_models SET update_time = ?, "
+                                              "revision = revision + 1 WHERE model_id = ?"));
+  return upd->Bind(1, now).Bind(2, model_id).Run();
 }
 
 absl::Status ModelNotFound(const std::string& model_id) {
@@ -192,7 +215,7 @@ absl::StatusOr<ModelVersionRow> SqliteStore::InsertModelVersion(const ModelVersi
                                                  "next_version + 1 WHERE model_id = ?"));
     FT_RETURN_IF_ERROR(bump->Bind(1, r.model_id).Run());
     FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare(absl::StrCat("INSERT INTO model_versions (", kVersionColumns,
-                                                             ") VALUES (?,?,?,?,?,?,?,?,?,?,?,1)")));
+                                                             ") VALUES (?,?,?,?,?,?,?,?,?,?,?,1,'NONE')")));
     absl::Status is = ins->Bind(1, out.model_id)
                           .Bind(2, out.version)
                           .Bind(3, out.uid)
@@ -219,14 +242,7 @@ absl::StatusOr<ModelVersionRow> SqliteStore::InsertModelVersion(const ModelVersi
 absl::StatusOr<std::optional<ModelVersionRow>> SqliteStore::GetModelVersion(const std::string& model_id,
                                                                             int64_t version) {
   ReaderLease db = AcquireReader();
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kVersionColumns,
-                                                         " FROM model_versions WHERE model_id = ? AND "
-                                                         "version = ?")));
-  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, model_id).Bind(2, version).Step());
-  if (!row) return std::nullopt;
-  ModelVersionRow out = VersionFrom(q);
-  q->Reset();
-  return out;
+  return ReadVersion(db.get(), model_id, version);
 }
 
 absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(const std::string& model_id,
@@ -264,6 +280,124 @@ absl::StatusOr<std::string> SqliteStore::GetOrCreateSecret(const std::string& na
   FT_RETURN_IF_ERROR(ins->Bind(1, name).Bind(2, value).Run());
   FT_RETURN_IF_ERROR(txn.Commit());
   return value;
+}
+
+absl::StatusOr<RegisteredModelRow> SqliteStore::UpdateRegisteredModel(const RegisteredModelRow& r,
+                                                                      int64_t expected_revision, int64_t now,
+                                                                      const AuditEntry& audit) {
+  RegisteredModelRow result;
+  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, r.model_id));
+    if (!m || m->delete_time) return ModelNotFound(r.model_id);
+    if (expected_revision != 0 && expected_revision != m->revision) {
+      return EtagMismatch(absl::StrCat("models/", r.model_id));
+    }
+    FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE registered_models SET description = ?, owner = ?, "
+                                                "license = ?, tags_json = ?, update_time = ?, "
+                                                "revision = revision + 1 WHERE model_id = ?"));
+    FT_RETURN_IF_ERROR(upd->Bind(1, r.description)
+                           .Bind(2, r.owner)
+                           .Bind(3, r.license)
+                           .Bind(4, r.tags_json)
+                           .Bind(5, now)
+                           .Bind(6, r.model_id)
+                           .Run());
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> after, ReadModel(db, r.model_id));
+    result = *after;
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<ModelVersionRow> SqliteStore::UpdateModelVersion(const ModelVersionRow& r,
+                                                                int64_t expected_revision, int64_t now,
+                                                                const AuditEntry& audit) {
+  ModelVersionRow result;
+  std::string name = absl::StrCat("models/", r.model_id, "/versions/", r.version);
+  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+    FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> v, ReadVersion(db, r.model_id, r.version));
+    if (!v) {
+      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", name))
+          .Reason("MODEL_VERSION_NOT_FOUND")
+          .Resource("model_version", name);
+    }
+    if (expected_revision != 0 && expected_revision != v->revision) return EtagMismatch(name);
+    FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE model_versions SET description = ?, tags_json = ?, "
+                                                "stage = ?, update_time = ?, revision = revision + 1 "
+                                                "WHERE model_id = ? AND version = ?"));
+    FT_RETURN_IF_ERROR(upd->Bind(1, r.description)
+                           .Bind(2, r.tags_json)
+                           .Bind(3, r.stage)
+                           .Bind(4, now)
+                           .Bind(5, r.model_id)
+                           .Bind(6, r.version)
+                           .Run());
+    FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> after, ReadVersion(db, r.model_id, r.version));
+    result = *after;
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<RegisteredModelRow> SqliteStore::SetAlias(const std::string& model_id, const std::string& alias,
+                                                         int64_t version, int64_t now, const AuditEntry& audit) {
+  RegisteredModelRow result;
+  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, model_id));
+    if (!m || m->delete_time) return ModelNotFound(model_id);
+    FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> v, ReadVersion(db, model_id, version));
+    if (!v) {
+      std::string name = absl::StrCat("models/", model_id, "/versions/", version);
+      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", name))
+          .Reason("MODEL_VERSION_NOT_FOUND")
+          .Resource("model_version", name);
+    }
+    FT_ASSIGN_OR_RETURN(Stmt * up, db->Prepare("INSERT INTO model_aliases (model_id, alias, version) "
+                                               "VALUES (?, ?, ?) ON CONFLICT (model_id, alias) "
+                                               "DO UPDATE SET version = excluded.version"));
+    FT_RETURN_IF_ERROR(up->Bind(1, model_id).Bind(2, alias).Bind(3, version).Run());
+    FT_RETURN_IF_ERROR(BumpModel(db, model_id, now));
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> after, ReadModel(db, model_id));
+    result = *after;
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<RegisteredModelRow> SqliteStore::DeleteAlias(const std::string& model_id, const std::string& alias,
+                                                            int64_t now, const AuditEntry& audit) {
+  RegisteredModelRow result;
+  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, model_id));
+    if (!m || m->delete_time) return ModelNotFound(model_id);
+    FT_ASSIGN_OR_RETURN(Stmt * del, db->Prepare("DELETE FROM model_aliases WHERE model_id = ? AND alias = ?"));
+    FT_RETURN_IF_ERROR(del->Bind(1, model_id).Bind(2, alias).Run());
+    if (db->Changes() == 0) {
+      return ErrorBuilder(absl::StatusCode::kNotFound,
+                          absl::StrCat("models/", model_id, " has no alias \"", alias, "\""))
+          .Reason("ALIAS_NOT_FOUND");
+    }
+    FT_RETURN_IF_ERROR(BumpModel(db, model_id, now));
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> after, ReadModel(db, model_id));
+    result = *after;
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> SqliteStore::ListAliases(const std::string& model_id) {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT alias, version FROM model_aliases WHERE model_id = ? "
+                                            "ORDER BY alias"));
+  q->Bind(1, model_id);
+  std::vector<std::pair<std::string, int64_t>> out;
+  while (true) {
+    FT_ASSIGN_OR_RETURN(bool row, q->Step());
+    if (!row) break;
+    out.emplace_back(q->Text(0), q->Int(1));
+  }
+  q->Reset();
+  return out;
 }
 
 }  // namespace fairtrace

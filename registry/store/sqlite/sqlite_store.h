@@ -72,6 +72,16 @@ class SqliteStore : public Store, public ModelStore {
                                                                  int limit) override;
   absl::StatusOr<std::string> GetOrCreateSecret(const std::string& name,
                                                 const std::function<std::string()>& make) override;
+  absl::StatusOr<RegisteredModelRow> UpdateRegisteredModel(const RegisteredModelRow& row,
+                                                           int64_t expected_revision, int64_t now,
+                                                           const AuditEntry& audit) override;
+  absl::StatusOr<ModelVersionRow> UpdateModelVersion(const ModelVersionRow& row, int64_t expected_revision,
+                                                     int64_t now, const AuditEntry& audit) override;
+  absl::StatusOr<RegisteredModelRow> SetAlias(const std::string& model_id, const std::string& alias,
+                                              int64_t version, int64_t now, const AuditEntry& audit) override;
+  absl::StatusOr<RegisteredModelRow> DeleteAlias(const std::string& model_id, const std::string& alias,
+                                                 int64_t now, const AuditEntry& audit) override;
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ListAliases(const std::string& model_id) override;
 
  private:
   // A reader connection borrowed from the pool; returned on destruction.

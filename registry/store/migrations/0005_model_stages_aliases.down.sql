@@ -1,0 +1,2 @@
+DROP TABLE model_aliases;
+ALTER TABLE model_versions DROP COLUMN stage;
