@@ -156,6 +156,17 @@ TEST_F(CliTest, ModelsRegisterExportAndRefusals) {
   EXPECT_EQ(rejected.exit_code, 1);
   EXPECT_THAT(rejected.err, HasSubstr("MLmodel.flavors.sklearn.pickled_model"));
 
+  auto alias = Cli({"--json", "models", "alias", "set", "leaf-segmenter", "champion", "1"});
+  ASSERT_EQ(alias.exit_code, 0) << alias.err;
+  EXPECT_EQ(nlohmann::json::parse(alias.out)["aliases"]["champion"], "1");  // int64 is a JSON string
+  auto by_alias = Cli({"--json", "models", "versions", "get", "leaf-segmenter", "champion"});
+  ASSERT_EQ(by_alias.exit_code, 0) << by_alias.err;
+  EXPECT_EQ(nlohmann::json::parse(by_alias.out)["version"], "1");
+  EXPECT_EQ(Cli({"models", "alias", "delete", "leaf-segmenter", "champion"}).exit_code, 0);
+  auto unknown = Cli({"models", "alias", "delete", "leaf-segmenter", "champion"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("no alias"));
+
   auto del = Cli({"models", "delete", "leaf-segmenter"});
   EXPECT_EQ(del.exit_code, 1);
   EXPECT_THAT(del.err, HasSubstr("force"));

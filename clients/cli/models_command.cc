@@ -31,6 +31,7 @@ void PrintModel(const v1::RegisteredModel& m) {
   if (!m.owner().empty()) std::cout << "  owner: " << m.owner() << "\n";
   if (!m.license().empty()) std::cout << "  license: " << m.license() << "\n";
   for (const auto& [k, v] : m.tags()) std::cout << "  tag " << k << "=" << v << "\n";
+  for (const auto& [a, v] : m.aliases()) std::cout << "  alias " << a << " -> " << v << "\n";
 }
 
 void PrintVersion(const v1::ModelVersion& v) {
@@ -40,6 +41,8 @@ void PrintVersion(const v1::ModelVersion& v) {
   std::cout << "\n  mlflow_version: " << v.mlmodel().mlflow_version()
             << "\n  created: " << google::protobuf::util::TimeUtil::ToString(v.create_time()) << "\n";
   if (!v.source_run().empty()) std::cout << "  source_run: " << v.source_run() << "\n";
+  std::cout << "  stage: " << v1::ModelStage_Name(v.stage()).substr(12) << "\n";
+  for (const auto& a : v.aliases()) std::cout << "  alias: " << a << "\n";
 }
 
 }  // namespace
@@ -80,6 +83,15 @@ ModelsCommand::ModelsCommand(CLI::App& app) {
   vexport_->add_option("MODEL", model_)->required();
   vexport_->add_option("VERSION", version_)->required();
   vexport_->add_option("DEST", dest_, "must not exist")->required();
+  alias_ = models_->add_subcommand("alias", "aliases: names like champion that point at a version");
+  alias_->require_subcommand(1);
+  alias_set_ = alias_->add_subcommand("set", "point ALIAS at VERSION (moving it)");
+  alias_set_->add_option("MODEL", model_)->required();
+  alias_set_->add_option("ALIAS", alias_name_)->required();
+  alias_set_->add_option("VERSION", alias_version_)->required();
+  alias_delete_ = alias_->add_subcommand("delete", "remove an alias");
+  alias_delete_->add_option("MODEL", model_)->required();
+  alias_delete_->add_option("ALIAS", alias_name_)->required();
 }
 
 int ModelsCommand::Run(const client::ClientOptions& options, bool json, bool tty) {
@@ -118,6 +130,13 @@ int ModelsCommand::Run(const client::ClientOptions& options, bool json, bool tty
   }
   if (delete_->parsed()) {
     auto r = models.DeleteModel(name, etag_, force_);
+    if (!r.ok()) return Fail(r.status(), server);
+    json ? void(std::cout << ProtoJson(*r) << "\n") : PrintModel(*r);
+    return 0;
+  }
+  if (alias_set_->parsed() || alias_delete_->parsed()) {
+    auto r = alias_set_->parsed() ? models.SetAlias(name, alias_name_, alias_version_)
+                                  : models.DeleteAlias(name, alias_name_);
     if (!r.ok()) return Fail(r.status(), server);
     json ? void(std::cout << ProtoJson(*r) << "\n") : PrintModel(*r);
     return 0;

@@ -8,6 +8,10 @@
 //   models versions get MODEL VERSION
 //   models versions list MODEL
 //   models versions export MODEL VERSION DEST
+//   models alias set MODEL ALIAS VERSION
+//   models alias delete MODEL ALIAS
+//
+// VERSION is a number or an alias ("champion").
 //
 // MODEL is the id ("leaf-segmenter") or the name ("models/leaf-segmenter").
 // `register` pushes PATH first (only missing bytes travel); `export` pulls
@@ -34,6 +38,9 @@ class ModelsCommand {
  private:
   CLI::App* models_;
   CLI::App *create_, *get_, *list_, *delete_, *versions_, *register_, *vget_, *vlist_, *vexport_;
+  CLI::App *alias_, *alias_set_, *alias_delete_;
+  std::string alias_name_;
+  int64_t alias_version_ = 0;
   std::string model_, version_, path_, dest_, description_, owner_, license_, request_id_, etag_,
       source_run_;
   std::vector<std::string> tags_;

@@ -58,6 +58,26 @@ absl::StatusOr<v1::RegisteredModel> ModelClient::DeleteModel(const std::string& 
   return out;
 }
 
+absl::StatusOr<v1::RegisteredModel> ModelClient::SetAlias(const std::string& name, const std::string& alias,
+                                                          int64_t version) {
+  v1::SetModelAliasRequest req;
+  req.set_name(name);
+  req.set_alias(alias);
+  req.set_version(version);
+  v1::RegisteredModel out;
+  FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->SetModelAlias(Context().get(), req, &out)));
+  return out;
+}
+
+absl::StatusOr<v1::RegisteredModel> ModelClient::DeleteAlias(const std::string& name, const std::string& alias) {
+  v1::DeleteModelAliasRequest req;
+  req.set_name(name);
+  req.set_alias(alias);
+  v1::RegisteredModel out;
+  FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->DeleteModelAlias(Context().get(), req, &out)));
+  return out;
+}
+
 absl::StatusOr<v1::ModelVersion> ModelClient::CreateVersion(const v1::CreateModelVersionRequest& req) {
   v1::ModelVersion out;
   FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->CreateModelVersion(Context().get(), req, &out)));

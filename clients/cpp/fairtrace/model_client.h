@@ -25,6 +25,9 @@ class ModelClient {
   absl::StatusOr<std::vector<v1::RegisteredModel>> ListModels(bool show_deleted);
   absl::StatusOr<v1::RegisteredModel> DeleteModel(const std::string& name, const std::string& etag, bool force);
 
+  absl::StatusOr<v1::RegisteredModel> SetAlias(const std::string& name, const std::string& alias, int64_t version);
+  absl::StatusOr<v1::RegisteredModel> DeleteAlias(const std::string& name, const std::string& alias);
+
   absl::StatusOr<v1::ModelVersion> CreateVersion(const v1::CreateModelVersionRequest& req);
   absl::StatusOr<v1::ModelVersion> GetVersion(const std::string& name);
   // Every version of a model (all pages).
