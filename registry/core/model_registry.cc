@@ -218,6 +218,18 @@ v1::ModelVersion VersionProto(const ModelVersionRow& r) {
 
 std::string NewUid() { return fs::RandomName(); }
 
+absl::Status ModelNotFound(const std::string& name) {
+  return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", name))
+      .Reason("MODEL_NOT_FOUND")
+      .Resource("registered_model", name);
+}
+
+absl::Status VersionNotFound(const std::string& name) {
+  return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", name))
+      .Reason("MODEL_VERSION_NOT_FOUND")
+      .Resource("model_version", name);
+}
+
 }  // namespace
 
 ModelRegistry::ModelRegistry(Store* store, ModelStore* models, ContentStore* cas,
@@ -311,9 +323,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::GetRegisteredModel(const v1::
   FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
   FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> row, models_->GetRegisteredModel(id));
   if (!row || (row->delete_time && !req.show_deleted())) {
-    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", req.name()))
-        .Reason("MODEL_NOT_FOUND")
-        .Resource("registered_model", req.name());
+    return ModelNotFound(req.name());
   }
   return ModelWithAliases(*row);
 }
@@ -342,9 +352,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteRegisteredModel(
     FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> row, models_->GetRegisteredModel(id));
     if (!row || row->delete_time) {
-      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", req.name()))
-          .Reason("MODEL_NOT_FOUND")
-          .Resource("registered_model", req.name());
+      return ModelNotFound(req.name());
     }
     if (!req.etag().empty() && req.etag() != Etag(row->uid, row->revision)) {
       return ErrorBuilder(absl::StatusCode::kAborted,
@@ -395,9 +403,7 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallC
   {  // The parent must be live before any work is done for it.
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, models_->GetRegisteredModel(model_id));
     if (!m || m->delete_time) {
-      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", req.parent()))
-          .Reason("MODEL_NOT_FOUND")
-          .Resource("registered_model", req.parent());
+      return ModelNotFound(req.parent());
     }
   }
   // The tree and every blob it names must be stored; registering it is
@@ -475,9 +481,7 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::GetModelVersion(const v1::GetMod
   }
   FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(ref.model_id, ref.version));
   if (!row) {
-    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", req.name()))
-        .Reason("MODEL_VERSION_NOT_FOUND")
-        .Resource("model_version", req.name());
+    return VersionNotFound(req.name());
   }
   return VersionWithAliases(*row);
 }
@@ -497,9 +501,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::UpdateRegisteredModel(
     FT_RETURN_IF_ERROR(CheckTags(m.tags(), "registered_model.tags", limits_));
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> row, models_->GetRegisteredModel(id));
     if (!row || row->delete_time) {
-      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", m.name()))
-          .Reason("MODEL_NOT_FOUND")
-          .Resource("registered_model", m.name());
+      return ModelNotFound(m.name());
     }
     if (!m.etag().empty() && m.etag() != Etag(row->uid, row->revision)) {
       return ErrorBuilder(absl::StatusCode::kAborted, absl::StrCat(m.name(), " changed since its etag was read"))
@@ -563,9 +565,7 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::UpdateModelVersion(const CallCon
     }
     FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(ref.model_id, ref.version));
     if (!row) {
-      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", v.name()))
-          .Reason("MODEL_VERSION_NOT_FOUND")
-          .Resource("model_version", v.name());
+      return VersionNotFound(v.name());
     }
     if (!v.etag().empty() && v.etag() != Etag(row->uid, row->revision)) {
       return ErrorBuilder(absl::StatusCode::kAborted, absl::StrCat(v.name(), " changed since its etag was read"))
@@ -594,9 +594,7 @@ absl::StatusOr<v1::ListModelVersionsResponse> ModelRegistry::ListModelVersions(
   }
   FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, models_->GetRegisteredModel(model_id));
   if (!m) {
-    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", req.parent()))
-        .Reason("MODEL_NOT_FOUND")
-        .Resource("registered_model", req.parent());
+    return ModelNotFound(req.parent());
   }
   FT_ASSIGN_OR_RETURN(std::vector<ModelVersionRow> rows, models_->ListModelVersions(model_id, after, page + 1));
   v1::ListModelVersionsResponse out;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 #include "absl/strings/string_view.h"
 
 #include "absl/container/flat_hash_map.h"
@@ -76,6 +77,24 @@ class Transaction {
   explicit Transaction(Db* db) : db_(db) {}
   Db* db_;
 };
+
+// Steps `q` to the end, converting each row with `from_row(q)`, then resets
+// it. Errors from stepping are returned.
+template <typename T, typename FromRow>
+absl::StatusOr<std::vector<T>> CollectRows(Stmt* q, FromRow from_row) {
+  std::vector<T> out;
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) {
+      q->Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    out.push_back(from_row(q));
+  }
+  q->Reset();
+  return out;
+}
 
 // A deferred read transaction (BEGIN ... COMMIT): one consistent snapshot
 // and one file lock for many statements. Ends on destruction.

@@ -161,14 +161,7 @@ absl::StatusOr<std::vector<RegisteredModelRow>> SqliteStore::ListRegisteredModel
                                          " FROM registered_models m WHERE m.model_id > ? AND "
                                          "(? OR m.delete_time IS NULL) ORDER BY m.model_id LIMIT ?")));
   q->Bind(1, after_model_id).Bind(2, int64_t{show_deleted}).Bind(3, int64_t{limit});
-  std::vector<RegisteredModelRow> out;
-  while (true) {
-    FT_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    out.push_back(ModelFrom(q));
-  }
-  q->Reset();
-  return out;
+  return sqlite::CollectRows<RegisteredModelRow>(q, ModelFrom);
 }
 
 absl::StatusOr<RegisteredModelRow> SqliteStore::SoftDeleteRegisteredModel(
@@ -253,14 +246,7 @@ absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(cons
                                                          " FROM model_versions WHERE model_id = ? AND "
                                                          "version > ? ORDER BY version LIMIT ?")));
   q->Bind(1, model_id).Bind(2, after_version).Bind(3, int64_t{limit});
-  std::vector<ModelVersionRow> out;
-  while (true) {
-    FT_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    out.push_back(VersionFrom(q));
-  }
-  q->Reset();
-  return out;
+  return sqlite::CollectRows<ModelVersionRow>(q, VersionFrom);
 }
 
 absl::StatusOr<std::string> SqliteStore::GetOrCreateSecret(const std::string& name,
@@ -390,14 +376,8 @@ absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> SqliteStore::ListAl
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT alias, version FROM model_aliases WHERE model_id = ? "
                                             "ORDER BY alias"));
   q->Bind(1, model_id);
-  std::vector<std::pair<std::string, int64_t>> out;
-  while (true) {
-    FT_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    out.emplace_back(q->Text(0), q->Int(1));
-  }
-  q->Reset();
-  return out;
+  return sqlite::CollectRows<std::pair<std::string, int64_t>>(
+      q, [](Stmt* r) { return std::make_pair(r->Text(0), r->Int(1)); });
 }
 
 }  // namespace fairtrace

@@ -290,20 +290,15 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_se
                             "request_sha256, result, previous_hash, hash FROM audit_log "
                             "WHERE sequence > ? ORDER BY sequence LIMIT ?"));
   q->Bind(1, after_sequence).Bind(2, int64_t{limit});
-  std::vector<AuditRecord> out;
-  while (true) {
-    FT_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    AuditRecord r;
-    r.sequence = q->Int(0);
-    r.time_micros = q->Int(1);
-    r.entry = {q->Text(2), q->Text(3), q->Text(4), q->Text(5), q->Text(6)};
-    r.previous_hash = q->Text(7);
-    r.hash = q->Text(8);
-    out.push_back(std::move(r));
-  }
-  q->Reset();
-  return out;
+  return sqlite::CollectRows<AuditRecord>(q, [](Stmt* r) {
+    AuditRecord a;
+    a.sequence = r->Int(0);
+    a.time_micros = r->Int(1);
+    a.entry = {r->Text(2), r->Text(3), r->Text(4), r->Text(5), r->Text(6)};
+    a.previous_hash = r->Text(7);
+    a.hash = r->Text(8);
+    return a;
+  });
 }
 
 absl::Status SqliteStore::ForEachBlob(const std::function<absl::Status(const BlobRow&)>& fn) {
@@ -349,14 +344,9 @@ absl::StatusOr<std::vector<DanglingReference>> SqliteStore::DanglingTreeReferenc
                             "FROM tree_refs r LEFT JOIN blobs b ON b.sha256 = r.blob_sha256 AND "
                             "b.size_bytes = r.blob_size WHERE b.sha256 IS NULL LIMIT ?"));
   q->Bind(1, int64_t{limit});
-  std::vector<DanglingReference> out;
-  while (true) {
-    FT_ASSIGN_OR_RETURN(bool row, q->Step());
-    if (!row) break;
-    out.push_back({Digest{q->Text(0), q->Int(1)}, Digest{q->Text(2), q->Int(3)}});
-  }
-  q->Reset();
-  return out;
+  return sqlite::CollectRows<DanglingReference>(q, [](Stmt* r) {
+    return DanglingReference{Digest{r->Text(0), r->Int(1)}, Digest{r->Text(2), r->Int(3)}};
+  });
 }
 
 }  // namespace fairtrace
