@@ -9,6 +9,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
 #include "google/rpc/status.pb.h"
 #include "registry/core/call_context.h"
@@ -26,5 +28,20 @@ std::string RequestSha256(const google::protobuf::Message& request);
 // exists, otherwise "anonymous".
 CallContext MakeCallContext(const grpc::ServerContext& ctx, std::string method,
                             std::string request_sha256);
+
+// Copies a successful result into the response, or maps the error: the
+// body of every unary adapter method.
+template <typename T>
+grpc::Status Reply(absl::StatusOr<T> result, T* resp) {
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *resp = *std::move(result);
+  return grpc::Status::OK;
+}
+
+// The call context of `method` ("/fairtrace.v1.RunService/CreateRun").
+template <typename Req>
+CallContext ContextOf(grpc::ServerContext* ctx, absl::string_view service, const char* method, const Req& req) {
+  return MakeCallContext(*ctx, absl::StrCat("/", service, "/", method), RequestSha256(req));
+}
 
 }  // namespace fairtrace::api

@@ -6,19 +6,9 @@
 namespace fairtrace::api {
 namespace {
 
-constexpr char kService[] = "/fairtrace.v1.ModelService/";
-
-// Copies a successful result into the response, or maps the error.
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* resp) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *resp = *std::move(result);
-  return grpc::Status::OK;
-}
-
 template <typename Req>
 CallContext Context(grpc::ServerContext* ctx, const char* method, const Req& req) {
-  return MakeCallContext(*ctx, absl::StrCat(kService, method), RequestSha256(req));
+  return ContextOf(ctx, "fairtrace.v1.ModelService", method, req);
 }
 
 }  // namespace

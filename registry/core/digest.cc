@@ -103,6 +103,10 @@ std::string BlobResourceName(const Digest& d) {
   return absl::StrCat("blobs/", d.sha256, "/", d.size_bytes);
 }
 
+std::string TreeResourceName(const Digest& d) {
+  return absl::StrCat("trees/", d.sha256, "/", d.size_bytes);
+}
+
 absl::StatusOr<Digest> ParseBlobResourceName(absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 3 || parts[0] != "blobs") {

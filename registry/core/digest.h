@@ -51,6 +51,8 @@ v1::Digest DigestToProto(const Digest& d);
 
 // Resource names.
 std::string BlobResourceName(const Digest& d);
+// "trees/{sha256}/{size}": a registered tree as a lineage node.
+std::string TreeResourceName(const Digest& d);
 absl::StatusOr<Digest> ParseBlobResourceName(absl::string_view name);
 
 struct UploadResource {

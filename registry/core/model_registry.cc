@@ -13,6 +13,8 @@
 #include "registry/cas/fs_util.h"
 #include "registry/core/errors.h"
 #include "registry/core/page_token.h"
+#include "registry/core/resource_util.h"
+#include "registry/core/run_proto.h"
 #include "registry/core/sha256.h"
 #include "registry/core/status_macros.h"
 
@@ -81,73 +83,20 @@ v1::ModelStage StageFromName(const std::string& s) {
   return v1::MODEL_STAGE_NONE;
 }
 
-// Which fields an update touches: the mask's paths, or all mutable ones.
-absl::StatusOr<std::vector<std::string>> MaskPaths(const google::protobuf::FieldMask& mask,
-                                                   const std::vector<std::string>& mutable_fields,
-                                                   const std::vector<std::string>& immutable_fields) {
-  if (mask.paths_size() == 0) return mutable_fields;
-  std::vector<std::string> out;
-  for (const auto& p : mask.paths()) {
-    if (std::find(mutable_fields.begin(), mutable_fields.end(), p) != mutable_fields.end()) {
-      out.push_back(p);
-    } else if (std::find(immutable_fields.begin(), immutable_fields.end(), p) != immutable_fields.end()) {
-      return ErrorBuilder(absl::StatusCode::kInvalidArgument, absl::StrCat("field ", p, " is immutable"))
-          .Field("update_mask", absl::StrCat(p, " is immutable"))
-          .Reason("IMMUTABLE_FIELD");
-    } else {
-      return InvalidField("update_mask", absl::StrCat("unknown field \"", p.substr(0, 60), "\""));
-    }
-  }
-  return out;
-}
+TagLimits TagLimitsOf(const ModelRegistryLimits& l) { return {l.max_tags, l.max_tag_key, l.max_tag_value}; }
 
-bool Has(const std::vector<std::string>& v, const char* f) { return std::find(v.begin(), v.end(), f) != v.end(); }
-
-std::string Etag(const std::string& uid, int64_t revision) {
-  return absl::StrCat(revision, "-", Sha256Hex(absl::StrCat(uid, ":", revision)).substr(0, 12));
-}
-
-absl::Status CheckRequestId(const std::string& id) {
-  if (id.size() > 128) return InvalidField("request_id", "at most 128 characters");
-  for (char c : id) {
-    if (c <= 0x20 || c >= 0x7f) return InvalidField("request_id", "printable ASCII without spaces only");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckTags(const google::protobuf::Map<std::string, std::string>& tags,
-                       const std::string& field, const ModelRegistryLimits& l) {
-  if (tags.size() > l.max_tags) return InvalidField(field, absl::StrCat("at most ", l.max_tags, " tags"));
-  for (const auto& [k, v] : tags) {
-    if (k.empty() || k.size() > l.max_tag_key) {
-      return InvalidField(absl::StrCat(field, "[", k.substr(0, 40), "]"),
-                          absl::StrCat("keys have 1-", l.max_tag_key, " characters"));
-    }
-    if (v.size() > l.max_tag_value) {
-      return InvalidField(absl::StrCat(field, "[", k, "]"),
-                          absl::StrCat("values have at most ", l.max_tag_value, " bytes"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckLength(const std::string& value, size_t max, const std::string& field) {
-  if (value.size() > max) return InvalidField(field, absl::StrCat("at most ", max, " bytes, got ", value.size()));
-  return absl::OkStatus();
-}
-
-std::string TagsJson(const google::protobuf::Map<std::string, std::string>& tags) {
-  json j = json::object();
-  for (const auto& [k, v] : tags) j[k] = v;
-  return j.dump();
-}
-
-void TagsFromJson(const std::string& text, google::protobuf::Map<std::string, std::string>* out) {
-  json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) return;
-  for (auto& [k, v] : j.items()) {
-    if (v.is_string()) (*out)[k] = v.get<std::string>();
-  }
+const std::vector<FilterField>& VersionFilterFields() {
+  static const auto* fields = new std::vector<FilterField>{
+      {"version", FilterType::kInt},
+      {"stage", FilterType::kEnum, {"NONE", "STAGING", "PRODUCTION", "ARCHIVED"}},
+      {"source_run", FilterType::kString},
+      {"create_time", FilterType::kTimestamp},
+      {"update_time", FilterType::kTimestamp},
+      {"mlmodel.flavor", FilterType::kString},
+      {"mlmodel.mlflow_version", FilterType::kString},
+      {"tags.", FilterType::kDynamic},
+  };
+  return *fields;
 }
 
 v1::RegisteredModel ModelProto(const RegisteredModelRow& r) {
@@ -216,8 +165,6 @@ v1::ModelVersion VersionProto(const ModelVersionRow& r) {
   return p;
 }
 
-std::string NewUid() { return fs::RandomName(); }
-
 absl::Status ModelNotFound(const std::string& name) {
   return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model ", name))
       .Reason("MODEL_NOT_FOUND")
@@ -232,10 +179,10 @@ absl::Status VersionNotFound(const std::string& name) {
 
 }  // namespace
 
-ModelRegistry::ModelRegistry(Store* store, ModelStore* models, ContentStore* cas,
+ModelRegistry::ModelRegistry(Store* store, ModelStore* models, RunStore* runs, ContentStore* cas,
                              const mlmodel::Validator* validator, std::string page_token_key,
                              std::function<int64_t()> now_micros, ModelRegistryLimits limits)
-    : store_(store), models_(models), cas_(cas), validator_(validator),
+    : store_(store), models_(models), runs_(runs), cas_(cas), validator_(validator),
       token_key_(std::move(page_token_key)), now_(std::move(now_micros)), limits_(limits) {}
 
 void ModelRegistry::AuditFailure(const CallContext& ctx, const std::string& resource,
@@ -293,15 +240,13 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DoCreateRegisteredModel(
   FT_RETURN_IF_ERROR(CheckLength(m.description(), limits_.max_description, "registered_model.description"));
   FT_RETURN_IF_ERROR(CheckLength(m.owner(), limits_.max_short_field, "registered_model.owner"));
   FT_RETURN_IF_ERROR(CheckLength(m.license(), limits_.max_short_field, "registered_model.license"));
-  FT_RETURN_IF_ERROR(CheckTags(m.tags(), "registered_model.tags", limits_));
-  if (!req.request_id().empty()) {
-    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, models_->LookupRequestId(req.request_id()));
-    if (earlier) {
-      v1::GetRegisteredModelRequest get;
-      get.set_name(*earlier);
-      get.set_show_deleted(true);
-      return GetRegisteredModel(get);
-    }
+  FT_RETURN_IF_ERROR(CheckTags(m.tags(), "registered_model.tags", TagLimitsOf(limits_)));
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, req.request_id(), ctx.method));
+  if (earlier) {
+    v1::GetRegisteredModelRequest get;
+    get.set_name(*earlier);
+    get.set_show_deleted(true);
+    return GetRegisteredModel(get);
   }
   RegisteredModelRow row;
   row.model_id = req.model_id();
@@ -354,12 +299,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteRegisteredModel(
     if (!row || row->delete_time) {
       return ModelNotFound(req.name());
     }
-    if (!req.etag().empty() && req.etag() != Etag(row->uid, row->revision)) {
-      return ErrorBuilder(absl::StatusCode::kAborted,
-                          absl::StrCat(req.name(), " changed since its etag was read (now ",
-                                       Etag(row->uid, row->revision), ")"))
-          .Reason("ETAG_MISMATCH");
-    }
+    FT_RETURN_IF_ERROR(CheckEtag(req.etag(), row->uid, row->revision, req.name()));
     FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
                         models_->SoftDeleteRegisteredModel(id, row->revision, req.force(), now_(),
                                                            MakeAuditEntry(ctx, req.name(), absl::OkStatus())));
@@ -382,24 +322,43 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::CreateModelVersion(const CallCon
 absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallContext& ctx,
                                                                      const v1::CreateModelVersionRequest& req,
                                                                      std::string* resource) {
-  const v1::ModelVersion& v = req.model_version();
-  FT_ASSIGN_OR_RETURN(std::string model_id, ParseModelName(req.parent(), "parent"));
   FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));
-  FT_RETURN_IF_ERROR(CheckLength(v.description(), limits_.max_description, "model_version.description"));
-  FT_RETURN_IF_ERROR(CheckLength(v.source_run(), limits_.max_short_field, "model_version.source_run"));
-  if (!v.source_run().empty() && v.source_run().rfind("runs/", 0) != 0) {
-    return InvalidField("model_version.source_run", "expected \"runs/{run}\"");
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, req.request_id(), ctx.method));
+  if (earlier) {
+    v1::GetModelVersionRequest get;
+    get.set_name(*earlier);
+    return GetModelVersion(get);
   }
-  FT_RETURN_IF_ERROR(CheckTags(v.tags(), "model_version.tags", limits_));
-  FT_ASSIGN_OR_RETURN(Digest tree, DigestFromProto(v.tree_digest(), "model_version.tree_digest"));
-  if (!req.request_id().empty()) {
-    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, models_->LookupRequestId(req.request_id()));
-    if (earlier) {
+  FT_ASSIGN_OR_RETURN(ModelVersionRow row, PrepareVersion(ctx, req));
+  absl::StatusOr<ModelVersionRow> inserted =
+      models_->InsertModelVersion(row, req.request_id(), MakeAuditEntry(ctx, *resource, absl::OkStatus()));
+  if (!inserted.ok() && absl::IsAlreadyExists(inserted.status()) && !req.request_id().empty()) {
+    // A concurrent retry with the same request_id won the race: answer as it did.
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> raced, EarlierRequest(models_, req.request_id(), ctx.method));
+    if (raced) {
       v1::GetModelVersionRequest get;
-      get.set_name(*earlier);
+      get.set_name(*raced);
       return GetModelVersion(get);
     }
   }
+  FT_RETURN_IF_ERROR(inserted.status());
+  return VersionResource(*inserted);
+}
+
+absl::StatusOr<v1::ModelVersion> ModelRegistry::VersionResource(const ModelVersionRow& row) {
+  return VersionWithAliases(row);
+}
+
+absl::StatusOr<ModelVersionRow> ModelRegistry::PrepareVersion(const CallContext& ctx,
+                                                              const v1::CreateModelVersionRequest& req) {
+  const v1::ModelVersion& v = req.model_version();
+  FT_ASSIGN_OR_RETURN(std::string model_id, ParseModelName(req.parent(), "parent"));
+  FT_RETURN_IF_ERROR(CheckLength(v.description(), limits_.max_description, "model_version.description"));
+  if (!v.source_run().empty() && !ParseRunName(v.source_run()).ok()) {
+    return InvalidField("model_version.source_run", "expected \"runs/{run}\" (32 hex characters)");
+  }
+  FT_RETURN_IF_ERROR(CheckTags(v.tags(), "model_version.tags", TagLimitsOf(limits_)));
+  FT_ASSIGN_OR_RETURN(Digest tree, DigestFromProto(v.tree_digest(), "model_version.tree_digest"));
   {  // The parent must be live before any work is done for it.
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, models_->GetRegisteredModel(model_id));
     if (!m || m->delete_time) {
@@ -451,19 +410,7 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallC
   row.description = v.description();
   row.tags_json = TagsJson(v.tags());
   row.create_time = row.update_time = now_();
-  absl::StatusOr<ModelVersionRow> inserted =
-      models_->InsertModelVersion(row, req.request_id(), MakeAuditEntry(ctx, *resource, absl::OkStatus()));
-  if (!inserted.ok() && absl::IsAlreadyExists(inserted.status()) && !req.request_id().empty()) {
-    // A concurrent retry with the same request_id won the race: answer as it did.
-    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, models_->LookupRequestId(req.request_id()));
-    if (earlier) {
-      v1::GetModelVersionRequest get;
-      get.set_name(*earlier);
-      return GetModelVersion(get);
-    }
-  }
-  FT_RETURN_IF_ERROR(inserted.status());
-  return VersionWithAliases(*inserted);
+  return row;
 }
 
 absl::StatusOr<v1::ModelVersion> ModelRegistry::GetModelVersion(const v1::GetModelVersionRequest& req) {
@@ -483,7 +430,15 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::GetModelVersion(const v1::GetMod
   if (!row) {
     return VersionNotFound(req.name());
   }
-  return VersionWithAliases(*row);
+  FT_ASSIGN_OR_RETURN(v1::ModelVersion out, VersionWithAliases(*row));
+  if (req.include_source_run() && !row->source_run.empty() && runs_ != nullptr) {
+    FT_ASSIGN_OR_RETURN(std::string run_id, ParseRunName(row->source_run));
+    FT_ASSIGN_OR_RETURN(std::optional<RunRow> run, runs_->GetRun(run_id));
+    if (run) {
+      FT_ASSIGN_OR_RETURN(*out.mutable_source_run_detail(), LoadRun(runs_, *run, /*edges=*/true));
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<v1::RegisteredModel> ModelRegistry::UpdateRegisteredModel(
@@ -498,20 +453,17 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::UpdateRegisteredModel(
     FT_RETURN_IF_ERROR(CheckLength(m.description(), limits_.max_description, "registered_model.description"));
     FT_RETURN_IF_ERROR(CheckLength(m.owner(), limits_.max_short_field, "registered_model.owner"));
     FT_RETURN_IF_ERROR(CheckLength(m.license(), limits_.max_short_field, "registered_model.license"));
-    FT_RETURN_IF_ERROR(CheckTags(m.tags(), "registered_model.tags", limits_));
+    FT_RETURN_IF_ERROR(CheckTags(m.tags(), "registered_model.tags", TagLimitsOf(limits_)));
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> row, models_->GetRegisteredModel(id));
     if (!row || row->delete_time) {
       return ModelNotFound(m.name());
     }
-    if (!m.etag().empty() && m.etag() != Etag(row->uid, row->revision)) {
-      return ErrorBuilder(absl::StatusCode::kAborted, absl::StrCat(m.name(), " changed since its etag was read"))
-          .Reason("ETAG_MISMATCH");
-    }
+    FT_RETURN_IF_ERROR(CheckEtag(m.etag(), row->uid, row->revision, m.name()));
     RegisteredModelRow next = *row;
-    if (Has(paths, "description")) next.description = m.description();
-    if (Has(paths, "owner")) next.owner = m.owner();
-    if (Has(paths, "license")) next.license = m.license();
-    if (Has(paths, "tags")) next.tags_json = TagsJson(m.tags());
+    if (HasPath(paths, "description")) next.description = m.description();
+    if (HasPath(paths, "owner")) next.owner = m.owner();
+    if (HasPath(paths, "license")) next.license = m.license();
+    if (HasPath(paths, "tags")) next.tags_json = TagsJson(m.tags());
     FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
                         models_->UpdateRegisteredModel(next, row->revision, now_(),
                                                        MakeAuditEntry(ctx, m.name(), absl::OkStatus())));
@@ -559,22 +511,19 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::UpdateModelVersion(const CallCon
                                   {"name", "uid", "version", "tree_digest", "mlmodel", "source_run", "create_time",
                                    "update_time", "etag", "aliases"}));
     FT_RETURN_IF_ERROR(CheckLength(v.description(), limits_.max_description, "model_version.description"));
-    FT_RETURN_IF_ERROR(CheckTags(v.tags(), "model_version.tags", limits_));
-    if (Has(paths, "stage") && (v.stage() < v1::MODEL_STAGE_NONE || v.stage() > v1::MODEL_STAGE_ARCHIVED)) {
+    FT_RETURN_IF_ERROR(CheckTags(v.tags(), "model_version.tags", TagLimitsOf(limits_)));
+    if (HasPath(paths, "stage") && (v.stage() < v1::MODEL_STAGE_NONE || v.stage() > v1::MODEL_STAGE_ARCHIVED)) {
       return InvalidField("model_version.stage", "one of NONE, STAGING, PRODUCTION, ARCHIVED");
     }
     FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(ref.model_id, ref.version));
     if (!row) {
       return VersionNotFound(v.name());
     }
-    if (!v.etag().empty() && v.etag() != Etag(row->uid, row->revision)) {
-      return ErrorBuilder(absl::StatusCode::kAborted, absl::StrCat(v.name(), " changed since its etag was read"))
-          .Reason("ETAG_MISMATCH");
-    }
+    FT_RETURN_IF_ERROR(CheckEtag(v.etag(), row->uid, row->revision, v.name()));
     ModelVersionRow next = *row;
-    if (Has(paths, "description")) next.description = v.description();
-    if (Has(paths, "tags")) next.tags_json = TagsJson(v.tags());
-    if (Has(paths, "stage")) next.stage = kStageNames[v.stage()];
+    if (HasPath(paths, "description")) next.description = v.description();
+    if (HasPath(paths, "tags")) next.tags_json = TagsJson(v.tags());
+    if (HasPath(paths, "stage")) next.stage = kStageNames[v.stage()];
     FT_ASSIGN_OR_RETURN(ModelVersionRow after,
                         models_->UpdateModelVersion(next, row->revision, now_(),
                                                     MakeAuditEntry(ctx, v.name(), absl::OkStatus())));
@@ -586,7 +535,10 @@ absl::StatusOr<v1::ListModelVersionsResponse> ModelRegistry::ListModelVersions(
     const v1::ListModelVersionsRequest& req) {
   FT_ASSIGN_OR_RETURN(std::string model_id, ParseModelName(req.parent(), "parent"));
   FT_ASSIGN_OR_RETURN(int page, PageSize(req.page_size()));
-  std::string kind = absl::StrCat("versions:", model_id);
+  FT_ASSIGN_OR_RETURN(ParsedFilter filter, ParseFilter(req.filter(), VersionFilterFields()));
+  // A token is bound to its list and filter: reusing it with another
+  // filter is INVALID_ARGUMENT rather than a silently wrong page.
+  std::string kind = absl::StrCat("versions:", model_id, ":", Sha256Hex(req.filter()).substr(0, 16));
   FT_ASSIGN_OR_RETURN(std::string after_text, DecodePageToken(token_key_, kind, req.page_token()));
   int64_t after = 0;
   if (!after_text.empty() && !absl::SimpleAtoi(after_text, &after)) {
@@ -596,7 +548,7 @@ absl::StatusOr<v1::ListModelVersionsResponse> ModelRegistry::ListModelVersions(
   if (!m) {
     return ModelNotFound(req.parent());
   }
-  FT_ASSIGN_OR_RETURN(std::vector<ModelVersionRow> rows, models_->ListModelVersions(model_id, after, page + 1));
+  FT_ASSIGN_OR_RETURN(std::vector<ModelVersionRow> rows, models_->ListModelVersions(model_id, filter, after, page + 1));
   v1::ListModelVersionsResponse out;
   FT_ASSIGN_OR_RETURN(auto aliases, models_->ListAliases(model_id));  // once per page
   for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) {

@@ -22,6 +22,7 @@
 #include "registry/core/call_context.h"
 #include "registry/core/content_store.h"
 #include "registry/store/model_store.h"
+#include "registry/store/run_store.h"
 #include "registry/store/store.h"
 #include "validators/mlmodel/mlmodel_validator.h"
 
@@ -40,7 +41,8 @@ struct ModelRegistryLimits {
 
 class ModelRegistry {
  public:
-  ModelRegistry(Store* store, ModelStore* models, ContentStore* cas,
+  // `runs` may be null (then include_source_run returns no detail).
+  ModelRegistry(Store* store, ModelStore* models, RunStore* runs, ContentStore* cas,
                 const mlmodel::Validator* validator, std::string page_token_key,
                 std::function<int64_t()> now_micros, ModelRegistryLimits limits = {});
 
@@ -65,6 +67,14 @@ class ModelRegistry {
   absl::StatusOr<v1::ModelVersion> GetModelVersion(const v1::GetModelVersionRequest& req);
   absl::StatusOr<v1::ListModelVersionsResponse> ListModelVersions(const v1::ListModelVersionsRequest& req);
 
+  // For RegisterRun (run_registry.h): everything CreateModelVersion checks
+  // before writing (parent live, tree stored and registered, MLmodel valid),
+  // returning the row to insert. Registering the tree is idempotent and may
+  // happen even if the caller's write later fails. Does not audit failures.
+  absl::StatusOr<ModelVersionRow> PrepareVersion(const CallContext& ctx, const v1::CreateModelVersionRequest& req);
+  // The API resource of a stored version (with its aliases).
+  absl::StatusOr<v1::ModelVersion> VersionResource(const ModelVersionRow& row);
+
  private:
   absl::StatusOr<v1::ModelVersion> DoCreateModelVersion(const CallContext& ctx,
                                                         const v1::CreateModelVersionRequest& req,
@@ -83,6 +93,7 @@ class ModelRegistry {
 
   Store* store_;
   ModelStore* models_;
+  RunStore* runs_;
   ContentStore* cas_;
   const mlmodel::Validator* validator_;
   std::string token_key_;

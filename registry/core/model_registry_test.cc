@@ -30,7 +30,7 @@ class ModelRegistryTest : public ::testing::Test {
     store_ = *std::move(store);
     blobs_ = *BlobStore::Open(dir_.path() / "cas");
     cas_ = std::make_unique<ContentStore>(store_.get(), blobs_.get(), CasLimits{});
-    registry_ = std::make_unique<ModelRegistry>(store_.get(), store_.get(), cas_.get(),
+    registry_ = std::make_unique<ModelRegistry>(store_.get(), store_.get(), store_.get(), cas_.get(),
                                                 &mlmodel::Validator::Default(), "secret",
                                                 [this] { return ++clock_; });
   }

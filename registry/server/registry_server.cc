@@ -40,11 +40,13 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   // valid across restarts and cannot be forged by clients.
   FT_ASSIGN_OR_RETURN(std::string token_key,
                       s->store_->GetOrCreateSecret("page_token_key", [] { return fs::RandomName(); }));
-  s->registry_ = std::make_unique<ModelRegistry>(
-      s->store_.get(), s->store_.get(), s->cas_.get(), &mlmodel::Validator::Default(), token_key, [] {
-        return absl::ToUnixMicros(absl::Now());
-      });
+  auto now = [] { return absl::ToUnixMicros(absl::Now()); };
+  s->registry_ = std::make_unique<ModelRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->cas_.get(),
+                                                 &mlmodel::Validator::Default(), token_key, now);
   s->model_service_ = std::make_unique<api::ModelServiceImpl>(s->registry_.get());
+  s->runs_ = std::make_unique<RunRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->registry_.get(),
+                                           token_key, now);
+  s->run_service_ = std::make_unique<api::RunServiceImpl>(s->runs_.get());
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);
 
@@ -58,6 +60,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   builder.RegisterService(s->admin_service_.get());
   builder.RegisterService(s->audit_service_.get());
   builder.RegisterService(s->model_service_.get());
+  builder.RegisterService(s->run_service_.get());
   if (options.log_requests) builder.experimental().SetInterceptorCreators(RequestLogInterceptors());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {
@@ -91,6 +94,8 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   cas_service_.reset();
   admin_service_.reset();
   audit_service_.reset();
+  run_service_.reset();
+  runs_.reset();
   model_service_.reset();
   registry_.reset();
   cas_.reset();

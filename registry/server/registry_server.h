@@ -20,6 +20,7 @@
 #include "registry/api/admin_service.h"
 #include "registry/api/cas_service.h"
 #include "registry/api/model_service.h"
+#include "registry/api/run_service.h"
 #include "registry/core/model_registry.h"
 #include "registry/cas/blob_store.h"
 #include "registry/core/content_store.h"
@@ -61,6 +62,8 @@ class RegistryServer {
   std::unique_ptr<api::AuditServiceImpl> audit_service_;
   std::unique_ptr<ModelRegistry> registry_;
   std::unique_ptr<api::ModelServiceImpl> model_service_;
+  std::unique_ptr<RunRegistry> runs_;
+  std::unique_ptr<api::RunServiceImpl> run_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Notification stopping_;

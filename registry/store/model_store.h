@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "registry/audit/audit_record.h"
 #include "registry/core/digest.h"
+#include "registry/core/filter.h"
 
 namespace fairtrace {
 
@@ -29,6 +30,11 @@ struct RegisteredModelRow {
   std::optional<int64_t> delete_time;
   int64_t revision = 1;
   int64_t version_count = 0;  // versions created so far
+};
+
+struct RequestIdRow {
+  std::string method;
+  std::string resource;
 };
 
 struct ModelVersionRow {
@@ -48,8 +54,9 @@ class ModelStore {
  public:
   virtual ~ModelStore() = default;
 
-  // The resource name a request id created, if it was used before.
-  virtual absl::StatusOr<std::optional<std::string>> LookupRequestId(const std::string& request_id) = 0;
+  // The call (full method name) and resource a request id was used for, if
+  // it was used before.
+  virtual absl::StatusOr<std::optional<RequestIdRow>> LookupRequestId(const std::string& request_id) = 0;
 
   // ALREADY_EXISTS (reason MODEL_EXISTS) when the id is taken, deleted or
   // not; ALREADY_EXISTS (reason REQUEST_ID_USED) when request_id was used.
@@ -68,15 +75,22 @@ class ModelStore {
       const std::string& model_id, int64_t expected_revision, bool force, int64_t now,
       const AuditEntry& audit) = 0;
 
-  // Assigns the next version number of a live model and inserts the row.
-  // NOT_FOUND when the model is absent or deleted; FAILED_PRECONDITION when
-  // the tree is not registered; ALREADY_EXISTS (REQUEST_ID_USED).
+  // Assigns the next version number of a live model and inserts the row
+  // with its lineage edges (wasDerivedFrom its tree; wasGeneratedBy its
+  // source run). NOT_FOUND when the model is absent or deleted;
+  // FAILED_PRECONDITION when the tree is not registered (TREE_NOT_REGISTERED)
+  // or the source run does not exist (RUN_NOT_FOUND); ALREADY_EXISTS
+  // (REQUEST_ID_USED).
   virtual absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row,
                                                              const std::string& request_id,
                                                              const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id,
                                                                          int64_t version) = 0;
+  // Ordered by version, after `after_version`, matching `filter` (fields:
+  // version, stage, source_run, create_time, update_time, mlmodel.flavor,
+  // mlmodel.mlflow_version, tags.<key>).
   virtual absl::StatusOr<std::vector<ModelVersionRow>> ListModelVersions(const std::string& model_id,
+                                                                         const ParsedFilter& filter,
                                                                          int64_t after_version,
                                                                          int limit) = 0;
 

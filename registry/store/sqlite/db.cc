@@ -1,5 +1,8 @@
 #include "registry/store/sqlite/db.h"
 
+#include <cmath>
+#include <limits>
+
 #include <sqlite3.h>
 
 #include "absl/strings/str_cat.h"
@@ -41,6 +44,15 @@ Stmt& Stmt::BindNull(int i) {
   return *this;
 }
 
+Stmt& Stmt::BindDouble(int i, double v) {
+  if (std::isnan(v)) {
+    sqlite3_bind_null(s_, i);
+  } else {
+    sqlite3_bind_double(s_, i, v);
+  }
+  return *this;
+}
+
 absl::StatusOr<bool> Stmt::Step() {
   int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
@@ -56,6 +68,11 @@ absl::Status Stmt::Run() {
 }
 
 int64_t Stmt::Int(int col) const { return sqlite3_column_int64(s_, col); }
+
+double Stmt::Double(int col) const {
+  if (sqlite3_column_type(s_, col) == SQLITE_NULL) return std::numeric_limits<double>::quiet_NaN();
+  return sqlite3_column_double(s_, col);
+}
 
 std::string Stmt::Text(int col) const {
   const unsigned char* t = sqlite3_column_text(s_, col);

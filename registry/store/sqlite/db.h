@@ -30,11 +30,14 @@ class Stmt {
   Stmt& Bind(int i, int64_t v);
   Stmt& Bind(int i, absl::string_view text);
   Stmt& BindNull(int i);
+  // NaN is stored as NULL (SQLite has no NaN); Double() reads NULL as NaN.
+  Stmt& BindDouble(int i, double v);
   // Steps once: true when a row is available, false when done.
   absl::StatusOr<bool> Step();
   // Steps to completion, expecting no rows.
   absl::Status Run();
   int64_t Int(int col) const;
+  double Double(int col) const;
   std::string Text(int col) const;
   bool IsNull(int col) const;
   // Clears bindings and resets for reuse.

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "registry/core/errors.h"
 #include "registry/core/status_macros.h"
+#include "registry/store/sqlite/filter_sql.h"
 #include "registry/store/sqlite/sqlite_store.h"
 
 namespace fairtrace {
@@ -108,12 +109,12 @@ absl::Status SqliteStore::InsertRequestId(Db* db, const std::string& request_id,
   return s;
 }
 
-absl::StatusOr<std::optional<std::string>> SqliteStore::LookupRequestId(const std::string& request_id) {
+absl::StatusOr<std::optional<RequestIdRow>> SqliteStore::LookupRequestId(const std::string& request_id) {
   ReaderLease db = AcquireReader();
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT resource FROM request_ids WHERE request_id = ?"));
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT method, resource FROM request_ids WHERE request_id = ?"));
   FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, request_id).Step());
   if (!row) return std::nullopt;
-  std::string out = q->Text(0);
+  RequestIdRow out{q->Text(0), q->Text(1)};
   q->Reset();
   return out;
 }
@@ -199,37 +200,58 @@ absl::StatusOr<ModelVersionRow> SqliteStore::InsertModelVersion(const ModelVersi
                                                                 const AuditEntry& audit) {
   ModelVersionRow out = r;
   FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
-    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, r.model_id));
-    if (!m || m->delete_time) return ModelNotFound(r.model_id);
-    out.version = m->version_count + 1;
-    a.resource = absl::StrCat("models/", r.model_id, "/versions/", out.version);
-    FT_RETURN_IF_ERROR(InsertRequestId(db, request_id, a));
-    FT_ASSIGN_OR_RETURN(Stmt * bump, db->Prepare("UPDATE registered_models SET next_version = "
-                                                 "next_version + 1 WHERE model_id = ?"));
-    FT_RETURN_IF_ERROR(bump->Bind(1, r.model_id).Run());
-    FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare(absl::StrCat("INSERT INTO model_versions (", kVersionColumns,
-                                                             ") VALUES (?,?,?,?,?,?,?,?,?,?,?,1,'NONE')")));
-    absl::Status is = ins->Bind(1, out.model_id)
-                          .Bind(2, out.version)
-                          .Bind(3, out.uid)
-                          .Bind(4, out.tree.sha256)
-                          .Bind(5, out.tree.size_bytes)
-                          .Bind(6, out.mlmodel_json)
-                          .Bind(7, out.source_run)
-                          .Bind(8, out.description)
-                          .Bind(9, out.tags_json)
-                          .Bind(10, out.create_time)
-                          .Bind(11, out.update_time)
-                          .Run();
-    if (absl::IsFailedPrecondition(is)) {
-      return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
-                          absl::StrCat("tree ", out.tree.ToString(), " is not registered"))
-          .Reason("TREE_NOT_REGISTERED");
-    }
-    return is;
+    return InsertModelVersionInTxn(db, &out, request_id, a);
   }));
-  out.revision = 1;
   return out;
+}
+
+absl::Status SqliteStore::InsertModelVersionInTxn(Db* db, ModelVersionRow* out, const std::string& request_id,
+                                                  AuditEntry& a) {
+  FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, out->model_id));
+  if (!m || m->delete_time) return ModelNotFound(out->model_id);
+  out->version = m->version_count + 1;
+  out->revision = 1;
+  std::string name = absl::StrCat("models/", out->model_id, "/versions/", out->version);
+  a.resource = name;
+  FT_RETURN_IF_ERROR(InsertRequestId(db, request_id, a));
+  if (!out->source_run.empty()) {
+    FT_ASSIGN_OR_RETURN(Stmt * run, db->Prepare("SELECT 1 FROM runs WHERE run_id = ?"));
+    FT_ASSIGN_OR_RETURN(bool found, run->Bind(1, out->source_run.substr(out->source_run.find('/') + 1)).Step());
+    run->Reset();
+    if (!found) {
+      return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                          absl::StrCat("source run ", out->source_run, " does not exist"))
+          .Reason("RUN_NOT_FOUND")
+          .Precondition("MISSING_RUN", out->source_run, "the source run must be created first");
+    }
+  }
+  FT_ASSIGN_OR_RETURN(Stmt * bump, db->Prepare("UPDATE registered_models SET next_version = "
+                                               "next_version + 1 WHERE model_id = ?"));
+  FT_RETURN_IF_ERROR(bump->Bind(1, out->model_id).Run());
+  FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare(absl::StrCat("INSERT INTO model_versions (", kVersionColumns,
+                                                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,1,'NONE')")));
+  absl::Status is = ins->Bind(1, out->model_id)
+                        .Bind(2, out->version)
+                        .Bind(3, out->uid)
+                        .Bind(4, out->tree.sha256)
+                        .Bind(5, out->tree.size_bytes)
+                        .Bind(6, out->mlmodel_json)
+                        .Bind(7, out->source_run)
+                        .Bind(8, out->description)
+                        .Bind(9, out->tags_json)
+                        .Bind(10, out->create_time)
+                        .Bind(11, out->update_time)
+                        .Run();
+  if (absl::IsFailedPrecondition(is)) {
+    return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                        absl::StrCat("tree ", out->tree.ToString(), " is not registered"))
+        .Reason("TREE_NOT_REGISTERED");
+  }
+  FT_RETURN_IF_ERROR(is);
+  // Lineage: the version is derived from its tree and generated by its run.
+  std::vector<EdgeRow> edges = {{name, "wasDerivedFrom", TreeResourceName(out->tree), "content"}};
+  if (!out->source_run.empty()) edges.push_back({name, "wasGeneratedBy", out->source_run, "model"});
+  return InsertEdgesInTxn(db, edges, out->create_time);
 }
 
 absl::StatusOr<std::optional<ModelVersionRow>> SqliteStore::GetModelVersion(const std::string& model_id,
@@ -239,13 +261,28 @@ absl::StatusOr<std::optional<ModelVersionRow>> SqliteStore::GetModelVersion(cons
 }
 
 absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(const std::string& model_id,
+                                                                            const ParsedFilter& filter,
                                                                             int64_t after_version,
                                                                             int limit) {
+  static const std::vector<sqlite::SqlColumn> kColumns = {
+      {"version", "version"},
+      {"stage", "stage"},
+      {"source_run", "source_run"},
+      {"create_time", "create_time"},
+      {"update_time", "update_time"},
+      {"mlmodel.flavor", "f.value", "EXISTS (SELECT 1 FROM json_each(mlmodel_json, '$.flavors') f WHERE %E)"},
+      {"mlmodel.mlflow_version", "json_extract(mlmodel_json, '$.mlflow_version')"},
+      {"tags.", "json_extract(tags_json, %K)", "", true},
+  };
+  FT_ASSIGN_OR_RETURN(sqlite::SqlFilter where, sqlite::CompileFilter(filter, kColumns));
   ReaderLease db = AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kVersionColumns,
                                                          " FROM model_versions WHERE model_id = ? AND "
-                                                         "version > ? ORDER BY version LIMIT ?")));
-  q->Bind(1, model_id).Bind(2, after_version).Bind(3, int64_t{limit});
+                                                         "version > ? AND ",
+                                                         where.where, " ORDER BY version LIMIT ?")));
+  q->Bind(1, model_id).Bind(2, after_version);
+  int next = where.BindTo(q, 3);
+  q->Bind(next, int64_t{limit});
   return sqlite::CollectRows<ModelVersionRow>(q, VersionFrom);
 }
 

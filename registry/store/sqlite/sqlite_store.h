@@ -22,11 +22,12 @@
 #include "absl/synchronization/mutex.h"
 #include "registry/store/sqlite/db.h"
 #include "registry/store/model_store.h"
+#include "registry/store/run_store.h"
 #include "registry/store/store.h"
 
 namespace fairtrace {
 
-class SqliteStore : public Store, public ModelStore {
+class SqliteStore : public Store, public ModelStore, public RunStore {
  public:
   struct Options {
     std::string path;
@@ -51,7 +52,7 @@ class SqliteStore : public Store, public ModelStore {
   absl::StatusOr<std::vector<DanglingReference>> DanglingTreeReferences(int limit) override;
 
   // ModelStore (sqlite_model_store.cc)
-  absl::StatusOr<std::optional<std::string>> LookupRequestId(const std::string& request_id) override;
+  absl::StatusOr<std::optional<RequestIdRow>> LookupRequestId(const std::string& request_id) override;
   absl::Status InsertRegisteredModel(const RegisteredModelRow& row, const std::string& request_id,
                                      const AuditEntry& audit) override;
   absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(
@@ -68,6 +69,7 @@ class SqliteStore : public Store, public ModelStore {
   absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id,
                                                                  int64_t version) override;
   absl::StatusOr<std::vector<ModelVersionRow>> ListModelVersions(const std::string& model_id,
+                                                                 const ParsedFilter& filter,
                                                                  int64_t after_version,
                                                                  int limit) override;
   absl::StatusOr<std::string> GetOrCreateSecret(const std::string& name,
@@ -82,6 +84,28 @@ class SqliteStore : public Store, public ModelStore {
   absl::StatusOr<RegisteredModelRow> DeleteAlias(const std::string& model_id, const std::string& alias,
                                                  int64_t now, const AuditEntry& audit) override;
   absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ListAliases(const std::string& model_id) override;
+
+  // RunStore (sqlite_run_store.cc)
+  absl::StatusOr<std::optional<ModelVersionRow>> InsertRun(const RunWrite& write, const std::string& request_id,
+                                                           const AuditEntry& audit) override;
+  absl::StatusOr<std::optional<RunRow>> GetRun(const std::string& run_id) override;
+  absl::StatusOr<std::vector<RunRow>> ListRuns(const ParsedFilter& filter, const RunCursor& cursor,
+                                               int limit) override;
+  absl::StatusOr<RunRow> UpdateRun(const RunRow& row, int64_t expected_revision, int64_t now,
+                                   const AuditEntry& audit) override;
+  absl::Status LogParams(const std::string& run_id, const std::vector<std::pair<std::string, std::string>>& params,
+                         const AuditEntry& audit) override;
+  absl::Status LogMetrics(const std::string& run_id, const std::vector<MetricRow>& metrics,
+                          const AuditEntry& audit) override;
+  absl::Status AddEdges(const std::string& run_id, const std::vector<EdgeRow>& edges,
+                        const AuditEntry& audit) override;
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> GetParams(const std::string& run_id) override;
+  absl::StatusOr<std::vector<MetricRow>> LatestMetrics(const std::string& run_id) override;
+  absl::StatusOr<std::vector<MetricRow>> MetricHistory(const std::string& run_id, const std::string& key,
+                                                       const MetricCursor& after, int limit) override;
+  absl::StatusOr<std::vector<EdgeRow>> EdgesOf(const std::string& node) override;
+  absl::StatusOr<std::vector<EdgeRow>> Lineage(const std::string& node, bool upstream, int max_depth, int limit,
+                                               bool* truncated) override;
 
  private:
   // A reader connection borrowed from the pool; returned on destruction.
@@ -103,6 +127,11 @@ class SqliteStore : public Store, public ModelStore {
   // Records a request id inside the writer's open transaction.
   absl::Status InsertRequestId(sqlite::Db* db, const std::string& request_id,
                                const AuditEntry& audit);
+  // Inserts a model version (next number) with its lineage edges inside
+  // the writer's open transaction; fills out->version.
+  absl::Status InsertModelVersionInTxn(sqlite::Db* db, ModelVersionRow* out, const std::string& request_id,
+                                       AuditEntry& audit);
+  absl::Status InsertEdgesInTxn(sqlite::Db* db, const std::vector<EdgeRow>& edges, int64_t now);
   // Appends inside the writer's open transaction; updates the cached head
   // only through `pending_head`, which the caller publishes after commit.
   absl::Status AppendAuditInTxn(const AuditEntry& audit, std::pair<int64_t, std::string>* head);

@@ -1,0 +1,117 @@
+#include "registry/core/resource_util.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "registry/cas/fs_util.h"
+#include "registry/core/errors.h"
+#include "registry/core/sha256.h"
+
+namespace fairtrace {
+
+using json = nlohmann::json;
+
+std::string Etag(const std::string& uid, int64_t revision) {
+  return absl::StrCat(revision, "-", Sha256Hex(absl::StrCat(uid, ":", revision)).substr(0, 12));
+}
+
+absl::Status CheckEtag(const std::string& given, const std::string& uid, int64_t revision,
+                       const std::string& resource) {
+  if (given.empty() || given == Etag(uid, revision)) return absl::OkStatus();
+  return ErrorBuilder(absl::StatusCode::kAborted,
+                      absl::StrCat(resource, " changed since its etag was read (now ", Etag(uid, revision), ")"))
+      .Reason("ETAG_MISMATCH");
+}
+
+absl::Status CheckRequestId(const std::string& id) {
+  if (id.size() > 128) return InvalidField("request_id", "at most 128 characters");
+  for (char c : id) {
+    if (c <= 0x20 || c >= 0x7f) return InvalidField("request_id", "printable ASCII without spaces only");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTags(const google::protobuf::Map<std::string, std::string>& tags, const std::string& field,
+                       const TagLimits& l) {
+  if (tags.size() > l.max_tags) return InvalidField(field, absl::StrCat("at most ", l.max_tags, " tags"));
+  for (const auto& [k, v] : tags) {
+    if (k.empty() || k.size() > l.max_key) {
+      return InvalidField(absl::StrCat(field, "[", k.substr(0, 40), "]"),
+                          absl::StrCat("keys have 1-", l.max_key, " characters"));
+    }
+    if (v.size() > l.max_value) {
+      return InvalidField(absl::StrCat(field, "[", k, "]"), absl::StrCat("values have at most ", l.max_value, " bytes"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckLength(const std::string& value, size_t max, const std::string& field) {
+  if (value.size() > max) return InvalidField(field, absl::StrCat("at most ", max, " bytes, got ", value.size()));
+  return absl::OkStatus();
+}
+
+std::string TagsJson(const google::protobuf::Map<std::string, std::string>& tags) {
+  json j = json::object();
+  for (const auto& [k, v] : tags) j[k] = v;
+  return j.dump();
+}
+
+void TagsFromJson(const std::string& text, google::protobuf::Map<std::string, std::string>* out) {
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return;
+  for (auto& [k, v] : j.items()) {
+    if (v.is_string()) (*out)[k] = v.get<std::string>();
+  }
+}
+
+absl::StatusOr<std::vector<std::string>> MaskPaths(const google::protobuf::FieldMask& mask,
+                                                   const std::vector<std::string>& mutable_fields,
+                                                   const std::vector<std::string>& immutable_fields) {
+  if (mask.paths_size() == 0) return mutable_fields;
+  std::vector<std::string> out;
+  for (const auto& p : mask.paths()) {
+    if (std::find(mutable_fields.begin(), mutable_fields.end(), p) != mutable_fields.end()) {
+      out.push_back(p);
+    } else if (std::find(immutable_fields.begin(), immutable_fields.end(), p) != immutable_fields.end()) {
+      return ErrorBuilder(absl::StatusCode::kInvalidArgument, absl::StrCat("field ", p, " is immutable"))
+          .Field("update_mask", absl::StrCat(p, " is immutable"))
+          .Reason("IMMUTABLE_FIELD");
+    } else {
+      return InvalidField("update_mask", absl::StrCat("unknown field \"", p.substr(0, 60), "\""));
+    }
+  }
+  return out;
+}
+
+bool HasPath(const std::vector<std::string>& paths, const char* field) {
+  return std::find(paths.begin(), paths.end(), field) != paths.end();
+}
+
+absl::StatusOr<std::optional<std::string>> EarlierRequest(ModelStore* store, const std::string& request_id,
+                                                          const std::string& method) {
+  if (request_id.empty()) return std::nullopt;
+  absl::StatusOr<std::optional<RequestIdRow>> row = store->LookupRequestId(request_id);
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  if ((*row)->method != method) {
+    return ErrorBuilder(absl::StatusCode::kAlreadyExists,
+                        absl::StrCat("request_id was used for another call (", (*row)->method, " of ",
+                                     (*row)->resource, "); use a new request_id"))
+        .Reason("REQUEST_ID_USED")
+        .Field("request_id", "already used for another method");
+  }
+  return (*row)->resource;
+}
+
+void AuditFailure(Store* store, const CallContext& ctx, const std::string& resource, const absl::Status& s) {
+  absl::Status a = store->AppendAudit(MakeAuditEntry(ctx, resource, s));
+  if (!a.ok()) std::cerr << "fairtrace: cannot append audit record: " << a << "\n";
+}
+
+std::string NewUid() { return fs::RandomName(); }
+
+}  // namespace fairtrace

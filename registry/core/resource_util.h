@@ -1,0 +1,71 @@
+// Helpers every registry resource shares (models, versions, runs): etags,
+// request ids, tags as JSON, field-length checks, update masks, uids.
+// Errors are INVALID_ARGUMENT naming the field. Pure; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/map.h"
+#include "registry/core/call_context.h"
+#include "registry/store/model_store.h"
+#include "registry/store/store.h"
+
+namespace fairtrace {
+
+// "{revision}-{12 hex}": changes whenever the row's revision does.
+std::string Etag(const std::string& uid, int64_t revision);
+// ABORTED (ETAG_MISMATCH) unless `given` is empty or equals the current etag.
+absl::Status CheckEtag(const std::string& given, const std::string& uid, int64_t revision,
+                       const std::string& resource);
+
+// At most 128 printable ASCII characters without spaces (or empty).
+absl::Status CheckRequestId(const std::string& id);
+
+struct TagLimits {
+  size_t max_tags = 64;
+  size_t max_key = 128;
+  size_t max_value = 1024;
+};
+absl::Status CheckTags(const google::protobuf::Map<std::string, std::string>& tags, const std::string& field,
+                       const TagLimits& limits);
+absl::Status CheckLength(const std::string& value, size_t max, const std::string& field);
+
+// Tags as a JSON object text, and back (anything not a string is skipped).
+std::string TagsJson(const google::protobuf::Map<std::string, std::string>& tags);
+void TagsFromJson(const std::string& text, google::protobuf::Map<std::string, std::string>* out);
+
+// The fields an update touches: the mask's paths, or all `mutable_fields`
+// when the mask is empty. Immutable fields are INVALID_ARGUMENT with reason
+// IMMUTABLE_FIELD; unknown ones INVALID_ARGUMENT.
+absl::StatusOr<std::vector<std::string>> MaskPaths(const google::protobuf::FieldMask& mask,
+                                                   const std::vector<std::string>& mutable_fields,
+                                                   const std::vector<std::string>& immutable_fields);
+bool HasPath(const std::vector<std::string>& paths, const char* field);
+
+// The resource an earlier call with `request_id` created when that call was
+// the same `method`; std::nullopt when the id is new (or empty). A request
+// id used for another method is ALREADY_EXISTS (REQUEST_ID_USED).
+absl::StatusOr<std::optional<std::string>> EarlierRequest(ModelStore* store, const std::string& request_id,
+                                                          const std::string& method);
+
+// Appends the audit record of a failed call (a failure to append is logged
+// to stderr, never returned: the caller's error is what the client needs).
+void AuditFailure(Store* store, const CallContext& ctx, const std::string& resource, const absl::Status& s);
+
+// Runs a mutating call `fn` (returning absl::StatusOr<T>) and audits it
+// when it fails; a successful call audits itself in its own transaction.
+template <typename Fn>
+auto Audited(Store* store, const CallContext& ctx, const std::string& resource, Fn fn) -> decltype(fn()) {
+  auto out = fn();
+  if (!out.ok()) AuditFailure(store, ctx, resource, out.status());
+  return out;
+}
+
+// A random server-assigned identifier (32 lowercase hex characters).
+std::string NewUid();
+
+}  // namespace fairtrace
