@@ -536,7 +536,9 @@ absl::StatusOr<v1::RegisterRunResponse> RunRegistry::RegisterRun(const CallConte
 
 absl::StatusOr<v1::GetLineageResponse> RunRegistry::GetLineage(const v1::GetLineageRequest& req) {
   const std::string& node = req.resource();
-  if (!IsResourceNameSyntax(node)) {
+  bool digest_node = (absl::StartsWith(node, "blobs/") || absl::StartsWith(node, "trees/")) &&
+                     ParseDigest(absl::string_view(node).substr(6)).ok();
+  if (!digest_node && !IsResourceNameSyntax(node)) {
     return InvalidField("resource", "expected a resource name, \"blobs/{sha256}/{size}\" or \"trees/{sha256}/{size}\"");
   }
   if (req.max_depth() < 0 || req.max_depth() > limits_.max_lineage_depth) {

@@ -56,14 +56,21 @@ Stmt& Stmt::BindDouble(int i, double v) {
 absl::StatusOr<bool> Stmt::Step() {
   int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return SqliteError(sqlite3_db_handle(s_), rc, sqlite3_sql(s_));
+  // Done or failed: reset (keeping bindings) so the statement can be
+  // re-bound and reused at once, e.g. in a loop.
+  absl::Status error = rc == SQLITE_DONE ? absl::OkStatus() : SqliteError(sqlite3_db_handle(s_), rc, sqlite3_sql(s_));
+  sqlite3_reset(s_);
+  if (!error.ok()) return error;
+  return false;
 }
 
 absl::Status Stmt::Run() {
   auto r = Step();
   if (!r.ok()) return r.status();
-  if (*r) return absl::InternalError(absl::StrCat("statement returned rows: ", sqlite3_sql(s_)));
+  if (*r) {
+    sqlite3_reset(s_);
+    return absl::InternalError(absl::StrCat("statement returned rows: ", sqlite3_sql(s_)));
+  }
   return absl::OkStatus();
 }
 

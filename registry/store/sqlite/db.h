@@ -32,9 +32,10 @@ class Stmt {
   Stmt& BindNull(int i);
   // NaN is stored as NULL (SQLite has no NaN); Double() reads NULL as NaN.
   Stmt& BindDouble(int i, double v);
-  // Steps once: true when a row is available, false when done.
+  // Steps once: true when a row is available, false when done. When done
+  // or failed, the statement is reset (bindings kept) and can be re-bound.
   absl::StatusOr<bool> Step();
-  // Steps to completion, expecting no rows.
+  // Steps to completion, expecting no rows; the statement is reset after.
   absl::Status Run();
   int64_t Int(int col) const;
   double Double(int col) const;
