@@ -1,0 +1,250 @@
+"""Client: a connection to a fairtrace server with retries, and the calls a
+training script needs (push a folder, register models and runs).
+
+Every call that fails raises FairtraceError. Connection errors (UNAVAILABLE)
+are retried with exponential backoff; creates carry a request_id chosen once
+per logical call, so a retry after a lost reply returns the first result.
+Thread-safe (gRPC channels and stubs are).
+"""
+
+import os
+import random
+import time
+import uuid
+from typing import Callable, Dict, Iterable, List, Optional
+
+import grpc
+
+from fairtrace.errors import FairtraceError
+from fairtrace.tree import Digest, Tree, build_tree, digest_of
+from fairtrace.v1 import (cas_pb2, cas_pb2_grpc, common_pb2, models_pb2, models_pb2_grpc, run_resources_pb2,
+                          runs_pb2, runs_pb2_grpc)
+
+DEFAULT_SERVER = "localhost:50051"
+_MAX_MESSAGE = 16 << 20
+_BATCH_BYTES = 4 << 20       # BatchUpdateBlobs payload per call
+_SMALL_BLOB = 1 << 20        # larger blobs are streamed
+_CHUNK = 1 << 20
+_FIND_MISSING_CHUNK = 10000
+
+
+class RetryPolicy:
+    """Exponential backoff with jitter on UNAVAILABLE (and on
+    DEADLINE_EXCEEDED for reads and idempotent calls)."""
+
+    def __init__(self, attempts: int = 8, initial: float = 0.1, maximum: float = 5.0):
+        self.attempts = attempts
+        self.initial = initial
+        self.maximum = maximum
+
+    def delays(self) -> Iterable[float]:
+        delay = self.initial
+        for _ in range(self.attempts - 1):
+            yield delay * (0.5 + random.random() / 2)
+            delay = min(delay * 2, self.maximum)
+
+
+def to_digest(d: Digest) -> common_pb2.Digest:
+    return common_pb2.Digest(sha256=d.sha256, size_bytes=d.size_bytes)
+
+
+class Client:
+    """A fairtrace server connection.
+
+    server: "host:port"; defaults to $FAIRTRACE_SERVER, else localhost:50051.
+    user: recorded as the principal of audit records ($FAIRTRACE_USER).
+    """
+
+    def __init__(self, server: Optional[str] = None, user: Optional[str] = None, timeout: float = 60.0,
+                 retry: Optional[RetryPolicy] = None):
+        self.server = server or os.environ.get("FAIRTRACE_SERVER") or DEFAULT_SERVER
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._channel = grpc.insecure_channel(self.server, options=[
+            ("grpc.max_receive_message_length", _MAX_MESSAGE),
+            ("grpc.max_send_message_length", _MAX_MESSAGE),
+        ])
+        user = user or os.environ.get("FAIRTRACE_USER")
+        self._metadata = (("x-fairtrace-user", user),) if user else ()
+        self.cas = cas_pb2_grpc.CasServiceStub(self._channel)
+        self.models = models_pb2_grpc.ModelServiceStub(self._channel)
+        self.runs = runs_pb2_grpc.RunServiceStub(self._channel)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- calls with retries -------------------------------------------------
+
+    def call(self, method: Callable, request, idempotent: bool = True):
+        """Calls a unary stub method, retrying connection errors."""
+        retryable = {grpc.StatusCode.UNAVAILABLE}
+        if idempotent:
+            retryable.add(grpc.StatusCode.DEADLINE_EXCEEDED)
+        delays = iter(self.retry.delays())
+        while True:
+            try:
+                return method(request, timeout=self.timeout, metadata=self._metadata)
+            except grpc.RpcError as err:
+                delay = next(delays, None)
+                if err.code() not in retryable or delay is None:
+                    raise FairtraceError.from_rpc_error(err) from None
+                time.sleep(delay)
+
+    # -- content -------------------------------------------------------------
+
+    def find_missing(self, digests: List[Digest]) -> List[Digest]:
+        missing = []
+        for i in range(0, len(digests), _FIND_MISSING_CHUNK):
+            req = cas_pb2.FindMissingBlobsRequest(blob_digests=[to_digest(d) for d in digests[i:i + _FIND_MISSING_CHUNK]])
+            resp = self.call(self.cas.FindMissingBlobs, req)
+            missing.extend(Digest(d.sha256, d.size_bytes) for d in resp.missing_blob_digests)
+        return missing
+
+    def _batch_upload(self, items: List[tuple]) -> None:
+        req = cas_pb2.BatchUpdateBlobsRequest(
+            requests=[cas_pb2.BatchUpdateBlobsRequest.Request(digest=to_digest(d), data=data) for d, data in items])
+        resp = self.call(self.cas.BatchUpdateBlobs, req)
+        for r in resp.responses:
+            if r.status.code != 0:
+                raise FairtraceError(_status_code(r.status.code), r.status.message)
+
+    def _stream_upload(self, digest: Digest, path: str) -> None:
+        resource = f"uploads/{uuid.uuid4().hex}/blobs/{digest.sha256}/{digest.size_bytes}"
+        delays = iter(self.retry.delays())
+        while True:
+            offset = 0
+            try:
+                status = self.cas.QueryWriteStatus(cas_pb2.QueryWriteStatusRequest(resource_name=resource),
+                                                   timeout=self.timeout, metadata=self._metadata)
+                offset = status.committed_size
+                if status.complete:
+                    return
+            except grpc.RpcError as err:
+                if err.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAVAILABLE):
+                    raise FairtraceError.from_rpc_error(err) from None
+
+            def chunks(start=offset):
+                with open(path, "rb") as f:
+                    f.seek(start)
+                    pos = start
+                    first = True
+                    while True:
+                        data = f.read(_CHUNK)
+                        last = pos + len(data) >= digest.size_bytes
+                        yield cas_pb2.WriteRequest(resource_name=resource if first else "", write_offset=pos,
+                                                   finish_write=last, data=data)
+                        first = False
+                        pos += len(data)
+                        if last or not data:
+                            return
+            try:
+                self.cas.Write(chunks(), timeout=max(self.timeout, digest.size_bytes / 10e6),
+                               metadata=self._metadata)
+                return
+            except grpc.RpcError as err:
+                delay = next(delays, None)
+                if err.code() != grpc.StatusCode.UNAVAILABLE or delay is None:
+                    raise FairtraceError.from_rpc_error(err) from None
+                time.sleep(delay)  # then resume from the committed offset
+
+    def upload_bytes(self, data: bytes) -> Digest:
+        """Stores `data` (when missing) and returns its digest."""
+        d = digest_of(data)
+        if self.find_missing([d]):
+            self._batch_upload([(d, data)])
+        return d
+
+    def push_folder(self, path: str) -> Tree:
+        """Uploads the folder's missing blobs and its manifest, and registers
+        the tree. Returns the tree (its digest names the folder)."""
+        tree = build_tree(path)
+        local = {e.digest: e.local_path for e in tree.entries}
+        missing = set(self.find_missing(list(local) + [tree.digest]))
+        batch, batch_bytes = [], 0
+        for d in sorted(missing):
+            if d == tree.digest:
+                continue
+            if d.size_bytes > _SMALL_BLOB:
+                self._stream_upload(d, local[d])
+                continue
+            with open(local[d], "rb") as f:
+                data = f.read()
+            if digest_of(data) != d:
+                raise FairtraceError(grpc.StatusCode.ABORTED, f"{local[d]} changed while it was being pushed")
+            if batch and batch_bytes + len(data) > _BATCH_BYTES:
+                self._batch_upload(batch)
+                batch, batch_bytes = [], 0
+            batch.append((d, data))
+            batch_bytes += len(data)
+        if tree.digest in missing:
+            batch.append((tree.digest, tree.manifest))
+        if batch:
+            self._batch_upload(batch)
+        self.call(self.cas.CreateTree, cas_pb2.CreateTreeRequest(digest=to_digest(tree.digest)))
+        return tree
+
+    # -- models ---------------------------------------------------------------
+
+    def ensure_registered_model(self, model_id: str, description: str = "") -> models_pb2.RegisteredModel:
+        """Gets models/{model_id}, creating it when absent."""
+        try:
+            return self.call(self.models.GetRegisteredModel, models_pb2.GetRegisteredModelRequest(name=f"models/{model_id}"))
+        except FairtraceError as err:
+            if err.code != grpc.StatusCode.NOT_FOUND:
+                raise
+        req = models_pb2.CreateRegisteredModelRequest(
+            model_id=model_id, registered_model=models_pb2.RegisteredModel(description=description),
+            request_id=uuid.uuid4().hex)
+        try:
+            return self.call(self.models.CreateRegisteredModel, req)
+        except FairtraceError as err:
+            if err.code != grpc.StatusCode.ALREADY_EXISTS:  # created concurrently
+                raise
+            return self.call(self.models.GetRegisteredModel, models_pb2.GetRegisteredModelRequest(name=f"models/{model_id}"))
+
+    def create_model_version(self, model_id: str, tree_digest: Digest, source_run: str = "", description: str = "",
+                             tags: Optional[Dict[str, str]] = None) -> models_pb2.ModelVersion:
+        req = models_pb2.CreateModelVersionRequest(
+            parent=f"models/{model_id}",
+            model_version=models_pb2.ModelVersion(tree_digest=to_digest(tree_digest), source_run=source_run,
+                                                  description=description, tags=tags or {}),
+            request_id=uuid.uuid4().hex)
+        return self.call(self.models.CreateModelVersion, req)
+
+    # -- runs -----------------------------------------------------------------
+
+    def get_run(self, name: str) -> run_resources_pb2.Run:
+        return self.call(self.runs.GetRun, runs_pb2.GetRunRequest(name=name))
+
+    def list_runs(self, filter: str = "", page_size: int = 0) -> Iterable[run_resources_pb2.Run]:
+        token = ""
+        while True:
+            resp = self.call(self.runs.ListRuns, runs_pb2.ListRunsRequest(filter=filter, page_size=page_size,
+                                                                          page_token=token))
+            yield from resp.runs
+            token = resp.next_page_token
+            if not token:
+                return
+
+    def metric_history(self, run: str, key: str) -> List[run_resources_pb2.Metric]:
+        out, token = [], ""
+        while True:
+            resp = self.call(self.runs.ListMetricHistory,
+                             runs_pb2.ListMetricHistoryRequest(run=run, key=key, page_token=token))
+            out.extend(resp.metrics)
+            token = resp.next_page_token
+            if not token:
+                return out
+
+
+def _status_code(code: int) -> grpc.StatusCode:
+    for c in grpc.StatusCode:
+        if c.value[0] == code:
+            return c
+    return grpc.StatusCode.UNKNOWN

@@ -1,0 +1,176 @@
+"""The Python client end to end against the real fairtrace-server binary.
+
+Needs FAIRTRACE_SERVER_BIN (set by CTest) and the generated stubs on
+PYTHONPATH. Uses ../shared/mlflow-models when present for real MLflow
+folders, otherwise a small folder written here.
+"""
+
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import grpc
+
+import fairtrace
+from fairtrace import FairtraceError
+from fairtrace.v1 import models_pb2, runs_pb2
+
+SERVER_BIN = os.environ.get("FAIRTRACE_SERVER_BIN", "")
+SHARED = os.environ.get("FAIRTRACE_SHARED_DIR", "")
+
+MLMODEL = b"flavors:\n  sklearn:\n    pickled_model: model.pkl\nmodel_uuid: 42\n"
+
+
+class Server:
+    def __init__(self, data_dir):
+        self.proc = subprocess.Popen([SERVER_BIN, "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--quiet"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        line = self.proc.stdout.readline().decode()
+        m = re.search(r"listening on [^ ]*:(\d+)", line)
+        if not m:
+            self.proc.kill()
+            raise RuntimeError(f"server did not start: {line!r}")
+        self.address = f"127.0.0.1:{m.group(1)}"
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+@unittest.skipUnless(SERVER_BIN, "FAIRTRACE_SERVER_BIN not set")
+class ClientEndToEnd(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp()
+        cls.server = Server(os.path.join(cls.tmp, "data"))
+        cls.client = fairtrace.Client(cls.server.address, user="e2e")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.server.stop()
+        shutil.rmtree(cls.tmp)
+
+    def model_folder(self):
+        if SHARED and os.path.isdir(os.path.join(SHARED, "mlflow-models", "sklearn-stress-classifier")):
+            print("using ../shared/mlflow-models/sklearn-stress-classifier", file=sys.stderr)
+            return os.path.join(SHARED, "mlflow-models", "sklearn-stress-classifier")
+        d = tempfile.mkdtemp(dir=self.tmp)
+        with open(os.path.join(d, "MLmodel"), "wb") as f:
+            f.write(MLMODEL)
+        with open(os.path.join(d, "model.pkl"), "wb") as f:
+            f.write(os.urandom(3 << 20))  # streamed, not batched
+        return d
+
+    def test_the_training_script_of_the_issue(self):
+        folder = self.model_folder()
+        with fairtrace.start_run(experiment="leaf-segmentation", seed=42, client=self.client) as run:
+            run.log_params({"lr": 1e-3, "epochs": 20})
+            run.log_metric("val_dice", 0.87, step=20)
+            run.log_metrics({"loss": float("nan"), "grad": float("inf")}, step=1)
+            version = run.log_model(folder, registered_model="leaf-segmenter")
+        self.assertEqual(version.source_run, run.name)
+        self.assertRegex(version.name, r"models/leaf-segmenter/versions/\d+")
+        got = self.client.get_run(run.name)
+        self.assertEqual(got.status, 2)  # FINISHED
+        self.assertEqual(got.params["lr"], "0.001")
+        self.assertEqual({s.name: s.value for s in got.seeds}["python"], 42)
+        self.assertTrue(got.environment.python_version)
+        self.assertIn("grpcio", {k.lower() for k in got.environment.packages})
+        self.assertTrue(got.environment.cpu_model)
+        latest = {m.key: m.value for m in got.latest_metrics}
+        self.assertEqual(latest["val_dice"], 0.87)
+        self.assertTrue(math.isnan(latest["loss"]))
+        self.assertEqual(latest["grad"], math.inf)
+        self.assertEqual([o.artifact.resource for o in got.outputs], [version.name])
+        # The version knows its run, and the model folder is byte-identical.
+        mv = self.client.call(self.client.models.GetModelVersion,
+                              models_pb2.GetModelVersionRequest(name=version.name, include_source_run=True))
+        self.assertEqual(mv.source_run_detail.name, run.name)
+        self.assertEqual(mv.tree_digest.sha256, fairtrace.build_tree(folder).digest.sha256)
+        # A second push of the same folder uploads nothing new.
+        self.assertEqual(self.client.find_missing([e.digest for e in fairtrace.build_tree(folder).entries]), [])
+        # Lineage from the version reaches the run.
+        lineage = self.client.call(self.client.runs.GetLineage, runs_pb2.GetLineageRequest(resource=version.name))
+        self.assertIn(run.name, {e.object for e in lineage.edges})
+
+    def test_large_files_are_streamed_and_only_missing_blobs_travel(self):
+        d = tempfile.mkdtemp(dir=self.tmp)
+        with open(os.path.join(d, "MLmodel"), "wb") as f:
+            f.write(MLMODEL)
+        with open(os.path.join(d, "model.pkl"), "wb") as f:
+            f.write(os.urandom(3 << 20) + b"end")  # > 1 MiB: streamed with Write
+        tree = self.client.push_folder(d)
+        self.assertEqual(self.client.find_missing([e.digest for e in tree.entries] + [tree.digest]), [])
+        self.assertEqual(self.client.push_folder(d).digest, tree.digest)
+
+    def test_a_failing_script_marks_the_run_failed(self):
+        with self.assertRaises(ZeroDivisionError):
+            with fairtrace.start_run(experiment="crashy", client=self.client, capture_environment=False) as run:
+                run.log_metric("loss", 1.0)
+                1 / 0
+        got = self.client.get_run(run.name)
+        self.assertEqual(got.status, 3)  # FAILED
+        self.assertIn("ZeroDivisionError", got.status_message)
+        with self.assertRaises(FairtraceError) as err:
+            run.log_metric("loss", 2.0)
+        self.assertEqual(err.exception.code, grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertEqual(err.exception.reason, "RUN_NOT_RUNNING")
+
+    def test_errors_carry_the_server_details(self):
+        with fairtrace.start_run(experiment="limits", client=self.client, capture_environment=False) as run:
+            with self.assertRaises(FairtraceError) as err:
+                run.log_params({"notes": "x" * 7000})
+            self.assertEqual(err.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertEqual(err.exception.reason, "PARAM_TOO_LARGE")
+            self.assertEqual(err.exception.field_violations[0][0], "params[notes]")
+            run.log_param("lr", 0.1)
+            with self.assertRaises(FairtraceError) as err:
+                run.log_param("lr", 0.2)
+            self.assertEqual(err.exception.reason, "PARAM_CHANGED")
+        with self.assertRaises(FairtraceError) as err:
+            list(self.client.list_runs(filter="owner = 'me'"))
+        self.assertEqual(err.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        runs = list(self.client.list_runs(filter='experiment = "limits" AND params.lr = 0.1'))
+        self.assertEqual([r.name for r in runs], [run.name])
+
+    def test_git_state_and_dirty_diff_are_captured(self):
+        if not shutil.which("git"):
+            self.skipTest("git not installed")
+        repo = tempfile.mkdtemp(dir=self.tmp)
+        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@e", GIT_COMMITTER_NAME="t",
+                   GIT_COMMITTER_EMAIL="t@e")
+        script = os.path.join(repo, "train.py")
+        with open(script, "w") as f:
+            f.write("import fairtrace, os\n"
+                    "with fairtrace.start_run(experiment='git', server=os.environ['SERVER'],"
+                    " capture_environment=False) as run:\n"
+                    "    print(run.name)\n")
+        for args in (["init", "-q", "-b", "main"], ["add", "train.py"], ["commit", "-q", "-m", "train"]):
+            subprocess.run(["git", *args], cwd=repo, env=env, check=True)
+        with open(script, "a") as f:
+            f.write("# an uncommitted change\n")
+        env["SERVER"] = self.server.address
+        out = subprocess.run([sys.executable, script], cwd=self.tmp, env=env, capture_output=True, check=True)
+        got = self.client.get_run(out.stdout.decode().strip())
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, check=True)
+        self.assertEqual(got.code.commit, head.stdout.decode().strip())
+        self.assertEqual(got.code.branch, "main")
+        self.assertEqual(got.code.entry_point, "train.py")
+        self.assertTrue(got.code.dirty_diff.sha256)
+
+    def test_connection_errors_are_retried_then_reported(self):
+        client = fairtrace.Client("127.0.0.1:1", retry=fairtrace.RetryPolicy(attempts=3, initial=0.01))
+        with self.assertRaises(FairtraceError) as err:
+            client.get_run("runs/" + "0" * 32)
+        self.assertEqual(err.exception.code, grpc.StatusCode.UNAVAILABLE)
+
+
+if __name__ == "__main__":
+    unittest.main()
