@@ -1,5 +1,7 @@
 #include "clients/cli/cli_common.h"
 
+#include "google/protobuf/util/json_util.h"
+
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -34,6 +36,14 @@ int Fail(const absl::Status& s, const std::string& server) {
 
 nlohmann::json DigestJson(const Digest& d) {
   return {{"sha256", d.sha256}, {"size_bytes", d.size_bytes}, {"digest", d.ToString()}};
+}
+
+std::string ProtoJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out;
 }
 
 }  // namespace fairtrace::cli

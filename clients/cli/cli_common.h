@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
+#include "google/protobuf/message.h"
 #include "registry/core/digest.h"
 
 namespace fairtrace::cli {
@@ -17,5 +18,7 @@ int ExitCodeFor(const absl::Status& s);
 // Prints "fairtrace: <one sentence>" on stderr and returns the exit code.
 int Fail(const absl::Status& s, const std::string& server);
 nlohmann::json DigestJson(const Digest& d);
+// A message as one line of proto JSON (field names as in the .proto).
+std::string ProtoJson(const google::protobuf::Message& m);
 
 }  // namespace fairtrace::cli

@@ -7,6 +7,7 @@
 //     fsck                  server re-hashes every blob, checks references
 //     audit verify          re-walks the audit hash chain locally
 //     models ...            the model registry (clients/cli/models_command.h)
+//     runs ...              runs, metric history, lineage (clients/cli/runs_command.h)
 //
 // The server comes from --server, else FAIRTRACE_SERVER, else
 // 127.0.0.1:50051. Exit codes: 0 ok; 1 a failure the user caused or a check
@@ -25,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "clients/cli/cli_common.h"
 #include "clients/cli/models_command.h"
+#include "clients/cli/runs_command.h"
 #include "clients/cpp/fairtrace/cas_client.h"
 #include "clients/cpp/fairtrace/progress.h"
 #include "clients/cpp/fairtrace/pull.h"
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
   audit->require_subcommand(1);
   auto* verify = audit->add_subcommand("verify", "fetch the audit log and re-walk its hash chain");
   fairtrace::cli::ModelsCommand models(app);
+  fairtrace::cli::RunsCommand runs(app);
   CLI11_PARSE(app, argc, argv);
 
   fairtrace::client::ClientOptions options;
@@ -73,6 +76,7 @@ int main(int argc, char** argv) {
   CasClient client(options);
   bool tty = ::isatty(STDERR_FILENO) && !as_json;
   if (models.selected()) return models.Run(options, as_json, tty);
+  if (runs.selected()) return runs.Run(options, as_json);
 
   if (*push) {
     auto r = fairtrace::client::Push(client, push_path, {.show_progress = tty});

@@ -16,14 +16,6 @@ namespace {
 
 std::string ModelName(const std::string& m) { return m.rfind("models/", 0) == 0 ? m : "models/" + m; }
 
-std::string ProtoJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return out;
-}
-
 void PrintModel(const v1::RegisteredModel& m) {
   std::cout << m.name() << "  versions: " << m.version_count() << "  etag: " << m.etag()
             << (m.has_delete_time() ? "  (deleted)" : "") << "\n";
@@ -79,6 +71,7 @@ ModelsCommand::ModelsCommand(CLI::App& app) {
   vget_->add_option("VERSION", version_)->required();
   vlist_ = versions_->add_subcommand("list", "list a model's versions");
   vlist_->add_option("MODEL", model_)->required();
+  vlist_->add_option("--filter", filter_, "e.g. 'stage = PRODUCTION AND tags.team = \"phenome\"' (docs/filtering.md)");
   vexport_ = versions_->add_subcommand("export", "pull a version as its MLflow model folder");
   vexport_->add_option("MODEL", model_)->required();
   vexport_->add_option("VERSION", version_)->required();
@@ -177,7 +170,7 @@ int ModelsCommand::Run(const client::ClientOptions& options, bool json, bool tty
     return 0;
   }
   if (vlist_->parsed()) {
-    auto r = models.ListVersions(name);
+    auto r = models.ListVersions(name, filter_);
     if (!r.ok()) return Fail(r.status(), server);
     for (const auto& v : *r) json ? void(std::cout << ProtoJson(v) << "\n") : PrintVersion(v);
     return 0;

@@ -6,7 +6,7 @@
 //   models delete MODEL [--etag E] [--force]
 //   models versions register MODEL PATH|DIGEST [--description D] [--source-run runs/R] [--request-id R]
 //   models versions get MODEL VERSION
-//   models versions list MODEL
+//   models versions list MODEL [--filter F]
 //   models versions export MODEL VERSION DEST
 //   models alias set MODEL ALIAS VERSION
 //   models alias delete MODEL ALIAS
@@ -42,7 +42,7 @@ class ModelsCommand {
   std::string alias_name_;
   int64_t alias_version_ = 0;
   std::string model_, version_, path_, dest_, description_, owner_, license_, request_id_, etag_,
-      source_run_;
+      source_run_, filter_;
   std::vector<std::string> tags_;
   bool show_deleted_ = false, force_ = false;
 };

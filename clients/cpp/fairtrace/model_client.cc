@@ -92,10 +92,12 @@ absl::StatusOr<v1::ModelVersion> ModelClient::GetVersion(const std::string& name
   return out;
 }
 
-absl::StatusOr<std::vector<v1::ModelVersion>> ModelClient::ListVersions(const std::string& parent) {
+absl::StatusOr<std::vector<v1::ModelVersion>> ModelClient::ListVersions(const std::string& parent,
+                                                                       const std::string& filter) {
   std::vector<v1::ModelVersion> out;
   v1::ListModelVersionsRequest req;
   req.set_parent(parent);
+  req.set_filter(filter);
   req.set_page_size(1000);
   do {
     v1::ListModelVersionsResponse resp;
