@@ -4,6 +4,11 @@
 #   2. push of 10,000 files of 4 KiB (target >= 5,000 files/s) and a second
 #      push of the unchanged folder (target < 1 s, no file bytes sent)
 #   3. FindMissingBlobs of 10,000 digests (target < 50 ms)
+# and the issue-#4 ones:
+#   4. CreateModelVersion, tree uploaded (p50 < 1 ms; >= 5,000/s, 8 clients)
+#   5. LogMetric (same targets), LogMetrics x1,000 (< 10 ms), and
+#      ListModelVersions with a filter over 100,000 versions (< 20 ms)
+# Set ONLY=registry to run 4 and 5 alone.
 # Uses BENCH_DIR (default: a fresh folder under /tmp), removed afterwards.
 # Needs a built tree (scripts/build.sh).
 set -euo pipefail
@@ -26,6 +31,7 @@ server_pid=$!
 for _ in $(seq 100); do grep -q listening "$work/server.out" 2>/dev/null && break; sleep 0.1; done
 export FAIRTRACE_SERVER="127.0.0.1:$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.out")"
 
+if [ "${ONLY:-}" != registry ]; then
 echo "== 1. push of a 1 GiB file"
 head -c $((1 << 30)) /dev/urandom > "$work/big.bin"
 sync; cat "$work/big.bin" > /dev/null  # flush, then warm the page cache for both
@@ -68,5 +74,9 @@ echo "== 3. FindMissingBlobs of 10,000 digests"
 "$build/bench/find_missing_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true 2>/dev/null \
   | grep -E "BM_|Benchmark"
 
+fi
+
 echo "== 4. CreateModelVersion (issue #4, tree already uploaded)"
 "$build/bench/model_registry_bench"
+echo "== 5. Runs: LogMetric, LogMetrics x1,000, filtered ListModelVersions over 100,000 versions"
+"$build/bench/run_bench"

@@ -456,6 +456,23 @@ TEST_F(RunRegistryTest, VersionsNeedAnExistingSourceRunAndFilterByStageAndTags) 
   list.set_page_token(page.next_page_token());  // minted for another filter
   EXPECT_THAT(models_->ListModelVersions(list), StatusIs(absl::StatusCode::kInvalidArgument));
   list.clear_page_token();
+  // Tag filters follow updates, and NOT matches versions without the tag.
+  v1::UpdateModelVersionRequest retag;
+  retag.mutable_model_version()->set_name("models/m/versions/2");
+  (*retag.mutable_model_version()->mutable_tags())["fold"] = "9";
+  retag.mutable_update_mask()->add_paths("tags");
+  ASSERT_OK(models_->UpdateModelVersion(ctx_, retag).status());
+  list.set_page_size(0);
+  list.set_filter("tags.fold = \"9\"");
+  ASSERT_OK_AND_ASSIGN(auto nine, models_->ListModelVersions(list));
+  ASSERT_EQ(nine.model_versions_size(), 1);
+  EXPECT_EQ(nine.model_versions(0).version(), 2);
+  list.set_filter("NOT tags.team = \"x\" AND tags.fold != \"9\"");
+  ASSERT_OK_AND_ASSIGN(auto rest, models_->ListModelVersions(list));
+  EXPECT_EQ(rest.model_versions_size(), 4);
+  list.set_filter("tags.team != \"x\"");  // no version has a team tag
+  ASSERT_OK_AND_ASSIGN(auto none, models_->ListModelVersions(list));
+  EXPECT_EQ(none.model_versions_size(), 0);
   list.set_filter("flavor = sklearn");
   EXPECT_THAT(models_->ListModelVersions(list), StatusIs(absl::StatusCode::kInvalidArgument));
 }

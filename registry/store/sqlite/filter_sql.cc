@@ -9,13 +9,20 @@ namespace {
 
 // Replaces the placeholders of `tmpl` in order of appearance, pushing the
 // arguments they stand for.
-std::string Expand(absl::string_view tmpl, const std::string& key, bool json_key, const std::string& inner,
-                   std::vector<FilterValue>* args, const std::vector<FilterValue>& inner_args) {
+std::string Expand(absl::string_view tmpl, const std::string& key, const std::string& inner,
+                   std::vector<FilterValue>* args, const std::vector<FilterValue>& inner_args,
+                   const std::string& scope) {
   std::string out;
   for (size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] == '%' && i + 1 < tmpl.size() && tmpl[i + 1] == 'P') {
+      out += "?";
+      args->push_back(scope);
+      ++i;
+      continue;
+    }
     if (tmpl[i] == '%' && i + 1 < tmpl.size() && tmpl[i + 1] == 'K') {
       out += "?";
-      args->push_back(json_key ? absl::StrCat("$.\"", key, "\"") : key);
+      args->push_back(key);
       ++i;
     } else if (tmpl[i] == '%' && i + 1 < tmpl.size() && tmpl[i + 1] == 'E') {
       out += inner;
@@ -28,22 +35,22 @@ std::string Expand(absl::string_view tmpl, const std::string& key, bool json_key
   return out;
 }
 
-absl::Status Compile(const FilterExpr& e, const std::vector<SqlColumn>& columns, std::string* sql,
-                     std::vector<FilterValue>* args) {
+absl::Status Compile(const FilterExpr& e, const std::vector<SqlColumn>& columns, const std::string& scope,
+                     std::string* sql, std::vector<FilterValue>* args) {
   switch (e.kind) {
     case FilterExpr::Kind::kAnd:
     case FilterExpr::Kind::kOr: {
       *sql += "(";
       for (size_t i = 0; i < e.children.size(); ++i) {
         if (i > 0) *sql += e.kind == FilterExpr::Kind::kAnd ? " AND " : " OR ";
-        FT_RETURN_IF_ERROR(Compile(e.children[i], columns, sql, args));
+        FT_RETURN_IF_ERROR(Compile(e.children[i], columns, scope, sql, args));
       }
       *sql += ")";
       return absl::OkStatus();
     }
     case FilterExpr::Kind::kNot:
       *sql += "(NOT ";
-      FT_RETURN_IF_ERROR(Compile(e.children[0], columns, sql, args));
+      FT_RETURN_IF_ERROR(Compile(e.children[0], columns, scope, sql, args));
       *sql += ")";
       return absl::OkStatus();
     case FilterExpr::Kind::kCompare:
@@ -63,7 +70,7 @@ absl::Status Compile(const FilterExpr& e, const std::vector<SqlColumn>& columns,
   }
   if (op == nullptr) return absl::InternalError("unknown filter operator");
   std::vector<FilterValue> expr_args;
-  std::string expr = Expand(col->expr, e.key, col->key_is_json_path, "", &expr_args, {});
+  std::string expr = Expand(col->expr, e.key, "", &expr_args, {}, scope);
   if (std::holds_alternative<double>(e.value)) expr = absl::StrCat("CAST(", expr, " AS REAL)");
   std::string cmp = absl::StrCat(expr, " ", op, " ?");
   expr_args.push_back(e.value);
@@ -71,7 +78,7 @@ absl::Status Compile(const FilterExpr& e, const std::vector<SqlColumn>& columns,
     *sql += absl::StrCat("(", cmp, ")");
     args->insert(args->end(), expr_args.begin(), expr_args.end());
   } else {
-    *sql += absl::StrCat("(", Expand(col->wrapper, e.key, col->key_is_json_path, cmp, args, expr_args), ")");
+    *sql += absl::StrCat("(", Expand(col->wrapper, e.key, cmp, args, expr_args, scope), ")");
   }
   return absl::OkStatus();
 }
@@ -91,11 +98,12 @@ int SqlFilter::BindTo(Stmt* q, int first) const {
   return first;
 }
 
-absl::StatusOr<SqlFilter> CompileFilter(const ParsedFilter& filter, const std::vector<SqlColumn>& columns) {
+absl::StatusOr<SqlFilter> CompileFilter(const ParsedFilter& filter, const std::vector<SqlColumn>& columns,
+                                        const std::string& scope) {
   SqlFilter out;
   if (!filter.has_filter) return out;
   out.where.clear();
-  FT_RETURN_IF_ERROR(Compile(filter.root, columns, &out.where, &out.args));
+  FT_RETURN_IF_ERROR(Compile(filter.root, columns, scope, &out.where, &out.args));
   return out;
 }
 

@@ -19,10 +19,9 @@ struct SqlColumn {
   // The compared expression; "%K" stands for the bound key (prefix fields).
   std::string expr;
   // Optional wrapper around the comparison; "%E" stands for "expr op ?",
-  // "%K" for the bound key. E.g. "EXISTS (SELECT 1 ... AND %E)".
+  // "%K" for the bound key, "%P" for the bound scope value given to
+  // CompileFilter (e.g. the parent model). E.g. "EXISTS (SELECT 1 ... AND %E)".
   std::string wrapper;
-  // Bind the key as a JSON path ($."key") rather than as plain text.
-  bool key_is_json_path = false;
 };
 
 struct SqlFilter {
@@ -34,6 +33,7 @@ struct SqlFilter {
 
 // INTERNAL when a field has no column (a programming error: the field list
 // and the column map disagree).
-absl::StatusOr<SqlFilter> CompileFilter(const ParsedFilter& filter, const std::vector<SqlColumn>& columns);
+absl::StatusOr<SqlFilter> CompileFilter(const ParsedFilter& filter, const std::vector<SqlColumn>& columns,
+                                        const std::string& scope = "");
 
 }  // namespace fairtrace::sqlite

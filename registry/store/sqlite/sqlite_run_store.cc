@@ -179,7 +179,7 @@ absl::StatusOr<std::vector<RunRow>> SqliteStore::ListRuns(const ParsedFilter& fi
       {"end_time", "end_time"},
       {"code.commit", "code_commit"},
       {"params.", "p.value", "EXISTS (SELECT 1 FROM run_params p WHERE p.run_id = runs.run_id AND p.key = %K AND %E)"},
-      {"tags.", "json_extract(tags_json, %K)", "", true},
+      {"tags.", "j.value", "EXISTS (SELECT 1 FROM json_each(runs.tags_json) j WHERE j.key = %K AND %E)"},
   };
   FT_ASSIGN_OR_RETURN(sqlite::SqlFilter where, sqlite::CompileFilter(filter, kColumns));
   ReaderLease db = AcquireReader();
