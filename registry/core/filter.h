@@ -36,9 +36,11 @@ enum class FilterType {
 };
 
 struct FilterField {
+  FilterField(std::string n, FilterType t, std::vector<std::string> values = {})
+      : name(std::move(n)), type(t), enum_values(std::move(values)) {}
   std::string name;  // "stage", or a prefix ending in '.' ("tags.")
   FilterType type = FilterType::kString;
-  std::vector<std::string> enum_values;
+  std::vector<std::string> enum_values;  // kEnum only
 };
 
 using FilterValue = std::variant<int64_t, double, std::string>;

@@ -1,0 +1,35 @@
+// Reads MIAPPE sheets exported as TSV (one file per sheet, named after the
+// section: investigation.tsv, study.tsv, observation_unit.tsv, ...) into a
+// Submission. Headers are matched to fields by title, codename or DM id
+// (case, spaces, punctuation and `*` ignored); an unknown column is kept as
+// an extension (SYN-03, INFO); two columns naming one field are an ERROR
+// (SYN-03); the investigation sheet may be a field/value list (v1.1
+// template) or one header row and one data row (v1.2). Template rows
+// (Definition/Example/Format) are skipped (SYN-04, INFO). Never fails:
+// problems are findings. Pure; thread-safe.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "validators/miappe/report.h"
+#include "validators/miappe/schema.h"
+#include "validators/miappe/submission.h"
+
+namespace fairtrace::miappe {
+
+struct InputFile {
+  std::string name;  // file name (its stem names the section)
+  std::string data;
+};
+
+// Reads the files named by `paths` (folders: their *.tsv files, sorted).
+// A missing or unreadable path, or a file over `max_bytes`, is a SYN-01
+// ERROR and is skipped.
+std::vector<InputFile> ReadSheetFiles(const std::vector<std::string>& paths, std::vector<Finding>* findings,
+                                      size_t max_bytes = size_t{64} << 20);
+
+Submission LoadTsvSheets(const std::vector<InputFile>& files, const Schema& schema, std::vector<Finding>* findings);
+
+}  // namespace fairtrace::miappe

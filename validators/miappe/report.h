@@ -1,0 +1,46 @@
+// Findings of the MIAPPE validator (docs/miappe-validation.md): one per
+// (rule, entity, field), with code (SYN-, PRE-, FMT-, XRF-, VOC-, SEM-),
+// severity, section, entity id, field (codename and DM id), the offending
+// value, a message and a hint telling the user how to fix it. Plain data;
+// thread-compatible.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fairtrace::miappe {
+
+enum class Severity { kInfo, kWarning, kError };
+const char* SeverityName(Severity s);
+
+struct Finding {
+  std::string code;
+  Severity severity = Severity::kError;
+  std::string section;    // "study", "observation_unit", ... ("" for the submission)
+  std::string entity_id;  // the record's id ("BiogemmaGaillac2012"), or "<file>:<line>"
+  std::string field;      // codename ("studyStartDate")
+  std::string dm;         // "DM-14"
+  std::string value;      // the offending value (truncated to 200 bytes)
+  std::string message;
+  std::string hint;
+  std::string fixed;      // lenient mode: the value the fix produced
+  std::string location;   // "study.tsv:3"
+};
+
+struct Report {
+  std::string profile;            // "MIAPPE 1.1" / "MIAPPE 1.2" ("" when unknown)
+  std::string validator_version;  // kValidatorVersion
+  std::vector<Finding> findings;
+
+  int Count(Severity s) const;
+  bool ok() const { return Count(Severity::kError) == 0; }
+  // {"profile", "validator_version", "errors", "warnings", "infos", "findings": [...]}
+  nlohmann::json ToJson() const;
+  // Human report grouped by section, errors first in each section, with a
+  // summary line per (code, field) when a rule fires more than 5 times.
+  std::string ToText() const;
+};
+
+}  // namespace fairtrace::miappe

@@ -1,0 +1,38 @@
+// A MIAPPE submission as read from its sheets: records per section, values
+// keyed by v1.2 codename, unknown columns kept as extensions (never
+// dropped). Built by the readers (loader.h), checked by the validator.
+// Plain data; thread-compatible.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace fairtrace::miappe {
+
+struct Record {
+  std::string section;   // "study", ...
+  std::string location;  // "study.tsv:3"
+  absl::flat_hash_map<std::string, std::string> values;      // codename -> cell as written
+  std::vector<std::pair<std::string, std::string>> extensions;  // header -> cell, in column order
+
+  // The cell of `codename`, or "" when absent.
+  const std::string& Get(const std::string& codename) const {
+    static const std::string kEmpty;
+    auto it = values.find(codename);
+    return it == values.end() ? kEmpty : it->second;
+  }
+};
+
+struct Submission {
+  std::vector<Record> records;
+  std::set<std::string> sheets;  // sections whose sheet was present (even empty)
+  // Sheets that are not MIAPPE sections (e.g. TTADDA's sensor sheet), kept.
+  std::map<std::string, std::vector<std::vector<std::string>>> extension_sheets;
+};
+
+}  // namespace fairtrace::miappe

@@ -1,0 +1,162 @@
+#include "validators/miappe/tsv.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace fairtrace::miappe {
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], or 0.
+size_t Utf8Length(absl::string_view s, size_t i) {
+  unsigned char c = s[i];
+  if (c < 0x80) return 1;
+  size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  }
+  unsigned char c1 = s[i + 1];
+  if (c == 0xE0 && c1 < 0xA0) return 0;  // overlong
+  if (c == 0xED && c1 >= 0xA0) return 0;  // surrogates
+  if (c == 0xF0 && c1 < 0x90) return 0;  // overlong
+  if (c == 0xF4 && c1 >= 0x90) return 0;  // > U+10FFFF
+  return n;
+}
+
+Finding Syn(absl::string_view name, int line, Severity sev, std::string message, std::string hint) {
+  Finding f;
+  f.code = "SYN-01";
+  f.severity = sev;
+  f.entity_id = std::string(name);
+  f.location = line > 0 ? absl::StrCat(name, ":", line) : std::string(name);
+  f.message = std::move(message);
+  f.hint = std::move(hint);
+  return f;
+}
+
+}  // namespace
+
+bool IsValidUtf8(absl::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = Utf8Length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings) {
+  Table t;
+  t.name = std::string(name);
+  if (data.substr(0, 3) == "\xEF\xBB\xBF") {
+    data.remove_prefix(3);
+    findings->push_back(Syn(name, 1, Severity::kInfo, "byte order mark removed", "save as UTF-8 without BOM"));
+  }
+  // Decode to valid UTF-8 first, so that cells never hold broken text.
+  std::string text;
+  text.reserve(data.size());
+  int line = 1, bad_lines = 0, first_bad = 0;
+  for (size_t i = 0; i < data.size();) {
+    size_t n = Utf8Length(data, i);
+    if (n == 0) {
+      text += "\xEF\xBF\xBD";
+      if (bad_lines == 0 || first_bad != line) {
+        if (bad_lines == 0) first_bad = line;
+        ++bad_lines;
+      }
+      ++i;
+      continue;
+    }
+    if (data[i] == '\n') ++line;
+    text.append(data.data() + i, n);
+    i += n;
+  }
+  if (bad_lines > 0) {
+    findings->push_back(Syn(name, first_bad, Severity::kError, "the file is not valid UTF-8 (bytes replaced by U+FFFD)",
+                            "re-save the sheet as UTF-8 (files from old Excel on a Mac are often Mac Roman)"));
+  }
+  std::vector<std::string> row;
+  std::string cell;
+  int row_line = 1;
+  line = 1;
+  auto end_row = [&] {
+    row.push_back(std::move(cell));
+    cell.clear();
+    bool blank = row.size() == 1 && row[0].empty();
+    if (!blank) {
+      t.rows.push_back(std::move(row));
+      t.lines.push_back(row_line);
+    }
+    row.clear();
+  };
+  size_t i = 0;
+  bool at_cell_start = true;
+  while (i < text.size()) {
+    char c = text[i];
+    if (at_cell_start && c == '"') {
+      // Quoted cell: up to the closing quote; "" is a quote.
+      size_t start_line = line;
+      ++i;
+      bool closed = false;
+      while (i < text.size()) {
+        if (text[i] == '"') {
+          if (i + 1 < text.size() && text[i + 1] == '"') {
+            cell.push_back('"');
+            i += 2;
+            continue;
+          }
+          closed = true;
+          ++i;
+          break;
+        }
+        if (text[i] == '\n') ++line;
+        cell.push_back(text[i++]);
+      }
+      if (!closed) {
+        findings->push_back(Syn(name, static_cast<int>(start_line), Severity::kError,
+                                "a quoted cell is never closed; it runs to the end of the file",
+                                "close the quote, or double the quote characters inside the cell"));
+      }
+      at_cell_start = false;
+      continue;
+    }
+    if (c == '\t') {
+      row.push_back(std::move(cell));
+      cell.clear();
+      at_cell_start = true;
+      ++i;
+    } else if (c == '\n' || (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+      end_row();
+      i += c == '\r' ? 2 : 1;
+      ++line;
+      row_line = line;
+      at_cell_start = true;
+    } else {
+      cell.push_back(c);
+      at_cell_start = false;
+      ++i;
+    }
+  }
+  if (!cell.empty() || !row.empty()) end_row();
+  // Ragged rows: pad or cut to the header's width.
+  if (!t.rows.empty()) {
+    size_t width = t.rows[0].size();
+    for (size_t r = 1; r < t.rows.size(); ++r) {
+      std::vector<std::string>& cells = t.rows[r];
+      if (cells.size() == width) continue;
+      bool extra_blank = cells.size() > width &&
+                         std::all_of(cells.begin() + width, cells.end(), [](const std::string& s) { return s.empty(); });
+      if (!extra_blank) {
+        findings->push_back(Syn(name, t.lines[r], Severity::kError,
+                                absl::StrCat("row has ", cells.size(), " cells, the header ", width),
+                                cells.size() > width ? "remove the extra cells or add a header for them"
+                                                     : "fill the missing cells (empty cells still need their tab)"));
+      }
+      cells.resize(width);
+    }
+  }
+  return t;
+}
+
+}  // namespace fairtrace::miappe

@@ -1,0 +1,32 @@
+// Tab-separated sheets as MIAPPE spreadsheets are exported: RFC 4180-style
+// quoting with tabs ("a cell holding a tab, a newline or a quote is wrapped
+// in double quotes, a quote doubled"), LF or CRLF line ends, UTF-8.
+//
+// Never fails: every problem becomes a SYN-01 finding and the reader goes
+// on with what it can use — a BOM is dropped (INFO), invalid UTF-8 bytes
+// are replaced by U+FFFD (ERROR, with the line), an unterminated quote
+// ends the cell at the end of the file (ERROR), a row with more or fewer
+// cells than the header is padded or cut (ERROR naming the line). Blank
+// lines are skipped. Pure; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "validators/miappe/report.h"
+
+namespace fairtrace::miappe {
+
+struct Table {
+  std::string name;                            // file name, for locations
+  std::vector<std::vector<std::string>> rows;  // rows[0] is the header
+  std::vector<int> lines;                      // 1-based source line of each row
+};
+
+Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings);
+
+// True when `s` is valid UTF-8 (no overlong forms, no surrogates).
+bool IsValidUtf8(absl::string_view s);
+
+}  // namespace fairtrace::miappe

@@ -1,0 +1,38 @@
+// The MIAPPE validator (docs/miappe-validation.md): checks a Submission
+// against MIAPPE 1.1 or 1.2 (chosen by the investigation's miappeVersion;
+// an unknown or missing version is an ERROR and 1.2 rules apply) in two
+// passes: (1) every record alone — presence (PRE), value syntax (FMT, VOC);
+// (2) the whole submission — section counts, identity and references (XRF),
+// semantics (SEM). Every finding names its rule, entity, field and value,
+// with a hint. Strictness per deployment: strict turns recommended-field
+// WARNINGs into ERRORs; lenient downgrades automatically fixable format
+// errors to WARNINGs and reports the fix.
+//
+// Ontology checks are syntactic here: term existence, obsolescence and
+// subtree membership need loaded OBO files (not built yet).
+// Pure; thread-safe.
+#pragma once
+
+#include <vector>
+
+#include "validators/miappe/report.h"
+#include "validators/miappe/schema.h"
+#include "validators/miappe/submission.h"
+
+namespace fairtrace::miappe {
+
+inline constexpr char kValidatorVersion[] = "fairtrace-miappe/0.1";
+
+enum class Strictness { kDefault, kStrict, kLenient };
+
+struct ValidateOptions {
+  Strictness strictness = Strictness::kDefault;
+  // Days an event or sample may precede the study start or follow its end.
+  int date_tolerance_days = 90;
+};
+
+// `pre` are findings of the readers (SYN-); they are kept in the report.
+Report Validate(const Submission& submission, const Schema& schema, const ValidateOptions& options,
+                std::vector<Finding> pre = {});
+
+}  // namespace fairtrace::miappe

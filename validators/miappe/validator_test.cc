@@ -1,0 +1,164 @@
+#include "validators/miappe/validator.h"
+
+#include <filesystem>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_replace.h"
+#include "validators/miappe/loader.h"
+
+namespace fairtrace::miappe {
+namespace {
+
+// The valid fixture as name -> contents, to mutate per test.
+std::map<std::string, std::string> Fixture() {
+  std::vector<Finding> f;
+  std::map<std::string, std::string> out;
+  for (InputFile& file : ReadSheetFiles({std::string(FAIRTRACE_MIAPPE_FIXTURES) + "/valid-1.2"}, &f)) {
+    out[std::filesystem::path(file.name).filename().string()] = std::move(file.data);
+  }
+  EXPECT_TRUE(f.empty());
+  return out;
+}
+
+Report ValidateFiles(const std::map<std::string, std::string>& files, ValidateOptions o = {}) {
+  std::vector<InputFile> in;
+  for (const auto& [name, data] : files) in.push_back({name, data});
+  std::vector<Finding> pre;
+  Submission sub = LoadTsvSheets(in, Schema::Default(), &pre);
+  return Validate(sub, Schema::Default(), o, std::move(pre));
+}
+
+int CountCode(const Report& r, const std::string& code, Severity sev = Severity::kError) {
+  int n = 0;
+  for (const Finding& f : r.findings) n += f.code == code && f.severity == sev;
+  return n;
+}
+
+void Replace(std::map<std::string, std::string>& files, const std::string& file, const std::string& from,
+             const std::string& to) {
+  ASSERT_NE(files[file].find(from), std::string::npos) << from;
+  files[file] = absl::StrReplaceAll(files[file], {{from, to}});
+}
+
+TEST(ValidatorTest, TheValidFixtureHasNoErrorsNorWarnings) {
+  Report r = ValidateFiles(Fixture());
+  EXPECT_EQ(r.profile, "MIAPPE 1.2");
+  EXPECT_EQ(r.Count(Severity::kError), 0) << r.ToText();
+  EXPECT_EQ(r.Count(Severity::kWarning), 0) << r.ToText();
+  EXPECT_TRUE(r.ok());
+}
+
+TEST(ValidatorTest, ReferencesMustResolve) {
+  auto files = Fixture();
+  Replace(files, "observation_unit.tsv", "S1\tLer\tS1-P2", "S1\tLer-typo\tS1-P2");
+  Replace(files, "observation_unit.tsv", "pot:3\tdrought", "pot:3\tflooded");
+  Replace(files, "event.tsv", "S1-P1; S1-P2", "S1-P1; S2-P2");
+  Replace(files, "sample.tsv", "S1-P1\tS1-P1-leaf6", "S9-P1\tS1-P1-leaf6");
+  Replace(files, "experimental_factor.tsv", "S1; S2\t", "S1; S3\t");
+  Report r = ValidateFiles(files);
+  EXPECT_EQ(CountCode(r, "XRF-OU-BM"), 1) << r.ToText();
+  EXPECT_EQ(CountCode(r, "XRF-EVENT-OU"), 1);
+  EXPECT_EQ(CountCode(r, "XRF-SAMPLE-OU"), 1);
+  EXPECT_EQ(CountCode(r, "XRF-STUDY-REF"), 1);
+  // S2's units now have no factor (its link was S3), and S1-P3 uses an undeclared level.
+  EXPECT_GE(CountCode(r, "XRF-FACTOR-VALUE"), 1);
+  for (const Finding& f : r.findings) {
+    if (f.code == "XRF-OU-BM") {
+      EXPECT_EQ(f.entity_id, "S1-P2");
+      EXPECT_EQ(f.field, "biologicalMaterialId");
+      EXPECT_EQ(f.location, "observation_unit.tsv:3");
+      EXPECT_FALSE(f.hint.empty());
+    }
+  }
+}
+
+TEST(ValidatorTest, PresenceIdentityAndSemantics) {
+  auto files = Fixture();
+  Replace(files, "study.tsv", "Growth chamber 4", "");                    // siteName (M)
+  Replace(files, "study.tsv", "2025-06-01\t2025-08-30", "2025-09-01\t2025-08-30");  // ends before it starts
+  Replace(files, "study.tsv", "\nS2\t", "\nS1\t");                        // duplicate study id
+  Replace(files, "biological_material.tsv", "Arabidopsis\tthaliana\tline:Ler", "Arabidopsis\tArabidopsis thaliana\tline:Ler");
+  files.erase("person.tsv");
+  Report r = ValidateFiles(files);
+  EXPECT_EQ(CountCode(r, "PRE-MANDATORY"), 1) << r.ToText();
+  EXPECT_EQ(CountCode(r, "SEM-DATE-ORDER"), 1);
+  EXPECT_EQ(CountCode(r, "XRF-DUP-ID"), 1);
+  EXPECT_EQ(CountCode(r, "SYN-02"), 1);
+  EXPECT_EQ(CountCode(r, "SEM-TAXON-CONSISTENCY", Severity::kWarning), 1);
+}
+
+TEST(ValidatorTest, HierarchyLevelsAndCycles) {
+  auto files = Fixture();
+  Replace(files, "study.tsv", "block>pot>plant\tPlants in pots, one", "block>pot>block\tPlants in pots, one");
+  Replace(files, "observation_unit.tsv", "S2\tLer\tS2-P2\tpot\t\tblock:1; pot:2", "S2\tLer\tS2-P2\tplot\t\trow:1; bench:2");
+  Report r = ValidateFiles(files);
+  EXPECT_EQ(CountCode(r, "FMT-HIERARCHY"), 1) << r.ToText();
+  EXPECT_EQ(CountCode(r, "XRF-LEVEL"), 2);  // type plot, level key bench (row is a coordinate)
+}
+
+TEST(ValidatorTest, VersionSelectsTheProfile) {
+  auto files = Fixture();
+  Replace(files, "investigation.tsv", "\t1.2\t", "\t1.1\t");
+  EXPECT_EQ(ValidateFiles(files).profile, "MIAPPE 1.1");
+  Replace(files, "investigation.tsv", "\t1.1\t", "\t1.0\t");
+  EXPECT_EQ(CountCode(ValidateFiles(files), "PRE-VERSION"), 1);
+  Replace(files, "investigation.tsv", "\t1.0\t", "\t7.3\t");
+  EXPECT_EQ(CountCode(ValidateFiles(files), "PRE-VERSION"), 1);
+  Replace(files, "investigation.tsv", "\t7.3\t", "\t\t");
+  EXPECT_EQ(CountCode(ValidateFiles(files), "PRE-MANDATORY"), 1);
+}
+
+TEST(ValidatorTest, UnknownColumnsAreKeptAndDuplicatesAreErrors) {
+  auto files = Fixture();
+  Replace(files, "observed_variable.tsv", "timeScale\n", "timeScale\tsensorId\n");
+  Replace(files, "observed_variable.tsv", "\tDate\n", "\tDate\tcam-3\n");
+  Replace(files, "biological_material.tsv", "materialSourceDoi\n", "materialSourceDoi\tInfraspecificName\n");
+  Replace(files, "biological_material.tsv", "doi:10.1234/col0\n", "doi:10.1234/col0\tx\n");
+  Replace(files, "biological_material.tsv", "doi:10.1234/ler\n", "doi:10.1234/ler\ty\n");
+  std::vector<InputFile> in;
+  for (const auto& [name, data] : files) in.push_back({name, data});
+  std::vector<Finding> pre;
+  Submission sub = LoadTsvSheets(in, Schema::Default(), &pre);
+  bool kept = false;
+  for (const Record& rec : sub.records) {
+    for (const auto& [k, v] : rec.extensions) kept = kept || (k == "sensorId" && v == "cam-3");
+  }
+  EXPECT_TRUE(kept);
+  Report r = Validate(sub, Schema::Default(), {}, pre);
+  EXPECT_EQ(CountCode(r, "SYN-03"), 1) << r.ToText();  // infraspecificName twice
+  EXPECT_EQ(CountCode(r, "SYN-03", Severity::kInfo), 1);  // sensorId kept
+}
+
+TEST(ValidatorTest, StrictAndLenientModes) {
+  auto files = Fixture();
+  Replace(files, "study.tsv", "Two genotypes, two watering levels", "");  // studyDescription (R)
+  Replace(files, "study.tsv", "2025-03-01\t2025-05-30", "45717\t2025-05-30");  // Excel serial
+  Report normal = ValidateFiles(files);
+  EXPECT_EQ(CountCode(normal, "PRE-RECOMMENDED", Severity::kWarning), 1);
+  EXPECT_EQ(CountCode(normal, "FMT-DATE-EXCEL-SERIAL"), 1);
+  Report strict = ValidateFiles(files, {Strictness::kStrict});
+  EXPECT_EQ(CountCode(strict, "PRE-RECOMMENDED"), 1);
+  Report lenient = ValidateFiles(files, {Strictness::kLenient});
+  EXPECT_EQ(CountCode(lenient, "FMT-DATE-EXCEL-SERIAL", Severity::kWarning), 1);
+  for (const Finding& f : lenient.findings) {
+    if (f.code == "FMT-DATE-EXCEL-SERIAL") EXPECT_EQ(f.fixed, "2025-03-01");
+  }
+}
+
+TEST(ValidatorTest, GarbageGivesAReportNotACrash) {
+  std::map<std::string, std::string> files = {
+      {"study.tsv", "\"\t\t\"\"\n\xff\xfe\x00\x01"},
+      {"observation_unit.tsv", std::string(1000, '\t')},
+      {"investigation.tsv", "field\tvalue\nMIAPPE version\n"},
+      {"random.bin", std::string("\0\0\0", 3)},
+  };
+  Report r = ValidateFiles(files);
+  EXPECT_FALSE(r.ok());
+  EXPECT_FALSE(r.ToText().empty());
+  EXPECT_TRUE(r.ToJson().is_object());
+}
+
+}  // namespace
+}  // namespace fairtrace::miappe
