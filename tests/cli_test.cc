@@ -180,5 +180,34 @@ TEST_F(CliTest, ModelsRegisterExportAndRefusals) {
   EXPECT_THAT(dup.err, HasSubstr("reserved"));
 }
 
+TEST_F(CliTest, MiappeValidateWorksOfflineWithExitCodes) {
+  // No server needed: point --server at nothing.
+  auto offline = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {ServerProcess::CliBinary(), "--server", "127.0.0.1:1"});
+    return RunCommand(args);
+  };
+  std::string fixture = std::string(FAIRTRACE_SOURCE_DIR) + "/tests/fixtures/miappe/valid-1.2";
+  auto ok = offline({"miappe", "validate", fixture});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("MIAPPE 1.2: 0 error(s)"));
+  stdfs::path bad = work() / "bad";
+  stdfs::create_directories(bad);
+  for (const auto& e : stdfs::directory_iterator(fixture)) stdfs::copy_file(e.path(), bad / e.path().filename());
+  std::string study = ReadFile(bad / "study.tsv");
+  study.replace(study.find("2025-03-01"), 10, "41043");
+  WriteFile(bad / "study.tsv", study);
+  auto bad_run = offline({"--json", "miappe", "validate", bad.string()});
+  EXPECT_EQ(bad_run.exit_code, 1) << bad_run.err;
+  auto j = nlohmann::json::parse(bad_run.out);
+  EXPECT_GE(j["errors"].get<int>(), 1);
+  EXPECT_EQ(j["findings"][0]["code"], "FMT-DATE-EXCEL-SERIAL");
+  EXPECT_EQ(j["findings"][0]["field"], "studyStartDate");
+  auto lenient = offline({"miappe", "validate", "--lenient", bad.string()});
+  EXPECT_EQ(lenient.exit_code, 0) << lenient.out;
+  EXPECT_THAT(lenient.out, HasSubstr("fixed to: 2012-05-14"));
+  auto missing = offline({"miappe", "validate", (work() / "nowhere").string()});
+  EXPECT_EQ(missing.exit_code, 1);
+}
+
 }  // namespace
 }  // namespace fairtrace::testing

@@ -123,7 +123,9 @@ class Checker {
 
   void CheckRecord(const Record& r) {
     FormatOptions fo{profile_, options_.strictness == Strictness::kLenient};
-    for (const FieldRule* rule : schema_.Fields(r.section)) {
+    auto cached = fields_.find(r.section);
+    if (cached == fields_.end()) cached = fields_.emplace(r.section, schema_.Fields(r.section)).first;
+    for (const FieldRule* rule : cached->second) {
       const std::string& v = r.Get(rule->codename);
       Level level = rule->LevelIn(profile_);
       if (Blank(v)) {
@@ -452,6 +454,7 @@ class Checker {
   std::map<std::string, const Record*> studies_;
   std::map<std::string, std::vector<const Record*>> bm_, ou_, ov_, factors_, events_;
   absl::flat_hash_set<std::string> bm_keys_, ou_keys_, ou_any_;
+  absl::flat_hash_map<std::string, std::vector<const FieldRule*>> fields_;  // per section
 };
 
 }  // namespace
