@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of fuzz/ with clang-14 (AddressSanitizer and
+# UndefinedBehaviorSanitizer) and runs each for FUZZ_SECONDS (default 15)
+# from its seed corpus in fuzz/corpus/<target>. New inputs go to
+# build/fuzz/corpus/<target> (the tree's seeds are not modified); a crash
+# fails the run and its input is kept in build/fuzz/artifacts/.
+# Needs the main build first (for the embedded schema sources).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${BUILD_DIR:-$root/build}"
+out="$build/fuzz"
+seconds="${FUZZ_SECONDS:-15}"
+mkdir -p "$out/artifacts"
+cxx=(clang++-14)
+command -v ccache >/dev/null && cxx=(ccache clang++-14)
+flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+       -I"$root" -I"$build/proto")
+libs=$(pkg-config --libs absl_strings absl_str_format absl_time absl_flat_hash_map absl_flat_hash_set \
+       absl_status absl_statusor)
+validator_srcs=("$root"/validators/miappe/{report,tsv,schema,loader,formats,validator}.cc
+                "$build"/validators/miappe/{fields,sections,iso3166}_data.cc)
+
+build_target() {  # name, sources...
+  local name=$1; shift
+  if [ ! -x "$out/$name" ] || [ -n "$(find "$@" "$root/fuzz/$name.cc" -newer "$out/$name" 2>/dev/null)" ]; then
+    echo "fuzz: building $name"
+    "${cxx[@]}" "${flags[@]}" "$root/fuzz/$name.cc" "$@" -o "$out/$name" $libs
+  fi
+}
+
+build_target miappe_tsv_fuzz "$root/validators/miappe/tsv.cc" "$root/validators/miappe/report.cc"
+build_target miappe_validator_fuzz "${validator_srcs[@]}"
+
+status=0
+for target in miappe_tsv_fuzz miappe_validator_fuzz; do
+  mkdir -p "$out/corpus/$target"
+  echo "fuzz: running $target for ${seconds}s"
+  if ! "$out/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$out/artifacts/$target-" -print_final_stats=1 \
+      "$out/corpus/$target" "$root/fuzz/corpus/$target" 2> "$out/$target.log"; then
+    echo "fuzz: $target FAILED; see $out/$target.log and $out/artifacts/" >&2
+    tail -30 "$out/$target.log" >&2
+    status=1
+  else
+    grep -E "stat::number_of_executed_units|stat::new_units_added" "$out/$target.log" | sed "s/^/fuzz: $target /"
+  fi
+done
+exit $status
