@@ -90,7 +90,7 @@ int main() {
   for (int run = 0; run < 3; ++run) {
     auto t0 = Clock::now();
     std::vector<Finding> pre;
-    Submission sub = LoadTsvSheets(g.files, Schema::Default(), &pre);
+    Submission sub = LoadSheets(g.files, Schema::Default(), &pre);
     double load = Secs(t0);
     auto t1 = Clock::now();
     Report r = Validate(sub, Schema::Default(), {}, std::move(pre));

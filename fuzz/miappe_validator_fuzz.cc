@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (Strictness s : {Strictness::kDefault, Strictness::kLenient}) {
     std::vector<Finding> pre;
-    Submission sub = LoadTsvSheets(files, Schema::Default(), &pre);
+    Submission sub = LoadSheets(files, Schema::Default(), &pre);
     Report r = Validate(sub, Schema::Default(), {s}, std::move(pre));
     if (r.ToText().empty() || !r.ToJson().is_object()) std::abort();
   }

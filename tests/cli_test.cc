@@ -190,6 +190,11 @@ TEST_F(CliTest, MiappeValidateWorksOfflineWithExitCodes) {
   auto ok = offline({"miappe", "validate", fixture});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("MIAPPE 1.2: 0 error(s)"));
+  auto workbook = offline({"miappe", "validate", std::string(FAIRTRACE_SOURCE_DIR) +
+                                                    "/tests/fixtures/miappe/xlsx/valid-1.2.xlsx"});
+  EXPECT_EQ(workbook.exit_code, 0) << workbook.out << workbook.err;
+  EXPECT_THAT(workbook.out, HasSubstr("MIAPPE 1.2: 0 error(s)"));
+  EXPECT_THAT(workbook.out, HasSubstr("read as 2025-03-01"));  // the date cell conversion is reported
   stdfs::path bad = work() / "bad";
   stdfs::create_directories(bad);
   for (const auto& e : stdfs::directory_iterator(fixture)) stdfs::copy_file(e.path(), bad / e.path().filename());

@@ -2,8 +2,9 @@
 //
 //   miappe validate PATH... [--strict | --lenient]
 //
-// PATH: a folder of sheets exported as TSV (investigation.tsv, study.tsv,
-// ...) or the sheet files themselves. Works offline (no server). Prints a
+// PATH: an .xlsx workbook (the MIAPPE template), a folder of sheets
+// exported as TSV (investigation.tsv, study.tsv, ...) or the sheet files
+// themselves. Works offline (no server). Prints a
 // report grouped by section (or the JSON report with --json); exit 0 when
 // there is no ERROR, 1 otherwise.
 #pragma once

@@ -6,8 +6,10 @@
 #include <system_error>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "validators/miappe/tsv.h"
+#include "validators/miappe/xlsx.h"
 
 namespace fairtrace::miappe {
 namespace {
@@ -48,7 +50,9 @@ std::vector<InputFile> ReadSheetFiles(const std::vector<std::string>& paths, std
       std::vector<std::string> here;
       for (const auto& e : fs::directory_iterator(p, ec)) {
         std::string ext = e.path().extension().string();
-        if (e.is_regular_file(ec) && (ext == ".tsv" || ext == ".txt")) here.push_back(e.path().string());
+        if (e.is_regular_file(ec) && (ext == ".tsv" || ext == ".txt" || ext == ".xlsx")) {
+          here.push_back(e.path().string());
+        }
       }
       std::sort(here.begin(), here.end());
       files.insert(files.end(), here.begin(), here.end());
@@ -72,98 +76,109 @@ std::vector<InputFile> ReadSheetFiles(const std::vector<std::string>& paths, std
     }
     std::ifstream in(f, std::ios::binary);
     std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (data.size() >= 4 && data.compare(0, 4, "PK\x03\x04") == 0) {
-      findings->push_back(Syn("SYN-01", Severity::kError, "", f, "a zip (xlsx?) where a TSV sheet was expected",
-                              "export each sheet as UTF-8 TSV (xlsx import is not built yet)"));
-      continue;
-    }
     out.push_back({f, std::move(data)});
   }
   return out;
 }
 
-Submission LoadTsvSheets(const std::vector<InputFile>& files, const Schema& schema, std::vector<Finding>* findings) {
+namespace {
+
+// Adds one sheet's table (named `sheet`, e.g. "study" or "Observation Unit")
+// to the submission.
+void AddSheet(const std::string& sheet, const Table& table, const Schema& schema, Submission* sub,
+              std::vector<Finding>* findings) {
+  const std::string& base = table.name;
+  const SectionRule* section = schema.SectionForFile(sheet);
+  if (section == nullptr) {
+    findings->push_back(Syn("SYN-03", Severity::kInfo, "", base,
+                            absl::StrCat("\"", sheet, "\" is not a MIAPPE sheet; kept as an extension sheet"),
+                            "name MIAPPE sheets after their section: Study, Observation Unit, ..."));
+    sub->extension_sheets[sheet] = table.rows;
+    return;
+  }
+  sub->sheets.insert(section->section);
+  if (table.rows.empty()) return;
+  // v1.1 investigation sheet: "field<TAB>value" pairs, one field per row.
+  if (section->section == "investigation" && table.rows[0].size() == 2 &&
+      NormalizeHeader(table.rows[0][0]) == "field") {
+    Record rec;
+    rec.section = "investigation";
+    rec.location = absl::StrCat(base, ":", table.lines[0]);
+    for (size_t r = 1; r < table.rows.size(); ++r) {
+      const auto& row = table.rows[r];
+      const FieldRule* f = schema.FieldByHeader("investigation", row[0]);
+      if (f == nullptr) {
+        rec.extensions.emplace_back(row[0], row[1]);
+        findings->push_back(Syn("SYN-03", Severity::kInfo, "investigation", absl::StrCat(base, ":", table.lines[r]),
+                                absl::StrCat("unknown field \"", row[0], "\" kept as an extension"), ""));
+      } else if (rec.values.contains(f->codename)) {
+        findings->push_back(Syn("SYN-03", Severity::kError, "investigation", absl::StrCat(base, ":", table.lines[r]),
+                                absl::StrCat(f->codename, " is given twice"), "keep one row per field"));
+      } else {
+        rec.values[f->codename] = row[1];
+      }
+    }
+    sub->records.push_back(std::move(rec));
+    return;
+  }
+  // Tabular sheet: map the header once.
+  const std::vector<std::string>& header = table.rows[0];
+  std::vector<const FieldRule*> columns(header.size(), nullptr);
+  absl::flat_hash_map<std::string, size_t> seen;
+  for (size_t c = 0; c < header.size(); ++c) {
+    const FieldRule* f = schema.FieldByHeader(section->section, header[c]);
+    std::string where = absl::StrCat(base, ":", table.lines[0], " column ", c + 1);
+    if (f == nullptr) {
+      if (!header[c].empty()) {
+        findings->push_back(Syn("SYN-03", Severity::kInfo, section->section, where,
+                                absl::StrCat("unknown column \"", header[c], "\" kept as an extension"),
+                                "if it is a MIAPPE field, use its title, codename or DM id as the header"));
+      }
+      continue;
+    }
+    if (auto it = seen.find(f->codename); it != seen.end()) {
+      findings->push_back(Syn("SYN-03", Severity::kError, section->section, where,
+                              absl::StrCat("columns ", it->second + 1, " and ", c + 1, " both name ", f->codename,
+                                           " (\"", header[it->second], "\", \"", header[c], "\")"),
+                              "keep one column per field; the second one is kept as an extension"));
+      continue;
+    }
+    seen.emplace(f->codename, c);
+    columns[c] = f;
+  }
+  for (size_t r = 1; r < table.rows.size(); ++r) {
+    const auto& row = table.rows[r];
+    if (IsTemplateRow(row)) {
+      findings->push_back(Syn("SYN-04", Severity::kInfo, section->section, absl::StrCat(base, ":", table.lines[r]),
+                              "template row (definition/example/format) skipped", ""));
+      continue;
+    }
+    Record rec;
+    rec.section = section->section;
+    rec.location = absl::StrCat(base, ":", table.lines[r]);
+    for (size_t c = 0; c < row.size() && c < header.size(); ++c) {
+      if (columns[c] != nullptr) {
+        rec.values[columns[c]->codename] = row[c];
+      } else if (!header[c].empty() || !row[c].empty()) {
+        rec.extensions.emplace_back(header[c], row[c]);
+      }
+    }
+    sub->records.push_back(std::move(rec));
+  }
+}
+
+}  // namespace
+
+Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema, std::vector<Finding>* findings) {
   Submission sub;
   for (const InputFile& file : files) {
     std::string base = file.name.substr(file.name.find_last_of('/') + 1);
+    if (LooksLikeZip(file.data) || absl::EndsWithIgnoreCase(base, ".xlsx")) {
+      for (const auto& [sheet, table] : ReadXlsx(base, file.data, findings)) AddSheet(sheet, table, schema, &sub, findings);
+      continue;
+    }
     Table table = ParseTsv(base, file.data, findings);
-    const SectionRule* section = schema.SectionForFile(Stem(file.name));
-    if (section == nullptr) {
-      findings->push_back(Syn("SYN-03", Severity::kInfo, "", base,
-                              absl::StrCat("\"", base, "\" is not a MIAPPE sheet; kept as an extension sheet"),
-                              "name MIAPPE sheets after their section: study.tsv, observation_unit.tsv, ..."));
-      sub.extension_sheets[Stem(file.name)] = table.rows;
-      continue;
-    }
-    sub.sheets.insert(section->section);
-    if (table.rows.empty()) continue;
-    // v1.1 investigation sheet: "field<TAB>value" pairs, one field per row.
-    if (section->section == "investigation" && table.rows[0].size() == 2 &&
-        NormalizeHeader(table.rows[0][0]) == "field") {
-      Record rec;
-      rec.section = "investigation";
-      rec.location = absl::StrCat(base, ":", table.lines[0]);
-      for (size_t r = 1; r < table.rows.size(); ++r) {
-        const auto& row = table.rows[r];
-        const FieldRule* f = schema.FieldByHeader("investigation", row[0]);
-        if (f == nullptr) {
-          rec.extensions.emplace_back(row[0], row[1]);
-          findings->push_back(Syn("SYN-03", Severity::kInfo, "investigation", absl::StrCat(base, ":", table.lines[r]),
-                                  absl::StrCat("unknown field \"", row[0], "\" kept as an extension"), ""));
-        } else if (rec.values.contains(f->codename)) {
-          findings->push_back(Syn("SYN-03", Severity::kError, "investigation", absl::StrCat(base, ":", table.lines[r]),
-                                  absl::StrCat(f->codename, " is given twice"), "keep one row per field"));
-        } else {
-          rec.values[f->codename] = row[1];
-        }
-      }
-      sub.records.push_back(std::move(rec));
-      continue;
-    }
-    // Tabular sheet: map the header once.
-    const std::vector<std::string>& header = table.rows[0];
-    std::vector<const FieldRule*> columns(header.size(), nullptr);
-    absl::flat_hash_map<std::string, size_t> seen;
-    for (size_t c = 0; c < header.size(); ++c) {
-      const FieldRule* f = schema.FieldByHeader(section->section, header[c]);
-      std::string where = absl::StrCat(base, ":", table.lines[0], " column ", c + 1);
-      if (f == nullptr) {
-        if (!header[c].empty()) {
-          findings->push_back(Syn("SYN-03", Severity::kInfo, section->section, where,
-                                  absl::StrCat("unknown column \"", header[c], "\" kept as an extension"),
-                                  "if it is a MIAPPE field, use its title, codename or DM id as the header"));
-        }
-        continue;
-      }
-      if (auto it = seen.find(f->codename); it != seen.end()) {
-        findings->push_back(Syn("SYN-03", Severity::kError, section->section, where,
-                                absl::StrCat("columns ", it->second + 1, " and ", c + 1, " both name ", f->codename,
-                                             " (\"", header[it->second], "\", \"", header[c], "\")"),
-                                "keep one column per field; the second one is kept as an extension"));
-        continue;
-      }
-      seen.emplace(f->codename, c);
-      columns[c] = f;
-    }
-    for (size_t r = 1; r < table.rows.size(); ++r) {
-      const auto& row = table.rows[r];
-      if (IsTemplateRow(row)) {
-        findings->push_back(Syn("SYN-04", Severity::kInfo, section->section, absl::StrCat(base, ":", table.lines[r]),
-                                "template row (definition/example/format) skipped", ""));
-        continue;
-      }
-      Record rec;
-      rec.section = section->section;
-      rec.location = absl::StrCat(base, ":", table.lines[r]);
-      for (size_t c = 0; c < row.size() && c < header.size(); ++c) {
-        if (columns[c] != nullptr) {
-          rec.values[columns[c]->codename] = row[c];
-        } else if (!header[c].empty() || !row[c].empty()) {
-          rec.extensions.emplace_back(header[c], row[c]);
-        }
-      }
-      sub.records.push_back(std::move(rec));
-    }
+    AddSheet(Stem(file.name), table, schema, &sub, findings);
   }
   return sub;
 }

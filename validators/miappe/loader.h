@@ -1,6 +1,7 @@
-// Reads MIAPPE sheets exported as TSV (one file per sheet, named after the
-// section: investigation.tsv, study.tsv, observation_unit.tsv, ...) into a
-// Submission. Headers are matched to fields by title, codename or DM id
+// Reads MIAPPE sheets into a Submission: TSV files (one per sheet, named
+// after the section: investigation.tsv, study.tsv, observation_unit.tsv,
+// ...) and xlsx workbooks (their sheets named after the sections: Study,
+// Observation Unit, ...; xlsx.h). Headers are matched to fields by title, codename or DM id
 // (case, spaces, punctuation and `*` ignored); an unknown column is kept as
 // an extension (SYN-03, INFO); two columns naming one field are an ERROR
 // (SYN-03); the investigation sheet may be a field/value list (v1.1
@@ -30,6 +31,6 @@ struct InputFile {
 std::vector<InputFile> ReadSheetFiles(const std::vector<std::string>& paths, std::vector<Finding>* findings,
                                       size_t max_bytes = size_t{64} << 20);
 
-Submission LoadTsvSheets(const std::vector<InputFile>& files, const Schema& schema, std::vector<Finding>* findings);
+Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema, std::vector<Finding>* findings);
 
 }  // namespace fairtrace::miappe

@@ -19,7 +19,7 @@ Report ValidateExample(const std::string& name) {
   fs::path dir = fs::path(FAIRTRACE_SHARED_DIR) / "miappe-examples" / name;
   std::vector<Finding> pre;
   std::vector<InputFile> files = ReadSheetFiles({dir.string()}, &pre);
-  Submission sub = LoadTsvSheets(files, Schema::Default(), &pre);
+  Submission sub = LoadSheets(files, Schema::Default(), &pre);
   std::cout << "[ shared   ] validated " << dir << " (" << files.size() << " sheets)\n";
   return Validate(sub, Schema::Default(), {}, std::move(pre));
 }

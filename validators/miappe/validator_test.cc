@@ -26,7 +26,7 @@ Report ValidateFiles(const std::map<std::string, std::string>& files, ValidateOp
   std::vector<InputFile> in;
   for (const auto& [name, data] : files) in.push_back({name, data});
   std::vector<Finding> pre;
-  Submission sub = LoadTsvSheets(in, Schema::Default(), &pre);
+  Submission sub = LoadSheets(in, Schema::Default(), &pre);
   return Validate(sub, Schema::Default(), o, std::move(pre));
 }
 
@@ -120,7 +120,7 @@ TEST(ValidatorTest, UnknownColumnsAreKeptAndDuplicatesAreErrors) {
   std::vector<InputFile> in;
   for (const auto& [name, data] : files) in.push_back({name, data});
   std::vector<Finding> pre;
-  Submission sub = LoadTsvSheets(in, Schema::Default(), &pre);
+  Submission sub = LoadSheets(in, Schema::Default(), &pre);
   bool kept = false;
   for (const Record& rec : sub.records) {
     for (const auto& [k, v] : rec.extensions) kept = kept || (k == "sensorId" && v == "cam-3");

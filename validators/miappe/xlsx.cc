@@ -1,0 +1,418 @@
+#include "validators/miappe/xlsx.h"
+
+#include <expat.h>
+#include <zip.h>
+
+#include <cmath>
+#include <cstring>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+
+namespace fairtrace::miappe {
+namespace {
+
+Finding Syn(absl::string_view where, Severity sev, std::string message, std::string hint = "") {
+  Finding f;
+  f.code = "SYN-01";
+  f.severity = sev;
+  f.entity_id = std::string(where);
+  f.location = std::string(where);
+  f.message = std::move(message);
+  f.hint = std::move(hint);
+  return f;
+}
+
+// ---- the zip container -------------------------------------------------
+
+class Zip {
+ public:
+  Zip(absl::string_view data, std::string* error) {
+    zip_error_t err;
+    zip_error_init(&err);
+    zip_source_t* src = zip_source_buffer_create(data.data(), data.size(), 0, &err);
+    if (src != nullptr) {
+      archive_ = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err);
+      if (archive_ == nullptr) zip_source_free(src);
+    }
+    if (archive_ == nullptr) *error = zip_error_strerror(&err);
+    zip_error_fini(&err);
+  }
+  ~Zip() {
+    if (archive_ != nullptr) zip_discard(archive_);
+  }
+  bool ok() const { return archive_ != nullptr; }
+  // The part's bytes; nullopt with `error` set when absent, corrupt or too big.
+  std::optional<std::string> Read(const std::string& name, const XlsxLimits& limits, size_t* total,
+                                  std::string* error) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat(archive_, name.c_str(), 0, &st) != 0) {
+      *error = absl::StrCat(name, " is missing");
+      return std::nullopt;
+    }
+    if (!(st.valid & ZIP_STAT_SIZE) || st.size > limits.max_part_bytes ||
+        *total + st.size > limits.max_total_bytes) {
+      *error = absl::StrCat(name, " unpacks to more than the limit (", limits.max_part_bytes, " bytes per part, ",
+                            limits.max_total_bytes, " in total)");
+      return std::nullopt;
+    }
+    zip_file_t* f = zip_fopen(archive_, name.c_str(), 0);
+    if (f == nullptr) {
+      *error = absl::StrCat(name, ": ", zip_strerror(archive_));
+      return std::nullopt;
+    }
+    std::string out(st.size, '\0');
+    zip_int64_t n = zip_fread(f, out.data(), st.size);
+    int closed = zip_fclose(f);  // always: it owns the decompression state
+    bool good = n == static_cast<zip_int64_t>(st.size) && closed == 0;
+    if (!good) {
+      *error = absl::StrCat(name, " is corrupt (CRC or length mismatch)");
+      return std::nullopt;
+    }
+    *total += st.size;
+    return out;
+  }
+
+ private:
+  zip_t* archive_ = nullptr;
+};
+
+// ---- XML: a tiny event adapter over expat -------------------------------
+
+struct XmlHandler {
+  std::function<void(const std::string& name, const char** attrs)> start;
+  std::function<void(const std::string& name)> end;
+  std::function<void(absl::string_view text)> text;
+};
+
+// The element name without its namespace prefix ("x:row" -> "row").
+std::string Local(const char* name) {
+  const char* colon = std::strrchr(name, ':');
+  return colon ? colon + 1 : name;
+}
+
+const char* Attr(const char** attrs, absl::string_view local) {
+  for (int i = 0; attrs[i] != nullptr; i += 2) {
+    if (Local(attrs[i]) == local) return attrs[i + 1];
+  }
+  return nullptr;
+}
+
+// Parses `xml`; returns the expat error (with line) or "".
+struct XmlContext {
+  XmlHandler* handler;
+  XML_Parser parser;
+};
+
+std::string ParseXml(const std::string& xml, XmlHandler* h) {
+  std::unique_ptr<XML_ParserStruct, void (*)(XML_Parser)> p(XML_ParserCreate("UTF-8"), XML_ParserFree);
+  XmlContext ctx{h, p.get()};
+  XML_SetUserData(p.get(), &ctx);
+  XML_SetElementHandler(
+      p.get(),
+      [](void* ud, const XML_Char* name, const XML_Char** attrs) {
+        XmlHandler* hh = static_cast<XmlContext*>(ud)->handler;
+        if (hh->start) hh->start(Local(name), attrs);
+      },
+      [](void* ud, const XML_Char* name) {
+        XmlHandler* hh = static_cast<XmlContext*>(ud)->handler;
+        if (hh->end) hh->end(Local(name));
+      });
+  XML_SetCharacterDataHandler(p.get(), [](void* ud, const XML_Char* s, int len) {
+    XmlHandler* hh = static_cast<XmlContext*>(ud)->handler;
+    if (hh->text) hh->text(absl::string_view(s, static_cast<size_t>(len)));
+  });
+  // OOXML has no DTDs: any entity declaration stops the parse (no entity
+  // expansion attacks).
+  XML_SetEntityDeclHandler(p.get(), [](void* ud, const XML_Char*, int, const XML_Char*, int, const XML_Char*,
+                                       const XML_Char*, const XML_Char*, const XML_Char*) {
+    XML_StopParser(static_cast<XmlContext*>(ud)->parser, XML_FALSE);
+  });
+  if (XML_Parse(p.get(), xml.data(), static_cast<int>(xml.size()), XML_TRUE) == XML_STATUS_ERROR) {
+    return absl::StrCat(XML_ErrorString(XML_GetErrorCode(p.get())), " at line ",
+                        XML_GetCurrentLineNumber(p.get()));
+  }
+  return "";
+}
+
+// ---- cells ----------------------------------------------------------------
+
+// "BC12" -> column index 54 (0-based); -1 when malformed.
+int ColumnOf(absl::string_view ref) {
+  int col = 0, letters = 0;
+  for (char c : ref) {
+    if (c >= 'A' && c <= 'Z') {
+      col = col * 26 + (c - 'A' + 1);
+      if (++letters > 3) return -1;
+    } else {
+      break;
+    }
+  }
+  return letters == 0 ? -1 : col - 1;
+}
+
+bool IsDateFormatCode(absl::string_view code) {
+  if (code == "General" || code.empty()) return false;
+  bool quoted = false, bracket = false;
+  for (char c : code) {
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '[') bracket = true;
+    if (c == ']') bracket = false;
+    if (bracket) continue;
+    char l = absl::ascii_tolower(static_cast<unsigned char>(c));
+    if (l == 'd' || l == 'm' || l == 'y' || l == 'h' || l == 's') return true;
+  }
+  return false;
+}
+
+bool IsBuiltinDate(int id) {
+  return (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) || (id >= 50 && id <= 58);
+}
+
+// Excel serial (1900 system; day 0 = 1899-12-30) to ISO 8601.
+std::string SerialToIso(double serial) {
+  double days = std::floor(serial);
+  absl::CivilDay d = absl::CivilDay(1899, 12, 30) + static_cast<int64_t>(days);
+  std::string out = absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+  int64_t secs = std::llround((serial - days) * 86400);
+  if (secs > 0 && secs < 86400) {
+    absl::StrAppendFormat(&out, "T%02d:%02d:%02d", secs / 3600, secs / 60 % 60, secs % 60);
+  }
+  return out;
+}
+
+}  // namespace
+
+bool LooksLikeZip(absl::string_view data) { return data.size() >= 4 && data.substr(0, 4) == "PK\x03\x04"; }
+
+std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name, absl::string_view data,
+                                                    std::vector<Finding>* findings, const XlsxLimits& limits) {
+  std::vector<std::pair<std::string, Table>> out;
+  std::string file(file_name);
+  if (!LooksLikeZip(data)) {
+    findings->push_back(Syn(file, Severity::kError, "not an xlsx workbook (not a zip file)",
+                            "save the workbook as Excel .xlsx, or export its sheets as TSV"));
+    return out;
+  }
+  std::string error;
+  Zip zip(data, &error);
+  if (!zip.ok()) {
+    findings->push_back(Syn(file, Severity::kError, absl::StrCat("corrupt zip: ", error), "re-save the workbook"));
+    return out;
+  }
+  size_t total = 0;
+  auto read = [&](const std::string& part, bool required) -> std::optional<std::string> {
+    std::string err;
+    std::optional<std::string> bytes = zip.Read(part, limits, &total, &err);
+    if (!bytes && required) {
+      findings->push_back(Syn(file, Severity::kError, absl::StrCat("not a readable xlsx workbook: ", err),
+                              "save the workbook as Excel .xlsx (a zip that is not a workbook, or a damaged one)"));
+    }
+    return bytes;
+  };
+  auto parse = [&](const std::string& part, const std::string& xml, XmlHandler* h) {
+    std::string err = ParseXml(xml, h);
+    if (!err.empty()) {
+      findings->push_back(Syn(absl::StrCat(file, "/", part), Severity::kError, absl::StrCat("malformed XML: ", err),
+                              "re-save the workbook"));
+      return false;
+    }
+    return true;
+  };
+
+  // Workbook: sheet names and relationship ids, in order.
+  std::optional<std::string> workbook = read("xl/workbook.xml", true);
+  if (!workbook) return out;
+  std::vector<std::pair<std::string, std::string>> sheets;  // name, rId
+  XmlHandler wb{[&](const std::string& n, const char** a) {
+                  if (n == "sheet" && Attr(a, "name") && Attr(a, "id")) sheets.emplace_back(Attr(a, "name"), Attr(a, "id"));
+                },
+                nullptr, nullptr};
+  if (!parse("xl/workbook.xml", *workbook, &wb)) return out;
+  absl::flat_hash_map<std::string, std::string> targets;  // rId -> part
+  if (auto rels = read("xl/_rels/workbook.xml.rels", true)) {
+    XmlHandler rh{[&](const std::string& n, const char** a) {
+                    if (n == "Relationship" && Attr(a, "Id") && Attr(a, "Target")) {
+                      std::string t = Attr(a, "Target");
+                      targets[Attr(a, "Id")] = t[0] == '/' ? t.substr(1) : absl::StrCat("xl/", t);
+                    }
+                  },
+                  nullptr, nullptr};
+    parse("xl/_rels/workbook.xml.rels", *rels, &rh);
+  }
+  // Shared strings (rich text runs concatenated; phonetic runs skipped).
+  std::vector<std::string> shared;
+  if (auto sst = read("xl/sharedStrings.xml", false)) {
+    bool in_t = false, in_ph = false;
+    std::string cur;
+    XmlHandler sh{[&](const std::string& n, const char**) {
+                    if (n == "si") cur.clear();
+                    if (n == "rPh") in_ph = true;
+                    if (n == "t" && !in_ph) in_t = true;
+                  },
+                  [&](const std::string& n) {
+                    if (n == "t") in_t = false;
+                    if (n == "rPh") in_ph = false;
+                    if (n == "si") shared.push_back(cur);
+                  },
+                  [&](absl::string_view s) {
+                    if (in_t) cur.append(s.data(), s.size());
+                  }};
+    parse("xl/sharedStrings.xml", *sst, &sh);
+  }
+  // Styles: which cell formats (xf index) are dates.
+  std::vector<bool> xf_is_date;
+  if (auto styles = read("xl/styles.xml", false)) {
+    absl::flat_hash_map<int, bool> custom;  // numFmtId -> date?
+    bool in_cell_xfs = false;
+    std::vector<int> xf_fmt;
+    XmlHandler st{[&](const std::string& n, const char** a) {
+                    if (n == "numFmt" && Attr(a, "numFmtId") && Attr(a, "formatCode")) {
+                      int id = 0;
+                      if (absl::SimpleAtoi(Attr(a, "numFmtId"), &id)) custom[id] = IsDateFormatCode(Attr(a, "formatCode"));
+                    }
+                    if (n == "cellXfs") in_cell_xfs = true;
+                    if (n == "xf" && in_cell_xfs) {
+                      int id = 0;
+                      if (!Attr(a, "numFmtId") || !absl::SimpleAtoi(Attr(a, "numFmtId"), &id)) id = 0;
+                      xf_fmt.push_back(id);
+                    }
+                  },
+                  [&](const std::string& n) {
+                    if (n == "cellXfs") in_cell_xfs = false;
+                  },
+                  nullptr};
+    if (parse("xl/styles.xml", *styles, &st)) {
+      for (int id : xf_fmt) {
+        auto it = custom.find(id);
+        xf_is_date.push_back(it != custom.end() ? it->second : IsBuiltinDate(id));
+      }
+    }
+  }
+  // Worksheets.
+  size_t cells = 0;
+  for (const auto& [sheet_name, rid] : sheets) {
+    auto target = targets.find(rid);
+    std::string where = absl::StrCat(file, "#", sheet_name);
+    if (target == targets.end()) {
+      findings->push_back(Syn(where, Severity::kError, "the sheet has no worksheet part", "re-save the workbook"));
+      continue;
+    }
+    std::optional<std::string> xml = read(target->second, false);
+    if (!xml) {
+      findings->push_back(Syn(where, Severity::kError, absl::StrCat("cannot read ", target->second),
+                              "re-save the workbook"));
+      continue;
+    }
+    std::map<int, std::map<int, std::string>> grid;  // row -> col -> value
+    int row = 0, col = -1, next_col = 0, style = 0;
+    std::string type, value, inline_text;
+    bool in_v = false, in_is_t = false, in_is = false, too_many = false;
+    XmlHandler ws{
+        [&](const std::string& n, const char** a) {
+          if (n == "row") {
+            int r = 0;
+            row = Attr(a, "r") && absl::SimpleAtoi(Attr(a, "r"), &r) ? r : row + 1;
+            next_col = 0;
+          } else if (n == "c") {
+            col = Attr(a, "r") ? ColumnOf(Attr(a, "r")) : next_col;
+            if (col < 0) col = next_col;
+            next_col = col + 1;
+            type = Attr(a, "t") ? Attr(a, "t") : "n";
+            if (!Attr(a, "s") || !absl::SimpleAtoi(Attr(a, "s"), &style)) style = 0;
+            value.clear();
+            inline_text.clear();
+          } else if (n == "v") {
+            in_v = true;
+          } else if (n == "is") {
+            in_is = true;
+          } else if (n == "t" && in_is) {
+            in_is_t = true;
+          }
+        },
+        [&](const std::string& n) {
+          if (n == "v") in_v = false;
+          if (n == "t") in_is_t = false;
+          if (n == "is") in_is = false;
+          if (n != "c" || col < 0) return;
+          if (++cells > limits.max_cells) {
+            too_many = true;
+            return;
+          }
+          std::string text;
+          if (type == "s") {
+            size_t i = 0;
+            if (absl::SimpleAtoi(value, &i) && i < shared.size()) text = shared[i];
+          } else if (type == "inlineStr") {
+            text = inline_text;
+          } else if (type == "b") {
+            text = value == "1" ? "TRUE" : "FALSE";
+          } else if (type == "n" && !value.empty() && style >= 0 &&
+                     static_cast<size_t>(style) < xf_is_date.size() && xf_is_date[style]) {
+            double serial = 0;
+            if (absl::SimpleAtod(value, &serial) && serial >= 0 && serial < 2958466) {
+              text = SerialToIso(serial);
+              Finding f = Syn(absl::StrCat(where, ":", row), Severity::kInfo,
+                              absl::StrCat("date cell (Excel serial ", value, ") read as ", text),
+                              "dates typed as text (YYYY-MM-DD) avoid any conversion");
+              f.code = "FMT-DATE-EXCEL-SERIAL";
+              f.value = value;
+              f.fixed = text;
+              findings->push_back(std::move(f));
+            } else {
+              text = value;
+            }
+          } else {
+            text = value;  // numbers as written, errors (#N/A), cached formula strings
+          }
+          if (!text.empty()) grid[row][col] = std::move(text);
+        },
+        [&](absl::string_view s) {
+          if (in_v) value.append(s.data(), s.size());
+          if (in_is_t) inline_text.append(s.data(), s.size());
+        }};
+    if (!parse(target->second, *xml, &ws)) continue;
+    if (too_many) {
+      findings->push_back(Syn(where, Severity::kError, absl::StrCat("more than ", limits.max_cells, " cells"),
+                              "split the workbook"));
+    }
+    Table t;
+    t.name = where;
+    if (!grid.empty()) {
+      const auto& header_row = grid.begin()->second;
+      int width = header_row.empty() ? 0 : header_row.rbegin()->first + 1;
+      for (const auto& [r, cols] : grid) {
+        std::vector<std::string> cells_of_row(width);
+        for (const auto& [c, v] : cols) {
+          if (c < width) {
+            cells_of_row[c] = v;
+          } else {
+            findings->push_back(Syn(absl::StrCat(where, ":", r), Severity::kError,
+                                    "a filled cell right of the last header column", "add a header for it or move it"));
+          }
+        }
+        t.rows.push_back(std::move(cells_of_row));
+        t.lines.push_back(r);
+      }
+    }
+    out.emplace_back(sheet_name, std::move(t));
+  }
+  if (sheets.empty()) {
+    findings->push_back(Syn(file, Severity::kError, "the workbook has no sheets", ""));
+  }
+  return out;
+}
+
+}  // namespace fairtrace::miappe

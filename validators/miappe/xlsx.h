@@ -1,0 +1,44 @@
+// Reads the sheets of an .xlsx workbook (the MIAPPE spreadsheet template as
+// data managers fill it in) into tables, like TSV sheets: libzip for the
+// container, expat for the XML parts (workbook, relationships, shared
+// strings, styles, worksheets).
+//
+// Cells: shared and inline strings, numbers as written in the file,
+// booleans (TRUE/FALSE), error values (#N/A...: kept, the validator flags
+// them), cached formula results. **Dates**: a numeric cell whose style is a
+// date format (built-in ids 14-22, 27-36, 45-47, 50-58, or a custom format
+// with d/m/y/h/s) holds an Excel serial; it is converted to ISO 8601 and
+// every conversion is reported (FMT-DATE-EXCEL-SERIAL, INFO, with the
+// serial) — never silently. A serial typed into a text/general cell stays
+// as written (the validator reports it in date fields).
+//
+// Never fails: not a zip, a zip without a workbook, a corrupt or missing
+// part, malformed XML, parts over 64 MiB or 256 MiB unpacked in total (zip
+// bombs) are SYN-01 ERRORs; the readable sheets are still returned. Table
+// locations are "<file>#<sheet>:<row>". Pure; thread-safe.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "validators/miappe/report.h"
+#include "validators/miappe/tsv.h"
+
+namespace fairtrace::miappe {
+
+struct XlsxLimits {
+  size_t max_part_bytes = size_t{64} << 20;
+  size_t max_total_bytes = size_t{256} << 20;
+  size_t max_cells = 20'000'000;
+};
+
+// (sheet name, table) in workbook order; table.name is "<file>#<sheet>".
+std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name, absl::string_view data,
+                                                    std::vector<Finding>* findings, const XlsxLimits& limits = {});
+
+// Whether `data` starts like a zip file (PK\3\4).
+bool LooksLikeZip(absl::string_view data);
+
+}  // namespace fairtrace::miappe

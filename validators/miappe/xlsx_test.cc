@@ -1,0 +1,85 @@
+#include "validators/miappe/xlsx.h"
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "validators/miappe/loader.h"
+#include "validators/miappe/validator.h"
+
+namespace fairtrace::miappe {
+namespace {
+
+std::string Fixture(const std::string& name) {
+  std::ifstream in(std::string(FAIRTRACE_MIAPPE_FIXTURES) + "/xlsx/" + name, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+Report ValidateWorkbook(const std::string& name, const std::string& data) {
+  std::vector<Finding> pre;
+  Submission sub = LoadSheets({{name, data}}, Schema::Default(), &pre);
+  return Validate(sub, Schema::Default(), {}, std::move(pre));
+}
+
+TEST(XlsxTest, TheValidWorkbookReadsLikeItsTsvSheets) {
+  std::vector<Finding> f;
+  auto sheets = ReadXlsx("valid.xlsx", Fixture("valid-1.2.xlsx"), &f);
+  ASSERT_EQ(sheets.size(), 11u);
+  EXPECT_EQ(sheets[1].first, "Study");
+  const Table& study = sheets[1].second;
+  EXPECT_EQ(study.rows[0][0], "studyId");
+  EXPECT_EQ(study.rows[1][3], "2025-03-01");  // a date cell, converted...
+  EXPECT_EQ(study.rows[1][8], "43.61");       // a number, as written
+  EXPECT_EQ(study.lines[1], 2);
+  int conversions = 0;
+  for (const Finding& x : f) {
+    if (x.code == "FMT-DATE-EXCEL-SERIAL") {
+      ++conversions;
+      EXPECT_EQ(x.severity, Severity::kInfo);  // ...and reported, never silently
+      EXPECT_FALSE(x.value.empty());
+    }
+  }
+  EXPECT_EQ(conversions, 4);  // start and end of two studies
+  Report r = ValidateWorkbook("valid.xlsx", Fixture("valid-1.2.xlsx"));
+  EXPECT_EQ(r.profile, "MIAPPE 1.2");
+  EXPECT_EQ(r.Count(Severity::kError), 0) << r.ToText();
+  EXPECT_EQ(r.Count(Severity::kWarning), 0) << r.ToText();
+}
+
+TEST(XlsxTest, NotAZipNotAWorkbookCorruptOrMalformedGiveReports) {
+  for (const auto& [name, data] : std::vector<std::pair<std::string, std::string>>{
+           {"text.xlsx", "studyId\tstudyTitle\n"},
+           {"not-a-workbook.xlsx", Fixture("not-a-workbook.xlsx")},
+           {"truncated.xlsx", Fixture("truncated.xlsx")},
+           {"empty.xlsx", ""}}) {
+    std::vector<Finding> f;
+    auto sheets = ReadXlsx(name, data, &f);
+    EXPECT_TRUE(sheets.empty()) << name;
+    ASSERT_FALSE(f.empty()) << name;
+    EXPECT_EQ(f[0].code, "SYN-01");
+    EXPECT_EQ(f[0].severity, Severity::kError);
+  }
+  std::vector<Finding> f;
+  auto sheets = ReadXlsx("bad-xml.xlsx", Fixture("bad-xml.xlsx"), &f);
+  EXPECT_EQ(sheets.size(), 10u);  // the broken Study sheet is reported, the others read
+  bool reported = false;
+  for (const Finding& x : f) reported = reported || x.message.find("malformed XML") != std::string::npos;
+  EXPECT_TRUE(reported);
+  // Through the loader, a broken workbook still yields a full report.
+  Report r = ValidateWorkbook("bad-xml.xlsx", Fixture("bad-xml.xlsx"));
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(XlsxTest, UnpackLimitsStopZipBombs) {
+  std::vector<Finding> f;
+  XlsxLimits tiny;
+  tiny.max_part_bytes = 200;
+  auto sheets = ReadXlsx("valid.xlsx", Fixture("valid-1.2.xlsx"), &f, tiny);
+  bool limited = false;
+  for (const Finding& x : f) limited = limited || x.message.find("limit") != std::string::npos;
+  EXPECT_TRUE(limited);
+  EXPECT_TRUE(sheets.empty());
+}
+
+}  // namespace
+}  // namespace fairtrace::miappe
