@@ -24,17 +24,9 @@ namespace {
 using json = nlohmann::json;
 using google::protobuf::util::TimeUtil;
 
-bool IsValidId(absl::string_view id) {
-  if (id.empty() || id.size() > 63 || !(id[0] >= 'a' && id[0] <= 'z') || id.back() == '-') return false;
-  for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-  }
-  return true;
-}
-
 absl::StatusOr<std::string> ParseModelName(absl::string_view name, absl::string_view field) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 2 || parts[0] != "models" || !IsValidId(parts[1])) {
+  if (parts.size() != 2 || parts[0] != "models" || !IsValidResourceId(parts[1])) {
     return InvalidField(field, absl::StrCat("expected \"models/{model}\", got \"", name.substr(0, 100), "\""));
   }
   return std::string(parts[1]);
@@ -59,7 +51,7 @@ struct VersionRef {
 absl::StatusOr<VersionRef> ParseVersionName(absl::string_view name, absl::string_view field = "name") {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   VersionRef ref;
-  bool ok = parts.size() == 4 && parts[0] == "models" && IsValidId(parts[1]) && parts[2] == "versions";
+  bool ok = parts.size() == 4 && parts[0] == "models" && IsValidResourceId(parts[1]) && parts[2] == "versions";
   if (ok && !absl::SimpleAtoi(parts[3], &ref.version)) {
     ok = IsValidAlias(parts[3]);
     ref.alias = std::string(parts[3]);
@@ -233,7 +225,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::CreateRegisteredModel(
 absl::StatusOr<v1::RegisteredModel> ModelRegistry::DoCreateRegisteredModel(
     const CallContext& ctx, const v1::CreateRegisteredModelRequest& req, std::string* resource) {
   const v1::RegisteredModel& m = req.registered_model();
-  if (!IsValidId(req.model_id())) {
+  if (!IsValidResourceId(req.model_id())) {
     return InvalidField("model_id", "1-63 characters of [a-z0-9-], starting with a letter, not ending with '-'");
   }
   FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));

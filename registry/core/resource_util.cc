@@ -26,6 +26,14 @@ absl::Status CheckEtag(const std::string& given, const std::string& uid, int64_t
       .Reason("ETAG_MISMATCH");
 }
 
+bool IsValidResourceId(absl::string_view id) {
+  if (id.empty() || id.size() > 63 || !(id[0] >= 'a' && id[0] <= 'z') || id.back() == '-') return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
 absl::Status CheckRequestId(const std::string& id) {
   if (id.size() > 128) return InvalidField("request_id", "at most 128 characters");
   for (char c : id) {

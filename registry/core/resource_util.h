@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/map.h"
 #include "registry/core/call_context.h"
@@ -21,6 +22,10 @@ std::string Etag(const std::string& uid, int64_t revision);
 // ABORTED (ETAG_MISMATCH) unless `given` is empty or equals the current etag.
 absl::Status CheckEtag(const std::string& given, const std::string& uid, int64_t revision,
                        const std::string& resource);
+
+// A resource id: 1-63 of [a-z0-9-], starting with a letter, not ending
+// with '-' (models, investigations).
+bool IsValidResourceId(absl::string_view id);
 
 // At most 128 printable ASCII characters without spaces (or empty).
 absl::Status CheckRequestId(const std::string& id);

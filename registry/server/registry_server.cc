@@ -47,6 +47,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   s->runs_ = std::make_unique<RunRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->registry_.get(),
                                            token_key, now);
   s->run_service_ = std::make_unique<api::RunServiceImpl>(s->runs_.get());
+  s->experiments_ = std::make_unique<ExperimentRegistry>(s->store_.get(), s->store_.get(), s->store_.get(),
+                                                         token_key, now);
+  s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(s->experiments_.get());
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);
 
@@ -61,6 +64,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   builder.RegisterService(s->audit_service_.get());
   builder.RegisterService(s->model_service_.get());
   builder.RegisterService(s->run_service_.get());
+  builder.RegisterService(s->experiment_service_.get());
   if (options.log_requests) builder.experimental().SetInterceptorCreators(RequestLogInterceptors());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {
@@ -94,6 +98,8 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   cas_service_.reset();
   admin_service_.reset();
   audit_service_.reset();
+  experiment_service_.reset();
+  experiments_.reset();
   run_service_.reset();
   runs_.reset();
   model_service_.reset();

@@ -21,6 +21,7 @@
 #include "registry/api/cas_service.h"
 #include "registry/api/model_service.h"
 #include "registry/api/run_service.h"
+#include "registry/api/experiment_service.h"
 #include "registry/core/model_registry.h"
 #include "registry/cas/blob_store.h"
 #include "registry/core/content_store.h"
@@ -64,6 +65,8 @@ class RegistryServer {
   std::unique_ptr<api::ModelServiceImpl> model_service_;
   std::unique_ptr<RunRegistry> runs_;
   std::unique_ptr<api::RunServiceImpl> run_service_;
+  std::unique_ptr<ExperimentRegistry> experiments_;
+  std::unique_ptr<api::ExperimentServiceImpl> experiment_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Notification stopping_;

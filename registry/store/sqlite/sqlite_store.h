@@ -21,13 +21,14 @@
 
 #include "absl/synchronization/mutex.h"
 #include "registry/store/sqlite/db.h"
+#include "registry/store/experiment_store.h"
 #include "registry/store/model_store.h"
 #include "registry/store/run_store.h"
 #include "registry/store/store.h"
 
 namespace fairtrace {
 
-class SqliteStore : public Store, public ModelStore, public RunStore {
+class SqliteStore : public Store, public ModelStore, public RunStore, public ExperimentStore {
  public:
   struct Options {
     std::string path;
@@ -106,6 +107,20 @@ class SqliteStore : public Store, public ModelStore, public RunStore {
   absl::StatusOr<std::vector<EdgeRow>> EdgesOf(const std::string& node) override;
   absl::StatusOr<std::vector<EdgeRow>> Lineage(const std::string& node, bool upstream, int max_depth, int limit,
                                                bool* truncated) override;
+
+  // ExperimentStore (sqlite_experiment_store.cc)
+  absl::StatusOr<RevisionRow> InsertRevision(const RevisionRow& revision, const std::string& new_uid,
+                                             int64_t expected_latest, const std::vector<EntityRow>& entities,
+                                             const std::string& request_id, const AuditEntry& audit) override;
+  absl::StatusOr<std::optional<InvestigationRow>> GetInvestigation(const std::string& investigation_id) override;
+  absl::StatusOr<std::vector<InvestigationRow>> ListInvestigations(const std::string& after_id, int limit) override;
+  absl::StatusOr<std::optional<RevisionRow>> GetRevision(const std::string& investigation_id,
+                                                         int64_t revision) override;
+  absl::StatusOr<std::optional<EntityRow>> GetEntity(const std::string& investigation_id, int64_t revision,
+                                                     const std::string& section, const std::string& entity_id) override;
+  absl::StatusOr<std::vector<EntityRow>> ListEntities(const std::string& investigation_id, int64_t revision,
+                                                      const std::string& section, int64_t after_seq,
+                                                      int limit) override;
 
  private:
   // A reader connection borrowed from the pool; returned on destruction.

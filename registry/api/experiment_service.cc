@@ -1,0 +1,41 @@
+#include "registry/api/experiment_service.h"
+
+#include "registry/api/grpc_status.h"
+
+namespace fairtrace::api {
+
+grpc::Status ExperimentServiceImpl::ValidateInvestigation(grpc::ServerContext*,
+                                                          const v1::ValidateInvestigationRequest* req,
+                                                          v1::ValidationReport* resp) {
+  return Reply(registry_->ValidateInvestigation(*req), resp);
+}
+
+grpc::Status ExperimentServiceImpl::ImportInvestigation(grpc::ServerContext* ctx,
+                                                        const v1::ImportInvestigationRequest* req,
+                                                        v1::Investigation* resp) {
+  return Reply(registry_->ImportInvestigation(
+                   ContextOf(ctx, "fairtrace.v1.ExperimentService", "ImportInvestigation", *req), *req),
+               resp);
+}
+
+grpc::Status ExperimentServiceImpl::GetInvestigation(grpc::ServerContext*, const v1::GetInvestigationRequest* req,
+                                                     v1::Investigation* resp) {
+  return Reply(registry_->GetInvestigation(*req), resp);
+}
+
+grpc::Status ExperimentServiceImpl::ListInvestigations(grpc::ServerContext*, const v1::ListInvestigationsRequest* req,
+                                                       v1::ListInvestigationsResponse* resp) {
+  return Reply(registry_->ListInvestigations(*req), resp);
+}
+
+grpc::Status ExperimentServiceImpl::GetEntity(grpc::ServerContext*, const v1::GetEntityRequest* req,
+                                              v1::MiappeEntity* resp) {
+  return Reply(registry_->GetEntity(*req), resp);
+}
+
+grpc::Status ExperimentServiceImpl::ListEntities(grpc::ServerContext*, const v1::ListEntitiesRequest* req,
+                                                 v1::ListEntitiesResponse* resp) {
+  return Reply(registry_->ListEntities(*req), resp);
+}
+
+}  // namespace fairtrace::api

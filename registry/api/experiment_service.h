@@ -1,0 +1,30 @@
+// gRPC adapter for fairtrace.v1.ExperimentService; the rules live in
+// core/experiment_registry.h. Thread-safe.
+#pragma once
+
+#include "fairtrace/v1/experiments.grpc.pb.h"
+#include "registry/core/experiment_registry.h"
+
+namespace fairtrace::api {
+
+class ExperimentServiceImpl final : public v1::ExperimentService::Service {
+ public:
+  explicit ExperimentServiceImpl(ExperimentRegistry* registry) : registry_(registry) {}
+
+  grpc::Status ValidateInvestigation(grpc::ServerContext* ctx, const v1::ValidateInvestigationRequest* req,
+                                     v1::ValidationReport* resp) override;
+  grpc::Status ImportInvestigation(grpc::ServerContext* ctx, const v1::ImportInvestigationRequest* req,
+                                   v1::Investigation* resp) override;
+  grpc::Status GetInvestigation(grpc::ServerContext* ctx, const v1::GetInvestigationRequest* req,
+                                v1::Investigation* resp) override;
+  grpc::Status ListInvestigations(grpc::ServerContext* ctx, const v1::ListInvestigationsRequest* req,
+                                  v1::ListInvestigationsResponse* resp) override;
+  grpc::Status GetEntity(grpc::ServerContext* ctx, const v1::GetEntityRequest* req, v1::MiappeEntity* resp) override;
+  grpc::Status ListEntities(grpc::ServerContext* ctx, const v1::ListEntitiesRequest* req,
+                            v1::ListEntitiesResponse* resp) override;
+
+ private:
+  ExperimentRegistry* registry_;
+};
+
+}  // namespace fairtrace::api

@@ -1,0 +1,426 @@
+#include "registry/core/experiment_registry.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "registry/core/errors.h"
+#include "registry/core/page_token.h"
+#include "registry/core/resource_util.h"
+#include "registry/core/sha256.h"
+#include "registry/core/status_macros.h"
+#include "validators/miappe/loader.h"
+#include "validators/miappe/validator.h"
+
+namespace fairtrace {
+namespace {
+
+using json = nlohmann::json;
+using google::protobuf::util::TimeUtil;
+namespace mp = miappe;
+
+constexpr int kMaxFiles = 64;
+constexpr size_t kMaxBytes = size_t{64} << 20;
+constexpr int kMaxViolations = 1000;
+
+// Section <-> the collection segment of entity names.
+const std::pair<const char*, const char*> kCollections[] = {
+    {"study", "studies"},
+    {"person", "persons"},
+    {"data_file", "dataFiles"},
+    {"biological_material", "biologicalMaterials"},
+    {"environment", "environmentParameters"},
+    {"factor", "factors"},
+    {"event", "events"},
+    {"observation_unit", "observationUnits"},
+    {"sample", "samples"},
+    {"observed_variable", "observedVariables"},
+    {"investigation", "investigation"},
+};
+
+const char* const kIdField[][2] = {{"investigation", "investigationId"},
+                                   {"study", "studyId"},
+                                   {"person", "personName"},
+                                   {"data_file", "dataFileLink"},
+                                   {"biological_material", "biologicalMaterialId"},
+                                   {"environment", "envParam"},
+                                   {"factor", "expeFactorType"},
+                                   {"event", "eventType"},
+                                   {"observation_unit", "obsUnitId"},
+                                   {"sample", "sampleId"},
+                                   {"observed_variable", "variableId"}};
+
+std::string PercentEncode(absl::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (absl::ascii_isalnum(c) || c == '.' || c == '_' || c == '~' || c == '-') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppend(&out, "%", absl::StrFormat("%02X", c));
+    }
+  }
+  return out;
+}
+
+std::string PercentDecode(absl::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    int v = 0;
+    if (s[i] == '%' && i + 2 < s.size() && absl::SimpleHexAtoi(s.substr(i + 1, 2), &v)) {
+      out.push_back(static_cast<char>(v));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string EntityIdOf(const mp::Record& r) {
+  for (const auto& [section, field] : kIdField) {
+    if (r.section == section) {
+      std::string id(absl::StripAsciiWhitespace(r.Get(field)));
+      return id.empty() ? r.location : id;
+    }
+  }
+  return r.location;
+}
+
+v1::FindingSeverity SeverityProto(mp::Severity s) {
+  switch (s) {
+    case mp::Severity::kInfo:
+      return v1::FINDING_SEVERITY_INFO;
+    case mp::Severity::kWarning:
+      return v1::FINDING_SEVERITY_WARNING;
+    case mp::Severity::kError:
+      return v1::FINDING_SEVERITY_ERROR;
+  }
+  return v1::FINDING_SEVERITY_UNSPECIFIED;
+}
+
+v1::ValidationReport ReportProto(const mp::Report& r, bool include_errors) {
+  v1::ValidationReport p;
+  p.set_profile(r.profile);
+  p.set_validator_version(r.validator_version);
+  p.set_error_count(r.Count(mp::Severity::kError));
+  p.set_warning_count(r.Count(mp::Severity::kWarning));
+  p.set_info_count(r.Count(mp::Severity::kInfo));
+  for (const mp::Finding& f : r.findings) {
+    if (!include_errors && f.severity == mp::Severity::kError) continue;
+    v1::Finding* x = p.add_findings();
+    x->set_code(f.code);
+    x->set_severity(SeverityProto(f.severity));
+    x->set_section(f.section);
+    x->set_entity_id(f.entity_id);
+    x->set_field(f.field);
+    x->set_dm(f.dm);
+    x->set_value(f.value);
+    x->set_message(f.message);
+    x->set_hint(f.hint);
+    x->set_fixed(f.fixed);
+    x->set_location(f.location);
+  }
+  return p;
+}
+
+mp::Strictness StrictnessOf(v1::Strictness s) {
+  return s == v1::STRICTNESS_STRICT    ? mp::Strictness::kStrict
+         : s == v1::STRICTNESS_LENIENT ? mp::Strictness::kLenient
+                                       : mp::Strictness::kDefault;
+}
+
+// Reads and validates the sheets of a request.
+absl::Status CheckFiles(const google::protobuf::RepeatedPtrField<v1::SheetFile>& files) {
+  if (files.empty()) return InvalidField("files", "give at least one sheet (xlsx or TSV)");
+  if (files.size() > kMaxFiles) return InvalidField("files", absl::StrCat("at most ", kMaxFiles, " files"));
+  size_t total = 0;
+  for (int i = 0; i < files.size(); ++i) {
+    const std::string& n = files[i].name();
+    if (n.empty() || n.size() > 255 || n.find('/') != std::string::npos || n.find('\0') != std::string::npos) {
+      return InvalidField(absl::StrCat("files[", i, "].name"), "a file name (no folders), 1-255 bytes");
+    }
+    total += files[i].data().size();
+  }
+  if (total > kMaxBytes) return InvalidField("files", absl::StrCat("at most ", kMaxBytes, " bytes in total"));
+  return absl::OkStatus();
+}
+
+struct Checked {
+  mp::Submission submission;
+  mp::Report report;
+};
+
+Checked Check(const google::protobuf::RepeatedPtrField<v1::SheetFile>& files, v1::Strictness strictness) {
+  std::vector<mp::InputFile> in;
+  for (const v1::SheetFile& f : files) in.push_back({f.name(), f.data()});
+  std::vector<mp::Finding> pre;
+  Checked c;
+  c.submission = mp::LoadSheets(in, mp::Schema::Default(), &pre);
+  mp::ValidateOptions options;
+  options.strictness = StrictnessOf(strictness);
+  c.report = mp::Validate(c.submission, mp::Schema::Default(), options, std::move(pre));
+  return c;
+}
+
+// Lenient mode: store the fixed values the report names (whole-cell fixes
+// only; list cells keep their text).
+void ApplyFixes(const mp::Report& report, mp::Submission* sub) {
+  absl::flat_hash_map<std::string, mp::Record*> by_location;
+  for (mp::Record& r : sub->records) by_location[absl::StrCat(r.section, "|", r.location)] = &r;
+  for (const mp::Finding& f : report.findings) {
+    if (f.fixed.empty() || f.field.empty() || f.severity == mp::Severity::kError) continue;
+    const mp::FieldRule* rule = mp::Schema::Default().Field(f.section, f.field);
+    if (rule == nullptr || absl::StrContains(rule->format, "list") || absl::StrContains(rule->format, "refs")) continue;
+    auto it = by_location.find(absl::StrCat(f.section, "|", f.location));
+    if (it != by_location.end()) it->second->values[f.field] = f.fixed;
+  }
+}
+
+json RecordJson(const mp::Record& r) {
+  json values = json::object();
+  for (const auto& [k, v] : r.values) values[k] = v;
+  json ext = json::array();
+  for (const auto& [k, v] : r.extensions) ext.push_back({k, v});
+  return {{"section", r.section}, {"values", values}, {"extensions", ext}, {"location", r.location}};
+}
+
+absl::Status InvestigationNotFound(const std::string& name) {
+  return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no investigation ", name))
+      .Reason("INVESTIGATION_NOT_FOUND")
+      .Resource("investigation", name);
+}
+
+absl::StatusOr<std::string> ParseInvestigationName(absl::string_view name, absl::string_view field) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 2 || parts[0] != "investigations" || !IsValidResourceId(parts[1])) {
+    return InvalidField(field, "expected \"investigations/{investigation}\"");
+  }
+  return std::string(parts[1]);
+}
+
+}  // namespace
+
+ExperimentRegistry::ExperimentRegistry(Store* store, ModelStore* request_ids, ExperimentStore* experiments,
+                                       std::string page_token_key, std::function<int64_t()> now_micros)
+    : store_(store), request_ids_(request_ids), experiments_(experiments), token_key_(std::move(page_token_key)),
+      now_(std::move(now_micros)) {}
+
+absl::StatusOr<v1::ValidationReport> ExperimentRegistry::ValidateInvestigation(
+    const v1::ValidateInvestigationRequest& req) {
+  FT_RETURN_IF_ERROR(CheckFiles(req.files()));
+  return ReportProto(Check(req.files(), req.strictness()).report, /*include_errors=*/true);
+}
+
+absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const CallContext& ctx,
+                                                                          const v1::ImportInvestigationRequest& req) {
+  std::string resource = absl::StrCat("investigations/", req.investigation_id().substr(0, 80));
+  return Audited(store_, ctx, resource, [&]() -> absl::StatusOr<v1::Investigation> {
+    if (!IsValidResourceId(req.investigation_id())) {
+      return InvalidField("investigation_id", "1-63 characters of [a-z0-9-], starting with a letter");
+    }
+    FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier,
+                        EarlierRequest(request_ids_, req.request_id(), ctx.method));
+    if (earlier) {
+      std::vector<std::string> parts = absl::StrSplit(*earlier, '/');
+      int64_t rev = 0;
+      if (parts.size() == 4 && absl::SimpleAtoi(parts[3], &rev)) return Load(parts[1], rev);
+    }
+    FT_RETURN_IF_ERROR(CheckFiles(req.files()));
+    int64_t expected = 0;
+    if (!req.etag().empty()) {
+      FT_ASSIGN_OR_RETURN(std::optional<InvestigationRow> cur, experiments_->GetInvestigation(req.investigation_id()));
+      if (!cur) return InvestigationNotFound(resource);
+      FT_RETURN_IF_ERROR(CheckEtag(req.etag(), cur->uid, cur->latest_revision, resource));
+      expected = cur->latest_revision;
+    }
+    Checked c = Check(req.files(), req.strictness());
+    int errors = c.report.Count(mp::Severity::kError);
+    if (errors > 0) {
+      ErrorBuilder err(absl::StatusCode::kInvalidArgument,
+                       absl::StrCat("the submission has ", errors, " MIAPPE error(s); nothing was stored (",
+                                    "ValidateInvestigation returns the full report)"));
+      err.Reason("MIAPPE_INVALID")
+          .Meta("error_count", absl::StrCat(errors))
+          .Meta("warning_count", absl::StrCat(c.report.Count(mp::Severity::kWarning)))
+          .Meta("profile", c.report.profile);
+      int n = 0;
+      for (const mp::Finding& f : c.report.findings) {
+        if (f.severity != mp::Severity::kError || n++ >= kMaxViolations) continue;
+        std::string field = f.section.empty() ? f.location : f.section;
+        if (!f.entity_id.empty() && !f.section.empty()) absl::StrAppend(&field, "[", f.entity_id, "]");
+        if (!f.field.empty()) absl::StrAppend(&field, ".", f.field);
+        err.Field(field, absl::StrCat(f.code, ": ", f.message, f.hint.empty() ? "" : absl::StrCat(" (", f.hint, ")")));
+      }
+      return err.Build();
+    }
+    if (req.strictness() == v1::STRICTNESS_LENIENT) ApplyFixes(c.report, &c.submission);
+    // Canonical form: records in sheet order; nlohmann objects sort keys.
+    json canonical = {{"profile", c.report.profile}, {"records", json::array()}};
+    std::vector<EntityRow> entities;
+    RevisionRow rev;
+    for (size_t i = 0; i < c.submission.records.size(); ++i) {
+      const mp::Record& r = c.submission.records[i];
+      json rec = RecordJson(r);
+      canonical["records"].push_back(rec);
+      entities.push_back(EntityRow{static_cast<int64_t>(i + 1), r.section, EntityIdOf(r), rec.dump(), r.location});
+      if (r.section == "investigation") rev.title = r.Get("investigationTitle");
+      if (r.section == "study") ++rev.study_count;
+    }
+    rev.investigation_id = req.investigation_id();
+    rev.digest = Sha256Hex(canonical.dump());
+    rev.profile = c.report.profile;
+    rev.validator_version = c.report.validator_version;
+    rev.entity_count = static_cast<int64_t>(entities.size());
+    std::string report_json;
+    (void)google::protobuf::util::MessageToJsonString(ReportProto(c.report, false), &report_json);
+    rev.report_json = report_json;
+    rev.create_time = now_();
+    FT_ASSIGN_OR_RETURN(RevisionRow stored,
+                        experiments_->InsertRevision(rev, NewUid(), expected, entities, req.request_id(),
+                                                     MakeAuditEntry(ctx, resource, absl::OkStatus())));
+    return Load(req.investigation_id(), stored.revision);
+  });
+}
+
+absl::StatusOr<v1::Investigation> ExperimentRegistry::Load(const std::string& id, int64_t revision) {
+  std::string name = absl::StrCat("investigations/", id);
+  FT_ASSIGN_OR_RETURN(std::optional<InvestigationRow> inv, experiments_->GetInvestigation(id));
+  if (!inv) return InvestigationNotFound(name);
+  if (revision == 0) revision = inv->latest_revision;
+  FT_ASSIGN_OR_RETURN(std::optional<RevisionRow> rev, experiments_->GetRevision(id, revision));
+  if (!rev) {
+    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat(name, " has no revision ", revision))
+        .Reason("REVISION_NOT_FOUND");
+  }
+  v1::Investigation p;
+  p.set_name(name);
+  p.set_uid(inv->uid);
+  p.set_revision(rev->revision);
+  p.set_revision_digest(rev->digest);
+  p.set_profile(rev->profile);
+  p.set_validator_version(rev->validator_version);
+  p.set_title(rev->title);
+  p.set_study_count(static_cast<int32_t>(rev->study_count));
+  p.set_entity_count(rev->entity_count);
+  (void)google::protobuf::util::JsonStringToMessage(rev->report_json, p.mutable_report());
+  *p.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(inv->create_time);
+  *p.mutable_revision_time() = TimeUtil::MicrosecondsToTimestamp(rev->create_time);
+  p.set_etag(Etag(inv->uid, inv->latest_revision));
+  return p;
+}
+
+absl::StatusOr<v1::Investigation> ExperimentRegistry::GetInvestigation(const v1::GetInvestigationRequest& req) {
+  FT_ASSIGN_OR_RETURN(std::string id, ParseInvestigationName(req.name(), "name"));
+  if (req.revision() < 0) return InvalidField("revision", "0 (latest) or a revision number");
+  return Load(id, req.revision());
+}
+
+absl::StatusOr<v1::ListInvestigationsResponse> ExperimentRegistry::ListInvestigations(
+    const v1::ListInvestigationsRequest& req) {
+  if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
+  int page = req.page_size() == 0 ? 50 : std::min(req.page_size(), 1000);
+  FT_ASSIGN_OR_RETURN(std::string after, DecodePageToken(token_key_, "investigations", req.page_token()));
+  FT_ASSIGN_OR_RETURN(std::vector<InvestigationRow> rows, experiments_->ListInvestigations(after, page + 1));
+  v1::ListInvestigationsResponse out;
+  for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) {
+    FT_ASSIGN_OR_RETURN(*out.add_investigations(), Load(rows[i].investigation_id, 0));
+  }
+  if (static_cast<int>(rows.size()) > page) {
+    out.set_next_page_token(EncodePageToken(token_key_, "investigations", rows[page - 1].investigation_id));
+  }
+  return out;
+}
+
+namespace {
+
+v1::MiappeEntity EntityProto(const std::string& investigation, int64_t revision, const EntityRow& e) {
+  v1::MiappeEntity p;
+  const char* collection = e.section.c_str();
+  for (const auto& [section, coll] : kCollections) {
+    if (e.section == section) collection = coll;
+  }
+  p.set_name(e.section == "investigation"
+                 ? absl::StrCat("investigations/", investigation)
+                 : absl::StrCat("investigations/", investigation, "/", collection, "/", PercentEncode(e.entity_id)));
+  p.set_section(e.section);
+  p.set_entity_id(e.entity_id);
+  p.set_revision(revision);
+  p.set_location(e.location);
+  json j = json::parse(e.record_json, nullptr, false);
+  if (j.is_object()) {
+    const json values = j.value("values", json::object());  // items() must not outlive it
+    for (auto& [k, v] : values.items()) {
+      if (v.is_string()) (*p.mutable_values())[k] = v.get<std::string>();
+    }
+    for (const json& kv : j.value("extensions", json::array())) {
+      if (kv.is_array() && kv.size() == 2 && kv[0].is_string() && kv[1].is_string()) {
+        (*p.mutable_extensions())[kv[0].get<std::string>()] = kv[1].get<std::string>();
+      }
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::MiappeEntity> ExperimentRegistry::GetEntity(const v1::GetEntityRequest& req) {
+  std::vector<absl::string_view> parts = absl::StrSplit(req.name(), '/');
+  const char* section = nullptr;
+  if (parts.size() == 4 && parts[0] == "investigations" && IsValidResourceId(parts[1]) && !parts[3].empty()) {
+    for (const auto& [s, coll] : kCollections) {
+      if (parts[2] == coll) section = s;
+    }
+  }
+  if (section == nullptr) {
+    return InvalidField("name", "expected \"investigations/{i}/{studies|persons|dataFiles|biologicalMaterials|"
+                                "environmentParameters|factors|events|observationUnits|samples|observedVariables}/{id}\"");
+  }
+  std::string id(parts[1]);
+  FT_ASSIGN_OR_RETURN(v1::Investigation inv, Load(id, req.revision()));
+  std::string entity_id = PercentDecode(parts[3]);
+  FT_ASSIGN_OR_RETURN(std::optional<EntityRow> e, experiments_->GetEntity(id, inv.revision(), section, entity_id));
+  if (!e) {
+    return ErrorBuilder(absl::StatusCode::kNotFound,
+                        absl::StrCat("no ", section, " \"", entity_id, "\" in revision ", inv.revision(), " of ",
+                                     inv.name()))
+        .Reason("ENTITY_NOT_FOUND")
+        .Resource(section, req.name());
+  }
+  return EntityProto(id, inv.revision(), *e);
+}
+
+absl::StatusOr<v1::ListEntitiesResponse> ExperimentRegistry::ListEntities(const v1::ListEntitiesRequest& req) {
+  FT_ASSIGN_OR_RETURN(std::string id, ParseInvestigationName(req.parent(), "parent"));
+  bool known = false;
+  for (const auto& [s, coll] : kCollections) known = known || req.section() == s;
+  if (!known) return InvalidField("section", "a MIAPPE section: study, observation_unit, biological_material, ...");
+  if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
+  int page = req.page_size() == 0 ? 100 : std::min(req.page_size(), 10000);
+  FT_ASSIGN_OR_RETURN(v1::Investigation inv, Load(id, req.revision()));
+  std::string kind = absl::StrCat("entities:", id, ":", inv.revision(), ":", req.section());
+  FT_ASSIGN_OR_RETURN(std::string after_text, DecodePageToken(token_key_, kind, req.page_token()));
+  int64_t after = 0;
+  if (!after_text.empty() && !absl::SimpleAtoi(after_text, &after)) {
+    return InvalidField("page_token", "not a page token of this list");
+  }
+  FT_ASSIGN_OR_RETURN(std::vector<EntityRow> rows,
+                      experiments_->ListEntities(id, inv.revision(), req.section(), after, page + 1));
+  v1::ListEntitiesResponse out;
+  for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) {
+    *out.add_entities() = EntityProto(id, inv.revision(), rows[i]);
+  }
+  if (static_cast<int>(rows.size()) > page) {
+    out.set_next_page_token(EncodePageToken(token_key_, kind, absl::StrCat(rows[page - 1].seq)));
+  }
+  return out;
+}
+
+}  // namespace fairtrace

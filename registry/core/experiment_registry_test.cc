@@ -1,0 +1,161 @@
+#include "registry/core/experiment_registry.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "registry/core/errors.h"
+#include "registry/store/sqlite/sqlite_store.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace fairtrace {
+namespace {
+
+using ::fairtrace::testing::StatusIs;
+using ::testing::HasSubstr;
+
+class ExperimentRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = *SqliteStore::Open({.path = (dir_.path() / "db").string()});
+    registry_ = std::make_unique<ExperimentRegistry>(store_.get(), store_.get(), store_.get(), "secret",
+                                                     [this] { return clock_ += 1000; });
+    for (const auto& e : std::filesystem::directory_iterator(std::string(FAIRTRACE_MIAPPE_FIXTURES) + "/valid-1.2")) {
+      std::ifstream in(e.path(), std::ios::binary);
+      files_[e.path().filename().string()] = std::string(std::istreambuf_iterator<char>(in), {});
+    }
+  }
+  v1::ImportInvestigationRequest Request(const std::string& id, const std::string& request_id = "") {
+    v1::ImportInvestigationRequest req;
+    req.set_investigation_id(id);
+    req.set_request_id(request_id);
+    for (const auto& [name, data] : files_) {
+      v1::SheetFile* f = req.add_files();
+      f->set_name(name);
+      f->set_data(data);
+    }
+    return req;
+  }
+  absl::StatusOr<v1::Investigation> Import(const v1::ImportInvestigationRequest& req) {
+    return registry_->ImportInvestigation(ctx_, req);
+  }
+  int64_t AuditCount() { return static_cast<int64_t>(store_->ListAudit(0, 100000)->size()); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<ExperimentRegistry> registry_;
+  std::map<std::string, std::string> files_;
+  int64_t clock_ = 1'700'000'000'000'000;
+  CallContext ctx_{"user:t", "/ImportInvestigation", std::string(64, 'a')};
+};
+
+TEST_F(ExperimentRegistryTest, ImportStoresAnImmutableRevisionWithReferenceableEntities) {
+  ASSERT_OK_AND_ASSIGN(v1::Investigation inv, Import(Request("drought-2025")));
+  EXPECT_EQ(inv.name(), "investigations/drought-2025");
+  EXPECT_EQ(inv.revision(), 1);
+  EXPECT_EQ(inv.revision_digest().size(), 64u);
+  EXPECT_EQ(inv.profile(), "MIAPPE 1.2");
+  EXPECT_EQ(inv.study_count(), 2);
+  EXPECT_EQ(inv.title(), "Leaf area of Arabidopsis under drought");
+  v1::GetEntityRequest get;
+  get.set_name("investigations/drought-2025/observationUnits/S1-P1");
+  ASSERT_OK_AND_ASSIGN(v1::MiappeEntity ou, registry_->GetEntity(get));
+  EXPECT_EQ(ou.section(), "observation_unit");
+  EXPECT_EQ(ou.values().at("biologicalMaterialId"), "Col-0");
+  EXPECT_EQ(ou.location(), "observation_unit.tsv:2");
+  get.set_name("investigations/drought-2025/biologicalMaterials/Col-0");
+  ASSERT_OK(registry_->GetEntity(get).status());
+  get.set_name("investigations/drought-2025/studies/S9");
+  EXPECT_THAT(registry_->GetEntity(get), StatusIs(absl::StatusCode::kNotFound));
+  get.set_name("investigations/drought-2025/plants/S1");
+  EXPECT_THAT(registry_->GetEntity(get), StatusIs(absl::StatusCode::kInvalidArgument));
+  // Pages of the observation units, in sheet order.
+  v1::ListEntitiesRequest list;
+  list.set_parent("investigations/drought-2025");
+  list.set_section("observation_unit");
+  list.set_page_size(3);
+  std::vector<std::string> ids;
+  do {
+    ASSERT_OK_AND_ASSIGN(auto page, registry_->ListEntities(list));
+    for (const auto& e : page.entities()) ids.push_back(e.entity_id());
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  ASSERT_EQ(ids.size(), 8u);
+  EXPECT_EQ(ids[0], "S1-P1");
+  // A second import of the same content is revision 2 with the same digest;
+  // revision 1 stays readable.
+  v1::ImportInvestigationRequest again = Request("drought-2025");
+  again.set_etag(inv.etag());
+  ASSERT_OK_AND_ASSIGN(v1::Investigation inv2, Import(again));
+  EXPECT_EQ(inv2.revision(), 2);
+  EXPECT_EQ(inv2.revision_digest(), inv.revision_digest());
+  EXPECT_THAT(Import(again), StatusIs(absl::StatusCode::kAborted));  // etag of revision 1
+  v1::GetInvestigationRequest old;
+  old.set_name("investigations/drought-2025");
+  old.set_revision(1);
+  ASSERT_OK_AND_ASSIGN(v1::Investigation back, registry_->GetInvestigation(old));
+  EXPECT_EQ(back.revision(), 1);
+  old.set_revision(7);
+  EXPECT_THAT(registry_->GetInvestigation(old), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(ExperimentRegistryTest, ASubmissionWithErrorsIsRejectedWholeWithOneViolationPerError) {
+  std::string& ou = files_["observation_unit.tsv"];
+  ou.replace(ou.find("S1\tLer\tS1-P2"), 12, "S1\tXyz\tS1-P2");
+  std::string& study = files_["study.tsv"];
+  study.replace(study.find("2025-03-01"), 10, "41043");
+  int64_t audit_before = AuditCount();
+  absl::Status s = Import(Request("bad-one")).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("2 MIAPPE error(s)")));
+  google::rpc::BadRequest br;
+  for (const auto& any : StatusDetails(s)) any.UnpackTo(&br);
+  ASSERT_EQ(br.field_violations_size(), 2);
+  EXPECT_EQ(br.field_violations(0).field(), "study[S1].studyStartDate");
+  EXPECT_THAT(br.field_violations(0).description(), HasSubstr("FMT-DATE-EXCEL-SERIAL"));
+  EXPECT_EQ(br.field_violations(1).field(), "observation_unit[S1-P2].biologicalMaterialId");
+  v1::GetInvestigationRequest get;
+  get.set_name("investigations/bad-one");
+  EXPECT_THAT(registry_->GetInvestigation(get), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(AuditCount(), audit_before + 1);  // the refusal is audited
+  // The dry run returns the full report.
+  v1::ValidateInvestigationRequest dry;
+  *dry.mutable_files() = Request("x").files();
+  ASSERT_OK_AND_ASSIGN(v1::ValidationReport report, registry_->ValidateInvestigation(dry));
+  EXPECT_EQ(report.error_count(), 2);
+}
+
+TEST_F(ExperimentRegistryTest, LenientImportStoresTheFixesAndKeepsThemAsWarnings) {
+  std::string& study = files_["study.tsv"];
+  study.replace(study.find("2025-03-01"), 10, "45717");
+  v1::ImportInvestigationRequest req = Request("lenient");
+  req.set_strictness(v1::STRICTNESS_LENIENT);
+  ASSERT_OK_AND_ASSIGN(v1::Investigation inv, Import(req));
+  EXPECT_EQ(inv.report().warning_count(), 1);
+  EXPECT_EQ(inv.report().findings(0).fixed(), "2025-03-01");
+  v1::GetEntityRequest get;
+  get.set_name("investigations/lenient/studies/S1");
+  ASSERT_OK_AND_ASSIGN(v1::MiappeEntity s1, registry_->GetEntity(get));
+  EXPECT_EQ(s1.values().at("studyStartDate"), "2025-03-01");
+}
+
+TEST_F(ExperimentRegistryTest, RequestIdsAndBadRequests) {
+  ASSERT_OK_AND_ASSIGN(v1::Investigation first, Import(Request("idem", "req-1")));
+  ASSERT_OK_AND_ASSIGN(v1::Investigation retry, Import(Request("idem", "req-1")));
+  EXPECT_EQ(retry.revision(), first.revision());
+  EXPECT_EQ(retry.revision(), 1);
+  EXPECT_THAT(Import(Request("Bad_Id")), StatusIs(absl::StatusCode::kInvalidArgument));
+  v1::ImportInvestigationRequest none;
+  none.set_investigation_id("empty");
+  EXPECT_THAT(Import(none), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("files")));
+  v1::ImportInvestigationRequest path = Request("path");
+  path.mutable_files(0)->set_name("../study.tsv");
+  EXPECT_THAT(Import(path), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("files[0].name")));
+  v1::ListInvestigationsRequest list;
+  ASSERT_OK_AND_ASSIGN(auto all, registry_->ListInvestigations(list));
+  EXPECT_EQ(all.investigations_size(), 1);
+}
+
+}  // namespace
+}  // namespace fairtrace

@@ -1,0 +1,3 @@
+DROP TABLE miappe_entities;
+DROP TABLE investigation_revisions;
+DROP TABLE investigations;
