@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   bool tty = ::isatty(STDERR_FILENO) && !as_json;
   if (models.selected()) return models.Run(options, as_json, tty);
   if (runs.selected()) return runs.Run(options, as_json);
-  if (miappe.selected()) return miappe.Run(as_json);
+  if (miappe.selected()) return miappe.Run(options, as_json);
 
   if (*push) {
     auto r = fairtrace::client::Push(client, push_path, {.show_progress = tty});

@@ -1,36 +1,123 @@
 #include "clients/cli/miappe_command.h"
 
+#include <fstream>
 #include <iostream>
 
+#include <grpcpp/grpcpp.h>
+
+#include "clients/cli/cli_common.h"
+#include "fairtrace/v1/experiments.grpc.pb.h"
+#include "registry/core/errors.h"
 #include "validators/miappe/loader.h"
 #include "validators/miappe/validator.h"
 
 namespace fairtrace::cli {
+namespace {
+
+void PrintInvestigation(const v1::Investigation& inv) {
+  std::cout << inv.name() << "  revision " << inv.revision() << "  " << inv.profile() << "\n  title: " << inv.title()
+            << "\n  digest: " << inv.revision_digest() << "\n  studies: " << inv.study_count()
+            << "  entities: " << inv.entity_count() << "\n  warnings: " << inv.report().warning_count()
+            << "  (validator " << inv.report().validator_version() << ")\n  etag: " << inv.etag() << "\n";
+}
+
+std::unique_ptr<v1::ExperimentService::Stub> Stub(const client::ClientOptions& o) {
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(static_cast<int>(o.max_message_bytes));
+  args.SetMaxReceiveMessageSize(static_cast<int>(o.max_message_bytes));
+  return v1::ExperimentService::NewStub(grpc::CreateCustomChannel(o.target, grpc::InsecureChannelCredentials(), args));
+}
+
+std::unique_ptr<grpc::ClientContext> Context(const client::ClientOptions& o) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(o.rpc_timeout));
+  if (!o.user.empty()) ctx->AddMetadata("x-fairtrace-user", o.user);
+  return ctx;
+}
+
+}  // namespace
 
 MiappeCommand::MiappeCommand(CLI::App& app) {
   miappe_ = app.add_subcommand("miappe", "MIAPPE experiment metadata");
   miappe_->require_subcommand(1);
   validate_ = miappe_->add_subcommand("validate", "validate MIAPPE sheets offline (xlsx workbooks, TSV files or folders of them)");
   validate_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets, or sheet files")->required();
-  auto* strict = validate_->add_flag("--strict", strict_, "recommended fields become errors");
-  validate_->add_flag("--lenient", lenient_, "fixable format errors become warnings, with the fix reported")
-      ->excludes(strict);
+  import_ = miappe_->add_subcommand("import", "store the sheets as a new revision of an investigation");
+  import_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets, or sheet files")->required();
+  import_->add_option("--id", id_, "investigation id, e.g. drought-2025")->required();
+  import_->add_option("--etag", etag_, "refuse unless the investigation still has this etag");
+  import_->add_option("--request-id", request_id_, "retries with the same id store nothing new");
+  for (CLI::App* sub : {validate_, import_}) {
+    auto* strict = sub->add_flag("--strict", strict_, "recommended fields become errors");
+    sub->add_flag("--lenient", lenient_, "fixable format errors become warnings, with the fix reported (and stored)")
+        ->excludes(strict);
+  }
+  get_ = miappe_->add_subcommand("get", "show an investigation (latest revision unless --revision)");
+  get_->add_option("INVESTIGATION", name_, "id or investigations/{id}")->required();
+  get_->add_option("--revision", revision_);
 }
 
-int MiappeCommand::Run(bool json) {
+int MiappeCommand::Run(const client::ClientOptions& options, bool json) {
+  if (validate_->parsed()) return Validate(json);
+  if (import_->parsed()) return Import(options, json);
+  return Get(options, json);
+}
+
+int MiappeCommand::Validate(bool json) {
   using namespace fairtrace::miappe;
   std::vector<Finding> pre;
   std::vector<InputFile> files = ReadSheetFiles(paths_, &pre);
   Submission sub = LoadSheets(files, Schema::Default(), &pre);
   ValidateOptions options;
   options.strictness = strict_ ? Strictness::kStrict : lenient_ ? Strictness::kLenient : Strictness::kDefault;
-  Report report = Validate(sub, Schema::Default(), options, std::move(pre));
+  Report report = fairtrace::miappe::Validate(sub, Schema::Default(), options, std::move(pre));
   if (json) {
     std::cout << report.ToJson().dump() << "\n";
   } else {
     std::cout << report.ToText();
   }
   return report.ok() ? 0 : 1;
+}
+
+int MiappeCommand::Import(const client::ClientOptions& options, bool json) {
+  std::vector<miappe::Finding> unreadable;
+  std::vector<miappe::InputFile> files = miappe::ReadSheetFiles(paths_, &unreadable);
+  if (!unreadable.empty()) {
+    return Fail(InvalidField("PATH", unreadable[0].message + " (" + unreadable[0].location + ")"), options.target);
+  }
+  v1::ImportInvestigationRequest req;
+  req.set_investigation_id(id_);
+  req.set_etag(etag_);
+  req.set_request_id(request_id_);
+  req.set_strictness(strict_ ? v1::STRICTNESS_STRICT : lenient_ ? v1::STRICTNESS_LENIENT : v1::STRICTNESS_UNSPECIFIED);
+  for (const auto& f : files) {
+    v1::SheetFile* sf = req.add_files();
+    sf->set_name(f.name.substr(f.name.find_last_of('/') + 1));
+    sf->set_data(f.data);
+  }
+  v1::Investigation inv;
+  absl::Status s = client::FromGrpcStatus(Stub(options)->ImportInvestigation(Context(options).get(), req, &inv));
+  if (!s.ok()) {
+    for (const auto& any : StatusDetails(s)) {
+      google::rpc::BadRequest br;
+      if (!any.UnpackTo(&br)) continue;
+      for (const auto& v : br.field_violations()) std::cerr << "  " << v.field() << ": " << v.description() << "\n";
+    }
+    return Fail(s, options.target);
+  }
+  json ? void(std::cout << ProtoJson(inv) << "\n") : PrintInvestigation(inv);
+  return 0;
+}
+
+int MiappeCommand::Get(const client::ClientOptions& options, bool json) {
+  v1::GetInvestigationRequest req;
+  req.set_name(name_.rfind("investigations/", 0) == 0 ? name_ : "investigations/" + name_);
+  req.set_revision(revision_);
+  v1::Investigation inv;
+  absl::Status s = client::FromGrpcStatus(Stub(options)->GetInvestigation(Context(options).get(), req, &inv));
+  if (!s.ok()) return Fail(s, options.target);
+  json ? void(std::cout << ProtoJson(inv) << "\n") : PrintInvestigation(inv);
+  return 0;
 }
 
 }  // namespace fairtrace::cli

@@ -1,5 +1,8 @@
 #include "registry/core/experiment_registry.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include <nlohmann/json.hpp>
 
 #include "absl/container/flat_hash_map.h"
@@ -45,18 +48,6 @@ const std::pair<const char*, const char*> kCollections[] = {
     {"investigation", "investigation"},
 };
 
-const char* const kIdField[][2] = {{"investigation", "investigationId"},
-                                   {"study", "studyId"},
-                                   {"person", "personName"},
-                                   {"data_file", "dataFileLink"},
-                                   {"biological_material", "biologicalMaterialId"},
-                                   {"environment", "envParam"},
-                                   {"factor", "expeFactorType"},
-                                   {"event", "eventType"},
-                                   {"observation_unit", "obsUnitId"},
-                                   {"sample", "sampleId"},
-                                   {"observed_variable", "variableId"}};
-
 std::string PercentEncode(absl::string_view s) {
   std::string out;
   for (unsigned char c : s) {
@@ -81,16 +72,6 @@ std::string PercentDecode(absl::string_view s) {
     }
   }
   return out;
-}
-
-std::string EntityIdOf(const mp::Record& r) {
-  for (const auto& [section, field] : kIdField) {
-    if (r.section == section) {
-      std::string id(absl::StripAsciiWhitespace(r.Get(field)));
-      return id.empty() ? r.location : id;
-    }
-  }
-  return r.location;
 }
 
 v1::FindingSeverity SeverityProto(mp::Severity s) {
@@ -191,6 +172,29 @@ json RecordJson(const mp::Record& r) {
   return {{"section", r.section}, {"values", values}, {"extensions", ext}, {"location", r.location}};
 }
 
+// The canonical form of a record: what it says, not where it was read
+// from — no location, no empty cells — so the same content gives the same
+// digest from an xlsx workbook or from TSV sheets, in any file order.
+json CanonicalRecord(const mp::Record& r) {
+  json values = json::object();
+  for (const auto& [k, v] : r.values) {
+    if (!v.empty()) values[k] = v;
+  }
+  json ext = json::array();
+  for (const auto& [k, v] : r.extensions) {
+    if (!v.empty()) ext.push_back({k, v});
+  }
+  return {{"section", r.section}, {"values", values}, {"extensions", ext}};
+}
+
+int SectionRank(const std::string& section) {
+  const auto& sections = mp::Schema::Default().sections();
+  for (size_t i = 0; i < sections.size(); ++i) {
+    if (sections[i].section == section) return static_cast<int>(i);
+  }
+  return static_cast<int>(sections.size());
+}
+
 absl::Status InvestigationNotFound(const std::string& name) {
   return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no investigation ", name))
       .Reason("INVESTIGATION_NOT_FOUND")
@@ -265,15 +269,20 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const 
     // Canonical form: records in sheet order; nlohmann objects sort keys.
     json canonical = {{"profile", c.report.profile}, {"records", json::array()}};
     std::vector<EntityRow> entities;
+    std::vector<std::tuple<int, size_t, json>> canonical_records;
     RevisionRow rev;
     for (size_t i = 0; i < c.submission.records.size(); ++i) {
       const mp::Record& r = c.submission.records[i];
       json rec = RecordJson(r);
-      canonical["records"].push_back(rec);
-      entities.push_back(EntityRow{static_cast<int64_t>(i + 1), r.section, EntityIdOf(r), rec.dump(), r.location});
+      entities.push_back(EntityRow{static_cast<int64_t>(i + 1), r.section, mp::RecordId(r), rec.dump(), r.location});
+      canonical_records.emplace_back(SectionRank(r.section), i, CanonicalRecord(r));
       if (r.section == "investigation") rev.title = r.Get("investigationTitle");
       if (r.section == "study") ++rev.study_count;
     }
+    std::sort(canonical_records.begin(), canonical_records.end(),
+              [](const auto& a, const auto& b) { return std::tie(std::get<0>(a), std::get<1>(a)) <
+                                                        std::tie(std::get<0>(b), std::get<1>(b)); });
+    for (auto& [rank, index, rec] : canonical_records) canonical["records"].push_back(std::move(rec));
     rev.investigation_id = req.investigation_id();
     rev.digest = Sha256Hex(canonical.dump());
     rev.profile = c.report.profile;

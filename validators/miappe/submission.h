@@ -28,6 +28,12 @@ struct Record {
   }
 };
 
+// The id findings and entity names use for a record: its MIAPPE id
+// (studyId, biologicalMaterialId, obsUnitId, variableId, sampleId; the
+// person's name, the event type... for sections without ids), trimmed, or
+// its location when blank.
+std::string RecordId(const Record& r);
+
 struct Submission {
   std::vector<Record> records;
   std::set<std::string> sheets;  // sections whose sheet was present (even empty)

@@ -23,7 +23,9 @@ const char* const kIdField[][2] = {
     {"observation_unit", "obsUnitId"},       {"sample", "sampleId"},
     {"observed_variable", "variableId"}};
 
-std::string EntityId(const Record& r) {
+}  // namespace
+
+std::string RecordId(const Record& r) {
   for (const auto& [section, field] : kIdField) {
     if (r.section == section) {
       std::string id(absl::StripAsciiWhitespace(r.Get(field)));
@@ -32,6 +34,8 @@ std::string EntityId(const Record& r) {
   }
   return r.location;
 }
+
+namespace {
 
 bool Blank(const std::string& v) { return absl::StripAsciiWhitespace(v).empty(); }
 
@@ -72,7 +76,7 @@ class Checker {
     f.severity = sev;
     if (r != nullptr) {
       f.section = r->section;
-      f.entity_id = EntityId(*r);
+      f.entity_id = RecordId(*r);
       f.location = r->location;
       if (!field.empty()) {
         if (const FieldRule* rule = schema_.Field(r->section, field)) f.dm = rule->dm;
@@ -148,7 +152,7 @@ class Checker {
       size_t before = report_->findings.size();
       CheckFormat(*rule, v, fo, &report_->findings);
       for (size_t i = before; i < report_->findings.size(); ++i) {
-        report_->findings[i].entity_id = EntityId(r);
+        report_->findings[i].entity_id = RecordId(r);
         report_->findings[i].location = r.location;
       }
     }

@@ -1,0 +1,68 @@
+// MIAPPE investigations over the wire and from the CLI, against the real
+// server: import (TSV sheets and an xlsx workbook), refusal of a whole
+// submission with one violation per error, entities by name.
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "fairtrace/v1/experiments.grpc.pb.h"
+#include "tests/testing/server_fixture.h"
+
+namespace fairtrace::testing {
+namespace {
+
+namespace stdfs = std::filesystem;
+using ::testing::HasSubstr;
+
+class ExperimentsTest : public ServerFixture {
+ protected:
+  CommandResult Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {ServerProcess::CliBinary(), "--server", server_->target()});
+    return RunCommand(args);
+  }
+  static std::string Fixtures() { return std::string(FAIRTRACE_SOURCE_DIR) + "/tests/fixtures/miappe"; }
+};
+
+TEST_F(ExperimentsTest, ImportGetAndRefuse) {
+  auto imported = Cli({"--json", "miappe", "import", Fixtures() + "/valid-1.2", "--id", "drought-2025"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  auto j = nlohmann::json::parse(imported.out);
+  EXPECT_EQ(j["name"], "investigations/drought-2025");
+  EXPECT_EQ(j["revision"], "1");  // int64 as a JSON string (proto JSON)
+  auto workbook = Cli({"miappe", "import", Fixtures() + "/xlsx/valid-1.2.xlsx", "--id", "drought-2025"});
+  ASSERT_EQ(workbook.exit_code, 0) << workbook.err;
+  EXPECT_THAT(workbook.out, HasSubstr("revision 2"));
+  // Same content from a workbook and from TSV sheets: the same digest.
+  auto got = Cli({"--json", "miappe", "get", "drought-2025", "--revision", "1"});
+  auto got2 = Cli({"--json", "miappe", "get", "drought-2025"});
+  ASSERT_EQ(got.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(got2.out)["revision"], "2");
+  EXPECT_EQ(nlohmann::json::parse(got.out)["revision_digest"], nlohmann::json::parse(got2.out)["revision_digest"]);
+
+  auto stub = v1::ExperimentService::NewStub(channel_);
+  grpc::ClientContext ctx;
+  v1::GetEntityRequest req;
+  req.set_name("investigations/drought-2025/biologicalMaterials/Col-0");
+  v1::MiappeEntity bm;
+  ASSERT_TRUE(stub->GetEntity(&ctx, req, &bm).ok());
+  EXPECT_EQ(bm.values().at("organism"), "NCBITAXON:3702");
+
+  // A broken copy is refused whole: one line per error, nothing stored.
+  stdfs::path bad = dir_.path() / "bad";
+  stdfs::create_directories(bad);
+  for (const auto& e : stdfs::directory_iterator(Fixtures() + "/valid-1.2")) {
+    stdfs::copy_file(e.path(), bad / e.path().filename());
+  }
+  std::ifstream in(bad / "observation_unit.tsv");
+  std::string ou((std::istreambuf_iterator<char>(in)), {});
+  ou.replace(ou.find("S1\tLer\tS1-P2"), 12, "S1\tXyz\tS1-P2");
+  std::ofstream(bad / "observation_unit.tsv") << ou;
+  auto refused = Cli({"miappe", "import", bad.string(), "--id", "bad-one"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("observation_unit[S1-P2].biologicalMaterialId: XRF-OU-BM"));
+  auto absent = Cli({"miappe", "get", "bad-one"});
+  EXPECT_EQ(absent.exit_code, 1);
+}
+
+}  // namespace
+}  // namespace fairtrace::testing
