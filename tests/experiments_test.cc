@@ -62,6 +62,16 @@ TEST_F(ExperimentsTest, ImportGetAndRefuse) {
   EXPECT_THAT(refused.err, HasSubstr("observation_unit[S1-P2].biologicalMaterialId: XRF-OU-BM"));
   auto absent = Cli({"miappe", "get", "bad-one"});
   EXPECT_EQ(absent.exit_code, 1);
+
+  // Export as MIAPPE JSON and import it back: the same digest.
+  std::string exported = (dir_.path() / "export.json").string();
+  auto exp = Cli({"miappe", "export", "drought-2025", "--revision", "1", "--output", exported});
+  ASSERT_EQ(exp.exit_code, 0) << exp.err;
+  auto again = Cli({"miappe", "export", "drought-2025", "--output", exported});
+  EXPECT_EQ(again.exit_code, 1);  // never overwrites
+  auto reimported = Cli({"--json", "miappe", "import", exported, "--id", "copy"});
+  ASSERT_EQ(reimported.exit_code, 0) << reimported.err;
+  EXPECT_EQ(nlohmann::json::parse(reimported.out)["revision_digest"], nlohmann::json::parse(got.out)["revision_digest"]);
 }
 
 }  // namespace

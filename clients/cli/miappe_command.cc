@@ -55,11 +55,17 @@ MiappeCommand::MiappeCommand(CLI::App& app) {
   get_ = miappe_->add_subcommand("get", "show an investigation (latest revision unless --revision)");
   get_->add_option("INVESTIGATION", name_, "id or investigations/{id}")->required();
   get_->add_option("--revision", revision_);
+  export_ = miappe_->add_subcommand("export", "write a revision as MIAPPE JSON (docs/miappe-json.md)");
+  export_->add_option("INVESTIGATION", name_, "id or investigations/{id}")->required();
+  export_->add_option("--revision", revision_);
+  export_->add_option("--format", format_, "json (isa-tab: not built yet)")->check(CLI::IsMember({"json", "isa-tab"}));
+  export_->add_option("--output", output_, "file to write (must not exist); default: stdout");
 }
 
 int MiappeCommand::Run(const client::ClientOptions& options, bool json) {
   if (validate_->parsed()) return Validate(json);
   if (import_->parsed()) return Import(options, json);
+  if (export_->parsed()) return Export(options);
   return Get(options, json);
 }
 
@@ -117,6 +123,29 @@ int MiappeCommand::Get(const client::ClientOptions& options, bool json) {
   absl::Status s = client::FromGrpcStatus(Stub(options)->GetInvestigation(Context(options).get(), req, &inv));
   if (!s.ok()) return Fail(s, options.target);
   json ? void(std::cout << ProtoJson(inv) << "\n") : PrintInvestigation(inv);
+  return 0;
+}
+
+int MiappeCommand::Export(const client::ClientOptions& options) {
+  v1::ExportInvestigationRequest req;
+  req.set_name(name_.rfind("investigations/", 0) == 0 ? name_ : "investigations/" + name_);
+  req.set_revision(revision_);
+  req.set_format(format_ == "isa-tab" ? v1::EXPORT_FORMAT_ISA_TAB : v1::EXPORT_FORMAT_MIAPPE_JSON);
+  v1::ExportInvestigationResponse resp;
+  absl::Status s = client::FromGrpcStatus(Stub(options)->ExportInvestigation(Context(options).get(), req, &resp));
+  if (!s.ok()) return Fail(s, options.target);
+  for (const v1::SheetFile& f : resp.files()) {
+    if (output_.empty()) {
+      std::cout << f.data();
+      continue;
+    }
+    std::FILE* out = std::fopen(output_.c_str(), "wx");  // never overwrites
+    if (out == nullptr) return Fail(InvalidField("--output", "cannot create the file (does it exist?)"), options.target);
+    bool ok = std::fwrite(f.data().data(), 1, f.data().size(), out) == f.data().size();
+    ok = std::fclose(out) == 0 && ok;
+    if (!ok) return Fail(absl::InternalError("cannot write " + output_), options.target);
+    std::cerr << "wrote " << output_ << " (" << f.data().size() << " bytes)\n";
+  }
   return 0;
 }
 

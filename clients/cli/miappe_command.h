@@ -3,6 +3,7 @@
 //   miappe validate PATH... [--strict | --lenient]
 //   miappe import PATH... --id INVESTIGATION [--strict | --lenient] [--etag E] [--request-id R]
 //   miappe get INVESTIGATION [--revision N]
+//   miappe export INVESTIGATION [--revision N] [--format json] [--output FILE]
 //
 // PATH: an .xlsx workbook (the MIAPPE template), a folder of sheets
 // exported as TSV (investigation.tsv, study.tsv, ...) or the sheet files
@@ -31,10 +32,11 @@ class MiappeCommand {
   int Validate(bool json);
   int Import(const client::ClientOptions& options, bool json);
   int Get(const client::ClientOptions& options, bool json);
+  int Export(const client::ClientOptions& options);
 
-  CLI::App *miappe_, *validate_, *import_, *get_;
+  CLI::App *miappe_, *validate_, *import_, *get_, *export_;
   std::vector<std::string> paths_;
-  std::string id_, etag_, request_id_, name_;
+  std::string id_, etag_, request_id_, name_, format_ = "json", output_;
   int64_t revision_ = 0;
   bool strict_ = false, lenient_ = false;
 };

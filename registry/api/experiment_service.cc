@@ -38,4 +38,9 @@ grpc::Status ExperimentServiceImpl::ListEntities(grpc::ServerContext*, const v1:
   return Reply(registry_->ListEntities(*req), resp);
 }
 
+grpc::Status ExperimentServiceImpl::ExportInvestigation(grpc::ServerContext*, const v1::ExportInvestigationRequest* req,
+                                                        v1::ExportInvestigationResponse* resp) {
+  return Reply(registry_->ExportInvestigation(*req), resp);
+}
+
 }  // namespace fairtrace::api

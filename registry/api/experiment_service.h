@@ -22,6 +22,8 @@ class ExperimentServiceImpl final : public v1::ExperimentService::Service {
   grpc::Status GetEntity(grpc::ServerContext* ctx, const v1::GetEntityRequest* req, v1::MiappeEntity* resp) override;
   grpc::Status ListEntities(grpc::ServerContext* ctx, const v1::ListEntitiesRequest* req,
                             v1::ListEntitiesResponse* resp) override;
+  grpc::Status ExportInvestigation(grpc::ServerContext* ctx, const v1::ExportInvestigationRequest* req,
+                                   v1::ExportInvestigationResponse* resp) override;
 
  private:
   ExperimentRegistry* registry_;

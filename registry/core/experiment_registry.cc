@@ -20,6 +20,7 @@
 #include "registry/core/sha256.h"
 #include "registry/core/status_macros.h"
 #include "validators/miappe/loader.h"
+#include "validators/miappe/miappe_json.h"
 #include "validators/miappe/validator.h"
 
 namespace fairtrace {
@@ -429,6 +430,46 @@ absl::StatusOr<v1::ListEntitiesResponse> ExperimentRegistry::ListEntities(const 
   if (static_cast<int>(rows.size()) > page) {
     out.set_next_page_token(EncodePageToken(token_key_, kind, absl::StrCat(rows[page - 1].seq)));
   }
+  return out;
+}
+
+absl::StatusOr<v1::ExportInvestigationResponse> ExperimentRegistry::ExportInvestigation(
+    const v1::ExportInvestigationRequest& req) {
+  FT_ASSIGN_OR_RETURN(std::string id, ParseInvestigationName(req.name(), "name"));
+  if (req.format() == v1::EXPORT_FORMAT_ISA_TAB) {
+    return ErrorBuilder(absl::StatusCode::kUnimplemented, "ISA-Tab export is not built yet; use MIAPPE JSON")
+        .Reason("FORMAT_NOT_SUPPORTED");
+  }
+  FT_ASSIGN_OR_RETURN(v1::Investigation inv, Load(id, req.revision()));
+  std::vector<mp::Record> records;
+  for (const auto& [section, collection] : kCollections) {
+    int64_t after = 0;
+    while (true) {
+      FT_ASSIGN_OR_RETURN(std::vector<EntityRow> rows,
+                          experiments_->ListEntities(id, inv.revision(), section, after, 10000));
+      for (const EntityRow& e : rows) {
+        json j = json::parse(e.record_json, nullptr, false);
+        if (!j.is_object()) return absl::InternalError(absl::StrCat("unreadable entity ", e.seq, " of ", inv.name()));
+        mp::Record r;
+        r.section = e.section;
+        r.location = e.location;
+        const json values = j.value("values", json::object());
+        for (const auto& [k, v] : values.items()) {
+          if (v.is_string()) r.values[k] = v.get<std::string>();
+        }
+        for (const json& kv : j.value("extensions", json::array())) {
+          if (kv.is_array() && kv.size() == 2) r.extensions.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
+        }
+        records.push_back(std::move(r));
+        after = e.seq;
+      }
+      if (rows.size() < 10000) break;
+    }
+  }
+  v1::ExportInvestigationResponse out;
+  v1::SheetFile* f = out.add_files();
+  f->set_name(absl::StrCat(id, "-r", inv.revision(), ".miappe.json"));
+  f->set_data(mp::WriteMiappeJson(records));
   return out;
 }
 

@@ -37,6 +37,8 @@ class ExperimentRegistry {
   absl::StatusOr<v1::ListInvestigationsResponse> ListInvestigations(const v1::ListInvestigationsRequest& req);
   absl::StatusOr<v1::MiappeEntity> GetEntity(const v1::GetEntityRequest& req);
   absl::StatusOr<v1::ListEntitiesResponse> ListEntities(const v1::ListEntitiesRequest& req);
+  // MIAPPE JSON of a revision; ISA-Tab is UNIMPLEMENTED.
+  absl::StatusOr<v1::ExportInvestigationResponse> ExportInvestigation(const v1::ExportInvestigationRequest& req);
 
  private:
   absl::StatusOr<v1::Investigation> Load(const std::string& id, int64_t revision);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_replace.h"
 #include "registry/core/errors.h"
 #include "registry/store/sqlite/sqlite_store.h"
 #include "tests/testing/status_matchers.h"
@@ -138,6 +139,27 @@ TEST_F(ExperimentRegistryTest, LenientImportStoresTheFixesAndKeepsThemAsWarnings
   get.set_name("investigations/lenient/studies/S1");
   ASSERT_OK_AND_ASSIGN(v1::MiappeEntity s1, registry_->GetEntity(get));
   EXPECT_EQ(s1.values().at("studyStartDate"), "2025-03-01");
+}
+
+TEST_F(ExperimentRegistryTest, MiappeJsonExportRoundTripsContentAndExtensions) {
+  files_["observed_variable.tsv"] = absl::StrReplaceAll(files_["observed_variable.tsv"],
+                                                        {{"timeScale\n", "timeScale\tsensorId\n"},
+                                                         {"\tDate\n", "\tDate\tcam-3\n"}});
+  ASSERT_OK_AND_ASSIGN(v1::Investigation inv, Import(Request("source")));
+  v1::ExportInvestigationRequest exp;
+  exp.set_name("investigations/source");
+  ASSERT_OK_AND_ASSIGN(auto exported, registry_->ExportInvestigation(exp));
+  ASSERT_EQ(exported.files_size(), 1);
+  EXPECT_THAT(exported.files(0).data(), HasSubstr("\"format\": \"fairtrace-miappe-json/1\""));
+  EXPECT_THAT(exported.files(0).data(), HasSubstr("\"sensorId\": \"cam-3\""));
+  v1::ImportInvestigationRequest back;
+  back.set_investigation_id("copy");
+  *back.add_files() = exported.files(0);
+  ASSERT_OK_AND_ASSIGN(v1::Investigation copy, Import(back));
+  EXPECT_EQ(copy.revision_digest(), inv.revision_digest());  // same content, same digest
+  EXPECT_EQ(copy.entity_count(), inv.entity_count());
+  exp.set_format(v1::EXPORT_FORMAT_ISA_TAB);
+  EXPECT_THAT(registry_->ExportInvestigation(exp), StatusIs(absl::StatusCode::kUnimplemented));
 }
 
 TEST_F(ExperimentRegistryTest, RequestIdsAndBadRequests) {

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "validators/miappe/miappe_json.h"
 #include "validators/miappe/tsv.h"
 #include "validators/miappe/xlsx.h"
 
@@ -50,7 +51,7 @@ std::vector<InputFile> ReadSheetFiles(const std::vector<std::string>& paths, std
       std::vector<std::string> here;
       for (const auto& e : fs::directory_iterator(p, ec)) {
         std::string ext = e.path().extension().string();
-        if (e.is_regular_file(ec) && (ext == ".tsv" || ext == ".txt" || ext == ".xlsx")) {
+        if (e.is_regular_file(ec) && (ext == ".tsv" || ext == ".txt" || ext == ".xlsx" || ext == ".json")) {
           here.push_back(e.path().string());
         }
       }
@@ -173,6 +174,10 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
   Submission sub;
   for (const InputFile& file : files) {
     std::string base = file.name.substr(file.name.find_last_of('/') + 1);
+    if (absl::EndsWithIgnoreCase(base, ".json") || LooksLikeJson(file.data)) {
+      ReadMiappeJson(base, file.data, schema, &sub, findings);
+      continue;
+    }
     if (LooksLikeZip(file.data) || absl::EndsWithIgnoreCase(base, ".xlsx")) {
       for (const auto& [sheet, table] : ReadXlsx(base, file.data, findings)) AddSheet(sheet, table, schema, &sub, findings);
       continue;

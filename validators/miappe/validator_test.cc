@@ -147,6 +147,20 @@ TEST(ValidatorTest, StrictAndLenientModes) {
   }
 }
 
+TEST(ValidatorTest, MiappeJsonBadInputIsReported) {
+  for (const auto& [doc, code] : std::vector<std::pair<std::string, std::string>>{
+           {"{\"format\": \"fairtrace-miappe-json/1\", // a comment\n}", "SYN-06"},
+           {"{\"format\": \"fairtrace-miappe-json/1\", \"studies\": {\"studyId\": \"S1\"}}", "SYN-06"},
+           {"{\"format\": \"fairtrace-miappe-json/1\", \"studies\": [{\"studyId\": {\"x\": 1}}]}", "SYN-06"},
+           {"{\"format\": \"fairtrace-miappe-json/1\", \"studies\": [{\"colour\": \"red\"}]}", "SYN-03"},
+           {"{\"studies\": []}", "SYN-06"}}) {
+    Report r = ValidateFiles({{"sub.json", doc}});
+    bool found = false;
+    for (const Finding& f : r.findings) found = found || f.code == code;
+    EXPECT_TRUE(found) << doc << "\n" << r.ToText();
+  }
+}
+
 TEST(ValidatorTest, GarbageGivesAReportNotACrash) {
   std::map<std::string, std::string> files = {
       {"study.tsv", "\"\t\t\"\"\n\xff\xfe\x00\x01"},

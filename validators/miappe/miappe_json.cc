@@ -1,0 +1,192 @@
+#include "validators/miappe/miappe_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace fairtrace::miappe {
+namespace {
+
+using json = nlohmann::json;
+
+// Section <-> document key, in document order.
+const std::pair<const char*, const char*> kKeys[] = {
+    {"investigation", "investigation"},
+    {"study", "studies"},
+    {"person", "persons"},
+    {"data_file", "dataFiles"},
+    {"biological_material", "biologicalMaterials"},
+    {"environment", "environmentParameters"},
+    {"factor", "factors"},
+    {"event", "events"},
+    {"observation_unit", "observationUnits"},
+    {"sample", "samples"},
+    {"observed_variable", "observedVariables"},
+};
+
+Finding Syn(const std::string& code, Severity sev, const std::string& section, const std::string& where,
+            std::string message, std::string hint = "") {
+  Finding f;
+  f.code = code;
+  f.severity = sev;
+  f.section = section;
+  f.entity_id = where;
+  f.location = where;
+  f.message = std::move(message);
+  f.hint = std::move(hint);
+  return f;
+}
+
+// A JSON value as the cell text it stands for; false when it has none.
+bool CellText(const json& v, std::string* out) {
+  if (v.is_string()) {
+    *out = v.get<std::string>();
+    return true;
+  }
+  if (v.is_number() || v.is_boolean()) {
+    *out = v.dump();
+    return true;
+  }
+  if (v.is_null()) {
+    out->clear();
+    return true;
+  }
+  if (v.is_array()) {
+    std::vector<std::string> items;
+    for (const json& i : v) {
+      std::string t;
+      if (!i.is_string() && !i.is_number()) return false;
+      CellText(i, &t);
+      items.push_back(std::move(t));
+    }
+    *out = absl::StrJoin(items, "; ");
+    return true;
+  }
+  return false;
+}
+
+void ReadRecord(const json& obj, const char* section, const std::string& where, const Schema& schema,
+                Submission* sub, std::vector<Finding>* findings) {
+  if (!obj.is_object()) {
+    findings->push_back(Syn("SYN-06", Severity::kError, section, where, "a record must be a JSON object"));
+    return;
+  }
+  Record rec;
+  rec.section = section;
+  rec.location = where;
+  for (const auto& [key, value] : obj.items()) {
+    if (key == "extensions") {
+      if (!value.is_object()) {
+        findings->push_back(Syn("SYN-06", Severity::kError, section, where, "\"extensions\" must be an object"));
+        continue;
+      }
+      for (const auto& [k, v] : value.items()) {
+        std::string text;
+        if (CellText(v, &text)) rec.extensions.emplace_back(k, text);
+      }
+      continue;
+    }
+    std::string text;
+    if (!CellText(value, &text)) {
+      findings->push_back(Syn("SYN-06", Severity::kError, section, absl::StrCat(where, ".", key),
+                              "a value must be a string, a number or a list of strings"));
+      continue;
+    }
+    const FieldRule* f = schema.FieldByHeader(section, key);
+    if (f == nullptr) {
+      findings->push_back(Syn("SYN-03", Severity::kInfo, section, absl::StrCat(where, ".", key),
+                              absl::StrCat("unknown key \"", key, "\" kept as an extension"),
+                              "use the MIAPPE 1.2 codename of the field"));
+      rec.extensions.emplace_back(key, text);
+    } else {
+      rec.values[f->codename] = text;
+    }
+  }
+  sub->records.push_back(std::move(rec));
+}
+
+}  // namespace
+
+bool LooksLikeJson(absl::string_view data) {
+  absl::string_view t = absl::StripLeadingAsciiWhitespace(data);
+  return !t.empty() && t[0] == '{';
+}
+
+void ReadMiappeJson(absl::string_view file_name, absl::string_view data, const Schema& schema, Submission* sub,
+                    std::vector<Finding>* findings) {
+  std::string name(file_name);
+  json doc;
+  try {
+    doc = json::parse(data);
+  } catch (const json::parse_error& e) {
+    findings->push_back(Syn("SYN-06", Severity::kError, "", name, absl::StrCat("not valid JSON: ", e.what()),
+                            "check the document with a JSON linter (comments are not JSON)"));
+    return;
+  }
+  if (!doc.is_object()) {
+    findings->push_back(Syn("SYN-06", Severity::kError, "", name, "the document must be a JSON object"));
+    return;
+  }
+  if (doc.value("format", "") != kMiappeJsonFormat) {
+    findings->push_back(Syn("SYN-06", Severity::kWarning, "", name,
+                            absl::StrCat("\"format\" is not \"", kMiappeJsonFormat, "\""),
+                            "set \"format\" so that readers know the layout"));
+  }
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "format") continue;
+    const char* section = nullptr;
+    for (const auto& [s, k] : kKeys) {
+      if (key == k) section = s;
+    }
+    if (section == nullptr) {
+      findings->push_back(Syn("SYN-03", Severity::kInfo, "", absl::StrCat(name, ".", key),
+                              absl::StrCat("unknown key \"", key, "\" ignored"),
+                              "sections are investigation, studies, persons, ..., observedVariables"));
+      continue;
+    }
+    sub->sheets.insert(section);
+    if (std::string(section) == "investigation") {
+      ReadRecord(value, section, absl::StrCat(name, ".investigation"), schema, sub, findings);
+      continue;
+    }
+    if (!value.is_array()) {
+      findings->push_back(Syn("SYN-06", Severity::kError, section, absl::StrCat(name, ".", key),
+                              absl::StrCat("\"", key, "\" must be a list of records")));
+      continue;
+    }
+    for (size_t i = 0; i < value.size(); ++i) {
+      ReadRecord(value[i], section, absl::StrCat(name, ".", key, "[", i, "]"), schema, sub, findings);
+    }
+  }
+}
+
+std::string WriteMiappeJson(const std::vector<Record>& records) {
+  json doc = json::object();
+  doc["format"] = kMiappeJsonFormat;
+  for (const auto& [section, key] : kKeys) {
+    json list = json::array();
+    for (const Record& r : records) {
+      if (r.section != section) continue;
+      json obj = json::object();
+      for (const auto& [k, v] : r.values) {
+        if (!v.empty()) obj[k] = v;
+      }
+      json ext = json::object();
+      for (const auto& [k, v] : r.extensions) {
+        if (!v.empty()) ext[k] = v;
+      }
+      if (!ext.empty()) obj["extensions"] = ext;
+      list.push_back(std::move(obj));
+    }
+    if (std::string(section) == "investigation") {
+      if (!list.empty()) doc[key] = list[0];
+    } else if (!list.empty()) {
+      doc[key] = std::move(list);
+    }
+  }
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace fairtrace::miappe
