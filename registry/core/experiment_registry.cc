@@ -34,21 +34,6 @@ constexpr int kMaxFiles = 64;
 constexpr size_t kMaxBytes = size_t{64} << 20;
 constexpr int kMaxViolations = 1000;
 
-// Section <-> the collection segment of entity names.
-const std::pair<const char*, const char*> kCollections[] = {
-    {"study", "studies"},
-    {"person", "persons"},
-    {"data_file", "dataFiles"},
-    {"biological_material", "biologicalMaterials"},
-    {"environment", "environmentParameters"},
-    {"factor", "factors"},
-    {"event", "events"},
-    {"observation_unit", "observationUnits"},
-    {"sample", "samples"},
-    {"observed_variable", "observedVariables"},
-    {"investigation", "investigation"},
-};
-
 std::string PercentEncode(absl::string_view s) {
   std::string out;
   for (unsigned char c : s) {
@@ -353,8 +338,8 @@ namespace {
 
 v1::MiappeEntity EntityProto(const std::string& investigation, int64_t revision, const EntityRow& e) {
   v1::MiappeEntity p;
-  const char* collection = e.section.c_str();
-  for (const auto& [section, coll] : kCollections) {
+  std::string collection = e.section;
+  for (const auto& [section, coll] : mp::SectionCollections()) {
     if (e.section == section) collection = coll;
   }
   p.set_name(e.section == "investigation"
@@ -385,8 +370,8 @@ absl::StatusOr<v1::MiappeEntity> ExperimentRegistry::GetEntity(const v1::GetEnti
   std::vector<absl::string_view> parts = absl::StrSplit(req.name(), '/');
   const char* section = nullptr;
   if (parts.size() == 4 && parts[0] == "investigations" && IsValidResourceId(parts[1]) && !parts[3].empty()) {
-    for (const auto& [s, coll] : kCollections) {
-      if (parts[2] == coll) section = s;
+    for (const auto& [s, coll] : mp::SectionCollections()) {
+      if (parts[2] == coll && s != "investigation") section = s.c_str();
     }
   }
   if (section == nullptr) {
@@ -410,7 +395,7 @@ absl::StatusOr<v1::MiappeEntity> ExperimentRegistry::GetEntity(const v1::GetEnti
 absl::StatusOr<v1::ListEntitiesResponse> ExperimentRegistry::ListEntities(const v1::ListEntitiesRequest& req) {
   FT_ASSIGN_OR_RETURN(std::string id, ParseInvestigationName(req.parent(), "parent"));
   bool known = false;
-  for (const auto& [s, coll] : kCollections) known = known || req.section() == s;
+  for (const auto& [s, coll] : mp::SectionCollections()) known = known || req.section() == s;
   if (!known) return InvalidField("section", "a MIAPPE section: study, observation_unit, biological_material, ...");
   if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
   int page = req.page_size() == 0 ? 100 : std::min(req.page_size(), 10000);
@@ -442,7 +427,7 @@ absl::StatusOr<v1::ExportInvestigationResponse> ExperimentRegistry::ExportInvest
   }
   FT_ASSIGN_OR_RETURN(v1::Investigation inv, Load(id, req.revision()));
   std::vector<mp::Record> records;
-  for (const auto& [section, collection] : kCollections) {
+  for (const auto& [section, collection] : mp::SectionCollections()) {
     int64_t after = 0;
     while (true) {
       FT_ASSIGN_OR_RETURN(std::vector<EntityRow> rows,

@@ -20,16 +20,9 @@ std::string Stem(const std::string& name) {
   return base.substr(0, base.find('.'));
 }
 
-Finding Syn(const std::string& code, Severity sev, const std::string& section, const std::string& location,
-            std::string message, std::string hint) {
-  Finding f;
-  f.code = code;
-  f.severity = sev;
-  f.section = section;
-  f.location = location;
-  f.message = std::move(message);
-  f.hint = std::move(hint);
-  return f;
+Finding Syn(const std::string& code, Severity sev, const std::string& section, const std::string& where,
+            std::string message, std::string hint = "") {
+  return ReaderFinding(code, sev, section, where, std::move(message), std::move(hint));
 }
 
 bool IsTemplateRow(const std::vector<std::string>& row) {

@@ -11,32 +11,9 @@ namespace {
 
 using json = nlohmann::json;
 
-// Section <-> document key, in document order.
-const std::pair<const char*, const char*> kKeys[] = {
-    {"investigation", "investigation"},
-    {"study", "studies"},
-    {"person", "persons"},
-    {"data_file", "dataFiles"},
-    {"biological_material", "biologicalMaterials"},
-    {"environment", "environmentParameters"},
-    {"factor", "factors"},
-    {"event", "events"},
-    {"observation_unit", "observationUnits"},
-    {"sample", "samples"},
-    {"observed_variable", "observedVariables"},
-};
-
 Finding Syn(const std::string& code, Severity sev, const std::string& section, const std::string& where,
             std::string message, std::string hint = "") {
-  Finding f;
-  f.code = code;
-  f.severity = sev;
-  f.section = section;
-  f.entity_id = where;
-  f.location = where;
-  f.message = std::move(message);
-  f.hint = std::move(hint);
-  return f;
+  return ReaderFinding(code, sev, section, where, std::move(message), std::move(hint));
 }
 
 // A JSON value as the cell text it stands for; false when it has none.
@@ -109,6 +86,23 @@ void ReadRecord(const json& obj, const char* section, const std::string& where, 
 
 }  // namespace
 
+const std::vector<std::pair<std::string, std::string>>& SectionCollections() {
+  static const auto* keys = new std::vector<std::pair<std::string, std::string>>{
+      {"investigation", "investigation"},
+      {"study", "studies"},
+      {"person", "persons"},
+      {"data_file", "dataFiles"},
+      {"biological_material", "biologicalMaterials"},
+      {"environment", "environmentParameters"},
+      {"factor", "factors"},
+      {"event", "events"},
+      {"observation_unit", "observationUnits"},
+      {"sample", "samples"},
+      {"observed_variable", "observedVariables"},
+  };
+  return *keys;
+}
+
 bool LooksLikeJson(absl::string_view data) {
   absl::string_view t = absl::StripLeadingAsciiWhitespace(data);
   return !t.empty() && t[0] == '{';
@@ -137,8 +131,8 @@ void ReadMiappeJson(absl::string_view file_name, absl::string_view data, const S
   for (const auto& [key, value] : doc.items()) {
     if (key == "format") continue;
     const char* section = nullptr;
-    for (const auto& [s, k] : kKeys) {
-      if (key == k) section = s;
+    for (const auto& [s, k] : SectionCollections()) {
+      if (key == k) section = s.c_str();
     }
     if (section == nullptr) {
       findings->push_back(Syn("SYN-03", Severity::kInfo, "", absl::StrCat(name, ".", key),
@@ -165,7 +159,7 @@ void ReadMiappeJson(absl::string_view file_name, absl::string_view data, const S
 std::string WriteMiappeJson(const std::vector<Record>& records) {
   json doc = json::object();
   doc["format"] = kMiappeJsonFormat;
-  for (const auto& [section, key] : kKeys) {
+  for (const auto& [section, key] : SectionCollections()) {
     json list = json::array();
     for (const Record& r : records) {
       if (r.section != section) continue;
@@ -180,7 +174,7 @@ std::string WriteMiappeJson(const std::vector<Record>& records) {
       if (!ext.empty()) obj["extensions"] = ext;
       list.push_back(std::move(obj));
     }
-    if (std::string(section) == "investigation") {
+    if (section == "investigation") {
       if (!list.empty()) doc[key] = list[0];
     } else if (!list.empty()) {
       doc[key] = std::move(list);

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -25,6 +26,10 @@
 namespace fairtrace::miappe {
 
 inline constexpr char kMiappeJsonFormat[] = "fairtrace-miappe-json/1";
+
+// (section, collection key) in document order: ("study", "studies"), ...
+// The keys double as the collection segment of entity resource names.
+const std::vector<std::pair<std::string, std::string>>& SectionCollections();
 
 // Whether `data` looks like a JSON document (first non-space byte '{').
 bool LooksLikeJson(absl::string_view data);

@@ -18,6 +18,19 @@ const char* SeverityName(Severity s) {
   return "ERROR";
 }
 
+Finding ReaderFinding(const std::string& code, Severity severity, const std::string& section,
+                      const std::string& where, std::string message, std::string hint) {
+  Finding f;
+  f.code = code;
+  f.severity = severity;
+  f.section = section;
+  f.entity_id = where;
+  f.location = where;
+  f.message = std::move(message);
+  f.hint = std::move(hint);
+  return f;
+}
+
 int Report::Count(Severity s) const {
   return static_cast<int>(std::count_if(findings.begin(), findings.end(),
                                         [s](const Finding& f) { return f.severity == s; }));

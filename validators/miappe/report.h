@@ -29,6 +29,11 @@ struct Finding {
   std::string location;   // "study.tsv:3"
 };
 
+// A reader finding (no field): code, severity, section, where (also the
+// entity id shown), message, hint.
+Finding ReaderFinding(const std::string& code, Severity severity, const std::string& section,
+                      const std::string& where, std::string message, std::string hint = "");
+
 struct Report {
   std::string profile;            // "MIAPPE 1.1" / "MIAPPE 1.2" ("" when unknown)
   std::string validator_version;  // kValidatorVersion
