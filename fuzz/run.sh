@@ -16,8 +16,8 @@ command -v ccache >/dev/null && cxx=(ccache clang++-14)
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$root" -I"$build/proto")
 libs=$(pkg-config --libs absl_strings absl_str_format absl_time absl_flat_hash_map absl_flat_hash_set \
-       absl_status absl_statusor libzip expat)
-validator_srcs=("$root"/validators/miappe/{report,tsv,xlsx,miappe_json,schema,loader,formats,validator}.cc
+       absl_status absl_statusor libzip expat libcrypto)
+validator_srcs=("$root"/validators/miappe/{report,tsv,xlsx,miappe_json,ontology,schema,loader,formats,validator}.cc
                 "$build"/validators/miappe/{fields,sections,iso3166}_data.cc)
 
 build_target() {  # name, sources...

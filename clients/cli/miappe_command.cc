@@ -42,6 +42,8 @@ MiappeCommand::MiappeCommand(CLI::App& app) {
   miappe_->require_subcommand(1);
   validate_ = miappe_->add_subcommand("validate", "validate MIAPPE sheets offline (xlsx workbooks, TSV files or folders of them)");
   validate_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets, or sheet files")->required();
+  validate_->add_option("--ontology", ontology_files_, "OBO file: check term existence, obsolescence, subtree")
+      ->check(CLI::ExistingFile);
   import_ = miappe_->add_subcommand("import", "store the sheets as a new revision of an investigation");
   import_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets, or sheet files")->required();
   import_->add_option("--id", id_, "investigation id, e.g. drought-2025")->required();
@@ -76,6 +78,13 @@ int MiappeCommand::Validate(bool json) {
   Submission sub = LoadSheets(files, Schema::Default(), &pre);
   ValidateOptions options;
   options.strictness = strict_ ? Strictness::kStrict : lenient_ ? Strictness::kLenient : Strictness::kDefault;
+  OntologySet ontologies;
+  for (const std::string& path : ontology_files_) {
+    std::ifstream in(path, std::ios::binary);
+    std::string obo((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ontologies.Add(std::make_shared<Ontology>(Ontology::Parse(path, obo)));
+  }
+  options.ontologies = &ontologies;
   Report report = fairtrace::miappe::Validate(sub, Schema::Default(), options, std::move(pre));
   if (json) {
     std::cout << report.ToJson().dump() << "\n";

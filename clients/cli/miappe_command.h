@@ -1,6 +1,6 @@
 // `fairtrace miappe ...`: MIAPPE metadata from the command line.
 //
-//   miappe validate PATH... [--strict | --lenient]
+//   miappe validate PATH... [--strict | --lenient] [--ontology FILE.obo]...
 //   miappe import PATH... --id INVESTIGATION [--strict | --lenient] [--etag E] [--request-id R]
 //   miappe get INVESTIGATION [--revision N]
 //   miappe export INVESTIGATION [--revision N] [--format json] [--output FILE]
@@ -35,7 +35,7 @@ class MiappeCommand {
   int Export(const client::ClientOptions& options);
 
   CLI::App *miappe_, *validate_, *import_, *get_, *export_;
-  std::vector<std::string> paths_;
+  std::vector<std::string> paths_, ontology_files_;
   std::string id_, etag_, request_id_, name_, format_ = "json", output_;
   int64_t revision_ = 0;
   bool strict_ = false, lenient_ = false;

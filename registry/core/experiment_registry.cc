@@ -79,6 +79,7 @@ v1::ValidationReport ReportProto(const mp::Report& r, bool include_errors) {
   p.set_error_count(r.Count(mp::Severity::kError));
   p.set_warning_count(r.Count(mp::Severity::kWarning));
   p.set_info_count(r.Count(mp::Severity::kInfo));
+  for (const std::string& o : r.ontologies) p.add_ontology_snapshots(o);
   for (const mp::Finding& f : r.findings) {
     if (!include_errors && f.severity == mp::Severity::kError) continue;
     v1::Finding* x = p.add_findings();
@@ -124,7 +125,8 @@ struct Checked {
   mp::Report report;
 };
 
-Checked Check(const google::protobuf::RepeatedPtrField<v1::SheetFile>& files, v1::Strictness strictness) {
+Checked Check(const google::protobuf::RepeatedPtrField<v1::SheetFile>& files, v1::Strictness strictness,
+              const mp::OntologySet* ontologies) {
   std::vector<mp::InputFile> in;
   for (const v1::SheetFile& f : files) in.push_back({f.name(), f.data()});
   std::vector<mp::Finding> pre;
@@ -132,6 +134,7 @@ Checked Check(const google::protobuf::RepeatedPtrField<v1::SheetFile>& files, v1
   c.submission = mp::LoadSheets(in, mp::Schema::Default(), &pre);
   mp::ValidateOptions options;
   options.strictness = StrictnessOf(strictness);
+  options.ontologies = ontologies;
   c.report = mp::Validate(c.submission, mp::Schema::Default(), options, std::move(pre));
   return c;
 }
@@ -198,14 +201,15 @@ absl::StatusOr<std::string> ParseInvestigationName(absl::string_view name, absl:
 }  // namespace
 
 ExperimentRegistry::ExperimentRegistry(Store* store, ModelStore* request_ids, ExperimentStore* experiments,
-                                       std::string page_token_key, std::function<int64_t()> now_micros)
+                                       std::string page_token_key, std::function<int64_t()> now_micros,
+                                       const miappe::OntologySet* ontologies)
     : store_(store), request_ids_(request_ids), experiments_(experiments), token_key_(std::move(page_token_key)),
-      now_(std::move(now_micros)) {}
+      now_(std::move(now_micros)), ontologies_(ontologies) {}
 
 absl::StatusOr<v1::ValidationReport> ExperimentRegistry::ValidateInvestigation(
     const v1::ValidateInvestigationRequest& req) {
   FT_RETURN_IF_ERROR(CheckFiles(req.files()));
-  return ReportProto(Check(req.files(), req.strictness()).report, /*include_errors=*/true);
+  return ReportProto(Check(req.files(), req.strictness(), ontologies_).report, /*include_errors=*/true);
 }
 
 absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const CallContext& ctx,
@@ -231,7 +235,7 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const 
       FT_RETURN_IF_ERROR(CheckEtag(req.etag(), cur->uid, cur->latest_revision, resource));
       expected = cur->latest_revision;
     }
-    Checked c = Check(req.files(), req.strictness());
+    Checked c = Check(req.files(), req.strictness(), ontologies_);
     int errors = c.report.Count(mp::Severity::kError);
     if (errors > 0) {
       ErrorBuilder err(absl::StatusCode::kInvalidArgument,

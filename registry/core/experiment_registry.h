@@ -22,13 +22,15 @@
 #include "registry/store/experiment_store.h"
 #include "registry/store/model_store.h"
 #include "registry/store/store.h"
+#include "validators/miappe/ontology.h"
 
 namespace fairtrace {
 
 class ExperimentRegistry {
  public:
+  // `ontologies` (may be null) are the operator's loaded OBO files.
   ExperimentRegistry(Store* store, ModelStore* request_ids, ExperimentStore* experiments, std::string page_token_key,
-                     std::function<int64_t()> now_micros);
+                     std::function<int64_t()> now_micros, const miappe::OntologySet* ontologies = nullptr);
 
   absl::StatusOr<v1::ValidationReport> ValidateInvestigation(const v1::ValidateInvestigationRequest& req);
   absl::StatusOr<v1::Investigation> ImportInvestigation(const CallContext& ctx,
@@ -48,6 +50,7 @@ class ExperimentRegistry {
   ExperimentStore* experiments_;
   std::string token_key_;
   std::function<int64_t()> now_;
+  const miappe::OntologySet* ontologies_;
 };
 
 }  // namespace fairtrace

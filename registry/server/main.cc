@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
                  "how long in-flight calls may run after SIGTERM")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--ontology", opt.ontology_files, "OBO file for MIAPPE term checks (repeatable)")
+      ->check(CLI::ExistingFile);
   bool quiet = false;
   app.add_flag("--quiet", quiet, "no per-request log lines");
   CLI11_PARSE(app, argc, argv);

@@ -1,6 +1,7 @@
 #include "registry/server/registry_server.h"
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -47,8 +48,16 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   s->runs_ = std::make_unique<RunRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->registry_.get(),
                                            token_key, now);
   s->run_service_ = std::make_unique<api::RunServiceImpl>(s->runs_.get());
+  for (const std::string& path : options.ontology_files) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read ontology file ", path));
+    std::string obo((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto o = std::make_shared<miappe::Ontology>(miappe::Ontology::Parse(path, obo));
+    std::cerr << "fairtrace-server: ontology " << o->snapshot() << " (" << o->size() << " terms)\n";
+    s->ontologies_.Add(std::move(o));
+  }
   s->experiments_ = std::make_unique<ExperimentRegistry>(s->store_.get(), s->store_.get(), s->store_.get(),
-                                                         token_key, now);
+                                                         token_key, now, &s->ontologies_);
   s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(s->experiments_.get());
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);

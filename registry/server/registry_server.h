@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -38,6 +39,8 @@ struct ServerOptions {
   absl::Duration abandoned_upload_age = absl::Hours(24);
   absl::Duration cleanup_interval = absl::Minutes(10);
   bool log_requests = true;
+  // OBO files loaded at start for MIAPPE term checks (ontology.h).
+  std::vector<std::string> ontology_files;
 };
 
 class RegistryServer {
@@ -65,6 +68,7 @@ class RegistryServer {
   std::unique_ptr<api::ModelServiceImpl> model_service_;
   std::unique_ptr<RunRegistry> runs_;
   std::unique_ptr<api::RunServiceImpl> run_service_;
+  miappe::OntologySet ontologies_;
   std::unique_ptr<ExperimentRegistry> experiments_;
   std::unique_ptr<api::ExperimentServiceImpl> experiment_service_;
   std::unique_ptr<grpc::Server> server_;

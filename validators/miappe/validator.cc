@@ -151,6 +151,7 @@ class Checker {
       }
       size_t before = report_->findings.size();
       CheckFormat(*rule, v, fo, &report_->findings);
+      CheckTerm(r, *rule, v);
       for (size_t i = before; i < report_->findings.size(); ++i) {
         report_->findings[i].entity_id = RecordId(r);
         report_->findings[i].location = r.location;
@@ -167,6 +168,50 @@ class Checker {
         Add(&r, "PRE-CONDITIONAL", Severity::kError, has_lat ? lon : lat,
             "latitude and longitude come in pairs: one is missing", "give both, or neither");
       }
+    }
+  }
+
+  // Existence, obsolescence and subtree of a term whose ontology is loaded.
+  void CheckTerm(const Record& r, const FieldRule& rule, const std::string& value) {
+    if (options_.ontologies == nullptr) return;
+    static const std::pair<const char*, const char*> kRoots[] = {
+        {"co715_design", "CO_715:0000003"}, {"co715_facility", "CO_715:0000005"},
+        {"co715_event", "CO_715:0000006"},  {"po_anatomy", "PO:0025131"},
+        {"dev_stage", "PO:0009012"},        {"curie", nullptr}};
+    const char* root = nullptr;
+    bool term_field = false;
+    for (const auto& [format, r0] : kRoots) {
+      if (rule.format == format) {
+        term_field = true;
+        root = r0;
+      }
+    }
+    if (!term_field) return;
+    std::string id(absl::StripAsciiWhitespace(value));
+    if (size_t obo = id.find("/obo/"); obo != std::string::npos && id.rfind('_') > obo) {
+      id = id.substr(obo + 5);
+      id[id.rfind('_')] = ':';
+    }
+    const Ontology* o = options_.ontologies->ForId(id);
+    if (o == nullptr) return;  // not loaded: syntax only
+    used_.insert(o->snapshot());
+    const OntologyTerm* t = o->Find(id);
+    if (t == nullptr) {
+      Add(&r, "VOC-UNRESOLVED", Severity::kError, rule.codename,
+          absl::StrCat("no term ", id, " in ", o->snapshot().substr(0, o->snapshot().find(' '))),
+          "check the id against the ontology");
+      return;
+    }
+    if (t->obsolete) {
+      Add(&r, "VOC-OBSOLETE", Severity::kWarning, rule.codename, absl::StrCat(id, " (", t->name, ") is obsolete"),
+          t->replaced_by.empty() ? "use a current term" : absl::StrCat("use ", t->replaced_by[0], " instead"));
+    }
+    if (root != nullptr && absl::StartsWith(id, std::string(root).substr(0, std::string(root).find(':') + 1)) &&
+        !o->IsA(id, root)) {
+      const OntologyTerm* rt = o->Find(root);
+      Add(&r, "VOC-SUBTREE", Severity::kError, rule.codename,
+          absl::StrCat(id, " (", t->name, ") is not under ", root, rt ? absl::StrCat(" (", rt->name, ")") : ""),
+          "use a term of the subtree this field requires");
     }
   }
 
@@ -459,6 +504,8 @@ class Checker {
   std::map<std::string, std::vector<const Record*>> bm_, ou_, ov_, factors_, events_;
   absl::flat_hash_set<std::string> bm_keys_, ou_keys_, ou_any_;
   absl::flat_hash_map<std::string, std::vector<const FieldRule*>> fields_;  // per section
+ public:
+  std::set<std::string> used_;  // snapshots of the ontologies consulted
 };
 
 }  // namespace
@@ -468,7 +515,9 @@ Report Validate(const Submission& submission, const Schema& schema, const Valida
   Report report;
   report.validator_version = kValidatorVersion;
   report.findings = std::move(pre);
-  Checker(submission, schema, options, &report).Run();
+  Checker checker(submission, schema, options, &report);
+  checker.Run();
+  report.ontologies.assign(checker.used_.begin(), checker.used_.end());
   return report;
 }
 

@@ -8,13 +8,15 @@
 // WARNINGs into ERRORs; lenient downgrades automatically fixable format
 // errors to WARNINGs and reports the fix.
 //
-// Ontology checks are syntactic here: term existence, obsolescence and
-// subtree membership need loaded OBO files (not built yet).
+// Ontology terms: syntax always; with loaded ontologies (ontology.h) for a
+// term's prefix, also existence, obsolescence and subtree membership; the
+// snapshots used are listed in the report.
 // Pure; thread-safe.
 #pragma once
 
 #include <vector>
 
+#include "validators/miappe/ontology.h"
 #include "validators/miappe/report.h"
 #include "validators/miappe/schema.h"
 #include "validators/miappe/submission.h"
@@ -29,6 +31,8 @@ struct ValidateOptions {
   Strictness strictness = Strictness::kDefault;
   // Days an event or sample may precede the study start or follow its end.
   int date_tolerance_days = 90;
+  // Borrowed; may be null (syntax checks only).
+  const OntologySet* ontologies = nullptr;
 };
 
 // `pre` are findings of the readers (SYN-); they are kept in the report.
