@@ -18,7 +18,8 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 libs=$(pkg-config --libs absl_strings absl_str_format absl_time absl_flat_hash_map absl_flat_hash_set \
        absl_status absl_statusor libzip expat libcrypto)
 validator_srcs=("$root"/validators/miappe/{report,tsv,xlsx,miappe_json,ontology,schema,loader,formats,validator}.cc
-                "$build"/validators/miappe/{fields,sections,iso3166}_data.cc)
+                "$root"/validators/miappe/isatab_{map,parse,reader,writer}.cc
+                "$build"/validators/miappe/{fields,sections,iso3166,isatab}_data.cc)
 
 build_target() {  # name, sources...
   local name=$1; shift
@@ -31,9 +32,10 @@ build_target() {  # name, sources...
 build_target miappe_tsv_fuzz "$root/validators/miappe/tsv.cc" "$root/validators/miappe/report.cc"
 build_target miappe_xlsx_fuzz "$root"/validators/miappe/{xlsx,tsv,report}.cc
 build_target miappe_validator_fuzz "${validator_srcs[@]}"
+build_target miappe_isatab_fuzz "${validator_srcs[@]}"
 
 status=0
-for target in miappe_tsv_fuzz miappe_xlsx_fuzz miappe_validator_fuzz; do
+for target in miappe_tsv_fuzz miappe_xlsx_fuzz miappe_validator_fuzz miappe_isatab_fuzz; do
   mkdir -p "$out/corpus/$target"
   echo "fuzz: running $target for ${seconds}s"
   if ! "$out/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \

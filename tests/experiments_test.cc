@@ -74,5 +74,48 @@ TEST_F(ExperimentsTest, ImportGetAndRefuse) {
   EXPECT_EQ(nlohmann::json::parse(reimported.out)["revision_digest"], nlohmann::json::parse(got.out)["revision_digest"]);
 }
 
+// ISA-Tab in and out: import the fixture, export it as ISA-Tab into a new
+// folder, import that folder: the same revision digest (the export is a
+// fixed point for ISA-Tab input); a missing study file refuses the import.
+TEST_F(ExperimentsTest, IsaTabImportExportReimport) {
+  auto imported = Cli({"--json", "miappe", "import", Fixtures() + "/isatab-valid", "--id", "barley-n"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  auto first = nlohmann::json::parse(imported.out);
+  EXPECT_EQ(first["profile"], "MIAPPE 1.1");
+
+  auto stub = v1::ExperimentService::NewStub(channel_);
+  grpc::ClientContext ctx;
+  v1::GetEntityRequest req;
+  req.set_name("investigations/barley-n/observationUnits/plot-3");
+  v1::MiappeEntity ou;
+  ASSERT_TRUE(stub->GetEntity(&ctx, req, &ou).ok());
+  EXPECT_EQ(ou.values().at("biologicalMaterialId"), "Morex");
+
+  std::string folder = (dir_.path() / "isa-export").string();
+  auto missing_output = Cli({"miappe", "export", "barley-n", "--format", "isa-tab"});
+  EXPECT_EQ(missing_output.exit_code, 1);
+  auto exp = Cli({"miappe", "export", "barley-n", "--format", "isa-tab", "--output", folder});
+  ASSERT_EQ(exp.exit_code, 0) << exp.err;
+  EXPECT_TRUE(stdfs::exists(stdfs::path(folder) / "i_investigation.txt"));
+  EXPECT_TRUE(stdfs::exists(stdfs::path(folder) / "s_study1.txt"));
+  auto again = Cli({"miappe", "export", "barley-n", "--format", "isa-tab", "--output", folder});
+  EXPECT_EQ(again.exit_code, 1);  // never overwrites
+  auto reimported = Cli({"--json", "miappe", "import", folder, "--id", "barley-n"});
+  ASSERT_EQ(reimported.exit_code, 0) << reimported.err;
+  auto second = nlohmann::json::parse(reimported.out);
+  EXPECT_EQ(second["revision"], "2");
+  EXPECT_EQ(second["revision_digest"], first["revision_digest"]);
+
+  stdfs::path partial = dir_.path() / "partial";
+  stdfs::create_directories(partial);
+  for (const auto& e : stdfs::directory_iterator(Fixtures() + "/isatab-valid")) {
+    if (e.path().filename() != "s_study1.txt") stdfs::copy_file(e.path(), partial / e.path().filename());
+  }
+  auto refused = Cli({"miappe", "import", partial.string(), "--id", "barley-partial"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("XRF-FILE-MISSING"));
+  EXPECT_EQ(Cli({"miappe", "get", "barley-partial"}).exit_code, 1);
+}
+
 }  // namespace
 }  // namespace fairtrace::testing

@@ -1,5 +1,9 @@
 #include "clients/cli/miappe_command.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -40,12 +44,12 @@ std::unique_ptr<grpc::ClientContext> Context(const client::ClientOptions& o) {
 MiappeCommand::MiappeCommand(CLI::App& app) {
   miappe_ = app.add_subcommand("miappe", "MIAPPE experiment metadata");
   miappe_->require_subcommand(1);
-  validate_ = miappe_->add_subcommand("validate", "validate MIAPPE sheets offline (xlsx workbooks, TSV files or folders of them)");
+  validate_ = miappe_->add_subcommand("validate", "validate MIAPPE files offline (xlsx, TSV, ISA-Tab, MIAPPE JSON, or folders of them)");
   validate_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets, or sheet files")->required();
   validate_->add_option("--ontology", ontology_files_, "OBO file: check term existence, obsolescence, subtree")
       ->check(CLI::ExistingFile);
   import_ = miappe_->add_subcommand("import", "store the sheets as a new revision of an investigation");
-  import_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets, or sheet files")->required();
+  import_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets or ISA-Tab files, or files")->required();
   import_->add_option("--id", id_, "investigation id, e.g. drought-2025")->required();
   import_->add_option("--etag", etag_, "refuse unless the investigation still has this etag");
   import_->add_option("--request-id", request_id_, "retries with the same id store nothing new");
@@ -57,11 +61,13 @@ MiappeCommand::MiappeCommand(CLI::App& app) {
   get_ = miappe_->add_subcommand("get", "show an investigation (latest revision unless --revision)");
   get_->add_option("INVESTIGATION", name_, "id or investigations/{id}")->required();
   get_->add_option("--revision", revision_);
-  export_ = miappe_->add_subcommand("export", "write a revision as MIAPPE JSON (docs/miappe-json.md)");
+  export_ = miappe_->add_subcommand("export",
+                                    "write a revision as MIAPPE JSON (docs/miappe-json.md) or ISA-Tab (docs/isa-tab.md)");
   export_->add_option("INVESTIGATION", name_, "id or investigations/{id}")->required();
   export_->add_option("--revision", revision_);
-  export_->add_option("--format", format_, "json (isa-tab: not built yet)")->check(CLI::IsMember({"json", "isa-tab"}));
-  export_->add_option("--output", output_, "file to write (must not exist); default: stdout");
+  export_->add_option("--format", format_, "json (default) or isa-tab")->check(CLI::IsMember({"json", "isa-tab"}));
+  export_->add_option("--output", output_,
+                      "json: file to write (must not exist; default stdout); isa-tab: folder to create (required)");
 }
 
 int MiappeCommand::Run(const client::ClientOptions& options, bool json) {
@@ -143,17 +149,31 @@ int MiappeCommand::Export(const client::ClientOptions& options) {
   v1::ExportInvestigationResponse resp;
   absl::Status s = client::FromGrpcStatus(Stub(options)->ExportInvestigation(Context(options).get(), req, &resp));
   if (!s.ok()) return Fail(s, options.target);
+  for (const std::string& note : resp.notes()) std::cerr << "not exported: " << note << "\n";
+  bool folder = format_ == "isa-tab";
+  if (folder) {
+    if (output_.empty()) return Fail(InvalidField("--output", "ISA-Tab is several files: name a folder to create"), options.target);
+    if (::mkdir(output_.c_str(), 0777) != 0) {
+      return Fail(InvalidField("--output", std::string("cannot create the folder: ") + std::strerror(errno)),
+                  options.target);
+    }
+  }
   for (const v1::SheetFile& f : resp.files()) {
     if (output_.empty()) {
       std::cout << f.data();
       continue;
     }
-    std::FILE* out = std::fopen(output_.c_str(), "wx");  // never overwrites
-    if (out == nullptr) return Fail(InvalidField("--output", "cannot create the file (does it exist?)"), options.target);
+    // Server-given names are plain file names; refuse anything else.
+    if (folder && (f.name().empty() || f.name().find('/') != std::string::npos || f.name()[0] == '.')) {
+      return Fail(absl::InternalError("the server sent an unsafe file name"), options.target);
+    }
+    std::string path = folder ? output_ + "/" + f.name() : output_;
+    std::FILE* out = std::fopen(path.c_str(), "wx");  // never overwrites
+    if (out == nullptr) return Fail(InvalidField("--output", "cannot create " + path + " (does it exist?)"), options.target);
     bool ok = std::fwrite(f.data().data(), 1, f.data().size(), out) == f.data().size();
     ok = std::fclose(out) == 0 && ok;
-    if (!ok) return Fail(absl::InternalError("cannot write " + output_), options.target);
-    std::cerr << "wrote " << output_ << " (" << f.data().size() << " bytes)\n";
+    if (!ok) return Fail(absl::InternalError("cannot write " + path), options.target);
+    std::cerr << "wrote " << path << " (" << f.data().size() << " bytes)\n";
   }
   return 0;
 }

@@ -20,6 +20,7 @@
 #include "registry/core/sha256.h"
 #include "registry/core/status_macros.h"
 #include "validators/miappe/loader.h"
+#include "validators/miappe/isatab_writer.h"
 #include "validators/miappe/miappe_json.h"
 #include "validators/miappe/validator.h"
 
@@ -106,7 +107,7 @@ mp::Strictness StrictnessOf(v1::Strictness s) {
 
 // Reads and validates the sheets of a request.
 absl::Status CheckFiles(const google::protobuf::RepeatedPtrField<v1::SheetFile>& files) {
-  if (files.empty()) return InvalidField("files", "give at least one sheet (xlsx or TSV)");
+  if (files.empty()) return InvalidField("files", "give at least one file (xlsx, TSV, ISA-Tab or MIAPPE JSON)");
   if (files.size() > kMaxFiles) return InvalidField("files", absl::StrCat("at most ", kMaxFiles, " files"));
   size_t total = 0;
   for (int i = 0; i < files.size(); ++i) {
@@ -425,11 +426,31 @@ absl::StatusOr<v1::ListEntitiesResponse> ExperimentRegistry::ListEntities(const 
 absl::StatusOr<v1::ExportInvestigationResponse> ExperimentRegistry::ExportInvestigation(
     const v1::ExportInvestigationRequest& req) {
   FT_ASSIGN_OR_RETURN(std::string id, ParseInvestigationName(req.name(), "name"));
-  if (req.format() == v1::EXPORT_FORMAT_ISA_TAB) {
-    return ErrorBuilder(absl::StatusCode::kUnimplemented, "ISA-Tab export is not built yet; use MIAPPE JSON")
-        .Reason("FORMAT_NOT_SUPPORTED");
+  if (req.format() != v1::EXPORT_FORMAT_UNSPECIFIED && req.format() != v1::EXPORT_FORMAT_MIAPPE_JSON &&
+      req.format() != v1::EXPORT_FORMAT_ISA_TAB) {
+    return InvalidField("format", "MIAPPE JSON or ISA-Tab");
   }
   FT_ASSIGN_OR_RETURN(v1::Investigation inv, Load(id, req.revision()));
+  FT_ASSIGN_OR_RETURN(std::vector<mp::Record> records, LoadRecords(id, inv));
+  v1::ExportInvestigationResponse out;
+  if (req.format() == v1::EXPORT_FORMAT_ISA_TAB) {
+    mp::IsaTabExport isa = mp::WriteIsaTab(records);
+    for (mp::InputFile& f : isa.files) {
+      v1::SheetFile* file = out.add_files();
+      file->set_name(std::move(f.name));
+      file->set_data(std::move(f.data));
+    }
+    for (std::string& n : isa.notes) out.add_notes(std::move(n));
+    return out;
+  }
+  v1::SheetFile* f = out.add_files();
+  f->set_name(absl::StrCat(id, "-r", inv.revision(), ".miappe.json"));
+  f->set_data(mp::WriteMiappeJson(records));
+  return out;
+}
+
+absl::StatusOr<std::vector<mp::Record>> ExperimentRegistry::LoadRecords(const std::string& id,
+                                                                        const v1::Investigation& inv) {
   std::vector<mp::Record> records;
   for (const auto& [section, collection] : mp::SectionCollections()) {
     int64_t after = 0;
@@ -455,11 +476,7 @@ absl::StatusOr<v1::ExportInvestigationResponse> ExperimentRegistry::ExportInvest
       if (rows.size() < 10000) break;
     }
   }
-  v1::ExportInvestigationResponse out;
-  v1::SheetFile* f = out.add_files();
-  f->set_name(absl::StrCat(id, "-r", inv.revision(), ".miappe.json"));
-  f->set_data(mp::WriteMiappeJson(records));
-  return out;
+  return records;
 }
 
 }  // namespace fairtrace

@@ -23,6 +23,7 @@
 #include "registry/store/model_store.h"
 #include "registry/store/store.h"
 #include "validators/miappe/ontology.h"
+#include "validators/miappe/submission.h"
 
 namespace fairtrace {
 
@@ -44,6 +45,8 @@ class ExperimentRegistry {
 
  private:
   absl::StatusOr<v1::Investigation> Load(const std::string& id, int64_t revision);
+  // Every record of a revision, in section then sheet order.
+  absl::StatusOr<std::vector<miappe::Record>> LoadRecords(const std::string& id, const v1::Investigation& inv);
 
   Store* store_;
   ModelStore* request_ids_;

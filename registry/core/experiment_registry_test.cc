@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 #include "registry/core/errors.h"
 #include "registry/store/sqlite/sqlite_store.h"
@@ -158,8 +159,22 @@ TEST_F(ExperimentRegistryTest, MiappeJsonExportRoundTripsContentAndExtensions) {
   ASSERT_OK_AND_ASSIGN(v1::Investigation copy, Import(back));
   EXPECT_EQ(copy.revision_digest(), inv.revision_digest());  // same content, same digest
   EXPECT_EQ(copy.entity_count(), inv.entity_count());
+  // ISA-Tab: several files, the extension column kept; re-imported, the same entities.
   exp.set_format(v1::EXPORT_FORMAT_ISA_TAB);
-  EXPECT_THAT(registry_->ExportInvestigation(exp), StatusIs(absl::StatusCode::kUnimplemented));
+  ASSERT_OK_AND_ASSIGN(auto isa, registry_->ExportInvestigation(exp));
+  ASSERT_GE(isa.files_size(), 4);
+  EXPECT_EQ(isa.files(0).name(), "i_investigation.txt");
+  EXPECT_EQ(isa.notes_size(), 0);
+  bool sensor = false;
+  for (const auto& f : isa.files()) sensor = sensor || absl::StrContains(f.data(), "cam-3");
+  EXPECT_TRUE(sensor);
+  v1::ImportInvestigationRequest isa_back;
+  isa_back.set_investigation_id("isa-copy");
+  *isa_back.mutable_files() = isa.files();
+  ASSERT_OK_AND_ASSIGN(v1::Investigation isa_copy, Import(isa_back));
+  EXPECT_EQ(isa_copy.entity_count(), inv.entity_count());
+  exp.set_format(static_cast<v1::ExportFormat>(7));
+  EXPECT_THAT(registry_->ExportInvestigation(exp), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST_F(ExperimentRegistryTest, RequestIdsAndBadRequests) {

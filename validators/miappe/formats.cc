@@ -228,7 +228,8 @@ void CheckAltitude(Emitter& e, bool uncertainty) {
 const std::vector<std::pair<std::regex, std::string>>& TermPatterns() {
   static const auto* p = new std::vector<std::pair<std::regex, std::string>>{
       {std::regex(R"(CO_\d{3}:\d{7})"), "Crop Ontology"},
-      {std::regex(R"((PO|TO|PATO|EO|PECO):\d{7})"), "OBO"},
+      {std::regex(R"((PO|TO|PATO|EO|PECO|UO|OBI|EFO):\d{7})"), "OBO"},
+      {std::regex(R"(GAZ:\d{8})"), "GAZ"},
       {std::regex(R"(XEO:\d{5})"), "XEO"},
       {std::regex(R"(ENVO:\d{8})"), "ENVO"},
       {std::regex(R"((NCBITAXON|NCBITaxon):\d+)"), "NCBI Taxonomy"},

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "validators/miappe/isatab_reader.h"
 #include "validators/miappe/miappe_json.h"
 #include "validators/miappe/tsv.h"
 #include "validators/miappe/xlsx.h"
@@ -23,6 +24,13 @@ std::string Stem(const std::string& name) {
 Finding Syn(const std::string& code, Severity sev, const std::string& section, const std::string& where,
             std::string message, std::string hint = "") {
   return ReaderFinding(code, sev, section, where, std::move(message), std::move(hint));
+}
+
+bool IsUnsupportedFormat(const std::string& base) {
+  for (const char* ext : {".yaml", ".yml", ".ods", ".xls"}) {
+    if (absl::EndsWithIgnoreCase(base, ext)) return true;
+  }
+  return false;
 }
 
 bool IsTemplateRow(const std::vector<std::string>& row) {
@@ -44,7 +52,8 @@ std::vector<InputFile> ReadSheetFiles(const std::vector<std::string>& paths, std
       std::vector<std::string> here;
       for (const auto& e : fs::directory_iterator(p, ec)) {
         std::string ext = e.path().extension().string();
-        if (e.is_regular_file(ec) && (ext == ".tsv" || ext == ".txt" || ext == ".xlsx" || ext == ".json")) {
+        if (e.is_regular_file(ec) && (ext == ".tsv" || ext == ".txt" || ext == ".xlsx" || ext == ".json" ||
+                                      ext == ".yaml" || ext == ".yml" || ext == ".ods" || ext == ".xls")) {
           here.push_back(e.path().string());
         }
       }
@@ -165,8 +174,22 @@ void AddSheet(const std::string& sheet, const Table& table, const Schema& schema
 
 Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema, std::vector<Finding>* findings) {
   Submission sub;
+  // An ISA-Tab investigation file makes the whole submission ISA-Tab: the
+  // files it names are its study, assay and trait definition files.
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (IsIsaInvestigationFile(files[i])) {
+      ReadIsaTab(files, i, schema, &sub, findings);
+      return sub;
+    }
+  }
   for (const InputFile& file : files) {
     std::string base = file.name.substr(file.name.find_last_of('/') + 1);
+    if (IsUnsupportedFormat(base)) {
+      findings->push_back(Syn("SYN-01", Severity::kError, "", base,
+                              "this file format is not read (LinkML YAML, ODS and XLS are not supported)",
+                              "submit an xlsx workbook, TSV sheets, ISA-Tab files or MIAPPE JSON"));
+      continue;
+    }
     if (absl::EndsWithIgnoreCase(base, ".json") || LooksLikeJson(file.data)) {
       ReadMiappeJson(base, file.data, schema, &sub, findings);
       continue;

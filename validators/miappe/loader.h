@@ -20,11 +20,6 @@
 
 namespace fairtrace::miappe {
 
-struct InputFile {
-  std::string name;  // file name (its stem names the section)
-  std::string data;
-};
-
 // Reads the files named by `paths` (folders: their *.tsv files, sorted).
 // A missing or unreadable path, or a file over `max_bytes`, is a SYN-01
 // ERROR and is skipped.

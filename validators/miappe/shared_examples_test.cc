@@ -15,10 +15,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Report ValidateExample(const std::string& name) {
+// `rename`: strip this from file names (the shared ISA-Tab copies are cut
+// to 20 rows and named *.head20.txt; renamed, they stand for the files the
+// investigation names).
+Report ValidateExample(const std::string& name, const std::string& rename = "") {
   fs::path dir = fs::path(FAIRTRACE_SHARED_DIR) / "miappe-examples" / name;
   std::vector<Finding> pre;
   std::vector<InputFile> files = ReadSheetFiles({dir.string()}, &pre);
+  if (!rename.empty()) {
+    for (InputFile& f : files) {
+      if (size_t at = f.name.find(rename); at != std::string::npos) f.name.erase(at, rename.size());
+    }
+  }
   Submission sub = LoadSheets(files, Schema::Default(), &pre);
   std::cout << "[ shared   ] validated " << dir << " (" << files.size() << " sheets)\n";
   return Validate(sub, Schema::Default(), {}, std::move(pre));
@@ -100,6 +108,49 @@ TEST_F(SharedExamples, PotatoTtadda) {
   EXPECT_TRUE(Has(r, "XRF-DUP-ID", Severity::kWarning, "biologicalMaterialId"));
   EXPECT_TRUE(Has(r, "FMT-LICENSE", Severity::kWarning, "license"));          // CC BY-NC
   EXPECT_TRUE(Has(r, "SYN-03", Severity::kInfo));                             // sensor sheet, dataId...
+}
+
+// As shipped: the investigation names s_study1.txt, s_study2.txt, ... but
+// the folder holds truncated copies under other names.
+TEST_F(SharedExamples, PolapgenIsaTabAsShipped) {
+  Report r = ValidateExample("isatab-polapgen-barley-field");
+  EXPECT_FALSE(r.ok());
+  for (const char* f : {"s_study1.txt", "s_study2.txt", "a_study1_phenotyping2012.txt", "a_study1_phenotyping2013.txt"}) {
+    EXPECT_TRUE(Has(r, "XRF-FILE-MISSING", Severity::kError, "", f)) << f;
+  }
+  EXPECT_TRUE(Has(r, "SYN-01", Severity::kWarning, "", "s_study1.head20.txt"));  // not named, not read
+  // The older configuration has none of the MIAPPE 1.1 comments.
+  EXPECT_TRUE(Has(r, "PRE-MANDATORY", Severity::kError, "miappeVersion"));
+  EXPECT_TRUE(Has(r, "PRE-MANDATORY", Severity::kError, "contactInst", "IPGPAS_POLAPGEN_study01"));
+  EXPECT_TRUE(Has(r, "PRE-MANDATORY", Severity::kError, "locationCountry", "IPGPAS_POLAPGEN_study02"));
+}
+
+// The truncated copies standing for the files they were cut from.
+TEST_F(SharedExamples, PolapgenIsaTab) {
+  Report r = ValidateExample("isatab-polapgen-barley-field", ".head20");
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r, "XRF-FILE-MISSING", Severity::kError, "", "s_study2.txt"));
+  EXPECT_TRUE(Has(r, "XRF-FILE-MISSING", Severity::kError, "", "a_study1_phenotyping2013.txt"));
+  EXPECT_FALSE(Has(r, "XRF-FILE-MISSING", Severity::kError, "", "s_study1.txt"));
+  EXPECT_TRUE(Has(r, "FMT-DECIMAL-COMMA", Severity::kWarning, "", "TGW"));      // 59,07 in the data file
+  EXPECT_TRUE(Has(r, "FMT-DATE", Severity::kWarning, "studyStartDate"));         // "2012": reduced precision
+  EXPECT_TRUE(Has(r, "XRF-ISA-TERMSOURCE", Severity::kError, "", "TO"));         // cited by the tdf, never declared
+  EXPECT_TRUE(Has(r, "PRE-MANDATORY", Severity::kError, "miappeVersion"));
+  EXPECT_TRUE(Has(r, "PRE-MANDATORY", Severity::kError, "contactInst"));
+  EXPECT_TRUE(Has(r, "FMT-INFRASPECIFIC", Severity::kWarning, "infraspecificName"));  // bare line codes
+  EXPECT_FALSE(Has(r, "XRF-ISA-SAMPLE", Severity::kError));     // every assay row's sample is in the study file
+  EXPECT_FALSE(Has(r, "XRF-ISA-PROTOCOL", Severity::kError));   // every Protocol REF is declared
+  EXPECT_FALSE(Has(r, "XRF-DATAFILE-COLUMNS", Severity::kError));  // the data columns are the tdf's variables
+}
+
+TEST_F(SharedExamples, RoCrateDraftIsNotJson) {
+  Report r = ValidateExample("rocrate-miappe-draft-drops");
+  EXPECT_TRUE(Has(r, "SYN-06", Severity::kError));  // // comments make it invalid JSON
+}
+
+TEST_F(SharedExamples, LinkmlYamlIsAnUnsupportedFormat) {
+  Report r = ValidateExample("linkml-nested-synthetic");
+  EXPECT_TRUE(Has(r, "SYN-01", Severity::kError, "", "Investigation-maize.yaml"));
 }
 
 }  // namespace

@@ -34,6 +34,13 @@ struct Record {
 // its location when blank.
 std::string RecordId(const Record& r);
 
+// One submitted file: a TSV sheet (its stem names the section), an xlsx
+// workbook, a MIAPPE JSON document or an ISA-Tab file.
+struct InputFile {
+  std::string name;
+  std::string data;
+};
+
 struct Submission {
   std::vector<Record> records;
   std::set<std::string> sheets;  // sections whose sheet was present (even empty)

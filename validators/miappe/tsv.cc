@@ -46,7 +46,7 @@ bool IsValidUtf8(absl::string_view s) {
   return true;
 }
 
-Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings) {
+Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings, bool ragged) {
   Table t;
   t.name = std::string(name);
   if (data.substr(0, 3) == "\xEF\xBB\xBF") {
@@ -140,7 +140,7 @@ Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Findi
   }
   if (!cell.empty() || !row.empty()) end_row();
   // Ragged rows: pad or cut to the header's width.
-  if (!t.rows.empty()) {
+  if (!t.rows.empty() && !ragged) {
     size_t width = t.rows[0].size();
     for (size_t r = 1; r < t.rows.size(); ++r) {
       std::vector<std::string>& cells = t.rows[r];

@@ -24,7 +24,10 @@ struct Table {
   std::vector<int> lines;                      // 1-based source line of each row
 };
 
-Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings);
+// `ragged`: rows keep their own width (ISA-Tab investigation files, whose
+// rows are label + values); no padding, no finding for the width.
+Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings,
+               bool ragged = false);
 
 // True when `s` is valid UTF-8 (no overlong forms, no surrogates).
 bool IsValidUtf8(absl::string_view s);
