@@ -117,5 +117,35 @@ TEST_F(ExperimentsTest, IsaTabImportExportReimport) {
   EXPECT_EQ(Cli({"miappe", "get", "barley-partial"}).exit_code, 1);
 }
 
+// An entity change over the wire: a good one is the next revision, a bad
+// one INVALID_ARGUMENT with one BadRequest violation per error.
+TEST_F(ExperimentsTest, UpdateEntityOverTheWire) {
+  ASSERT_EQ(Cli({"miappe", "import", Fixtures() + "/valid-1.2", "--id", "edits"}).exit_code, 0);
+  auto stub = v1::ExperimentService::NewStub(channel_);
+  v1::UpdateEntityRequest req;
+  req.mutable_entity()->set_name("investigations/edits/observationUnits/S1-P2");
+  (*req.mutable_entity()->mutable_values())["biologicalMaterialId"] = "Xyz";
+  (*req.mutable_entity()->mutable_values())["obsUnitType"] = "leaf";
+  req.mutable_update_mask()->add_paths("values.biologicalMaterialId");
+  req.mutable_update_mask()->add_paths("values.obsUnitType");
+  v1::Investigation inv;
+  grpc::ClientContext bad_ctx;
+  grpc::Status bad = stub->UpdateEntity(&bad_ctx, req, &inv);
+  ASSERT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.error_message();
+  EXPECT_EQ(Reason(bad), "MIAPPE_INVALID");
+  std::vector<std::string> fields = ViolatedFields(bad);
+  EXPECT_THAT(fields, ::testing::Contains("observation_unit[S1-P2].biologicalMaterialId"));
+  EXPECT_THAT(fields, ::testing::Contains("observation_unit[S1-P2].obsUnitType"));
+
+  (*req.mutable_entity()->mutable_values())["biologicalMaterialId"] = "Col-0";
+  (*req.mutable_entity()->mutable_values())["obsUnitType"] = "pot";
+  grpc::ClientContext ok_ctx;
+  grpc::Status ok = stub->UpdateEntity(&ok_ctx, req, &inv);
+  ASSERT_TRUE(ok.ok()) << ok.error_message();
+  EXPECT_EQ(inv.revision(), 2);
+  auto got = Cli({"--json", "miappe", "get", "edits"});
+  EXPECT_EQ(nlohmann::json::parse(got.out)["revision"], "2");
+}
+
 }  // namespace
 }  // namespace fairtrace::testing

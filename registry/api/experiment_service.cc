@@ -43,4 +43,22 @@ grpc::Status ExperimentServiceImpl::ExportInvestigation(grpc::ServerContext*, co
   return Reply(registry_->ExportInvestigation(*req), resp);
 }
 
+grpc::Status ExperimentServiceImpl::CreateEntity(grpc::ServerContext* ctx, const v1::CreateEntityRequest* req,
+                                                 v1::Investigation* resp) {
+  return Reply(registry_->CreateEntity(ContextOf(ctx, "fairtrace.v1.ExperimentService", "CreateEntity", *req), *req),
+               resp);
+}
+
+grpc::Status ExperimentServiceImpl::UpdateEntity(grpc::ServerContext* ctx, const v1::UpdateEntityRequest* req,
+                                                 v1::Investigation* resp) {
+  return Reply(registry_->UpdateEntity(ContextOf(ctx, "fairtrace.v1.ExperimentService", "UpdateEntity", *req), *req),
+               resp);
+}
+
+grpc::Status ExperimentServiceImpl::DeleteEntity(grpc::ServerContext* ctx, const v1::DeleteEntityRequest* req,
+                                                 v1::Investigation* resp) {
+  return Reply(registry_->DeleteEntity(ContextOf(ctx, "fairtrace.v1.ExperimentService", "DeleteEntity", *req), *req),
+               resp);
+}
+
 }  // namespace fairtrace::api

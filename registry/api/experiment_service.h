@@ -24,6 +24,12 @@ class ExperimentServiceImpl final : public v1::ExperimentService::Service {
                             v1::ListEntitiesResponse* resp) override;
   grpc::Status ExportInvestigation(grpc::ServerContext* ctx, const v1::ExportInvestigationRequest* req,
                                    v1::ExportInvestigationResponse* resp) override;
+  grpc::Status CreateEntity(grpc::ServerContext* ctx, const v1::CreateEntityRequest* req,
+                            v1::Investigation* resp) override;
+  grpc::Status UpdateEntity(grpc::ServerContext* ctx, const v1::UpdateEntityRequest* req,
+                            v1::Investigation* resp) override;
+  grpc::Status DeleteEntity(grpc::ServerContext* ctx, const v1::DeleteEntityRequest* req,
+                            v1::Investigation* resp) override;
 
  private:
   ExperimentRegistry* registry_;

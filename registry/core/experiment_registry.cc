@@ -15,6 +15,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "registry/core/errors.h"
+#include "registry/core/experiment_names.h"
 #include "registry/core/page_token.h"
 #include "registry/core/resource_util.h"
 #include "registry/core/sha256.h"
@@ -34,32 +35,6 @@ namespace mp = miappe;
 constexpr int kMaxFiles = 64;
 constexpr size_t kMaxBytes = size_t{64} << 20;
 constexpr int kMaxViolations = 1000;
-
-std::string PercentEncode(absl::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (absl::ascii_isalnum(c) || c == '.' || c == '_' || c == '~' || c == '-') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppend(&out, "%", absl::StrFormat("%02X", c));
-    }
-  }
-  return out;
-}
-
-std::string PercentDecode(absl::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    int v = 0;
-    if (s[i] == '%' && i + 2 < s.size() && absl::SimpleHexAtoi(s.substr(i + 1, 2), &v)) {
-      out.push_back(static_cast<char>(v));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 v1::FindingSeverity SeverityProto(mp::Severity s) {
   switch (s) {
@@ -185,20 +160,6 @@ int SectionRank(const std::string& section) {
   return static_cast<int>(sections.size());
 }
 
-absl::Status InvestigationNotFound(const std::string& name) {
-  return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no investigation ", name))
-      .Reason("INVESTIGATION_NOT_FOUND")
-      .Resource("investigation", name);
-}
-
-absl::StatusOr<std::string> ParseInvestigationName(absl::string_view name, absl::string_view field) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 2 || parts[0] != "investigations" || !IsValidResourceId(parts[1])) {
-    return InvalidField(field, "expected \"investigations/{investigation}\"");
-  }
-  return std::string(parts[1]);
-}
-
 }  // namespace
 
 ExperimentRegistry::ExperimentRegistry(Store* store, ModelStore* request_ids, ExperimentStore* experiments,
@@ -220,14 +181,8 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const 
     if (!IsValidResourceId(req.investigation_id())) {
       return InvalidField("investigation_id", "1-63 characters of [a-z0-9-], starting with a letter");
     }
-    FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));
-    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier,
-                        EarlierRequest(request_ids_, req.request_id(), ctx.method));
-    if (earlier) {
-      std::vector<std::string> parts = absl::StrSplit(*earlier, '/');
-      int64_t rev = 0;
-      if (parts.size() == 4 && absl::SimpleAtoi(parts[3], &rev)) return Load(parts[1], rev);
-    }
+    FT_ASSIGN_OR_RETURN(std::optional<v1::Investigation> earlier, Replay(ctx, req.request_id()));
+    if (earlier) return *std::move(earlier);
     FT_RETURN_IF_ERROR(CheckFiles(req.files()));
     int64_t expected = 0;
     if (!req.etag().empty()) {
@@ -237,57 +192,79 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const 
       expected = cur->latest_revision;
     }
     Checked c = Check(req.files(), req.strictness(), ontologies_);
-    int errors = c.report.Count(mp::Severity::kError);
-    if (errors > 0) {
-      ErrorBuilder err(absl::StatusCode::kInvalidArgument,
-                       absl::StrCat("the submission has ", errors, " MIAPPE error(s); nothing was stored (",
-                                    "ValidateInvestigation returns the full report)"));
-      err.Reason("MIAPPE_INVALID")
-          .Meta("error_count", absl::StrCat(errors))
-          .Meta("warning_count", absl::StrCat(c.report.Count(mp::Severity::kWarning)))
-          .Meta("profile", c.report.profile);
-      int n = 0;
-      for (const mp::Finding& f : c.report.findings) {
-        if (f.severity != mp::Severity::kError || n++ >= kMaxViolations) continue;
-        std::string field = f.section.empty() ? f.location : f.section;
-        if (!f.entity_id.empty() && !f.section.empty()) absl::StrAppend(&field, "[", f.entity_id, "]");
-        if (!f.field.empty()) absl::StrAppend(&field, ".", f.field);
-        err.Field(field, absl::StrCat(f.code, ": ", f.message, f.hint.empty() ? "" : absl::StrCat(" (", f.hint, ")")));
-      }
-      return err.Build();
-    }
-    if (req.strictness() == v1::STRICTNESS_LENIENT) ApplyFixes(c.report, &c.submission);
-    // Canonical form: records in sheet order; nlohmann objects sort keys.
-    json canonical = {{"profile", c.report.profile}, {"records", json::array()}};
-    std::vector<EntityRow> entities;
-    std::vector<std::tuple<int, size_t, json>> canonical_records;
-    RevisionRow rev;
-    for (size_t i = 0; i < c.submission.records.size(); ++i) {
-      const mp::Record& r = c.submission.records[i];
-      json rec = RecordJson(r);
-      entities.push_back(EntityRow{static_cast<int64_t>(i + 1), r.section, mp::RecordId(r), rec.dump(), r.location});
-      canonical_records.emplace_back(SectionRank(r.section), i, CanonicalRecord(r));
-      if (r.section == "investigation") rev.title = r.Get("investigationTitle");
-      if (r.section == "study") ++rev.study_count;
-    }
-    std::sort(canonical_records.begin(), canonical_records.end(),
-              [](const auto& a, const auto& b) { return std::tie(std::get<0>(a), std::get<1>(a)) <
-                                                        std::tie(std::get<0>(b), std::get<1>(b)); });
-    for (auto& [rank, index, rec] : canonical_records) canonical["records"].push_back(std::move(rec));
-    rev.investigation_id = req.investigation_id();
-    rev.digest = Sha256Hex(canonical.dump());
-    rev.profile = c.report.profile;
-    rev.validator_version = c.report.validator_version;
-    rev.entity_count = static_cast<int64_t>(entities.size());
-    std::string report_json;
-    (void)google::protobuf::util::MessageToJsonString(ReportProto(c.report, false), &report_json);
-    rev.report_json = report_json;
-    rev.create_time = now_();
-    FT_ASSIGN_OR_RETURN(RevisionRow stored,
-                        experiments_->InsertRevision(rev, NewUid(), expected, entities, req.request_id(),
-                                                     MakeAuditEntry(ctx, resource, absl::OkStatus())));
-    return Load(req.investigation_id(), stored.revision);
+    return StoreRevision(ctx, req.investigation_id(), std::move(c.submission), c.report, req.strictness(),
+                         req.request_id(), expected);
   });
+}
+
+absl::StatusOr<std::optional<v1::Investigation>> ExperimentRegistry::Replay(const CallContext& ctx,
+                                                                            const std::string& request_id) {
+  FT_RETURN_IF_ERROR(CheckRequestId(request_id));
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(request_ids_, request_id, ctx.method));
+  if (!earlier) return std::nullopt;
+  std::vector<std::string> parts = absl::StrSplit(*earlier, '/');
+  int64_t rev = 0;
+  if (parts.size() == 4 && absl::SimpleAtoi(parts[3], &rev)) return Load(parts[1], rev);
+  return absl::InternalError(absl::StrCat("request id bound to an unexpected resource ", *earlier));
+}
+
+absl::StatusOr<v1::Investigation> ExperimentRegistry::StoreRevision(const CallContext& ctx, const std::string& id,
+                                                                    mp::Submission submission,
+                                                                    const mp::Report& report,
+                                                                    v1::Strictness strictness,
+                                                                    const std::string& request_id,
+                                                                    int64_t expected_latest) {
+  const std::string resource = absl::StrCat("investigations/", id);
+  int errors = report.Count(mp::Severity::kError);
+  if (errors > 0) {
+    ErrorBuilder err(absl::StatusCode::kInvalidArgument,
+                     absl::StrCat("the submission has ", errors, " MIAPPE error(s); nothing was stored (",
+                                  "ValidateInvestigation returns the full report)"));
+    err.Reason("MIAPPE_INVALID")
+        .Meta("error_count", absl::StrCat(errors))
+        .Meta("warning_count", absl::StrCat(report.Count(mp::Severity::kWarning)))
+        .Meta("profile", report.profile);
+    int n = 0;
+    for (const mp::Finding& f : report.findings) {
+      if (f.severity != mp::Severity::kError || n++ >= kMaxViolations) continue;
+      std::string field = f.section.empty() ? f.location : f.section;
+      if (!f.entity_id.empty() && !f.section.empty()) absl::StrAppend(&field, "[", f.entity_id, "]");
+      if (!f.field.empty()) absl::StrAppend(&field, ".", f.field);
+      err.Field(field, absl::StrCat(f.code, ": ", f.message, f.hint.empty() ? "" : absl::StrCat(" (", f.hint, ")")));
+    }
+    return err.Build();
+  }
+  if (strictness == v1::STRICTNESS_LENIENT) ApplyFixes(report, &submission);
+  // Canonical form: records in sheet order; nlohmann objects sort keys.
+  json canonical = {{"profile", report.profile}, {"records", json::array()}};
+  std::vector<EntityRow> entities;
+  std::vector<std::tuple<int, size_t, json>> canonical_records;
+  RevisionRow rev;
+  for (size_t i = 0; i < submission.records.size(); ++i) {
+    const mp::Record& r = submission.records[i];
+    json rec = RecordJson(r);
+    entities.push_back(EntityRow{static_cast<int64_t>(i + 1), r.section, mp::RecordId(r), rec.dump(), r.location});
+    canonical_records.emplace_back(SectionRank(r.section), i, CanonicalRecord(r));
+    if (r.section == "investigation") rev.title = r.Get("investigationTitle");
+    if (r.section == "study") ++rev.study_count;
+  }
+  std::sort(canonical_records.begin(), canonical_records.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
+  });
+  for (auto& [rank, index, rec] : canonical_records) canonical["records"].push_back(std::move(rec));
+  rev.investigation_id = id;
+  rev.digest = Sha256Hex(canonical.dump());
+  rev.profile = report.profile;
+  rev.validator_version = report.validator_version;
+  rev.entity_count = static_cast<int64_t>(entities.size());
+  std::string report_json;
+  (void)google::protobuf::util::MessageToJsonString(ReportProto(report, false), &report_json);
+  rev.report_json = report_json;
+  rev.create_time = now_();
+  FT_ASSIGN_OR_RETURN(RevisionRow stored,
+                      experiments_->InsertRevision(rev, NewUid(), expected_latest, entities, request_id,
+                                                   MakeAuditEntry(ctx, resource, absl::OkStatus())));
+  return Load(id, stored.revision);
 }
 
 absl::StatusOr<v1::Investigation> ExperimentRegistry::Load(const std::string& id, int64_t revision) {
@@ -372,20 +349,11 @@ v1::MiappeEntity EntityProto(const std::string& investigation, int64_t revision,
 }  // namespace
 
 absl::StatusOr<v1::MiappeEntity> ExperimentRegistry::GetEntity(const v1::GetEntityRequest& req) {
-  std::vector<absl::string_view> parts = absl::StrSplit(req.name(), '/');
-  const char* section = nullptr;
-  if (parts.size() == 4 && parts[0] == "investigations" && IsValidResourceId(parts[1]) && !parts[3].empty()) {
-    for (const auto& [s, coll] : mp::SectionCollections()) {
-      if (parts[2] == coll && s != "investigation") section = s.c_str();
-    }
-  }
-  if (section == nullptr) {
-    return InvalidField("name", "expected \"investigations/{i}/{studies|persons|dataFiles|biologicalMaterials|"
-                                "environmentParameters|factors|events|observationUnits|samples|observedVariables}/{id}\"");
-  }
-  std::string id(parts[1]);
+  FT_ASSIGN_OR_RETURN(EntityName n, ParseEntityName(req.name(), "name"));
+  const std::string& id = n.investigation;
+  const std::string& section = n.section;
+  const std::string& entity_id = n.entity_id;
   FT_ASSIGN_OR_RETURN(v1::Investigation inv, Load(id, req.revision()));
-  std::string entity_id = PercentDecode(parts[3]);
   FT_ASSIGN_OR_RETURN(std::optional<EntityRow> e, experiments_->GetEntity(id, inv.revision(), section, entity_id));
   if (!e) {
     return ErrorBuilder(absl::StatusCode::kNotFound,
