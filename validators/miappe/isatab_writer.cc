@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "validators/miappe/isatab_map.h"
 #include "validators/miappe/isatab_parse.h"
+#include "validators/miappe/tsv.h"
 
 namespace fairtrace::miappe {
 namespace {
@@ -19,26 +20,10 @@ using isatab::SplitList;
 
 std::string Lower(absl::string_view s) { return absl::AsciiStrToLower(absl::StripAsciiWhitespace(s)); }
 
-// A TSV cell: quoted (quotes doubled) when it holds a tab, a line break or a
-// quote, or starts with one, as the reader (tsv.h) expects.
-std::string Cell(const std::string& s) {
-  if (s.find_first_of("\t\r\n\"") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 class Text {
  public:
   void Row(const std::vector<std::string>& cells) {
-    std::vector<std::string> quoted;
-    quoted.reserve(cells.size());
-    for (const std::string& c : cells) quoted.push_back(Cell(c));
-    absl::StrAppend(&text_, absl::StrJoin(quoted, "\t"), "\n");
+    text_ += FormatTsvRow(cells);
   }
   void Row(const std::string& label, const std::vector<std::string>& values) {
     std::vector<std::string> cells = {label};

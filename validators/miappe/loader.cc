@@ -94,7 +94,8 @@ void AddSheet(const std::string& sheet, const Table& table, const Schema& schema
   const SectionRule* section = schema.SectionForFile(sheet);
   if (section == nullptr) {
     findings->push_back(Syn("SYN-03", Severity::kInfo, "", base,
-                            absl::StrCat("\"", sheet, "\" is not a MIAPPE sheet; kept as an extension sheet"),
+                            absl::StrCat("\"", sheet, "\" is not a MIAPPE sheet; kept whole with the investigation ",
+                                         "as its extension \"", kSheetExtensionPrefix, sheet, "\""),
                             "name MIAPPE sheets after their section: Study, Observation Unit, ..."));
     sub->extension_sheets[sheet] = table.rows;
     return;
@@ -170,6 +171,18 @@ void AddSheet(const std::string& sheet, const Table& table, const Schema& schema
   }
 }
 
+// Sheets that are no MIAPPE section go with the investigation record, as
+// TSV, so that they are stored, digested and exported with the revision.
+void KeepExtensionSheets(Submission* sub) {
+  for (Record& r : sub->records) {
+    if (r.section != "investigation") continue;
+    for (const auto& [name, rows] : sub->extension_sheets) {
+      r.extensions.emplace_back(absl::StrCat(kSheetExtensionPrefix, name), FormatTsv(rows));
+    }
+    return;
+  }
+}
+
 }  // namespace
 
 Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema, std::vector<Finding>* findings) {
@@ -201,6 +214,7 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
     Table table = ParseTsv(base, file.data, findings);
     AddSheet(Stem(file.name), table, schema, &sub, findings);
   }
+  KeepExtensionSheets(&sub);
   return sub;
 }
 

@@ -37,6 +37,32 @@ Finding Syn(absl::string_view name, int line, Severity sev, std::string message,
 
 }  // namespace
 
+std::string FormatTsvRow(const std::vector<std::string>& cells) {
+  std::string out;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) out += '\t';
+    const std::string& c = cells[i];
+    if (c.find_first_of("\t\r\n\"") == std::string::npos) {
+      out += c;
+      continue;
+    }
+    out += '"';
+    for (char ch : c) {
+      if (ch == '"') out += '"';
+      out += ch;
+    }
+    out += '"';
+  }
+  out += '\n';
+  return out;
+}
+
+std::string FormatTsv(const std::vector<std::vector<std::string>>& rows) {
+  std::string out;
+  for (const auto& r : rows) out += FormatTsvRow(r);
+  return out;
+}
+
 bool IsValidUtf8(absl::string_view s) {
   for (size_t i = 0; i < s.size();) {
     size_t n = Utf8Length(s, i);

@@ -29,6 +29,12 @@ struct Table {
 Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings,
                bool ragged = false);
 
+// The rows as TSV that ParseTsv reads back unchanged: cells holding a tab,
+// a line break or a quote, or starting with a quote, are quoted (quotes
+// doubled); each row ends with "\n".
+std::string FormatTsvRow(const std::vector<std::string>& cells);
+std::string FormatTsv(const std::vector<std::vector<std::string>>& rows);
+
 // True when `s` is valid UTF-8 (no overlong forms, no surrogates).
 bool IsValidUtf8(absl::string_view s);
 

@@ -1,3 +1,4 @@
+#include "validators/miappe/tsv.h"
 #include "validators/miappe/validator.h"
 
 #include <filesystem>
@@ -172,6 +173,30 @@ TEST(ValidatorTest, GarbageGivesAReportNotACrash) {
   EXPECT_FALSE(r.ok());
   EXPECT_FALSE(r.ToText().empty());
   EXPECT_TRUE(r.ToJson().is_object());
+}
+
+// A sheet that is no MIAPPE section is kept whole with the investigation,
+// so that it is stored and exported with the revision.
+TEST(ValidatorTest, ExtensionSheetsAreKeptWithTheInvestigation) {
+  std::map<std::string, std::string> files = Fixture();
+  files["sensor.tsv"] = "sensorId\tmodel\nS-1\tMicaSense \"RedEdge\"\n";
+  std::vector<InputFile> in;
+  for (const auto& [name, data] : files) in.push_back({name, data});
+  std::vector<Finding> pre;
+  Submission sub = LoadSheets(in, Schema::Default(), &pre);
+  Report r = Validate(sub, Schema::Default(), {}, std::move(pre));
+  EXPECT_TRUE(r.ok()) << r.ToText();
+  std::string kept;
+  for (const Record& rec : sub.records) {
+    for (const auto& [k, v] : rec.extensions) {
+      if (rec.section == "investigation" && k == "sheet:sensor") kept = v;
+    }
+  }
+  EXPECT_EQ(kept, "sensorId\tmodel\nS-1\t\"MicaSense \"\"RedEdge\"\"\"\n");
+  std::vector<Finding> again;
+  Table t = ParseTsv("sensor", kept, &again);
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.rows[1][1], "MicaSense \"RedEdge\"");
 }
 
 }  // namespace
