@@ -193,7 +193,7 @@ TEST_F(CliTest, MiappeValidateWorksOfflineWithExitCodes) {
   auto with_ontology = offline({"miappe", "validate", fixture, "--ontology",
                                 std::string(FAIRTRACE_SOURCE_DIR) + "/tests/fixtures/miappe/ontology/mini-co715.obo"});
   EXPECT_EQ(with_ontology.exit_code, 0) << with_ontology.out;
-  EXPECT_THAT(with_ontology.out, HasSubstr("ontology: co_715 fairtrace-test/2026-11-25 sha256:"));
+  EXPECT_THAT(with_ontology.out, HasSubstr("reference data: co_715 fairtrace-test/2026-11-25 sha256:"));
   auto workbook = offline({"miappe", "validate", std::string(FAIRTRACE_SOURCE_DIR) +
                                                     "/tests/fixtures/miappe/xlsx/valid-1.2.xlsx"});
   EXPECT_EQ(workbook.exit_code, 0) << workbook.out << workbook.err;

@@ -12,6 +12,7 @@
 #include "clients/cli/cli_common.h"
 #include "fairtrace/v1/experiments.grpc.pb.h"
 #include "registry/core/errors.h"
+#include "validators/miappe/dcw_countries.h"
 #include "validators/miappe/loader.h"
 #include "validators/miappe/validator.h"
 
@@ -48,6 +49,9 @@ MiappeCommand::MiappeCommand(CLI::App& app) {
   validate_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets, or sheet files")->required();
   validate_->add_option("--ontology", ontology_files_, "OBO file: check term existence, obsolescence, subtree")
       ->check(CLI::ExistingFile);
+  validate_->add_option("--country-outlines", country_outlines_,
+                        "DCW-GMT file for the site-in-country check (\"\" to skip)")
+      ->capture_default_str();
   import_ = miappe_->add_subcommand("import", "store the sheets as a new revision of an investigation");
   import_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets or ISA-Tab files, or files")->required();
   import_->add_option("--id", id_, "investigation id, e.g. drought-2025")->required();
@@ -91,6 +95,16 @@ int MiappeCommand::Validate(bool json) {
     ontologies.Add(std::make_shared<Ontology>(Ontology::Parse(path, obo)));
   }
   options.ontologies = &ontologies;
+  std::unique_ptr<DcwCountries> places;
+  if (!country_outlines_.empty()) {
+    absl::StatusOr<std::unique_ptr<DcwCountries>> opened = DcwCountries::Open(country_outlines_);
+    if (opened.ok()) {
+      places = *std::move(opened);
+      options.places = places.get();
+    } else {
+      std::cerr << "note: " << opened.status().message() << "; site coordinates are not checked\n";
+    }
+  }
   Report report = fairtrace::miappe::Validate(sub, Schema::Default(), options, std::move(pre));
   if (json) {
     std::cout << report.ToJson().dump() << "\n";

@@ -106,6 +106,7 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ChangeRecords(
                        : strictness == v1::STRICTNESS_LENIENT ? mp::Strictness::kLenient
                                                               : mp::Strictness::kDefault;
   options.ontologies = ontologies_;
+  options.places = places_;
   mp::Report report = mp::Validate(sub, mp::Schema::Default(), options, {});
   return StoreRevision(ctx, id, std::move(sub), report, strictness, request_id, inv.revision());
 }

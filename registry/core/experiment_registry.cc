@@ -102,7 +102,7 @@ struct Checked {
 };
 
 Checked Check(const google::protobuf::RepeatedPtrField<v1::SheetFile>& files, v1::Strictness strictness,
-              const mp::OntologySet* ontologies) {
+              const mp::OntologySet* ontologies, const mp::CountryLocator* places) {
   std::vector<mp::InputFile> in;
   for (const v1::SheetFile& f : files) in.push_back({f.name(), f.data()});
   std::vector<mp::Finding> pre;
@@ -111,6 +111,7 @@ Checked Check(const google::protobuf::RepeatedPtrField<v1::SheetFile>& files, v1
   mp::ValidateOptions options;
   options.strictness = StrictnessOf(strictness);
   options.ontologies = ontologies;
+  options.places = places;
   c.report = mp::Validate(c.submission, mp::Schema::Default(), options, std::move(pre));
   return c;
 }
@@ -164,14 +165,15 @@ int SectionRank(const std::string& section) {
 
 ExperimentRegistry::ExperimentRegistry(Store* store, ModelStore* request_ids, ExperimentStore* experiments,
                                        std::string page_token_key, std::function<int64_t()> now_micros,
-                                       const miappe::OntologySet* ontologies)
+                                       const miappe::OntologySet* ontologies,
+                                       const miappe::CountryLocator* places)
     : store_(store), request_ids_(request_ids), experiments_(experiments), token_key_(std::move(page_token_key)),
-      now_(std::move(now_micros)), ontologies_(ontologies) {}
+      now_(std::move(now_micros)), ontologies_(ontologies), places_(places) {}
 
 absl::StatusOr<v1::ValidationReport> ExperimentRegistry::ValidateInvestigation(
     const v1::ValidateInvestigationRequest& req) {
   FT_RETURN_IF_ERROR(CheckFiles(req.files()));
-  return ReportProto(Check(req.files(), req.strictness(), ontologies_).report, /*include_errors=*/true);
+  return ReportProto(Check(req.files(), req.strictness(), ontologies_, places_).report, /*include_errors=*/true);
 }
 
 absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const CallContext& ctx,
@@ -191,7 +193,7 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const 
       FT_RETURN_IF_ERROR(CheckEtag(req.etag(), cur->uid, cur->latest_revision, resource));
       expected = cur->latest_revision;
     }
-    Checked c = Check(req.files(), req.strictness(), ontologies_);
+    Checked c = Check(req.files(), req.strictness(), ontologies_, places_);
     return StoreRevision(ctx, req.investigation_id(), std::move(c.submission), c.report, req.strictness(),
                          req.request_id(), expected);
   });

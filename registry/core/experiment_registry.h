@@ -26,6 +26,7 @@
 #include "registry/store/model_store.h"
 #include "registry/store/store.h"
 #include "validators/miappe/ontology.h"
+#include "validators/miappe/places.h"
 #include "validators/miappe/report.h"
 #include "validators/miappe/submission.h"
 
@@ -33,9 +34,11 @@ namespace fairtrace {
 
 class ExperimentRegistry {
  public:
-  // `ontologies` (may be null) are the operator's loaded OBO files.
+  // `ontologies` (may be null) are the operator's loaded OBO files;
+  // `places` (may be null) the country outlines for SEM-COORD-COUNTRY.
   ExperimentRegistry(Store* store, ModelStore* request_ids, ExperimentStore* experiments, std::string page_token_key,
-                     std::function<int64_t()> now_micros, const miappe::OntologySet* ontologies = nullptr);
+                     std::function<int64_t()> now_micros, const miappe::OntologySet* ontologies = nullptr,
+                     const miappe::CountryLocator* places = nullptr);
 
   absl::StatusOr<v1::ValidationReport> ValidateInvestigation(const v1::ValidateInvestigationRequest& req);
   absl::StatusOr<v1::Investigation> ImportInvestigation(const CallContext& ctx,
@@ -84,6 +87,7 @@ class ExperimentRegistry {
   std::string token_key_;
   std::function<int64_t()> now_;
   const miappe::OntologySet* ontologies_;
+  const miappe::CountryLocator* places_;
 };
 
 }  // namespace fairtrace

@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--ontology", opt.ontology_files, "OBO file for MIAPPE term checks (repeatable)")
       ->check(CLI::ExistingFile);
+  app.add_option("--country-outlines", opt.country_outlines,
+                 "DCW-GMT netCDF file for the site-in-country check (\"\" to skip)")
+      ->capture_default_str();
   bool quiet = false;
   app.add_flag("--quiet", quiet, "no per-request log lines");
   CLI11_PARSE(app, argc, argv);

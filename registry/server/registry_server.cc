@@ -56,8 +56,17 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
     std::cerr << "fairtrace-server: ontology " << o->snapshot() << " (" << o->size() << " terms)\n";
     s->ontologies_.Add(std::move(o));
   }
+  if (!options.country_outlines.empty()) {
+    absl::StatusOr<std::unique_ptr<miappe::DcwCountries>> places = miappe::DcwCountries::Open(options.country_outlines);
+    if (places.ok()) {
+      s->places_ = *std::move(places);
+      std::cerr << "fairtrace-server: country outlines " << s->places_->Snapshot() << "\n";
+    } else {
+      std::cerr << "fairtrace-server: " << places.status().message() << "; site coordinates are not checked\n";
+    }
+  }
   s->experiments_ = std::make_unique<ExperimentRegistry>(s->store_.get(), s->store_.get(), s->store_.get(),
-                                                         token_key, now, &s->ontologies_);
+                                                         token_key, now, &s->ontologies_, s->places_.get());
   s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(s->experiments_.get());
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);

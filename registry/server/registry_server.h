@@ -27,6 +27,7 @@
 #include "registry/cas/blob_store.h"
 #include "registry/core/content_store.h"
 #include "registry/store/sqlite/sqlite_store.h"
+#include "validators/miappe/dcw_countries.h"
 
 namespace fairtrace {
 
@@ -41,6 +42,9 @@ struct ServerOptions {
   bool log_requests = true;
   // OBO files loaded at start for MIAPPE term checks (ontology.h).
   std::vector<std::string> ontology_files;
+  // Country outlines for SEM-COORD-COUNTRY (dcw_countries.h); "" or a
+  // missing file: not checked (said on stderr at start).
+  std::string country_outlines = "/usr/share/gmt-dcw/dcw-gmt.nc";
 };
 
 class RegistryServer {
@@ -69,6 +73,7 @@ class RegistryServer {
   std::unique_ptr<RunRegistry> runs_;
   std::unique_ptr<api::RunServiceImpl> run_service_;
   miappe::OntologySet ontologies_;
+  std::unique_ptr<miappe::DcwCountries> places_;
   std::unique_ptr<ExperimentRegistry> experiments_;
   std::unique_ptr<api::ExperimentServiceImpl> experiment_service_;
   std::unique_ptr<grpc::Server> server_;

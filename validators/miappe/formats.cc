@@ -159,6 +159,20 @@ const Countries& CountryTable() {
   return *table;
 }
 
+}  // namespace
+
+std::string CountryAlpha2(absl::string_view value) {
+  std::string v(absl::StripAsciiWhitespace(value));
+  const Countries& c = CountryTable();
+  std::string upper = absl::AsciiStrToUpper(v);
+  if (c.alpha2.contains(upper)) return upper;
+  auto it = c.other.find(upper);
+  if (it == c.other.end()) it = c.other.find(absl::AsciiStrToLower(v));
+  return it == c.other.end() ? "" : it->second;
+}
+
+namespace {
+
 void CheckCountry(Emitter& e) {
   std::string v = Trim(e.value);
   const Countries& c = CountryTable();

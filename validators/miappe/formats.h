@@ -33,6 +33,10 @@ void CheckFormat(const FieldRule& rule, const std::string& value, const FormatOp
 
 // The calendar day of an ISO 8601 date or date-time, when it is one.
 std::optional<absl::CivilDay> ParseIsoDay(absl::string_view value);
+
+// The ISO 3166-1 alpha-2 code of a country code, alpha-3 code or name
+// ("France", "FRA", "fr" -> "FR"), or "" when it names no country.
+std::string CountryAlpha2(absl::string_view value);
 // MIAPPE lists: split on ';' (or ',' when there is no ';'), items trimmed;
 // empty items kept as "" so that callers can report them.
 std::vector<std::string> SplitList(absl::string_view value, bool comma_fallback = true);

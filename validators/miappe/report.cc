@@ -60,7 +60,7 @@ std::string Report::ToText() const {
   std::ostringstream out;
   out << (profile.empty() ? "MIAPPE (profile unknown)" : profile) << ": " << Count(Severity::kError)
       << " error(s), " << Count(Severity::kWarning) << " warning(s), " << Count(Severity::kInfo) << " info\n";
-  for (const std::string& o : ontologies) out << "ontology: " << o << "\n";
+  for (const std::string& o : ontologies) out << "reference data: " << o << "\n";
   std::map<std::string, std::vector<const Finding*>> by_section;
   for (const Finding& f : findings) by_section[f.section.empty() ? "submission" : f.section].push_back(&f);
   for (auto& [section, list] : by_section) {

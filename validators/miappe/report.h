@@ -37,7 +37,7 @@ Finding ReaderFinding(const std::string& code, Severity severity, const std::str
 struct Report {
   std::string profile;            // "MIAPPE 1.1" / "MIAPPE 1.2" ("" when unknown)
   std::string validator_version;  // kValidatorVersion
-  std::vector<std::string> ontologies;  // snapshots of the ontologies used
+  std::vector<std::string> ontologies;  // snapshots of the ontologies (and country outlines) used
   std::vector<Finding> findings;
 
   int Count(Severity s) const;

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "validators/miappe/dcw_countries.h"
 #include "validators/miappe/loader.h"
 #include "validators/miappe/validator.h"
 
@@ -29,7 +30,14 @@ Report ValidateExample(const std::string& name, const std::string& rename = "") 
   }
   Submission sub = LoadSheets(files, Schema::Default(), &pre);
   std::cout << "[ shared   ] validated " << dir << " (" << files.size() << " sheets)\n";
-  return Validate(sub, Schema::Default(), {}, std::move(pre));
+  // The country outlines scripts/setup.sh installs (gmt-dcw).
+  static const auto* places = [] {
+    auto opened = DcwCountries::Open();
+    return opened.ok() ? opened->release() : nullptr;
+  }();
+  ValidateOptions options;
+  options.places = places;
+  return Validate(sub, Schema::Default(), options, std::move(pre));
 }
 
 bool Has(const Report& r, const std::string& code, Severity sev, const std::string& field = "",
@@ -77,6 +85,7 @@ TEST_F(SharedExamples, MaizeDrops) {
   EXPECT_TRUE(Has(r, "VOC-PRIVATE", Severity::kWarning));
   EXPECT_TRUE(Has(r, "FMT-LICENSE", Severity::kInfo, "license"));
   EXPECT_TRUE(Has(r, "SYN-03", Severity::kInfo));  // Parent1, GeneticGroup... kept as extensions
+  EXPECT_FALSE(Has(r, "SEM-COORD-COUNTRY", Severity::kWarning));  // 19 sites in FR, DE, IT, HU, RO, CL: all in place
 }
 
 TEST_F(SharedExamples, PoplarPopyomics) {
@@ -88,6 +97,8 @@ TEST_F(SharedExamples, PoplarPopyomics) {
   EXPECT_GE(Count(r, "PRE-MANDATORY", "dataFileDesc"), 3);
   EXPECT_GE(Count(r, "PRE-MANDATORY", "dataFileVersion"), 3);
   EXPECT_FALSE(Has(r, "XRF-STUDY-REF", Severity::kError));  // "a; b; c" study lists resolve
+  EXPECT_TRUE(Has(r, "SEM-COORD-COUNTRY", Severity::kWarning, "locationLongitude", "POPYOMICS-POP2-I"));  // lon 1.87 is France
+  EXPECT_FALSE(Has(r, "SEM-COORD-COUNTRY", Severity::kWarning, "locationLongitude", "POPYOMICS-POP2-F"));
 }
 
 TEST_F(SharedExamples, PotatoTtadda) {

@@ -1,5 +1,7 @@
 #include "validators/miappe/validator.h"
 
+#include <cmath>
+
 #include <map>
 #include <set>
 
@@ -441,6 +443,31 @@ class Checker {
     }
   }
 
+  // SEM-COORD-COUNTRY: the site lies in (or near) its declared country.
+  void CheckSiteInCountry(const Record& st) {
+    if (options_.places == nullptr) return;
+    double lat = 0, lon = 0;
+    std::string country = CountryAlpha2(st.Get("locationCountry"));
+    if (country.empty() || !absl::SimpleAtod(absl::StripAsciiWhitespace(st.Get("locationLatitude")), &lat) ||
+        !absl::SimpleAtod(absl::StripAsciiWhitespace(st.Get("locationLongitude")), &lon) || std::abs(lat) > 90 ||
+        std::abs(lon) > 180) {
+      return;  // format findings cover unreadable values
+    }
+    std::optional<bool> near = options_.places->Near(country, lat, lon, options_.country_tolerance_deg);
+    used_.insert(options_.places->Snapshot());
+    if (!near) {
+      Add(&st, "SEM-COORD-COUNTRY", Severity::kInfo, "locationCountry",
+          absl::StrCat("no outline for country ", country, "; the coordinates were not checked"), "",
+          st.Get("locationCountry"));
+    } else if (!*near) {
+      Add(&st, "SEM-COORD-COUNTRY", Severity::kWarning, "locationLongitude",
+          absl::StrCat("the site (", st.Get("locationLatitude"), ", ", st.Get("locationLongitude"),
+                       ") is not in the declared country ", country),
+          "check the coordinates (sign, latitude/longitude order, decimal degrees) and the country",
+          absl::StrCat(st.Get("locationLatitude"), ", ", st.Get("locationLongitude")));
+    }
+  }
+
   void CheckSemantics() {
     for (const Record* st : Of("study")) {
       std::string id(absl::StripAsciiWhitespace(st->Get("studyId")));
@@ -452,6 +479,7 @@ class Checker {
                          st->Get("studyStartDate"), ")"),
             "check the years of both dates");
       }
+      CheckSiteInCountry(*st);
       if (!start) continue;
       for (const Record* ev : events_[id]) {
         for (const std::string& d : SplitList(ev->Get("eventDate"))) {

@@ -10,13 +10,16 @@
 //
 // Ontology terms: syntax always; with loaded ontologies (ontology.h) for a
 // term's prefix, also existence, obsolescence and subtree membership; the
-// snapshots used are listed in the report.
+// snapshots used are listed in the report. With a CountryLocator
+// (places.h), a study's coordinates are checked against its country's
+// outline (SEM-COORD-COUNTRY, WARNING); the outline snapshot is listed too.
 // Pure; thread-safe.
 #pragma once
 
 #include <vector>
 
 #include "validators/miappe/ontology.h"
+#include "validators/miappe/places.h"
 #include "validators/miappe/report.h"
 #include "validators/miappe/schema.h"
 #include "validators/miappe/submission.h"
@@ -33,6 +36,11 @@ struct ValidateOptions {
   int date_tolerance_days = 90;
   // Borrowed; may be null (syntax checks only).
   const OntologySet* ontologies = nullptr;
+  // Borrowed; may be null (then SEM-COORD-COUNTRY is not checked).
+  const CountryLocator* places = nullptr;
+  // How far (degrees) outside its country's outline a site may lie: the
+  // outlines are simplified and site coordinates rounded.
+  double country_tolerance_deg = 0.1;
 };
 
 // `pre` are findings of the readers (SYN-); they are kept in the report.

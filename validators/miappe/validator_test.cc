@@ -175,6 +175,35 @@ TEST(ValidatorTest, GarbageGivesAReportNotACrash) {
   EXPECT_TRUE(r.ToJson().is_object());
 }
 
+// SEM-COORD-COUNTRY asks the locator it is given (a stub here; the real
+// outlines are tested in dcw_countries_test.cc and on the shared examples).
+class StubLocator : public CountryLocator {
+ public:
+  explicit StubLocator(std::optional<bool> answer) : answer_(answer) {}
+  std::optional<bool> Near(const std::string& code, double lat, double lon, double) const override {
+    asked_ = absl::StrCat(code, " ", lat, " ", lon);
+    return answer_;
+  }
+  std::string Snapshot() const override { return "stub 1"; }
+  mutable std::string asked_;
+
+ private:
+  std::optional<bool> answer_;
+};
+
+TEST(ValidatorTest, SiteOutsideItsCountryIsAWarning) {
+  for (std::optional<bool> answer : {std::optional<bool>(true), std::optional<bool>(false), std::optional<bool>()}) {
+    StubLocator places(answer);
+    ValidateOptions o;
+    o.places = &places;
+    Report r = ValidateFiles(Fixture(), o);
+    EXPECT_EQ(places.asked_, "FR 43.61 3.87");
+    EXPECT_EQ(CountCode(r, "SEM-COORD-COUNTRY", Severity::kWarning), answer == false ? 2 : 0);
+    EXPECT_EQ(CountCode(r, "SEM-COORD-COUNTRY", Severity::kInfo), answer.has_value() ? 0 : 2);
+    EXPECT_NE(std::find(r.ontologies.begin(), r.ontologies.end(), "stub 1"), r.ontologies.end());
+  }
+}
+
 // A sheet that is no MIAPPE section is kept whole with the investigation,
 // so that it is stored and exported with the revision.
 TEST(ValidatorTest, ExtensionSheetsAreKeptWithTheInvestigation) {

@@ -1,0 +1,52 @@
+// Country outlines of the Digital Chart of the World as packaged for GMT
+// (Debian gmt-dcw: /usr/share/gmt-dcw/dcw-gmt.nc, netCDF). For each ISO
+// 3166-1 alpha-2 code XX the file holds XX_lon and XX_lat, unsigned 16-bit
+// values v meaning min + v / scale (attributes of each variable), with
+// 65535 separating the polygons (islands, exclaves). A point is inside when
+// it is inside an odd number of the country's polygons (so enclaves drawn as
+// rings inside it are outside).
+//
+// Outlines are read from the file the first time a country is asked for and
+// kept; Near() is thread-safe. Open() fails (NOT_FOUND / DATA_LOSS) when the
+// file is missing or not a DCW file.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "validators/miappe/places.h"
+
+namespace fairtrace::miappe {
+
+inline constexpr char kDefaultDcwPath[] = "/usr/share/gmt-dcw/dcw-gmt.nc";
+
+class DcwCountries final : public CountryLocator {
+ public:
+  static absl::StatusOr<std::unique_ptr<DcwCountries>> Open(const std::string& path = kDefaultDcwPath);
+  ~DcwCountries() override;
+
+  std::optional<bool> Near(const std::string& alpha2, double lat, double lon, double tolerance_deg) const override;
+  std::string Snapshot() const override { return snapshot_; }
+
+ private:
+  struct Ring {
+    std::vector<double> lon, lat;
+    double west, east, south, north;
+  };
+  using Shape = std::vector<Ring>;
+  DcwCountries(int ncid, std::string snapshot) : ncid_(ncid), snapshot_(std::move(snapshot)) {}
+  // Reads XX_lon/XX_lat; an empty shape when the file has none.
+  Shape Read(const std::string& alpha2) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const int ncid_;
+  const std::string snapshot_;
+  mutable absl::Mutex mu_;
+  mutable std::map<std::string, Shape> shapes_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace fairtrace::miappe

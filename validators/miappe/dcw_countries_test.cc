@@ -1,0 +1,51 @@
+// Country outlines from Debian's gmt-dcw (installed by scripts/setup.sh).
+#include "validators/miappe/dcw_countries.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace fairtrace::miappe {
+namespace {
+
+class DcwCountriesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(kDefaultDcwPath)) GTEST_SKIP() << kDefaultDcwPath << " missing (gmt-dcw)";
+    auto opened = DcwCountries::Open();
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    dcw_ = *std::move(opened);
+  }
+  std::unique_ptr<DcwCountries> dcw_;
+};
+
+TEST_F(DcwCountriesTest, PointsFallInTheirCountries) {
+  EXPECT_EQ(dcw_->Near("FR", 48.85, 2.35, 0.0), true);         // Paris
+  EXPECT_EQ(dcw_->Near("IT", 48.85, 2.35, 0.0), false);
+  EXPECT_EQ(dcw_->Near("IT", 44.70, 7.70, 0.0), true);         // Cavallermaggiore
+  EXPECT_EQ(dcw_->Near("IT", 44.70, 1.87, 0.1), false);        // the POPYOMICS site as written
+  EXPECT_EQ(dcw_->Near("cl", -34.06, -70.73, 0.0), true);      // Graneros; Chile's outline is in 0..360
+  EXPECT_EQ(dcw_->Near("JP", 36.06, 140.10, 0.0), true);       // Tsukuba
+  EXPECT_EQ(dcw_->Near("FR", 45.0, -30.0, 0.1), false);        // mid-Atlantic
+  EXPECT_EQ(dcw_->Near("ZZ", 0, 0, 0.1), std::nullopt);        // no such outline
+  EXPECT_EQ(dcw_->Near("F", 0, 0, 0.1), std::nullopt);
+  EXPECT_EQ(dcw_->Snapshot(), "DCW-GMT 2.1.1");
+}
+
+TEST_F(DcwCountriesTest, ToleranceReachesJustOutsideTheOutline) {
+  // Just off the Atlantic coast of Brittany.
+  EXPECT_EQ(dcw_->Near("FR", 48.40, -4.90, 0.0), false);
+  EXPECT_EQ(dcw_->Near("FR", 48.40, -4.90, 0.5), true);
+}
+
+TEST(DcwCountriesOpen, MissingOrWrongFilesAreErrors) {
+  EXPECT_FALSE(DcwCountries::Open("/nonexistent/dcw.nc").ok());
+  std::string junk = (std::filesystem::temp_directory_path() / "not-dcw.nc").string();
+  std::ofstream(junk) << "not netCDF";
+  EXPECT_FALSE(DcwCountries::Open(junk).ok());
+  std::filesystem::remove(junk);
+}
+
+}  // namespace
+}  // namespace fairtrace::miappe
