@@ -1,5 +1,6 @@
 #include "validators/miappe/isatab_reader.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
@@ -180,7 +181,16 @@ class Reader {
 
   // The MIAPPE field of an ISA label at `place` (the map, else a title,
   // codename or DM id of the section), or nullptr.
-  const FieldRule* FieldFor(const std::string& place, const std::string& section, const std::string& label) const {
+  const FieldRule* FieldFor(const std::string& place, const std::string& section, const std::string& label) {
+    std::string key = absl::StrCat(place, "\x1f", section, "\x1f", label);
+    auto it = field_cache_.find(key);
+    if (it != field_cache_.end()) return it->second;
+    const FieldRule* f = LookUpField(place, section, label);
+    field_cache_.emplace(std::move(key), f);
+    return f;
+  }
+
+  const FieldRule* LookUpField(const std::string& place, const std::string& section, const std::string& label) const {
     if (const IsaField* f = map_.Find(place, label)) return schema_.Field(f->section, f->codename);
     if (place == "source" || place == "sample" || place == "extract" || place == "tdf" || place == "study" ||
         place == "investigation") {
@@ -598,11 +608,24 @@ class Reader {
     std::map<std::string, Env> env;  // in column order via env_order
     std::vector<std::string> env_order;
     absl::flat_hash_map<std::string, std::vector<size_t>> bms;  // id -> indexes in out_
+    // The material's columns: from Source Name to the next node or protocol.
+    size_t source_end = cols.size();
+    for (size_t c = source >= 0 ? source + 1 : cols.size(); c < cols.size(); ++c) {
+      if (cols[c].kind == Column::kNode || cols[c].kind == Column::kProtocolRef) {
+        source_end = c;
+        break;
+      }
+    }
+    absl::flat_hash_set<std::string> seen_sources;  // those cells, joined: rows of a material already read
     for (size_t r = 1; r < t.rows.size(); ++r) {
       const std::vector<std::string>& row = t.rows[r];
       std::string where = absl::StrCat(name, ":", t.lines[r]);
       std::string bm_id = source >= 0 ? row[source] : "";
+      std::string source_cells;
       if (!bm_id.empty()) {
+        for (size_t c = source; c < source_end; ++c) absl::StrAppend(&source_cells, row[c], "\x1f");
+      }
+      if (!bm_id.empty() && seen_sources.insert(source_cells).second) {
         Record bm;
         bm.section = "biological_material";
         bm.location = where;
@@ -882,12 +905,15 @@ class Reader {
   }
 
   void DeriveFactorValues(const StudyState& st) {
+    std::vector<size_t> ous;  // the study's units, in reading order
+    for (const auto& [id, i] : st.ous) ous.push_back(i);
+    std::sort(ous.begin(), ous.end());
     for (Record& f : out_["factor"]) {
       if (f.Get("studyId") != st.id || !f.Get("expeFactorValues").empty()) continue;
       std::string type = Lower(f.Get("expeFactorType"));
       std::vector<std::string> values;
-      for (const Record& ou : out_["observation_unit"]) {
-        if (ou.Get("studyId") != st.id) continue;
+      for (size_t i : ous) {
+        const Record& ou = out_["observation_unit"][i];
         for (const std::string& part : SplitList(ou.Get("obsUnitFactorValue"))) {
           std::string v = part;
           size_t colon = part.find(':');
@@ -964,6 +990,7 @@ class Reader {
   std::set<std::string> reported_;
   std::map<std::string, std::string> pending_data_files_;  // data file name -> where first named
   std::map<std::string, std::vector<Record>> out_;         // section -> records, in reading order
+  absl::flat_hash_map<std::string, const FieldRule*> field_cache_;  // FieldFor by place, section, label
 };
 
 }  // namespace

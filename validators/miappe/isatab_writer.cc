@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -36,11 +37,6 @@ class Text {
  private:
   std::string text_;
 };
-
-bool Linked(const Record& r, const std::string& study) {
-  std::vector<std::string> ids = SplitList(r.Get("studyId"));
-  return std::find(ids.begin(), ids.end(), study) != ids.end();
-}
 
 // Extension keys of `recs`, in first-seen order.
 std::vector<std::string> ExtensionKeys(const std::vector<const Record*>& recs) {
@@ -77,7 +73,14 @@ struct Table {
 class Writer {
  public:
   explicit Writer(const std::vector<Record>& records) {
-    for (const Record& r : records) by_section_[r.section].push_back(&r);
+    for (const Record& r : records) {
+      by_section_[r.section].push_back(&r);
+      for (const std::string& s : SplitList(r.Get("studyId"))) {
+        std::vector<const Record*>& v = by_study_[{r.section, s}];
+        if (v.empty() || v.back() != &r) v.push_back(&r);
+      }
+      if (r.section == "sample") samples_by_ou_[r.Get("obsUnitId")].push_back(&r);
+    }
   }
 
   IsaTabExport Run() {
@@ -103,11 +106,8 @@ class Writer {
   }
 
   std::vector<const Record*> LinkedTo(const std::string& section, const std::string& study) {
-    std::vector<const Record*> out;
-    for (const Record* r : Of(section)) {
-      if (Linked(*r, study)) out.push_back(r);
-    }
-    return out;
+    auto it = by_study_.find({section, study});
+    return it == by_study_.end() ? std::vector<const Record*>{} : it->second;
   }
 
   static constexpr std::initializer_list<const char*> kSourceRows = {"Term Source Name", "Term Source File",
@@ -256,10 +256,13 @@ class Writer {
                                    "Study Factor Type Term Source REF"});
     std::vector<const Record*> ous = LinkedTo("observation_unit", id);
     std::vector<const Record*> samples;
-    std::set<std::string> ou_ids;
-    for (const Record* o : ous) ou_ids.insert(o->Get("obsUnitId"));
-    for (const Record* s : Of("sample")) {
-      if (ou_ids.contains(s->Get("obsUnitId")) && !written_samples_.contains(s)) samples.push_back(s);
+    std::set<const Record*> taken;
+    for (const Record* o : ous) {
+      auto it = samples_by_ou_.find(o->Get("obsUnitId"));
+      if (it == samples_by_ou_.end()) continue;
+      for (const Record* s : it->second) {
+        if (!written_samples_.contains(s) && taken.insert(s).second) samples.push_back(s);
+      }
     }
     std::set<std::string> types;
     for (const Record* o : ous) types.insert(Lower(o->Get("obsUnitType")));
@@ -397,6 +400,8 @@ class Writer {
     for (const Record* f : factors) t.header.push_back(absl::StrCat("Factor Value[", f->Get("expeFactorType"), "]"));
 
     std::set<const Record*> used_bms;
+    absl::flat_hash_map<std::string, const Record*> bm_by_id;  // the first of each id
+    for (const Record* b : bms) bm_by_id.emplace(std::string(absl::StripAsciiWhitespace(b->Get("biologicalMaterialId"))), b);
     auto row = [&](const Record* bm, const std::string& bm_id, const Record* ou) {
       std::vector<std::string> r;
       r.push_back(bm_id);
@@ -420,13 +425,8 @@ class Writer {
       std::vector<std::string> ids = SplitList(ou->Get("biologicalMaterialId"));
       if (ids.empty()) ids.push_back("");
       for (const std::string& id : ids) {
-        const Record* bm = nullptr;
-        for (const Record* b : bms) {
-          if (!id.empty() && absl::StripAsciiWhitespace(b->Get("biologicalMaterialId")) == id) {
-            bm = b;
-            break;
-          }
-        }
+        auto found = id.empty() ? bm_by_id.end() : bm_by_id.find(id);
+        const Record* bm = found == bm_by_id.end() ? nullptr : found->second;
         if (bm != nullptr) used_bms.insert(bm);
         row(bm, bm != nullptr ? bm->Get("biologicalMaterialId") : id, ou);
       }
@@ -522,6 +522,8 @@ class Writer {
 
   const IsaMap& map_ = IsaMap::Default();
   std::map<std::string, std::vector<const Record*>> by_section_;
+  std::map<std::pair<std::string, std::string>, std::vector<const Record*>> by_study_;  // (section, study)
+  absl::flat_hash_map<std::string, std::vector<const Record*>> samples_by_ou_;
   std::set<const Record*> written_samples_;
   std::vector<std::string> notes_;
 };
