@@ -118,6 +118,11 @@ bool BulkInsertVersions(const std::string& db_path, int n) {
                    "t.value, v.version FROM model_versions v, json_each(v.tags_json) t WHERE v.version > 1").ok()) {
     return false;
   }
+  if (!(*db)->Exec("INSERT INTO model_version_flavors (model_id, flavor, version) SELECT v.model_id, f.value, "
+                   "v.version FROM model_versions v, json_each(v.mlmodel_json, '$.flavors') f "
+                   "WHERE v.version > 1 AND f.type = 'text'").ok()) {
+    return false;
+  }
   auto upd = (*db)->Prepare("UPDATE registered_models SET next_version = ? WHERE model_id = 'bench'");
   if (!upd.ok() || !(*upd)->Bind(1, int64_t{n + 1}).Run().ok()) return false;
   return (*db)->Exec("COMMIT").ok() && (*db)->Exec("ANALYZE").ok();
@@ -201,7 +206,9 @@ int main() {
   auto models = v1::ModelService::NewStub(grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials()));
   for (const char* filter : {"stage = PRODUCTION", "tags.fold = \"3\"",
                              "mlmodel.flavor = \"sklearn\" AND version > 50000",
-                             "tags.team = \"rare\"", "mlmodel.mlflow_version = \"9.9\""}) {
+                             "tags.team = \"rare\"", "mlmodel.mlflow_version = \"9.9\"",
+                             "mlmodel.flavor = \"pytorch\"", "source_run = \"runs/none\"",
+                             "mlmodel.flavor = \"sklearn\"", "mlmodel.mlflow_version = \"2.10.2\""}) {
     ms.clear();
     int count = 0;
     for (int i = 0; i < 30; ++i) {

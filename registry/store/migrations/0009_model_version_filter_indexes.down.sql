@@ -1,0 +1,3 @@
+DROP INDEX model_versions_by_source_run;
+DROP INDEX model_versions_by_mlflow_version;
+DROP TABLE model_version_flavors;
