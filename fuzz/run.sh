@@ -21,11 +21,26 @@ validator_srcs=("$root"/validators/miappe/{report,tsv,xlsx,miappe_json,ontology,
                 "$root"/validators/miappe/isatab_{map,parse,reader,writer}.cc
                 "$build"/validators/miappe/{fields,sections,iso3166,isatab}_data.cc)
 
+# Every source is compiled once into $out/obj (through ccache when present)
+# and the targets are linked from those objects, so the validator's sources
+# are not rebuilt once per target.
+compile() {  # source -> prints its object
+  local src=$1 obj
+  obj="$out/obj/$(echo "$src" | sed "s|^$root/||; s|^$build/|build/|; s|/|_|g").o"
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find "$root/validators/miappe" -name '*.h' -newer "$obj" 2>/dev/null | head -1)" ]; then
+    "${cxx[@]}" "${flags[@]}" -c "$src" -o "$obj"
+  fi
+  echo "$obj"
+}
+
 build_target() {  # name, sources...
   local name=$1; shift
-  if [ ! -x "$out/$name" ] || [ -n "$(find "$@" "$root/fuzz/$name.cc" -newer "$out/$name" 2>/dev/null)" ]; then
-    echo "fuzz: building $name"
-    "${cxx[@]}" "${flags[@]}" "$root/fuzz/$name.cc" "$@" -o "$out/$name" $libs
+  local objs=()
+  mkdir -p "$out/obj"
+  for src in "$root/fuzz/$name.cc" "$@"; do objs+=("$(compile "$src")"); done
+  if [ ! -x "$out/$name" ] || [ -n "$(find "${objs[@]}" -newer "$out/$name" 2>/dev/null)" ]; then
+    echo "fuzz: linking $name"
+    clang++-14 "${flags[@]}" "${objs[@]}" -o "$out/$name" $libs
   fi
 }
 
