@@ -67,5 +67,35 @@ TEST(OntologyTest, LoadedOntologiesCheckExistenceObsolescenceAndSubtree) {
   EXPECT_TRUE(plain.ontologies.empty());
 }
 
+// An ISA-Tab term triple whose label is not the term's name.
+TEST(OntologyTest, IsaTabLabelsAreComparedWithTheTermNames) {
+  std::vector<Finding> f;
+  std::vector<InputFile> in = ReadSheetFiles({Dir() + "/isatab-valid"}, &f);
+  for (InputFile& file : in) {
+    if (file.name.find("i_investigation.txt") == std::string::npos) continue;
+    const std::string from = "Study Design Type\tCO_715:0000145\nStudy Design Type Term Accession Number\t\n";
+    size_t at = file.data.find(from);
+    ASSERT_NE(at, std::string::npos);
+    file.data.replace(at, from.size(), "Study Design Type\tincomplete block design\nStudy Design Type Term Accession Number\t"
+                              "CO_715:0000145\n");
+  }
+  std::vector<Finding> pre;
+  Submission sub = LoadSheets(in, Schema::Default(), &pre);
+  OntologySet set;
+  set.Add(std::make_shared<Ontology>(Ontology::Parse("mini", Read(Dir() + "/ontology/mini-co715.obo"))));
+  ValidateOptions options;
+  options.ontologies = &set;
+  Report r = Validate(sub, Schema::Default(), options, pre);
+  int mismatches = 0;
+  for (const Finding& x : r.findings) {
+    if (x.code == "VOC-LABEL-MISMATCH") {
+      ++mismatches;
+      EXPECT_EQ(x.field, "expeDesignType");
+      EXPECT_EQ(x.value, "incomplete block design");
+    }
+  }
+  EXPECT_EQ(mismatches, 1) << r.ToText();
+}
+
 }  // namespace
 }  // namespace fairtrace::miappe

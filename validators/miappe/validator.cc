@@ -173,6 +173,21 @@ class Checker {
     }
   }
 
+  // VOC-LABEL-MISMATCH: a label given next to the term (the ISA-Tab reader
+  // keeps it as the extension "<column> label", the column naming this
+  // field) that is not the ontology's name for it.
+  void CheckLabel(const Record& r, const FieldRule& rule, const std::string& id, const OntologyTerm& term) {
+    for (const auto& [key, label] : r.extensions) {
+      if (label.empty() || !absl::EndsWith(key, " label")) continue;
+      const FieldRule* f = schema_.FieldByHeader(r.section, key.substr(0, key.size() - 6));
+      if (f == nullptr || f->codename != rule.codename) continue;
+      if (NormalizeHeader(label) == NormalizeHeader(term.name)) continue;
+      Add(&r, "VOC-LABEL-MISMATCH", Severity::kWarning, rule.codename,
+          absl::StrCat("the label \"", label, "\" given with ", id, " is not its name \"", term.name, "\""),
+          "check that the id is the term meant, or correct the label", label);
+    }
+  }
+
   // Existence, obsolescence and subtree of a term whose ontology is loaded.
   void CheckTerm(const Record& r, const FieldRule& rule, const std::string& value) {
     if (options_.ontologies == nullptr) return;
@@ -204,6 +219,7 @@ class Checker {
           "check the id against the ontology");
       return;
     }
+    CheckLabel(r, rule, id, *t);
     if (t->obsolete) {
       Add(&r, "VOC-OBSOLETE", Severity::kWarning, rule.codename, absl::StrCat(id, " (", t->name, ") is obsolete"),
           t->replaced_by.empty() ? "use a current term" : absl::StrCat("use ", t->replaced_by[0], " instead"));
