@@ -147,5 +147,30 @@ TEST_F(ExperimentsTest, UpdateEntityOverTheWire) {
   EXPECT_EQ(nlohmann::json::parse(got.out)["revision"], "2");
 }
 
+// The same calls from the command line: set, add, delete; a refused change
+// prints one line per error and exits 1.
+TEST_F(ExperimentsTest, EntityVerbsOfTheCli) {
+  ASSERT_EQ(Cli({"miappe", "import", Fixtures() + "/valid-1.2", "--id", "cli-edits"}).exit_code, 0);
+  auto set = Cli({"--json", "miappe", "set", "investigations/cli-edits/observationUnits/S1-P2",
+                  "spatialDistribution=block:2; pot:2", "--ext", "camera=top-1"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_EQ(nlohmann::json::parse(set.out)["revision"], "2");
+  auto bad = Cli({"miappe", "set", "investigations/cli-edits/observationUnits/S1-P2", "biologicalMaterialId=Xyz"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("observation_unit[S1-P2].biologicalMaterialId: XRF-OU-BM"));
+  auto malformed = Cli({"miappe", "set", "investigations/cli-edits/observationUnits/S1-P2", "no-equals-sign"});
+  EXPECT_EQ(malformed.exit_code, 1);
+  auto add = Cli({"--json", "miappe", "add", "cli-edits", "observation_unit", "studyId=S1", "obsUnitId=S1-P9",
+                  "obsUnitType=pot", "biologicalMaterialId=Col-0", "obsUnitFactorValue=drought",
+                  "spatialDistribution=block:2; pot:9"});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_EQ(nlohmann::json::parse(add.out)["revision"], "3");
+  auto del = Cli({"--json", "miappe", "delete", "investigations/cli-edits/observationUnits/S1-P9"});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  EXPECT_EQ(nlohmann::json::parse(del.out)["revision"], "4");
+  auto gone = Cli({"miappe", "delete", "investigations/cli-edits/observationUnits/S1-P9"});
+  EXPECT_EQ(gone.exit_code, 1);  // not found
+}
+
 }  // namespace
 }  // namespace fairtrace::testing

@@ -26,6 +26,15 @@ void PrintInvestigation(const v1::Investigation& inv) {
             << "  (validator " << inv.report().validator_version() << ")\n  etag: " << inv.etag() << "\n";
 }
 
+// One line per BadRequest field violation of a refused change.
+void PrintViolations(const absl::Status& s) {
+  for (const auto& any : StatusDetails(s)) {
+    google::rpc::BadRequest br;
+    if (!any.UnpackTo(&br)) continue;
+    for (const auto& v : br.field_violations()) std::cerr << "  " << v.field() << ": " << v.description() << "\n";
+  }
+}
+
 std::unique_ptr<v1::ExperimentService::Stub> Stub(const client::ClientOptions& o) {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(static_cast<int>(o.max_message_bytes));
@@ -70,6 +79,20 @@ MiappeCommand::MiappeCommand(CLI::App& app) {
   export_->add_option("INVESTIGATION", name_, "id or investigations/{id}")->required();
   export_->add_option("--revision", revision_);
   export_->add_option("--format", format_, "json (default) or isa-tab")->check(CLI::IsMember({"json", "isa-tab"}));
+  set_ = miappe_->add_subcommand("set", "change fields of one entity (the next revision)");
+  set_->add_option("ENTITY", name_, "investigations/{i}/{collection}/{id} or investigations/{i}")->required();
+  set_->add_option("ASSIGN", assignments_, "codename=value (empty value: clear)");
+  add_ = miappe_->add_subcommand("add", "add one entity (the next revision)");
+  add_->add_option("INVESTIGATION", name_, "id or investigations/{id}")->required();
+  add_->add_option("SECTION", section_, "study, observation_unit, biological_material, ...")->required();
+  add_->add_option("ASSIGN", assignments_, "codename=value");
+  delete_ = miappe_->add_subcommand("delete", "remove one entity (the next revision)");
+  delete_->add_option("ENTITY", name_, "investigations/{i}/{collection}/{id}")->required();
+  for (CLI::App* sub : {set_, add_, delete_}) {
+    sub->add_option("--etag", etag_, "refuse unless the investigation still has this etag");
+    sub->add_option("--request-id", request_id_, "retries with the same id store nothing new");
+    if (sub != delete_) sub->add_option("--ext", extensions_, "header=value: an extension column (empty: clear)");
+  }
   export_->add_option("--output", output_,
                       "json: file to write (must not exist; default stdout); isa-tab: folder to create (required)");
 }
@@ -78,6 +101,7 @@ int MiappeCommand::Run(const client::ClientOptions& options, bool json) {
   if (validate_->parsed()) return Validate(json);
   if (import_->parsed()) return Import(options, json);
   if (export_->parsed()) return Export(options);
+  if (set_->parsed() || add_->parsed() || delete_->parsed()) return ChangeEntity(options, json);
   return Get(options, json);
 }
 
@@ -133,11 +157,64 @@ int MiappeCommand::Import(const client::ClientOptions& options, bool json) {
   v1::Investigation inv;
   absl::Status s = client::FromGrpcStatus(Stub(options)->ImportInvestigation(Context(options).get(), req, &inv));
   if (!s.ok()) {
-    for (const auto& any : StatusDetails(s)) {
-      google::rpc::BadRequest br;
-      if (!any.UnpackTo(&br)) continue;
-      for (const auto& v : br.field_violations()) std::cerr << "  " << v.field() << ": " << v.description() << "\n";
+    PrintViolations(s);
+    return Fail(s, options.target);
+  }
+  json ? void(std::cout << ProtoJson(inv) << "\n") : PrintInvestigation(inv);
+  return 0;
+}
+
+int MiappeCommand::ChangeEntity(const client::ClientOptions& options, bool json) {
+  // "key=value" pairs into a map; a pair without "=" is the user's mistake.
+  auto pairs = [&](const std::vector<std::string>& in, const char* what,
+                   google::protobuf::Map<std::string, std::string>* out) -> absl::Status {
+    for (const std::string& a : in) {
+      size_t eq = a.find('=');
+      if (eq == 0 || eq == std::string::npos) return InvalidField(what, "expected key=value, got \"" + a + "\"");
+      (*out)[a.substr(0, eq)] = a.substr(eq + 1);
     }
+    return absl::OkStatus();
+  };
+  std::string investigation = name_.rfind("investigations/", 0) == 0 ? name_ : "investigations/" + name_;
+  v1::Investigation inv;
+  grpc::Status status;
+  auto ctx = Context(options);
+  if (delete_->parsed()) {
+    v1::DeleteEntityRequest req;
+    req.set_name(name_);
+    req.set_etag(etag_);
+    req.set_request_id(request_id_);
+    status = Stub(options)->DeleteEntity(ctx.get(), req, &inv);
+  } else if (add_->parsed()) {
+    v1::CreateEntityRequest req;
+    req.set_parent(investigation);
+    req.set_section(section_);
+    req.set_etag(etag_);
+    req.set_request_id(request_id_);
+    if (absl::Status s = pairs(assignments_, "ASSIGN", req.mutable_values()); !s.ok()) return Fail(s, options.target);
+    if (absl::Status s = pairs(extensions_, "--ext", req.mutable_extensions()); !s.ok()) return Fail(s, options.target);
+    status = Stub(options)->CreateEntity(ctx.get(), req, &inv);
+  } else {
+    v1::UpdateEntityRequest req;
+    req.mutable_entity()->set_name(name_);
+    req.set_etag(etag_);
+    req.set_request_id(request_id_);
+    if (absl::Status s = pairs(assignments_, "ASSIGN", req.mutable_entity()->mutable_values()); !s.ok()) {
+      return Fail(s, options.target);
+    }
+    if (absl::Status s = pairs(extensions_, "--ext", req.mutable_entity()->mutable_extensions()); !s.ok()) {
+      return Fail(s, options.target);
+    }
+    if (assignments_.empty() && extensions_.empty()) {
+      return Fail(InvalidField("ASSIGN", "give at least one codename=value or --ext header=value"), options.target);
+    }
+    for (const auto& [k, v] : req.entity().values()) req.mutable_update_mask()->add_paths("values." + k);
+    for (const auto& [k, v] : req.entity().extensions()) req.mutable_update_mask()->add_paths("extensions." + k);
+    status = Stub(options)->UpdateEntity(ctx.get(), req, &inv);
+  }
+  absl::Status s = client::FromGrpcStatus(status);
+  if (!s.ok()) {
+    PrintViolations(s);
     return Fail(s, options.target);
   }
   json ? void(std::cout << ProtoJson(inv) << "\n") : PrintInvestigation(inv);

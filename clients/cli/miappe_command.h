@@ -3,7 +3,16 @@
 //   miappe validate PATH... [--strict | --lenient] [--ontology FILE.obo]...
 //   miappe import PATH... --id INVESTIGATION [--strict | --lenient] [--etag E] [--request-id R]
 //   miappe get INVESTIGATION [--revision N]
-//   miappe export INVESTIGATION [--revision N] [--format json] [--output FILE]
+//   miappe export INVESTIGATION [--revision N] [--format json|isa-tab] [--output FILE|FOLDER]
+//   miappe set ENTITY codename=value... [--ext header=value]... [--etag E] [--request-id R]
+//   miappe add INVESTIGATION SECTION codename=value... [--ext header=value]... [--etag E] [--request-id R]
+//   miappe delete ENTITY [--etag E] [--request-id R]
+//
+// set / add / delete change one record of the latest revision (ENTITY:
+// investigations/{i}/{collection}/{id}, or investigations/{i} for the
+// investigation record); an empty value clears the field. The server
+// validates the whole result and stores it as the next revision, or refuses
+// it (one line per error on stderr, exit 1).
 //
 // PATH: an .xlsx workbook (the MIAPPE template), a folder of sheets
 // exported as TSV (investigation.tsv, study.tsv, ...) or the sheet files
@@ -33,9 +42,11 @@ class MiappeCommand {
   int Import(const client::ClientOptions& options, bool json);
   int Get(const client::ClientOptions& options, bool json);
   int Export(const client::ClientOptions& options);
+  int ChangeEntity(const client::ClientOptions& options, bool json);
 
-  CLI::App *miappe_, *validate_, *import_, *get_, *export_;
-  std::vector<std::string> paths_, ontology_files_;
+  CLI::App *miappe_, *validate_, *import_, *get_, *export_, *set_, *add_, *delete_;
+  std::vector<std::string> paths_, ontology_files_, assignments_, extensions_;
+  std::string section_;
   std::string id_, etag_, request_id_, name_, format_ = "json", output_;
   std::string country_outlines_ = "/usr/share/gmt-dcw/dcw-gmt.nc";
   int64_t revision_ = 0;
