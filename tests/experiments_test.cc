@@ -46,6 +46,9 @@ TEST_F(ExperimentsTest, ImportGetAndRefuse) {
   v1::MiappeEntity bm;
   ASSERT_TRUE(stub->GetEntity(&ctx, req, &bm).ok());
   EXPECT_EQ(bm.values().at("organism"), "NCBITAXON:3702");
+  // The site check read country outlines (netCDF/HDF5) without noise in the log.
+  EXPECT_THAT(server_->log(), HasSubstr("country outlines DCW-GMT"));
+  EXPECT_THAT(server_->log(), ::testing::Not(HasSubstr("HDF5-DIAG")));
 
   // A broken copy is refused whole: one line per error, nothing stored.
   stdfs::path bad = dir_.path() / "bad";

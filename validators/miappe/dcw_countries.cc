@@ -1,5 +1,6 @@
 #include "validators/miappe/dcw_countries.h"
 
+#include <H5Epublic.h>
 #include <netcdf.h>
 
 #include <algorithm>
@@ -13,6 +14,12 @@ namespace fairtrace::miappe {
 namespace {
 
 constexpr unsigned short kSeparator = 65535;
+
+// netCDF-4 asks HDF5 for optional attributes that DCW files lack, and HDF5
+// prints its error stack for each to stderr (in the server's log). The
+// netCDF return codes carry every error we act on, so the printing is
+// turned off, for the calling thread's stack (HDF5 may keep one a thread).
+void QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
 
 bool Inside(const std::vector<double>& xs, const std::vector<double>& ys, double x, double y) {
   bool in = false;
@@ -35,6 +42,7 @@ double SegmentDistance(double x, double y, double ax, double ay, double bx, doub
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DcwCountries>> DcwCountries::Open(const std::string& path) {
+  QuietHdf5();
   int ncid = -1;
   if (int rc = nc_open(path.c_str(), NC_NOWRITE, &ncid); rc != NC_NOERR) {
     return absl::NotFoundError(absl::StrCat("cannot open the country outlines ", path, ": ", nc_strerror(rc)));
@@ -57,6 +65,7 @@ absl::StatusOr<std::unique_ptr<DcwCountries>> DcwCountries::Open(const std::stri
 DcwCountries::~DcwCountries() { nc_close(ncid_); }
 
 DcwCountries::Shape DcwCountries::Read(const std::string& code) const {
+  QuietHdf5();
   Shape shape;
   int dim = 0, xv = 0, yv = 0;
   size_t n = 0;
