@@ -158,7 +158,12 @@ int main() {
   auto t0 = Clock::now();
   for (int c = 0; c < 8; ++c) {
     clients.emplace_back([&] {
-      auto mine = v1::RunService::NewStub(grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials()));
+      // Each client its own connection, as separate training scripts have
+      // (channels to one target otherwise share one HTTP/2 connection).
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+      auto mine = v1::RunService::NewStub(
+          grpc::CreateCustomChannel(server.target(), grpc::InsecureChannelCredentials(), args));
       std::string r = NewRun(mine.get());
       for (int step = 0; !stop; ++step) {
         if (LogOne(mine.get(), r, step)) ++done;
