@@ -1,13 +1,15 @@
-#include "validators/miappe/tsv.h"
 #include "validators/miappe/validator.h"
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "validators/miappe/loader.h"
+#include "validators/miappe/tsv.h"
 
 namespace fairtrace::miappe {
 namespace {
@@ -173,6 +175,32 @@ TEST(ValidatorTest, GarbageGivesAReportNotACrash) {
   EXPECT_FALSE(r.ok());
   EXPECT_FALSE(r.ToText().empty());
   EXPECT_TRUE(r.ToJson().is_object());
+}
+
+// A sheet over 10 MB is read and validated like a small one (a report, no
+// crash); a file over the reader's limit is a SYN-01 error, not read.
+TEST(ValidatorTest, LargeSheetsAndFilesOverTheLimit) {
+  auto files = Fixture();
+  std::string& ou = files["observation_unit.tsv"];
+  std::string rows;
+  const std::string pad(110, 'x');
+  for (int i = 3; rows.size() < (11u << 20); ++i) {
+    absl::StrAppend(&rows, "S1\tCol-0\tS1-B", i, "-", pad, "\tpot\t\tblock:2; pot:", i, "\twatered\n");
+  }
+  ou += rows;
+  Report r = ValidateFiles(files);
+  EXPECT_GT(ou.size(), 10u << 20);
+  EXPECT_EQ(r.Count(Severity::kError), 0) << r.ToText().substr(0, 2000);
+
+  std::string path = (std::filesystem::temp_directory_path() / "fairtrace-big-study.tsv").string();
+  std::ofstream(path) << std::string(2048, 'x');
+  std::vector<Finding> f;
+  std::vector<InputFile> read = ReadSheetFiles({path}, &f, /*max_bytes=*/1024);
+  std::filesystem::remove(path);
+  EXPECT_TRUE(read.empty());
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].code, "SYN-01");
+  EXPECT_EQ(f[0].severity, Severity::kError);
 }
 
 // SEM-COORD-COUNTRY asks the locator it is given (a stub here; the real
