@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "validators/miappe/data_file_check.h"
 #include "validators/miappe/isatab_map.h"
 #include "validators/miappe/isatab_parse.h"
 #include "validators/miappe/tsv.h"
@@ -856,52 +857,14 @@ class Reader {
     }
   }
 
-  static bool IsDecimalComma(absl::string_view s) {
-    s = absl::StripAsciiWhitespace(s);
-    if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-    size_t comma = s.find(',');
-    if (comma == absl::string_view::npos || comma == 0 || comma + 1 >= s.size()) return false;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (i != comma && !absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) return false;
-    }
-    return true;
-  }
-
   void CheckDataFile(const InputFile& file, const StudyState& st) {
-    std::string name = BaseName(file.name);
-    std::vector<Finding> table_findings;
-    Table t = ParseTsv(name, file.data, &table_findings);
-    findings_->insert(findings_->end(), table_findings.begin(), table_findings.end());
-    if (t.rows.empty()) return;
-    const std::vector<std::string>& header = t.rows[0];
-    for (size_t c = 1; c < header.size(); ++c) {
-      std::string h(absl::StripAsciiWhitespace(header[c]));
-      size_t commas = 0, first = 0;
-      for (size_t r = 1; r < t.rows.size(); ++r) {
-        if (IsDecimalComma(t.rows[r][c]) && commas++ == 0) first = r;
-      }
-      if (h.empty()) continue;
-      std::string lh = Lower(h);
-      bool timestamp = absl::StrContains(lh, "date") || absl::StrContains(lh, "time");
-      if (!timestamp && !st.variables.contains(h)) {
-        Add("XRF-DATAFILE-COLUMNS", Severity::kError, "data_file", absl::StrCat(name, ":", t.lines[0]),
-            absl::StrCat("column \"", h, "\" is not an observed variable of study \"", st.id, "\""),
-            "name data columns by the variableId of the trait definition file (or an id / timestamp column)", h, h);
-      }
-      if (commas > 0) {
-        Add("FMT-DECIMAL-COMMA", Severity::kWarning, "data_file", absl::StrCat(name, ":", t.lines[first]),
-            absl::StrCat(commas, " value(s) of column \"", h, "\" use a decimal comma (first: \"",
-                         t.rows[first][c], "\")"),
-            "write decimals with a point (59.07)", h, t.rows[first][c]);
-      }
-    }
-    for (size_t r = 1; r < t.rows.size(); ++r) {
-      const std::string& key = t.rows[r][0];
-      if (key.empty() || st.assays.contains(key) || st.ous.contains(key) || st.samples.contains(key)) continue;
-      Add("XRF-DATAFILE-ROWS", Severity::kError, "data_file", absl::StrCat(name, ":", t.lines[r]),
-          absl::StrCat("row key \"", key, "\" is no assay, observation unit or sample of study \"", st.id, "\""),
-          "key each data row by an Assay Name, Sample Name or Extract Name of the study", key, key);
-    }
+    DataFileScope scope;
+    scope.study = st.id;
+    scope.variables.insert(st.variables.begin(), st.variables.end());
+    scope.keys.insert(st.assays.begin(), st.assays.end());
+    scope.keys.insert(st.samples.begin(), st.samples.end());
+    for (const auto& [id, i] : st.ous) scope.keys.insert(id);
+    CheckDataTable(ParseDataFile(BaseName(file.name), file.data, findings_), scope, findings_);
   }
 
   void DeriveFactorValues(const StudyState& st) {

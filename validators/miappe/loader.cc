@@ -3,11 +3,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <system_error>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "validators/miappe/data_file_check.h"
+#include "validators/miappe/isatab_parse.h"
 #include "validators/miappe/isatab_reader.h"
 #include "validators/miappe/miappe_json.h"
 #include "validators/miappe/tsv.h"
@@ -52,7 +56,7 @@ std::vector<InputFile> ReadSheetFiles(const std::vector<std::string>& paths, std
       std::vector<std::string> here;
       for (const auto& e : fs::directory_iterator(p, ec)) {
         std::string ext = e.path().extension().string();
-        if (e.is_regular_file(ec) && (ext == ".tsv" || ext == ".txt" || ext == ".xlsx" || ext == ".json" ||
+        if (e.is_regular_file(ec) && (ext == ".tsv" || ext == ".txt" || ext == ".xlsx" || ext == ".json" || ext == ".csv" ||
                                       ext == ".yaml" || ext == ".yml" || ext == ".ods" || ext == ".xls")) {
           here.push_back(e.path().string());
         }
@@ -183,6 +187,37 @@ void KeepExtensionSheets(Submission* sub) {
   }
 }
 
+// A submitted data file checked against the studies whose Data file
+// records link it: their observed variables and their units and samples.
+void CheckDataFile(const Submission& sub, const Table& table, std::vector<Finding>* findings) {
+  std::set<std::string> studies;
+  for (const Record& r : sub.records) {
+    if (r.section != "data_file" || absl::StripAsciiWhitespace(r.Get("dataFileLink")) != table.name) continue;
+    for (const std::string& s : isatab::SplitList(r.Get("studyId"))) studies.insert(s);
+  }
+  auto linked = [&](const Record& r) {
+    for (const std::string& s : isatab::SplitList(r.Get("studyId"))) {
+      if (studies.contains(s)) return true;
+    }
+    return false;
+  };
+  DataFileScope scope;
+  scope.study = absl::StrJoin(studies, "; ");
+  for (const Record& r : sub.records) {
+    if (r.section == "observed_variable" && linked(r)) {
+      scope.variables.insert(std::string(absl::StripAsciiWhitespace(r.Get("variableId"))));
+    } else if (r.section == "observation_unit" && linked(r)) {
+      scope.keys.insert(std::string(absl::StripAsciiWhitespace(r.Get("obsUnitId"))));
+    }
+  }
+  for (const Record& r : sub.records) {
+    if (r.section == "sample" && scope.keys.contains(std::string(absl::StripAsciiWhitespace(r.Get("obsUnitId"))))) {
+      scope.keys.insert(std::string(absl::StripAsciiWhitespace(r.Get("sampleId"))));
+    }
+  }
+  CheckDataTable(table, scope, findings);
+}
+
 }  // namespace
 
 Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema, std::vector<Finding>* findings) {
@@ -195,6 +230,12 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
       return sub;
     }
   }
+  struct Other {
+    std::string base, stem;
+    bool csv;
+    Table table;
+  };
+  std::vector<Other> others;
   for (const InputFile& file : files) {
     std::string base = file.name.substr(file.name.find_last_of('/') + 1);
     if (IsUnsupportedFormat(base)) {
@@ -211,10 +252,35 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
       for (const auto& [sheet, table] : ReadXlsx(base, file.data, findings)) AddSheet(sheet, table, schema, &sub, findings);
       continue;
     }
+    // A file that names no section is an extension sheet, or the data file
+    // a Data file record links: that is known once every sheet is read.
+    bool csv = absl::EndsWithIgnoreCase(base, ".csv");
+    if (schema.SectionForFile(Stem(file.name)) == nullptr || csv) {
+      others.push_back({base, Stem(file.name), csv, csv ? ParseDataFile(base, file.data, findings)
+                                                        : ParseTsv(base, file.data, findings)});
+      continue;
+    }
     Table table = ParseTsv(base, file.data, findings);
     AddSheet(Stem(file.name), table, schema, &sub, findings);
   }
+  std::set<std::string> links;
+  for (const Record& r : sub.records) {
+    if (r.section == "data_file") links.insert(std::string(absl::StripAsciiWhitespace(r.Get("dataFileLink"))));
+  }
+  std::vector<const Table*> data_files;
+  for (const Other& o : others) {
+    if (links.contains(o.base)) {
+      data_files.push_back(&o.table);
+    } else if (o.csv) {
+      findings->push_back(Syn("SYN-01", Severity::kWarning, "", o.base,
+                              "a CSV file that no Data file record names; not read",
+                              "MIAPPE sheets are TSV; name a data file in the Data file sheet's dataFileLink"));
+    } else {
+      AddSheet(o.stem, o.table, schema, &sub, findings);
+    }
+  }
   KeepExtensionSheets(&sub);
+  for (const Table* t : data_files) CheckDataFile(sub, *t, findings);
   return sub;
 }
 

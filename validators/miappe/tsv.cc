@@ -72,7 +72,8 @@ bool IsValidUtf8(absl::string_view s) {
   return true;
 }
 
-Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings, bool ragged) {
+Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings, bool ragged,
+               char delimiter) {
   Table t;
   t.name = std::string(name);
   if (data.substr(0, 3) == "\xEF\xBB\xBF") {
@@ -147,7 +148,7 @@ Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Findi
       at_cell_start = false;
       continue;
     }
-    if (c == '\t') {
+    if (c == delimiter) {
       row.push_back(std::move(cell));
       cell.clear();
       at_cell_start = true;

@@ -203,6 +203,24 @@ TEST(ValidatorTest, LargeSheetsAndFilesOverTheLimit) {
   EXPECT_EQ(f[0].severity, Severity::kError);
 }
 
+// A data file that a Data file record links is checked against its study
+// (columns are variables, rows are units or samples), not kept as a sheet.
+TEST(ValidatorTest, LinkedDataFilesAreCheckedAgainstTheirStudy) {
+  auto files = Fixture();
+  files["data_s1.csv"] = "obsUnitId,date,LeafArea_Img_cm2\nS1-P1,2025-04-01,12.5\nS1-P2,2025-04-01,11.0\n";
+  Report ok = ValidateFiles(files);
+  EXPECT_TRUE(ok.ok()) << ok.ToText();
+  EXPECT_EQ(CountCode(ok, "SYN-03", Severity::kInfo), 0) << ok.ToText();  // not taken for an extension sheet
+
+  files["data_s1.csv"] = "obsUnitId;date;LeafArea_Img_cm2;Height\nS1-P1;2025-04-01;12,5;3\nS2-P1;2025-04-01;11,0;4\n";
+  files["stray.csv"] = "a,b\n1,2\n";
+  Report bad = ValidateFiles(files);
+  EXPECT_EQ(CountCode(bad, "XRF-DATAFILE-COLUMNS"), 1) << bad.ToText();  // Height
+  EXPECT_EQ(CountCode(bad, "XRF-DATAFILE-ROWS"), 1);                     // S2-P1 is of study S2
+  EXPECT_EQ(CountCode(bad, "FMT-DECIMAL-COMMA", Severity::kWarning), 1);
+  EXPECT_EQ(CountCode(bad, "SYN-01", Severity::kWarning), 1);            // stray.csv: no record names it
+}
+
 // SEM-COORD-COUNTRY asks the locator it is given (a stub here; the real
 // outlines are tested in dcw_countries_test.cc and on the shared examples).
 class StubLocator : public CountryLocator {
