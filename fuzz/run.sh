@@ -18,7 +18,7 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 libs=$(pkg-config --libs absl_strings absl_str_format absl_time absl_flat_hash_map absl_flat_hash_set \
        absl_status absl_statusor libzip expat libcrypto)
 validator_srcs=("$root"/validators/miappe/{report,tsv,xlsx,miappe_json,ontology,schema,loader,formats,validator}.cc
-                "$root"/validators/miappe/isatab_{map,parse,reader,writer}.cc "$root"/validators/miappe/data_file_check.cc
+                "$root"/validators/miappe/isatab_{map,parse,reader,tables,writer}.cc "$root"/validators/miappe/data_file_check.cc
                 "$build"/validators/miappe/{fields,sections,iso3166,isatab}_data.cc)
 
 # Every source is compiled once into $out/obj (through ccache when present)
