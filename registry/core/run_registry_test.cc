@@ -475,6 +475,18 @@ TEST_F(RunRegistryTest, VersionsNeedAnExistingSourceRunAndFilterByStageAndTags) 
   EXPECT_EQ(none.model_versions_size(), 0);
   list.set_filter("flavor = sklearn");
   EXPECT_THAT(models_->ListModelVersions(list), StatusIs(absl::StatusCode::kInvalidArgument));
+  // Flavor filters: a required flavor drives the query from its rows, any
+  // other flavor comparison probes version by version; both answer alike.
+  for (const auto& [filter, n] : std::vector<std::pair<std::string, int>>{
+           {"mlmodel.flavor = \"pytorch\"", 0},
+           {"mlmodel.flavor = \"sklearn\" AND version > 3", 2},
+           {"mlmodel.flavor = \"sklearn\" OR version = 99", 5},
+           {"NOT mlmodel.flavor = \"sklearn\"", 0},
+           {"mlmodel.flavor != \"sklearn\"", 0}}) {  // sklearn is their only flavor
+    list.set_filter(filter);
+    ASSERT_OK_AND_ASSIGN(auto got, models_->ListModelVersions(list));
+    EXPECT_EQ(got.model_versions_size(), n) << filter;
+  }
 }
 
 }  // namespace

@@ -275,20 +275,27 @@ absl::StatusOr<std::optional<ModelVersionRow>> SqliteStore::GetModelVersion(cons
   return ReadVersion(db.get(), model_id, version);
 }
 
-absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(const std::string& model_id,
-                                                                            const ParsedFilter& filter,
-                                                                            int64_t after_version,
-                                                                            int limit) {
-  static const std::vector<sqlite::SqlColumn> kColumns = {
+namespace {
+
+// The columns of ListModelVersions filters. `flavor_rows_drive`: a flavor
+// comparison reads the matching flavor rows first (fast when few versions
+// have the flavor) instead of probing each version in order (fast when
+// many do).
+std::vector<sqlite::SqlColumn> VersionColumns(bool flavor_rows_drive) {
+  std::vector<sqlite::SqlColumn> c = {
       {"version", "version"},
       {"stage", "stage"},
       {"source_run", "source_run"},
       {"create_time", "create_time"},
       {"update_time", "update_time"},
-      // Flavor rows (migration 0009), evaluated once, versions then looked up by key.
-      {"mlmodel.flavor", "fl.flavor",
-       "EXISTS (SELECT 1 FROM model_version_flavors fl WHERE fl.model_id = model_versions.model_id AND "
-       "fl.version = model_versions.version AND %E)"},
+      // Flavor rows (migration 0009).
+      flavor_rows_drive
+          ? sqlite::SqlColumn{"mlmodel.flavor", "fl.flavor",
+                              "version IN (SELECT fl.version FROM model_version_flavors fl WHERE fl.model_id = %P "
+                              "AND %E)"}
+          : sqlite::SqlColumn{"mlmodel.flavor", "fl.flavor",
+                              "EXISTS (SELECT 1 FROM model_version_flavors fl WHERE fl.model_id = "
+                              "model_versions.model_id AND fl.version = model_versions.version AND %E)"},
       // The expression of the model_versions_by_mlflow_version index, verbatim.
       {"mlmodel.mlflow_version", "json_extract(mlmodel_json, '$.mlflow_version')"},
       // Non-correlated: SQLite evaluates it once from the tag index, then
@@ -296,8 +303,40 @@ absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(cons
       {"tags.", "t.value",
        "version IN (SELECT t.version FROM model_version_tags t WHERE t.model_id = %P AND t.key = %K AND %E)"},
   };
-  FT_ASSIGN_OR_RETURN(sqlite::SqlFilter where, sqlite::CompileFilter(filter, kColumns, model_id));
+  return c;
+}
+
+// The flavor of a top-level `mlmodel.flavor = "x"` conjunct, if any.
+const std::string* RequiredFlavor(const FilterExpr& e) {
+  if (e.kind == FilterExpr::Kind::kCompare) {
+    return e.field == "mlmodel.flavor" && e.op == "=" ? std::get_if<std::string>(&e.value) : nullptr;
+  }
+  if (e.kind != FilterExpr::Kind::kAnd) return nullptr;
+  for (const FilterExpr& c : e.children) {
+    if (const std::string* f = RequiredFlavor(c)) return f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(const std::string& model_id,
+                                                                            const ParsedFilter& filter,
+                                                                            int64_t after_version,
+                                                                            int limit) {
+  static const std::vector<sqlite::SqlColumn> kProbe = VersionColumns(false), kDrive = VersionColumns(true);
   ReaderLease db = AcquireReader();
+  // A required flavor that few versions have: let its rows drive the query.
+  bool drive = false;
+  if (const std::string* flavor = filter.has_filter ? RequiredFlavor(filter.root) : nullptr) {
+    constexpr int64_t kFew = 1000;
+    FT_ASSIGN_OR_RETURN(Stmt * n, db->Prepare("SELECT count(*) FROM (SELECT 1 FROM model_version_flavors WHERE "
+                                              "model_id = ? AND flavor = ? AND version > ? LIMIT ?)"));
+    FT_ASSIGN_OR_RETURN(bool row, n->Bind(1, model_id).Bind(2, *flavor).Bind(3, after_version).Bind(4, kFew).Step());
+    drive = row && n->Int(0) < kFew;
+    n->Reset();
+  }
+  FT_ASSIGN_OR_RETURN(sqlite::SqlFilter where, sqlite::CompileFilter(filter, drive ? kDrive : kProbe, model_id));
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kVersionColumns,
                                                          " FROM model_versions WHERE model_id = ? AND "
                                                          "version > ? AND ",
