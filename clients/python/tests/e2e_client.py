@@ -171,6 +171,34 @@ class ClientEndToEnd(unittest.TestCase):
             client.get_run("runs/" + "0" * 32)
         self.assertEqual(err.exception.code, grpc.StatusCode.UNAVAILABLE)
 
+    def test_investigations_import_reference_and_change(self):
+        fixtures = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "fixtures", "miappe")
+        inv_api = self.client.investigations
+        report = inv_api.validate_files([os.path.join(fixtures, "isatab-valid")])
+        self.assertEqual(report.error_count, 0)
+        inv = inv_api.import_files("py-barley", [os.path.join(fixtures, "isatab-valid")])
+        self.assertEqual(inv.revision, 1)
+        plot = inv_api.get_entity("investigations/py-barley/observationUnits/plot-3")
+        self.assertEqual(plot.values["biologicalMaterialId"], "Morex")
+        self.assertEqual(len(list(inv_api.list_entities("py-barley", "observation_unit"))), 12)
+        changed = inv_api.update_entity(plot.name, values={"spatialDistribution": "block:1; plot:33"},
+                                        extensions={"camera": "top-1"}, etag=inv.etag)
+        self.assertEqual(changed.revision, 2)
+        self.assertEqual(inv_api.get_entity(plot.name).extensions["camera"], "top-1")
+        self.assertEqual(inv_api.get_entity(plot.name, revision=1).values["spatialDistribution"], "block:1; plot:3")
+        with self.assertRaises(FairtraceError) as err:
+            inv_api.update_entity(plot.name, values={"biologicalMaterialId": "Nope"})
+        self.assertEqual(err.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(err.exception.reason, "MIAPPE_INVALID")
+        self.assertIn("observation_unit[plot-3].biologicalMaterialId", [f for f, _ in err.exception.field_violations])
+        with self.assertRaises(FairtraceError) as stale:
+            inv_api.update_entity(plot.name, values={"obsUnitType": "plot"}, etag=inv.etag)
+        self.assertEqual(stale.exception.code, grpc.StatusCode.ABORTED)
+        files = inv_api.export("py-barley", fmt="isa-tab")
+        self.assertIn("i_investigation.txt", files)
+        with self.assertRaises(ValueError):
+            inv_api.export("py-barley", fmt="xml")
+
 
 if __name__ == "__main__":
     unittest.main()
