@@ -88,26 +88,14 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ChangeRecords(
   FT_ASSIGN_OR_RETURN(std::optional<v1::Investigation> earlier, Replay(ctx, request_id));
   if (earlier) return *std::move(earlier);
   FT_ASSIGN_OR_RETURN(v1::Investigation inv, Load(id, 0));
-  if (!etag.empty() && etag != inv.etag()) {
-    return ErrorBuilder(absl::StatusCode::kAborted,
-                        absl::StrCat("etag mismatch: ", inv.name(), " is at revision ", inv.revision(),
-                                     "; read it again and retry"))
-        .Reason("ETAG_MISMATCH")
-        .Resource("investigation", inv.name());
-  }
+  FT_RETURN_IF_ERROR(CheckEtag(etag, inv.uid(), inv.revision(), inv.name()));
   FT_ASSIGN_OR_RETURN(std::vector<mp::Record> records, LoadRecords(id, inv));
   FT_RETURN_IF_ERROR(edit(&records));
   mp::Submission sub;
   sub.records = std::move(records);
   // A stored revision had its sheets; what a section needs is checked by count.
   for (const mp::SectionRule& s : mp::Schema::Default().sections()) sub.sheets.insert(s.section);
-  mp::ValidateOptions options;
-  options.strictness = strictness == v1::STRICTNESS_STRICT    ? mp::Strictness::kStrict
-                       : strictness == v1::STRICTNESS_LENIENT ? mp::Strictness::kLenient
-                                                              : mp::Strictness::kDefault;
-  options.ontologies = ontologies_;
-  options.places = places_;
-  mp::Report report = mp::Validate(sub, mp::Schema::Default(), options, {});
+  mp::Report report = mp::Validate(sub, mp::Schema::Default(), ValidateOptionsFor(strictness), {});
   return StoreRevision(ctx, id, std::move(sub), report, strictness, request_id, inv.revision());
 }
 

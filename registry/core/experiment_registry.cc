@@ -101,17 +101,12 @@ struct Checked {
   mp::Report report;
 };
 
-Checked Check(const google::protobuf::RepeatedPtrField<v1::SheetFile>& files, v1::Strictness strictness,
-              const mp::OntologySet* ontologies, const mp::CountryLocator* places) {
+Checked Check(const google::protobuf::RepeatedPtrField<v1::SheetFile>& files, const mp::ValidateOptions& options) {
   std::vector<mp::InputFile> in;
   for (const v1::SheetFile& f : files) in.push_back({f.name(), f.data()});
   std::vector<mp::Finding> pre;
   Checked c;
   c.submission = mp::LoadSheets(in, mp::Schema::Default(), &pre);
-  mp::ValidateOptions options;
-  options.strictness = StrictnessOf(strictness);
-  options.ontologies = ontologies;
-  options.places = places;
   c.report = mp::Validate(c.submission, mp::Schema::Default(), options, std::move(pre));
   return c;
 }
@@ -170,10 +165,18 @@ ExperimentRegistry::ExperimentRegistry(Store* store, ModelStore* request_ids, Ex
     : store_(store), request_ids_(request_ids), experiments_(experiments), token_key_(std::move(page_token_key)),
       now_(std::move(now_micros)), ontologies_(ontologies), places_(places) {}
 
+mp::ValidateOptions ExperimentRegistry::ValidateOptionsFor(v1::Strictness strictness) const {
+  mp::ValidateOptions options;
+  options.strictness = StrictnessOf(strictness);
+  options.ontologies = ontologies_;
+  options.places = places_;
+  return options;
+}
+
 absl::StatusOr<v1::ValidationReport> ExperimentRegistry::ValidateInvestigation(
     const v1::ValidateInvestigationRequest& req) {
   FT_RETURN_IF_ERROR(CheckFiles(req.files()));
-  return ReportProto(Check(req.files(), req.strictness(), ontologies_, places_).report, /*include_errors=*/true);
+  return ReportProto(Check(req.files(), ValidateOptionsFor(req.strictness())).report, /*include_errors=*/true);
 }
 
 absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const CallContext& ctx,
@@ -193,7 +196,7 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const 
       FT_RETURN_IF_ERROR(CheckEtag(req.etag(), cur->uid, cur->latest_revision, resource));
       expected = cur->latest_revision;
     }
-    Checked c = Check(req.files(), req.strictness(), ontologies_, places_);
+    Checked c = Check(req.files(), ValidateOptionsFor(req.strictness()));
     return StoreRevision(ctx, req.investigation_id(), std::move(c.submission), c.report, req.strictness(),
                          req.request_id(), expected);
   });

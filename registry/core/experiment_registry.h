@@ -29,6 +29,7 @@
 #include "validators/miappe/places.h"
 #include "validators/miappe/report.h"
 #include "validators/miappe/submission.h"
+#include "validators/miappe/validator.h"
 
 namespace fairtrace {
 
@@ -67,6 +68,9 @@ class ExperimentRegistry {
   absl::StatusOr<v1::Investigation> Load(const std::string& id, int64_t revision);
   // Every record of a revision, in section then sheet order.
   absl::StatusOr<std::vector<miappe::Record>> LoadRecords(const std::string& id, const v1::Investigation& inv);
+  // The validator's options for a request: its strictness, the loaded
+  // ontologies and country outlines.
+  miappe::ValidateOptions ValidateOptionsFor(v1::Strictness strictness) const;
   // The first result of an earlier call with `request_id`, if any.
   absl::StatusOr<std::optional<v1::Investigation>> Replay(const CallContext& ctx, const std::string& request_id);
   // Refuses a report with errors, else stores the submission as the next

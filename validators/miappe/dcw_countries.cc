@@ -112,10 +112,14 @@ std::optional<bool> DcwCountries::Near(const std::string& alpha2, double lat, do
       !absl::ascii_isalpha(static_cast<unsigned char>(code[1]))) {
     return std::nullopt;
   }
-  absl::MutexLock lock(&mu_);
-  auto it = shapes_.find(code);
-  if (it == shapes_.end()) it = shapes_.emplace(code, Read(code)).first;
-  const Shape& shape = it->second;
+  const Shape* loaded;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = shapes_.find(code);
+    if (it == shapes_.end()) it = shapes_.emplace(code, Read(code)).first;
+    loaded = &it->second;  // map nodes stay put and shapes are never changed once read
+  }
+  const Shape& shape = *loaded;
   if (shape.empty()) return std::nullopt;
   // Some outlines use longitudes in [0, 360) (Chile: 284..293): try the
   // point in both conventions.

@@ -175,14 +175,10 @@ namespace {
 
 void CheckCountry(Emitter& e) {
   std::string v = Trim(e.value);
-  const Countries& c = CountryTable();
-  std::string upper = absl::AsciiStrToUpper(v);
-  if (c.alpha2.contains(upper)) return;
-  auto it = c.other.find(upper);
-  if (it == c.other.end()) it = c.other.find(absl::AsciiStrToLower(v));
-  if (it != c.other.end()) {
+  if (CountryTable().alpha2.contains(absl::AsciiStrToUpper(v))) return;
+  if (std::string a2 = CountryAlpha2(v); !a2.empty()) {
     e.Add("FMT-COUNTRY", Severity::kWarning, "a country name or alpha-3 code where ISO 3166-1 alpha-2 is preferred",
-          absl::StrCat("use \"", it->second, "\""), it->second);
+          absl::StrCat("use \"", a2, "\""), a2);
     return;
   }
   e.Add("FMT-COUNTRY", Severity::kError, "not an ISO 3166-1 country", "use the two-letter code, e.g. FR, NL, JP");

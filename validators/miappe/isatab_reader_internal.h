@@ -165,8 +165,6 @@ class Reader {
   void CheckParam(const Protocol* p, const std::string& protocol, const std::string& param, const std::string& file,
                   int line);
 
-  isatab::Value ValueAt(const std::vector<Column>& cols, const std::vector<std::string>& row, size_t c);
-
   // Finds the first node column of `type`, or -1.
   static int NodeColumn(const std::vector<Column>& cols, const std::string& type);
 

@@ -7,9 +7,6 @@
 
 namespace fairtrace::miappe::isatab_internal {
 
-isatab::Value Reader::ValueAt(const std::vector<Column>& cols, const std::vector<std::string>& row, size_t c) {
-  return isatab::ValueAt(cols, row, c);
-}
 
 int Reader::NodeColumn(const std::vector<Column>& cols, const std::string& type) {
   for (size_t c = 0; c < cols.size(); ++c) {
@@ -63,7 +60,7 @@ void Reader::ReadStudyTable(const InputFile& file, Record* study, StudyState* st
       bm.values["biologicalMaterialId"] = bm_id;
       for (size_t c = 0; c < cols.size(); ++c) {
         if (cols[c].kind == Column::kAttribute && cols[c].node == source && cols[c].type != "Parameter Value") {
-          Place(&bm, "source", cols[c].name.empty() ? cols[c].header : cols[c].name, ValueAt(cols, row, c), where);
+          Place(&bm, "source", cols[c].name.empty() ? cols[c].header : cols[c].name, isatab::ValueAt(cols, row, c), where);
         }
       }
       bm.values["studyId"] = st->id;
@@ -82,7 +79,7 @@ void Reader::ReadStudyTable(const InputFile& file, Record* study, StudyState* st
       const std::string& protocol = row[cols[c].node];
       if (protocol.empty() && row[c].empty()) continue;  // this row does not run the protocol
       CheckParam(CheckProtocol(protocol, *st, name, t.lines[r]), protocol, cols[c].name, name, t.lines[r]);
-      isatab::Value v = ValueAt(cols, row, c);
+      isatab::Value v = isatab::ValueAt(cols, row, c);
       if (!v.source.empty()) CheckTermSource(v.source, where);
       if (!v.unit_source.empty()) CheckTermSource(v.unit_source, where);
       if (v.source.empty() && v.accession.empty()) {  // a term on the unit stands for the value's
@@ -143,7 +140,7 @@ void Reader::ReadObservationUnit(const std::vector<Column>& cols, const std::vec
     const Column& col = cols[c];
     if (col.kind != Column::kAttribute || col.type == "Parameter Value") continue;
     if (col.node == sample || (col.node > sample && cols[col.node].kind == Column::kNode)) {
-      isatab::Value v = ValueAt(cols, row, c);
+      isatab::Value v = isatab::ValueAt(cols, row, c);
       if (col.type == "Factor Value") {
         bool declared = false;
         for (const std::string& f : st->factors) declared = declared || Lower(f) == Lower(col.name);
@@ -236,7 +233,7 @@ void Reader::ReadAssayTable(const InputFile& file, const std::string& level, Stu
         pending_data_files_.emplace(row[c], where);
       }
       if (col.kind != Column::kAttribute) continue;
-      isatab::Value v = ValueAt(cols, row, c);
+      isatab::Value v = isatab::ValueAt(cols, row, c);
       if (col.type == "Parameter Value" && col.node >= 0) {
         const std::string& protocol = row[col.node];
         if (protocol.empty() && row[c].empty()) continue;  // this row does not run the protocol
