@@ -1,5 +1,10 @@
 #include "clients/cli/cli_common.h"
 
+#include <iostream>
+
+#include "google/rpc/error_details.pb.h"
+#include "registry/core/errors.h"
+
 #include "google/protobuf/util/json_util.h"
 
 #include <iostream>
@@ -44,6 +49,21 @@ std::string ProtoJson(const google::protobuf::Message& m) {
   o.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(m, &out, o);
   return out;
+}
+
+void PrintViolations(const absl::Status& s) {
+  std::string total, shown;
+  for (const auto& any : StatusDetails(s)) {
+    google::rpc::BadRequest br;
+    google::rpc::ErrorInfo info;
+    if (any.UnpackTo(&br)) {
+      for (const auto& v : br.field_violations()) std::cerr << "  " << v.field() << ": " << v.description() << "\n";
+    } else if (any.UnpackTo(&info)) {
+      if (auto it = info.metadata().find("violations_total"); it != info.metadata().end()) total = it->second;
+      if (auto it = info.metadata().find("violations_shown"); it != info.metadata().end()) shown = it->second;
+    }
+  }
+  if (!total.empty()) std::cerr << "  (" << shown << " of " << total << " problems shown)\n";
 }
 
 }  // namespace fairtrace::cli

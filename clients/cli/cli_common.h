@@ -17,6 +17,10 @@ namespace fairtrace::cli {
 int ExitCodeFor(const absl::Status& s);
 // Prints "fairtrace: <one sentence>" on stderr and returns the exit code.
 int Fail(const absl::Status& s, const std::string& server);
+// One stderr line per BadRequest field violation ("  field: description"),
+// then, when the server sent only the first ones (ErrorInfo metadata
+// violations_total / violations_shown), a line saying how many there were.
+void PrintViolations(const absl::Status& s);
 nlohmann::json DigestJson(const Digest& d);
 // A message as one line of proto JSON (field names as in the .proto).
 std::string ProtoJson(const google::protobuf::Message& m);

@@ -26,15 +26,6 @@ void PrintInvestigation(const v1::Investigation& inv) {
             << "  (validator " << inv.report().validator_version() << ")\n  etag: " << inv.etag() << "\n";
 }
 
-// One line per BadRequest field violation of a refused change.
-void PrintViolations(const absl::Status& s) {
-  for (const auto& any : StatusDetails(s)) {
-    google::rpc::BadRequest br;
-    if (!any.UnpackTo(&br)) continue;
-    for (const auto& v : br.field_violations()) std::cerr << "  " << v.field() << ": " << v.description() << "\n";
-  }
-}
-
 std::unique_ptr<v1::ExperimentService::Stub> Stub(const client::ClientOptions& o) {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(static_cast<int>(o.max_message_bytes));

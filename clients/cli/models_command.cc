@@ -153,11 +153,7 @@ int ModelsCommand::Run(const client::ClientOptions& options, bool json, bool tty
     auto r = models.CreateVersion(req);
     if (!r.ok()) {
       // One line per MLmodel problem: the user fixes them all in one go.
-      for (const auto& any : StatusDetails(r.status())) {
-        google::rpc::BadRequest br;
-        if (!any.UnpackTo(&br)) continue;
-        for (const auto& v : br.field_violations()) std::cerr << "  " << v.field() << ": " << v.description() << "\n";
-      }
+      PrintViolations(r.status());
       return Fail(r.status(), server);
     }
     json ? void(std::cout << ProtoJson(*r) << "\n") : PrintVersion(*r);

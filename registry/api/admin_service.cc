@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "registry/api/grpc_status.h"
+#include "registry/audit/audit_proto.h"
 #include "registry/core/errors.h"
 #include "registry/core/fsck.h"
 
@@ -52,18 +53,7 @@ grpc::Status AuditServiceImpl::ListAuditRecords(grpc::ServerContext*,
   }
   auto records = store_->ListAudit(after, page);
   if (!records.ok()) return ToGrpcStatus(records.status());
-  for (const AuditRecord& r : *records) {
-    auto* out = resp->add_records();
-    out->set_sequence(r.sequence);
-    *out->mutable_time() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(r.time_micros);
-    out->set_principal(r.entry.principal);
-    out->set_method(r.entry.method);
-    out->set_resource(r.entry.resource);
-    out->set_request_sha256(r.entry.request_sha256);
-    out->set_result(r.entry.result);
-    out->set_previous_hash(r.previous_hash);
-    out->set_hash(r.hash);
-  }
+  for (const AuditRecord& r : *records) AuditRecordToProto(r, resp->add_records());
   if (static_cast<int>(records->size()) == page) {
     resp->set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat("a:", records->back().sequence)));
   }

@@ -1,6 +1,9 @@
 #include "registry/api/grpc_status.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
+#include "common/text/utf8.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "registry/core/errors.h"
@@ -8,18 +11,117 @@
 
 namespace fairtrace::api {
 
+namespace {
+
+// Every string that leaves in an error is valid UTF-8 and bounded: request
+// bytes may be anything, and one invalid byte makes the whole trailer
+// unreadable to protobuf clients.
+std::string Safe(const std::string& s, size_t max_code_points) {
+  return text::IsValidUtf8(s) && s.size() <= max_code_points ? s : text::ClipText(s, max_code_points);
+}
+
+void SanitizeInfo(google::rpc::ErrorInfo& info) {
+  info.set_reason(Safe(info.reason(), 64));
+  google::protobuf::Map<std::string, std::string> clean;
+  for (const auto& [k, v] : info.metadata()) clean[Safe(k, 64)] = Safe(v, 256);
+  *info.mutable_metadata() = std::move(clean);
+}
+
+void SanitizeBadRequest(google::rpc::BadRequest& br) {
+  for (auto& v : *br.mutable_field_violations()) {
+    v.set_field(Safe(v.field(), 200));
+    v.set_description(Safe(v.description(), 300));
+  }
+}
+
+void SanitizePrecondition(google::rpc::PreconditionFailure& pf) {
+  for (auto& v : *pf.mutable_violations()) {
+    v.set_type(Safe(v.type(), 64));
+    v.set_subject(Safe(v.subject(), 200));
+    v.set_description(Safe(v.description(), 300));
+  }
+}
+
+size_t DetailsSize(const google::rpc::ErrorInfo* info, const google::rpc::BadRequest* br,
+                   const google::rpc::PreconditionFailure* pf, const google::rpc::ResourceInfo* ri,
+                   const std::string& message) {
+  google::rpc::Status probe;
+  probe.set_message(message);
+  size_t n = probe.ByteSizeLong() + 3 * 64;  // Any envelopes: type URLs and tags
+  if (info) n += info->ByteSizeLong();
+  if (br) n += br->ByteSizeLong();
+  if (pf) n += pf->ByteSizeLong();
+  if (ri) n += ri->ByteSizeLong();
+  return n;
+}
+
+}  // namespace
+
 google::rpc::Status ToRpcStatus(const absl::Status& status) {
   google::rpc::Status out;
   out.set_code(static_cast<int>(status.code()));
-  out.set_message(std::string(status.message()));
-  for (auto& any : StatusDetails(status)) *out.add_details() = std::move(any);
+  std::string message = text::ClipText(std::string(status.message()), kMaxErrorMessageCodePoints);
+  while (message.size() > kMaxErrorMessageBytes) {
+    message = text::ClipText(message, text::CodePointCount(message) / 2);
+  }
+  out.set_message(message);
+
+  std::optional<google::rpc::ErrorInfo> info;
+  std::optional<google::rpc::BadRequest> br;
+  std::optional<google::rpc::PreconditionFailure> pf;
+  std::optional<google::rpc::ResourceInfo> ri;
+  for (auto& any : StatusDetails(status)) {
+    if (any.Is<google::rpc::ErrorInfo>()) any.UnpackTo(&info.emplace());
+    else if (any.Is<google::rpc::BadRequest>()) any.UnpackTo(&br.emplace());
+    else if (any.Is<google::rpc::PreconditionFailure>()) any.UnpackTo(&pf.emplace());
+    else if (any.Is<google::rpc::ResourceInfo>()) any.UnpackTo(&ri.emplace());
+  }
+  if (info) SanitizeInfo(*info);
+  if (br) SanitizeBadRequest(*br);
+  if (pf) SanitizePrecondition(*pf);
+  if (ri) {
+    ri->set_resource_type(Safe(ri->resource_type(), 64));
+    ri->set_resource_name(Safe(ri->resource_name(), 200));
+    ri->set_owner(Safe(ri->owner(), 64));
+    ri->set_description(Safe(ri->description(), 300));
+  }
+
+  // At most kMaxViolations violations and kMaxDetailsBytes of details: they
+  // travel base64-encoded in one header that clients cap (8 KiB by default).
+  const int total = (br ? br->field_violations_size() : 0) + (pf ? pf->violations_size() : 0);
+  auto shown = [&] { return (br ? br->field_violations_size() : 0) + (pf ? pf->violations_size() : 0); };
+  auto drop_one = [&] {
+    if (br && br->field_violations_size() > 0 && (!pf || br->field_violations_size() >= pf->violations_size())) {
+      br->mutable_field_violations()->RemoveLast();
+    } else if (pf && pf->violations_size() > 0) {
+      pf->mutable_violations()->RemoveLast();
+    }
+  };
+  while (shown() > kMaxViolations) drop_one();
+  while (shown() > 1 &&
+         DetailsSize(info ? &*info : nullptr, br ? &*br : nullptr, pf ? &*pf : nullptr, ri ? &*ri : nullptr,
+                     message) > kMaxDetailsBytes) {
+    drop_one();
+  }
+  if (shown() < total) {
+    if (!info) {
+      info.emplace();
+      info->set_domain(std::string(kErrorDomain));
+    }
+    (*info->mutable_metadata())["violations_total"] = absl::StrCat(total);
+    (*info->mutable_metadata())["violations_shown"] = absl::StrCat(shown());
+  }
+  if (info) out.add_details()->PackFrom(*info);
+  if (br && br->field_violations_size() > 0) out.add_details()->PackFrom(*br);
+  if (pf && pf->violations_size() > 0) out.add_details()->PackFrom(*pf);
+  if (ri) out.add_details()->PackFrom(*ri);
   return out;
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
-                      ToRpcStatus(status).SerializeAsString());
+  google::rpc::Status rpc = ToRpcStatus(status);
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), rpc.message(), rpc.SerializeAsString());
 }
 
 std::string RequestSha256(const google::protobuf::Message& request) {

@@ -17,6 +17,20 @@
 
 namespace fairtrace::api {
 
+// Bounds on what one error carries to the client. The details travel
+// base64-encoded in the `grpc-status-details-bin` trailer and the message
+// percent-encoded in `grpc-message`; gRPC clients refuse metadata over
+// 8 KiB by default (RESOURCE_EXHAUSTED, and the error is lost). So: at most
+// kMaxViolations BadRequest/PreconditionFailure violations and about
+// kMaxDetailsBytes of serialized details (violations are dropped from the
+// end, at least one is kept); when any were dropped, ErrorInfo.metadata
+// says "violations_total" and "violations_shown". Every string is made valid
+// UTF-8 (invalid bytes as \xNN) and clipped by code point, never by byte.
+inline constexpr int kMaxViolations = 20;
+inline constexpr size_t kMaxDetailsBytes = 4096;
+inline constexpr size_t kMaxErrorMessageCodePoints = 512;
+inline constexpr size_t kMaxErrorMessageBytes = 1024;
+
 grpc::Status ToGrpcStatus(const absl::Status& status);
 google::rpc::Status ToRpcStatus(const absl::Status& status);
 

@@ -1,6 +1,7 @@
 #include "registry/audit/audit_record.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/text/utf8.h"
 #include "registry/core/sha256.h"
 
 namespace fairtrace {
@@ -12,8 +13,15 @@ void AppendField(std::string& out, absl::string_view name, absl::string_view val
 
 }  // namespace
 
+AuditEntry EncodeAuditEntryV2(const AuditEntry& e) {
+  auto field = [](const std::string& v, size_t max) { return text::EscapeText(text::TruncateCodePoints(v, max)); };
+  return AuditEntry{field(e.principal, kAuditMaxPrincipal), field(e.method, kAuditMaxMethod),
+                    field(e.resource, kAuditMaxResource), field(e.request_sha256, 64), field(e.result, 64)};
+}
+
 std::string AuditCanonicalBytes(const AuditRecord& r) {
-  std::string out = "fairtrace-audit/1\n";
+  if (r.version != kAuditVersion1 && r.version != kAuditVersion2) return "";
+  std::string out = absl::StrCat("fairtrace-audit/", r.version, "\n");
   absl::StrAppend(&out, "sequence=", r.sequence, "\n");
   absl::StrAppend(&out, "time_micros=", r.time_micros, "\n");
   AppendField(out, "principal", r.entry.principal);
@@ -21,6 +29,7 @@ std::string AuditCanonicalBytes(const AuditRecord& r) {
   AppendField(out, "resource", r.entry.resource);
   AppendField(out, "request_sha256", r.entry.request_sha256);
   AppendField(out, "result", r.entry.result);
+  if (r.version >= kAuditVersion2) AppendField(out, "state_digest", r.state_digest);
   AppendField(out, "previous_hash", r.previous_hash);
   return out;
 }
@@ -36,6 +45,9 @@ std::optional<std::string> AuditChainVerifier::Next(const AuditRecord& r) {
   if (r.previous_hash != head_) {
     return absl::StrCat("record ", r.sequence, " names previous hash ", r.previous_hash,
                         " but record ", checked_, " hashes to ", head_);
+  }
+  if (r.version != kAuditVersion1 && r.version != kAuditVersion2) {
+    return absl::StrCat("record ", r.sequence, " has unknown version ", r.version);
   }
   std::string actual = AuditRecordHash(r);
   if (actual != r.hash) {

@@ -30,15 +30,36 @@ struct AuditEntry {
   std::string result;          // status code name, "OK" on success
 };
 
+// Record versions (docs/audit-log.md). Version 1 records hold the entry's
+// bytes as they came and keep verifying as those stored bytes; version 2
+// (every record appended now) holds each field escaped reversibly into
+// valid UTF-8 (text::EscapeText) and clipped by code point, and carries a
+// state digest (empty until signed checkpoints fill it).
+inline constexpr int kAuditVersion1 = 1;
+inline constexpr int kAuditVersion2 = 2;
+inline constexpr int kAuditCurrentVersion = kAuditVersion2;
+
+// Code-point limits of version-2 fields (before escaping).
+inline constexpr size_t kAuditMaxPrincipal = 256;
+inline constexpr size_t kAuditMaxMethod = 256;
+inline constexpr size_t kAuditMaxResource = 512;
+
 struct AuditRecord {
+  int version = kAuditCurrentVersion;
   int64_t sequence = 0;  // 1, 2, 3, ...
   int64_t time_micros = 0;  // Unix time, microseconds
   AuditEntry entry;
+  std::string state_digest;  // version 2; "" until checkpoints exist
   std::string previous_hash;
   std::string hash;
 };
 
-// The canonical bytes that `hash` covers.
+// The entry as a version-2 record stores it: every field clipped by code
+// point (never mid-character) and escaped into valid UTF-8, reversibly.
+AuditEntry EncodeAuditEntryV2(const AuditEntry& entry);
+
+// The canonical bytes that `hash` covers (by r.version; an unknown version
+// gives "" and never verifies).
 std::string AuditCanonicalBytes(const AuditRecord& r);
 // SHA-256 hex of AuditCanonicalBytes(r).
 std::string AuditRecordHash(const AuditRecord& r);

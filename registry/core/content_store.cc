@@ -1,5 +1,7 @@
 #include "registry/core/content_store.h"
 
+#include "registry/core/audited.h"
+
 #include <iostream>
 
 #include "absl/strings/escaping.h"
@@ -8,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "registry/core/errors.h"
 #include "registry/core/status_macros.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -55,7 +58,7 @@ WriteSession::~WriteSession() {
   if (ended_) return;
   int64_t committed = upload_->committed();
   upload_.reset();  // syncs the committed bytes
-  cas_->AuditOnly(ctx_, resource_,
+  AppendStandaloneAudit(cas_->store_, ctx_, resource_,
                   absl::CancelledError(absl::StrCat("interrupted at ", committed, " bytes")));
 }
 
@@ -71,7 +74,7 @@ absl::Status WriteSession::Append(int64_t write_offset, absl::string_view data) 
   absl::Status s = upload_->Append(data);
   if (!s.ok() && absl::IsInvalidArgument(s)) {  // the upload was discarded
     ended_ = true;
-    cas_->AuditOnly(ctx_, resource_, s);
+    AppendStandaloneAudit(cas_->store_, ctx_, resource_, s);
   }
   return s;
 }
@@ -80,7 +83,7 @@ absl::StatusOr<int64_t> WriteSession::Finish() {
   ended_ = true;
   absl::Status s = upload_->Finish();
   if (!s.ok()) {
-    cas_->AuditOnly(ctx_, resource_, s);
+    AppendStandaloneAudit(cas_->store_, ctx_, resource_, s);
     return s;
   }
   const Digest& d = upload_->digest();
@@ -91,11 +94,6 @@ absl::StatusOr<int64_t> WriteSession::Finish() {
 
 // ------------------------------------------------------------ ContentStore
 
-void ContentStore::AuditOnly(const CallContext& ctx, std::string resource,
-                             const absl::Status& result) {
-  absl::Status s = store_->AppendAudit(MakeAuditEntry(ctx, std::move(resource), result));
-  if (!s.ok()) std::cerr << "fairtrace: cannot append audit record: " << s << "\n";
-}
 
 absl::Status ContentStore::RequireVisible(const Digest& d) {
   FT_ASSIGN_OR_RETURN(std::vector<bool> has, store_->HasBlobs({d}));
@@ -178,7 +176,7 @@ absl::StatusOr<std::vector<absl::Status>> ContentStore::BatchUpdate(
     }
   }
   if (stored.empty()) {
-    AuditOnly(ctx, "blobs", first_error);
+    AppendStandaloneAudit(store_, ctx, "blobs", first_error);
     return out;
   }
   absl::Status committed = store_->CommitBlobs(stored, MakeAuditEntry(ctx, "blobs", first_error));
@@ -225,14 +223,14 @@ absl::StatusOr<WriteStart> ContentStore::BeginWrite(const CallContext& ctx,
                                                     limits_.max_blob_size)
                                    : parsed.status();
   if (!valid.ok()) {
-    AuditOnly(ctx, std::string(resource_name.substr(0, 300)), valid);
+    AppendStandaloneAudit(store_, ctx, std::string(resource_name), valid);
     return valid;
   }
   const Digest& d = parsed->digest;
   std::string resource(resource_name);
   FT_ASSIGN_OR_RETURN(std::vector<bool> has, store_->HasBlobs({d}));
   if (has[0]) {  // dedup: nothing to write
-    AuditOnly(ctx, BlobResourceName(d), absl::OkStatus());
+    AppendStandaloneAudit(store_, ctx, BlobResourceName(d), absl::OkStatus());
     return WriteStart{nullptr, d.size_bytes};
   }
   if (blobs_->FileExists(d)) {
@@ -243,7 +241,7 @@ absl::StatusOr<WriteStart> ContentStore::BeginWrite(const CallContext& ctx,
   }
   auto upload = blobs_->OpenUpload(parsed->upload_id, d);
   if (!upload.ok()) {
-    AuditOnly(ctx, resource, upload.status());
+    AppendStandaloneAudit(store_, ctx, resource, upload.status());
     return upload.status();
   }
   auto session = std::unique_ptr<WriteSession>(
@@ -257,7 +255,7 @@ absl::StatusOr<WriteStart> ContentStore::BeginWrite(const CallContext& ctx,
             .Reason("WRITE_OFFSET_MISMATCH")
             .Meta("committed_size", absl::StrCat(session->committed()));
     session->ended_ = true;  // the committed bytes stay for a correct resume
-    AuditOnly(ctx, session->resource_, err);
+    AppendStandaloneAudit(store_, ctx, session->resource_, err);
     return err;
   }
   return WriteStart{std::move(session), 0};
@@ -329,7 +327,7 @@ absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const D
     }
   }
   if (!result.ok()) {
-    AuditOnly(ctx, absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes), result);
+    AppendStandaloneAudit(store_, ctx, absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes), result);
     return result;
   }
   FT_RETURN_IF_ERROR(store_->CommitTree(

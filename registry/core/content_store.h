@@ -115,9 +115,6 @@ class ContentStore {
 
  private:
   friend class WriteSession;
-  // Appends an audit record for a call whose change (if any) is already
-  // committed or that failed; logs when the append itself fails.
-  void AuditOnly(const CallContext& ctx, std::string resource, const absl::Status& result);
   absl::Status RequireVisible(const Digest& d);
   // Where a visible blob's bytes are; NOT_FOUND when it is not visible.
   absl::StatusOr<BlobLocation> Locate(const Digest& d);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "registry/core/errors.h"
 #include "registry/core/sha256.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -34,11 +35,11 @@ absl::StatusOr<Digest> ParseHashAndSize(absl::string_view hash, absl::string_vie
   Digest d;
   if (!IsLowerHex64(hash)) {
     return InvalidField(field, absl::StrCat("sha256 must be 64 lowercase hex characters, got \"",
-                                            hash.substr(0, 80), "\""));
+                                            text::ClipText(hash, 80), "\""));
   }
   if (!ParseSize(size, &d.size_bytes)) {
     return InvalidField(field, absl::StrCat("size must be a non-negative decimal integer, got \"",
-                                            size.substr(0, 40), "\""));
+                                            text::ClipText(size, 40), "\""));
   }
   d.sha256 = std::string(hash);
   return d;
@@ -58,7 +59,7 @@ absl::Status ValidateDigest(const Digest& d, absl::string_view field, int64_t ma
   if (!IsLowerHex64(d.sha256)) {
     return InvalidField(absl::StrCat(field, ".sha256"),
                         absl::StrCat("must be 64 lowercase hex characters, got \"",
-                                     absl::string_view(d.sha256).substr(0, 80), "\""));
+                                     text::ClipText(d.sha256, 80), "\""));
   }
   if (d.size_bytes < 0) {
     return InvalidField(absl::StrCat(field, ".size_bytes"), "must not be negative");
@@ -81,7 +82,7 @@ absl::StatusOr<Digest> ParseDigest(absl::string_view text, absl::string_view fie
   std::vector<absl::string_view> parts = absl::StrSplit(text, '/');
   if (parts.size() != 2) {
     return InvalidField(field, absl::StrCat("expected \"<sha256>/<size>\", got \"",
-                                            text.substr(0, 100), "\""));
+                                            text::ClipText(text, 100), "\""));
   }
   return ParseHashAndSize(parts[0], parts[1], field);
 }
@@ -111,7 +112,7 @@ absl::StatusOr<Digest> ParseBlobResourceName(absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 3 || parts[0] != "blobs") {
     return InvalidField("resource_name", absl::StrCat("expected \"blobs/{sha256}/{size}\", got \"",
-                                                      name.substr(0, 200), "\""));
+                                                      text::ClipText(name, 200), "\""));
   }
   return ParseHashAndSize(parts[1], parts[2], "resource_name");
 }
@@ -135,7 +136,7 @@ absl::StatusOr<UploadResource> ParseUploadResourceName(absl::string_view name) {
   if (parts.size() != 5 || parts[0] != "uploads" || parts[2] != "blobs") {
     return InvalidField("resource_name",
                         absl::StrCat("expected \"uploads/{upload_id}/blobs/{sha256}/{size}\", got \"",
-                                     name.substr(0, 200), "\""));
+                                     text::ClipText(name, 200), "\""));
   }
   if (!IsValidUploadId(parts[1])) {
     return InvalidField("resource_name", "upload_id must be 1-64 characters of [A-Za-z0-9_-]");

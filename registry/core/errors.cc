@@ -1,6 +1,7 @@
 #include "registry/core/errors.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -14,42 +15,50 @@ void AttachIfSet(absl::Status& status, const Msg& msg, bool set) {
                     absl::Cord(msg.SerializeAsString()));
 }
 
+// Every string an error carries is valid UTF-8 and bounded, whatever request
+// bytes it quotes: detail messages are proto3 `string`s, which protobuf
+// refuses to parse (and clients to decode) when they hold invalid UTF-8.
+std::string Safe(absl::string_view s, size_t max_code_points) {
+  if (s.size() <= max_code_points && text::IsValidUtf8(s)) return std::string(s);
+  return text::ClipText(s, max_code_points);
+}
+
 }  // namespace
 
 ErrorBuilder::ErrorBuilder(absl::StatusCode code, std::string message)
-    : code_(code), message_(std::move(message)) {
+    : code_(code), message_(Safe(message, kMaxMessageCodePoints)) {
   info_.set_domain(std::string(kErrorDomain));
 }
 
 ErrorBuilder& ErrorBuilder::Reason(absl::string_view reason) {
-  info_.set_reason(std::string(reason));
+  info_.set_reason(Safe(reason, 64));
   return *this;
 }
 
 ErrorBuilder& ErrorBuilder::Meta(absl::string_view key, absl::string_view value) {
-  (*info_.mutable_metadata())[std::string(key)] = std::string(value);
+  (*info_.mutable_metadata())[Safe(key, 64)] = Safe(value, 256);
   return *this;
 }
 
 ErrorBuilder& ErrorBuilder::Field(absl::string_view field, absl::string_view description) {
   auto* v = bad_request_.add_field_violations();
-  v->set_field(std::string(field));
-  v->set_description(std::string(description));
+  v->set_field(Safe(field, 200));
+  v->set_description(Safe(description, 300));
   return *this;
 }
 
 ErrorBuilder& ErrorBuilder::Precondition(absl::string_view type, absl::string_view subject,
                                          absl::string_view description) {
   auto* v = precondition_.add_violations();
-  v->set_type(std::string(type));
-  v->set_subject(std::string(subject));
-  v->set_description(std::string(description));
+  v->set_type(Safe(type, 64));
+  v->set_subject(Safe(subject, 200));
+  v->set_description(Safe(description, 300));
   return *this;
 }
 
 ErrorBuilder& ErrorBuilder::Resource(absl::string_view type, absl::string_view name) {
-  resource_.set_resource_type(std::string(type));
-  resource_.set_resource_name(std::string(name));
+  resource_.set_resource_type(Safe(type, 64));
+  resource_.set_resource_name(Safe(name, 200));
   return *this;
 }
 

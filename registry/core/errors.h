@@ -20,8 +20,13 @@ namespace fairtrace {
 // The ErrorInfo domain of every fairtrace error.
 inline constexpr absl::string_view kErrorDomain = "fairtrace.dev";
 
+// Every string given to the builder (message, reason, metadata, violations)
+// is stored valid UTF-8 and clipped by code point (invalid bytes shown as
+// \xNN, see common/text/utf8.h): callers may quote request text as it came.
 class ErrorBuilder {
  public:
+  static constexpr size_t kMaxMessageCodePoints = 1000;
+
   ErrorBuilder(absl::StatusCode code, std::string message);
 
   // ErrorInfo.reason (UPPER_SNAKE_CASE) and metadata.

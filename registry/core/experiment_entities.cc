@@ -12,6 +12,7 @@
 #include "registry/core/status_macros.h"
 #include "validators/miappe/schema.h"
 #include "validators/miappe/validator.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -27,7 +28,7 @@ absl::Status CheckValues(const std::string& section, const google::protobuf::Map
   if (values.size() > kMaxKeys) return InvalidField(field, absl::StrCat("at most ", kMaxKeys, " fields"));
   for (const auto& [k, v] : values) {
     if (mp::Schema::Default().Field(section, k) == nullptr) {
-      return InvalidField(absl::StrCat(field, "[", k.substr(0, 64), "]"),
+      return InvalidField(absl::StrCat(field, "[", text::ClipText(k, 64), "]"),
                           absl::StrCat("not a field of ", section, " (use its v1.2 codename)"));
     }
     if (v.size() > kMaxValue) return InvalidField(absl::StrCat(field, "[", k, "]"), "at most 64 KiB");
@@ -39,7 +40,7 @@ absl::Status CheckExtensions(const google::protobuf::Map<std::string, std::strin
   if (ext.size() > kMaxKeys) return InvalidField(field, absl::StrCat("at most ", kMaxKeys, " extensions"));
   for (const auto& [k, v] : ext) {
     if (k.empty() || k.size() > kMaxKey) return InvalidField(field, "extension names are 1-256 bytes");
-    if (v.size() > kMaxValue) return InvalidField(absl::StrCat(field, "[", k.substr(0, 64), "]"), "at most 64 KiB");
+    if (v.size() > kMaxValue) return InvalidField(absl::StrCat(field, "[", text::ClipText(k, 64), "]"), "at most 64 KiB");
   }
   return absl::OkStatus();
 }
@@ -101,7 +102,7 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ChangeRecords(
 
 absl::StatusOr<v1::Investigation> ExperimentRegistry::CreateEntity(const CallContext& ctx,
                                                                    const v1::CreateEntityRequest& req) {
-  std::string resource = req.parent().substr(0, 100);
+  std::string resource = req.parent();
   return Audited(store_, ctx, resource, [&]() -> absl::StatusOr<v1::Investigation> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseInvestigationName(req.parent(), "parent"));
     if (mp::Schema::Default().Section(req.section()) == nullptr || req.section() == "investigation") {
@@ -131,7 +132,7 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::CreateEntity(const CallCon
 absl::StatusOr<v1::Investigation> ExperimentRegistry::UpdateEntity(const CallContext& ctx,
                                                                    const v1::UpdateEntityRequest& req) {
   const std::string& name = req.entity().name();
-  std::string resource = name.substr(0, 200);
+  std::string resource = name;
   return Audited(store_, ctx, resource, [&]() -> absl::StatusOr<v1::Investigation> {
     EntityName target;
     if (absl::StrContains(absl::string_view(name).substr(name.find('/') + 1), "/")) {
@@ -196,7 +197,7 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::UpdateEntity(const CallCon
 
 absl::StatusOr<v1::Investigation> ExperimentRegistry::DeleteEntity(const CallContext& ctx,
                                                                    const v1::DeleteEntityRequest& req) {
-  std::string resource = req.name().substr(0, 200);
+  std::string resource = req.name();
   return Audited(store_, ctx, resource, [&]() -> absl::StatusOr<v1::Investigation> {
     FT_ASSIGN_OR_RETURN(EntityName target, ParseEntityName(req.name(), "name"));
     return ChangeRecords(ctx, target.investigation, req.etag(), req.request_id(), req.strictness(),

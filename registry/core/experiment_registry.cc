@@ -24,6 +24,7 @@
 #include "validators/miappe/isatab_writer.h"
 #include "validators/miappe/miappe_json.h"
 #include "validators/miappe/validator.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -181,7 +182,7 @@ absl::StatusOr<v1::ValidationReport> ExperimentRegistry::ValidateInvestigation(
 
 absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const CallContext& ctx,
                                                                           const v1::ImportInvestigationRequest& req) {
-  std::string resource = absl::StrCat("investigations/", req.investigation_id().substr(0, 80));
+  std::string resource = absl::StrCat("investigations/", req.investigation_id());
   return Audited(store_, ctx, resource, [&]() -> absl::StatusOr<v1::Investigation> {
     if (!IsValidResourceId(req.investigation_id())) {
       return InvalidField("investigation_id", "1-63 characters of [a-z0-9-], starting with a letter");

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "registry/core/errors.h"
 #include "registry/core/status_macros.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -80,7 +81,7 @@ class Parser {
   absl::StatusOr<FilterExpr> Parse() {
     FT_ASSIGN_OR_RETURN(FilterExpr e, Expression(0));
     if (Peek().type != Token::kEnd) {
-      return SyntaxError(Peek().pos, absl::StrCat("unexpected \"", Peek().text.substr(0, 40),
+      return SyntaxError(Peek().pos, absl::StrCat("unexpected \"", text::ClipText(Peek().text, 40),
                                                   "\" (combine comparisons with AND or OR)"));
     }
     return e;
@@ -179,12 +180,12 @@ class Parser {
     }
     std::vector<std::string> names;
     for (const FilterField& f : fields_) names.push_back(f.name.back() == '.' ? f.name + "<key>" : f.name);
-    return InvalidField("filter", absl::StrCat("unknown field \"", field.text.substr(0, 60), "\" at position ",
+    return InvalidField("filter", absl::StrCat("unknown field \"", text::ClipText(field.text, 60), "\" at position ",
                                                field.pos + 1, "; known: ", absl::StrJoin(names, ", ")));
   }
   absl::StatusOr<FilterValue> TypedValue(const FilterField& f, const Token& v, const std::string& op) {
     auto bad = [&](absl::string_view expected) {
-      return SyntaxError(v.pos, absl::StrCat(f.name, " takes ", expected, ", got \"", v.text.substr(0, 60), "\""));
+      return SyntaxError(v.pos, absl::StrCat(f.name, " takes ", expected, ", got \"", text::ClipText(v.text, 60), "\""));
     };
     switch (f.type) {
       case FilterType::kString:

@@ -17,6 +17,7 @@
 #include "registry/core/run_proto.h"
 #include "registry/core/sha256.h"
 #include "registry/core/status_macros.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -27,7 +28,7 @@ using google::protobuf::util::TimeUtil;
 absl::StatusOr<std::string> ParseModelName(absl::string_view name, absl::string_view field) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 2 || parts[0] != "models" || !IsValidResourceId(parts[1])) {
-    return InvalidField(field, absl::StrCat("expected \"models/{model}\", got \"", name.substr(0, 100), "\""));
+    return InvalidField(field, absl::StrCat("expected \"models/{model}\", got \"", text::ClipText(name, 100), "\""));
   }
   return std::string(parts[1]);
 }
@@ -60,7 +61,7 @@ absl::StatusOr<VersionRef> ParseVersionName(absl::string_view name, absl::string
   }
   if (!ok) {
     return InvalidField(field, absl::StrCat("expected \"models/{model}/versions/{version or alias}\", got \"",
-                                            name.substr(0, 100), "\""));
+                                            text::ClipText(name, 100), "\""));
   }
   ref.model_id = std::string(parts[1]);
   return ref;
@@ -177,20 +178,6 @@ ModelRegistry::ModelRegistry(Store* store, ModelStore* models, RunStore* runs, C
     : store_(store), models_(models), runs_(runs), cas_(cas), validator_(validator),
       token_key_(std::move(page_token_key)), now_(std::move(now_micros)), limits_(limits) {}
 
-void ModelRegistry::AuditFailure(const CallContext& ctx, const std::string& resource,
-                                 const absl::Status& s) {
-  absl::Status a = store_->AppendAudit(MakeAuditEntry(ctx, resource, s));
-  if (!a.ok()) std::cerr << "fairtrace: cannot append audit record: " << a << "\n";
-}
-
-template <typename T>
-absl::StatusOr<T> ModelRegistry::Mutation(const CallContext& ctx, const std::string& resource,
-                                          const std::function<absl::StatusOr<T>()>& fn) {
-  absl::StatusOr<T> out = fn();
-  if (!out.ok()) AuditFailure(ctx, resource, out.status());
-  return out;
-}
-
 absl::StatusOr<v1::RegisteredModel> ModelRegistry::ModelWithAliases(const RegisteredModelRow& row) {
   v1::RegisteredModel p = ModelProto(row);
   FT_ASSIGN_OR_RETURN(auto aliases, models_->ListAliases(row.model_id));
@@ -216,9 +203,9 @@ absl::StatusOr<int> ModelRegistry::PageSize(int requested) const {
 
 absl::StatusOr<v1::RegisteredModel> ModelRegistry::CreateRegisteredModel(
     const CallContext& ctx, const v1::CreateRegisteredModelRequest& req) {
-  std::string resource = absl::StrCat("models/", req.model_id().substr(0, 80));
+  std::string resource = absl::StrCat("models/", req.model_id());
   auto out = DoCreateRegisteredModel(ctx, req, &resource);
-  if (!out.ok()) AuditFailure(ctx, resource, out.status());
+  if (!out.ok()) AppendStandaloneAudit(store_, ctx, resource, out.status());
   return out;
 }
 
@@ -284,7 +271,7 @@ absl::StatusOr<v1::ListRegisteredModelsResponse> ModelRegistry::ListRegisteredMo
 
 absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteRegisteredModel(
     const CallContext& ctx, const v1::DeleteRegisteredModelRequest& req) {
-  std::string resource = req.name().substr(0, 100);
+  std::string resource = req.name();
   absl::StatusOr<v1::RegisteredModel> out = [&]() -> absl::StatusOr<v1::RegisteredModel> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> row, models_->GetRegisteredModel(id));
@@ -297,7 +284,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteRegisteredModel(
                                                            MakeAuditEntry(ctx, req.name(), absl::OkStatus())));
     return ModelWithAliases(after);
   }();
-  if (!out.ok()) AuditFailure(ctx, resource, out.status());
+  if (!out.ok()) AppendStandaloneAudit(store_, ctx, resource, out.status());
   return out;
 }
 
@@ -305,9 +292,9 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteRegisteredModel(
 
 absl::StatusOr<v1::ModelVersion> ModelRegistry::CreateModelVersion(const CallContext& ctx,
                                                                    const v1::CreateModelVersionRequest& req) {
-  std::string resource = absl::StrCat(req.parent().substr(0, 100), "/versions");
+  std::string resource = absl::StrCat(req.parent(), "/versions");
   auto out = DoCreateModelVersion(ctx, req, &resource);
-  if (!out.ok()) AuditFailure(ctx, resource, out.status());
+  if (!out.ok()) AppendStandaloneAudit(store_, ctx, resource, out.status());
   return out;
 }
 
@@ -436,7 +423,7 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::GetModelVersion(const v1::GetMod
 absl::StatusOr<v1::RegisteredModel> ModelRegistry::UpdateRegisteredModel(
     const CallContext& ctx, const v1::UpdateRegisteredModelRequest& req) {
   const v1::RegisteredModel& m = req.registered_model();
-  return Mutation<v1::RegisteredModel>(ctx, m.name().substr(0, 100), [&]() -> absl::StatusOr<v1::RegisteredModel> {
+  return Audited(store_, ctx, m.name(), [&]() -> absl::StatusOr<v1::RegisteredModel> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(m.name(), "registered_model.name"));
     FT_ASSIGN_OR_RETURN(std::vector<std::string> paths,
                         MaskPaths(req.update_mask(), {"description", "owner", "license", "tags"},
@@ -465,7 +452,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::UpdateRegisteredModel(
 
 absl::StatusOr<v1::RegisteredModel> ModelRegistry::SetModelAlias(const CallContext& ctx,
                                                                  const v1::SetModelAliasRequest& req) {
-  return Mutation<v1::RegisteredModel>(ctx, req.name().substr(0, 100), [&]() -> absl::StatusOr<v1::RegisteredModel> {
+  return Audited(store_, ctx, req.name(), [&]() -> absl::StatusOr<v1::RegisteredModel> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
     if (!IsValidAlias(req.alias())) {
       return InvalidField("alias", "1-63 of [a-z0-9_-], starting with a letter");
@@ -481,7 +468,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::SetModelAlias(const CallConte
 
 absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteModelAlias(const CallContext& ctx,
                                                                     const v1::DeleteModelAliasRequest& req) {
-  return Mutation<v1::RegisteredModel>(ctx, req.name().substr(0, 100), [&]() -> absl::StatusOr<v1::RegisteredModel> {
+  return Audited(store_, ctx, req.name(), [&]() -> absl::StatusOr<v1::RegisteredModel> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
     if (!IsValidAlias(req.alias())) return InvalidField("alias", "1-63 of [a-z0-9_-], starting with a letter");
     FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
@@ -495,7 +482,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteModelAlias(const CallCo
 absl::StatusOr<v1::ModelVersion> ModelRegistry::UpdateModelVersion(const CallContext& ctx,
                                                                    const v1::UpdateModelVersionRequest& req) {
   const v1::ModelVersion& v = req.model_version();
-  return Mutation<v1::ModelVersion>(ctx, v.name().substr(0, 100), [&]() -> absl::StatusOr<v1::ModelVersion> {
+  return Audited(store_, ctx, v.name(), [&]() -> absl::StatusOr<v1::ModelVersion> {
     FT_ASSIGN_OR_RETURN(VersionRef ref, ParseVersionName(v.name(), "model_version.name"));
     if (!ref.alias.empty()) return InvalidField("model_version.name", "name the version by number to update it");
     FT_ASSIGN_OR_RETURN(std::vector<std::string> paths,

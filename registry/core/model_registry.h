@@ -82,11 +82,6 @@ class ModelRegistry {
   absl::StatusOr<v1::RegisteredModel> DoCreateRegisteredModel(const CallContext& ctx,
                                                               const v1::CreateRegisteredModelRequest& req,
                                                               std::string* resource);
-  void AuditFailure(const CallContext& ctx, const std::string& resource, const absl::Status& s);
-  // Runs a mutating call; audits it on its own when it fails.
-  template <typename T>
-  absl::StatusOr<T> Mutation(const CallContext& ctx, const std::string& resource,
-                             const std::function<absl::StatusOr<T>()>& fn);
   absl::StatusOr<v1::RegisteredModel> ModelWithAliases(const RegisteredModelRow& row);
   absl::StatusOr<v1::ModelVersion> VersionWithAliases(const ModelVersionRow& row);
   absl::StatusOr<int> PageSize(int requested) const;

@@ -9,6 +9,7 @@
 #include "registry/cas/fs_util.h"
 #include "registry/core/errors.h"
 #include "registry/core/sha256.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 
@@ -47,7 +48,7 @@ absl::Status CheckTags(const google::protobuf::Map<std::string, std::string>& ta
   if (tags.size() > l.max_tags) return InvalidField(field, absl::StrCat("at most ", l.max_tags, " tags"));
   for (const auto& [k, v] : tags) {
     if (k.empty() || k.size() > l.max_key) {
-      return InvalidField(absl::StrCat(field, "[", k.substr(0, 40), "]"),
+      return InvalidField(absl::StrCat(field, "[", text::ClipText(k, 40), "]"),
                           absl::StrCat("keys have 1-", l.max_key, " characters"));
     }
     if (v.size() > l.max_value) {
@@ -89,7 +90,7 @@ absl::StatusOr<std::vector<std::string>> MaskPaths(const google::protobuf::Field
           .Field("update_mask", absl::StrCat(p, " is immutable"))
           .Reason("IMMUTABLE_FIELD");
     } else {
-      return InvalidField("update_mask", absl::StrCat("unknown field \"", p.substr(0, 60), "\""));
+      return InvalidField("update_mask", absl::StrCat("unknown field \"", text::ClipText(p, 60), "\""));
     }
   }
   return out;
@@ -113,11 +114,6 @@ absl::StatusOr<std::optional<std::string>> EarlierRequest(ModelStore* store, con
         .Field("request_id", "already used for another method");
   }
   return (*row)->resource;
-}
-
-void AuditFailure(Store* store, const CallContext& ctx, const std::string& resource, const absl::Status& s) {
-  absl::Status a = store->AppendAudit(MakeAuditEntry(ctx, resource, s));
-  if (!a.ok()) std::cerr << "fairtrace: cannot append audit record: " << a << "\n";
 }
 
 std::string NewUid() { return fs::RandomName(); }

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/map.h"
+#include "registry/core/audited.h"
 #include "registry/core/call_context.h"
 #include "registry/store/model_store.h"
 #include "registry/store/store.h"
@@ -56,19 +57,6 @@ bool HasPath(const std::vector<std::string>& paths, const char* field);
 // id used for another method is ALREADY_EXISTS (REQUEST_ID_USED).
 absl::StatusOr<std::optional<std::string>> EarlierRequest(ModelStore* store, const std::string& request_id,
                                                           const std::string& method);
-
-// Appends the audit record of a failed call (a failure to append is logged
-// to stderr, never returned: the caller's error is what the client needs).
-void AuditFailure(Store* store, const CallContext& ctx, const std::string& resource, const absl::Status& s);
-
-// Runs a mutating call `fn` (returning absl::StatusOr<T>) and audits it
-// when it fails; a successful call audits itself in its own transaction.
-template <typename Fn>
-auto Audited(Store* store, const CallContext& ctx, const std::string& resource, Fn fn) -> decltype(fn()) {
-  auto out = fn();
-  if (!out.ok()) AuditFailure(store, ctx, resource, out.status());
-  return out;
-}
 
 // A random server-assigned identifier (32 lowercase hex characters).
 std::string NewUid();

@@ -9,6 +9,7 @@
 #include "registry/core/errors.h"
 #include "registry/core/resource_util.h"
 #include "registry/core/status_macros.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -41,7 +42,7 @@ absl::StatusOr<std::string> ParseRunName(absl::string_view name, absl::string_vi
   }
   if (!ok) {
     return InvalidField(field, absl::StrCat("expected \"runs/{run}\" with 32 lowercase hex characters, got \"",
-                                            name.substr(0, 100), "\""));
+                                            text::ClipText(name, 100), "\""));
   }
   return std::string(name.substr(5));
 }

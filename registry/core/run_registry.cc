@@ -15,6 +15,7 @@
 #include "registry/core/run_proto.h"
 #include "registry/core/sha256.h"
 #include "registry/core/status_macros.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -111,7 +112,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> RunRegistry::Va
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [k, v] : params) {
     if (!IsValidKey(k, limits_.max_key)) {
-      return InvalidField(absl::StrCat(field, "[", k.substr(0, 40), "]"),
+      return InvalidField(absl::StrCat(field, "[", text::ClipText(k, 40), "]"),
                           absl::StrCat("keys have 1-", limits_.max_key, " of letters, digits, _ - . / and space"));
     }
     if (v.size() > limits_.max_param_value) {
@@ -302,7 +303,7 @@ absl::StatusOr<RunWrite> RunRegistry::ValidateRun(const v1::Run& run, bool finis
   }
   for (const auto& [k, v] : env.packages()) {
     if (k.empty() || k.size() > 256 || v.size() > 256) {
-      return InvalidField(absl::StrCat("run.environment.packages[", k.substr(0, 40), "]"),
+      return InvalidField(absl::StrCat("run.environment.packages[", text::ClipText(k, 40), "]"),
                           "names of 1-256 and versions of at most 256 characters");
     }
   }
@@ -370,7 +371,7 @@ absl::StatusOr<v1::ListRunsResponse> RunRegistry::ListRuns(const v1::ListRunsReq
 
 absl::StatusOr<v1::Run> RunRegistry::UpdateRun(const CallContext& ctx, const v1::UpdateRunRequest& req) {
   const v1::Run& run = req.run();
-  return Audited(store_, ctx, run.name().substr(0, 100), [&]() -> absl::StatusOr<v1::Run> {
+  return Audited(store_, ctx, run.name(), [&]() -> absl::StatusOr<v1::Run> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(run.name(), "run.name"));
     FT_ASSIGN_OR_RETURN(std::vector<std::string> paths,
                         MaskPaths(req.update_mask(), {"status", "status_message", "description", "tags"},
@@ -428,7 +429,7 @@ absl::StatusOr<v1::Run> RunRegistry::UpdateRun(const CallContext& ctx, const v1:
 }
 
 absl::StatusOr<v1::LogParamsResponse> RunRegistry::LogParams(const CallContext& ctx, const v1::LogParamsRequest& req) {
-  return Audited(store_, ctx, req.run().substr(0, 100), [&]() -> absl::StatusOr<v1::LogParamsResponse> {
+  return Audited(store_, ctx, req.run(), [&]() -> absl::StatusOr<v1::LogParamsResponse> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(req.run(), "run"));
     FT_ASSIGN_OR_RETURN(auto params, ValidateParams(req.params(), "params"));
     FT_RETURN_IF_ERROR(runs_->LogParams(id, params, MakeAuditEntry(ctx, req.run(), absl::OkStatus())));
@@ -438,7 +439,7 @@ absl::StatusOr<v1::LogParamsResponse> RunRegistry::LogParams(const CallContext& 
 
 absl::StatusOr<v1::LogMetricsResponse> RunRegistry::LogMetrics(const CallContext& ctx,
                                                                const v1::LogMetricsRequest& req) {
-  return Audited(store_, ctx, req.run().substr(0, 100), [&]() -> absl::StatusOr<v1::LogMetricsResponse> {
+  return Audited(store_, ctx, req.run(), [&]() -> absl::StatusOr<v1::LogMetricsResponse> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(req.run(), "run"));
     if (req.metrics_size() == 0) return InvalidField("metrics", "log at least one point");
     FT_ASSIGN_OR_RETURN(std::vector<MetricRow> rows,
@@ -477,7 +478,7 @@ absl::StatusOr<v1::ListMetricHistoryResponse> RunRegistry::ListMetricHistory(
 }
 
 absl::StatusOr<v1::Run> RunRegistry::AddRunEdges(const CallContext& ctx, const v1::AddRunEdgesRequest& req) {
-  return Audited(store_, ctx, req.run().substr(0, 100), [&]() -> absl::StatusOr<v1::Run> {
+  return Audited(store_, ctx, req.run(), [&]() -> absl::StatusOr<v1::Run> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(req.run(), "run"));
     if (req.inputs_size() + req.outputs_size() == 0) return InvalidField("inputs", "add at least one edge");
     FT_ASSIGN_OR_RETURN(std::vector<EdgeRow> edges, ValidateEdges(req.run(), req.inputs(), req.outputs()));

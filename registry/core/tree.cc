@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/text/utf8.h"
 #include "registry/core/errors.h"
 
 namespace fairtrace {
@@ -12,27 +13,6 @@ namespace {
 
 constexpr int kMaxViolations = 100;
 
-// Returns the length of the UTF-8 sequence at s[i], or 0 when invalid
-// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-size_t Utf8SequenceLength(absl::string_view s, size_t i) {
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t n;
-  uint32_t cp;
-  if ((c & 0xe0) == 0xc0) { n = 2; cp = c & 0x1f; }
-  else if ((c & 0xf0) == 0xe0) { n = 3; cp = c & 0x0f; }
-  else if ((c & 0xf8) == 0xf0) { n = 4; cp = c & 0x07; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xc0) != 0x80) return 0;
-    cp = cp << 6 | (b(i + k) & 0x3f);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return n;
-}
 
 class Violations {
  public:
@@ -94,7 +74,7 @@ std::string TreePathProblem(absl::string_view path) {
     unsigned char c = static_cast<unsigned char>(path[i]);
     if (c < 0x20 || c == 0x7f) return "control characters are not allowed";
     if (c == '\\') return "backslashes are not allowed; use '/'";
-    size_t n = Utf8SequenceLength(path, i);
+    size_t n = text::Utf8SequenceLength(path, i);
     if (n == 0) return "path is not valid UTF-8";
     i += n;
   }
@@ -186,7 +166,7 @@ absl::StatusOr<std::vector<TreeEntry>> ParseTree(absl::string_view bytes) {
     }
     TreeEntry e{std::string(line.substr(size_end + 1)), *std::move(digest), line[0] == 'x'};
     if (std::string p = TreePathProblem(e.path); !p.empty()) {
-      v.Add(absl::StrCat(field, ".path"), absl::StrCat(p, ": \"", e.path.substr(0, 200), "\""));
+      v.Add(absl::StrCat(field, ".path"), absl::StrCat(p, ": \"", text::ClipText(e.path, 200), "\""));
     }
     entries.push_back(std::move(e));
   }

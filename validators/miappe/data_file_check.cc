@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace::miappe {
 namespace {
@@ -26,7 +27,7 @@ Finding At(const std::string& code, Severity sev, const std::string& where, std:
            const std::string& entity, const std::string& value) {
   Finding f = ReaderFinding(code, sev, "data_file", where, std::move(message), std::move(hint));
   f.entity_id = entity;
-  f.value = value.substr(0, 200);
+  f.value = text::ClipText(value, 200);
   return f;
 }
 

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <mutex>
-#include <regex>
 
 #include <nlohmann/json.hpp>
+#include <re2/re2.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/text/utf8.h"
 #include "validators/miappe/tsv.h"
 
 namespace fairtrace::miappe {
@@ -37,7 +38,7 @@ struct Emitter {
     f.section = rule.section;
     f.field = rule.codename;
     f.dm = rule.dm;
-    f.value = value.substr(0, 200);
+    f.value = text::ClipText(value, 200);
     f.message = std::move(message);
     f.hint = std::move(hint);
     f.fixed = std::move(fixed);
@@ -50,17 +51,19 @@ struct Emitter {
   }
 };
 
-const std::regex& Re(const char* pattern) {
-  // One compiled regex per pattern literal (patterns are string literals).
-  static absl::flat_hash_map<const char*, std::regex>* cache = new absl::flat_hash_map<const char*, std::regex>();
+// Patterns are matched with RE2: linear time, no recursion, whatever the
+// cell holds (std::regex recursed once per character and overflowed the
+// stack on a 30 KB value). One compiled RE2 per pattern literal.
+const RE2& Re(const char* pattern) {
+  static auto* cache = new absl::flat_hash_map<const char*, std::unique_ptr<RE2>>();
   static std::mutex* mu = new std::mutex();
   std::lock_guard<std::mutex> lock(*mu);
-  auto it = cache->find(pattern);
-  if (it == cache->end()) it = cache->emplace(pattern, std::regex(pattern, std::regex::ECMAScript)).first;
-  return it->second;
+  auto& slot = (*cache)[pattern];
+  if (slot == nullptr) slot = std::make_unique<RE2>(pattern);
+  return *slot;
 }
 
-bool Matches(const std::string& s, const char* pattern) { return std::regex_match(s, Re(pattern)); }
+bool Matches(const std::string& s, const char* pattern) { return RE2::FullMatch(s, Re(pattern)); }
 
 std::string Trim(absl::string_view s) { return std::string(absl::StripAsciiWhitespace(s)); }
 
@@ -235,23 +238,24 @@ void CheckAltitude(Emitter& e, bool uncertainty) {
 // ---- terms and identifiers of the outside world ------------------------
 
 // Known ontology prefixes and the pattern of their local ids.
-const std::vector<std::pair<std::regex, std::string>>& TermPatterns() {
-  static const auto* p = new std::vector<std::pair<std::regex, std::string>>{
-      {std::regex(R"(CO_\d{3}:\d{7})"), "Crop Ontology"},
-      {std::regex(R"((PO|TO|PATO|EO|PECO|UO|OBI|EFO):\d{7})"), "OBO"},
-      {std::regex(R"(GAZ:\d{8})"), "GAZ"},
-      {std::regex(R"(XEO:\d{5})"), "XEO"},
-      {std::regex(R"(ENVO:\d{8})"), "ENVO"},
-      {std::regex(R"((NCBITAXON|NCBITaxon):\d+)"), "NCBI Taxonomy"},
+const std::vector<std::pair<const char*, std::string>>& TermPatterns() {
+  static const auto* p = new std::vector<std::pair<const char*, std::string>>{
+      {R"(CO_\d{3}:\d{7})", "Crop Ontology"},
+      {R"((PO|TO|PATO|EO|PECO|UO|OBI|EFO):\d{7})", "OBO"},
+      {R"(GAZ:\d{8})", "GAZ"},
+      {R"(XEO:\d{5})", "XEO"},
+      {R"(ENVO:\d{8})", "ENVO"},
+      {R"((NCBITAXON|NCBITaxon):\d+)", "NCBI Taxonomy"},
   };
   return *p;
 }
 
 // PURL http://purl.obolibrary.org/obo/PO_0025034 -> PO:0025034.
 std::string PurlToCurie(const std::string& v) {
-  static const std::regex purl(R"(https?://purl\.obolibrary\.org/obo/([A-Za-z]+)_(\d+))");
-  std::smatch m;
-  if (std::regex_match(v, m, purl)) return absl::StrCat(m[1].str(), ":", m[2].str());
+  std::string prefix, local;
+  if (RE2::FullMatch(v, Re(R"(https?://purl\.obolibrary\.org/obo/([A-Za-z]+)_(\d+))"), &prefix, &local)) {
+    return absl::StrCat(prefix, ":", local);
+  }
   return "";
 }
 
@@ -261,8 +265,8 @@ void CheckCurie(Emitter& e, const char* expect = nullptr) {
     e.Add("FMT-CURIE", Severity::kInfo, "an OBO PURL, normalised to its CURIE", "", curie);
     v = curie;
   }
-  for (const auto& [re, name] : TermPatterns()) {
-    if (std::regex_match(v, re)) {
+  for (const auto& [pattern, name] : TermPatterns()) {
+    if (Matches(v, pattern)) {
       if (expect != nullptr && !absl::StartsWith(v, expect)) {
         e.Add("VOC-SUBTREE", Severity::kError, absl::StrCat("expected a ", expect, " term"),
               "use a term of the vocabulary this field requires");
@@ -270,17 +274,15 @@ void CheckCurie(Emitter& e, const char* expect = nullptr) {
       return;
     }
   }
-  static const std::regex underscore(R"((CO_\d{3}|PO|TO|PATO|EO|PECO|XEO|ENVO)_(\d+))");
-  std::smatch m;
-  if (std::regex_match(v, m, underscore)) {
-    std::string fixed = absl::StrCat(m[1].str(), ":", m[2].str());
+  std::string prefix, local;
+  if (RE2::FullMatch(v, Re(R"((CO_\d{3}|PO|TO|PATO|EO|PECO|XEO|ENVO)_(\d+))"), &prefix, &local)) {
+    std::string fixed = absl::StrCat(prefix, ":", local);
     e.Fixable("FMT-CURIE", "underscore where the CURIE needs a colon", absl::StrCat("write ", fixed), fixed);
     return;
   }
-  static const std::regex curie(R"(([A-Za-z][A-Za-z0-9_]*):([A-Za-z0-9_.-]+))");
-  if (std::regex_match(v, m, curie)) {
+  if (RE2::FullMatch(v, Re(R"(([A-Za-z][A-Za-z0-9_]*):[A-Za-z0-9_.-]+)"), &prefix)) {
     e.Add("VOC-PRIVATE", Severity::kWarning,
-          absl::StrCat("prefix \"", m[1].str(), "\" is not a known public ontology; the term cannot be resolved"),
+          absl::StrCat("prefix \"", text::ClipText(prefix, 40), "\" is not a known public ontology; the term cannot be resolved"),
           "use a Crop Ontology, PO, TO, PATO, EO/PECO or XEO term where one exists");
     return;
   }
@@ -300,7 +302,7 @@ void CheckTaxon(Emitter& e) {
   if (Matches(v, R"(https?://purl\.obolibrary\.org/obo/NCBITaxon_\d+)")) return;
   if (Matches(v, R"(\d+)")) {
     e.Fixable("FMT-CURIE", "a bare taxon number without its NCBITAXON prefix",
-              absl::StrCat("write NCBITAXON:", v), absl::StrCat("NCBITAXON:", v));
+              absl::StrCat("write NCBITAXON:", text::ClipText(v, 40)), absl::StrCat("NCBITAXON:", v));
     return;
   }
   e.Add("FMT-CURIE", Severity::kError, "not an NCBI Taxonomy id", "write e.g. NCBITAXON:4577 (Zea mays)");
@@ -332,10 +334,9 @@ bool OrcidChecksumOk(const std::string& digits) {  // ISO 7064 MOD 11-2 over 15 
 
 void CheckPersonId(Emitter& e) {
   std::string v = Trim(e.value);
-  std::smatch m;
-  static const std::regex orcid(R"((https?://)?orcid\.org/(\d{4})-(\d{4})-(\d{4})-(\d{3}[\dX]))");
-  if (std::regex_match(v, m, orcid)) {
-    if (!OrcidChecksumOk(m[2].str() + m[3].str() + m[4].str() + m[5].str())) {
+  std::string a, b, c, d;
+  if (RE2::FullMatch(v, Re(R"((?:https?://)?orcid\.org/(\d{4})-(\d{4})-(\d{4})-(\d{3}[\dX]))"), &a, &b, &c, &d)) {
+    if (!OrcidChecksumOk(a + b + c + d)) {
       e.Add("FMT-ORCID", Severity::kError, "ORCID checksum does not match", "check the digits of the ORCID iD");
     }
     return;
@@ -360,13 +361,14 @@ void CheckLicense(Emitter& e) {
   }
   // Human spellings and Creative Commons URLs -> SPDX.
   std::string key = absl::AsciiStrToUpper(v);
-  static const std::regex cc_url(R"(HTTPS?://CREATIVECOMMONS\.ORG/LICENSES/([A-Z-]+)/(\d\.\d)/?)");
-  std::smatch m;
-  if (std::regex_match(key, m, cc_url)) key = absl::StrCat("CC-", m[1].str(), "-", m[2].str());
+  std::string kind, version;
+  if (RE2::FullMatch(key, Re(R"(HTTPS?://CREATIVECOMMONS\.ORG/LICENSES/([A-Z-]+)/(\d\.\d)/?)"), &kind, &version)) {
+    key = absl::StrCat("CC-", kind, "-", version);
+  }
   key = absl::StrReplaceAll(key, {{" ", "-"}, {"_", "-"}});
   for (const std::string& id : SpdxIds()) {
     if (absl::AsciiStrToUpper(id) == key) {
-      e.Add("FMT-LICENSE", Severity::kInfo, absl::StrCat("licence written as \"", v, "\", normalised to SPDX ", id),
+      e.Add("FMT-LICENSE", Severity::kInfo, absl::StrCat("licence written as \"", text::ClipText(v, 80), "\", normalised to SPDX ", id),
             absl::StrCat("write the SPDX id ", id), id);
       return;
     }
@@ -535,6 +537,12 @@ void CheckFormat(const FieldRule& rule, const std::string& value, const FormatOp
   Emitter e{rule, value, options, out};
   CheckText(e);
   const std::string& f = rule.format;
+  if (value.size() > kMaxFormattedValueBytes && f != "text" && f != "text_na") {
+    e.Add("FMT-TOO-LONG", Severity::kError,
+          absl::StrCat("a ", f, " value of ", value.size(), " bytes; at most ", kMaxFormattedValueBytes),
+          "this field holds a short value (an identifier, date, term or URI)");
+    return;
+  }
   std::string v = Trim(value);
   if (f == "id") {
     CheckWhitespace(e);

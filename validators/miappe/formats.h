@@ -26,6 +26,10 @@ struct FormatOptions {
   bool lenient = false;
 };
 
+// Values of a structured format (everything but free text) longer than this
+// get one FMT-TOO-LONG error and no further format checks.
+inline constexpr size_t kMaxFormattedValueBytes = 4096;
+
 // Appends the findings of `value` (trimmed of nothing: whitespace is a
 // finding) against rule.format. `value` is non-blank.
 void CheckFormat(const FieldRule& rule, const std::string& value, const FormatOptions& options,

@@ -2,6 +2,7 @@
 
 #include "validators/miappe/isatab_reader_internal.h"
 #include "validators/miappe/tsv.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace::miappe {
 namespace isatab_internal {
@@ -24,7 +25,7 @@ void Reader::Add(const std::string& code, Severity sev, const std::string& secti
          std::string message, std::string hint, const std::string& entity, const std::string& value) {
   Finding f = ReaderFinding(code, sev, section, where, std::move(message), std::move(hint));
   if (!entity.empty()) f.entity_id = entity;
-  f.value = value.substr(0, 200);
+  f.value = text::ClipText(value, 200);
   findings_->push_back(std::move(f));
 }
 

@@ -3,26 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace::miappe {
 namespace {
-
-// Length of the valid UTF-8 sequence at s[i], or 0.
-size_t Utf8Length(absl::string_view s, size_t i) {
-  unsigned char c = s[i];
-  if (c < 0x80) return 1;
-  size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  unsigned char c1 = s[i + 1];
-  if (c == 0xE0 && c1 < 0xA0) return 0;  // overlong
-  if (c == 0xED && c1 >= 0xA0) return 0;  // surrogates
-  if (c == 0xF0 && c1 < 0x90) return 0;  // overlong
-  if (c == 0xF4 && c1 >= 0x90) return 0;  // > U+10FFFF
-  return n;
-}
 
 Finding Syn(absl::string_view name, int line, Severity sev, std::string message, std::string hint) {
   Finding f;
@@ -63,15 +47,6 @@ std::string FormatTsv(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-bool IsValidUtf8(absl::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    size_t n = Utf8Length(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
 Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings, bool ragged,
                char delimiter) {
   Table t;
@@ -85,7 +60,7 @@ Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Findi
   text.reserve(data.size());
   int line = 1, bad_lines = 0, first_bad = 0;
   for (size_t i = 0; i < data.size();) {
-    size_t n = Utf8Length(data, i);
+    size_t n = text::Utf8SequenceLength(data, i);
     if (n == 0) {
       text += "\xEF\xBF\xBD";
       if (bad_lines == 0 || first_bad != line) {

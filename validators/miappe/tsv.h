@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/text/utf8.h"
 #include "validators/miappe/report.h"
 
 namespace fairtrace::miappe {
@@ -36,7 +37,7 @@ Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Findi
 std::string FormatTsvRow(const std::vector<std::string>& cells);
 std::string FormatTsv(const std::vector<std::vector<std::string>>& rows);
 
-// True when `s` is valid UTF-8 (no overlong forms, no surrogates).
-bool IsValidUtf8(absl::string_view s);
+// UTF-8 validity: common/text/utf8.h (one validator for the whole tree).
+using text::IsValidUtf8;
 
 }  // namespace fairtrace::miappe

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "validators/miappe/formats.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace::miappe {
 namespace {
@@ -86,7 +87,7 @@ class Checker {
       }
     }
     f.field = field;
-    f.value = value.substr(0, 200);
+    f.value = text::ClipText(value, 200);
     f.message = std::move(message);
     f.hint = std::move(hint);
     report_->findings.push_back(std::move(f));

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace::mlmodel {
 
@@ -156,7 +157,7 @@ class Checker {
       }
       json parsed = json::parse(v.Scalar(), nullptr, /*allow_exceptions=*/false);
       if (parsed.is_discarded()) {
-        Add(field, absl::StrCat("is not valid JSON: \"", v.Scalar().substr(0, 80), "\""));
+        Add(field, absl::StrCat("is not valid JSON: \"", text::ClipText(v.Scalar(), 80), "\""));
         continue;
       }
       out[key] = std::move(parsed);

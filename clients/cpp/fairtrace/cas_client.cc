@@ -1,5 +1,7 @@
 #include "clients/cpp/fairtrace/cas_client.h"
 
+#include "registry/audit/audit_proto.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -302,12 +304,14 @@ absl::StatusOr<int64_t> CasClient::VerifyAuditChain() {
     auto ctx = Context(options_.rpc_timeout);
     FT_RETURN_IF_ERROR(FromGrpcStatus(audit_->ListAuditRecords(ctx.get(), req, &resp)));
     for (const auto& p : resp.records()) {
-      AuditRecord r;
-      r.sequence = p.sequence();
-      r.time_micros = google::protobuf::util::TimeUtil::TimestampToMicroseconds(p.time());
-      r.entry = {p.principal(), p.method(), p.resource(), p.request_sha256(), p.result()};
-      r.previous_hash = p.previous_hash();
-      r.hash = p.hash();
+      absl::StatusOr<AuditRecord> decoded = AuditRecordFromProto(p);
+      if (!decoded.ok()) {
+        return ErrorBuilder(absl::StatusCode::kDataLoss,
+                            absl::StrCat("audit record ", p.sequence(), " is unreadable: ", decoded.status().message()))
+            .Reason("AUDIT_RECORD_UNREADABLE")
+            .Meta("sequence", absl::StrCat(p.sequence()));
+      }
+      const AuditRecord& r = *decoded;
       if (auto problem = verifier.Next(r)) {
         return ErrorBuilder(absl::StatusCode::kDataLoss, absl::StrCat("audit chain broken: ", *problem))
             .Reason("AUDIT_CHAIN_BROKEN")

@@ -6,6 +6,7 @@
 #include "registry/core/status_macros.h"
 #include "registry/store/sqlite/filter_sql.h"
 #include "registry/store/sqlite/sqlite_store.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 
@@ -87,7 +88,7 @@ absl::Status InsertParams(Db* db, const std::string& run_id,
       if (old == value) continue;
       return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
                           absl::StrCat("param \"", key, "\" of runs/", run_id, " is already \"",
-                                       old.substr(0, 100), "\"; params are write-once"))
+                                       text::ClipText(old, 100), "\"; params are write-once"))
           .Reason("PARAM_CHANGED")
           .Field(absl::StrCat("params[", key, "]"), "already logged with another value");
     }

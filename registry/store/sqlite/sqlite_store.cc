@@ -98,25 +98,32 @@ absl::StatusOr<std::optional<BlobRow>> SqliteStore::GetBlob(const Digest& digest
 
 absl::Status SqliteStore::AppendAuditInTxn(const AuditEntry& audit,
                                            std::pair<int64_t, std::string>* head) {
+  // Every new record is version 2: its fields are clipped by code point and
+  // escaped into valid UTF-8 here, the one place records are made, so no
+  // request byte can make the log unreadable.
   AuditRecord r;
+  r.version = kAuditCurrentVersion;
   r.sequence = head->first + 1;
   r.time_micros = options_.now_micros();
-  r.entry = audit;
+  r.entry = EncodeAuditEntryV2(audit);
   r.previous_hash = head->second;
   r.hash = AuditRecordHash(r);
   FT_ASSIGN_OR_RETURN(
       Stmt * ins,
       writer_->Prepare("INSERT INTO audit_log (sequence, time_micros, principal, method, resource, "
-                       "request_sha256, result, previous_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)"));
+                       "request_sha256, result, previous_hash, hash, version, state_digest) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
   FT_RETURN_IF_ERROR(ins->Bind(1, r.sequence)
                          .Bind(2, r.time_micros)
-                         .Bind(3, audit.principal)
-                         .Bind(4, audit.method)
-                         .Bind(5, audit.resource)
-                         .Bind(6, audit.request_sha256)
-                         .Bind(7, audit.result)
+                         .Bind(3, r.entry.principal)
+                         .Bind(4, r.entry.method)
+                         .Bind(5, r.entry.resource)
+                         .Bind(6, r.entry.request_sha256)
+                         .Bind(7, r.entry.result)
                          .Bind(8, r.previous_hash)
                          .Bind(9, r.hash)
+                         .Bind(10, int64_t{r.version})
+                         .Bind(11, r.state_digest)
                          .Run());
   *head = {r.sequence, r.hash};
   return absl::OkStatus();
@@ -287,7 +294,7 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_se
   ReaderLease db = AcquireReader();
   FT_ASSIGN_OR_RETURN(
       Stmt * q, db->Prepare("SELECT sequence, time_micros, principal, method, resource, "
-                            "request_sha256, result, previous_hash, hash FROM audit_log "
+                            "request_sha256, result, previous_hash, hash, version, state_digest FROM audit_log "
                             "WHERE sequence > ? ORDER BY sequence LIMIT ?"));
   q->Bind(1, after_sequence).Bind(2, int64_t{limit});
   return sqlite::CollectRows<AuditRecord>(q, [](Stmt* r) {
@@ -297,6 +304,8 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_se
     a.entry = {r->Text(2), r->Text(3), r->Text(4), r->Text(5), r->Text(6)};
     a.previous_hash = r->Text(7);
     a.hash = r->Text(8);
+    a.version = static_cast<int>(r->Int(9));
+    a.state_digest = r->Text(10);
     return a;
   });
 }

@@ -1,0 +1,2 @@
+ALTER TABLE audit_log DROP COLUMN state_digest;
+ALTER TABLE audit_log DROP COLUMN version;

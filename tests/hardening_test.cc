@@ -1,0 +1,247 @@
+// Hostile single requests against the real server binary (issue 8): each
+// test is the regression test of one class of bug — a crash, a poisoned
+// audit log, an escaped exception, an error too large for our own clients —
+// and checks afterwards that the server still answers and the audit log
+// still verifies.
+#include <fstream>
+
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "common/text/utf8.h"
+#include "fairtrace/v1/admin.grpc.pb.h"
+#include "fairtrace/v1/experiments.grpc.pb.h"
+#include "fairtrace/v1/models.grpc.pb.h"
+#include "registry/audit/audit_proto.h"
+#include "registry/core/sha256.h"
+#include "registry/core/tree.h"
+#include "tests/testing/server_fixture.h"
+
+namespace fairtrace::testing {
+namespace {
+
+namespace stdfs = std::filesystem;
+using ::testing::HasSubstr;
+
+class HardeningTest : public ServerFixture {
+ protected:
+  CommandResult Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {ServerProcess::CliBinary(), "--server", server_->target()});
+    return RunCommand(args);
+  }
+  static std::string Fixtures() { return std::string(FAIRTRACE_SOURCE_DIR) + "/tests/fixtures/miappe"; }
+
+  // A copy of the valid MIAPPE 1.2 fixture with `edit` applied to one sheet.
+  stdfs::path FixtureCopy(const std::string& name, const std::string& sheet,
+                          const std::function<void(std::string&)>& edit) {
+    stdfs::path out = dir_.path() / name;
+    stdfs::create_directories(out);
+    for (const auto& e : stdfs::directory_iterator(Fixtures() + "/valid-1.2")) {
+      stdfs::copy_file(e.path(), out / e.path().filename(), stdfs::copy_options::overwrite_existing);
+    }
+    std::ifstream in(out / sheet);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    edit(text);
+    std::ofstream(out / sheet, std::ios::trunc) << text;
+    return out;
+  }
+
+  static std::vector<v1::SheetFile> Sheets(const stdfs::path& folder) {
+    std::vector<v1::SheetFile> out;
+    for (const auto& e : stdfs::directory_iterator(folder)) {
+      std::ifstream in(e.path(), std::ios::binary);
+      v1::SheetFile f;
+      f.set_name(e.path().filename().string());
+      f.set_data(std::string((std::istreambuf_iterator<char>(in)), {}));
+      out.push_back(f);
+    }
+    return out;
+  }
+
+  // The server answers, and the audit chain verifies over the wire.
+  void ExpectHealthyAndVerified() {
+    auto verified = Cli({"audit", "verify"});
+    EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+    auto checked = client_->VerifyAuditChain();
+    EXPECT_TRUE(checked.ok()) << checked.status();
+  }
+
+  // Every audit record, decoded; fails the test when a page does not parse.
+  std::vector<AuditRecord> AllAuditRecords() {
+    auto stub = v1::AuditService::NewStub(channel_);
+    std::vector<AuditRecord> out;
+    v1::ListAuditRecordsRequest req;
+    do {
+      grpc::ClientContext ctx;
+      v1::ListAuditRecordsResponse resp;
+      grpc::Status s = stub->ListAuditRecords(&ctx, req, &resp);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      if (!s.ok()) break;
+      for (const auto& p : resp.records()) {
+        auto r = AuditRecordFromProto(p);
+        EXPECT_TRUE(r.ok()) << r.status();
+        if (r.ok()) out.push_back(*r);
+      }
+      req.set_page_token(resp.next_page_token());
+    } while (!req.page_token().empty());
+    return out;
+  }
+};
+
+// Item 1: a 30 KB cell value crashed the server (std::regex recursion) through
+// the read-only ValidateInvestigation, UpdateEntity and the offline CLI.
+TEST_F(HardeningTest, HugeMiappeCellValuesNeitherCrashNorHang) {
+  const std::string huge(30'000, '1');
+  const std::string huge_email = std::string(4000, 'a') + "@" + std::string(25'000, 'b');
+  auto stub = v1::ExperimentService::NewStub(channel_);
+  for (const std::string& value : {huge, huge_email, std::string(1 << 20, 'x')}) {
+    stdfs::path folder = FixtureCopy("huge", "investigation.tsv", [&](std::string& t) {
+      size_t at = t.find("2026-01-15");
+      ASSERT_NE(at, std::string::npos);
+      t.replace(at, 10, value);
+    });
+    v1::ValidateInvestigationRequest req;
+    for (auto& f : Sheets(folder)) *req.add_files() = f;
+    grpc::ClientContext ctx;
+    v1::ValidationReport report;
+    grpc::Status s = stub->ValidateInvestigation(&ctx, req, &report);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    bool too_long = false;
+    for (const auto& f : report.findings()) {
+      if (f.code() == "FMT-TOO-LONG") too_long = true;
+      EXPECT_LE(text::CodePointCount(f.value()), 201u);  // clipped by code point
+    }
+    EXPECT_TRUE(too_long);
+    auto offline = RunCommand({ServerProcess::CliBinary(), "miappe", "validate", folder.string()});
+    EXPECT_EQ(offline.exit_code, 1) << offline.err;  // an error finding, not a crash (134/139)
+    EXPECT_THAT(offline.out, HasSubstr("FMT-TOO-LONG"));
+  }
+  // The same value through UpdateEntity on a stored investigation.
+  auto imported = Cli({"miappe", "import", Fixtures() + "/valid-1.2", "--id", "huge-cells"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  v1::UpdateEntityRequest up;
+  up.mutable_entity()->set_name("investigations/huge-cells");
+  (*up.mutable_entity()->mutable_values())["submissionDate"] = huge;
+  up.mutable_update_mask()->add_paths("values.submissionDate");
+  grpc::ClientContext ctx;
+  v1::Investigation inv;
+  grpc::Status s = stub->UpdateEntity(&ctx, up, &inv);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_THAT(s.error_message(), ::testing::Not(HasSubstr(huge)));
+  ExpectHealthyAndVerified();
+}
+
+// Item 2: an id cut at 80 bytes mid-character was stored in the audit log as
+// invalid UTF-8 and made every later ListAuditRecords page unreadable.
+TEST_F(HardeningTest, MultiByteIdsNeverPoisonTheAuditLog) {
+  auto stub = v1::ModelService::NewStub(channel_);
+  const std::string id = std::string(79, 'a') + "\xC3\xA9";
+  for (const std::string& model_id : {id, std::string(300, 'a') + "\xF0\x9F\x8C\xB1"}) {
+    grpc::ClientContext ctx;
+    v1::CreateRegisteredModelRequest req;
+    req.set_model_id(model_id);
+    v1::RegisteredModel m;
+    grpc::Status s = stub->CreateRegisteredModel(&ctx, req, &m);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_TRUE(text::IsValidUtf8(s.error_message()));
+  }
+  std::vector<AuditRecord> records = AllAuditRecords();
+  ASSERT_GE(records.size(), 2u);
+  const AuditRecord& first = records[records.size() - 2];
+  EXPECT_EQ(first.version, kAuditVersion2);
+  EXPECT_EQ(first.entry.resource, "models/" + id);  // whole, not cut mid-character
+  EXPECT_EQ(first.entry.result, "INVALID_ARGUMENT");
+  for (const auto& r : records) EXPECT_TRUE(text::IsValidUtf8(r.entry.resource));
+  ExpectHealthyAndVerified();
+}
+
+// Item 2: a database that already holds a poisoned version-1 record (written
+// by an older server) stays readable and verifiable, and the chain goes on.
+TEST_F(HardeningTest, AnAlreadyPoisonedLogStaysReadableAndVerifiable) {
+  auto created = Cli({"models", "create", "before-poison"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  ASSERT_EQ(server_->Stop(), 0);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_.path() / "data" / "fairtrace.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1", -1, &q,
+                                 nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    AuditRecord r;
+    r.version = kAuditVersion1;
+    r.sequence = sqlite3_column_int64(q, 0) + 1;
+    r.previous_hash = reinterpret_cast<const char*>(sqlite3_column_text(q, 1));
+    sqlite3_finalize(q);
+    r.time_micros = 1'700'000'000'000'000;
+    r.entry = {"anonymous", "/fairtrace.v1.ModelService/CreateRegisteredModel",
+               "models/" + std::string(79, 'a') + "\xC3", std::string(64, '0'), "INVALID_ARGUMENT"};
+    r.hash = AuditRecordHash(r);
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "INSERT INTO audit_log (sequence, time_micros, principal, method, resource, "
+                                 "request_sha256, result, previous_hash, hash, version) VALUES (?,?,?,?,?,?,?,?,?,1)",
+                                 -1, &q, nullptr),
+              SQLITE_OK);
+    sqlite3_bind_int64(q, 1, r.sequence);
+    sqlite3_bind_int64(q, 2, r.time_micros);
+    const std::string* texts[] = {&r.entry.principal, &r.entry.method, &r.entry.resource,
+                                  &r.entry.request_sha256, &r.entry.result, &r.previous_hash, &r.hash};
+    for (int i = 0; i < 7; ++i) sqlite3_bind_text(q, 3 + i, texts[i]->data(), texts[i]->size(), SQLITE_TRANSIENT);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+  }
+  Restart();
+  auto after = Cli({"models", "create", "after-poison"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  std::vector<AuditRecord> records = AllAuditRecords();
+  bool found = false;
+  for (const auto& r : records) {
+    if (r.version == kAuditVersion1 && !text::IsValidUtf8(r.entry.resource)) found = true;  // raw bytes restored
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(records.back().version, kAuditVersion2);
+  ExpectHealthyAndVerified();
+  auto fsck = Cli({"fsck"});
+  EXPECT_EQ(fsck.exit_code, 0) << fsck.out << fsck.err;
+}
+
+// Item 4: errors with many violations exceeded the clients' 8 KiB metadata
+// limit (RESOURCE_EXHAUSTED, nothing listed).
+TEST_F(HardeningTest, ManyViolationsStillReachTheClient) {
+  // 60 observation units naming a biological material that does not exist.
+  stdfs::path folder = FixtureCopy("many-errors", "observation_unit.tsv", [](std::string& t) {
+    std::string out = t.substr(0, t.find('\n') + 1);  // the header
+    for (int i = 0; i < 60; ++i) {
+      out += absl::StrCat("S1\tMissing-", i, "\tOU-", i, "-", std::string(120, 'x'), "\tpot\t\tblock:1; pot:", i,
+                          "\twatered\n");
+    }
+    t = out;
+  });
+  auto refused = Cli({"miappe", "import", folder.string(), "--id", "many-errors"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_THAT(refused.err, ::testing::Not(HasSubstr("RESOURCE_EXHAUSTED")));
+  EXPECT_THAT(refused.err, HasSubstr("XRF-OU-BM"));
+  EXPECT_THAT(refused.err, ::testing::ContainsRegex("\\([0-9]+ of 6[0-9] problems shown\\)"));
+
+  // A manifest naming 150 blobs that were never uploaded.
+  std::vector<TreeEntry> entries;
+  for (int i = 0; i < 150; ++i) {
+    std::string content = absl::StrCat("never uploaded ", i);
+    entries.push_back({absl::StrCat("file-", i, ".bin"), Digest{Sha256Hex(content), int64_t(content.size())}});
+  }
+  auto manifest = EncodeTree(entries);
+  ASSERT_TRUE(manifest.ok());
+  Digest md{Sha256Hex(*manifest), int64_t(manifest->size())};
+  ASSERT_TRUE(client_->UploadBatch({{md, *manifest}}).ok());
+  auto tree = client_->CreateTree(md);
+  ASSERT_FALSE(tree.ok());
+  EXPECT_EQ(tree.status().code(), absl::StatusCode::kFailedPrecondition) << tree.status();
+  ExpectHealthyAndVerified();
+}
+
+}  // namespace
+}  // namespace fairtrace::testing
