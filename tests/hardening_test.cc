@@ -14,6 +14,7 @@
 #include "fairtrace/v1/admin.grpc.pb.h"
 #include "fairtrace/v1/experiments.grpc.pb.h"
 #include "fairtrace/v1/models.grpc.pb.h"
+#include "clients/cpp/fairtrace/push.h"
 #include "registry/audit/audit_proto.h"
 #include "registry/core/sha256.h"
 #include "registry/core/tree.h"
@@ -240,6 +241,53 @@ TEST_F(HardeningTest, ManyViolationsStillReachTheClient) {
   auto tree = client_->CreateTree(md);
   ASSERT_FALSE(tree.ok());
   EXPECT_EQ(tree.status().code(), absl::StatusCode::kFailedPrecondition) << tree.status();
+  ExpectHealthyAndVerified();
+}
+
+// Item 3: library exceptions escaped into gRPC as UNKNOWN with no audit
+// record, and the CLI aborted (exit 134).
+TEST_F(HardeningTest, LibraryExceptionsAreFindingsNotUnknown) {
+  auto models = v1::ModelService::NewStub(channel_);
+  {
+    grpc::ClientContext ctx;
+    v1::CreateRegisteredModelRequest req;
+    req.set_model_id("odd");
+    v1::RegisteredModel m;
+    ASSERT_TRUE(models->CreateRegisteredModel(&ctx, req, &m).ok());
+  }
+  const std::vector<std::string> mlmodels = {
+      "? [a, b]\n: c\nflavors:\n  sklearn:\n    pickled_model: model.pkl\n",
+      "flavors:\n  sklearn:\n    pickled_model: model.pkl\nx_note: caf\xE9\n",
+  };
+  int i = 0;
+  for (const std::string& mlmodel : mlmodels) {
+    stdfs::path folder = dir_.path() / absl::StrCat("odd-", i++);
+    stdfs::create_directories(folder);
+    std::ofstream(folder / "MLmodel", std::ios::binary) << mlmodel;
+    std::ofstream(folder / "model.pkl", std::ios::binary) << "pickle";
+    auto pushed = client::Push(*client_, folder, {});
+    ASSERT_TRUE(pushed.ok()) << pushed.status();
+    grpc::ClientContext ctx;
+    v1::CreateModelVersionRequest req;
+    req.set_parent("models/odd");
+    *req.mutable_model_version()->mutable_tree_digest() = DigestToProto(pushed->digest);
+    v1::ModelVersion v;
+    grpc::Status s = models->CreateModelVersion(&ctx, req, &v);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(ViolatedFields(s), ::testing::Contains("MLmodel.MLmodel"));
+  }
+  std::vector<AuditRecord> records = AllAuditRecords();
+  ASSERT_GE(records.size(), 2u);
+  EXPECT_EQ(records.back().entry.result, "INVALID_ARGUMENT");
+  EXPECT_EQ(records.back().entry.method, "/fairtrace.v1.ModelService/CreateModelVersion");
+
+  stdfs::path json = dir_.path() / "format-1.json";
+  std::ofstream(json) << "{\"format\": 1, \"studies\": []}";
+  auto imported = Cli({"miappe", "import", json.string(), "--id", "format-one"});
+  EXPECT_EQ(imported.exit_code, 1) << imported.err;
+  EXPECT_THAT(imported.err, HasSubstr("SYN-06"));
+  auto offline = RunCommand({ServerProcess::CliBinary(), "miappe", "validate", json.string()});
+  EXPECT_EQ(offline.exit_code, 1) << offline.err;
   ExpectHealthyAndVerified();
 }
 

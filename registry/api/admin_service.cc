@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "registry/api/grpc_status.h"
+#include "registry/api/rpc_guard.h"
 #include "registry/audit/audit_proto.h"
 #include "registry/core/errors.h"
 #include "registry/core/fsck.h"
@@ -18,46 +19,50 @@ constexpr int kMaxAuditPage = 10000;
 
 }  // namespace
 
-grpc::Status AdminServiceImpl::Fsck(grpc::ServerContext*, const v1::FsckRequest*,
+grpc::Status AdminServiceImpl::Fsck(grpc::ServerContext* ctx, const v1::FsckRequest*,
                                     v1::FsckResponse* resp) {
-  auto report = RunFsck(*store_, *blobs_);
-  if (!report.ok()) return ToGrpcStatus(report.status());
-  resp->set_blobs_checked(report->blobs_checked);
-  resp->set_bytes_hashed(report->bytes_hashed);
-  resp->set_tree_references_checked(report->tree_references_checked);
-  resp->set_audit_records_checked(report->audit_records_checked);
-  resp->set_unreferenced_files(report->unreferenced_files);
-  resp->set_partial_uploads(report->partial_uploads);
-  resp->set_problem_count(report->problem_count);
-  for (const FsckProblem& p : report->problems) {
-    auto* out = resp->add_problems();
-    out->set_kind(p.kind);
-    out->set_subject(p.subject);
-    out->set_detail(p.detail);
-  }
-  return grpc::Status::OK;
+  return guard_->Run(ctx, "/fairtrace.v1.AdminService/Fsck", nullptr, false, [&]() -> grpc::Status {
+    auto report = RunFsck(*store_, *blobs_);
+    if (!report.ok()) return ToGrpcStatus(report.status());
+    resp->set_blobs_checked(report->blobs_checked);
+    resp->set_bytes_hashed(report->bytes_hashed);
+    resp->set_tree_references_checked(report->tree_references_checked);
+    resp->set_audit_records_checked(report->audit_records_checked);
+    resp->set_unreferenced_files(report->unreferenced_files);
+    resp->set_partial_uploads(report->partial_uploads);
+    resp->set_problem_count(report->problem_count);
+    for (const FsckProblem& p : report->problems) {
+      auto* out = resp->add_problems();
+      out->set_kind(p.kind);
+      out->set_subject(p.subject);
+      out->set_detail(p.detail);
+    }
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status AuditServiceImpl::ListAuditRecords(grpc::ServerContext*,
+grpc::Status AuditServiceImpl::ListAuditRecords(grpc::ServerContext* ctx,
                                                 const v1::ListAuditRecordsRequest* req,
                                                 v1::ListAuditRecordsResponse* resp) {
-  if (req->page_size() < 0) return ToGrpcStatus(InvalidField("page_size", "must not be negative"));
-  int page = req->page_size() == 0 ? kDefaultAuditPage : std::min(req->page_size(), kMaxAuditPage);
-  int64_t after = 0;
-  if (!req->page_token().empty()) {
-    std::string raw;
-    if (!absl::WebSafeBase64Unescape(req->page_token(), &raw) || !absl::StartsWith(raw, "a:") ||
-        !absl::SimpleAtoi(raw.substr(2), &after) || after < 0) {
-      return ToGrpcStatus(InvalidField("page_token", "not a token from ListAuditRecords"));
+  return guard_->Run(ctx, "/fairtrace.v1.AuditService/ListAuditRecords", req, false, [&]() -> grpc::Status {
+    if (req->page_size() < 0) return ToGrpcStatus(InvalidField("page_size", "must not be negative"));
+    int page = req->page_size() == 0 ? kDefaultAuditPage : std::min(req->page_size(), kMaxAuditPage);
+    int64_t after = 0;
+    if (!req->page_token().empty()) {
+      std::string raw;
+      if (!absl::WebSafeBase64Unescape(req->page_token(), &raw) || !absl::StartsWith(raw, "a:") ||
+          !absl::SimpleAtoi(raw.substr(2), &after) || after < 0) {
+        return ToGrpcStatus(InvalidField("page_token", "not a token from ListAuditRecords"));
+      }
     }
-  }
-  auto records = store_->ListAudit(after, page);
-  if (!records.ok()) return ToGrpcStatus(records.status());
-  for (const AuditRecord& r : *records) AuditRecordToProto(r, resp->add_records());
-  if (static_cast<int>(records->size()) == page) {
-    resp->set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat("a:", records->back().sequence)));
-  }
-  return grpc::Status::OK;
+    auto records = store_->ListAudit(after, page);
+    if (!records.ok()) return ToGrpcStatus(records.status());
+    for (const AuditRecord& r : *records) AuditRecordToProto(r, resp->add_records());
+    if (static_cast<int>(records->size()) == page) {
+      resp->set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat("a:", records->back().sequence)));
+    }
+    return grpc::Status::OK;
+  });
 }
 
 }  // namespace fairtrace::api

@@ -6,27 +6,32 @@
 #include "registry/cas/blob_store.h"
 #include "registry/store/store.h"
 
+#include "registry/api/rpc_guard.h"
+
 namespace fairtrace::api {
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  AdminServiceImpl(Store* store, BlobStore* blobs) : store_(store), blobs_(blobs) {}
+  AdminServiceImpl(Store* store, BlobStore* blobs, const RpcGuard* guard)
+      : store_(store), blobs_(blobs), guard_(guard) {}
   grpc::Status Fsck(grpc::ServerContext* ctx, const v1::FsckRequest* req,
                     v1::FsckResponse* resp) override;
 
  private:
   Store* store_;
   BlobStore* blobs_;
+  const RpcGuard* guard_;
 };
 
 class AuditServiceImpl final : public v1::AuditService::Service {
  public:
-  explicit AuditServiceImpl(Store* store) : store_(store) {}
+  AuditServiceImpl(Store* store, const RpcGuard* guard) : store_(store), guard_(guard) {}
   grpc::Status ListAuditRecords(grpc::ServerContext* ctx, const v1::ListAuditRecordsRequest* req,
                                 v1::ListAuditRecordsResponse* resp) override;
 
  private:
   Store* store_;
+  const RpcGuard* guard_;
 };
 
 }  // namespace fairtrace::api

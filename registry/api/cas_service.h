@@ -6,12 +6,15 @@
 #include "fairtrace/v1/cas.grpc.pb.h"
 #include "registry/core/content_store.h"
 
+#include "registry/api/rpc_guard.h"
+
 namespace fairtrace::api {
 
 class CasServiceImpl final : public v1::CasService::Service {
  public:
   // `read_chunk`: bytes per ReadResponse message.
-  CasServiceImpl(ContentStore* cas, size_t read_chunk) : cas_(cas), read_chunk_(read_chunk) {}
+  CasServiceImpl(ContentStore* cas, size_t read_chunk, const RpcGuard* guard)
+      : cas_(cas), read_chunk_(read_chunk), guard_(guard) {}
 
   grpc::Status FindMissingBlobs(grpc::ServerContext* ctx, const v1::FindMissingBlobsRequest* req,
                                 v1::FindMissingBlobsResponse* resp) override;
@@ -35,6 +38,7 @@ class CasServiceImpl final : public v1::CasService::Service {
  private:
   ContentStore* cas_;
   size_t read_chunk_;
+  const RpcGuard* guard_;
 };
 
 }  // namespace fairtrace::api

@@ -5,11 +5,13 @@
 #include "fairtrace/v1/experiments.grpc.pb.h"
 #include "registry/core/experiment_registry.h"
 
+#include "registry/api/rpc_guard.h"
+
 namespace fairtrace::api {
 
 class ExperimentServiceImpl final : public v1::ExperimentService::Service {
  public:
-  explicit ExperimentServiceImpl(ExperimentRegistry* registry) : registry_(registry) {}
+  ExperimentServiceImpl(ExperimentRegistry* registry, const RpcGuard* guard) : registry_(registry), guard_(guard) {}
 
   grpc::Status ValidateInvestigation(grpc::ServerContext* ctx, const v1::ValidateInvestigationRequest* req,
                                      v1::ValidationReport* resp) override;
@@ -33,6 +35,7 @@ class ExperimentServiceImpl final : public v1::ExperimentService::Service {
 
  private:
   ExperimentRegistry* registry_;
+  const RpcGuard* guard_;
 };
 
 }  // namespace fairtrace::api

@@ -5,11 +5,13 @@
 #include "fairtrace/v1/models.grpc.pb.h"
 #include "registry/core/model_registry.h"
 
+#include "registry/api/rpc_guard.h"
+
 namespace fairtrace::api {
 
 class ModelServiceImpl final : public v1::ModelService::Service {
  public:
-  explicit ModelServiceImpl(ModelRegistry* registry) : registry_(registry) {}
+  ModelServiceImpl(ModelRegistry* registry, const RpcGuard* guard) : registry_(registry), guard_(guard) {}
 
   grpc::Status CreateRegisteredModel(grpc::ServerContext* ctx, const v1::CreateRegisteredModelRequest* req,
                                      v1::RegisteredModel* resp) override;
@@ -36,6 +38,7 @@ class ModelServiceImpl final : public v1::ModelService::Service {
 
  private:
   ModelRegistry* registry_;
+  const RpcGuard* guard_;
 };
 
 }  // namespace fairtrace::api

@@ -5,11 +5,13 @@
 #include "fairtrace/v1/runs.grpc.pb.h"
 #include "registry/core/run_registry.h"
 
+#include "registry/api/rpc_guard.h"
+
 namespace fairtrace::api {
 
 class RunServiceImpl final : public v1::RunService::Service {
  public:
-  explicit RunServiceImpl(RunRegistry* registry) : registry_(registry) {}
+  RunServiceImpl(RunRegistry* registry, const RpcGuard* guard) : registry_(registry), guard_(guard) {}
 
   grpc::Status CreateRun(grpc::ServerContext* ctx, const v1::CreateRunRequest* req, v1::Run* resp) override;
   grpc::Status GetRun(grpc::ServerContext* ctx, const v1::GetRunRequest* req, v1::Run* resp) override;
@@ -30,6 +32,7 @@ class RunServiceImpl final : public v1::RunService::Service {
 
  private:
   RunRegistry* registry_;
+  const RpcGuard* guard_;
 };
 
 }  // namespace fairtrace::api

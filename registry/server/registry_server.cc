@@ -33,10 +33,12 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   // Leave room for the message envelope around batch data.
   limits.max_batch_bytes = std::max<int64_t>(options.max_message_bytes - (64 << 10), 1 << 16);
   s->cas_ = std::make_unique<ContentStore>(s->store_.get(), s->blobs_.get(), limits);
+  s->guard_ = std::make_unique<api::RpcGuard>(s->store_.get());
+  const api::RpcGuard* guard = s->guard_.get();
   s->cas_service_ = std::make_unique<api::CasServiceImpl>(
-      s->cas_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)));
-  s->admin_service_ = std::make_unique<api::AdminServiceImpl>(s->store_.get(), s->blobs_.get());
-  s->audit_service_ = std::make_unique<api::AuditServiceImpl>(s->store_.get());
+      s->cas_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)), guard);
+  s->admin_service_ = std::make_unique<api::AdminServiceImpl>(s->store_.get(), s->blobs_.get(), guard);
+  s->audit_service_ = std::make_unique<api::AuditServiceImpl>(s->store_.get(), guard);
   // Page tokens are signed with a key kept in the database, so they stay
   // valid across restarts and cannot be forged by clients.
   FT_ASSIGN_OR_RETURN(std::string token_key,
@@ -44,10 +46,10 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   auto now = [] { return absl::ToUnixMicros(absl::Now()); };
   s->registry_ = std::make_unique<ModelRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->cas_.get(),
                                                  &mlmodel::Validator::Default(), token_key, now);
-  s->model_service_ = std::make_unique<api::ModelServiceImpl>(s->registry_.get());
+  s->model_service_ = std::make_unique<api::ModelServiceImpl>(s->registry_.get(), guard);
   s->runs_ = std::make_unique<RunRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->registry_.get(),
                                            token_key, now);
-  s->run_service_ = std::make_unique<api::RunServiceImpl>(s->runs_.get());
+  s->run_service_ = std::make_unique<api::RunServiceImpl>(s->runs_.get(), guard);
   for (const std::string& path : options.ontology_files) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read ontology file ", path));
@@ -67,7 +69,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   }
   s->experiments_ = std::make_unique<ExperimentRegistry>(s->store_.get(), s->store_.get(), s->store_.get(),
                                                          token_key, now, &s->ontologies_, s->places_.get());
-  s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(s->experiments_.get());
+  s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(s->experiments_.get(), guard);
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);
 

@@ -65,6 +65,7 @@ class RegistryServer {
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<ContentStore> cas_;
+  std::unique_ptr<api::RpcGuard> guard_;  // before the services that borrow it
   std::unique_ptr<api::CasServiceImpl> cas_service_;
   std::unique_ptr<api::AdminServiceImpl> admin_service_;
   std::unique_ptr<api::AuditServiceImpl> audit_service_;

@@ -1,5 +1,7 @@
 #include "validators/miappe/miappe_json.h"
 
+#include "common/text/utf8.h"
+
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
@@ -108,8 +110,12 @@ bool LooksLikeJson(absl::string_view data) {
   return !t.empty() && t[0] == '{';
 }
 
-void ReadMiappeJson(absl::string_view file_name, absl::string_view data, const Schema& schema, Submission* sub,
-                    std::vector<Finding>* findings) {
+namespace {
+
+// The reader proper; nlohmann::json throws type errors on shapes it did not
+// expect ({"format": 1}), which ReadMiappeJson reports as a finding.
+void ReadMiappeJsonUnchecked(absl::string_view file_name, absl::string_view data, const Schema& schema,
+                             Submission* sub, std::vector<Finding>* findings) {
   std::string name(file_name);
   json doc;
   try {
@@ -155,6 +161,25 @@ void ReadMiappeJson(absl::string_view file_name, absl::string_view data, const S
     }
   }
 }
+
+}  // namespace
+
+void ReadMiappeJson(absl::string_view file_name, absl::string_view data, const Schema& schema, Submission* sub,
+                    std::vector<Finding>* findings) {
+  const size_t records_before = sub->records.size();
+  const size_t before = findings->size();
+  try {
+    ReadMiappeJsonUnchecked(file_name, data, schema, sub, findings);
+  } catch (const std::exception& e) {
+    // Nothing of a document that could not be read.
+    sub->records.resize(records_before);
+    findings->resize(before);
+    findings->push_back(Syn("SYN-06", Severity::kError, "", std::string(file_name),
+                            absl::StrCat("not a MIAPPE JSON document: ", text::ClipText(e.what(), 200)),
+                            "see docs/miappe-json.md for the layout"));
+  }
+}
+
 
 std::string WriteMiappeJson(const std::vector<Record>& records) {
   json doc = json::object();

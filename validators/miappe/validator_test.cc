@@ -156,8 +156,12 @@ TEST(ValidatorTest, MiappeJsonBadInputIsReported) {
            {"{\"format\": \"fairtrace-miappe-json/1\", \"studies\": {\"studyId\": \"S1\"}}", "SYN-06"},
            {"{\"format\": \"fairtrace-miappe-json/1\", \"studies\": [{\"studyId\": {\"x\": 1}}]}", "SYN-06"},
            {"{\"format\": \"fairtrace-miappe-json/1\", \"studies\": [{\"colour\": \"red\"}]}", "SYN-03"},
-           {"{\"studies\": []}", "SYN-06"}}) {
-    Report r = ValidateFiles({{"sub.json", doc}});
+           {"{\"studies\": []}", "SYN-06"},
+           // nlohmann::json type errors (issue 8, item 3): findings, not exceptions.
+           {"{\"format\": 1}", "SYN-06"},
+           {"{\"format\": [\"x\"], \"studies\": []}", "SYN-06"}}) {
+    Report r;
+    ASSERT_NO_THROW(r = ValidateFiles({{"sub.json", doc}})) << doc;
     bool found = false;
     for (const Finding& f : r.findings) found = found || f.code == code;
     EXPECT_TRUE(found) << doc << "\n" << r.ToText();

@@ -215,26 +215,27 @@ const Validator& Validator::Default() {
   return *v;
 }
 
-Report Validator::Validate(absl::string_view mlmodel_yaml,
-                           const std::vector<std::string>& paths) const {
-  Report report;
-  Checker check(*rules_, paths, report);
+namespace {
+
+// The checks of Validate() once the bytes are known to be UTF-8; may throw
+// (yaml-cpp, nlohmann::json), which Validate() turns into a finding.
+void ValidateParsed(const Rules& rules, absl::string_view mlmodel_yaml, Checker& check, Report& report) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(mlmodel_yaml));
   } catch (const YAML::ParserException& e) {
     check.Add("MLmodel", absl::StrCat("is not valid YAML: ", e.msg, " (line ", e.mark.line + 1,
                                       ", column ", e.mark.column + 1, ")"));
-    return report;
+    return;
   } catch (const YAML::Exception& e) {
     check.Add("MLmodel", absl::StrCat("is not valid YAML: ", e.what()));
-    return report;
+    return;
   }
   if (!root.IsMap()) {
     check.Add("MLmodel", "must be a YAML mapping (key: value lines)");
-    return report;
+    return;
   }
-  for (const auto& key : rules_->required) {
+  for (const auto& key : rules.required) {
     if (!root[key] || root[key].IsNull()) check.Add(key, "is required");
   }
   ModelInfo& info = report.info;
@@ -251,7 +252,7 @@ Report Validator::Validate(absl::string_view mlmodel_yaml,
       }
     }
   }
-  for (const auto& [section, keys] : rules_->section_files) {
+  for (const auto& [section, keys] : rules.section_files) {
     const YAML::Node s = root[section];
     if (!s || s.IsNull()) continue;
     if (!s.IsMap()) {
@@ -280,9 +281,32 @@ Report Validator::Validate(absl::string_view mlmodel_yaml,
   info.extensions = json::object();
   for (const auto& kv : root) {
     std::string key = kv.first.as<std::string>();
-    if (!rules_->known_keys.contains(key)) info.extensions[key] = ToJson(kv.second);
+    if (!rules.known_keys.contains(key)) info.extensions[key] = ToJson(kv.second);
+  }
+}
+
+}  // namespace
+
+Report Validator::Validate(absl::string_view mlmodel_yaml,
+                           const std::vector<std::string>& paths) const {
+  Report report;
+  Checker check(*rules_, paths, report);
+  // MLmodel is YAML, which is Unicode text: bytes that are not UTF-8 are a
+  // problem of the file, reported here (later, JSON encoding would throw).
+  if (auto bad = text::FirstInvalidUtf8(mlmodel_yaml)) {
+    check.Add("MLmodel", absl::StrCat("is not valid UTF-8 (byte offset ", *bad, ")"));
+    return report;
+  }
+  try {
+    ValidateParsed(*rules_, mlmodel_yaml, check, report);
+  } catch (const std::exception& e) {
+    // yaml-cpp and nlohmann::json throw on shapes the checks above did not
+    // foresee (a mapping used as a key, ...): a finding, never an escape.
+    report.info = ModelInfo();
+    check.Add("MLmodel", absl::StrCat("cannot be read: ", text::ClipText(e.what(), 200)));
   }
   return report;
 }
+
 
 }  // namespace fairtrace::mlmodel

@@ -66,9 +66,25 @@ TEST(MlmodelValidator, AcceptsAndRecordsAValidModel) {
   EXPECT_EQ(r.info.flavor_details["sklearn"]["pickled_model"], "model.pkl");
 }
 
-TEST(MlmodelValidator, ModelSizeIsRecordedNotEnforced) {
-  Report r = Validator::Default().Validate(kMinimal, kPaths);  // 5 is far from the real sizes
-  EXPECT_TRUE(r.ok());
+// Shapes yaml-cpp and nlohmann::json throw on (issue 8, item 3) are
+// findings, never exceptions.
+TEST(MlmodelValidator, LibraryExceptionsBecomeFindings) {
+  for (const std::string yaml : {std::string("? [a, b]\n: c\nflavors:\n  sklearn: {pickled_model: model.pkl}\n"),
+                                 std::string("flavors:\n  ? {x: 1}\n  : {}\n"),
+                                 std::string("flavors:\n  sklearn:\n    pickled_model: [1, [2]]\n")}) {
+    Report r;
+    ASSERT_NO_THROW(r = Validator::Default().Validate(yaml, kPaths)) << yaml;
+    EXPECT_FALSE(r.ok()) << yaml;
+  }
+}
+
+TEST(MlmodelValidator, InvalidUtf8IsAFinding) {
+  std::string yaml = std::string(kMinimal) + "x_note: caf\xE9\n";
+  Report r;
+  ASSERT_NO_THROW(r = Validator::Default().Validate(yaml, kPaths));
+  ASSERT_EQ(r.violations.size(), 1u);
+  EXPECT_EQ(r.violations[0].field, "MLmodel");
+  EXPECT_THAT(r.violations[0].description, HasSubstr("not valid UTF-8"));
 }
 
 TEST(MlmodelValidator, NotYaml) {

@@ -1,0 +1,70 @@
+#include "registry/api/rpc_guard.h"
+
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+#include "fairtrace/v1/models.pb.h"
+#include "registry/store/sqlite/sqlite_store.h"
+#include "tests/testing/temp_dir.h"
+
+namespace fairtrace::api {
+namespace {
+
+class RpcGuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = SqliteStore::Open({.path = (dir_.path() / "t.db").string()});
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = *std::move(s);
+  }
+  std::vector<AuditRecord> Audit() {
+    auto r = store_->ListAudit(0, 100);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? *r : std::vector<AuditRecord>{};
+  }
+  fairtrace::testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(RpcGuardTest, PassesResultsThrough) {
+  RpcGuard guard(store_.get());
+  grpc::ServerContext ctx;
+  grpc::Status s = guard.Run(&ctx, "/m", nullptr, true, [] { return grpc::Status(grpc::StatusCode::NOT_FOUND, "x"); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(Audit().empty());  // the core audits its own failures
+}
+
+TEST_F(RpcGuardTest, AnEscapedExceptionIsInternalAndAuditedForMutations) {
+  RpcGuard guard(store_.get());
+  grpc::ServerContext ctx;
+  v1::CreateRegisteredModelRequest req;
+  req.set_model_id("leaf");
+  grpc::Status s = guard.Run(&ctx, "/fairtrace.v1.ModelService/CreateRegisteredModel", &req, true,
+                             []() -> grpc::Status { throw std::runtime_error("yaml-cpp: bad conversion"); });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(s.error_message().find("yaml-cpp"), std::string::npos);  // the cause is logged, not sent
+  auto audit = Audit();
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].entry.result, "INTERNAL");
+  EXPECT_EQ(audit[0].entry.resource, "leaf");
+  EXPECT_EQ(audit[0].entry.method, "/fairtrace.v1.ModelService/CreateRegisteredModel");
+
+  // A read is not audited; a non-std exception is caught too.
+  s = guard.Run(&ctx, "/fairtrace.v1.ModelService/GetRegisteredModel", &req, false, []() -> grpc::Status { throw 42; });
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(Audit().size(), 1u);
+}
+
+TEST(RequestResource, NamesWhatTheRequestIsAbout) {
+  v1::GetRegisteredModelRequest get;
+  get.set_name("models/leaf");
+  EXPECT_EQ(RequestResource(get), "models/leaf");
+  v1::CreateModelVersionRequest create;
+  create.set_parent("models/leaf");
+  EXPECT_EQ(RequestResource(create), "models/leaf");
+  EXPECT_EQ(RequestResource(v1::ListRegisteredModelsRequest()), "");
+}
+
+}  // namespace
+}  // namespace fairtrace::api
