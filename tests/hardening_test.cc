@@ -291,5 +291,91 @@ TEST_F(HardeningTest, LibraryExceptionsAreFindingsNotUnknown) {
   ExpectHealthyAndVerified();
 }
 
+// Item 6: silent wrong answers.
+TEST_F(HardeningTest, RequestIdsNeverAnswerADifferentQuestion) {
+  auto models = v1::ModelService::NewStub(channel_);
+  for (const char* id : {"leaf-a", "leaf-b"}) {
+    grpc::ClientContext ctx;
+    v1::CreateRegisteredModelRequest req;
+    req.set_model_id(id);
+    v1::RegisteredModel m;
+    ASSERT_TRUE(models->CreateRegisteredModel(&ctx, req, &m).ok());
+  }
+  stdfs::path folder = dir_.path() / "model";
+  stdfs::create_directories(folder);
+  std::ofstream(folder / "MLmodel") << "flavors:\n  sklearn:\n    pickled_model: model.pkl\n";
+  std::ofstream(folder / "model.pkl") << "pickle";
+  auto pushed = client::Push(*client_, folder, {});
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  auto create = [&](const std::string& parent, const std::string& user, const std::string& description,
+                    v1::ModelVersion* out) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-fairtrace-user", user);
+    v1::CreateModelVersionRequest req;
+    req.set_parent(parent);
+    req.set_request_id("retry-1");
+    *req.mutable_model_version()->mutable_tree_digest() = DigestToProto(pushed->digest);
+    req.mutable_model_version()->set_description(description);
+    return models->CreateModelVersion(&ctx, req, out);
+  };
+  v1::ModelVersion first, retry, other, bob;
+  ASSERT_TRUE(create("models/leaf-a", "ana", "first", &first).ok());
+  // An honest retry: the same answer.
+  ASSERT_TRUE(create("models/leaf-a", "ana", "first", &retry).ok());
+  EXPECT_EQ(retry.name(), first.name());
+  // The same id for another model's version: refused, never the first answer.
+  grpc::Status s = create("models/leaf-b", "ana", "first", &other);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Reason(s), "REQUEST_ID_CONFLICT");
+  s = create("models/leaf-a", "ana", "changed description", &other);
+  EXPECT_EQ(Reason(s), "REQUEST_ID_CONFLICT");
+  // Ids are scoped per principal: bob's "retry-1" is his own.
+  ASSERT_TRUE(create("models/leaf-b", "bob", "first", &bob).ok());
+  EXPECT_EQ(bob.name(), "models/leaf-b/versions/1");
+
+  // One spelling per name.
+  for (const char* name : {"models/leaf-a/versions/01", "models/leaf-a/versions/+1", "models/leaf-a/versions/1 ",
+                           "models/leaf-a/versions/ 1", "models/leaf-a/versions/99999999999999999999"}) {
+    grpc::ClientContext ctx;
+    v1::GetModelVersionRequest req;
+    req.set_name(name);
+    v1::ModelVersion v;
+    grpc::Status g = models->GetModelVersion(&ctx, req, &v);
+    EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name;
+  }
+  // "==" is not an operator: a precise INVALID_ARGUMENT, not INTERNAL.
+  {
+    grpc::ClientContext ctx;
+    v1::ListModelVersionsRequest req;
+    req.set_parent("models/leaf-a");
+    req.set_filter("version == 1");
+    v1::ListModelVersionsResponse resp;
+    grpc::Status l = models->ListModelVersions(&ctx, req, &resp);
+    EXPECT_EQ(l.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << l.error_message();
+    EXPECT_THAT(ViolatedFields(l), ::testing::Contains("filter"));
+  }
+  ExpectHealthyAndVerified();
+}
+
+TEST_F(HardeningTest, ReadRangesNeverOverflow) {
+  const std::string data = "0123456789";
+  Digest d{Sha256Hex(data), int64_t(data.size())};
+  ASSERT_TRUE(client_->UploadBatch({{d, data}}).ok());
+  for (int64_t limit : {std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::max() - 1, int64_t{0}}) {
+    grpc::ClientContext ctx;
+    v1::ReadRequest req;
+    req.set_resource_name(BlobResourceName(d));
+    req.set_read_offset(3);
+    req.set_read_limit(limit);
+    auto reader = cas_->Read(&ctx, req);
+    std::string got;
+    v1::ReadResponse msg;
+    while (reader->Read(&msg)) got += msg.data();
+    grpc::Status s = reader->Finish();
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(got, "3456789") << limit;
+  }
+}
+
 }  // namespace
 }  // namespace fairtrace::testing

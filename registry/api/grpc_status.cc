@@ -135,6 +135,16 @@ std::string RequestSha256(const google::protobuf::Message& request) {
   return Sha256Hex(bytes);
 }
 
+std::string RequestBodySha256(const google::protobuf::Message& request) {
+  std::unique_ptr<google::protobuf::Message> copy(request.New());
+  copy->CopyFrom(request);
+  const auto* desc = copy->GetDescriptor();
+  for (const char* name : {"request_id", "etag"}) {
+    if (const auto* field = desc->FindFieldByName(name)) copy->GetReflection()->ClearField(copy.get(), field);
+  }
+  return RequestSha256(*copy);
+}
+
 CallContext MakeCallContext(const grpc::ServerContext& ctx, std::string method,
                             std::string request_sha256) {
   CallContext out;

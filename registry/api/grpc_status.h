@@ -36,6 +36,9 @@ google::rpc::Status ToRpcStatus(const absl::Status& status);
 
 // SHA-256 hex of a request's deterministic serialization (audit records).
 std::string RequestSha256(const google::protobuf::Message& request);
+// The same with the top-level `request_id` and `etag` fields cleared: the
+// identity of what was asked, which an honest retry repeats exactly.
+std::string RequestBodySha256(const google::protobuf::Message& request);
 
 // Principal and method for audit records. The principal is the unverified
 // `x-fairtrace-user` metadata value ("user:<name>") until authentication
@@ -55,7 +58,9 @@ grpc::Status Reply(absl::StatusOr<T> result, T* resp) {
 // The call context of `method` ("/fairtrace.v1.RunService/CreateRun").
 template <typename Req>
 CallContext ContextOf(grpc::ServerContext* ctx, absl::string_view service, const char* method, const Req& req) {
-  return MakeCallContext(*ctx, absl::StrCat("/", service, "/", method), RequestSha256(req));
+  CallContext out = MakeCallContext(*ctx, absl::StrCat("/", service, "/", method), RequestSha256(req));
+  out.request_body_sha256 = RequestBodySha256(req);
+  return out;
 }
 
 }  // namespace fairtrace::api

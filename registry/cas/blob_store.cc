@@ -237,7 +237,7 @@ absl::Status BlobStore::Read(const Digest& d, const BlobLocation& where, int64_t
     return fd.status();
   }
   int64_t end = d.size_bytes;
-  if (limit > 0 && offset + limit < end) end = offset + limit;
+  if (limit > 0 && limit < end - offset) end = offset + limit;  // never offset + limit: it may overflow
   std::string buf(std::min<int64_t>(chunk, std::max<int64_t>(end - offset, 1)), '\0');
   for (int64_t off = offset; off < end;) {
     ssize_t n = ::pread(fd->get(), buf.data(), std::min<int64_t>(buf.size(), end - off), base + off);

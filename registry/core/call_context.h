@@ -14,6 +14,9 @@ struct CallContext {
   std::string principal = "anonymous";
   std::string method;          // full gRPC method name
   std::string request_sha256;  // SHA-256 hex of the request
+  // SHA-256 hex of the request with request_id and etag cleared: what a
+  // retry must repeat to be a retry ("" when the call has no request body).
+  std::string request_body_sha256;
 };
 
 inline AuditEntry MakeAuditEntry(const CallContext& ctx, std::string resource,

@@ -206,11 +206,11 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const 
 absl::StatusOr<std::optional<v1::Investigation>> ExperimentRegistry::Replay(const CallContext& ctx,
                                                                             const std::string& request_id) {
   FT_RETURN_IF_ERROR(CheckRequestId(request_id));
-  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(request_ids_, request_id, ctx.method));
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(request_ids_, RequestKeyOf(ctx, request_id), ctx.method));
   if (!earlier) return std::nullopt;
   std::vector<std::string> parts = absl::StrSplit(*earlier, '/');
   int64_t rev = 0;
-  if (parts.size() == 4 && absl::SimpleAtoi(parts[3], &rev)) return Load(parts[1], rev);
+  if (parts.size() == 4 && ParseCanonicalInt(parts[3], &rev)) return Load(parts[1], rev);
   return absl::InternalError(absl::StrCat("request id bound to an unexpected resource ", *earlier));
 }
 
@@ -268,7 +268,7 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::StoreRevision(const CallCo
   rev.report_json = report_json;
   rev.create_time = now_();
   FT_ASSIGN_OR_RETURN(RevisionRow stored,
-                      experiments_->InsertRevision(rev, NewUid(), expected_latest, entities, request_id,
+                      experiments_->InsertRevision(rev, NewUid(), expected_latest, entities, RequestKeyOf(ctx, request_id),
                                                    MakeAuditEntry(ctx, resource, absl::OkStatus())));
   return Load(id, stored.revision);
 }

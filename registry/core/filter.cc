@@ -155,6 +155,9 @@ class Parser {
       return SyntaxError(Peek().pos, "expected one of = != < <= > >= (\":\" is not supported)");
     }
     e.op = Peek().text;
+    if (e.op != "=" && e.op != "!=" && e.op != "<" && e.op != "<=" && e.op != ">" && e.op != ">=") {
+      return SyntaxError(Peek().pos, absl::StrCat("unknown operator \"", e.op, "\"; use one of = != < <= > >="));
+    }
     ++i_;
     const Token value = Peek();
     if (value.type != Token::kString && value.type != Token::kWord) {

@@ -53,7 +53,7 @@ absl::StatusOr<VersionRef> ParseVersionName(absl::string_view name, absl::string
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   VersionRef ref;
   bool ok = parts.size() == 4 && parts[0] == "models" && IsValidResourceId(parts[1]) && parts[2] == "versions";
-  if (ok && !absl::SimpleAtoi(parts[3], &ref.version)) {
+  if (ok && !ParseCanonicalInt(parts[3], &ref.version)) {
     ok = IsValidAlias(parts[3]);
     ref.alias = std::string(parts[3]);
   } else if (ok) {
@@ -220,7 +220,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DoCreateRegisteredModel(
   FT_RETURN_IF_ERROR(CheckLength(m.owner(), limits_.max_short_field, "registered_model.owner"));
   FT_RETURN_IF_ERROR(CheckLength(m.license(), limits_.max_short_field, "registered_model.license"));
   FT_RETURN_IF_ERROR(CheckTags(m.tags(), "registered_model.tags", TagLimitsOf(limits_)));
-  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, req.request_id(), ctx.method));
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
   if (earlier) {
     v1::GetRegisteredModelRequest get;
     get.set_name(*earlier);
@@ -235,7 +235,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DoCreateRegisteredModel(
   row.license = m.license();
   row.tags_json = TagsJson(m.tags());
   row.create_time = row.update_time = now_();
-  absl::Status s = models_->InsertRegisteredModel(row, req.request_id(),
+  absl::Status s = models_->InsertRegisteredModel(row, RequestKeyOf(ctx, req.request_id()),
                                                   MakeAuditEntry(ctx, *resource, absl::OkStatus()));
   if (!s.ok()) return s;
   v1::GetRegisteredModelRequest get;
@@ -302,7 +302,7 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallC
                                                                      const v1::CreateModelVersionRequest& req,
                                                                      std::string* resource) {
   FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));
-  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, req.request_id(), ctx.method));
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
   if (earlier) {
     v1::GetModelVersionRequest get;
     get.set_name(*earlier);
@@ -310,10 +310,10 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallC
   }
   FT_ASSIGN_OR_RETURN(ModelVersionRow row, PrepareVersion(ctx, req));
   absl::StatusOr<ModelVersionRow> inserted =
-      models_->InsertModelVersion(row, req.request_id(), MakeAuditEntry(ctx, *resource, absl::OkStatus()));
+      models_->InsertModelVersion(row, RequestKeyOf(ctx, req.request_id()), MakeAuditEntry(ctx, *resource, absl::OkStatus()));
   if (!inserted.ok() && absl::IsAlreadyExists(inserted.status()) && !req.request_id().empty()) {
     // A concurrent retry with the same request_id won the race: answer as it did.
-    FT_ASSIGN_OR_RETURN(std::optional<std::string> raced, EarlierRequest(models_, req.request_id(), ctx.method));
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> raced, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
     if (raced) {
       v1::GetModelVersionRequest get;
       get.set_name(*raced);

@@ -1,5 +1,7 @@
 #include "registry/core/resource_util.h"
 
+#include "absl/strings/numbers.h"
+
 #include <algorithm>
 #include <iostream>
 
@@ -100,10 +102,17 @@ bool HasPath(const std::vector<std::string>& paths, const char* field) {
   return std::find(paths.begin(), paths.end(), field) != paths.end();
 }
 
-absl::StatusOr<std::optional<std::string>> EarlierRequest(ModelStore* store, const std::string& request_id,
+RequestKey RequestKeyOf(const CallContext& ctx, const std::string& request_id) {
+  RequestKey key(request_id);
+  key.principal = ctx.principal;
+  key.body_sha256 = ctx.request_body_sha256;
+  return key;
+}
+
+absl::StatusOr<std::optional<std::string>> EarlierRequest(ModelStore* store, const RequestKey& key,
                                                           const std::string& method) {
-  if (request_id.empty()) return std::nullopt;
-  absl::StatusOr<std::optional<RequestIdRow>> row = store->LookupRequestId(request_id);
+  if (key.empty()) return std::nullopt;
+  absl::StatusOr<std::optional<RequestIdRow>> row = store->LookupRequestId(key);
   if (!row.ok()) return row.status();
   if (!*row) return std::nullopt;
   if ((*row)->method != method) {
@@ -113,7 +122,23 @@ absl::StatusOr<std::optional<std::string>> EarlierRequest(ModelStore* store, con
         .Reason("REQUEST_ID_USED")
         .Field("request_id", "already used for another method");
   }
+  if (!(*row)->body_sha256.empty() && (*row)->body_sha256 != key.body_sha256) {
+    return ErrorBuilder(absl::StatusCode::kAlreadyExists,
+                        absl::StrCat("request_id was used for a different request (", (*row)->resource,
+                                     "); a retry must repeat the request exactly, a new request needs a new id"))
+        .Reason("REQUEST_ID_CONFLICT")
+        .Field("request_id", "already used with a different request body")
+        .Resource("request", (*row)->resource);
+  }
   return (*row)->resource;
+}
+
+bool ParseCanonicalInt(absl::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 19 || (s.size() > 1 && s[0] == '0')) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return absl::SimpleAtoi(s, out);
 }
 
 std::string NewUid() { return fs::RandomName(); }

@@ -28,6 +28,11 @@ absl::Status CheckEtag(const std::string& given, const std::string& uid, int64_t
 // with '-' (models, investigations).
 bool IsValidResourceId(absl::string_view id);
 
+// The one spelling of a non-negative integer in a resource name: decimal
+// digits, no sign, no leading zero (but "0"), no spaces, within int64 —
+// so "versions/01", "versions/+1" and "versions/1 " name nothing.
+bool ParseCanonicalInt(absl::string_view s, int64_t* out);
+
 // At most 128 printable ASCII characters without spaces (or empty).
 absl::Status CheckRequestId(const std::string& id);
 
@@ -52,10 +57,16 @@ absl::StatusOr<std::vector<std::string>> MaskPaths(const google::protobuf::Field
                                                    const std::vector<std::string>& immutable_fields);
 bool HasPath(const std::vector<std::string>& paths, const char* field);
 
-// The resource an earlier call with `request_id` created when that call was
-// the same `method`; std::nullopt when the id is new (or empty). A request
-// id used for another method is ALREADY_EXISTS (REQUEST_ID_USED).
-absl::StatusOr<std::optional<std::string>> EarlierRequest(ModelStore* store, const std::string& request_id,
+// The request key of `request_id` sent in the call `ctx`: scoped to its
+// principal, with the digest of its body.
+RequestKey RequestKeyOf(const CallContext& ctx, const std::string& request_id);
+
+// The resource an earlier call with `key` created when that call was the
+// same `method` with the same body; std::nullopt when the id is new (or
+// empty). A request id used for another method is ALREADY_EXISTS
+// (REQUEST_ID_USED); for the same method with another body ALREADY_EXISTS
+// (REQUEST_ID_CONFLICT): never the answer to a different question.
+absl::StatusOr<std::optional<std::string>> EarlierRequest(ModelStore* store, const RequestKey& key,
                                                           const std::string& method);
 
 // A random server-assigned identifier (32 lowercase hex characters).

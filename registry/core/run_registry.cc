@@ -193,7 +193,7 @@ absl::StatusOr<std::vector<EdgeRow>> RunRegistry::ValidateEdges(
           } else if (absl::StartsWith(r, "models/")) {
             std::vector<absl::string_view> p = absl::StrSplit(r, '/');
             int64_t version = 0;
-            if (p.size() != 4 || p[2] != "versions" || !absl::SimpleAtoi(p[3], &version)) {
+            if (p.size() != 4 || p[2] != "versions" || !ParseCanonicalInt(p[3], &version)) {
               return InvalidField(absl::StrCat(f, ".artifact.resource"),
                                   "a model is referenced by version: \"models/{model}/versions/{n}\"");
             }
@@ -321,16 +321,16 @@ absl::StatusOr<RunWrite> RunRegistry::ValidateRun(const v1::Run& run, bool finis
 absl::StatusOr<v1::Run> RunRegistry::CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req) {
   return Audited(store_, ctx, "runs", [&]() -> absl::StatusOr<v1::Run> {
     FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));
-    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, req.request_id(), ctx.method));
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
     if (earlier) {
       FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(*earlier));
       return Load(id);
     }
     FT_ASSIGN_OR_RETURN(RunWrite w, ValidateRun(req.run(), /*finished=*/false));
     absl::StatusOr<std::optional<ModelVersionRow>> s =
-        runs_->InsertRun(w, req.request_id(), MakeAuditEntry(ctx, RunName(w.run.run_id), absl::OkStatus()));
+        runs_->InsertRun(w, RequestKeyOf(ctx, req.request_id()), MakeAuditEntry(ctx, RunName(w.run.run_id), absl::OkStatus()));
     if (absl::IsAlreadyExists(s.status())) {
-      FT_ASSIGN_OR_RETURN(std::optional<std::string> raced, EarlierRequest(models_, req.request_id(), ctx.method));
+      FT_ASSIGN_OR_RETURN(std::optional<std::string> raced, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
       if (raced) return Load(*ParseRunName(*raced));
     }
     FT_RETURN_IF_ERROR(s.status());
@@ -504,7 +504,7 @@ absl::StatusOr<v1::RegisterRunResponse> RunRegistry::RegisterRun(const CallConte
       }
       return resp;
     };
-    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, req.request_id(), ctx.method));
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
     if (earlier) return answer_earlier(*earlier);
     FT_ASSIGN_OR_RETURN(RunWrite w, ValidateRun(req.run(), /*finished=*/true));
     FT_ASSIGN_OR_RETURN(w.metrics, ValidateMetrics(req.metrics(), limits_.max_metrics_per_register, "metrics"));
@@ -521,9 +521,9 @@ absl::StatusOr<v1::RegisterRunResponse> RunRegistry::RegisterRun(const CallConte
       w.model_version = std::move(v);
     }
     absl::StatusOr<std::optional<ModelVersionRow>> inserted =
-        runs_->InsertRun(w, req.request_id(), MakeAuditEntry(ctx, RunName(w.run.run_id), absl::OkStatus()));
+        runs_->InsertRun(w, RequestKeyOf(ctx, req.request_id()), MakeAuditEntry(ctx, RunName(w.run.run_id), absl::OkStatus()));
     if (absl::IsAlreadyExists(inserted.status())) {
-      FT_ASSIGN_OR_RETURN(std::optional<std::string> raced, EarlierRequest(models_, req.request_id(), ctx.method));
+      FT_ASSIGN_OR_RETURN(std::optional<std::string> raced, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
       if (raced) return answer_earlier(*raced);
     }
     FT_RETURN_IF_ERROR(inserted.status());

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "registry/audit/audit_record.h"
+#include "registry/store/model_store.h"
 
 namespace fairtrace {
 
@@ -47,7 +48,7 @@ class ExperimentStore {
   // revision (with its number). ALREADY_EXISTS (REQUEST_ID_USED).
   virtual absl::StatusOr<RevisionRow> InsertRevision(const RevisionRow& revision, const std::string& new_uid,
                                                      int64_t expected_latest, const std::vector<EntityRow>& entities,
-                                                     const std::string& request_id, const AuditEntry& audit) = 0;
+                                                     const RequestKey& request_id, const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<InvestigationRow>> GetInvestigation(const std::string& investigation_id) = 0;
   virtual absl::StatusOr<std::vector<InvestigationRow>> ListInvestigations(const std::string& after_id,
                                                                            int limit) = 0;

@@ -79,5 +79,29 @@ TEST(Migrations, RefusesADatabaseNewerThanTheBinary) {
   EXPECT_THAT(SqliteStore::Open({.path = path}), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+// Request ids stored before ids were scoped (migration 0011) keep answering
+// retries from anyone with any body; new ones are scoped and remember the body.
+TEST(Migrations, OldRequestIdsMatchAnyPrincipalAndBody) {
+  testing::TempDir dir;
+  std::string path = (dir.path() / "t.db").string();
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Db::Open(path));
+    ASSERT_OK(MigrateTo(db.get(), 10));
+    ASSERT_OK(db->Exec("INSERT INTO request_ids (request_id, method, resource, create_time) "
+                       "VALUES ('old-1', '/m', 'models/a', 1)"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open({.path = path}));
+  RequestKey key("old-1");
+  key.principal = "user:ana";
+  key.body_sha256 = "abc";
+  ASSERT_OK_AND_ASSIGN(auto row, store->LookupRequestId(key));
+  ASSERT_TRUE(row.has_value());
+  EXPECT_EQ(row->resource, "models/a");
+  EXPECT_EQ(row->body_sha256, "");
+  key.id = "new-1";
+  ASSERT_OK_AND_ASSIGN(row, store->LookupRequestId(key));
+  EXPECT_FALSE(row.has_value());
+}
+
 }  // namespace
 }  // namespace fairtrace::sqlite

@@ -32,9 +32,25 @@ struct RegisteredModelRow {
   int64_t version_count = 0;  // versions created so far
 };
 
+// A client's request id, scoped to who sent it, with the digest of what was
+// asked (the request's deterministic serialization with request_id and etag
+// cleared): a retry with the same id and the same body replays the first
+// result; the same id with another body is REQUEST_ID_CONFLICT.
+struct RequestKey {
+  std::string id;           // empty: the call has no request id
+  std::string principal;    // ids are scoped per principal
+  std::string body_sha256;  // "" only for keys made without a request body (tests)
+  RequestKey() = default;
+  RequestKey(std::string request_id) : id(std::move(request_id)) {}  // NOLINT: a bare id, unscoped
+  RequestKey(const char* request_id) : id(request_id) {}             // NOLINT
+  bool empty() const { return id.empty(); }
+};
+
 struct RequestIdRow {
   std::string method;
   std::string resource;
+  // "" for rows stored before request bodies were recorded: they match any body.
+  std::string body_sha256;
 };
 
 struct ModelVersionRow {
@@ -54,14 +70,15 @@ class ModelStore {
  public:
   virtual ~ModelStore() = default;
 
-  // The call (full method name) and resource a request id was used for, if
-  // it was used before.
-  virtual absl::StatusOr<std::optional<RequestIdRow>> LookupRequestId(const std::string& request_id) = 0;
+  // The call (full method name), resource and request digest a request id
+  // was used for by key.principal (or by anyone, for rows stored before ids
+  // were scoped), if it was used before.
+  virtual absl::StatusOr<std::optional<RequestIdRow>> LookupRequestId(const RequestKey& key) = 0;
 
   // ALREADY_EXISTS (reason MODEL_EXISTS) when the id is taken, deleted or
   // not; ALREADY_EXISTS (reason REQUEST_ID_USED) when request_id was used.
   virtual absl::Status InsertRegisteredModel(const RegisteredModelRow& row,
-                                             const std::string& request_id,
+                                             const RequestKey& request_id,
                                              const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(
       const std::string& model_id) = 0;
@@ -82,7 +99,7 @@ class ModelStore {
   // or the source run does not exist (RUN_NOT_FOUND); ALREADY_EXISTS
   // (REQUEST_ID_USED).
   virtual absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row,
-                                                             const std::string& request_id,
+                                                             const RequestKey& request_id,
                                                              const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id,
                                                                          int64_t version) = 0;

@@ -85,7 +85,7 @@ class RunStore {
   // version, the errors of ModelStore::InsertModelVersion. Returns the
   // model version as inserted (with its number) when one was given.
   virtual absl::StatusOr<std::optional<ModelVersionRow>> InsertRun(const RunWrite& write,
-                                                                   const std::string& request_id,
+                                                                   const RequestKey& request_id,
                                                                    const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<RunRow>> GetRun(const std::string& run_id) = 0;
   // Newest first, after `cursor` (empty run_id: from the start).

@@ -42,7 +42,7 @@ absl::StatusOr<std::optional<InvestigationRow>> ReadInvestigation(Db* db, const 
 
 absl::StatusOr<RevisionRow> SqliteStore::InsertRevision(const RevisionRow& rev, const std::string& new_uid,
                                                         int64_t expected_latest, const std::vector<EntityRow>& entities,
-                                                        const std::string& request_id, const AuditEntry& audit) {
+                                                        const RequestKey& request_id, const AuditEntry& audit) {
   RevisionRow out = rev;
   FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<InvestigationRow> inv, ReadInvestigation(db, rev.investigation_id));

@@ -105,13 +105,18 @@ absl::Status ModelNotFound(const std::string& model_id) {
 
 }  // namespace
 
-absl::Status SqliteStore::InsertRequestId(Db* db, const std::string& request_id,
+absl::Status SqliteStore::InsertRequestId(Db* db, const RequestKey& request_id,
                                           const AuditEntry& audit) {
   if (request_id.empty()) return absl::OkStatus();
-  FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO request_ids (request_id, method, resource, "
-                                              "create_time) VALUES (?, ?, ?, ?)"));
-  absl::Status s =
-      ins->Bind(1, request_id).Bind(2, audit.method).Bind(3, audit.resource).Bind(4, options_.now_micros()).Run();
+  FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO request_ids (principal, request_id, method, resource, "
+                                              "create_time, body_sha256) VALUES (?, ?, ?, ?, ?, ?)"));
+  absl::Status s = ins->Bind(1, request_id.principal)
+                       .Bind(2, request_id.id)
+                       .Bind(3, audit.method)
+                       .Bind(4, audit.resource)
+                       .Bind(5, options_.now_micros())
+                       .Bind(6, request_id.body_sha256)
+                       .Run();
   if (absl::IsFailedPrecondition(s)) {
     return ErrorBuilder(absl::StatusCode::kAlreadyExists, "request_id was used before")
         .Reason("REQUEST_ID_USED");
@@ -119,18 +124,21 @@ absl::Status SqliteStore::InsertRequestId(Db* db, const std::string& request_id,
   return s;
 }
 
-absl::StatusOr<std::optional<RequestIdRow>> SqliteStore::LookupRequestId(const std::string& request_id) {
+absl::StatusOr<std::optional<RequestIdRow>> SqliteStore::LookupRequestId(const RequestKey& key) {
   ReaderLease db = AcquireReader();
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT method, resource FROM request_ids WHERE request_id = ?"));
-  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, request_id).Step());
+  // Rows stored before ids were scoped have principal '' and match anyone.
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT method, resource, body_sha256 FROM request_ids "
+                                            "WHERE request_id = ? AND principal IN (?, '') "
+                                            "ORDER BY principal DESC LIMIT 1"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, key.id).Bind(2, key.principal).Step());
   if (!row) return std::nullopt;
-  RequestIdRow out{q->Text(0), q->Text(1)};
+  RequestIdRow out{q->Text(0), q->Text(1), q->Text(2)};
   q->Reset();
   return out;
 }
 
 absl::Status SqliteStore::InsertRegisteredModel(const RegisteredModelRow& r,
-                                                const std::string& request_id,
+                                                const RequestKey& request_id,
                                                 const AuditEntry& audit) {
   return WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
     FT_RETURN_IF_ERROR(InsertRequestId(db, request_id, a));
@@ -206,7 +214,7 @@ absl::StatusOr<RegisteredModelRow> SqliteStore::SoftDeleteRegisteredModel(
 }
 
 absl::StatusOr<ModelVersionRow> SqliteStore::InsertModelVersion(const ModelVersionRow& r,
-                                                                const std::string& request_id,
+                                                                const RequestKey& request_id,
                                                                 const AuditEntry& audit) {
   ModelVersionRow out = r;
   FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
@@ -215,7 +223,7 @@ absl::StatusOr<ModelVersionRow> SqliteStore::InsertModelVersion(const ModelVersi
   return out;
 }
 
-absl::Status SqliteStore::InsertModelVersionInTxn(Db* db, ModelVersionRow* out, const std::string& request_id,
+absl::Status SqliteStore::InsertModelVersionInTxn(Db* db, ModelVersionRow* out, const RequestKey& request_id,
                                                   AuditEntry& a) {
   FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, out->model_id));
   if (!m || m->delete_time) return ModelNotFound(out->model_id);

@@ -120,7 +120,7 @@ absl::Status SqliteStore::InsertEdgesInTxn(Db* db, const std::vector<EdgeRow>& e
 }
 
 absl::StatusOr<std::optional<ModelVersionRow>> SqliteStore::InsertRun(const RunWrite& w,
-                                                                      const std::string& request_id,
+                                                                      const RequestKey& request_id,
                                                                       const AuditEntry& audit) {
   std::optional<ModelVersionRow> version = w.model_version;
   FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {

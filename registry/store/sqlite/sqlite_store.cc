@@ -174,34 +174,66 @@ absl::Status SqliteStore::WriteWithAudit(AuditEntry audit,
   }
 }
 
+namespace {
+
+// One write's function; an exception becomes INTERNAL (the savepoint is then
+// rolled back like for any failed write).
+absl::Status RunWriteFn(const std::function<absl::Status(Db*, AuditEntry&)>& fn, Db* db, AuditEntry& audit) {
+  try {
+    return fn(db, audit);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("write failed with an exception: ", e.what()));
+  } catch (...) {
+    return absl::InternalError("write failed with an exception");
+  }
+}
+
+}  // namespace
+
 void SqliteStore::RunGroup(const std::vector<PendingWrite*>& batch) {
-  auto txn = sqlite::Transaction::Begin(writer_.get());
-  if (!txn.ok()) {
-    for (PendingWrite* w : batch) w->status = txn.status();
-    return;
-  }
-  std::pair<int64_t, std::string> head = audit_head_;
-  for (PendingWrite* w : batch) {
-    absl::Status s = writer_->Exec("SAVEPOINT write");
-    std::pair<int64_t, std::string> next = head;
-    if (s.ok()) s = (*w->fn)(writer_.get(), w->audit);
-    if (s.ok()) s = AppendAuditInTxn(w->audit, &next);
-    if (s.ok()) {
-      head = std::move(next);
-    } else {
-      (void)writer_->Exec("ROLLBACK TO write");
-    }
-    (void)writer_->Exec("RELEASE write");
-    w->status = s;
-  }
-  absl::Status committed = txn->Commit();
-  if (!committed.ok()) {
+  // Nothing of the group commits: every write of it fails with `s`. (The
+  // transaction object rolls back when it goes out of scope.)
+  auto fail_all = [&](const absl::Status& s) {
+    for (PendingWrite* w : batch) w->status = s;
+  };
+  try {
+    auto txn = sqlite::Transaction::Begin(writer_.get());
+    if (!txn.ok()) return fail_all(txn.status());
+    std::pair<int64_t, std::string> head = audit_head_;
     for (PendingWrite* w : batch) {
-      if (w->status.ok()) w->status = committed;
+      if (absl::Status sp = writer_->Exec("SAVEPOINT write"); !sp.ok()) return fail_all(sp);
+      std::pair<int64_t, std::string> next = head;
+      absl::Status s = RunWriteFn(*w->fn, writer_.get(), w->audit);
+      if (s.ok()) s = AppendAuditInTxn(w->audit, &next);
+      if (s.ok()) {
+        if (absl::Status rel = writer_->Exec("RELEASE write"); !rel.ok()) {
+          return fail_all(absl::InternalError(absl::StrCat("cannot release a write's savepoint: ", rel.message())));
+        }
+        head = std::move(next);
+      } else {
+        // A failed write must leave nothing: when its savepoint cannot be
+        // undone, what it did may be in the transaction, so the whole group
+        // is abandoned rather than committed with part of a failed write.
+        absl::Status undo = writer_->Exec("ROLLBACK TO write");
+        if (undo.ok()) undo = writer_->Exec("RELEASE write");
+        if (!undo.ok()) {
+          return fail_all(absl::InternalError(
+              absl::StrCat("cannot roll back a failed write (", s.message(), "): ", undo.message())));
+        }
+      }
+      w->status = s;
     }
-    return;
+    absl::Status committed = txn->Commit();
+    if (!committed.ok()) {
+      for (PendingWrite* w : batch) {
+        if (w->status.ok()) w->status = committed;
+      }
+      return;
+    }
+    audit_head_ = std::move(head);
+  } catch (...) {
+    fail_all(absl::InternalError("the write group failed with an exception; nothing of it was committed"));
   }
-  audit_head_ = std::move(head);
 }
 
 absl::Status SqliteStore::CommitBlobs(absl::Span<const StoredBlob> blobs, const AuditEntry& audit) {

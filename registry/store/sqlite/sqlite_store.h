@@ -53,8 +53,8 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Exp
   absl::StatusOr<std::vector<DanglingReference>> DanglingTreeReferences(int limit) override;
 
   // ModelStore (sqlite_model_store.cc)
-  absl::StatusOr<std::optional<RequestIdRow>> LookupRequestId(const std::string& request_id) override;
-  absl::Status InsertRegisteredModel(const RegisteredModelRow& row, const std::string& request_id,
+  absl::StatusOr<std::optional<RequestIdRow>> LookupRequestId(const RequestKey& key) override;
+  absl::Status InsertRegisteredModel(const RegisteredModelRow& row, const RequestKey& request_id,
                                      const AuditEntry& audit) override;
   absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(
       const std::string& model_id) override;
@@ -65,7 +65,7 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Exp
                                                                int64_t now,
                                                                const AuditEntry& audit) override;
   absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row,
-                                                     const std::string& request_id,
+                                                     const RequestKey& request_id,
                                                      const AuditEntry& audit) override;
   absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id,
                                                                  int64_t version) override;
@@ -87,7 +87,7 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Exp
   absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ListAliases(const std::string& model_id) override;
 
   // RunStore (sqlite_run_store.cc)
-  absl::StatusOr<std::optional<ModelVersionRow>> InsertRun(const RunWrite& write, const std::string& request_id,
+  absl::StatusOr<std::optional<ModelVersionRow>> InsertRun(const RunWrite& write, const RequestKey& request_id,
                                                            const AuditEntry& audit) override;
   absl::StatusOr<std::optional<RunRow>> GetRun(const std::string& run_id) override;
   absl::StatusOr<std::vector<RunRow>> ListRuns(const ParsedFilter& filter, const RunCursor& cursor,
@@ -111,7 +111,7 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Exp
   // ExperimentStore (sqlite_experiment_store.cc)
   absl::StatusOr<RevisionRow> InsertRevision(const RevisionRow& revision, const std::string& new_uid,
                                              int64_t expected_latest, const std::vector<EntityRow>& entities,
-                                             const std::string& request_id, const AuditEntry& audit) override;
+                                             const RequestKey& request_id, const AuditEntry& audit) override;
   absl::StatusOr<std::optional<InvestigationRow>> GetInvestigation(const std::string& investigation_id) override;
   absl::StatusOr<std::vector<InvestigationRow>> ListInvestigations(const std::string& after_id, int limit) override;
   absl::StatusOr<std::optional<RevisionRow>> GetRevision(const std::string& investigation_id,
@@ -121,6 +121,18 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Exp
   absl::StatusOr<std::vector<EntityRow>> ListEntities(const std::string& investigation_id, int64_t revision,
                                                       const std::string& section, int64_t after_seq,
                                                       int limit) override;
+
+  // The group-commit primitive every write goes through (public so that
+  // tests can inject faults): runs `fn` inside a savepoint of a shared
+  // BEGIN IMMEDIATE ... COMMIT on the writer, then appends the audit record
+  // in the same savepoint. `fn` may complete the audit entry (e.g. with a
+  // resource name known only inside the transaction). A failed `fn` (error
+  // or exception, which becomes INTERNAL) leaves nothing of itself; when the
+  // savepoint cannot be rolled back or released, or the commit fails, every
+  // write of the group fails and nothing of the group is committed. Never
+  // leaves later writers waiting.
+  absl::Status WriteWithAudit(AuditEntry audit,
+                              const std::function<absl::Status(sqlite::Db*, AuditEntry&)>& fn);
 
  private:
   // A reader connection borrowed from the pool; returned on destruction.
@@ -140,21 +152,16 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Exp
   absl::Status Init();
   ReaderLease AcquireReader();
   // Records a request id inside the writer's open transaction.
-  absl::Status InsertRequestId(sqlite::Db* db, const std::string& request_id,
+  absl::Status InsertRequestId(sqlite::Db* db, const RequestKey& request_id,
                                const AuditEntry& audit);
   // Inserts a model version (next number) with its lineage edges inside
   // the writer's open transaction; fills out->version.
-  absl::Status InsertModelVersionInTxn(sqlite::Db* db, ModelVersionRow* out, const std::string& request_id,
+  absl::Status InsertModelVersionInTxn(sqlite::Db* db, ModelVersionRow* out, const RequestKey& request_id,
                                        AuditEntry& audit);
   absl::Status InsertEdgesInTxn(sqlite::Db* db, const std::vector<EdgeRow>& edges, int64_t now);
   // Appends inside the writer's open transaction; updates the cached head
   // only through `pending_head`, which the caller publishes after commit.
   absl::Status AppendAuditInTxn(const AuditEntry& audit, std::pair<int64_t, std::string>* head);
-  // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT on the writer, then appends
-  // the audit record in the same transaction. `fn` may complete the audit
-  // entry (e.g. with a resource name known only inside the transaction).
-  absl::Status WriteWithAudit(AuditEntry audit,
-                              const std::function<absl::Status(sqlite::Db*, AuditEntry&)>& fn);
 
   Options options_;
   // A write waiting for (or done by) a group commit.
