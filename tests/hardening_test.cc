@@ -377,5 +377,57 @@ TEST_F(HardeningTest, ReadRangesNeverOverflow) {
   }
 }
 
+// Item 11: a pyfunc whose artifacts entry names a missing file was accepted
+// and then failed in mlflow.pyfunc.load_model.
+TEST_F(HardeningTest, PyfuncArtifactsMustResolveInTheTree) {
+  auto models = v1::ModelService::NewStub(channel_);
+  {
+    grpc::ClientContext ctx;
+    v1::CreateRegisteredModelRequest req;
+    req.set_model_id("pyfunc");
+    v1::RegisteredModel m;
+    ASSERT_TRUE(models->CreateRegisteredModel(&ctx, req, &m).ok());
+  }
+  stdfs::path folder = dir_.path() / "pyfunc";
+  stdfs::create_directories(folder);
+  std::ofstream(folder / "MLmodel") << "flavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\n"
+                                       "    python_model: python_model.pkl\n    artifacts:\n      weights:\n"
+                                       "        path: artifacts/weights.bin\n        uri: /home/ana/weights.bin\n";
+  std::ofstream(folder / "python_model.pkl") << "pickle";
+  auto pushed = client::Push(*client_, folder, {});
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  grpc::ClientContext ctx;
+  v1::CreateModelVersionRequest req;
+  req.set_parent("models/pyfunc");
+  *req.mutable_model_version()->mutable_tree_digest() = DigestToProto(pushed->digest);
+  v1::ModelVersion v;
+  grpc::Status s = models->CreateModelVersion(&ctx, req, &v);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(ViolatedFields(s), ::testing::Contains("MLmodel.flavors.python_function.artifacts.weights.path"));
+}
+
+// Item 9: the data folder holds the page-token key and every blob.
+TEST_F(HardeningTest, DataFolderIsTheServersAlone) {
+  ASSERT_TRUE(client_->UploadBatch({{Digest{Sha256Hex("x"), 1}, "x"}}).ok());
+  auto mode = [](const stdfs::path& p) {
+    return static_cast<int>(stdfs::status(p).permissions() & stdfs::perms::all);
+  };
+  stdfs::path data = dir_.path() / "data";
+  EXPECT_EQ(mode(data), 0700);
+  EXPECT_EQ(mode(data / "fairtrace.db"), 0600);
+  for (const auto& e : stdfs::recursive_directory_iterator(data)) {
+    EXPECT_EQ(mode(e.path()) & 077, 0) << e.path();  // nothing for group or others
+  }
+  // A folder left 0755 / 0644 by an older server is restricted at start.
+  ASSERT_EQ(server_->Stop(), 0);
+  stdfs::permissions(data, stdfs::perms::owner_all | stdfs::perms::group_read | stdfs::perms::group_exec |
+                               stdfs::perms::others_read | stdfs::perms::others_exec);
+  stdfs::permissions(data / "fairtrace.db", stdfs::perms::owner_read | stdfs::perms::owner_write |
+                                                stdfs::perms::group_read | stdfs::perms::others_read);
+  Restart();
+  EXPECT_EQ(mode(data), 0700);
+  EXPECT_EQ(mode(data / "fairtrace.db"), 0600);
+}
+
 }  // namespace
 }  // namespace fairtrace::testing

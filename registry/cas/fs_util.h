@@ -31,7 +31,7 @@ class Fd {
 };
 
 absl::Status ErrnoStatus(absl::string_view what, const std::filesystem::path& path);
-absl::StatusOr<Fd> OpenFile(const std::filesystem::path& path, int flags, int mode = 0644);
+absl::StatusOr<Fd> OpenFile(const std::filesystem::path& path, int flags, int mode = 0600);
 absl::Status WriteAll(int fd, absl::string_view data, const std::filesystem::path& path);
 absl::Status SyncFd(int fd, const std::filesystem::path& path);
 // fsync of a directory, so renames and creations in it are durable.

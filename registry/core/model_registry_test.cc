@@ -117,6 +117,20 @@ TEST_F(ModelRegistryTest, VersionRecordsTheParsedMlmodel) {
   EXPECT_EQ(back.uid(), v.uid());
 }
 
+// model_size_bytes is what MLflow measured when it saved the folder: it is
+// recorded as written, even when the stored files add up to another size
+// (MLflow counts differently, e.g. without MLmodel itself).
+TEST_F(ModelRegistryTest, ModelSizeIsRecordedNotEnforced) {
+  ASSERT_OK(CreateModel("m").status());
+  const std::string mlmodel = std::string(kMlmodel) + "model_size_bytes: 5\n";
+  const std::string pickle(4096, 'p');
+  Digest tree = PutFolder({{"MLmodel", mlmodel}, {"model.pkl", pickle}});
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion v, CreateVersion("m", tree));
+  ASSERT_TRUE(v.mlmodel().has_model_size_bytes());
+  EXPECT_EQ(v.mlmodel().model_size_bytes(), 5);
+  EXPECT_NE(static_cast<int64_t>(mlmodel.size() + pickle.size()), v.mlmodel().model_size_bytes());
+}
+
 TEST_F(ModelRegistryTest, VersionWithMissingBlobsListsThem) {
   ASSERT_OK(CreateModel("m").status());
   std::string manifest = *EncodeTree({{"MLmodel", DigestOf(kMlmodel), false},

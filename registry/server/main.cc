@@ -4,6 +4,7 @@
 // (with --listen HOST:0 the port is the one the OS picked). SIGTERM/SIGINT
 // stop it gracefully: no new calls, in-flight calls finish within
 // --shutdown-grace, then the database is closed cleanly.
+#include <sys/stat.h>
 #include <malloc.h>
 #include <signal.h>
 
@@ -16,6 +17,9 @@
 #include "registry/server/registry_server.h"
 
 int main(int argc, char** argv) {
+  // Everything the server creates (folders, database, blobs, uploads) is
+  // its user's alone: 0700 folders, 0600 files (docs/limits.md).
+  ::umask(077);
   // Streams move 1 MiB messages; glibc would mmap and unmap each one, and
   // the page faults of fresh mappings cost more than the copies (measured:
   // 200k faults and 5.6 s of CPU per GiB received). Keep them in the heap.

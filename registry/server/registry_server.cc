@@ -25,8 +25,23 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create data folder ", options.data_dir, ": ", ec.message()));
   }
-  FT_ASSIGN_OR_RETURN(s->store_, SqliteStore::Open({.path = (std::filesystem::path(options.data_dir) /
-                                                             "fairtrace.db").string()}));
+  // The data folder holds the database (with the page-token key) and every
+  // blob: only the server's user may enter it, whatever the umask or an
+  // older version left (0755 / 0644 before).
+  std::filesystem::permissions(options.data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot restrict the data folder ", options.data_dir, " to its owner: ", ec.message()));
+  }
+  const std::filesystem::path db_path = std::filesystem::path(options.data_dir) / "fairtrace.db";
+  FT_ASSIGN_OR_RETURN(s->store_, SqliteStore::Open({.path = db_path.string()}));
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::path f = db_path.string() + suffix;
+    std::error_code ignored;  // -wal and -shm may not exist yet
+    std::filesystem::permissions(f, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace, ignored);
+  }
   FT_ASSIGN_OR_RETURN(s->blobs_, BlobStore::Open(std::filesystem::path(options.data_dir) / "cas"));
   CasLimits limits;
   limits.max_blob_size = options.max_blob_bytes;

@@ -20,6 +20,7 @@ struct Rules {
   std::vector<std::string> required;
   absl::flat_hash_map<std::string, std::vector<std::string>> flavor_files;
   std::vector<std::string> env_files;
+  absl::flat_hash_set<std::string> flavor_artifacts;
   std::vector<std::pair<std::string, std::vector<std::string>>> section_files;
   std::vector<std::string> signature_json;
   absl::flat_hash_set<std::string> known_keys;
@@ -114,6 +115,29 @@ class Checker {
     }
   }
 
+  // `artifacts: {name: {path: artifacts/x.pkl, uri: ...}}` (or name: path):
+  // every path must be in the folder.
+  void CheckArtifacts(const std::string& base, const YAML::Node& artifacts) {
+    if (!artifacts || artifacts.IsNull()) return;
+    if (!artifacts.IsMap()) {
+      Add(absl::StrCat(base, ".artifacts"), "must map artifact names to their paths");
+      return;
+    }
+    for (const auto& kv : artifacts) {
+      std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
+      std::string field = absl::StrCat(base, ".artifacts.", key);
+      if (kv.second.IsMap()) {
+        if (!kv.second["path"] || kv.second["path"].IsNull()) {
+          Add(absl::StrCat(field, ".path"), "is required: the artifact's file in the model folder");
+        } else {
+          CheckNamedPath(absl::StrCat(field, ".path"), kv.second["path"]);
+        }
+      } else {
+        CheckNamedPath(field, kv.second);
+      }
+    }
+  }
+
   void CheckFlavor(const std::string& name, const YAML::Node& flavor) {
     std::string base = absl::StrCat("flavors.", name);
     if (!flavor.IsMap()) {
@@ -125,6 +149,7 @@ class Checker {
         if (flavor[key]) CheckNamedPath(absl::StrCat(base, ".", key), flavor[key]);
       }
     }
+    if (rules_.flavor_artifacts.contains(name)) CheckArtifacts(base, flavor["artifacts"]);
     const YAML::Node env = flavor["env"];
     if (!env) return;
     if (env.IsMap()) {
@@ -193,6 +218,7 @@ absl::StatusOr<std::unique_ptr<Validator>> Validator::FromRules(absl::string_vie
       }
     }
     rules->env_files = StringList(root["env_files"]);
+    for (auto& f : StringList(root["flavor_artifacts"])) rules->flavor_artifacts.insert(std::move(f));
     if (root["section_files"]) {
       for (const auto& kv : root["section_files"]) {
         rules->section_files.emplace_back(kv.first.as<std::string>(), StringList(kv.second));

@@ -78,6 +78,31 @@ TEST(MlmodelValidator, LibraryExceptionsBecomeFindings) {
   }
 }
 
+// Issue 8, item 11: an artifact the MLmodel names but the folder lacks made
+// mlflow.pyfunc.load_model fail after the version was accepted.
+TEST(MlmodelValidator, PyfuncArtifactsMustBeInTheFolder) {
+  std::string yaml = R"(flavors:
+  python_function:
+    loader_module: mlflow.pyfunc.model
+    python_model: python_model.pkl
+    artifacts:
+      weights:
+        path: artifacts/weights.bin
+        uri: /home/ana/weights.bin
+      vocab: artifacts/vocab.txt
+      labels:
+        uri: /tmp/labels.csv
+)";
+  std::vector<std::string> paths = {"MLmodel", "python_model.pkl", "artifacts/weights.bin"};
+  Report r = Validator::Default().Validate(yaml, paths);
+  EXPECT_THAT(Fields(r), ::testing::UnorderedElementsAre("flavors.python_function.artifacts.vocab",
+                                                         "flavors.python_function.artifacts.labels.path"));
+  paths.push_back("artifacts/vocab.txt");
+  yaml = yaml.substr(0, yaml.find("      labels:"));
+  EXPECT_TRUE(Validator::Default().Validate(yaml, paths).ok());
+  EXPECT_FALSE(Validator::Default().Validate(yaml + "    artifacts_x: 1\n", {"MLmodel"}).ok());
+}
+
 TEST(MlmodelValidator, InvalidUtf8IsAFinding) {
   std::string yaml = std::string(kMinimal) + "x_note: caf\xE9\n";
   Report r;
