@@ -406,6 +406,35 @@ TEST_F(HardeningTest, PyfuncArtifactsMustResolveInTheTree) {
   EXPECT_THAT(ViolatedFields(s), ::testing::Contains("MLmodel.flavors.python_function.artifacts.weights.path"));
 }
 
+// Item 10: trees `pull` cannot write back were accepted.
+TEST_F(HardeningTest, TreesThatCannotBeRestoredAreRefused) {
+  std::string deep;
+  for (int i = 0; i < 2048; ++i) deep += i == 0 ? "d" : "/d";
+  const std::vector<std::vector<std::string>> refused = {
+      {deep},
+      {"caf\xC3\xA9.txt", "cafe\xCC\x81.txt"},  // NFC and NFD spellings of one name
+      {"README", "readme"},
+      {"Data/a.png", "data/b.png"},
+  };
+  for (const auto& paths : refused) {
+    std::vector<TreeEntry> entries;
+    for (const auto& p : paths) entries.push_back({p, Digest{Sha256Hex(""), 0}, false});
+    auto manifest = EncodeTree(entries);
+    ASSERT_TRUE(manifest.ok()) << manifest.status();  // a valid manifest...
+    Digest md{Sha256Hex(*manifest), int64_t(manifest->size())};
+    ASSERT_TRUE(client_->UploadBatch({{md, *manifest}}).ok());
+    grpc::ClientContext ctx;
+    v1::CreateTreeRequest req;
+    *req.mutable_digest() = DigestToProto(md);
+    v1::Tree tree;
+    grpc::Status s = cas_->CreateTree(&ctx, req, &tree);  // ...of a tree that cannot be restored
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << paths[0].substr(0, 40);
+    EXPECT_EQ(Reason(s), "TREE_NOT_RESTORABLE");
+    EXPECT_TRUE(text::IsValidUtf8(s.error_message()));
+  }
+  ExpectHealthyAndVerified();
+}
+
 // Item 9: the data folder holds the page-token key and every blob.
 TEST_F(HardeningTest, DataFolderIsTheServersAlone) {
   ASSERT_TRUE(client_->UploadBatch({{Digest{Sha256Hex("x"), 1}, "x"}}).ok());

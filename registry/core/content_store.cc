@@ -1,6 +1,7 @@
 #include "registry/core/content_store.h"
 
 #include "registry/core/audited.h"
+#include "registry/core/tree_names.h"
 
 #include <iostream>
 
@@ -303,6 +304,18 @@ absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const D
     auto parsed = bytes.ok() ? ParseTree(*bytes) : absl::StatusOr<std::vector<TreeEntry>>(bytes.status());
     result = parsed.status();
     if (parsed.ok()) entries = *std::move(parsed);
+  }
+  if (result.ok()) {
+    // New trees must be restorable where `pull` writes them (tree_names.h).
+    std::vector<TreeNameProblem> problems = TreeRestoreProblems(entries);
+    if (!problems.empty()) {
+      ErrorBuilder err(absl::StatusCode::kInvalidArgument,
+                       absl::StrCat("the tree cannot be written back on every supported file system: ",
+                                    problems[0].message));
+      err.Reason("TREE_NOT_RESTORABLE");
+      for (const TreeNameProblem& p : problems) err.Field(absl::StrCat("entries[", p.entry, "].path"), p.message);
+      result = err;
+    }
   }
   if (result.ok()) {
     std::vector<Digest> refs;

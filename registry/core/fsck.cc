@@ -3,6 +3,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "registry/core/status_macros.h"
+#include "registry/core/tree.h"
+#include "registry/core/tree_names.h"
 
 namespace fairtrace {
 
@@ -30,6 +32,20 @@ absl::Status CheckAuditChain(Store& store, FsckReport& report) {
   return absl::OkStatus();
 }
 
+void CheckTreeRestorable(const BlobStore& blobs, const BlobRow& row, FsckReport& report) {
+  // Trees stored before the restorability rules stay readable; fsck names
+  // those that `pull` cannot write back everywhere.
+  auto bytes = blobs.ReadAll(row.digest, row.location);
+  if (!bytes.ok()) return;
+  auto entries = ParseTree(*bytes);
+  if (!entries.ok()) return;
+  std::vector<TreeNameProblem> problems = TreeRestoreProblems(*entries, 1);
+  if (!problems.empty()) {
+    report.Add({"TREE_NOT_RESTORABLE", absl::StrCat("trees/", row.digest.sha256, "/", row.digest.size_bytes),
+                problems[0].message});
+  }
+}
+
 absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs) {
   FsckReport report;
   absl::flat_hash_set<Digest> loose;
@@ -46,6 +62,8 @@ absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs) {
       report.Add({"BLOB_MISSING", BlobResourceName(row.digest), std::string(s.message())});
     } else if (!s.ok()) {
       report.Add({"BLOB_CORRUPT", BlobResourceName(row.digest), std::string(s.message())});
+    } else if (row.is_tree) {
+      CheckTreeRestorable(blobs, row, report);
     }
     return absl::OkStatus();
   }));

@@ -18,7 +18,7 @@
 namespace fairtrace {
 
 struct FsckProblem {
-  std::string kind;     // BLOB_MISSING, BLOB_CORRUPT, TREE_REFERENCE_MISSING, AUDIT_CHAIN_BROKEN
+  std::string kind;     // BLOB_MISSING, BLOB_CORRUPT, TREE_REFERENCE_MISSING, TREE_NOT_RESTORABLE, AUDIT_CHAIN_BROKEN
   std::string subject;  // blobs/<sha>/<size>, audit/<sequence>, ...
   std::string detail;
 };
@@ -40,6 +40,10 @@ struct FsckReport {
 
 // Fails only when the database cannot be read; findings go in the report.
 absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs);
+
+// Adds TREE_NOT_RESTORABLE when the stored tree `row` breaks the rules of
+// core/tree_names.h (trees stored before them stay readable).
+void CheckTreeRestorable(const BlobStore& blobs, const BlobRow& row, FsckReport& report);
 
 // Walks the whole audit chain (paged), adding a problem for the first break.
 absl::Status CheckAuditChain(Store& store, FsckReport& report);

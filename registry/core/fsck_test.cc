@@ -41,6 +41,25 @@ TEST_F(FsckTest, CleanStore) {
 
 BlobLocation Where(Store& store, const Digest& d) { return (*store.GetBlob(d))->location; }
 
+// A tree stored before the restorability rules (committed here straight
+// through the store, as an older server did) stays readable and fsck names it.
+TEST_F(FsckTest, NamesStoredTreesThatCannotBeRestored) {
+  std::vector<TreeEntry> entries = {{"README", DigestOf("one"), false}, {"readme", DigestOf("two"), false}};
+  ASSERT_OK_AND_ASSIGN(std::string manifest, EncodeTree(entries));
+  std::vector<std::pair<Digest, absl::string_view>> items = {{DigestOf(manifest), manifest}};
+  ASSERT_TRUE((*cas_->BatchUpdate(ctx_, items))[0].ok());
+  // The content store refuses it now...
+  EXPECT_THAT(cas_->CreateTree(ctx_, DigestOf(manifest)).status(), testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  // ...an older server stored it.
+  ASSERT_OK(store_->CommitTree(DigestOf(manifest), entries, MakeAuditEntry(ctx_, "trees/old", absl::OkStatus())));
+  ASSERT_OK_AND_ASSIGN(auto page, cas_->GetTree(DigestOf(manifest), 0, ""));
+  EXPECT_EQ(page.entries.size(), 2u);
+  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_, *blobs_));
+  ASSERT_EQ(r.problem_count, 1);
+  EXPECT_EQ(r.problems[0].kind, "TREE_NOT_RESTORABLE");
+  EXPECT_EQ(r.problems[0].subject, "trees/" + DigestOf(manifest).sha256 + "/" + std::to_string(manifest.size()));
+}
+
 TEST_F(FsckTest, FindsCorruptAndMissingBlobsAndOrphans) {
   std::filesystem::remove(blobs_->PackPath(Where(*store_, DigestOf("one")).pack));
   {

@@ -5,7 +5,7 @@ import stat
 import tempfile
 import unittest
 
-from fairtrace.tree import build_tree
+from fairtrace.tree import build_tree, restore_problems
 
 
 class TreeTest(unittest.TestCase):
@@ -35,8 +35,36 @@ class TreeTest(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, "symbolic link"):
                 build_tree(d)
         with tempfile.TemporaryDirectory() as d:
-            with self.assertRaisesRegex(ValueError, "no files"):
+            # The empty tree is valid (docs/tree-format.md): the header alone.
+            tree = build_tree(d)
+            self.assertEqual(tree.manifest, b"fairtrace-tree/1\n")
+            self.assertEqual(tree.entries, [])
+        with tempfile.TemporaryDirectory() as d:
+            for name in ["README", "readme"]:
+                open(os.path.join(d, name), "w").close()
+            with self.assertRaisesRegex(ValueError, "differ only in case"):
                 build_tree(d)
+
+    def test_restorable_tree_vectors_shared_with_the_server(self):
+        # The same file drives registry/core/tree_names_test.cc.
+        vectors = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "fixtures", "tree-names.tsv")
+        checked = 0
+        with open(vectors, encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if not line or line.startswith("#"):
+                    continue
+                expect, *paths = line.split("\t")
+                paths.sort(key=lambda p: p.encode("utf-8"))
+                problems = restore_problems(paths)
+                kind = "ok"
+                if problems:
+                    m = problems[0][1]
+                    kind = ("NFC" if "NFC" in m else "CASE" if "case" in m else "DEPTH" if "deep" in m
+                            else "LENGTH" if "bytes" in m else "?")
+                self.assertEqual(kind, expect, line[:120])
+                checked += 1
+        self.assertGreaterEqual(checked, 16)
 
 
 if __name__ == "__main__":
