@@ -377,11 +377,48 @@ absl::StatusOr<TreePage> ContentStore::GetTree(const Digest& digest, int page_si
   FT_ASSIGN_OR_RETURN(std::optional<TreeRow> row, store_->GetTree(digest));
   if (!row) return TreeNotFound(digest);
   FT_ASSIGN_OR_RETURN(int64_t offset, ParseTreePageToken(digest, page_token, row->entry_count));
-  FT_ASSIGN_OR_RETURN(std::vector<TreeEntry> all, TreeEntries(digest));
   TreePage page{*row, {}, ""};
-  int64_t end = std::min<int64_t>(offset + page_size, static_cast<int64_t>(all.size()));
-  for (int64_t i = offset; i < end; ++i) page.entries.push_back(std::move(all[i]));
-  if (end < static_cast<int64_t>(all.size())) page.next_page_token = TreePageToken(digest, end);
+  const int64_t end = std::min<int64_t>(offset + page_size, row->entry_count);
+  if (end < row->entry_count) page.next_page_token = TreePageToken(digest, end);
+  if (offset >= end) return page;
+  FT_ASSIGN_OR_RETURN(std::optional<TreeIndexPoint> point, store_->TreeIndexPointAtOrBefore(digest, offset));
+  if (!point) {
+    // A tree stored before the page index: parse it once and index it.
+    FT_ASSIGN_OR_RETURN(std::vector<TreeEntry> all, TreeEntries(digest));
+    FT_RETURN_IF_ERROR(store_->PutTreeIndex(digest, TreeIndexPoints(all)));
+    for (int64_t i = offset; i < end; ++i) page.entries.push_back(std::move(all[i]));
+    return page;
+  }
+  // Read from the indexed line on, at most kTreeIndexStride lines before the
+  // page and the page itself: memory and time per call are bounded by the
+  // page, not by the tree.
+  FT_ASSIGN_OR_RETURN(BlobLocation where, Locate(digest));
+  int64_t line_no = point->entry;
+  std::string carry;
+  absl::Status parse_error;
+  absl::Status read = blobs_->Read(digest, where, point->byte_offset, 0, 64 << 10, [&](absl::string_view chunk) {
+    carry.append(chunk.data(), chunk.size());
+    size_t start = 0;
+    for (size_t nl; (nl = carry.find('\n', start)) != std::string::npos; start = nl + 1) {
+      if (line_no >= offset) {
+        absl::StatusOr<TreeEntry> e = ParseTreeLine(absl::string_view(carry).substr(start, nl - start));
+        if (!e.ok()) {
+          parse_error = absl::DataLossError(absl::StrCat("stored tree ", digest.ToString(), " has a bad line ",
+                                                         line_no, " at its indexed offset"));
+          return false;
+        }
+        page.entries.push_back(*std::move(e));
+      }
+      if (++line_no >= end) return false;
+    }
+    carry.erase(0, start);
+    return true;
+  });
+  FT_RETURN_IF_ERROR(read);
+  FT_RETURN_IF_ERROR(parse_error);
+  if (static_cast<int64_t>(page.entries.size()) != end - offset) {
+    return absl::DataLossError(absl::StrCat("stored tree ", digest.ToString(), " ends before entry ", end));
+  }
   return page;
 }
 

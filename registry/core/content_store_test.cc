@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "registry/store/sqlite/db.h"
 #include "registry/store/sqlite/sqlite_store.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -202,6 +203,64 @@ TEST_F(ContentStoreTest, GetTreePages) {
   } while (!token.empty());
   EXPECT_EQ(seen, entries);
   EXPECT_THAT(cas_->GetTree(d, 10, "garbage"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Pages of a tree larger than the index stride, read through the page index,
+// and of a tree stored before the index existed (indexed on first use).
+TEST_F(ContentStoreTest, GetTreePagesThroughTheIndex) {
+  std::vector<TreeEntry> entries;
+  std::vector<std::string> contents;
+  std::vector<std::pair<Digest, absl::string_view>> items;
+  for (int i = 0; i < 3000; ++i) contents.push_back("content-" + std::to_string(i));
+  for (int i = 0; i < 3000; ++i) {
+    entries.push_back({"dir" + std::to_string(i % 7) + "/file-" + std::to_string(i) + std::string(i % 13, 'x'),
+                       DigestOf(contents[i]), i % 3 == 0});
+    items.emplace_back(DigestOf(contents[i]), contents[i]);
+  }
+  limits_.max_batch_bytes = 1 << 20;
+  limits_.max_batch_blobs = 10000;
+  cas_ = std::make_unique<ContentStore>(store_.get(), blobs_.get(), limits_);
+  ASSERT_OK(cas_->BatchUpdate(ctx_, items).status());
+  ASSERT_OK_AND_ASSIGN(std::string manifest, EncodeTree(entries));
+  ASSERT_OK_AND_ASSIGN(entries, ParseTree(manifest));  // sorted as stored
+  Put(manifest);
+  Digest d = DigestOf(manifest);
+  ASSERT_OK(cas_->CreateTree(ctx_, d).status());
+  for (bool old_tree : {false, true}) {
+    if (old_tree) {  // as an older server left it: no index rows
+      ASSERT_OK_AND_ASSIGN(auto db, sqlite::Db::Open((dir_.path() / "db").string()));
+      ASSERT_OK(db->Exec("DELETE FROM tree_page_index"));
+    }
+    SCOPED_TRACE(old_tree ? "tree without an index" : "indexed tree");
+    for (int page_size : {1, 7, 1000, 1024, 5000}) {
+      std::vector<TreeEntry> seen;
+      std::string token;
+      int pages = 0;
+      do {
+        ASSERT_OK_AND_ASSIGN(TreePage page, cas_->GetTree(d, page_size, token));
+        seen.insert(seen.end(), page.entries.begin(), page.entries.end());
+        token = page.next_page_token;
+        ++pages;
+      } while (!token.empty() && pages < 4000);
+      EXPECT_EQ(seen, entries) << page_size;
+    }
+  }
+}
+
+TEST(TreeIndexPoints, MatchTheEncodedManifest) {
+  std::vector<TreeEntry> entries;
+  for (int i = 0; i < 5000; ++i) {
+    entries.push_back({"p/" + std::to_string(i), Digest{std::string(64, 'b'), int64_t{i + 1} * 31}, i % 2 == 0});
+  }
+  ASSERT_OK_AND_ASSIGN(std::string manifest, EncodeTree(entries));
+  ASSERT_OK_AND_ASSIGN(entries, ParseTree(manifest));
+  std::vector<TreeIndexPoint> points = TreeIndexPoints(entries, 100);
+  ASSERT_EQ(points.size(), 50u);
+  for (const TreeIndexPoint& p : points) {
+    size_t nl = manifest.find('\n', p.byte_offset);
+    ASSERT_OK_AND_ASSIGN(TreeEntry e, ParseTreeLine(absl::string_view(manifest).substr(p.byte_offset, nl - p.byte_offset)));
+    EXPECT_EQ(e, entries[p.entry]);
+  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/text/utf8.h"
 #include "registry/core/errors.h"
+#include "registry/core/status_macros.h"
 
 namespace fairtrace {
 namespace {
@@ -173,6 +174,31 @@ absl::StatusOr<std::vector<TreeEntry>> ParseTree(absl::string_view bytes) {
   if (v.empty()) CheckSortedUnique(entries, v);
   if (!v.empty()) return v.ToStatus("invalid tree manifest");
   return entries;
+}
+
+std::vector<TreeIndexPoint> TreeIndexPoints(absl::Span<const TreeEntry> entries, int64_t stride) {
+  std::vector<TreeIndexPoint> out;
+  int64_t offset = static_cast<int64_t>(kTreeHeader.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (static_cast<int64_t>(i) % stride == 0) out.push_back({static_cast<int64_t>(i), offset});
+    const TreeEntry& e = entries[i];
+    // "<k> <64 hex> <size> <path>\n"
+    offset += 2 + 64 + 1 + static_cast<int64_t>(absl::StrCat(e.digest.size_bytes).size()) + 1 +
+              static_cast<int64_t>(e.path.size()) + 1;
+  }
+  return out;
+}
+
+absl::StatusOr<TreeEntry> ParseTreeLine(absl::string_view line) {
+  if (line.size() < 2 + 64 + 1 + 1 + 1 + 1 || (line[0] != 'f' && line[0] != 'x') || line[1] != ' ' ||
+      line[66] != ' ') {
+    return InvalidField("manifest", "not a manifest line");
+  }
+  size_t size_end = line.find(' ', 67);
+  if (size_end == absl::string_view::npos) return InvalidField("manifest", "manifest line has no path");
+  FT_ASSIGN_OR_RETURN(Digest d, ParseDigest(absl::StrCat(line.substr(2, 64), "/", line.substr(67, size_end - 67)),
+                                            "manifest"));
+  return TreeEntry{std::string(line.substr(size_end + 1)), std::move(d), line[0] == 'x'};
 }
 
 }  // namespace fairtrace

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "registry/core/digest.h"
 
 namespace fairtrace {
@@ -44,5 +45,22 @@ absl::StatusOr<std::string> EncodeTree(std::vector<TreeEntry> entries);
 // Parses canonical manifest bytes. Fails on anything EncodeTree would not
 // have produced: bad header, unsorted or duplicate paths, bad lines.
 absl::StatusOr<std::vector<TreeEntry>> ParseTree(absl::string_view bytes);
+
+// Where entry `entry` (0-based) starts in the manifest bytes, for paging a
+// stored tree without parsing it whole (GetTree).
+struct TreeIndexPoint {
+  int64_t entry = 0;
+  int64_t byte_offset = 0;
+};
+inline constexpr int64_t kTreeIndexStride = 1024;
+
+// The byte offset of entries 0, stride, 2*stride, ... of the canonical
+// manifest of `entries` (computed from the entries: the format is canonical).
+std::vector<TreeIndexPoint> TreeIndexPoints(absl::Span<const TreeEntry> entries,
+                                            int64_t stride = kTreeIndexStride);
+
+// One manifest line without its '\n' ("<f|x> <sha256> <size> <path>") of a
+// stored, already validated manifest. INVALID_ARGUMENT when it is not one.
+absl::StatusOr<TreeEntry> ParseTreeLine(absl::string_view line);
 
 }  // namespace fairtrace

@@ -72,6 +72,15 @@ class Store {
   virtual absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries,
                                   const AuditEntry& audit) = 0;
 
+  // The page index of a tree (core/tree.h TreeIndexPoints): CommitTree
+  // stores it with the tree; trees stored before it existed get it through
+  // PutTreeIndex on first use (derived data, not audited; a second put of
+  // the same points is a no-op). TreeIndexPointAtOrBefore gives the last
+  // point with entry <= `entry`, or nullopt when the tree has no index.
+  virtual absl::Status PutTreeIndex(const Digest& tree, absl::Span<const TreeIndexPoint> points) = 0;
+  virtual absl::StatusOr<std::optional<TreeIndexPoint>> TreeIndexPointAtOrBefore(const Digest& tree,
+                                                                                 int64_t entry) = 0;
+
   // Appends an audit record for a call that changed nothing else.
   virtual absl::Status AppendAudit(const AuditEntry& audit) = 0;
   // Records with sequence > after_sequence, ascending, at most `limit`.

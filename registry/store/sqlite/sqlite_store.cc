@@ -267,6 +267,39 @@ absl::StatusOr<std::optional<TreeRow>> SqliteStore::GetTree(const Digest& digest
   return out;
 }
 
+absl::Status SqliteStore::InsertTreeIndex(Db* db, const Digest& tree, absl::Span<const TreeIndexPoint> points) {
+  FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT OR IGNORE INTO tree_page_index (tree_sha256, tree_size, "
+                                              "entry, byte_offset) VALUES (?, ?, ?, ?)"));
+  for (const TreeIndexPoint& p : points) {
+    ins->Reset();
+    FT_RETURN_IF_ERROR(
+        ins->Bind(1, tree.sha256).Bind(2, tree.size_bytes).Bind(3, p.entry).Bind(4, p.byte_offset).Run());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::PutTreeIndex(const Digest& tree, absl::Span<const TreeIndexPoint> points) {
+  // Derived data (recomputable from the manifest): written without an audit
+  // record, in its own transaction on the writer.
+  absl::MutexLock lock(&writer_mu_);
+  FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
+  FT_RETURN_IF_ERROR(InsertTreeIndex(writer_.get(), tree, points));
+  return txn.Commit();
+}
+
+absl::StatusOr<std::optional<TreeIndexPoint>> SqliteStore::TreeIndexPointAtOrBefore(const Digest& tree,
+                                                                                    int64_t entry) {
+  ReaderLease db = AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT entry, byte_offset FROM tree_page_index "
+                                            "WHERE tree_sha256 = ? AND tree_size = ? AND entry <= ? "
+                                            "ORDER BY entry DESC LIMIT 1"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, tree.sha256).Bind(2, tree.size_bytes).Bind(3, entry).Step());
+  if (!row) return std::nullopt;
+  TreeIndexPoint out{q->Int(0), q->Int(1)};
+  q->Reset();
+  return out;
+}
+
 absl::Status SqliteStore::CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries,
                                      const AuditEntry& audit) {
   int64_t now = options_.now_micros();
@@ -294,6 +327,7 @@ absl::Status SqliteStore::CommitTree(const Digest& digest, absl::Span<const Tree
           .Precondition("MISSING_BLOB", BlobResourceName(digest), "the manifest blob is not stored");
     }
     FT_RETURN_IF_ERROR(s);
+    FT_RETURN_IF_ERROR(InsertTreeIndex(db, digest, TreeIndexPoints(entries)));
     FT_ASSIGN_OR_RETURN(Stmt * ref, db->Prepare("INSERT OR IGNORE INTO tree_refs (tree_sha256, "
                                                 "tree_size, blob_sha256, blob_size) "
                                                 "VALUES (?, ?, ?, ?)"));

@@ -44,6 +44,8 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Exp
   absl::StatusOr<std::optional<BlobRow>> GetBlob(const Digest& digest) override;
   absl::Status CommitBlobs(absl::Span<const StoredBlob> blobs, const AuditEntry& audit) override;
   absl::StatusOr<std::optional<TreeRow>> GetTree(const Digest& digest) override;
+  absl::Status PutTreeIndex(const Digest& tree, absl::Span<const TreeIndexPoint> points) override;
+  absl::StatusOr<std::optional<TreeIndexPoint>> TreeIndexPointAtOrBefore(const Digest& tree, int64_t entry) override;
   absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries,
                           const AuditEntry& audit) override;
   absl::Status AppendAudit(const AuditEntry& audit) override;
@@ -159,6 +161,7 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Exp
   absl::Status InsertModelVersionInTxn(sqlite::Db* db, ModelVersionRow* out, const RequestKey& request_id,
                                        AuditEntry& audit);
   absl::Status InsertEdgesInTxn(sqlite::Db* db, const std::vector<EdgeRow>& edges, int64_t now);
+  static absl::Status InsertTreeIndex(sqlite::Db* db, const Digest& tree, absl::Span<const TreeIndexPoint> points);
   // Appends inside the writer's open transaction; updates the cached head
   // only through `pending_head`, which the caller publishes after commit.
   absl::Status AppendAuditInTxn(const AuditEntry& audit, std::pair<int64_t, std::string>* head);
