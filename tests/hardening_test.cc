@@ -4,6 +4,7 @@
 // and checks afterwards that the server still answers and the audit log
 // still verifies.
 #include <fstream>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -432,6 +433,139 @@ TEST_F(HardeningTest, TreesThatCannotBeRestoredAreRefused) {
     EXPECT_EQ(Reason(s), "TREE_NOT_RESTORABLE");
     EXPECT_TRUE(text::IsValidUtf8(s.error_message()));
   }
+  ExpectHealthyAndVerified();
+}
+
+// Item 8: a second `fairtrace push` of a file continues the upload an
+// interrupted one left (before, it started at byte 0 under a new id and the
+// old partial stayed on disk for a day); two concurrent pushes of one file
+// meet on one upload; only the principal that started an upload may abort it.
+TEST_F(HardeningTest, APushContinuesTheUploadAnInterruptedOneLeft) {
+  std::string data(6 << 20, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 7919) >> 3);
+  stdfs::path file = dir_.path() / "weights.bin";
+  std::ofstream(file, std::ios::binary) << data;
+  Digest d{Sha256Hex(data), int64_t(data.size())};
+  // An interrupted push by "tester": 2 MiB committed under the derived id.
+  const std::string id = client::UploadIdFor("tester", d);
+  // The reader fails once the server has opened the upload (its meta file
+  // is on disk), so that the interruption always leaves a partial upload.
+  auto opened = [&](const std::string& upload_id) {
+    for (int i = 0; i < 2000; ++i) {
+      if (stdfs::exists(dir_.path() / "data" / "cas" / "uploads" / (upload_id + ".meta"))) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  };
+  absl::Status cut = client_->UploadStream(id, d, 0, [&](int64_t off, size_t n) -> absl::StatusOr<std::string> {
+    if (off >= (2 << 20)) {
+      opened(id);
+      return absl::UnavailableError("network gone");
+    }
+    return data.substr(off, n);
+  }, nullptr);
+  ASSERT_FALSE(cut.ok());
+  // The server keeps the committed bytes once it has seen the stream end.
+  int64_t committed = 0;
+  for (int i = 0; i < 2000 && committed == 0; ++i) {
+    auto st = client_->QueryWriteStatus(id, d);
+    ASSERT_TRUE(st.ok());
+    committed = st->committed_size();
+    if (committed == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GT(committed, 0);
+  EXPECT_LE(committed, 2 << 20);
+
+  // Another principal can neither take the upload over nor abort it.
+  auto other = Cli({"--user", "mallory", "upload", "abort", file.string()});
+  EXPECT_EQ(other.exit_code, 1) << other.err;
+
+  auto pushed = Cli({"--user", "tester", "--json", "push", file.string()});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
+  EXPECT_EQ(nlohmann::json::parse(pushed.out)["sha256"], d.sha256);
+  auto fsck = client_->Fsck();
+  ASSERT_TRUE(fsck.ok());
+  EXPECT_EQ(fsck->partial_uploads(), 0);  // the interrupted upload was continued, not left behind
+
+  // Two concurrent pushes of one new file by one user: both succeed.
+  std::string data2 = data;
+  data2[0] ^= 1;
+  stdfs::path file2 = dir_.path() / "weights2.bin";
+  std::ofstream(file2, std::ios::binary) << data2;
+  CommandResult a, b;
+  std::thread ta([&] { a = Cli({"--user", "tester", "push", file2.string()}); });
+  std::thread tb([&] { b = Cli({"--user", "tester", "push", file2.string()}); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(b.exit_code, 0) << b.err;
+
+  // The owner may abort an unfinished upload; then nothing is left.
+  std::string data3 = data;
+  data3[1] ^= 1;
+  Digest d3{Sha256Hex(data3), int64_t(data3.size())};
+  stdfs::path file3 = dir_.path() / "weights3.bin";
+  std::ofstream(file3, std::ios::binary) << data3;
+  ASSERT_FALSE(client_->UploadStream(client::UploadIdFor("tester", d3), d3, 0,
+                                     [&](int64_t off, size_t n) -> absl::StatusOr<std::string> {
+                                       if (off >= (1 << 20)) {
+                                         opened(client::UploadIdFor("tester", d3));
+                                         return absl::UnavailableError("gone");
+                                       }
+                                       return data3.substr(off, n);
+                                     }, nullptr).ok());
+  // The server releases the upload once it has seen the stream end.
+  CommandResult aborted;
+  for (int i = 0; i < 2000; ++i) {
+    aborted = Cli({"--user", "tester", "upload", "abort", file3.string()});
+    if (aborted.err.find("UPLOAD_IN_PROGRESS") == std::string::npos &&
+        aborted.err.find("being written") == std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(aborted.exit_code, 0) << aborted.err;
+  fsck = client_->Fsck();
+  ASSERT_TRUE(fsck.ok());
+  EXPECT_EQ(fsck->partial_uploads(), 0);
+  for (const auto& e : stdfs::directory_iterator(dir_.path() / "data" / "cas" / "uploads")) {
+    ADD_FAILURE() << "left behind: " << e.path();
+  }
+  ExpectHealthyAndVerified();
+}
+
+class QuotaTest : public HardeningTest {
+ protected:
+  std::vector<std::string> ServerFlags() override {
+    return {"--quiet", "--max-partial-upload-bytes", "3000000", "--max-partial-upload-total-bytes", "5000000"};
+  }
+};
+
+// Item 5: unfinished uploads were disk any anonymous caller could fill.
+TEST_F(QuotaTest, UnfinishedUploadsAreQuotaedPerPrincipalAndInTotal) {
+  auto start_upload = [&](const std::string& user, const std::string& id, int64_t size) {
+    std::string data(size, static_cast<char>('a' + id.size()));
+    Digest d{Sha256Hex(data + id), size};  // a digest that will never match: the upload stays partial
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-fairtrace-user", user);
+    v1::WriteResponse resp;
+    auto w = cas_->Write(&ctx, &resp);
+    v1::WriteRequest msg;
+    msg.set_resource_name(UploadResourceName(id, d));
+    msg.set_data(data.substr(0, 1000));
+    w->Write(msg);
+    w->WritesDone();
+    return w->Finish();
+  };
+  // 2 MB reserved for ana; a second 2 MB upload of hers is over her 3 MB.
+  EXPECT_EQ(start_upload("ana", "u1", 2'000'000).error_code(), grpc::StatusCode::INVALID_ARGUMENT);  // not finished
+  grpc::Status over = start_upload("ana", "u2", 2'000'000);
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << over.error_message();
+  EXPECT_EQ(Reason(over), "UPLOAD_QUOTA_EXCEEDED");
+  // bob has his own share, until the server's total is reached.
+  EXPECT_EQ(start_upload("bob", "u3", 2'000'000).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Reason(start_upload("carl", "u4", 2'000'000)), "UPLOAD_QUOTA_EXCEEDED");
+  // Finishing small blobs is never blocked by the quota of partial ones.
+  ASSERT_TRUE(client_->UploadBatch({{Digest{Sha256Hex("small"), 5}, "small"}}).ok());
   ExpectHealthyAndVerified();
 }
 

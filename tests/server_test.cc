@@ -95,9 +95,21 @@ TEST_F(ServerTest, SigtermLetsInFlightCallsFinish) {
   msg.set_resource_name(UploadResourceName("inflight", d));
   msg.set_data(data.substr(0, 1000));
   ASSERT_TRUE(w->Write(msg));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Polls `done` instead of sleeping for ordering: each wait ends as soon as it holds.
+  auto eventually = [](const std::function<bool()>& done) {
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+         std::chrono::steady_clock::now() < until;) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  // The server has opened the upload (its meta file is on disk): the call is in flight.
+  ASSERT_TRUE(eventually(
+      [&] { return std::filesystem::exists(dir_.path() / "data" / "cas" / "uploads" / "inflight.meta"); }));
   ::kill(server_->pid(), SIGTERM);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The server has taken the signal (it says so) before the rest is sent.
+  ASSERT_TRUE(eventually([&] { return server_->log().find("SIGTERM") != std::string::npos; }));
   msg.clear_resource_name();
   msg.set_write_offset(1000);
   msg.set_data(data.substr(1000));

@@ -65,6 +65,12 @@ int main(int argc, char** argv) {
   auto* stat = app.add_subcommand("stat", "what the server knows of a digest");
   stat->add_option("DIGEST", stat_digest, "<sha256>/<size>")->required();
   auto* fsck = app.add_subcommand("fsck", "server re-hashes every blob and checks every reference");
+  std::string abort_path;
+  auto* upload = app.add_subcommand("upload", "unfinished uploads");
+  upload->require_subcommand(1);
+  auto* abort_upload = upload->add_subcommand(
+      "abort", "drop your unfinished upload of FILE on the server (a later push starts from byte 0)");
+  abort_upload->add_option("FILE", abort_path, "the file whose push was interrupted")->required();
   auto* audit = app.add_subcommand("audit", "audit log commands");
   audit->require_subcommand(1);
   auto* verify = audit->add_subcommand("verify", "fetch the audit log and re-walk its hash chain");
@@ -140,6 +146,17 @@ int main(int argc, char** argv) {
       std::cout << j.dump() << "\n";
     } else {
       for (auto& [k, v] : j.items()) std::cout << k << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
+    }
+    return 0;
+  }
+  if (*abort_upload) {
+    auto d = fairtrace::client::HashFile(abort_path);
+    if (!d.ok()) return Fail(d.status(), server);
+    if (absl::Status s = client.AbortUpload(*d); !s.ok()) return Fail(s, server);
+    if (as_json) {
+      std::cout << DigestJson(*d).dump() << "\n";
+    } else {
+      std::cerr << "dropped the unfinished upload of " << abort_path << " (" << d->ToString() << ")\n";
     }
     return 0;
   }

@@ -159,6 +159,14 @@ grpc::Status CasServiceImpl::QueryWriteStatus(grpc::ServerContext* ctx,
   });
 }
 
+grpc::Status CasServiceImpl::AbortUpload(grpc::ServerContext* ctx, const v1::AbortUploadRequest* req,
+                                         v1::AbortUploadResponse* resp) {
+  return guard_->Run(ctx, "/fairtrace.v1.CasService/AbortUpload", req, true, [&]() -> grpc::Status {
+    return ToGrpcStatus(cas_->AbortUpload(
+        MakeCallContext(*ctx, absl::StrCat(kService, "AbortUpload"), RequestSha256(*req)), req->resource_name()));
+  });
+}
+
 grpc::Status CasServiceImpl::CreateTree(grpc::ServerContext* ctx, const v1::CreateTreeRequest* req,
                                         v1::Tree* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.CasService/CreateTree", req, true, [&]() -> grpc::Status {

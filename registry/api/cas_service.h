@@ -26,6 +26,8 @@ class CasServiceImpl final : public v1::CasService::Service {
                      v1::WriteResponse* resp) override;
   grpc::Status Read(grpc::ServerContext* ctx, const v1::ReadRequest* req,
                     grpc::ServerWriter<v1::ReadResponse>* writer) override;
+  grpc::Status AbortUpload(grpc::ServerContext* ctx, const v1::AbortUploadRequest* req,
+                           v1::AbortUploadResponse* resp) override;
   grpc::Status QueryWriteStatus(grpc::ServerContext* ctx, const v1::QueryWriteStatusRequest* req,
                                 v1::QueryWriteStatusResponse* resp) override;
   grpc::Status CreateTree(grpc::ServerContext* ctx, const v1::CreateTreeRequest* req,

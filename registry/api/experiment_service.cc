@@ -9,7 +9,9 @@ grpc::Status ExperimentServiceImpl::ValidateInvestigation(grpc::ServerContext* c
                                                           const v1::ValidateInvestigationRequest* req,
                                                           v1::ValidationReport* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.ExperimentService/ValidateInvestigation", req, false, [&]() -> grpc::Status {
-    return Reply(registry_->ValidateInvestigation(*req), resp);
+    return Reply(registry_->ValidateInvestigation(
+                     ContextOf(ctx, "fairtrace.v1.ExperimentService", "ValidateInvestigation", *req), *req),
+                 resp);
   });
 }
 

@@ -34,6 +34,9 @@ inline constexpr size_t kMaxErrorMessageBytes = 1024;
 grpc::Status ToGrpcStatus(const absl::Status& status);
 google::rpc::Status ToRpcStatus(const absl::Status& status);
 
+// The stop condition of the guarded call on this thread (rpc_guard.h).
+std::function<bool()> CurrentCallShouldStop();
+
 // SHA-256 hex of a request's deterministic serialization (audit records).
 std::string RequestSha256(const google::protobuf::Message& request);
 // The same with the top-level `request_id` and `etag` fields cleared: the
@@ -60,6 +63,7 @@ template <typename Req>
 CallContext ContextOf(grpc::ServerContext* ctx, absl::string_view service, const char* method, const Req& req) {
   CallContext out = MakeCallContext(*ctx, absl::StrCat("/", service, "/", method), RequestSha256(req));
   out.request_body_sha256 = RequestBodySha256(req);
+  out.should_stop = CurrentCallShouldStop();
   return out;
 }
 

@@ -10,6 +10,71 @@
 
 namespace fairtrace::api {
 
+namespace {
+
+struct CurrentCall {
+  grpc::ServerContext* ctx = nullptr;
+  absl::Time deadline = absl::InfiniteFuture();
+};
+thread_local CurrentCall current_call;
+
+// Restores the previous current call when a guarded call ends.
+class CurrentCallScope {
+ public:
+  CurrentCallScope(grpc::ServerContext* ctx, absl::Time deadline) : saved_(current_call) {
+    current_call = {ctx, deadline};
+  }
+  ~CurrentCallScope() { current_call = saved_; }
+
+ private:
+  CurrentCall saved_;
+};
+
+constexpr absl::string_view kHeavyMethods[] = {
+    "/fairtrace.v1.ExperimentService/ValidateInvestigation",
+    "/fairtrace.v1.ExperimentService/ImportInvestigation",
+    "/fairtrace.v1.ExperimentService/CreateEntity",
+    "/fairtrace.v1.ExperimentService/UpdateEntity",
+    "/fairtrace.v1.ExperimentService/DeleteEntity",
+    "/fairtrace.v1.ExperimentService/ExportInvestigation",
+    "/fairtrace.v1.CasService/CreateTree",
+    "/fairtrace.v1.AdminService/Fsck",
+    "/fairtrace.v1.RunService/GetLineage",
+};
+
+}  // namespace
+
+std::function<bool()> CurrentCallShouldStop() {
+  CurrentCall call = current_call;
+  if (call.ctx == nullptr) return {};
+  return [call] { return call.ctx->IsCancelled() || absl::Now() > call.deadline; };
+}
+
+bool RpcGuard::IsHeavy(absl::string_view method) {
+  for (absl::string_view m : kHeavyMethods) {
+    if (m == method) return true;
+  }
+  return false;
+}
+
+bool RpcGuard::Admit(grpc::ServerContext* ctx, absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  const absl::Time give_up = std::min(deadline, absl::Now() + options_.admission_wait);
+  auto free_slot = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return heavy_running_ < options_.max_heavy_calls; };
+  // Wake up now and then to notice a client that went away while waiting.
+  while (!free_slot()) {
+    if (ctx->IsCancelled() || absl::Now() >= give_up) return false;
+    mu_.AwaitWithDeadline(absl::Condition(&free_slot), std::min(give_up, absl::Now() + absl::Milliseconds(200)));
+  }
+  ++heavy_running_;
+  return true;
+}
+
+void RpcGuard::Release() const {
+  absl::MutexLock lock(&mu_);
+  --heavy_running_;
+}
+
 std::string RequestResource(const google::protobuf::Message& request) {
   const auto* desc = request.GetDescriptor();
   const auto* refl = request.GetReflection();
@@ -44,7 +109,24 @@ grpc::Status RpcGuard::Run(grpc::ServerContext* ctx, absl::string_view method,
                            const std::function<grpc::Status()>& body) const noexcept {
   const char* what = "unknown exception";
   std::string text;
+  const bool heavy = IsHeavy(method);
+  absl::Time deadline = absl::FromChrono(ctx->deadline());
+  if (heavy) deadline = std::min(deadline, absl::Now() + options_.heavy_call_limit);
   try {
+    if (heavy && !Admit(ctx, deadline)) {
+      return ToGrpcStatus(ErrorBuilder(absl::StatusCode::kResourceExhausted,
+                                       absl::StrCat("the server is busy with ", options_.max_heavy_calls,
+                                                    " heavy calls; retry later"))
+                              .Reason("SERVER_BUSY"));
+    }
+    struct Slot {
+      const RpcGuard* guard;
+      bool held;
+      ~Slot() {
+        if (held) guard->Release();
+      }
+    } slot{this, heavy};
+    CurrentCallScope scope(ctx, deadline);
     return body();
   } catch (const std::exception& e) {
     text = e.what();

@@ -18,14 +18,32 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "registry/store/store.h"
 
 namespace fairtrace::api {
 
+// Bounds on heavy calls (docs/limits.md): the ones whose work and memory
+// grow with the request (MIAPPE validation and imports, entity changes that
+// revalidate a whole investigation, exports, CreateTree of a large manifest,
+// fsck, lineage).
+struct GuardOptions {
+  int max_heavy_calls = 2;                        // at once; others wait
+  absl::Duration admission_wait = absl::Seconds(30);  // then RESOURCE_EXHAUSTED
+  absl::Duration heavy_call_limit = absl::Seconds(120);  // server-side deadline
+};
+
+// The stop condition of the call running on this thread (cancelled by the
+// client, or past its deadline: the client's or, for heavy calls, the
+// server's limit); an empty function outside a guarded call.
+std::function<bool()> CurrentCallShouldStop();
+
 class RpcGuard {
  public:
-  explicit RpcGuard(Store* audit_store) : store_(audit_store) {}
+  explicit RpcGuard(Store* audit_store, GuardOptions options = {}) : store_(audit_store), options_(options) {}
+  static bool IsHeavy(absl::string_view method);
 
   // `method` is the full gRPC name ("/fairtrace.v1.ModelService/CreateModelVersion");
   // `request` may be null (client-streaming calls); `mutating` says whether a
@@ -36,7 +54,13 @@ class RpcGuard {
  private:
   void OnException(grpc::ServerContext* ctx, absl::string_view method, const google::protobuf::Message* request,
                    bool mutating, const char* what) const noexcept;
+  bool Admit(grpc::ServerContext* ctx, absl::Time deadline) const;
+  void Release() const;
+
   Store* store_;
+  GuardOptions options_;
+  mutable absl::Mutex mu_;
+  mutable int heavy_running_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // What a request is about, for the audit record of a failed attempt: the

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
 #include <system_error>
 
 #include "absl/strings/numbers.h"
@@ -260,8 +261,69 @@ absl::StatusOr<std::string> BlobStore::ReadAll(const Digest& d, const BlobLocati
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view id,
-                                                              const Digest& digest) {
+namespace {
+
+// An upload's meta file: "<sha256>/<size>" (the first line) and, since
+// principals are kept, "\n<principal>". nullopt when it cannot be read.
+struct UploadMeta {
+  std::string digest;
+  std::string principal;
+};
+std::optional<UploadMeta> ReadUploadMeta(const stdfs::path& path) {
+  auto fd = fs::OpenFile(path, O_RDONLY);
+  if (!fd.ok()) return std::nullopt;
+  char buf[512];
+  ssize_t n = ::read(fd->get(), buf, sizeof buf);
+  if (n < 0) return std::nullopt;
+  absl::string_view text(buf, static_cast<size_t>(n));
+  size_t nl = text.find('\n');
+  UploadMeta m;
+  m.digest = std::string(text.substr(0, nl));
+  if (nl != absl::string_view::npos) m.principal = std::string(text.substr(nl + 1));
+  return m;
+}
+
+}  // namespace
+
+std::vector<BlobStore::PartialUpload> BlobStore::ListPartialUploads() const {
+  std::vector<PartialUpload> out;
+  std::error_code ec;
+  for (const auto& e : stdfs::directory_iterator(root_ / "uploads", ec)) {
+    if (e.path().extension() != ".meta") continue;
+    std::optional<UploadMeta> m = ReadUploadMeta(e.path());
+    if (!m) continue;
+    auto d = ParseDigest(m->digest, "meta");
+    if (!d.ok()) continue;
+    out.push_back({e.path().stem().string(), *d, m->principal});
+  }
+  return out;
+}
+
+absl::Status BlobStore::AbortUpload(absl::string_view id, const Digest& digest, absl::string_view principal) {
+  if (!IsValidUploadId(id)) return InvalidField("upload_id", "must be 1-64 characters of [A-Za-z0-9_-]");
+  absl::MutexLock lock(&mu_);
+  std::optional<UploadMeta> m = ReadUploadMeta(MetaPath(id));
+  if (!m || m->digest != digest.ToString()) {
+    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no partial upload ", id, " of ", digest.ToString()))
+        .Reason("UPLOAD_NOT_FOUND");
+  }
+  if (m->principal != principal) {
+    return ErrorBuilder(absl::StatusCode::kPermissionDenied,
+                        "only the principal that started an upload may abort it")
+        .Reason("UPLOAD_OWNED_BY_ANOTHER");
+  }
+  if (active_uploads_.contains(std::string(id))) {
+    return ErrorBuilder(absl::StatusCode::kAborted, absl::StrCat("upload ", id, " is being written by a stream"))
+        .Reason("UPLOAD_IN_PROGRESS");
+  }
+  std::error_code ec;
+  stdfs::remove(PartPath(id), ec);
+  stdfs::remove(MetaPath(id), ec);
+  return fs::SyncDir(root_ / "uploads");
+}
+
+absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view id, const Digest& digest,
+                                                              absl::string_view principal) {
   if (!IsValidUploadId(id)) return InvalidField("upload_id", "must be 1-64 characters of [A-Za-z0-9_-]");
   {
     absl::MutexLock lock(&mu_);
@@ -276,16 +338,18 @@ absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view 
     ReleaseUpload(std::string(id));
     return s;
   };
-  std::string meta = digest.ToString();
+  std::string meta = absl::StrCat(digest.ToString(), "\n", principal);
   stdfs::path meta_path = MetaPath(id), part_path = PartPath(id);
-  auto existing = fs::OpenFile(meta_path, O_RDONLY);
-  if (existing.ok()) {
-    char buf[128];
-    ssize_t n = ::read(existing->get(), buf, sizeof buf);
-    if (n < 0 || absl::string_view(buf, n) != meta) {
+  if (std::optional<UploadMeta> existing = ReadUploadMeta(meta_path)) {
+    if (existing->digest != digest.ToString()) {
       return fail(ErrorBuilder(absl::StatusCode::kFailedPrecondition,
                                absl::StrCat("upload id ", id, " is in use for another blob"))
                       .Reason("UPLOAD_ID_IN_USE"));
+    }
+    if (!existing->principal.empty() && existing->principal != principal) {
+      return fail(ErrorBuilder(absl::StatusCode::kPermissionDenied,
+                               absl::StrCat("upload ", id, " was started by another principal"))
+                      .Reason("UPLOAD_OWNED_BY_ANOTHER"));
     }
   } else {
     // New upload: the meta file is written and synced before any byte.
@@ -322,11 +386,8 @@ absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view 
 
 absl::StatusOr<int64_t> BlobStore::PartialSize(absl::string_view id, const Digest& digest) const {
   if (!IsValidUploadId(id)) return InvalidField("upload_id", "must be 1-64 characters of [A-Za-z0-9_-]");
-  auto meta = fs::OpenFile(MetaPath(id), O_RDONLY);
-  if (!meta.ok()) return 0;
-  char buf[128];
-  ssize_t n = ::read(meta->get(), buf, sizeof buf);
-  if (n < 0 || absl::string_view(buf, n) != digest.ToString()) return 0;
+  std::optional<UploadMeta> meta = ReadUploadMeta(MetaPath(id));
+  if (!meta || meta->digest != digest.ToString()) return 0;
   struct stat st;
   if (::stat(PartPath(id).c_str(), &st) != 0) return 0;
   return std::min<int64_t>(st.st_size, digest.size_bytes);

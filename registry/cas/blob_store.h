@@ -52,6 +52,7 @@ class Upload {
   Upload& operator=(const Upload&) = delete;
 
   const Digest& digest() const { return digest_; }
+  const std::string& id() const { return id_; }
   int64_t committed() const { return committed_; }
   // Appends bytes at committed(). INVALID_ARGUMENT (upload discarded) when
   // they would exceed the digest's size.
@@ -105,10 +106,24 @@ class BlobStore {
                     size_t chunk, const std::function<bool(absl::string_view)>& sink) const;
   absl::StatusOr<std::string> ReadAll(const Digest& d, const BlobLocation& where) const;
 
-  // Opens (or resumes) the upload `id` of `digest`. Resuming re-hashes the
-  // committed bytes. ABORTED when another stream holds the upload;
-  // FAILED_PRECONDITION when `id` is in use for a different digest.
-  absl::StatusOr<std::unique_ptr<Upload>> OpenUpload(absl::string_view id, const Digest& digest);
+  // Opens (or resumes) the upload `id` of `digest` for `principal` (kept in
+  // the upload's meta file). Resuming re-hashes the committed bytes.
+  // ABORTED (UPLOAD_IN_PROGRESS) when another stream holds the upload;
+  // FAILED_PRECONDITION when `id` is in use for a different digest;
+  // PERMISSION_DENIED when another principal started it.
+  absl::StatusOr<std::unique_ptr<Upload>> OpenUpload(absl::string_view id, const Digest& digest,
+                                                     absl::string_view principal = "");
+  struct PartialUpload {
+    std::string id;
+    Digest digest;
+    std::string principal;  // "" for uploads started before principals were kept
+  };
+  // Every partial upload on disk (for quotas).
+  std::vector<PartialUpload> ListPartialUploads() const;
+  // Removes the partial upload `id` of `digest`: NOT_FOUND when there is
+  // none, PERMISSION_DENIED when `principal` did not start it, ABORTED when a
+  // stream is writing it.
+  absl::Status AbortUpload(absl::string_view id, const Digest& digest, absl::string_view principal);
   // Committed bytes of a partial upload; 0 when there is none.
   absl::StatusOr<int64_t> PartialSize(absl::string_view id, const Digest& digest) const;
   // Removes partial uploads not touched for `max_age` and not open.

@@ -2,6 +2,7 @@
 // Filled by the api layer from the gRPC call; plain data.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -17,6 +18,12 @@ struct CallContext {
   // SHA-256 hex of the request with request_id and etag cleared: what a
   // retry must repeat to be a retry ("" when the call has no request body).
   std::string request_body_sha256;
+  // True once the call should stop working: the client cancelled or went
+  // away, or the call's deadline (the client's, or the server's limit for
+  // heavy calls, docs/limits.md) passed. Long loops poll it. May be empty
+  // (never stops).
+  std::function<bool()> should_stop;
+  bool ShouldStop() const { return should_stop && should_stop(); }
 };
 
 inline AuditEntry MakeAuditEntry(const CallContext& ctx, std::string resource,

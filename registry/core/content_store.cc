@@ -75,6 +75,7 @@ absl::Status WriteSession::Append(int64_t write_offset, absl::string_view data) 
   absl::Status s = upload_->Append(data);
   if (!s.ok() && absl::IsInvalidArgument(s)) {  // the upload was discarded
     ended_ = true;
+    cas_->Unreserve(upload_->id());
     AppendStandaloneAudit(cas_->store_, ctx_, resource_, s);
   }
   return s;
@@ -83,6 +84,7 @@ absl::Status WriteSession::Append(int64_t write_offset, absl::string_view data) 
 absl::StatusOr<int64_t> WriteSession::Finish() {
   ended_ = true;
   absl::Status s = upload_->Finish();
+  cas_->Unreserve(upload_->id());  // verified and in place, or discarded
   if (!s.ok()) {
     AppendStandaloneAudit(cas_->store_, ctx_, resource_, s);
     return s;
@@ -240,8 +242,17 @@ absl::StatusOr<WriteStart> ContentStore::BeginWrite(const CallContext& ctx,
                                            MakeAuditEntry(ctx, BlobResourceName(d), absl::OkStatus())));
     return WriteStart{nullptr, d.size_bytes};
   }
-  auto upload = blobs_->OpenUpload(parsed->upload_id, d);
+  if (absl::Status q = Reserve(parsed->upload_id, d, ctx.principal); !q.ok()) {
+    AppendStandaloneAudit(store_, ctx, resource, q);
+    return q;
+  }
+  auto upload = blobs_->OpenUpload(parsed->upload_id, d, ctx.principal);
   if (!upload.ok()) {
+    // Nothing of this call's own is on disk (another stream, or another
+    // principal, holds the id): the reservation stays with whoever holds it.
+    if (!absl::IsAborted(upload.status()) && !absl::IsPermissionDenied(upload.status())) {
+      Unreserve(parsed->upload_id);
+    }
     AppendStandaloneAudit(store_, ctx, resource, upload.status());
     return upload.status();
   }
@@ -260,6 +271,73 @@ absl::StatusOr<WriteStart> ContentStore::BeginWrite(const CallContext& ctx,
     return err;
   }
   return WriteStart{std::move(session), 0};
+}
+
+absl::Status ContentStore::Reserve(const std::string& id, const Digest& d, const std::string& principal) {
+  absl::MutexLock lock(&quota_mu_);
+  if (!reservations_loaded_) ResyncReservations();
+  if (reservations_.contains(id)) return absl::OkStatus();
+  const UploadQuota& q = limits_.upload_quota;
+  auto over = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(quota_mu_) -> std::string {
+    int64_t mine = 0, total = 0;
+    int count = 0;
+    for (const auto& [other, r] : reservations_) {
+      total += r.bytes;
+      if (r.principal == principal) {
+        mine += r.bytes;
+        ++count;
+      }
+    }
+    if (count + 1 > q.per_principal_uploads) {
+      return absl::StrCat("you have ", count, " unfinished uploads; at most ", q.per_principal_uploads);
+    }
+    if (mine + d.size_bytes > q.per_principal_bytes) {
+      return absl::StrCat("your unfinished uploads would hold ", mine + d.size_bytes, " bytes; at most ",
+                          q.per_principal_bytes);
+    }
+    if (total + d.size_bytes > q.total_bytes) {
+      return absl::StrCat("unfinished uploads would hold ", total + d.size_bytes, " bytes on this server; at most ",
+                          q.total_bytes);
+    }
+    return "";
+  };
+  std::string problem = over();
+  if (!problem.empty()) {
+    ResyncReservations();  // abandoned uploads may have been cleaned since
+    problem = over();
+  }
+  if (!problem.empty()) {
+    return ErrorBuilder(absl::StatusCode::kResourceExhausted,
+                        absl::StrCat(problem, "; finish or abort them (fairtrace upload abort), or wait: "
+                                              "untouched ones are removed after a day"))
+        .Reason("UPLOAD_QUOTA_EXCEEDED");
+  }
+  reservations_[id] = Reservation{principal, d.size_bytes};
+  return absl::OkStatus();
+}
+
+void ContentStore::Unreserve(const std::string& id) {
+  absl::MutexLock lock(&quota_mu_);
+  reservations_.erase(id);
+}
+
+void ContentStore::ResyncReservations() {
+  reservations_.clear();
+  for (const BlobStore::PartialUpload& p : blobs_->ListPartialUploads()) {
+    reservations_[p.id] = Reservation{p.principal, p.digest.size_bytes};
+  }
+  reservations_loaded_ = true;
+}
+
+absl::Status ContentStore::AbortUpload(const CallContext& ctx, absl::string_view resource_name) {
+  absl::Status s = [&]() -> absl::Status {
+    FT_ASSIGN_OR_RETURN(UploadResource r, ParseUploadResourceName(resource_name));
+    FT_RETURN_IF_ERROR(blobs_->AbortUpload(r.upload_id, r.digest, ctx.principal));
+    Unreserve(r.upload_id);
+    return absl::OkStatus();
+  }();
+  AppendStandaloneAudit(store_, ctx, std::string(resource_name), s);
+  return s;
 }
 
 absl::StatusOr<WriteStatus> ContentStore::QueryWrite(absl::string_view resource_name) {

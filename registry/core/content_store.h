@@ -22,6 +22,8 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "registry/cas/blob_store.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "registry/core/call_context.h"
 #include "registry/core/digest.h"
 #include "registry/core/tree.h"
@@ -29,7 +31,18 @@
 
 namespace fairtrace {
 
+// Disk that unfinished uploads may hold (docs/limits.md). An upload
+// reserves its blob's whole size when it starts (the server preallocates
+// it), so these bound what anonymous callers can tie up for the 24 hours a
+// partial upload is kept.
+struct UploadQuota {
+  int64_t per_principal_bytes = int64_t{32} << 30;  // 32 GiB
+  int64_t total_bytes = int64_t{128} << 30;         // 128 GiB
+  int per_principal_uploads = 256;
+};
+
 struct CasLimits {
+  UploadQuota upload_quota;
   int64_t max_blob_size = int64_t{16} << 30;     // 16 GiB
   int max_find_missing = 50'000;                 // digests per FindMissingBlobs
   int max_batch_blobs = 10'000;                  // blobs per batch call
@@ -99,6 +112,9 @@ class ContentStore {
   absl::StatusOr<WriteStart> BeginWrite(const CallContext& ctx, absl::string_view resource_name,
                                         int64_t write_offset);
   absl::StatusOr<WriteStatus> QueryWrite(absl::string_view resource_name);
+  // Removes a partial upload; only the principal that started it may.
+  // NOT_FOUND, PERMISSION_DENIED, ABORTED (a stream is writing it). Audited.
+  absl::Status AbortUpload(const CallContext& ctx, absl::string_view resource_name);
 
   absl::Status Read(absl::string_view resource_name, int64_t offset, int64_t limit, size_t chunk,
                     const std::function<bool(absl::string_view)>& sink);
@@ -119,9 +135,26 @@ class ContentStore {
   // Where a visible blob's bytes are; NOT_FOUND when it is not visible.
   absl::StatusOr<BlobLocation> Locate(const Digest& d);
 
+  // Reserves `d`'s size for the upload `id` of `principal` against the
+  // quotas (RESOURCE_EXHAUSTED, reason UPLOAD_QUOTA_EXCEEDED); an upload
+  // already reserved passes. Unreserve when it ends.
+  absl::Status Reserve(const std::string& id, const Digest& d, const std::string& principal);
+  void Unreserve(const std::string& id);
+  // Rebuilds the reservations from the partial uploads on disk (at first
+  // use, and before refusing: abandoned uploads are removed in the
+  // background).
+  void ResyncReservations() ABSL_EXCLUSIVE_LOCKS_REQUIRED(quota_mu_);
+
   Store* store_;
   BlobStore* blobs_;
   CasLimits limits_;
+  struct Reservation {
+    std::string principal;
+    int64_t bytes = 0;
+  };
+  absl::Mutex quota_mu_;
+  bool reservations_loaded_ ABSL_GUARDED_BY(quota_mu_) = false;
+  absl::flat_hash_map<std::string, Reservation> reservations_ ABSL_GUARDED_BY(quota_mu_);
 };
 
 }  // namespace fairtrace

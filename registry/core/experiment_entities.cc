@@ -96,7 +96,8 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ChangeRecords(
   sub.records = std::move(records);
   // A stored revision had its sheets; what a section needs is checked by count.
   for (const mp::SectionRule& s : mp::Schema::Default().sections()) sub.sheets.insert(s.section);
-  mp::Report report = mp::Validate(sub, mp::Schema::Default(), ValidateOptionsFor(strictness), {});
+  mp::Report report = mp::Validate(sub, mp::Schema::Default(), ValidateOptionsFor(strictness, ctx), {});
+  FT_RETURN_IF_ERROR(ValidationStoppedError(report));
   return StoreRevision(ctx, id, std::move(sub), report, strictness, request_id, inv.revision());
 }
 

@@ -56,6 +56,7 @@ v1::ValidationReport ReportProto(const mp::Report& r, bool include_errors) {
   p.set_error_count(r.Count(mp::Severity::kError));
   p.set_warning_count(r.Count(mp::Severity::kWarning));
   p.set_info_count(r.Count(mp::Severity::kInfo));
+  p.set_omitted_findings(r.omitted_total());
   for (const std::string& o : r.ontologies) p.add_ontology_snapshots(o);
   for (const mp::Finding& f : r.findings) {
     if (!include_errors && f.severity == mp::Severity::kError) continue;
@@ -159,6 +160,17 @@ int SectionRank(const std::string& section) {
 
 }  // namespace
 
+// DEADLINE_EXCEEDED for a validation stopped before its end (cancelled by
+// the client, or past the call's deadline): nothing is stored.
+absl::Status ValidationStoppedError(const mp::Report& report) {
+  if (!report.stopped) return absl::OkStatus();
+  return ErrorBuilder(absl::StatusCode::kDeadlineExceeded,
+                      "validation stopped: the call was cancelled or reached its deadline (the server allows "
+                      "--heavy-call-seconds per call); nothing was stored")
+      .Reason("VALIDATION_STOPPED");
+}
+
+
 ExperimentRegistry::ExperimentRegistry(Store* store, ModelStore* request_ids, ExperimentStore* experiments,
                                        std::string page_token_key, std::function<int64_t()> now_micros,
                                        const miappe::OntologySet* ontologies,
@@ -166,8 +178,9 @@ ExperimentRegistry::ExperimentRegistry(Store* store, ModelStore* request_ids, Ex
     : store_(store), request_ids_(request_ids), experiments_(experiments), token_key_(std::move(page_token_key)),
       now_(std::move(now_micros)), ontologies_(ontologies), places_(places) {}
 
-mp::ValidateOptions ExperimentRegistry::ValidateOptionsFor(v1::Strictness strictness) const {
+mp::ValidateOptions ExperimentRegistry::ValidateOptionsFor(v1::Strictness strictness, const CallContext& ctx) const {
   mp::ValidateOptions options;
+  options.should_stop = ctx.should_stop;
   options.strictness = StrictnessOf(strictness);
   options.ontologies = ontologies_;
   options.places = places_;
@@ -175,9 +188,11 @@ mp::ValidateOptions ExperimentRegistry::ValidateOptionsFor(v1::Strictness strict
 }
 
 absl::StatusOr<v1::ValidationReport> ExperimentRegistry::ValidateInvestigation(
-    const v1::ValidateInvestigationRequest& req) {
+    const CallContext& ctx, const v1::ValidateInvestigationRequest& req) {
   FT_RETURN_IF_ERROR(CheckFiles(req.files()));
-  return ReportProto(Check(req.files(), ValidateOptionsFor(req.strictness())).report, /*include_errors=*/true);
+  Checked c = Check(req.files(), ValidateOptionsFor(req.strictness(), ctx));
+  FT_RETURN_IF_ERROR(ValidationStoppedError(c.report));
+  return ReportProto(c.report, /*include_errors=*/true);
 }
 
 absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const CallContext& ctx,
@@ -197,7 +212,8 @@ absl::StatusOr<v1::Investigation> ExperimentRegistry::ImportInvestigation(const 
       FT_RETURN_IF_ERROR(CheckEtag(req.etag(), cur->uid, cur->latest_revision, resource));
       expected = cur->latest_revision;
     }
-    Checked c = Check(req.files(), ValidateOptionsFor(req.strictness()));
+    Checked c = Check(req.files(), ValidateOptionsFor(req.strictness(), ctx));
+    FT_RETURN_IF_ERROR(ValidationStoppedError(c.report));
     return StoreRevision(ctx, req.investigation_id(), std::move(c.submission), c.report, req.strictness(),
                          req.request_id(), expected);
   });

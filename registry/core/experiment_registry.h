@@ -33,6 +33,10 @@
 
 namespace fairtrace {
 
+// DEADLINE_EXCEEDED (reason VALIDATION_STOPPED) when `report` was stopped
+// before its end (ValidateOptions::should_stop); OK otherwise.
+absl::Status ValidationStoppedError(const miappe::Report& report);
+
 class ExperimentRegistry {
  public:
   // `ontologies` (may be null) are the operator's loaded OBO files;
@@ -41,7 +45,9 @@ class ExperimentRegistry {
                      std::function<int64_t()> now_micros, const miappe::OntologySet* ontologies = nullptr,
                      const miappe::CountryLocator* places = nullptr);
 
-  absl::StatusOr<v1::ValidationReport> ValidateInvestigation(const v1::ValidateInvestigationRequest& req);
+  // ctx.should_stop is polled; a stopped validation is DEADLINE_EXCEEDED.
+  absl::StatusOr<v1::ValidationReport> ValidateInvestigation(const CallContext& ctx,
+                                                             const v1::ValidateInvestigationRequest& req);
   absl::StatusOr<v1::Investigation> ImportInvestigation(const CallContext& ctx,
                                                         const v1::ImportInvestigationRequest& req);
   absl::StatusOr<v1::Investigation> GetInvestigation(const v1::GetInvestigationRequest& req);
@@ -70,7 +76,7 @@ class ExperimentRegistry {
   absl::StatusOr<std::vector<miappe::Record>> LoadRecords(const std::string& id, const v1::Investigation& inv);
   // The validator's options for a request: its strictness, the loaded
   // ontologies and country outlines.
-  miappe::ValidateOptions ValidateOptionsFor(v1::Strictness strictness) const;
+  miappe::ValidateOptions ValidateOptionsFor(v1::Strictness strictness, const CallContext& ctx) const;
   // The first result of an earlier call with `request_id`, if any.
   absl::StatusOr<std::optional<v1::Investigation>> Replay(const CallContext& ctx, const std::string& request_id);
   // Refuses a report with errors, else stores the submission as the next

@@ -124,8 +124,24 @@ TEST_F(ExperimentRegistryTest, ASubmissionWithErrorsIsRejectedWholeWithOneViolat
   // The dry run returns the full report.
   v1::ValidateInvestigationRequest dry;
   *dry.mutable_files() = Request("x").files();
-  ASSERT_OK_AND_ASSIGN(v1::ValidationReport report, registry_->ValidateInvestigation(dry));
+  ASSERT_OK_AND_ASSIGN(v1::ValidationReport report, registry_->ValidateInvestigation(ctx_, dry));
   EXPECT_EQ(report.error_count(), 2);
+}
+
+// Heavy calls honour cancellation and the server's deadline (issue 8, item 5):
+// a stopped validation stores nothing and says why.
+TEST_F(ExperimentRegistryTest, AStoppedValidationStoresNothing) {
+  CallContext stopped = ctx_;
+  stopped.should_stop = [] { return true; };
+  v1::ValidateInvestigationRequest dry;
+  const v1::ImportInvestigationRequest full = Request("x");
+  for (const auto& f : full.files()) *dry.add_files() = f;
+  EXPECT_THAT(registry_->ValidateInvestigation(stopped, dry), StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(registry_->ImportInvestigation(stopped, Request("stopped")),
+              StatusIs(absl::StatusCode::kDeadlineExceeded));
+  v1::GetInvestigationRequest get;
+  get.set_name("investigations/stopped");
+  EXPECT_THAT(registry_->GetInvestigation(get), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(ExperimentRegistryTest, LenientImportStoresTheFixesAndKeepsThemAsWarnings) {

@@ -51,9 +51,27 @@ int main(int argc, char** argv) {
   app.add_option("--country-outlines", opt.country_outlines,
                  "DCW-GMT netCDF file for the site-in-country check (\"\" to skip)")
       ->capture_default_str();
+  double heavy_seconds = 120;
+  app.add_option("--max-heavy-calls", opt.guard.max_heavy_calls,
+                 "heavy calls (MIAPPE validation/import, exports, CreateTree, fsck, lineage) run at once; "
+                 "others wait up to 30 s, then RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--heavy-call-seconds", heavy_seconds, "server-side deadline of one heavy call")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-partial-upload-bytes", opt.upload_quota.per_principal_bytes,
+                 "bytes of unfinished uploads one principal may hold")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-partial-upload-total-bytes", opt.upload_quota.total_bytes,
+                 "bytes of unfinished uploads all principals together may hold")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   bool quiet = false;
   app.add_flag("--quiet", quiet, "no per-request log lines");
   CLI11_PARSE(app, argc, argv);
+  opt.guard.heavy_call_limit = absl::Seconds(heavy_seconds);
   opt.abandoned_upload_age = absl::Seconds(upload_age_hours * 3600);
   opt.log_requests = !quiet;
 

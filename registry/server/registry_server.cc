@@ -45,10 +45,11 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   FT_ASSIGN_OR_RETURN(s->blobs_, BlobStore::Open(std::filesystem::path(options.data_dir) / "cas"));
   CasLimits limits;
   limits.max_blob_size = options.max_blob_bytes;
+  limits.upload_quota = options.upload_quota;
   // Leave room for the message envelope around batch data.
   limits.max_batch_bytes = std::max<int64_t>(options.max_message_bytes - (64 << 10), 1 << 16);
   s->cas_ = std::make_unique<ContentStore>(s->store_.get(), s->blobs_.get(), limits);
-  s->guard_ = std::make_unique<api::RpcGuard>(s->store_.get());
+  s->guard_ = std::make_unique<api::RpcGuard>(s->store_.get(), options.guard);
   const api::RpcGuard* guard = s->guard_.get();
   s->cas_service_ = std::make_unique<api::CasServiceImpl>(
       s->cas_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)), guard);

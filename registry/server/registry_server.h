@@ -45,6 +45,10 @@ struct ServerOptions {
   // Country outlines for SEM-COORD-COUNTRY (dcw_countries.h); "" or a
   // missing file: not checked (said on stderr at start).
   std::string country_outlines = "/usr/share/gmt-dcw/dcw-gmt.nc";
+  // Heavy calls: how many at once and their server-side deadline.
+  api::GuardOptions guard;
+  // Disk that unfinished uploads may hold (docs/limits.md).
+  UploadQuota upload_quota;  // core/content_store.h
 };
 
 class RegistryServer {

@@ -33,7 +33,18 @@ Finding ReaderFinding(const std::string& code, Severity severity, const std::str
 
 int Report::Count(Severity s) const {
   return static_cast<int>(std::count_if(findings.begin(), findings.end(),
-                                        [s](const Finding& f) { return f.severity == s; }));
+                                        [s](const Finding& f) { return f.severity == s; }) +
+                          omitted[static_cast<int>(s)]);
+}
+
+void Report::Compact() {
+  if (findings.size() <= kMaxFindings) return;
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return static_cast<int>(a.severity) > static_cast<int>(b.severity);  // errors first
+  });
+  for (size_t i = kMaxFindings; i < findings.size(); ++i) ++omitted[static_cast<int>(findings[i].severity)];
+  findings.resize(kMaxFindings);
+  findings.shrink_to_fit();
 }
 
 nlohmann::json Report::ToJson() const {

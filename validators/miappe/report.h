@@ -39,7 +39,19 @@ struct Report {
   std::string validator_version;  // kValidatorVersion
   std::vector<std::string> ontologies;  // snapshots of the ontologies (and country outlines) used
   std::vector<Finding> findings;
+  // Findings past kMaxFindings are counted here by severity, not kept: a
+  // hostile workbook could otherwise make millions (docs/limits.md).
+  static constexpr size_t kMaxFindings = 10'000;
+  int64_t omitted[3] = {0, 0, 0};  // indexed by Severity
+  // The validation was stopped before its end (ValidateOptions::should_stop):
+  // the report is incomplete and must not be taken as a verdict.
+  bool stopped = false;
+  int64_t omitted_total() const { return omitted[0] + omitted[1] + omitted[2]; }
+  // When over kMaxFindings: keeps the first ones, errors before warnings
+  // before infos (each in their order), and counts the rest in `omitted`.
+  void Compact();
 
+  // Kept and omitted findings of severity `s`.
   int Count(Severity s) const;
   bool ok() const { return Count(Severity::kError) == 0; }
   // {"profile", "validator_version", "errors", "warnings", "infos", "findings": [...]}

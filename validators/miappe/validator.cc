@@ -63,12 +63,29 @@ class Checker {
 
   void Run() {
     ChooseProfile();
-    for (const Record& r : sub_.records) CheckRecord(r);
+    size_t n = 0;
+    for (const Record& r : sub_.records) {
+      if (++n % 1024 == 0 && Stop()) return;
+      CheckRecord(r);
+      // Bounded memory whatever the submission: see Report::kMaxFindings.
+      if (report_->findings.size() >= 2 * Report::kMaxFindings) report_->Compact();
+    }
+    if (Stop()) return;
     CheckSections();
     Index();
     CheckStudies();
+    report_->Compact();
+    if (Stop()) return;
     CheckLinks();
+    report_->Compact();
+    if (Stop()) return;
     CheckSemantics();
+  }
+
+  bool Stop() {
+    if (report_->stopped) return true;
+    if (options_.should_stop && options_.should_stop()) report_->stopped = true;
+    return report_->stopped;
   }
 
  private:
@@ -560,8 +577,10 @@ Report Validate(const Submission& submission, const Schema& schema, const Valida
   Report report;
   report.validator_version = kValidatorVersion;
   report.findings = std::move(pre);
+  report.Compact();
   Checker checker(submission, schema, options, &report);
   checker.Run();
+  report.Compact();
   report.ontologies.assign(checker.used_.begin(), checker.used_.end());
   return report;
 }

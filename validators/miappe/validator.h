@@ -16,6 +16,8 @@
 // Pure; thread-safe.
 #pragma once
 
+#include <functional>
+
 #include <vector>
 
 #include "validators/miappe/ontology.h"
@@ -41,6 +43,9 @@ struct ValidateOptions {
   // How far (degrees) outside its country's outline a site may lie: the
   // outlines are simplified and site coordinates rounded.
   double country_tolerance_deg = 0.1;
+  // Polled between records and checks; when it returns true the validation
+  // stops early and the report says so (Report::stopped). May be empty.
+  std::function<bool()> should_stop;
 };
 
 // `pre` are findings of the readers (SYN-); they are kept in the report.

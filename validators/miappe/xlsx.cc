@@ -302,7 +302,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     }
   }
   // Worksheets.
-  size_t cells = 0;
+  size_t cells = 0, text_bytes = 0;
   for (const auto& [sheet_name, rid] : sheets) {
     auto target = targets.find(rid);
     std::string where = absl::StrCat(file, "#", sheet_name);
@@ -320,6 +320,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     int row = 0, col = -1, next_col = 0, style = 0;
     std::string type, value, inline_text;
     bool in_v = false, in_is_t = false, in_is = false, too_many = false;
+    size_t date_cells = 0;
     XmlHandler ws{
         [&](const std::string& n, const char** a) {
           if (n == "row") {
@@ -346,11 +347,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
           if (n == "v") in_v = false;
           if (n == "t") in_is_t = false;
           if (n == "is") in_is = false;
-          if (n != "c" || col < 0) return;
-          if (++cells > limits.max_cells) {
-            too_many = true;
-            return;
-          }
+          if (n != "c" || col < 0 || too_many) return;
           std::string text;
           if (type == "s") {
             size_t i = 0;
@@ -364,6 +361,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
             double serial = 0;
             if (absl::SimpleAtod(value, &serial) && serial >= 0 && serial < 2958466) {
               text = SerialToIso(serial);
+              if (++date_cells > limits.max_date_findings_per_sheet) goto store;
               Finding f = Syn(absl::StrCat(where, ":", row), Severity::kInfo,
                               absl::StrCat("date cell (Excel serial ", value, ") read as ", text),
                               "dates typed as text (YYYY-MM-DD) avoid any conversion");
@@ -377,7 +375,14 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
           } else {
             text = value;  // numbers as written, errors (#N/A), cached formula strings
           }
-          if (!text.empty()) grid[row][col] = std::move(text);
+        store:
+          if (text.empty()) return;
+          text_bytes += text.size();
+          if (++cells > limits.max_cells || text_bytes > limits.max_text_bytes) {
+            too_many = true;
+            return;
+          }
+          grid[row][col] = std::move(text);
         },
         [&](absl::string_view s) {
           if (in_v) value.append(s.data(), s.size());
@@ -385,8 +390,18 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
         }};
     if (!parse(target->second, *xml, &ws)) continue;
     if (too_many) {
-      findings->push_back(Syn(where, Severity::kError, absl::StrCat("more than ", limits.max_cells, " cells"),
-                              "split the workbook"));
+      findings->push_back(Syn(where, Severity::kError,
+                              absl::StrCat("the workbook holds more than ", limits.max_cells, " filled cells or ",
+                                           limits.max_text_bytes >> 20, " MiB of cell text; reading stopped here"),
+                              "split the workbook, or submit the large sheets as TSV"));
+    }
+    if (date_cells > limits.max_date_findings_per_sheet) {
+      Finding f = Syn(where, Severity::kInfo,
+                      absl::StrCat(date_cells - limits.max_date_findings_per_sheet,
+                                   " more date cells (Excel serials) were read as ISO dates"),
+                      "dates typed as text (YYYY-MM-DD) avoid any conversion");
+      f.code = "FMT-DATE-EXCEL-SERIAL";
+      findings->push_back(std::move(f));
     }
     Table t;
     t.name = where;

@@ -28,10 +28,17 @@
 
 namespace fairtrace::miappe {
 
+// Bounds on what one workbook may make the reader hold (docs/limits.md).
+// Zip compression lets a few hundred KiB repeat one shared string millions
+// of times, so the cells and the text they expand to are bounded, not only
+// the unpacked bytes. The defaults admit a 100,000-observation-unit
+// submission (about 1.2 M cells, 20 MB of text) with room to spare.
 struct XlsxLimits {
   size_t max_part_bytes = size_t{64} << 20;
   size_t max_total_bytes = size_t{256} << 20;
-  size_t max_cells = 20'000'000;
+  size_t max_cells = 4'000'000;                // non-empty cells, all sheets
+  size_t max_text_bytes = size_t{128} << 20;   // text of those cells
+  size_t max_date_findings_per_sheet = 100;    // then one summary finding
 };
 
 // (sheet name, table) in workbook order; table.name is "<file>#<sheet>".

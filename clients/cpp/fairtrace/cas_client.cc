@@ -57,6 +57,18 @@ absl::Status FromGrpcStatus(const grpc::Status& s) {
 
 std::string NewUploadId() { return fs::RandomName(); }
 
+std::string UploadIdFor(const std::string& user, const Digest& digest) {
+  return Sha256Hex(absl::StrCat("fairtrace-upload/1\n", user, "\n", digest.ToString())).substr(0, 32);
+}
+
+absl::Status CasClient::AbortUpload(const Digest& digest) {
+  v1::AbortUploadRequest req;
+  req.set_resource_name(UploadResourceName(UploadIdFor(options_.user, digest), digest));
+  v1::AbortUploadResponse resp;
+  auto ctx = Context(options_.rpc_timeout);
+  return FromGrpcStatus(cas_->AbortUpload(ctx.get(), req, &resp));
+}
+
 CasClient::CasClient(ClientOptions options) : options_(std::move(options)) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
@@ -178,17 +190,36 @@ absl::Status CasClient::UploadFile(const std::filesystem::path& path, const Dige
     buf.resize(got);
     return buf;
   };
-  std::string id = NewUploadId();
+  const std::string id = UploadIdFor(options_.user, digest);
   int64_t offset = 0;
+  // What an earlier run (or a concurrent push of the same file) left.
+  if (auto st = QueryWriteStatus(id, digest); st.ok()) {
+    if (progress) progress(st->complete() ? digest.size_bytes : st->committed_size());
+    if (st->complete()) return absl::OkStatus();
+    offset = st->committed_size();
+  }
+  absl::Time last_progress = absl::Now();
   absl::Duration backoff = absl::Milliseconds(200);
-  for (int attempt = 0;; ++attempt) {
+  while (true) {
     absl::Status s = UploadStream(id, digest, offset, read, progress);
-    if (s.ok() || !Retryable(s) || attempt >= options_.upload_retries) return s;
+    if (s.ok() || !Retryable(s)) return s;
+    if (absl::Now() - last_progress > options_.upload_stall_timeout) {
+      return WithMessage(s, absl::StrCat(s.message(), " (no progress for ",
+                                         absl::FormatDuration(options_.upload_stall_timeout),
+                                         "; run the push again to continue from ", offset, " bytes)"));
+    }
     std::this_thread::sleep_for(absl::ToChronoMilliseconds(backoff));
-    backoff = std::min(backoff * 2, absl::Seconds(5));
+    backoff = std::min(backoff * 2, absl::Seconds(2));
     auto st = QueryWriteStatus(id, digest);
     if (!st.ok()) continue;  // server still away: retry from the same offset
-    if (st->complete()) return absl::OkStatus();
+    if (st->complete()) {
+      if (progress) progress(digest.size_bytes - offset);
+      return absl::OkStatus();
+    }
+    if (st->committed_size() > offset) {
+      last_progress = absl::Now();
+      backoff = absl::Milliseconds(200);
+    }
     if (progress) progress(st->committed_size() - offset);
     offset = st->committed_size();
   }

@@ -35,9 +35,16 @@ struct ClientOptions {
   absl::Duration rpc_timeout = absl::Seconds(120);
   // Sent as x-fairtrace-user (unverified until authentication exists).
   std::string user;
-  // How many times a streamed upload resumes after a transport failure.
-  int upload_retries = 5;
+  // A streamed upload keeps resuming after transport failures and server
+  // restarts until it has made no progress for this long.
+  absl::Duration upload_stall_timeout = absl::Seconds(120);
 };
+
+// The upload id of `digest` pushed by `user`: the same for every run, so a
+// second `fairtrace push` of a file continues the upload the first one
+// left, and two concurrent pushes of one file meet on one upload (the
+// second waits for the first). 32 hex characters.
+std::string UploadIdFor(const std::string& user, const Digest& digest);
 
 // Called with the number of bytes just transferred.
 using ProgressFn = std::function<void(int64_t)>;
@@ -60,8 +67,11 @@ class CasClient {
   // Uploads small blobs in one BatchUpdateBlobs; the first per-blob failure
   // is returned.
   absl::Status UploadBatch(absl::Span<const std::pair<Digest, std::string>> blobs);
-  // Streams a file whose digest is known. Resumes from the server's
-  // committed offset after an interruption, up to options().upload_retries.
+  // Streams a file whose digest is known, under UploadIdFor(user, digest):
+  // starts from what the server already holds, resumes from the committed
+  // offset after an interruption, waits while another stream writes the
+  // same upload, and gives up after options().upload_stall_timeout without
+  // progress.
   absl::Status UploadFile(const std::filesystem::path& path, const Digest& digest,
                           const ProgressFn& progress);
   // Streams bytes from a reader callback (used by tests): `read(offset, n)`
@@ -69,6 +79,8 @@ class CasClient {
   absl::Status UploadStream(const std::string& upload_id, const Digest& digest, int64_t from_offset,
                             const std::function<absl::StatusOr<std::string>(int64_t, size_t)>& read,
                             const ProgressFn& progress);
+  // Drops this user's unfinished upload of `digest` (AbortUpload).
+  absl::Status AbortUpload(const Digest& digest);
   absl::StatusOr<v1::QueryWriteStatusResponse> QueryWriteStatus(const std::string& upload_id,
                                                                 const Digest& digest);
   // Streams a blob into `fd` (from its current position), verifying size and

@@ -7,6 +7,7 @@ per logical call, so a retry after a lost reply returns the first result.
 Thread-safe (gRPC channels and stubs are).
 """
 
+import hashlib
 import os
 import random
 import time
@@ -65,6 +66,8 @@ class Client:
             ("grpc.max_send_message_length", _MAX_MESSAGE),
         ])
         user = user or os.environ.get("FAIRTRACE_USER")
+        self.user = user or ""
+        self.upload_stall_timeout = 120.0  # seconds without progress before an upload gives up
         self._metadata = (("x-fairtrace-user", user),) if user else ()
         self.cas = cas_pb2_grpc.CasServiceStub(self._channel)
         self.models = models_pb2_grpc.ModelServiceStub(self._channel)
@@ -121,9 +124,28 @@ class Client:
             if r.status.code != 0:
                 raise FairtraceError(_status_code(r.status.code), r.status.message)
 
+    def upload_id(self, digest: Digest) -> str:
+        """The upload id of `digest` for this user: the same in every run (and
+        the same as the C++ client's), so a new push continues an interrupted
+        one and two concurrent pushes of one file meet on one upload."""
+        key = f"fairtrace-upload/1\n{self.user}\n{digest}".encode()
+        return hashlib.sha256(key).hexdigest()[:32]
+
+    def abort_upload(self, digest: Digest) -> None:
+        """Drops this user's unfinished upload of `digest`."""
+        resource = f"uploads/{self.upload_id(digest)}/blobs/{digest.sha256}/{digest.size_bytes}"
+        self.call(self.cas.AbortUpload, cas_pb2.AbortUploadRequest(resource_name=resource), idempotent=False)
+
     def _stream_upload(self, digest: Digest, path: str) -> None:
-        resource = f"uploads/{uuid.uuid4().hex}/blobs/{digest.sha256}/{digest.size_bytes}"
-        delays = iter(self.retry.delays())
+        resource = f"uploads/{self.upload_id(digest)}/blobs/{digest.sha256}/{digest.size_bytes}"
+        # Retried on UNAVAILABLE (server restarting), ABORTED (another stream
+        # holds this upload) and DEADLINE_EXCEEDED until no progress was made
+        # for upload_stall_timeout seconds.
+        retryable = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.ABORTED, grpc.StatusCode.DEADLINE_EXCEEDED,
+                     grpc.StatusCode.CANCELLED)
+        best = -1
+        last_progress = time.monotonic()
+        delay = 0.2
         while True:
             offset = 0
             try:
@@ -133,8 +155,16 @@ class Client:
                 if status.complete:
                     return
             except grpc.RpcError as err:
-                if err.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAVAILABLE):
+                if err.code() not in (grpc.StatusCode.NOT_FOUND,) + retryable:
                     raise FairtraceError.from_rpc_error(err) from None
+                if err.code() != grpc.StatusCode.NOT_FOUND:
+                    if time.monotonic() - last_progress > self.upload_stall_timeout:
+                        raise FairtraceError.from_rpc_error(err) from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 2.0)
+                    continue
+            if offset > best:
+                best, last_progress, delay = offset, time.monotonic(), 0.2
 
             def chunks(start=offset):
                 with open(path, "rb") as f:
@@ -155,10 +185,14 @@ class Client:
                                metadata=self._metadata)
                 return
             except grpc.RpcError as err:
-                delay = next(delays, None)
-                if err.code() != grpc.StatusCode.UNAVAILABLE or delay is None:
+                mismatch = (err.code() == grpc.StatusCode.INVALID_ARGUMENT
+                            and "committed size" in (err.details() or ""))
+                if err.code() not in retryable and not mismatch:
+                    raise FairtraceError.from_rpc_error(err) from None
+                if time.monotonic() - last_progress > self.upload_stall_timeout:
                     raise FairtraceError.from_rpc_error(err) from None
                 time.sleep(delay)  # then resume from the committed offset
+                delay = min(delay * 2, 2.0)
 
     def upload_bytes(self, data: bytes) -> Digest:
         """Stores `data` (when missing) and returns its digest."""

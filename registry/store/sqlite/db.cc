@@ -116,6 +116,7 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path) {
 Db::~Db() {
   cache_.clear();
   for (auto& [sql, s] : raw_) sqlite3_finalize(s);
+  for (auto& [sql, b] : bounded_) sqlite3_finalize(b.raw);
   sqlite3_close(db_);
 }
 
@@ -144,6 +145,32 @@ absl::StatusOr<Stmt*> Db::Prepare(absl::string_view sql) {
   auto& slot = cache_[key];
   slot = std::make_unique<Stmt>(s);
   return slot.get();
+}
+
+absl::StatusOr<Stmt*> Db::PrepareBounded(absl::string_view sql) {
+  std::string key(sql);
+  if (auto it = bounded_.find(key); it != bounded_.end()) {
+    it->second.last_use = ++uses_;
+    it->second.stmt->Reset();
+    return it->second.stmt.get();
+  }
+  if (bounded_.size() >= kMaxBoundedStatements) {
+    // A linear scan over at most 64 entries: cheaper than preparing.
+    auto oldest = bounded_.begin();
+    for (auto it = bounded_.begin(); it != bounded_.end(); ++it) {
+      if (it->second.last_use < oldest->second.last_use) oldest = it;
+    }
+    sqlite3_finalize(oldest->second.raw);
+    bounded_.erase(oldest);
+  }
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size()), 0, &s, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db_, rc, absl::StrCat("preparing ", key.substr(0, 80)));
+  Bounded& b = bounded_[key];
+  b.raw = s;
+  b.stmt = std::make_unique<Stmt>(s);
+  b.last_use = ++uses_;
+  return b.stmt.get();
 }
 
 int64_t Db::Changes() const { return sqlite3_changes64(db_); }

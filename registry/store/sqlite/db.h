@@ -57,8 +57,16 @@ class Db {
 
   // Executes SQL text with no parameters (schema, pragmas, BEGIN/COMMIT).
   absl::Status Exec(absl::string_view sql);
-  // A cached prepared statement, reset and with bindings cleared.
+  // A cached prepared statement, reset and with bindings cleared. For SQL
+  // fixed in the code: the cache holds each text for the connection's life.
   absl::StatusOr<Stmt*> Prepare(absl::string_view sql);
+  // The same for SQL built at run time from a client's filter: such texts
+  // are unbounded in number, so at most kMaxBoundedStatements of them stay
+  // prepared (least recently used dropped first). The pointer is valid until
+  // the next PrepareBounded on this connection.
+  static constexpr size_t kMaxBoundedStatements = 64;
+  absl::StatusOr<Stmt*> PrepareBounded(absl::string_view sql);
+  size_t bounded_statements() const { return bounded_.size(); }
   int64_t Changes() const;
   sqlite3* raw() { return db_; }
 
@@ -67,6 +75,13 @@ class Db {
   sqlite3* db_;
   absl::flat_hash_map<std::string, std::unique_ptr<Stmt>> cache_;
   absl::flat_hash_map<std::string, sqlite3_stmt*> raw_;
+  struct Bounded {
+    std::unique_ptr<Stmt> stmt;
+    sqlite3_stmt* raw = nullptr;
+    uint64_t last_use = 0;
+  };
+  absl::flat_hash_map<std::string, Bounded> bounded_;
+  uint64_t uses_ = 0;
 };
 
 // Runs `BEGIN IMMEDIATE` and rolls back on destruction unless committed.

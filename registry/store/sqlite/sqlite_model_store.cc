@@ -345,7 +345,7 @@ absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(cons
     n->Reset();
   }
   FT_ASSIGN_OR_RETURN(sqlite::SqlFilter where, sqlite::CompileFilter(filter, drive ? kDrive : kProbe, model_id));
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kVersionColumns,
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->PrepareBounded(absl::StrCat("SELECT ", kVersionColumns,
                                                          " FROM model_versions WHERE model_id = ? AND "
                                                          "version > ? AND ",
                                                          where.where, " ORDER BY version LIMIT ?")));

@@ -184,7 +184,7 @@ absl::StatusOr<std::vector<RunRow>> SqliteStore::ListRuns(const ParsedFilter& fi
   };
   FT_ASSIGN_OR_RETURN(sqlite::SqlFilter where, sqlite::CompileFilter(filter, kColumns));
   ReaderLease db = AcquireReader();
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kRunColumns,
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->PrepareBounded(absl::StrCat("SELECT ", kRunColumns,
                                                          " FROM runs WHERE (? OR (create_time, run_id) < (?, ?)) "
                                                          "AND ",
                                                          where.where,
