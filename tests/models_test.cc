@@ -7,6 +7,7 @@
 #include "fairtrace/v1/models.grpc.pb.h"
 #include "tests/testing/server_fixture.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/testing/shared.h"
 
 namespace fairtrace::testing {
 namespace {
@@ -43,7 +44,7 @@ class ModelsTest : public ServerFixture {
 
 TEST_F(ModelsTest, RealMlflowFoldersRegisterAndExportByteIdentical) {
   for (const std::string name : {"pyfunc-leaf-area", "sklearn-stress-classifier"}) {
-    if (!stdfs::exists(Shared(name))) GTEST_SKIP() << Shared(name) << " not present";
+    FT_REQUIRE_PATH(Shared(name));
     std::cout << "[ shared   ] registering the real MLflow folder " << Shared(name) << "\n";
     ASSERT_OK_AND_ASSIGN(client::PushResult pushed, client::Push(*client_, Shared(name), {}));
     v1::RegisteredModel model;
@@ -70,7 +71,7 @@ TEST_F(ModelsTest, RealMlflowFoldersRegisterAndExportByteIdentical) {
 }
 
 TEST_F(ModelsTest, SameRequestIdTwiceCreatesOnce) {
-  if (!stdfs::exists(Shared("sklearn-stress-classifier"))) GTEST_SKIP();
+  FT_REQUIRE_PATH(Shared("sklearn-stress-classifier"));
   ASSERT_OK_AND_ASSIGN(client::PushResult pushed, client::Push(*client_, Shared("sklearn-stress-classifier"), {}));
   v1::RegisteredModel model;
   ASSERT_TRUE(CreateModel("stress", &model).ok());
@@ -87,7 +88,7 @@ TEST_F(ModelsTest, SameRequestIdTwiceCreatesOnce) {
 }
 
 TEST_F(ModelsTest, MutatedCopyWithMissingFileIsRejectedPerField) {
-  if (!stdfs::exists(Shared("sklearn-stress-classifier"))) GTEST_SKIP();
+  FT_REQUIRE_PATH(Shared("sklearn-stress-classifier"));
   stdfs::path copy = dir_.path() / "mutated";
   stdfs::copy(Shared("sklearn-stress-classifier"), copy);
   for (const auto& e : stdfs::directory_iterator(copy)) {

@@ -43,6 +43,8 @@ TEST_F(ServerTest, ReflectionListsOurServices) {
   EXPECT_TRUE(names.count("fairtrace.v1.AdminService"));
   EXPECT_TRUE(names.count("fairtrace.v1.AuditService"));
   EXPECT_TRUE(names.count("fairtrace.v1.ModelService"));
+  EXPECT_TRUE(names.count("fairtrace.v1.RunService"));
+  EXPECT_TRUE(names.count("fairtrace.v1.ExperimentService"));
   stream->WritesDone();
   stream->Finish();
 }

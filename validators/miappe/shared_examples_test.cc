@@ -10,6 +10,7 @@
 #include "validators/miappe/dcw_countries.h"
 #include "validators/miappe/loader.h"
 #include "validators/miappe/validator.h"
+#include "tests/testing/shared.h"
 
 namespace fairtrace::miappe {
 namespace {
@@ -60,9 +61,7 @@ int Count(const Report& r, const std::string& code, const std::string& field) {
 class SharedExamples : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(fs::path(FAIRTRACE_SHARED_DIR) / "miappe-examples")) {
-      GTEST_SKIP() << "../shared/miappe-examples not present";
-    }
+    FT_REQUIRE_PATH(fs::path(FAIRTRACE_SHARED_DIR) / "miappe-examples");
   }
 };
 

@@ -22,6 +22,7 @@
 #include "validators/miappe/schema.h"
 #include "validators/miappe/tsv.h"
 #include "validators/miappe/validator.h"
+#include "tests/testing/shared.h"
 
 namespace fairtrace::miappe {
 namespace {
@@ -56,7 +57,7 @@ std::string SectionOf(const std::string& title) {
 class Spec_ : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(Spec())) GTEST_SKIP() << Spec() << " not present";
+    FT_REQUIRE_PATH(Spec());
   }
   const Schema& schema_ = Schema::Default();
 };

@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include "tests/testing/shared.h"
 
 namespace fairtrace::mlmodel {
 namespace {
@@ -176,7 +177,7 @@ class SharedModels : public ::testing::TestWithParam<std::string> {
  protected:
   stdfs::path Dir() { return stdfs::path(FAIRTRACE_SHARED_DIR) / "mlflow-models" / GetParam(); }
   void SetUp() override {
-    if (!stdfs::exists(Dir())) GTEST_SKIP() << Dir() << " not present";
+    FT_REQUIRE_PATH(Dir());
     std::cout << "[ shared   ] validating the real MLflow folder " << Dir() << "\n";
     for (const auto& e : stdfs::recursive_directory_iterator(Dir())) {
       if (e.is_regular_file()) paths_.push_back(e.path().lexically_relative(Dir()).generic_string());
