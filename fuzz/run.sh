@@ -16,8 +16,9 @@ command -v ccache >/dev/null && cxx=(ccache clang++-14)
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$root" -I"$build/proto")
 libs=$(pkg-config --libs absl_strings absl_str_format absl_time absl_flat_hash_map absl_flat_hash_set \
-       absl_status absl_statusor libzip expat libcrypto)
-validator_srcs=("$root"/validators/miappe/{report,tsv,xlsx,miappe_json,ontology,schema,loader,formats,validator}.cc
+       absl_status absl_statusor absl_cord libzip expat libcrypto re2 libutf8proc yaml-cpp protobuf)
+text_srcs=("$root"/common/text/utf8.cc)
+validator_srcs=("${text_srcs[@]}" "$root"/validators/miappe/{report,tsv,xlsx,miappe_json,ontology,schema,loader,formats,validator}.cc
                 "$root"/validators/miappe/isatab_{map,parse,reader,tables,writer}.cc "$root"/validators/miappe/data_file_check.cc
                 "$build"/validators/miappe/{fields,sections,iso3166,isatab}_data.cc)
 
@@ -27,7 +28,7 @@ validator_srcs=("$root"/validators/miappe/{report,tsv,xlsx,miappe_json,ontology,
 compile() {  # source -> prints its object
   local src=$1 obj
   obj="$out/obj/$(echo "$src" | sed "s|^$root/||; s|^$build/|build/|; s|/|_|g").o"
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find "$root/validators/miappe" -name '*.h' -newer "$obj" 2>/dev/null | head -1)" ]; then
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find "$root/validators" "$root/registry/core" "$root/common" "$root/fuzz" -name '*.h' -newer "$obj" 2>/dev/null | head -1)" ]; then
     "${cxx[@]}" "${flags[@]}" -c "$src" -o "$obj"
   fi
   echo "$obj"
@@ -44,16 +45,31 @@ build_target() {  # name, sources...
   fi
 }
 
-build_target miappe_tsv_fuzz "$root/validators/miappe/tsv.cc" "$root/validators/miappe/report.cc"
-build_target miappe_xlsx_fuzz "$root"/validators/miappe/{xlsx,tsv,report}.cc
+# The core types the server parses from requests (generated protos are
+# compiled with clang too).
+core_srcs=("${text_srcs[@]}" "$root"/registry/core/{digest,errors,filter,sha256,tree,tree_names,page_token}.cc
+           "$build"/proto/google/rpc/{status,error_details,code}.pb.cc "$build"/proto/fairtrace/v1/common.pb.cc)
+
+build_target miappe_tsv_fuzz "${text_srcs[@]}" "$root/validators/miappe/tsv.cc" "$root/validators/miappe/report.cc"
+build_target miappe_xlsx_fuzz "${text_srcs[@]}" "$root"/validators/miappe/{xlsx,tsv,report}.cc
 build_target miappe_validator_fuzz "${validator_srcs[@]}"
 build_target miappe_isatab_fuzz "${validator_srcs[@]}"
+build_target mlmodel_fuzz "${text_srcs[@]}" "$root/validators/mlmodel/mlmodel_validator.cc" \
+  "$build/validators/mlmodel/rules_data.cc"
+build_target tree_manifest_fuzz "${core_srcs[@]}"
+build_target filter_fuzz "${core_srcs[@]}"
+build_target names_tokens_fuzz "${core_srcs[@]}"
 
+targets=(${FUZZ_TARGETS:-miappe_tsv_fuzz miappe_xlsx_fuzz miappe_validator_fuzz miappe_isatab_fuzz mlmodel_fuzz
+         tree_manifest_fuzz filter_fuzz names_tokens_fuzz})
 status=0
-for target in miappe_tsv_fuzz miappe_xlsx_fuzz miappe_validator_fuzz miappe_isatab_fuzz; do
+for target in "${targets[@]}"; do
   mkdir -p "$out/corpus/$target"
+  dict=()
+  [ -f "$root/fuzz/dict/$target.dict" ] && dict=(-dict="$root/fuzz/dict/$target.dict")
   echo "fuzz: running $target for ${seconds}s"
-  if ! "$out/$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  # Inputs up to 1 MiB: the crashes of issue 8 needed 30 KB values.
+  if ! "$out/$target" -max_total_time="$seconds" -max_len=1048576 -timeout=20 -rss_limit_mb=2048 "${dict[@]}" \
       -artifact_prefix="$out/artifacts/$target-" -print_final_stats=1 \
       "$out/corpus/$target" "$root/fuzz/corpus/$target" 2> "$out/$target.log"; then
     echo "fuzz: $target FAILED; see $out/$target.log and $out/artifacts/" >&2

@@ -5,6 +5,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "common/text/utf8.h"
 #include "tests/testing/shared.h"
 
 namespace fairtrace::mlmodel {
@@ -102,6 +104,18 @@ TEST(MlmodelValidator, PyfuncArtifactsMustBeInTheFolder) {
   yaml = yaml.substr(0, yaml.find("      labels:"));
   EXPECT_TRUE(Validator::Default().Validate(yaml, paths).ok());
   EXPECT_FALSE(Validator::Default().Validate(yaml + "    artifacts_x: 1\n", {"MLmodel"}).ok());
+}
+
+// Found by fuzz/mlmodel_fuzz: yaml-cpp's message quoted one byte of a
+// multi-byte character ("unknown escape character: \xF0").
+TEST(MlmodelValidator, ViolationsAreValidUtf8EvenWhenYamlCppQuotesHalfACharacter) {
+  const std::string yaml = std::string("f\0\0\0\0\0\0\0; x: \"\\\xF0\x9F\x8C\xB1\"\n", 30);
+  Report r = Validator::Default().Validate(yaml, kPaths);
+  ASSERT_FALSE(r.ok());
+  for (const auto& v : r.violations) {
+    EXPECT_TRUE(text::IsValidUtf8(v.field));
+    EXPECT_TRUE(text::IsValidUtf8(v.description)) << v.description;
+  }
 }
 
 TEST(MlmodelValidator, InvalidUtf8IsAFinding) {
