@@ -329,6 +329,13 @@ Report Validator::Validate(absl::string_view mlmodel_yaml,
   }
   try {
     ValidateParsed(*rules_, mlmodel_yaml, check, report);
+    // YAML escapes ("\xFF" in a double-quoted scalar) can make text that is
+    // not UTF-8 out of UTF-8 bytes; what is recorded must serialise, so a
+    // throw here is the file's problem (found by fuzz/mlmodel_fuzz).
+    for (const json* j : {&report.info.signature, &report.info.saved_input_example_info, &report.info.metadata,
+                          &report.info.flavor_details, &report.info.extensions}) {
+      (void)j->dump();
+    }
   } catch (const std::exception& e) {
     // yaml-cpp and nlohmann::json throw on shapes the checks above did not
     // foresee (a mapping used as a key, ...): a finding, never an escape.

@@ -118,6 +118,23 @@ TEST(MlmodelValidator, ViolationsAreValidUtf8EvenWhenYamlCppQuotesHalfACharacter
   }
 }
 
+// Found by fuzz/mlmodel_fuzz (10-minute run): a valid UTF-8 file whose
+// parsed values did not serialise as JSON (the server then failed with
+// INTERNAL). Now a violation; what an accepted model records serialises.
+TEST(MlmodelValidator, ValuesThatCannotBeRecordedAreViolations) {
+  std::ifstream in(std::string(FAIRTRACE_SOURCE_DIR) + "/fuzz/corpus/mlmodel_fuzz/crash-yaml-escape-invalid-text",
+                   std::ios::binary);
+  ASSERT_TRUE(in);
+  std::string yaml((std::istreambuf_iterator<char>(in)), {});
+  Report r;
+  ASSERT_NO_THROW(r = Validator::Default().Validate(yaml, kPaths));
+  if (r.ok()) {
+    EXPECT_NO_THROW((void)r.info.flavor_details.dump());
+    EXPECT_NO_THROW((void)r.info.extensions.dump());
+    EXPECT_NO_THROW((void)r.info.metadata.dump());
+  }
+}
+
 TEST(MlmodelValidator, InvalidUtf8IsAFinding) {
   std::string yaml = std::string(kMinimal) + "x_note: caf\xE9\n";
   Report r;
