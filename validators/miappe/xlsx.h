@@ -32,12 +32,13 @@ namespace fairtrace::miappe {
 // Zip compression lets a few hundred KiB repeat one shared string millions
 // of times, so the cells and the text they expand to are bounded, not only
 // the unpacked bytes. The defaults admit a 100,000-observation-unit
-// submission (about 1.2 M cells, 20 MB of text) with room to spare.
+// submission (about 1 M cells, 20 MB of text); two such calls at once stay
+// under 1 GiB of server memory (bench/hostile_bench.py).
 struct XlsxLimits {
   size_t max_part_bytes = size_t{64} << 20;
   size_t max_total_bytes = size_t{256} << 20;
-  size_t max_cells = 4'000'000;                // non-empty cells, all sheets
-  size_t max_text_bytes = size_t{128} << 20;   // text of those cells
+  size_t max_cells = 2'000'000;                // non-empty cells, all sheets
+  size_t max_text_bytes = size_t{64} << 20;    // text of those cells
   size_t max_date_findings_per_sheet = 100;    // then one summary finding
 };
 
