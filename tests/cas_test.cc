@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "registry/core/tree.h"
+#include "tests/testing/eventually.h"
 #include "tests/testing/server_fixture.h"
 #include "tests/testing/status_matchers.h"
 
@@ -139,15 +140,6 @@ TEST_F(CasTest, ClientDisconnectMidStreamThenResume) {
   std::string data(3 << 20, '\0');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131);
   Digest d = DigestOf(data);
-  // Polls `done` (no sleeps for ordering: each wait ends as soon as it holds).
-  auto eventually = [](const std::function<bool()>& done) {
-    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-         std::chrono::steady_clock::now() < until;) {
-      if (done()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  };
   {
     grpc::ClientContext ctx;
     ctx.AddMetadata("x-fairtrace-user", "tester");  // the principal client_ uses
@@ -158,12 +150,12 @@ TEST_F(CasTest, ClientDisconnectMidStreamThenResume) {
     msg.set_data(data.substr(0, 1 << 20));
     ASSERT_TRUE(w->Write(msg));
     // The server has opened the upload (its meta file is on disk).
-    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_.path() / "data" / "cas" / "uploads" / "dc.meta"); }));
+    ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(dir_.path() / "data" / "cas" / "uploads" / "dc.meta"); }));
     ctx.TryCancel();  // the client vanishes
     w->Finish();
   }
   // The interrupted session keeps what it received.
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     auto st = client_->QueryWriteStatus("dc", d);
     return st.ok() && st->committed_size() > 0;
   }));
@@ -173,7 +165,7 @@ TEST_F(CasTest, ClientDisconnectMidStreamThenResume) {
   EXPECT_TRUE(Missing(d));  // nothing visible yet
   // The server releases the upload once it notices the cancelled stream.
   absl::Status resumed;
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(Eventually([&] {
     resumed = client_->UploadStream(
         "dc", d, st.committed_size(),
         [&](int64_t off, size_t n) -> absl::StatusOr<std::string> { return data.substr(off, n); }, nullptr);

@@ -19,6 +19,7 @@
 #include "registry/audit/audit_proto.h"
 #include "registry/core/sha256.h"
 #include "registry/core/tree.h"
+#include "tests/testing/eventually.h"
 #include "tests/testing/server_fixture.h"
 
 namespace fairtrace::testing {
@@ -68,6 +69,32 @@ class HardeningTest : public ServerFixture {
     EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
     auto checked = client_->VerifyAuditChain();
     EXPECT_TRUE(checked.ok()) << checked.status();
+  }
+
+  void CreateModel(const std::string& id) {
+    grpc::ClientContext ctx;
+    v1::CreateRegisteredModelRequest req;
+    req.set_model_id(id);
+    v1::RegisteredModel m;
+    grpc::Status s = v1::ModelService::NewStub(channel_)->CreateRegisteredModel(&ctx, req, &m);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+
+  // Pushes a folder of (name, bytes) and asks for a version of `model`.
+  grpc::Status PushAndCreateVersion(const std::string& model, const std::string& folder_name,
+                                    const std::vector<std::pair<std::string, std::string>>& files) {
+    stdfs::path folder = dir_.path() / folder_name;
+    stdfs::create_directories(folder);
+    for (const auto& [name, bytes] : files) std::ofstream(folder / name, std::ios::binary) << bytes;
+    auto pushed = client::Push(*client_, folder, {});
+    EXPECT_TRUE(pushed.ok()) << pushed.status();
+    if (!pushed.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "push failed");
+    grpc::ClientContext ctx;
+    v1::CreateModelVersionRequest req;
+    req.set_parent("models/" + model);
+    *req.mutable_model_version()->mutable_tree_digest() = DigestToProto(pushed->digest);
+    v1::ModelVersion v;
+    return v1::ModelService::NewStub(channel_)->CreateModelVersion(&ctx, req, &v);
   }
 
   // Every audit record, decoded; fails the test when a page does not parse.
@@ -248,32 +275,14 @@ TEST_F(HardeningTest, ManyViolationsStillReachTheClient) {
 // Item 3: library exceptions escaped into gRPC as UNKNOWN with no audit
 // record, and the CLI aborted (exit 134).
 TEST_F(HardeningTest, LibraryExceptionsAreFindingsNotUnknown) {
-  auto models = v1::ModelService::NewStub(channel_);
-  {
-    grpc::ClientContext ctx;
-    v1::CreateRegisteredModelRequest req;
-    req.set_model_id("odd");
-    v1::RegisteredModel m;
-    ASSERT_TRUE(models->CreateRegisteredModel(&ctx, req, &m).ok());
-  }
+  CreateModel("odd");
   const std::vector<std::string> mlmodels = {
       "? [a, b]\n: c\nflavors:\n  sklearn:\n    pickled_model: model.pkl\n",
       "flavors:\n  sklearn:\n    pickled_model: model.pkl\nx_note: caf\xE9\n",
   };
   int i = 0;
   for (const std::string& mlmodel : mlmodels) {
-    stdfs::path folder = dir_.path() / absl::StrCat("odd-", i++);
-    stdfs::create_directories(folder);
-    std::ofstream(folder / "MLmodel", std::ios::binary) << mlmodel;
-    std::ofstream(folder / "model.pkl", std::ios::binary) << "pickle";
-    auto pushed = client::Push(*client_, folder, {});
-    ASSERT_TRUE(pushed.ok()) << pushed.status();
-    grpc::ClientContext ctx;
-    v1::CreateModelVersionRequest req;
-    req.set_parent("models/odd");
-    *req.mutable_model_version()->mutable_tree_digest() = DigestToProto(pushed->digest);
-    v1::ModelVersion v;
-    grpc::Status s = models->CreateModelVersion(&ctx, req, &v);
+    grpc::Status s = PushAndCreateVersion("odd", absl::StrCat("odd-", i++), {{"MLmodel", mlmodel}, {"model.pkl", "pickle"}});
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
     EXPECT_THAT(ViolatedFields(s), ::testing::Contains("MLmodel.MLmodel"));
   }
@@ -295,13 +304,7 @@ TEST_F(HardeningTest, LibraryExceptionsAreFindingsNotUnknown) {
 // Item 6: silent wrong answers.
 TEST_F(HardeningTest, RequestIdsNeverAnswerADifferentQuestion) {
   auto models = v1::ModelService::NewStub(channel_);
-  for (const char* id : {"leaf-a", "leaf-b"}) {
-    grpc::ClientContext ctx;
-    v1::CreateRegisteredModelRequest req;
-    req.set_model_id(id);
-    v1::RegisteredModel m;
-    ASSERT_TRUE(models->CreateRegisteredModel(&ctx, req, &m).ok());
-  }
+  for (const char* id : {"leaf-a", "leaf-b"}) CreateModel(id);
   stdfs::path folder = dir_.path() / "model";
   stdfs::create_directories(folder);
   std::ofstream(folder / "MLmodel") << "flavors:\n  sklearn:\n    pickled_model: model.pkl\n";
@@ -381,28 +384,13 @@ TEST_F(HardeningTest, ReadRangesNeverOverflow) {
 // Item 11: a pyfunc whose artifacts entry names a missing file was accepted
 // and then failed in mlflow.pyfunc.load_model.
 TEST_F(HardeningTest, PyfuncArtifactsMustResolveInTheTree) {
-  auto models = v1::ModelService::NewStub(channel_);
-  {
-    grpc::ClientContext ctx;
-    v1::CreateRegisteredModelRequest req;
-    req.set_model_id("pyfunc");
-    v1::RegisteredModel m;
-    ASSERT_TRUE(models->CreateRegisteredModel(&ctx, req, &m).ok());
-  }
-  stdfs::path folder = dir_.path() / "pyfunc";
-  stdfs::create_directories(folder);
-  std::ofstream(folder / "MLmodel") << "flavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\n"
-                                       "    python_model: python_model.pkl\n    artifacts:\n      weights:\n"
-                                       "        path: artifacts/weights.bin\n        uri: /home/ana/weights.bin\n";
-  std::ofstream(folder / "python_model.pkl") << "pickle";
-  auto pushed = client::Push(*client_, folder, {});
-  ASSERT_TRUE(pushed.ok()) << pushed.status();
-  grpc::ClientContext ctx;
-  v1::CreateModelVersionRequest req;
-  req.set_parent("models/pyfunc");
-  *req.mutable_model_version()->mutable_tree_digest() = DigestToProto(pushed->digest);
-  v1::ModelVersion v;
-  grpc::Status s = models->CreateModelVersion(&ctx, req, &v);
+  CreateModel("pyfunc");
+  grpc::Status s = PushAndCreateVersion(
+      "pyfunc", "pyfunc",
+      {{"MLmodel", "flavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\n"
+                   "    python_model: python_model.pkl\n    artifacts:\n      weights:\n"
+                   "        path: artifacts/weights.bin\n        uri: /home/ana/weights.bin\n"},
+       {"python_model.pkl", "pickle"}});
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(s), ::testing::Contains("MLmodel.flavors.python_function.artifacts.weights.path"));
 }
@@ -451,10 +439,7 @@ TEST_F(HardeningTest, APushContinuesTheUploadAnInterruptedOneLeft) {
   // The reader fails once the server has opened the upload (its meta file
   // is on disk), so that the interruption always leaves a partial upload.
   auto opened = [&](const std::string& upload_id) {
-    for (int i = 0; i < 2000; ++i) {
-      if (stdfs::exists(dir_.path() / "data" / "cas" / "uploads" / (upload_id + ".meta"))) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    Eventually([&] { return stdfs::exists(dir_.path() / "data" / "cas" / "uploads" / (upload_id + ".meta")); });
   };
   absl::Status cut = client_->UploadStream(id, d, 0, [&](int64_t off, size_t n) -> absl::StatusOr<std::string> {
     if (off >= (2 << 20)) {
@@ -466,12 +451,11 @@ TEST_F(HardeningTest, APushContinuesTheUploadAnInterruptedOneLeft) {
   ASSERT_FALSE(cut.ok());
   // The server keeps the committed bytes once it has seen the stream end.
   int64_t committed = 0;
-  for (int i = 0; i < 2000 && committed == 0; ++i) {
+  Eventually([&] {
     auto st = client_->QueryWriteStatus(id, d);
-    ASSERT_TRUE(st.ok());
-    committed = st->committed_size();
-    if (committed == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+    committed = st.ok() ? st->committed_size() : 0;
+    return committed > 0;
+  });
   EXPECT_GT(committed, 0);
   EXPECT_LE(committed, 2 << 20);
 
@@ -515,14 +499,10 @@ TEST_F(HardeningTest, APushContinuesTheUploadAnInterruptedOneLeft) {
                                      }, nullptr).ok());
   // The server releases the upload once it has seen the stream end.
   CommandResult aborted;
-  for (int i = 0; i < 2000; ++i) {
+  Eventually([&] {
     aborted = Cli({"--user", "tester", "upload", "abort", file3.string()});
-    if (aborted.err.find("UPLOAD_IN_PROGRESS") == std::string::npos &&
-        aborted.err.find("being written") == std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+    return aborted.err.find("being written") == std::string::npos;
+  });
   EXPECT_EQ(aborted.exit_code, 0) << aborted.err;
   fsck = client_->Fsck();
   ASSERT_TRUE(fsck.ok());

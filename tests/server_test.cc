@@ -6,6 +6,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "tests/testing/eventually.h"
 #include "tests/testing/server_fixture.h"
 #include "tests/testing/status_matchers.h"
 
@@ -97,21 +98,12 @@ TEST_F(ServerTest, SigtermLetsInFlightCallsFinish) {
   msg.set_resource_name(UploadResourceName("inflight", d));
   msg.set_data(data.substr(0, 1000));
   ASSERT_TRUE(w->Write(msg));
-  // Polls `done` instead of sleeping for ordering: each wait ends as soon as it holds.
-  auto eventually = [](const std::function<bool()>& done) {
-    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-         std::chrono::steady_clock::now() < until;) {
-      if (done()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  };
   // The server has opened the upload (its meta file is on disk): the call is in flight.
-  ASSERT_TRUE(eventually(
+  ASSERT_TRUE(Eventually(
       [&] { return std::filesystem::exists(dir_.path() / "data" / "cas" / "uploads" / "inflight.meta"); }));
   ::kill(server_->pid(), SIGTERM);
   // The server has taken the signal (it says so) before the rest is sent.
-  ASSERT_TRUE(eventually([&] { return server_->log().find("SIGTERM") != std::string::npos; }));
+  ASSERT_TRUE(Eventually([&] { return server_->log().find("SIGTERM") != std::string::npos; }));
   msg.clear_resource_name();
   msg.set_write_offset(1000);
   msg.set_data(data.substr(1000));
