@@ -199,6 +199,45 @@ class ClientEndToEnd(unittest.TestCase):
         with self.assertRaises(ValueError):
             inv_api.export("py-barley", fmt="xml")
 
+    def test_errors_with_many_violations_reach_the_client(self):
+        # Issue 8, item 4: a tree naming 150 missing blobs, and a MIAPPE
+        # submission with 60 errors, used to exceed the client's 8 KiB
+        # metadata limit (RESOURCE_EXHAUSTED, nothing listed).
+        from fairtrace.tree import digest_of
+        from fairtrace.v1 import cas_pb2, common_pb2
+        lines = [b"fairtrace-tree/1\n"]
+        for i in range(150):
+            d = digest_of(b"never uploaded %d" % i)
+            lines.append(b"f %s %d file-%03d.bin\n" % (d.sha256.encode(), d.size_bytes, i))
+        manifest = b"".join(lines)
+        md = self.client.upload_bytes(manifest)
+        with self.assertRaises(FairtraceError) as err:
+            self.client.call(self.client.cas.CreateTree, cas_pb2.CreateTreeRequest(
+                digest=common_pb2.Digest(sha256=md.sha256, size_bytes=md.size_bytes)))
+        self.assertEqual(err.exception.code, grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertEqual(err.exception.reason, "MISSING_BLOBS")
+        self.assertGreater(len(err.exception.missing), 0)
+        self.assertLessEqual(len(err.exception.missing), 20)
+        self.assertEqual(err.exception.violations_total, 100)  # the core lists at most 100 missing blobs
+        self.assertEqual(err.exception.metadata["missing_count"], "150")
+
+        fixtures = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "fixtures", "miappe", "valid-1.2")
+        folder = tempfile.mkdtemp(dir=self.tmp)
+        for name in os.listdir(fixtures):
+            shutil.copy(os.path.join(fixtures, name), folder)
+        with open(os.path.join(folder, "observation_unit.tsv")) as f:
+            header = f.readline()
+        with open(os.path.join(folder, "observation_unit.tsv"), "w") as f:
+            f.write(header)
+            for i in range(60):
+                f.write(f"S1\tMissing-{i}\tOU-{i}-{'x' * 120}\tpot\t\tblock:1; pot:{i}\twatered\n")
+        with self.assertRaises(FairtraceError) as err:
+            self.client.investigations.import_files("py-many-errors", [folder])
+        self.assertEqual(err.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertEqual(err.exception.reason, "MIAPPE_INVALID")
+        self.assertGreaterEqual(err.exception.violations_total, 60)
+        self.assertLessEqual(len(err.exception.field_violations), 20)
+
 
 if __name__ == "__main__":
     unittest.main()
