@@ -22,7 +22,7 @@ constexpr int kMaxAuditPage = 10000;
 grpc::Status AdminServiceImpl::Fsck(grpc::ServerContext* ctx, const v1::FsckRequest*,
                                     v1::FsckResponse* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.AdminService/Fsck", nullptr, false, [&]() -> grpc::Status {
-    auto report = RunFsck(*store_, *blobs_);
+    auto report = RunFsck(*store_, *blobs_, CurrentCallShouldStop());
     if (!report.ok()) return ToGrpcStatus(report.status());
     resp->set_blobs_checked(report->blobs_checked);
     resp->set_bytes_hashed(report->bytes_hashed);

@@ -2,6 +2,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "registry/core/errors.h"
 #include "registry/core/status_macros.h"
 #include "registry/core/tree.h"
 #include "registry/core/tree_names.h"
@@ -46,11 +47,17 @@ void CheckTreeRestorable(const BlobStore& blobs, const BlobRow& row, FsckReport&
   }
 }
 
-absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs) {
+absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs, const std::function<bool()>& should_stop) {
   FsckReport report;
   absl::flat_hash_set<Digest> loose;
   absl::flat_hash_set<std::string> packs;
   FT_RETURN_IF_ERROR(store.ForEachBlob([&](const BlobRow& row) -> absl::Status {
+    if (should_stop && should_stop()) {
+      return ErrorBuilder(absl::StatusCode::kDeadlineExceeded,
+                          absl::StrCat("fsck stopped after ", report.blobs_checked,
+                                       " blobs: the call was cancelled or reached its deadline (--heavy-call-seconds)"))
+          .Reason("FSCK_STOPPED");
+    }
     if (row.location.packed()) {
       packs.insert(row.location.pack);
     } else {

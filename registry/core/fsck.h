@@ -7,6 +7,8 @@
 // be checked).
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,7 +41,11 @@ struct FsckReport {
 };
 
 // Fails only when the database cannot be read; findings go in the report.
-absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs);
+// `should_stop` (may be empty) is polled between blobs: when it returns
+// true the walk ends with DEADLINE_EXCEEDED (the call's deadline passed or
+// the client went away).
+absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs,
+                                   const std::function<bool()>& should_stop = {});
 
 // Adds TREE_NOT_RESTORABLE when the stored tree `row` breaks the rules of
 // core/tree_names.h (trees stored before them stay readable).

@@ -60,6 +60,11 @@ TEST_F(FsckTest, NamesStoredTreesThatCannotBeRestored) {
   EXPECT_EQ(r.problems[0].subject, "trees/" + DigestOf(manifest).sha256 + "/" + std::to_string(manifest.size()));
 }
 
+TEST_F(FsckTest, StopsWhenAsked) {
+  EXPECT_THAT(RunFsck(*store_, *blobs_, [] { return true; }),
+              testing::StatusIs(absl::StatusCode::kDeadlineExceeded));
+}
+
 TEST_F(FsckTest, FindsCorruptAndMissingBlobsAndOrphans) {
   std::filesystem::remove(blobs_->PackPath(Where(*store_, DigestOf("one")).pack));
   {
