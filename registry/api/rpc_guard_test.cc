@@ -1,6 +1,9 @@
 #include "registry/api/rpc_guard.h"
 
 #include <stdexcept>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
 
 #include <gtest/gtest.h>
 
@@ -54,6 +57,51 @@ TEST_F(RpcGuardTest, AnEscapedExceptionIsInternalAndAuditedForMutations) {
   s = guard.Run(&ctx, "/fairtrace.v1.ModelService/GetRegisteredModel", &req, false, []() -> grpc::Status { throw 42; });
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
   EXPECT_EQ(Audit().size(), 1u);
+}
+
+// Heavy calls beyond --max-heavy-calls wait, then get RESOURCE_EXHAUSTED;
+// inside a guarded heavy call the stop condition sees the server's deadline.
+TEST_F(RpcGuardTest, HeavyCallsAreAdmittedUpToTheLimit) {
+  GuardOptions options;
+  options.max_heavy_calls = 1;
+  options.admission_wait = absl::Milliseconds(100);
+  options.heavy_call_limit = absl::Milliseconds(200);
+  RpcGuard guard(store_.get(), options);
+  const std::string heavy = "/fairtrace.v1.ExperimentService/ValidateInvestigation";
+  ASSERT_TRUE(RpcGuard::IsHeavy(heavy));
+  absl::Notification entered, release;
+  std::thread first([&] {
+    grpc::ServerContext ctx;
+    guard.Run(&ctx, heavy, nullptr, false, [&] {
+      entered.Notify();
+      release.WaitForNotification();
+      return grpc::Status::OK;
+    });
+  });
+  entered.WaitForNotification();
+  grpc::ServerContext ctx;
+  grpc::Status busy = guard.Run(&ctx, heavy, nullptr, false, [] { return grpc::Status::OK; });
+  EXPECT_EQ(busy.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // A light call is never held back.
+  EXPECT_TRUE(guard.Run(&ctx, "/fairtrace.v1.ModelService/GetRegisteredModel", nullptr, false,
+                        [] { return grpc::Status::OK; }).ok());
+  release.Notify();
+  first.join();
+  // The slot is free again; the call's stop condition turns true after the
+  // server's limit for heavy calls.
+  bool stopped_at_start = true, stopped_later = false;
+  EXPECT_TRUE(guard.Run(&ctx, heavy, nullptr, false, [&] {
+    auto stop = CurrentCallShouldStop();
+    stopped_at_start = stop();
+    for (absl::Time until = absl::Now() + absl::Seconds(5); !stopped_later && absl::Now() < until;) {
+      absl::SleepFor(absl::Milliseconds(5));
+      stopped_later = stop();
+    }
+    return grpc::Status::OK;
+  }).ok());
+  EXPECT_FALSE(stopped_at_start);
+  EXPECT_TRUE(stopped_later);
+  EXPECT_FALSE(static_cast<bool>(CurrentCallShouldStop()));  // outside a guarded call
 }
 
 TEST(RequestResource, NamesWhatTheRequestIsAbout) {

@@ -168,6 +168,25 @@ TEST(ValidatorTest, MiappeJsonBadInputIsReported) {
   }
 }
 
+// Issue 8, item 5: a report keeps at most Report::kMaxFindings findings
+// (errors first) and counts the others, whatever the submission.
+TEST(ValidatorTest, FindingsAreBoundedAndCounted) {
+  auto files = Fixture();
+  std::string ou = files["observation_unit.tsv"];
+  std::string out = ou.substr(0, ou.find('\n') + 1);
+  for (int i = 0; i < 6000; ++i) {
+    out += absl::StrCat("S1\tMissing-", i, "\tOU-", i, "\tleaf\t\tblock:1; pot:", i, "\twatered\n");
+  }
+  files["observation_unit.tsv"] = out;
+  Report r = ValidateFiles(files);
+  EXPECT_LE(r.findings.size(), Report::kMaxFindings);
+  EXPECT_GT(r.omitted_total(), 0);
+  EXPECT_GE(r.Count(Severity::kError), 12000);  // two errors per unit, all counted
+  for (size_t i = 1; i < r.findings.size(); ++i) {
+    EXPECT_GE(static_cast<int>(r.findings[i - 1].severity), static_cast<int>(r.findings[i].severity));
+  }
+}
+
 TEST(ValidatorTest, GarbageGivesAReportNotACrash) {
   std::map<std::string, std::string> files = {
       {"study.tsv", "\"\t\t\"\"\n\xff\xfe\x00\x01"},
