@@ -11,6 +11,7 @@ build="${BUILD_DIR:-$root/build}"
 out="$build/fuzz"
 seconds="${FUZZ_SECONDS:-15}"
 mkdir -p "$out/artifacts"
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1  # cache hits across clones (scripts/build.sh)
 cxx=(clang++-14)
 command -v ccache >/dev/null && cxx=(ccache clang++-14)
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
