@@ -2,12 +2,12 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <mutex>
 
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -55,10 +55,10 @@ struct Emitter {
 // cell holds (std::regex recursed once per character and overflowed the
 // stack on a 30 KB value). One compiled RE2 per pattern literal.
 const RE2& Re(const char* pattern) {
-  static auto* cache = new absl::flat_hash_map<const char*, std::unique_ptr<RE2>>();
-  static std::mutex* mu = new std::mutex();
-  std::lock_guard<std::mutex> lock(*mu);
-  auto& slot = (*cache)[pattern];
+  // Per thread, so that the millions of matches of a large submission take
+  // no lock (an RE2 is cheap; a validating thread compiles each pattern once).
+  thread_local absl::flat_hash_map<const char*, std::unique_ptr<RE2>> cache;
+  auto& slot = cache[pattern];
   if (slot == nullptr) slot = std::make_unique<RE2>(pattern);
   return *slot;
 }
@@ -537,7 +537,12 @@ void CheckFormat(const FieldRule& rule, const std::string& value, const FormatOp
   Emitter e{rule, value, options, out};
   CheckText(e);
   const std::string& f = rule.format;
-  if (value.size() > kMaxFormattedValueBytes && f != "text" && f != "text_na") {
+  // Lists (of references, dates, DOIs, key:value pairs) and free text may be
+  // long; one value of a single-value format may not.
+  static const absl::flat_hash_set<std::string>* kUnbounded = new absl::flat_hash_set<std::string>{
+      "text", "text_na", "id_list", "date_list", "doi_list", "list", "kv", "hierarchy", "infraspecific",
+      "matsource", "study_refs", "bm_refs", "ou_refs"};
+  if (value.size() > kMaxFormattedValueBytes && !kUnbounded->contains(f)) {
     e.Add("FMT-TOO-LONG", Severity::kError,
           absl::StrCat("a ", f, " value of ", value.size(), " bytes; at most ", kMaxFormattedValueBytes),
           "this field holds a short value (an identifier, date, term or URI)");

@@ -26,8 +26,10 @@ struct FormatOptions {
   bool lenient = false;
 };
 
-// Values of a structured format (everything but free text) longer than this
-// get one FMT-TOO-LONG error and no further format checks.
+// One value of a single-value format (an id, date, coordinate, term, URI,
+// e-mail, ...) longer than this gets one FMT-TOO-LONG error and no further
+// format checks. Lists (of references, dates, DOIs, pairs) and free text are
+// not bounded here: 100,000 observation units make long reference lists.
 inline constexpr size_t kMaxFormattedValueBytes = 4096;
 
 // Appends the findings of `value` (trimmed of nothing: whitespace is a

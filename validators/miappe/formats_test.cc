@@ -1,5 +1,6 @@
 #include "validators/miappe/formats.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace fairtrace::miappe {
@@ -100,4 +101,13 @@ TEST(FormatsTest, ProfileDependentRules) {
 }
 
 }  // namespace
+// A long single value is one FMT-TOO-LONG error; long lists are legitimate
+// (an event of 100,000 observation units names them all).
+TEST(FormatsTest, LongSingleValuesButNotLongLists) {
+  EXPECT_THAT(Codes(Check("study", "studyStartDate", std::string(30000, '1'))), ::testing::HasSubstr("FMT-TOO-LONG"));
+  std::string refs;
+  for (int i = 0; i < 2000; ++i) refs += (i ? "; OU-" : "OU-") + std::to_string(i);
+  EXPECT_THAT(Codes(Check("event", "obsUnitId", refs)), ::testing::Not(::testing::HasSubstr("FMT-TOO-LONG")));
+}
+
 }  // namespace fairtrace::miappe
