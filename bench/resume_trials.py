@@ -66,12 +66,16 @@ def wait_for_progress(data, above, timeout=60):
     return False
 
 
-def trial(work, big, digest, restarts):
+def fresh_server(work):
+    """A server on a new, empty data folder: (data folder, port, process, env for the CLI)."""
     data = os.path.join(work, "data")
     shutil.rmtree(data, ignore_errors=True)
     port = free_port()
-    server = start(data, port)
-    env = dict(os.environ, FAIRTRACE_SERVER=f"127.0.0.1:{port}")
+    return data, port, start(data, port), dict(os.environ, FAIRTRACE_SERVER=f"127.0.0.1:{port}")
+
+
+def trial(work, big, digest, restarts):
+    data, port, server, env = fresh_server(work)
     push = subprocess.Popen([CLI, "--user", "bench", "push", big], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env)
     seen = 0
@@ -95,18 +99,13 @@ def trial(work, big, digest, restarts):
 
 def rerun_trial(work, big, digest):
     """The push is killed mid-upload; a second push continues it."""
-    data = os.path.join(work, "data")
-    shutil.rmtree(data, ignore_errors=True)
-    port = free_port()
-    server = start(data, port)
-    env = dict(os.environ, FAIRTRACE_SERVER=f"127.0.0.1:{port}")
+    data, _, server, env = fresh_server(work)
     push = subprocess.Popen([CLI, "--user", "bench", "push", big], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env)
     wait_for_progress(data, 64 << 20)
     push.kill()
     push.wait()
     before = committed_bytes(data)
-    again = subprocess.run([CLI, "--user", "bench", "--json", "fsck"], capture_output=True, env=env)
     second = subprocess.run([CLI, "--user", "bench", "push", big], capture_output=True, env=env)
     fsck = subprocess.run([CLI, "--json", "fsck"], capture_output=True, env=env)
     server.terminate()

@@ -25,10 +25,6 @@ namespace {
 
 namespace pb = google::protobuf;
 
-struct Outcome {
-  grpc::Status status;
-};
-
 class HostileTest : public ServerFixture {
  protected:
   grpc::Status CallRaw(const std::string& method, const std::string& request_bytes) {

@@ -92,6 +92,11 @@ std::string ClipText(absl::string_view s, size_t max_code_points) {
   return out;
 }
 
+std::string BoundText(absl::string_view s, size_t max_code_points) {
+  if (s.size() <= max_code_points && IsValidUtf8(s)) return std::string(s);
+  return ClipText(s, max_code_points);
+}
+
 std::string EscapeText(absl::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -43,6 +43,11 @@ absl::string_view TruncateCodePoints(absl::string_view s, size_t max_code_points
 // cut. Always valid UTF-8.
 std::string ClipText(absl::string_view s, size_t max_code_points);
 
+// `s` itself when it is valid UTF-8 of at most `max_code_points` bytes
+// (kept as sent, control characters included), else ClipText(s,
+// max_code_points): the bound every error and finding string goes through.
+std::string BoundText(absl::string_view s, size_t max_code_points);
+
 // For records: reversible escaping into valid UTF-8. '\' becomes "\\",
 // bytes that are not well-formed UTF-8 and C0/DEL control characters become
 // "\xNN" (lowercase hex); everything else is kept.

@@ -36,6 +36,12 @@ TEST(Utf8Test, ClipTextIsAlwaysValidAndBounded) {
   EXPECT_EQ(ClipText(std::string(79, 'a') + "\xC3\xA9" "x", 80), std::string(79, 'a') + "\xC3\xA9\u2026");
 }
 
+TEST(Utf8Test, BoundTextKeepsShortValidTextAsItIs) {
+  EXPECT_EQ(BoundText("line\nbreak", 20), "line\nbreak");
+  EXPECT_EQ(BoundText("a\xFF", 20), "a\\xff");
+  EXPECT_EQ(BoundText("abcdef", 3), "abc\u2026");
+}
+
 TEST(Utf8Test, EscapeIsReversibleAndInjective) {
   const std::vector<std::string> cases = {"", "plain", "back\\slash", "\\x41", "a\xFF", "\xC3\xA9",
                                           std::string("nul\0", 4), "\x1b[31m", "\xE2\x80\xAE" "rtl"};

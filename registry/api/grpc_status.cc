@@ -13,35 +13,6 @@ namespace fairtrace::api {
 
 namespace {
 
-// Every string that leaves in an error is valid UTF-8 and bounded: request
-// bytes may be anything, and one invalid byte makes the whole trailer
-// unreadable to protobuf clients.
-std::string Safe(const std::string& s, size_t max_code_points) {
-  return text::IsValidUtf8(s) && s.size() <= max_code_points ? s : text::ClipText(s, max_code_points);
-}
-
-void SanitizeInfo(google::rpc::ErrorInfo& info) {
-  info.set_reason(Safe(info.reason(), 64));
-  google::protobuf::Map<std::string, std::string> clean;
-  for (const auto& [k, v] : info.metadata()) clean[Safe(k, 64)] = Safe(v, 256);
-  *info.mutable_metadata() = std::move(clean);
-}
-
-void SanitizeBadRequest(google::rpc::BadRequest& br) {
-  for (auto& v : *br.mutable_field_violations()) {
-    v.set_field(Safe(v.field(), 200));
-    v.set_description(Safe(v.description(), 300));
-  }
-}
-
-void SanitizePrecondition(google::rpc::PreconditionFailure& pf) {
-  for (auto& v : *pf.mutable_violations()) {
-    v.set_type(Safe(v.type(), 64));
-    v.set_subject(Safe(v.subject(), 200));
-    v.set_description(Safe(v.description(), 300));
-  }
-}
-
 size_t DetailsSize(const google::rpc::ErrorInfo* info, const google::rpc::BadRequest* br,
                    const google::rpc::PreconditionFailure* pf, const google::rpc::ResourceInfo* ri,
                    const std::string& message) {
@@ -76,15 +47,8 @@ google::rpc::Status ToRpcStatus(const absl::Status& status) {
     else if (any.Is<google::rpc::PreconditionFailure>()) any.UnpackTo(&pf.emplace());
     else if (any.Is<google::rpc::ResourceInfo>()) any.UnpackTo(&ri.emplace());
   }
-  if (info) SanitizeInfo(*info);
-  if (br) SanitizeBadRequest(*br);
-  if (pf) SanitizePrecondition(*pf);
-  if (ri) {
-    ri->set_resource_type(Safe(ri->resource_type(), 64));
-    ri->set_resource_name(Safe(ri->resource_name(), 200));
-    ri->set_owner(Safe(ri->owner(), 64));
-    ri->set_description(Safe(ri->description(), 300));
-  }
+  // The detail strings are valid UTF-8 and bounded already: ErrorBuilder,
+  // the only maker of detail payloads, bounds every string it is given.
 
   // At most kMaxViolations violations and kMaxDetailsBytes of details: they
   // travel base64-encoded in one header that clients cap (8 KiB by default).

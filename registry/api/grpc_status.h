@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
 #include "google/rpc/status.pb.h"
+#include "registry/api/rpc_guard.h"
 #include "registry/core/call_context.h"
 
 namespace fairtrace::api {
@@ -24,8 +25,9 @@ namespace fairtrace::api {
 // kMaxViolations BadRequest/PreconditionFailure violations and about
 // kMaxDetailsBytes of serialized details (violations are dropped from the
 // end, at least one is kept); when any were dropped, ErrorInfo.metadata
-// says "violations_total" and "violations_shown". Every string is made valid
-// UTF-8 (invalid bytes as \xNN) and clipped by code point, never by byte.
+// says "violations_total" and "violations_shown". The message is made valid
+// UTF-8 (invalid bytes as \xNN) and clipped by code point, never by byte;
+// detail strings already are (ErrorBuilder, core/errors.h).
 inline constexpr int kMaxViolations = 20;
 inline constexpr size_t kMaxDetailsBytes = 4096;
 inline constexpr size_t kMaxErrorMessageCodePoints = 512;
@@ -33,9 +35,6 @@ inline constexpr size_t kMaxErrorMessageBytes = 1024;
 
 grpc::Status ToGrpcStatus(const absl::Status& status);
 google::rpc::Status ToRpcStatus(const absl::Status& status);
-
-// The stop condition of the guarded call on this thread (rpc_guard.h).
-std::function<bool()> CurrentCallShouldStop();
 
 // SHA-256 hex of a request's deterministic serialization (audit records).
 std::string RequestSha256(const google::protobuf::Message& request);

@@ -23,7 +23,6 @@ struct CallContext {
   // heavy calls, docs/limits.md) passed. Long loops poll it. May be empty
   // (never stops).
   std::function<bool()> should_stop;
-  bool ShouldStop() const { return should_stop && should_stop(); }
 };
 
 inline AuditEntry MakeAuditEntry(const CallContext& ctx, std::string resource,

@@ -18,10 +18,7 @@ void AttachIfSet(absl::Status& status, const Msg& msg, bool set) {
 // Every string an error carries is valid UTF-8 and bounded, whatever request
 // bytes it quotes: detail messages are proto3 `string`s, which protobuf
 // refuses to parse (and clients to decode) when they hold invalid UTF-8.
-std::string Safe(absl::string_view s, size_t max_code_points) {
-  if (s.size() <= max_code_points && text::IsValidUtf8(s)) return std::string(s);
-  return text::ClipText(s, max_code_points);
-}
+std::string Safe(absl::string_view s, size_t max_code_points) { return text::BoundText(s, max_code_points); }
 
 }  // namespace
 

@@ -89,9 +89,7 @@ class Checker {
   // Violations quote the file (keys, values, yaml-cpp's messages, which
   // may hold one byte of a multi-byte character): always valid UTF-8.
   void Add(std::string field, std::string description) {
-    if (!text::IsValidUtf8(field) || field.size() > 300) field = text::ClipText(field, 300);
-    if (!text::IsValidUtf8(description) || description.size() > 600) description = text::ClipText(description, 600);
-    report_.violations.push_back({std::move(field), std::move(description)});
+    report_.violations.push_back({text::BoundText(field, 300), text::BoundText(description, 600)});
   }
 
   // A value naming a file or folder of the model folder.
