@@ -5,7 +5,7 @@
 // factor level and two hierarchy levels, and 1,000 events naming 500 OUs
 // each), then read, loaded and validated exactly as `fairtrace miappe
 // validate` does. Prints each phase and the cross-reference count. Then
-// imports the same submission through ExperimentRegistry into a fresh
+// imports the same submission through InvestigationRegistry into a fresh
 // SQLite store (durable commit) — target < 10 s — in process, so the
 // figure is validation + canonical digest + storage, without gRPC transfer.
 // Run: build/bench/miappe_bench
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "registry/core/experiment_registry.h"
+#include "registry/investigations/investigation_registry.h"
 #include "registry/store/sqlite/sqlite_store.h"
 #include "tests/testing/temp_dir.h"
 #include "validators/miappe/isatab_writer.h"
@@ -129,7 +129,7 @@ int main() {
   for (int run = 0; run < 3; ++run) {
     fairtrace::testing::TempDir dir;
     auto store = *fairtrace::SqliteStore::Open({.path = (dir.path() / "db").string()});
-    fairtrace::ExperimentRegistry registry(store.get(), store.get(), store.get(), "key", [] {
+    fairtrace::InvestigationRegistry registry(store.get(), store.get(), store.get(), "key", [] {
       return absl::ToUnixMicros(absl::Now());
     });
     fairtrace::v1::ImportInvestigationRequest req;

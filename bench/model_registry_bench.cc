@@ -11,7 +11,7 @@
 
 #include "clients/cpp/fairtrace/cas_client.h"
 #include "clients/cpp/fairtrace/model_client.h"
-#include "registry/core/tree.h"
+#include "common/content/tree.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/temp_dir.h"
 

@@ -20,7 +20,7 @@
 #include "clients/cpp/fairtrace/model_client.h"
 #include "fairtrace/v1/models.grpc.pb.h"
 #include "fairtrace/v1/runs.grpc.pb.h"
-#include "registry/core/tree.h"
+#include "common/content/tree.h"
 #include "registry/store/sqlite/db.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/temp_dir.h"

@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "fuzz/fuzz_check.h"
-#include "registry/core/filter.h"
+#include "common/query/filter.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "fuzz/fuzz_check.h"
-#include "registry/core/digest.h"
+#include "common/content/digest.h"
 #include "registry/core/page_token.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -48,7 +48,7 @@ build_target() {  # name, sources...
 
 # The core types the server parses from requests (generated protos are
 # compiled with clang too).
-core_srcs=("${text_srcs[@]}" "$root"/registry/core/{digest,errors,filter,sha256,tree,tree_names,page_token}.cc
+core_srcs=("${text_srcs[@]}" "$root"/common/content/{digest,sha256,tree,tree_names}.cc "$root"/common/status/errors.cc "$root"/common/query/filter.cc "$root"/registry/core/page_token.cc
            "$build"/proto/google/rpc/{status,error_details,code}.pb.cc "$build"/proto/fairtrace/v1/common.pb.cc)
 
 build_target miappe_tsv_fuzz "${text_srcs[@]}" "$root/validators/miappe/tsv.cc" "$root/validators/miappe/report.cc"

@@ -7,8 +7,8 @@
 #include <cstdlib>
 
 #include "fuzz/fuzz_check.h"
-#include "registry/core/tree.h"
-#include "registry/core/tree_names.h"
+#include "common/content/tree.h"
+#include "common/content/tree_names.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::string_view bytes(reinterpret_cast<const char*>(data), size);

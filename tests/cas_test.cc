@@ -2,7 +2,7 @@
 // google.rpc details and stores nothing; uploads really resume.
 #include <thread>
 
-#include "registry/core/tree.h"
+#include "common/content/tree.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/server_fixture.h"
 #include "tests/testing/status_matchers.h"

@@ -16,9 +16,9 @@
 #include "fairtrace/v1/experiments.grpc.pb.h"
 #include "fairtrace/v1/models.grpc.pb.h"
 #include "clients/cpp/fairtrace/push.h"
-#include "registry/audit/audit_proto.h"
-#include "registry/core/sha256.h"
-#include "registry/core/tree.h"
+#include "common/audit/audit_proto.h"
+#include "common/content/sha256.h"
+#include "common/content/tree.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/server_fixture.h"
 

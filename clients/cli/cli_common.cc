@@ -2,8 +2,7 @@
 
 #include <iostream>
 
-#include "google/rpc/error_details.pb.h"
-#include "registry/core/errors.h"
+#include "common/status/errors.h"
 
 #include "google/protobuf/util/json_util.h"
 
@@ -53,15 +52,10 @@ std::string ProtoJson(const google::protobuf::Message& m) {
 
 void PrintViolations(const absl::Status& s) {
   std::string total, shown;
-  for (const auto& any : StatusDetails(s)) {
-    google::rpc::BadRequest br;
-    google::rpc::ErrorInfo info;
-    if (any.UnpackTo(&br)) {
-      for (const auto& v : br.field_violations()) std::cerr << "  " << v.field() << ": " << v.description() << "\n";
-    } else if (any.UnpackTo(&info)) {
-      if (auto it = info.metadata().find("violations_total"); it != info.metadata().end()) total = it->second;
-      if (auto it = info.metadata().find("violations_shown"); it != info.metadata().end()) shown = it->second;
-    }
+  if (auto d = ErrorDetailsOf(s)) {
+    for (const auto& v : d->fields) std::cerr << "  " << v.field << ": " << v.description << "\n";
+    if (auto it = d->metadata.find("violations_total"); it != d->metadata.end()) total = it->second;
+    if (auto it = d->metadata.find("violations_shown"); it != d->metadata.end()) shown = it->second;
   }
   if (!total.empty()) std::cerr << "  (" << shown << " of " << total << " problems shown)\n";
 }

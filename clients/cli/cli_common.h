@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
-#include "registry/core/digest.h"
+#include "common/content/digest.h"
 
 namespace fairtrace::cli {
 

@@ -11,7 +11,7 @@
 
 #include "clients/cli/cli_common.h"
 #include "fairtrace/v1/experiments.grpc.pb.h"
-#include "registry/core/errors.h"
+#include "common/status/errors.h"
 #include "validators/miappe/dcw_countries.h"
 #include "validators/miappe/loader.h"
 #include "validators/miappe/validator.h"

@@ -9,7 +9,7 @@
 #include "clients/cpp/fairtrace/push.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
-#include "registry/core/errors.h"
+#include "common/status/errors.h"
 
 namespace fairtrace::cli {
 namespace {

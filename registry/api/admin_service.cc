@@ -7,9 +7,9 @@
 #include "google/protobuf/util/time_util.h"
 #include "registry/api/grpc_status.h"
 #include "registry/api/rpc_guard.h"
-#include "registry/audit/audit_proto.h"
-#include "registry/core/errors.h"
-#include "registry/core/fsck.h"
+#include "common/audit/audit_proto.h"
+#include "common/status/errors.h"
+#include "registry/content/fsck.h"
 
 namespace fairtrace::api {
 namespace {

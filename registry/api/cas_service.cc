@@ -4,8 +4,8 @@
 #include "google/protobuf/util/time_util.h"
 #include "registry/api/grpc_status.h"
 #include "registry/api/rpc_guard.h"
-#include "registry/core/errors.h"
-#include "registry/core/sha256.h"
+#include "common/status/errors.h"
+#include "common/content/sha256.h"
 
 namespace fairtrace::api {
 namespace {

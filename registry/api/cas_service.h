@@ -4,7 +4,7 @@
 #pragma once
 
 #include "fairtrace/v1/cas.grpc.pb.h"
-#include "registry/core/content_store.h"
+#include "registry/content/content_store.h"
 
 #include "registry/api/rpc_guard.h"
 

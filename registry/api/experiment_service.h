@@ -3,7 +3,7 @@
 #pragma once
 
 #include "fairtrace/v1/experiments.grpc.pb.h"
-#include "registry/core/experiment_registry.h"
+#include "registry/investigations/investigation_registry.h"
 
 #include "registry/api/rpc_guard.h"
 
@@ -11,7 +11,7 @@ namespace fairtrace::api {
 
 class ExperimentServiceImpl final : public v1::ExperimentService::Service {
  public:
-  ExperimentServiceImpl(ExperimentRegistry* registry, const RpcGuard* guard) : registry_(registry), guard_(guard) {}
+  ExperimentServiceImpl(InvestigationRegistry* registry, const RpcGuard* guard) : registry_(registry), guard_(guard) {}
 
   grpc::Status ValidateInvestigation(grpc::ServerContext* ctx, const v1::ValidateInvestigationRequest* req,
                                      v1::ValidationReport* resp) override;
@@ -34,7 +34,7 @@ class ExperimentServiceImpl final : public v1::ExperimentService::Service {
                             v1::Investigation* resp) override;
 
  private:
-  ExperimentRegistry* registry_;
+  InvestigationRegistry* registry_;
   const RpcGuard* guard_;
 };
 

@@ -6,27 +6,11 @@
 #include "common/text/utf8.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "registry/core/errors.h"
-#include "registry/core/sha256.h"
+#include "common/status/errors.h"
+#include "common/wire/rpc_status.h"
+#include "common/content/sha256.h"
 
 namespace fairtrace::api {
-
-namespace {
-
-size_t DetailsSize(const google::rpc::ErrorInfo* info, const google::rpc::BadRequest* br,
-                   const google::rpc::PreconditionFailure* pf, const google::rpc::ResourceInfo* ri,
-                   const std::string& message) {
-  google::rpc::Status probe;
-  probe.set_message(message);
-  size_t n = probe.ByteSizeLong() + 3 * 64;  // Any envelopes: type URLs and tags
-  if (info) n += info->ByteSizeLong();
-  if (br) n += br->ByteSizeLong();
-  if (pf) n += pf->ByteSizeLong();
-  if (ri) n += ri->ByteSizeLong();
-  return n;
-}
-
-}  // namespace
 
 google::rpc::Status ToRpcStatus(const absl::Status& status) {
   google::rpc::Status out;
@@ -36,49 +20,33 @@ google::rpc::Status ToRpcStatus(const absl::Status& status) {
     message = text::ClipText(message, text::CodePointCount(message) / 2);
   }
   out.set_message(message);
-
-  std::optional<google::rpc::ErrorInfo> info;
-  std::optional<google::rpc::BadRequest> br;
-  std::optional<google::rpc::PreconditionFailure> pf;
-  std::optional<google::rpc::ResourceInfo> ri;
-  for (auto& any : StatusDetails(status)) {
-    if (any.Is<google::rpc::ErrorInfo>()) any.UnpackTo(&info.emplace());
-    else if (any.Is<google::rpc::BadRequest>()) any.UnpackTo(&br.emplace());
-    else if (any.Is<google::rpc::PreconditionFailure>()) any.UnpackTo(&pf.emplace());
-    else if (any.Is<google::rpc::ResourceInfo>()) any.UnpackTo(&ri.emplace());
-  }
   // The detail strings are valid UTF-8 and bounded already: ErrorBuilder,
-  // the only maker of detail payloads, bounds every string it is given.
+  // the only maker of ErrorDetails, bounds every string it is given.
+  ErrorDetails d = ErrorDetailsOf(status).value_or(ErrorDetails{});
 
   // At most kMaxViolations violations and kMaxDetailsBytes of details: they
   // travel base64-encoded in one header that clients cap (8 KiB by default).
-  const int total = (br ? br->field_violations_size() : 0) + (pf ? pf->violations_size() : 0);
-  auto shown = [&] { return (br ? br->field_violations_size() : 0) + (pf ? pf->violations_size() : 0); };
+  const size_t total = d.fields.size() + d.preconditions.size();
+  auto shown = [&] { return d.fields.size() + d.preconditions.size(); };
   auto drop_one = [&] {
-    if (br && br->field_violations_size() > 0 && (!pf || br->field_violations_size() >= pf->violations_size())) {
-      br->mutable_field_violations()->RemoveLast();
-    } else if (pf && pf->violations_size() > 0) {
-      pf->mutable_violations()->RemoveLast();
+    if (!d.fields.empty() && d.fields.size() >= d.preconditions.size()) {
+      d.fields.pop_back();
+    } else if (!d.preconditions.empty()) {
+      d.preconditions.pop_back();
     }
   };
-  while (shown() > kMaxViolations) drop_one();
-  while (shown() > 1 &&
-         DetailsSize(info ? &*info : nullptr, br ? &*br : nullptr, pf ? &*pf : nullptr, ri ? &*ri : nullptr,
-                     message) > kMaxDetailsBytes) {
-    drop_one();
-  }
+  auto details_size = [&] {
+    google::rpc::Status probe = out;
+    wire::AppendRpcDetails(d, &probe);
+    return probe.ByteSizeLong();
+  };
+  while (shown() > static_cast<size_t>(kMaxViolations)) drop_one();
+  while (shown() > 1 && details_size() > kMaxDetailsBytes) drop_one();
   if (shown() < total) {
-    if (!info) {
-      info.emplace();
-      info->set_domain(std::string(kErrorDomain));
-    }
-    (*info->mutable_metadata())["violations_total"] = absl::StrCat(total);
-    (*info->mutable_metadata())["violations_shown"] = absl::StrCat(shown());
+    d.metadata["violations_total"] = absl::StrCat(total);
+    d.metadata["violations_shown"] = absl::StrCat(shown());
   }
-  if (info) out.add_details()->PackFrom(*info);
-  if (br && br->field_violations_size() > 0) out.add_details()->PackFrom(*br);
-  if (pf && pf->violations_size() > 0) out.add_details()->PackFrom(*pf);
-  if (ri) out.add_details()->PackFrom(*ri);
+  wire::AppendRpcDetails(d, &out);
   return out;
 }
 

@@ -5,7 +5,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "absl/strings/str_cat.h"
 #include "common/text/utf8.h"
-#include "registry/core/errors.h"
+#include "common/status/errors.h"
 
 namespace fairtrace::api {
 namespace {

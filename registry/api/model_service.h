@@ -3,7 +3,7 @@
 #pragma once
 
 #include "fairtrace/v1/models.grpc.pb.h"
-#include "registry/core/model_registry.h"
+#include "registry/models/model_registry.h"
 
 #include "registry/api/rpc_guard.h"
 

@@ -8,7 +8,7 @@
 #include "common/text/utf8.h"
 #include "registry/api/grpc_status.h"
 #include "registry/core/audited.h"
-#include "registry/core/errors.h"
+#include "common/status/errors.h"
 
 namespace fairtrace::api {
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "fairtrace/v1/runs.grpc.pb.h"
-#include "registry/core/run_registry.h"
+#include "registry/runs/run_registry.h"
 
 #include "registry/api/rpc_guard.h"
 

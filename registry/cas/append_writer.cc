@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "registry/core/status_macros.h"
+#include "common/status/status_macros.h"
 
 namespace fairtrace {
 namespace {

@@ -21,7 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "registry/cas/fs_util.h"
+#include "common/fs/fs_util.h"
 
 namespace fairtrace {
 

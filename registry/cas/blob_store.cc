@@ -11,9 +11,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "registry/cas/fs_util.h"
-#include "registry/core/errors.h"
-#include "registry/core/status_macros.h"
+#include "common/fs/fs_util.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
 
 namespace fairtrace {
 

@@ -36,9 +36,9 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "registry/cas/append_writer.h"
-#include "registry/core/blob_location.h"
-#include "registry/core/digest.h"
-#include "registry/core/sha256.h"
+#include "registry/cas/blob_location.h"
+#include "common/content/digest.h"
+#include "common/content/sha256.h"
 
 namespace fairtrace {
 

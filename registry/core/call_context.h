@@ -6,8 +6,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "registry/audit/audit_record.h"
-#include "registry/core/errors.h"
+#include "common/audit/audit_record.h"
+#include "common/status/errors.h"
 
 namespace fairtrace {
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "registry/core/errors.h"
+#include "common/status/errors.h"
 
 namespace fairtrace {
 namespace {

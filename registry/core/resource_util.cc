@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "registry/cas/fs_util.h"
-#include "registry/core/errors.h"
-#include "registry/core/sha256.h"
+#include "common/fs/fs_util.h"
+#include "common/status/errors.h"
+#include "common/content/sha256.h"
 #include "common/text/utf8.h"
 
 namespace fairtrace {

@@ -9,8 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "registry/cas/fs_util.h"
-#include "registry/core/status_macros.h"
+#include "common/fs/fs_util.h"
+#include "common/status/status_macros.h"
 #include "registry/server/request_log.h"
 #include "registry/store/sqlite/sqlite_store.h"
 
@@ -48,11 +48,11 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   limits.upload_quota = options.upload_quota;
   // Leave room for the message envelope around batch data.
   limits.max_batch_bytes = std::max<int64_t>(options.max_message_bytes - (64 << 10), 1 << 16);
-  s->cas_ = std::make_unique<ContentStore>(s->store_.get(), s->blobs_.get(), limits);
+  s->content_store_ = std::make_unique<ContentStore>(s->store_.get(), s->blobs_.get(), limits);
   s->guard_ = std::make_unique<api::RpcGuard>(s->store_.get(), options.guard);
   const api::RpcGuard* guard = s->guard_.get();
   s->cas_service_ = std::make_unique<api::CasServiceImpl>(
-      s->cas_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)), guard);
+      s->content_store_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)), guard);
   s->admin_service_ = std::make_unique<api::AdminServiceImpl>(s->store_.get(), s->blobs_.get(), guard);
   s->audit_service_ = std::make_unique<api::AuditServiceImpl>(s->store_.get(), guard);
   // Page tokens are signed with a key kept in the database, so they stay
@@ -60,12 +60,12 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   FT_ASSIGN_OR_RETURN(std::string token_key,
                       s->store_->GetOrCreateSecret("page_token_key", [] { return fs::RandomName(); }));
   auto now = [] { return absl::ToUnixMicros(absl::Now()); };
-  s->registry_ = std::make_unique<ModelRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->cas_.get(),
+  s->model_registry_ = std::make_unique<ModelRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->content_store_.get(),
                                                  &mlmodel::Validator::Default(), token_key, now);
-  s->model_service_ = std::make_unique<api::ModelServiceImpl>(s->registry_.get(), guard);
-  s->runs_ = std::make_unique<RunRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->registry_.get(),
+  s->model_service_ = std::make_unique<api::ModelServiceImpl>(s->model_registry_.get(), guard);
+  s->run_registry_ = std::make_unique<RunRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->model_registry_.get(),
                                            token_key, now);
-  s->run_service_ = std::make_unique<api::RunServiceImpl>(s->runs_.get(), guard);
+  s->run_service_ = std::make_unique<api::RunServiceImpl>(s->run_registry_.get(), guard);
   for (const std::string& path : options.ontology_files) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read ontology file ", path));
@@ -83,9 +83,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       std::cerr << "fairtrace-server: " << places.status().message() << "; site coordinates are not checked\n";
     }
   }
-  s->experiments_ = std::make_unique<ExperimentRegistry>(s->store_.get(), s->store_.get(), s->store_.get(),
+  s->investigation_registry_ = std::make_unique<InvestigationRegistry>(s->store_.get(), s->store_.get(), s->store_.get(),
                                                          token_key, now, &s->ontologies_, s->places_.get());
-  s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(s->experiments_.get(), guard);
+  s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(s->investigation_registry_.get(), guard);
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);
 
@@ -135,12 +135,12 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   admin_service_.reset();
   audit_service_.reset();
   experiment_service_.reset();
-  experiments_.reset();
+  investigation_registry_.reset();
   run_service_.reset();
-  runs_.reset();
+  run_registry_.reset();
   model_service_.reset();
-  registry_.reset();
-  cas_.reset();
+  model_registry_.reset();
+  content_store_.reset();
   blobs_.reset();
   store_.reset();  // checkpoints and closes the database
   stopped_.Notify();

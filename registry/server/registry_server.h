@@ -23,9 +23,9 @@
 #include "registry/api/model_service.h"
 #include "registry/api/run_service.h"
 #include "registry/api/experiment_service.h"
-#include "registry/core/model_registry.h"
+#include "registry/models/model_registry.h"
 #include "registry/cas/blob_store.h"
-#include "registry/core/content_store.h"
+#include "registry/content/content_store.h"
 #include "registry/store/sqlite/sqlite_store.h"
 #include "validators/miappe/dcw_countries.h"
 
@@ -68,18 +68,18 @@ class RegistryServer {
   ServerOptions options_;
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<BlobStore> blobs_;
-  std::unique_ptr<ContentStore> cas_;
+  std::unique_ptr<ContentStore> content_store_;
   std::unique_ptr<api::RpcGuard> guard_;  // before the services that borrow it
   std::unique_ptr<api::CasServiceImpl> cas_service_;
   std::unique_ptr<api::AdminServiceImpl> admin_service_;
   std::unique_ptr<api::AuditServiceImpl> audit_service_;
-  std::unique_ptr<ModelRegistry> registry_;
+  std::unique_ptr<ModelRegistry> model_registry_;
   std::unique_ptr<api::ModelServiceImpl> model_service_;
-  std::unique_ptr<RunRegistry> runs_;
+  std::unique_ptr<RunRegistry> run_registry_;
   std::unique_ptr<api::RunServiceImpl> run_service_;
   miappe::OntologySet ontologies_;
   std::unique_ptr<miappe::DcwCountries> places_;
-  std::unique_ptr<ExperimentRegistry> experiments_;
+  std::unique_ptr<InvestigationRegistry> investigation_registry_;
   std::unique_ptr<api::ExperimentServiceImpl> experiment_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -8,7 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "registry/core/errors.h"
+#include "common/status/errors.h"
 
 namespace fairtrace {
 namespace {

@@ -1,8 +1,8 @@
 #include "registry/store/migrations.h"
 
 #include "absl/strings/str_cat.h"
-#include "registry/core/errors.h"
-#include "registry/core/status_macros.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
 #include "registry/store/sqlite/db.h"
 
 namespace fairtrace::sqlite {

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "registry/audit/audit_record.h"
-#include "registry/core/digest.h"
-#include "registry/core/filter.h"
+#include "common/audit/audit_record.h"
+#include "common/content/digest.h"
+#include "common/query/filter.h"
 
 namespace fairtrace {
 

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "registry/audit/audit_record.h"
-#include "registry/core/filter.h"
+#include "common/audit/audit_record.h"
+#include "common/query/filter.h"
 #include "registry/store/model_store.h"
 
 namespace fairtrace {

@@ -19,10 +19,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "registry/audit/audit_record.h"
-#include "registry/core/blob_location.h"
-#include "registry/core/digest.h"
-#include "registry/core/tree.h"
+#include "common/audit/audit_record.h"
+#include "registry/cas/blob_location.h"
+#include "common/content/digest.h"
+#include "common/content/tree.h"
 
 namespace fairtrace {
 

@@ -1,6 +1,8 @@
 #include "clients/cpp/fairtrace/cas_client.h"
 
-#include "registry/audit/audit_proto.h"
+#include "common/wire/rpc_status.h"
+
+#include "common/audit/audit_proto.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,11 +13,11 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/status.pb.h"
-#include "registry/audit/audit_record.h"
-#include "registry/cas/fs_util.h"
-#include "registry/core/errors.h"
-#include "registry/core/sha256.h"
-#include "registry/core/status_macros.h"
+#include "common/audit/audit_record.h"
+#include "common/fs/fs_util.h"
+#include "common/status/errors.h"
+#include "common/content/sha256.h"
+#include "common/status/status_macros.h"
 
 namespace fairtrace::client {
 namespace {
@@ -39,20 +41,13 @@ bool Retryable(const absl::Status& s) {
 
 }  // namespace
 
-absl::Status FromRpcStatus(const google::rpc::Status& rpc) {
-  if (rpc.code() == 0) return absl::OkStatus();
-  absl::Status out(static_cast<absl::StatusCode>(rpc.code()), rpc.message());
-  for (const auto& any : rpc.details()) out.SetPayload(any.type_url(), absl::Cord(any.value()));
-  return out;
-}
-
 absl::Status FromGrpcStatus(const grpc::Status& s) {
   if (s.ok()) return absl::OkStatus();
   google::rpc::Status rpc;
   if (s.error_details().empty() || !rpc.ParseFromString(s.error_details())) rpc.Clear();
   rpc.set_code(s.error_code());
   rpc.set_message(s.error_message());
-  return FromRpcStatus(rpc);
+  return wire::FromRpcStatus(rpc);
 }
 
 std::string NewUploadId() { return fs::RandomName(); }
@@ -113,7 +108,7 @@ absl::Status CasClient::UploadBatch(absl::Span<const std::pair<Digest, std::stri
   v1::BatchUpdateBlobsResponse resp;
   auto ctx = Context(options_.rpc_timeout);
   FT_RETURN_IF_ERROR(FromGrpcStatus(cas_->BatchUpdateBlobs(ctx.get(), req, &resp)));
-  for (const auto& r : resp.responses()) FT_RETURN_IF_ERROR(FromRpcStatus(r.status()));
+  for (const auto& r : resp.responses()) FT_RETURN_IF_ERROR(wire::FromRpcStatus(r.status()));
   return absl::OkStatus();
 }
 
@@ -270,7 +265,7 @@ absl::StatusOr<std::vector<std::string>> CasClient::BatchRead(absl::Span<const D
   std::vector<std::string> out;
   for (int i = 0; i < resp.responses_size(); ++i) {
     auto* r = resp.mutable_responses(i);
-    FT_RETURN_IF_ERROR(FromRpcStatus(r->status()));
+    FT_RETURN_IF_ERROR(wire::FromRpcStatus(r->status()));
     if (DigestOf(r->data()) != digests[i]) {
       return absl::DataLossError(absl::StrCat("blob ", digests[i].ToString(), " arrived corrupted"));
     }

@@ -23,8 +23,8 @@
 #include "fairtrace/v1/admin.grpc.pb.h"
 #include "fairtrace/v1/cas.grpc.pb.h"
 #include "google/rpc/status.pb.h"
-#include "registry/core/digest.h"
-#include "registry/core/tree.h"
+#include "common/content/digest.h"
+#include "common/content/tree.h"
 
 namespace fairtrace::client {
 
@@ -49,10 +49,9 @@ std::string UploadIdFor(const std::string& user, const Digest& digest);
 // Called with the number of bytes just transferred.
 using ProgressFn = std::function<void(int64_t)>;
 
-// grpc::Status / google.rpc.Status -> absl::Status with the google.rpc
-// details as payloads.
+// grpc::Status -> absl::Status carrying the google.rpc details as
+// ErrorDetails (common/wire/rpc_status.h).
 absl::Status FromGrpcStatus(const grpc::Status& s);
-absl::Status FromRpcStatus(const google::rpc::Status& s);
 
 class CasClient {
  public:

@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "clients/cpp/fairtrace/progress.h"
-#include "registry/cas/fs_util.h"
-#include "registry/core/status_macros.h"
+#include "common/fs/fs_util.h"
+#include "common/status/status_macros.h"
 
 namespace fairtrace::client {
 namespace {

@@ -10,9 +10,9 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "clients/cpp/fairtrace/progress.h"
-#include "registry/cas/fs_util.h"
-#include "registry/core/sha256.h"
-#include "registry/core/status_macros.h"
+#include "common/fs/fs_util.h"
+#include "common/content/sha256.h"
+#include "common/status/status_macros.h"
 
 namespace fairtrace::client {
 namespace {

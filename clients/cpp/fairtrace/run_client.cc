@@ -1,6 +1,6 @@
 #include "clients/cpp/fairtrace/run_client.h"
 
-#include "registry/core/status_macros.h"
+#include "common/status/status_macros.h"
 
 namespace fairtrace::client {
 

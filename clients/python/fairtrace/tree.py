@@ -79,7 +79,7 @@ def nfc_name(s: str) -> str:
 
 def folded_name(s: str) -> str:
     """NFC, then per code point: its Unicode full case folding when that is a
-    single code point, else the code point itself (registry/core/tree_names.h)."""
+    single code point, else the code point itself (common/content/tree_names.h)."""
     out = []
     for c in nfc_name(s):
         f = c.casefold()

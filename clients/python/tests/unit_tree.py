@@ -46,7 +46,7 @@ class TreeTest(unittest.TestCase):
                 build_tree(d)
 
     def test_restorable_tree_vectors_shared_with_the_server(self):
-        # The same file drives registry/core/tree_names_test.cc.
+        # The same file drives common/content/tree_names_test.cc.
         vectors = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "fixtures", "tree-names.tsv")
         checked = 0
         with open(vectors, encoding="utf-8") as f:

@@ -6,7 +6,7 @@
 #include <sqlite3.h>
 
 #include "absl/strings/str_cat.h"
-#include "registry/core/errors.h"
+#include "common/status/errors.h"
 
 namespace fairtrace::sqlite {
 

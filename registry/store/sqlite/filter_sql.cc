@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "registry/core/status_macros.h"
+#include "common/status/status_macros.h"
 
 namespace fairtrace::sqlite {
 namespace {

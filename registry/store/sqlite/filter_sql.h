@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "registry/core/filter.h"
+#include "common/query/filter.h"
 #include "registry/store/sqlite/db.h"
 
 namespace fairtrace::sqlite {

@@ -2,8 +2,8 @@
 // ids and server secrets. Same rules as sqlite_store.cc: bound parameters
 // only, writes in BEGIN IMMEDIATE with their audit record.
 #include "absl/strings/str_cat.h"
-#include "registry/core/errors.h"
-#include "registry/core/status_macros.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
 #include "registry/store/sqlite/filter_sql.h"
 #include "registry/store/sqlite/sqlite_store.h"
 

@@ -2,8 +2,8 @@
 // edges. Same rules as sqlite_store.cc: bound parameters only (filters go
 // through filter_sql.h), writes in one transaction with their audit record.
 #include "absl/strings/str_cat.h"
-#include "registry/core/errors.h"
-#include "registry/core/status_macros.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
 #include "registry/store/sqlite/filter_sql.h"
 #include "registry/store/sqlite/sqlite_store.h"
 #include "common/text/utf8.h"

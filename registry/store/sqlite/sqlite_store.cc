@@ -3,8 +3,8 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
-#include "registry/core/errors.h"
-#include "registry/core/status_macros.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
 #include "registry/store/migrations.h"
 
 namespace fairtrace {

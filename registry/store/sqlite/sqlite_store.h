@@ -21,14 +21,14 @@
 
 #include "absl/synchronization/mutex.h"
 #include "registry/store/sqlite/db.h"
-#include "registry/store/experiment_store.h"
+#include "registry/store/investigation_store.h"
 #include "registry/store/model_store.h"
 #include "registry/store/run_store.h"
 #include "registry/store/store.h"
 
 namespace fairtrace {
 
-class SqliteStore : public Store, public ModelStore, public RunStore, public ExperimentStore {
+class SqliteStore : public Store, public ModelStore, public RunStore, public InvestigationStore {
  public:
   struct Options {
     std::string path;
@@ -110,7 +110,7 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Exp
   absl::StatusOr<std::vector<EdgeRow>> Lineage(const std::string& node, bool upstream, int max_depth, int limit,
                                                bool* truncated) override;
 
-  // ExperimentStore (sqlite_experiment_store.cc)
+  // InvestigationStore (sqlite_experiment_store.cc)
   absl::StatusOr<RevisionRow> InsertRevision(const RevisionRow& revision, const std::string& new_uid,
                                              int64_t expected_latest, const std::vector<EntityRow>& entities,
                                              const RequestKey& request_id, const AuditEntry& audit) override;

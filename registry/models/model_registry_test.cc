@@ -1,0 +1,310 @@
+#include "registry/models/model_registry.h"
+
+#include <gtest/gtest.h>
+
+#include "registry/store/sqlite/sqlite_store.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace fairtrace {
+namespace {
+
+using ::fairtrace::testing::StatusIs;
+using ::testing::HasSubstr;
+
+const char kMlmodel[] = R"(flavors:
+  sklearn:
+    pickled_model: model.pkl
+    code: null
+model_uuid: 0123
+signature:
+  inputs: '[{"type": "double", "name": "x"}]'
+  outputs: null
+)";
+
+class ModelRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteStore::Open({.path = (dir_.path() / "db").string()});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    blobs_ = *BlobStore::Open(dir_.path() / "cas");
+    cas_ = std::make_unique<ContentStore>(store_.get(), blobs_.get(), CasLimits{});
+    registry_ = std::make_unique<ModelRegistry>(store_.get(), store_.get(), store_.get(), cas_.get(),
+                                                &mlmodel::Validator::Default(), "secret",
+                                                [this] { return ++clock_; });
+  }
+  // Stores a folder's blobs and returns its tree digest (not registered).
+  Digest PutFolder(const std::vector<std::pair<std::string, std::string>>& files) {
+    std::vector<TreeEntry> entries;
+    std::vector<std::pair<Digest, absl::string_view>> items;
+    for (const auto& [path, data] : files) {
+      entries.push_back({path, DigestOf(data), false});
+      items.emplace_back(DigestOf(data), data);
+    }
+    manifests_.push_back(*EncodeTree(entries));
+    items.emplace_back(DigestOf(manifests_.back()), manifests_.back());
+    EXPECT_TRUE(cas_->BatchUpdate(ctx_, items).ok());
+    return DigestOf(manifests_.back());
+  }
+  absl::StatusOr<v1::RegisteredModel> CreateModel(const std::string& id, const std::string& request_id = "") {
+    v1::CreateRegisteredModelRequest req;
+    req.set_model_id(id);
+    req.mutable_registered_model()->set_description("segments leaves");
+    (*req.mutable_registered_model()->mutable_tags())["team"] = "phenome";
+    req.set_request_id(request_id);
+    return registry_->CreateRegisteredModel(ctx_, req);
+  }
+  absl::StatusOr<v1::ModelVersion> CreateVersion(const std::string& model, const Digest& tree,
+                                                 const std::string& request_id = "") {
+    v1::CreateModelVersionRequest req;
+    req.set_parent("models/" + model);
+    *req.mutable_model_version()->mutable_tree_digest() = DigestToProto(tree);
+    req.set_request_id(request_id);
+    return registry_->CreateModelVersion(ctx_, req);
+  }
+  int64_t AuditCount() { return static_cast<int64_t>(store_->ListAudit(0, 100000)->size()); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<BlobStore> blobs_;
+  std::unique_ptr<ContentStore> cas_;
+  std::unique_ptr<ModelRegistry> registry_;
+  std::vector<std::string> manifests_;
+  int64_t clock_ = 1000;
+  CallContext ctx_{"user:t", "/test", std::string(64, 'a')};
+};
+
+TEST_F(ModelRegistryTest, CreateGetAndDuplicateNames) {
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel m, CreateModel("leaf-segmenter"));
+  EXPECT_EQ(m.name(), "models/leaf-segmenter");
+  EXPECT_EQ(m.tags().at("team"), "phenome");
+  EXPECT_FALSE(m.etag().empty());
+  EXPECT_THAT(CreateModel("leaf-segmenter"), StatusIs(absl::StatusCode::kAlreadyExists));
+  // std::string elements: a c_str() of a temporary would dangle in the loop.
+  for (const std::string& bad : std::vector<std::string>{"", "Leaf", "1leaf", "leaf_seg", "leaf-", std::string(64, 'a')}) {
+    EXPECT_THAT(CreateModel(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+  }
+}
+
+TEST_F(ModelRegistryTest, RequestIdMakesCreatesIdempotent) {
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel first, CreateModel("a", "req-1"));
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel again, CreateModel("a", "req-1"));
+  EXPECT_EQ(again.uid(), first.uid());
+  Digest tree = PutFolder({{"MLmodel", kMlmodel}, {"model.pkl", "pickle"}});
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion v1, CreateVersion("a", tree, "req-2"));
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion v2, CreateVersion("a", tree, "req-2"));
+  EXPECT_EQ(v2.uid(), v1.uid());
+  EXPECT_EQ(v2.version(), 1);
+  v1::ListModelVersionsRequest list;
+  list.set_parent("models/a");
+  ASSERT_OK_AND_ASSIGN(auto versions, registry_->ListModelVersions(list));
+  EXPECT_EQ(versions.model_versions_size(), 1);  // the retry created nothing
+}
+
+TEST_F(ModelRegistryTest, VersionRecordsTheParsedMlmodel) {
+  ASSERT_OK(CreateModel("m").status());
+  Digest tree = PutFolder({{"MLmodel", kMlmodel}, {"model.pkl", "pickle"}});
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion v, CreateVersion("m", tree));
+  EXPECT_EQ(v.name(), "models/m/versions/1");
+  EXPECT_EQ(v.mlmodel().flavors(0), "sklearn");
+  EXPECT_EQ(v.mlmodel().model_uuid(), "0123");
+  EXPECT_THAT(v.mlmodel().signature_json(), HasSubstr("\"name\":\"x\""));
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion v2, CreateVersion("m", tree));
+  EXPECT_EQ(v2.version(), 2);
+  v1::GetModelVersionRequest get;
+  get.set_name("models/m/versions/1");
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion back, registry_->GetModelVersion(get));
+  EXPECT_EQ(back.uid(), v.uid());
+}
+
+// model_size_bytes is what MLflow measured when it saved the folder: it is
+// recorded as written, even when the stored files add up to another size
+// (MLflow counts differently, e.g. without MLmodel itself).
+TEST_F(ModelRegistryTest, ModelSizeIsRecordedNotEnforced) {
+  ASSERT_OK(CreateModel("m").status());
+  const std::string mlmodel = std::string(kMlmodel) + "model_size_bytes: 5\n";
+  const std::string pickle(4096, 'p');
+  Digest tree = PutFolder({{"MLmodel", mlmodel}, {"model.pkl", pickle}});
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion v, CreateVersion("m", tree));
+  ASSERT_TRUE(v.mlmodel().has_model_size_bytes());
+  EXPECT_EQ(v.mlmodel().model_size_bytes(), 5);
+  EXPECT_NE(static_cast<int64_t>(mlmodel.size() + pickle.size()), v.mlmodel().model_size_bytes());
+}
+
+TEST_F(ModelRegistryTest, VersionWithMissingBlobsListsThem) {
+  ASSERT_OK(CreateModel("m").status());
+  std::string manifest = *EncodeTree({{"MLmodel", DigestOf(kMlmodel), false},
+                                      {"model.pkl", DigestOf("never uploaded"), false}});
+  std::vector<std::pair<Digest, absl::string_view>> items = {{DigestOf(manifest), manifest},
+                                                             {DigestOf(kMlmodel), kMlmodel}};
+  ASSERT_TRUE(cas_->BatchUpdate(ctx_, items).ok());
+  absl::Status s = CreateVersion("m", DigestOf(manifest)).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition));
+  ErrorDetails pf = ErrorDetailsOf(s).value_or(ErrorDetails{});
+  ASSERT_EQ(pf.preconditions.size(), 1u);
+  EXPECT_EQ(pf.preconditions[0].subject, BlobResourceName(DigestOf("never uploaded")));
+  EXPECT_THAT(CreateVersion("m", DigestOf("no manifest")), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(ModelRegistryTest, InvalidMlmodelGivesOneViolationPerProblem) {
+  ASSERT_OK(CreateModel("m").status());
+  Digest tree = PutFolder({{"MLmodel", "flavors:\n  sklearn:\n    pickled_model: gone.pkl\n"
+                                       "signature:\n  inputs: '{broken'\n"}});
+  absl::Status s = CreateVersion("m", tree).status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
+  ErrorDetails br = ErrorDetailsOf(s).value_or(ErrorDetails{});
+  ASSERT_EQ(br.fields.size(), 2u);
+  EXPECT_EQ(br.fields[0].field, "MLmodel.flavors.sklearn.pickled_model");
+  EXPECT_EQ(br.fields[1].field, "MLmodel.signature.inputs");
+  Digest no_mlmodel = PutFolder({{"model.pkl", "x"}});
+  EXPECT_THAT(CreateVersion("m", no_mlmodel), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no MLmodel")));
+  EXPECT_THAT(CreateVersion("absent", tree), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(ModelRegistryTest, SoftDeleteRulesAndEtags) {
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel m, CreateModel("m"));
+  Digest tree = PutFolder({{"MLmodel", kMlmodel}, {"model.pkl", "pickle"}});
+  ASSERT_OK(CreateVersion("m", tree).status());
+  v1::DeleteRegisteredModelRequest del;
+  del.set_name("models/m");
+  EXPECT_THAT(registry_->DeleteRegisteredModel(ctx_, del), StatusIs(absl::StatusCode::kFailedPrecondition));
+  del.set_force(true);
+  del.set_etag("7-0123456789ab");  // not the current etag
+  EXPECT_THAT(registry_->DeleteRegisteredModel(ctx_, del), StatusIs(absl::StatusCode::kAborted));
+  v1::GetRegisteredModelRequest get;
+  get.set_name("models/m");
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel now, registry_->GetRegisteredModel(get));
+  EXPECT_EQ(now.etag(), m.etag()) << "adding a version does not change the model's own etag";
+  del.set_etag(now.etag());
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel gone, registry_->DeleteRegisteredModel(ctx_, del));
+  EXPECT_NE(gone.etag(), now.etag());
+  EXPECT_TRUE(gone.has_delete_time());
+  EXPECT_THAT(registry_->GetRegisteredModel(get), StatusIs(absl::StatusCode::kNotFound));
+  get.set_show_deleted(true);
+  EXPECT_OK(registry_->GetRegisteredModel(get).status());
+  EXPECT_THAT(CreateModel("m"), StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("reserved")));
+  EXPECT_THAT(CreateVersion("m", tree), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(ModelRegistryTest, ListsPageWithTamperProofTokens) {
+  for (int i = 0; i < 7; ++i) ASSERT_OK(CreateModel("m" + std::to_string(i)).status());
+  v1::ListRegisteredModelsRequest req;
+  req.set_page_size(3);
+  std::vector<std::string> names;
+  do {
+    ASSERT_OK_AND_ASSIGN(auto page, registry_->ListRegisteredModels(req));
+    for (const auto& m : page.registered_models()) names.push_back(m.name());
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  EXPECT_EQ(names.size(), 7u);
+  EXPECT_EQ(names.front(), "models/m0");
+  req.set_page_token("bm90IGEgdG9rZW4");
+  EXPECT_THAT(registry_->ListRegisteredModels(req), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(ModelRegistryTest, EveryMutationIsAuditedEvenFailures) {
+  int64_t before = AuditCount();
+  ASSERT_OK(CreateModel("m").status());
+  EXPECT_FALSE(CreateModel("m").ok());
+  EXPECT_FALSE(CreateModel("BAD").ok());
+  EXPECT_EQ(AuditCount(), before + 3);
+}
+
+}  // namespace
+}  // namespace fairtrace
+
+namespace fairtrace {
+namespace {
+
+class ModelMutableFieldsTest : public ModelRegistryTest {
+ protected:
+  void SetUp() override {
+    ModelRegistryTest::SetUp();
+    ASSERT_OK(CreateModel("m").status());
+    tree_ = PutFolder({{"MLmodel", kMlmodel}, {"model.pkl", "pickle"}});
+    ASSERT_OK(CreateVersion("m", tree_).status());
+    ASSERT_OK(CreateVersion("m", tree_).status());
+  }
+  absl::StatusOr<v1::ModelVersion> Version(const std::string& ref) {
+    v1::GetModelVersionRequest get;
+    get.set_name("models/m/versions/" + ref);
+    return registry_->GetModelVersion(get);
+  }
+  Digest tree_;
+};
+
+TEST_F(ModelMutableFieldsTest, UpdateModelWithMaskAndEtag) {
+  v1::GetRegisteredModelRequest get;
+  get.set_name("models/m");
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel before, registry_->GetRegisteredModel(get));
+  v1::UpdateRegisteredModelRequest req;
+  req.mutable_registered_model()->set_name("models/m");
+  req.mutable_registered_model()->set_owner("ana");
+  req.mutable_registered_model()->set_description("ignored: not in the mask");
+  req.mutable_registered_model()->set_etag(before.etag());
+  req.mutable_update_mask()->add_paths("owner");
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel after, registry_->UpdateRegisteredModel(ctx_, req));
+  EXPECT_EQ(after.owner(), "ana");
+  EXPECT_EQ(after.description(), before.description());
+  EXPECT_NE(after.etag(), before.etag());
+  // The same (now stale) etag again: ABORTED, nothing changes.
+  req.mutable_registered_model()->set_owner("bob");
+  EXPECT_THAT(registry_->UpdateRegisteredModel(ctx_, req), StatusIs(absl::StatusCode::kAborted));
+  req.mutable_registered_model()->clear_etag();
+  req.mutable_update_mask()->add_paths("uid");
+  EXPECT_THAT(registry_->UpdateRegisteredModel(ctx_, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("immutable")));
+  req.mutable_update_mask()->set_paths(1, "colour");
+  EXPECT_THAT(registry_->UpdateRegisteredModel(ctx_, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown field")));
+}
+
+TEST_F(ModelMutableFieldsTest, UpdateVersionStageAndImmutableFields) {
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion v1, Version("1"));
+  EXPECT_EQ(v1.stage(), v1::MODEL_STAGE_NONE);
+  v1::UpdateModelVersionRequest req;
+  req.mutable_model_version()->set_name("models/m/versions/1");
+  req.mutable_model_version()->set_stage(v1::MODEL_STAGE_PRODUCTION);
+  req.mutable_model_version()->set_etag(v1.etag());
+  req.mutable_update_mask()->add_paths("stage");
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion after, registry_->UpdateModelVersion(ctx_, req));
+  EXPECT_EQ(after.stage(), v1::MODEL_STAGE_PRODUCTION);
+  EXPECT_EQ(after.tree_digest().sha256(), v1.tree_digest().sha256());
+  EXPECT_THAT(registry_->UpdateModelVersion(ctx_, req), StatusIs(absl::StatusCode::kAborted));  // stale etag
+  req.mutable_model_version()->clear_etag();
+  req.mutable_update_mask()->set_paths(0, "tree_digest");
+  EXPECT_THAT(registry_->UpdateModelVersion(ctx_, req),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("immutable")));
+}
+
+TEST_F(ModelMutableFieldsTest, AliasesMoveResolveAndDelete) {
+  v1::SetModelAliasRequest set;
+  set.set_name("models/m");
+  set.set_alias("champion");
+  set.set_version(1);
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel m, registry_->SetModelAlias(ctx_, set));
+  EXPECT_EQ(m.aliases().at("champion"), 1);
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion champion, Version("champion"));
+  EXPECT_EQ(champion.version(), 1);
+  EXPECT_THAT(champion.aliases(), ::testing::ElementsAre("champion"));
+  set.set_version(2);  // moves
+  ASSERT_OK(registry_->SetModelAlias(ctx_, set).status());
+  ASSERT_OK_AND_ASSIGN(champion, Version("champion"));
+  EXPECT_EQ(champion.version(), 2);
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion one, Version("1"));
+  EXPECT_TRUE(one.aliases().empty());
+  set.set_version(9);
+  EXPECT_THAT(registry_->SetModelAlias(ctx_, set), StatusIs(absl::StatusCode::kNotFound));
+  set.set_alias("Bad Alias");
+  EXPECT_THAT(registry_->SetModelAlias(ctx_, set), StatusIs(absl::StatusCode::kInvalidArgument));
+  v1::DeleteModelAliasRequest del;
+  del.set_name("models/m");
+  del.set_alias("champion");
+  ASSERT_OK(registry_->DeleteModelAlias(ctx_, del).status());
+  EXPECT_THAT(registry_->DeleteModelAlias(ctx_, del), StatusIs(absl::StatusCode::kNotFound));  // unknown alias
+  EXPECT_THAT(Version("champion"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+}  // namespace
+}  // namespace fairtrace

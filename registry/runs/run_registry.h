@@ -1,0 +1,92 @@
+// RunRegistry: the rules of runs (docs/runs.md), transport-free. Protos of
+// fairtrace.v1 in and out; api/run_service.cc only adapts the gRPC call.
+//
+// Rules: runs are named "runs/{32 hex}" by the server; `request_id` makes
+// CreateRun and RegisterRun idempotent; params are write-once; params,
+// metrics and edges change only while the run is RUNNING; an ended run
+// keeps only description and tags mutable (etag-guarded). Inputs and
+// outputs are lineage edges; what they name must exist when fairtrace
+// knows the collection (model versions, runs, blobs, trees), other
+// resource names (datasets, splits, annotation sets: later issues) are
+// checked for syntax only. RegisterRun writes a finished run, its metrics,
+// edges and optionally a new model version in one transaction. Limits on
+// every size (RunLimits). Every mutating call, failed or not, leaves one
+// audit record.
+//
+// Thread-safe; borrows everything it is given.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "fairtrace/v1/runs.pb.h"
+#include "registry/core/call_context.h"
+#include "registry/content/content_store.h"
+#include "registry/models/model_registry.h"
+#include "registry/store/model_store.h"
+#include "registry/store/run_store.h"
+#include "registry/store/store.h"
+
+namespace fairtrace {
+
+struct RunLimits {
+  int default_page = 50;
+  int max_page = 1000;
+  int default_metric_page = 1000;
+  int max_metric_page = 10000;
+  size_t max_key = 250;             // param and metric keys (as MLflow)
+  size_t max_param_value = 6000;    // bytes (as MLflow 2.x)
+  int max_params_per_call = 1000;
+  int max_metrics_per_call = 1000;  // LogMetrics
+  int max_metrics_per_register = 100000;
+  int max_edges_per_call = 1000;
+  int max_seeds = 64;
+  size_t max_experiment = 256;
+  size_t max_text = 16 << 10;       // description, status_message
+  size_t max_short = 2048;          // code and environment fields
+  int max_packages = 10000;
+  int max_lineage_edges = 10000;
+  int default_lineage_depth = 10;
+  int max_lineage_depth = 50;
+};
+
+class RunRegistry {
+ public:
+  RunRegistry(Store* store, ModelStore* models, RunStore* runs, ModelRegistry* model_registry,
+              std::string page_token_key, std::function<int64_t()> now_micros, RunLimits limits = {});
+
+  absl::StatusOr<v1::Run> CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req);
+  absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req);
+  absl::StatusOr<v1::ListRunsResponse> ListRuns(const v1::ListRunsRequest& req);
+  absl::StatusOr<v1::Run> UpdateRun(const CallContext& ctx, const v1::UpdateRunRequest& req);
+  absl::StatusOr<v1::LogParamsResponse> LogParams(const CallContext& ctx, const v1::LogParamsRequest& req);
+  absl::StatusOr<v1::LogMetricsResponse> LogMetrics(const CallContext& ctx, const v1::LogMetricsRequest& req);
+  absl::StatusOr<v1::ListMetricHistoryResponse> ListMetricHistory(const v1::ListMetricHistoryRequest& req);
+  absl::StatusOr<v1::Run> AddRunEdges(const CallContext& ctx, const v1::AddRunEdgesRequest& req);
+  absl::StatusOr<v1::RegisterRunResponse> RegisterRun(const CallContext& ctx, const v1::RegisterRunRequest& req);
+  absl::StatusOr<v1::GetLineageResponse> GetLineage(const v1::GetLineageRequest& req);
+
+ private:
+  // Validates a run as given by a client into a write (row, params, seeds,
+  // code, environment, edges); `finished` for RegisterRun.
+  absl::StatusOr<RunWrite> ValidateRun(const v1::Run& run, bool finished);
+  absl::StatusOr<std::vector<EdgeRow>> ValidateEdges(const std::string& run_name,
+                                                     const google::protobuf::RepeatedPtrField<v1::RunEdge>& inputs,
+                                                     const google::protobuf::RepeatedPtrField<v1::RunEdge>& outputs);
+  absl::StatusOr<std::vector<MetricRow>> ValidateMetrics(
+      const google::protobuf::RepeatedPtrField<v1::Metric>& metrics, int max, const std::string& field);
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ValidateParams(
+      const google::protobuf::Map<std::string, std::string>& params, const std::string& field);
+  absl::StatusOr<v1::Run> Load(const std::string& run_id);
+
+  Store* store_;
+  ModelStore* models_;
+  RunStore* runs_;
+  ModelRegistry* model_registry_;
+  std::string token_key_;
+  std::function<int64_t()> now_;
+  RunLimits limits_;
+};
+
+}  // namespace fairtrace
