@@ -187,14 +187,14 @@ TEST_F(CliTest, MiappeValidateWorksOfflineWithExitCodes) {
     return RunCommand(args);
   };
   std::string fixture = std::string(FAIRTRACE_SOURCE_DIR) + "/tests/fixtures/miappe/valid-1.2";
-  auto ok = offline({"miappe", "validate", fixture});
+  auto ok = offline({"investigations", "validate", fixture});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
   EXPECT_THAT(ok.out, HasSubstr("MIAPPE 1.2: 0 error(s)"));
-  auto with_ontology = offline({"miappe", "validate", fixture, "--ontology",
+  auto with_ontology = offline({"investigations", "validate", fixture, "--ontology",
                                 std::string(FAIRTRACE_SOURCE_DIR) + "/tests/fixtures/miappe/ontology/mini-co715.obo"});
   EXPECT_EQ(with_ontology.exit_code, 0) << with_ontology.out;
   EXPECT_THAT(with_ontology.out, HasSubstr("reference data: co_715 fairtrace-test/2026-11-25 sha256:"));
-  auto workbook = offline({"miappe", "validate", std::string(FAIRTRACE_SOURCE_DIR) +
+  auto workbook = offline({"investigations", "validate", std::string(FAIRTRACE_SOURCE_DIR) +
                                                     "/tests/fixtures/miappe/xlsx/valid-1.2.xlsx"});
   EXPECT_EQ(workbook.exit_code, 0) << workbook.out << workbook.err;
   EXPECT_THAT(workbook.out, HasSubstr("MIAPPE 1.2: 0 error(s)"));
@@ -205,16 +205,16 @@ TEST_F(CliTest, MiappeValidateWorksOfflineWithExitCodes) {
   std::string study = ReadFile(bad / "study.tsv");
   study.replace(study.find("2025-03-01"), 10, "41043");
   WriteFile(bad / "study.tsv", study);
-  auto bad_run = offline({"--json", "miappe", "validate", bad.string()});
+  auto bad_run = offline({"--json", "investigations", "validate", bad.string()});
   EXPECT_EQ(bad_run.exit_code, 1) << bad_run.err;
   auto j = nlohmann::json::parse(bad_run.out);
   EXPECT_GE(j["errors"].get<int>(), 1);
   EXPECT_EQ(j["findings"][0]["code"], "FMT-DATE-EXCEL-SERIAL");
   EXPECT_EQ(j["findings"][0]["field"], "studyStartDate");
-  auto lenient = offline({"miappe", "validate", "--lenient", bad.string()});
+  auto lenient = offline({"investigations", "validate", "--lenient", bad.string()});
   EXPECT_EQ(lenient.exit_code, 0) << lenient.out;
   EXPECT_THAT(lenient.out, HasSubstr("fixed to: 2012-05-14"));
-  auto missing = offline({"miappe", "validate", (work() / "nowhere").string()});
+  auto missing = offline({"investigations", "validate", (work() / "nowhere").string()});
   EXPECT_EQ(missing.exit_code, 1);
 }
 

@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/text/utf8.h"
 #include "fairtrace/v1/admin.grpc.pb.h"
-#include "fairtrace/v1/experiments.grpc.pb.h"
+#include "fairtrace/v1/investigations.grpc.pb.h"
 #include "fairtrace/v1/models.grpc.pb.h"
 #include "clients/cpp/fairtrace/push.h"
 #include "common/audit/audit_proto.h"
@@ -124,7 +124,7 @@ class HardeningTest : public ServerFixture {
 TEST_F(HardeningTest, HugeMiappeCellValuesNeitherCrashNorHang) {
   const std::string huge(30'000, '1');
   const std::string huge_email = std::string(4000, 'a') + "@" + std::string(25'000, 'b');
-  auto stub = v1::ExperimentService::NewStub(channel_);
+  auto stub = v1::InvestigationService::NewStub(channel_);
   for (const std::string& value : {huge, huge_email, std::string(1 << 20, 'x')}) {
     stdfs::path folder = FixtureCopy("huge", "investigation.tsv", [&](std::string& t) {
       size_t at = t.find("2026-01-15");
@@ -143,12 +143,12 @@ TEST_F(HardeningTest, HugeMiappeCellValuesNeitherCrashNorHang) {
       EXPECT_LE(text::CodePointCount(f.value()), 201u);  // clipped by code point
     }
     EXPECT_TRUE(too_long);
-    auto offline = RunCommand({ServerProcess::CliBinary(), "miappe", "validate", folder.string()});
+    auto offline = RunCommand({ServerProcess::CliBinary(), "investigations", "validate", folder.string()});
     EXPECT_EQ(offline.exit_code, 1) << offline.err;  // an error finding, not a crash (134/139)
     EXPECT_THAT(offline.out, HasSubstr("FMT-TOO-LONG"));
   }
   // The same value through UpdateEntity on a stored investigation.
-  auto imported = Cli({"miappe", "import", Fixtures() + "/valid-1.2", "--id", "huge-cells"});
+  auto imported = Cli({"investigations", "import", Fixtures() + "/valid-1.2", "--id", "huge-cells"});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   v1::UpdateEntityRequest up;
   up.mutable_entity()->set_name("investigations/huge-cells");
@@ -250,7 +250,7 @@ TEST_F(HardeningTest, ManyViolationsStillReachTheClient) {
     }
     t = out;
   });
-  auto refused = Cli({"miappe", "import", folder.string(), "--id", "many-errors"});
+  auto refused = Cli({"investigations", "import", folder.string(), "--id", "many-errors"});
   EXPECT_EQ(refused.exit_code, 1) << refused.err;
   EXPECT_THAT(refused.err, ::testing::Not(HasSubstr("RESOURCE_EXHAUSTED")));
   EXPECT_THAT(refused.err, HasSubstr("XRF-OU-BM"));
@@ -293,10 +293,10 @@ TEST_F(HardeningTest, LibraryExceptionsAreFindingsNotUnknown) {
 
   stdfs::path json = dir_.path() / "format-1.json";
   std::ofstream(json) << "{\"format\": 1, \"studies\": []}";
-  auto imported = Cli({"miappe", "import", json.string(), "--id", "format-one"});
+  auto imported = Cli({"investigations", "import", json.string(), "--id", "format-one"});
   EXPECT_EQ(imported.exit_code, 1) << imported.err;
   EXPECT_THAT(imported.err, HasSubstr("SYN-06"));
-  auto offline = RunCommand({ServerProcess::CliBinary(), "miappe", "validate", json.string()});
+  auto offline = RunCommand({ServerProcess::CliBinary(), "investigations", "validate", json.string()});
   EXPECT_EQ(offline.exit_code, 1) << offline.err;
   ExpectHealthyAndVerified();
 }

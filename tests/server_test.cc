@@ -45,7 +45,8 @@ TEST_F(ServerTest, ReflectionListsOurServices) {
   EXPECT_TRUE(names.count("fairtrace.v1.AuditService"));
   EXPECT_TRUE(names.count("fairtrace.v1.ModelService"));
   EXPECT_TRUE(names.count("fairtrace.v1.RunService"));
-  EXPECT_TRUE(names.count("fairtrace.v1.ExperimentService"));
+  EXPECT_TRUE(names.count("fairtrace.v1.InvestigationService"));
+  EXPECT_TRUE(names.count("fairtrace.v1.ExperimentService"));  // deprecated alias until v0.3
   stream->WritesDone();
   stream->Finish();
 }

@@ -8,7 +8,7 @@
 //     audit verify          re-walks the audit hash chain locally
 //     models ...            the model registry (clients/cli/models_command.h)
 //     runs ...              runs, metric history, lineage (clients/cli/runs_command.h)
-//     miappe validate ...   MIAPPE sheets, offline (clients/cli/miappe_command.h)
+//     investigations validate ...   MIAPPE sheets, offline (clients/cli/investigations_command.h)
 //
 // The server comes from --server, else FAIRTRACE_SERVER, else
 // 127.0.0.1:50051. Exit codes: 0 ok; 1 a failure the user caused or a check
@@ -26,7 +26,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "clients/cli/cli_common.h"
-#include "clients/cli/miappe_command.h"
+#include "clients/cli/investigations_command.h"
 #include "clients/cli/models_command.h"
 #include "clients/cli/runs_command.h"
 #include "clients/cpp/fairtrace/cas_client.h"
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   auto* verify = audit->add_subcommand("verify", "fetch the audit log and re-walk its hash chain");
   fairtrace::cli::ModelsCommand models(app);
   fairtrace::cli::RunsCommand runs(app);
-  fairtrace::cli::MiappeCommand miappe(app);
+  fairtrace::cli::InvestigationsCommand investigations(app);
   CLI11_PARSE(app, argc, argv);
 
   fairtrace::client::ClientOptions options;
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   bool tty = ::isatty(STDERR_FILENO) && !as_json;
   if (models.selected()) return models.Run(options, as_json, tty);
   if (runs.selected()) return runs.Run(options, as_json);
-  if (miappe.selected()) return miappe.Run(options, as_json);
+  if (investigations.selected()) return investigations.Run(options, as_json);
 
   if (*push) {
     auto r = fairtrace::client::Push(client, push_path, {.show_progress = tty});

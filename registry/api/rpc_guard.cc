@@ -33,7 +33,13 @@ class CurrentCallScope {
 };
 
 constexpr absl::string_view kHeavyMethods[] = {
-    "/fairtrace.v1.ExperimentService/ValidateInvestigation",
+    "/fairtrace.v1.InvestigationService/ValidateInvestigation",
+    "/fairtrace.v1.InvestigationService/ImportInvestigation",
+    "/fairtrace.v1.InvestigationService/CreateEntity",
+    "/fairtrace.v1.InvestigationService/UpdateEntity",
+    "/fairtrace.v1.InvestigationService/DeleteEntity",
+    "/fairtrace.v1.InvestigationService/ExportInvestigation",
+    "/fairtrace.v1.ExperimentService/ValidateInvestigation",  // deprecated alias
     "/fairtrace.v1.ExperimentService/ImportInvestigation",
     "/fairtrace.v1.ExperimentService/CreateEntity",
     "/fairtrace.v1.ExperimentService/UpdateEntity",

@@ -1,4 +1,4 @@
-// Resource names of the ExperimentService (docs/experiments.md):
+// Resource names of the ExperimentService (docs/investigations.md):
 // "investigations/{id}" and "investigations/{id}/{collection}/{entity id}",
 // entity ids percent-encoded outside [A-Za-z0-9._~-]. Pure functions;
 // thread-safe.

@@ -1,5 +1,5 @@
 // InvestigationRegistry: MIAPPE investigations validated on the way in and
-// stored as immutable revisions (docs/experiments.md). Transport-free;
+// stored as immutable revisions (docs/investigations.md). Transport-free;
 // api/experiment_service.cc adapts it.
 //
 // Rules: a submission (xlsx and/or TSV sheets, ISA-Tab files or MIAPPE

@@ -85,7 +85,10 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   }
   s->investigation_registry_ = std::make_unique<InvestigationRegistry>(s->store_.get(), s->store_.get(), s->store_.get(),
                                                          token_key, now, &s->ontologies_, s->places_.get());
-  s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(s->investigation_registry_.get(), guard);
+  s->investigation_service_ = std::make_unique<api::InvestigationServiceImpl>(
+      s->investigation_registry_.get(), guard, "fairtrace.v1.InvestigationService");
+  s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(  // deprecated alias
+      s->investigation_registry_.get(), guard, "fairtrace.v1.ExperimentService");
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);
 
@@ -100,6 +103,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   builder.RegisterService(s->audit_service_.get());
   builder.RegisterService(s->model_service_.get());
   builder.RegisterService(s->run_service_.get());
+  builder.RegisterService(s->investigation_service_.get());
   builder.RegisterService(s->experiment_service_.get());
   if (options.log_requests) builder.experimental().SetInterceptorCreators(RequestLogInterceptors());
   s->server_ = builder.BuildAndStart();
@@ -135,6 +139,7 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   admin_service_.reset();
   audit_service_.reset();
   experiment_service_.reset();
+  investigation_service_.reset();
   investigation_registry_.reset();
   run_service_.reset();
   run_registry_.reset();

@@ -22,7 +22,7 @@
 #include "registry/api/cas_service.h"
 #include "registry/api/model_service.h"
 #include "registry/api/run_service.h"
-#include "registry/api/experiment_service.h"
+#include "registry/api/investigation_service.h"
 #include "registry/models/model_registry.h"
 #include "registry/cas/blob_store.h"
 #include "registry/content/content_store.h"
@@ -80,7 +80,8 @@ class RegistryServer {
   miappe::OntologySet ontologies_;
   std::unique_ptr<miappe::DcwCountries> places_;
   std::unique_ptr<InvestigationRegistry> investigation_registry_;
-  std::unique_ptr<api::ExperimentServiceImpl> experiment_service_;
+  std::unique_ptr<api::InvestigationServiceImpl> investigation_service_;
+  std::unique_ptr<api::ExperimentServiceImpl> experiment_service_;  // deprecated alias
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Notification stopping_;

@@ -18,7 +18,7 @@ import grpc
 
 from fairtrace.errors import FairtraceError
 from fairtrace.tree import Digest, Tree, build_tree, digest_of
-from fairtrace.v1 import (cas_pb2, cas_pb2_grpc, common_pb2, experiments_pb2_grpc, models_pb2, models_pb2_grpc,
+from fairtrace.v1 import (cas_pb2, cas_pb2_grpc, common_pb2, investigations_pb2_grpc, models_pb2, models_pb2_grpc,
                           run_resources_pb2, runs_pb2, runs_pb2_grpc)
 
 DEFAULT_SERVER = "localhost:50051"
@@ -72,12 +72,12 @@ class Client:
         self.cas = cas_pb2_grpc.CasServiceStub(self._channel)
         self.models = models_pb2_grpc.ModelServiceStub(self._channel)
         self.runs = runs_pb2_grpc.RunServiceStub(self._channel)
-        self.experiment_service = experiments_pb2_grpc.ExperimentServiceStub(self._channel)
+        self.investigation_service = investigations_pb2_grpc.InvestigationServiceStub(self._channel)
 
     @property
     def investigations(self):
-        """MIAPPE investigations (fairtrace/experiments.py)."""
-        from fairtrace.experiments import Investigations
+        """MIAPPE investigations (fairtrace/investigations.py)."""
+        from fairtrace.investigations import Investigations
         return Investigations(self)
 
     def close(self) -> None:

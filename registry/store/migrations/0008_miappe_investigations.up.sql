@@ -1,5 +1,5 @@
 -- MIAPPE investigations: immutable revisions (whole validated submissions)
--- and their entities, addressable by section and id (docs/experiments.md).
+-- and their entities, addressable by section and id (docs/investigations.md).
 CREATE TABLE investigations (
   investigation_id  TEXT    PRIMARY KEY CHECK (length(investigation_id) BETWEEN 1 AND 63),
   uid               TEXT    NOT NULL UNIQUE,

@@ -1,12 +1,14 @@
-// `fairtrace miappe ...`: MIAPPE metadata from the command line.
+// `fairtrace investigations ...`: MIAPPE investigations from the command
+// line. `fairtrace miappe ...` is the deprecated spelling of the same
+// command, accepted until v0.3.
 //
-//   miappe validate PATH... [--strict | --lenient] [--ontology FILE.obo]...
-//   miappe import PATH... --id INVESTIGATION [--strict | --lenient] [--etag E] [--request-id R]
-//   miappe get INVESTIGATION [--revision N]
-//   miappe export INVESTIGATION [--revision N] [--format json|isa-tab] [--output FILE|FOLDER]
-//   miappe set ENTITY codename=value... [--ext header=value]... [--etag E] [--request-id R]
-//   miappe add INVESTIGATION SECTION codename=value... [--ext header=value]... [--etag E] [--request-id R]
-//   miappe delete ENTITY [--etag E] [--request-id R]
+//   investigations validate PATH... [--strict | --lenient] [--ontology FILE.obo]...
+//   investigations import PATH... --id INVESTIGATION [--strict | --lenient] [--etag E] [--request-id R]
+//   investigations get INVESTIGATION [--revision N]
+//   investigations export INVESTIGATION [--revision N] [--format json|isa-tab] [--output FILE|FOLDER]
+//   investigations set ENTITY codename=value... [--ext header=value]... [--etag E] [--request-id R]
+//   investigations add INVESTIGATION SECTION codename=value... [--ext header=value]... [--etag E] [--request-id R]
+//   investigations delete ENTITY [--etag E] [--request-id R]
 //
 // set / add / delete change one record of the latest revision (ENTITY:
 // investigations/{i}/{collection}/{id}, or investigations/{i} for the
@@ -31,9 +33,9 @@
 
 namespace fairtrace::cli {
 
-class MiappeCommand {
+class InvestigationsCommand {
  public:
-  explicit MiappeCommand(CLI::App& app);
+  explicit InvestigationsCommand(CLI::App& app);
   bool selected() const { return miappe_->parsed(); }
   int Run(const client::ClientOptions& options, bool json);
 

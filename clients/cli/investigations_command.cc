@@ -1,4 +1,4 @@
-#include "clients/cli/miappe_command.h"
+#include "clients/cli/investigations_command.h"
 
 #include <sys/stat.h>
 
@@ -10,7 +10,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "clients/cli/cli_common.h"
-#include "fairtrace/v1/experiments.grpc.pb.h"
+#include "fairtrace/v1/investigations.grpc.pb.h"
 #include "common/status/errors.h"
 #include "validators/miappe/dcw_countries.h"
 #include "validators/miappe/loader.h"
@@ -26,11 +26,11 @@ void PrintInvestigation(const v1::Investigation& inv) {
             << "  (validator " << inv.report().validator_version() << ")\n  etag: " << inv.etag() << "\n";
 }
 
-std::unique_ptr<v1::ExperimentService::Stub> Stub(const client::ClientOptions& o) {
+std::unique_ptr<v1::InvestigationService::Stub> Stub(const client::ClientOptions& o) {
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(static_cast<int>(o.max_message_bytes));
   args.SetMaxReceiveMessageSize(static_cast<int>(o.max_message_bytes));
-  return v1::ExperimentService::NewStub(grpc::CreateCustomChannel(o.target, grpc::InsecureChannelCredentials(), args));
+  return v1::InvestigationService::NewStub(grpc::CreateCustomChannel(o.target, grpc::InsecureChannelCredentials(), args));
 }
 
 std::unique_ptr<grpc::ClientContext> Context(const client::ClientOptions& o) {
@@ -42,8 +42,9 @@ std::unique_ptr<grpc::ClientContext> Context(const client::ClientOptions& o) {
 
 }  // namespace
 
-MiappeCommand::MiappeCommand(CLI::App& app) {
-  miappe_ = app.add_subcommand("miappe", "MIAPPE experiment metadata");
+InvestigationsCommand::InvestigationsCommand(CLI::App& app) {
+  miappe_ = app.add_subcommand("investigations", "MIAPPE investigations (deprecated spelling: miappe)");
+  miappe_->alias("miappe");
   miappe_->require_subcommand(1);
   validate_ = miappe_->add_subcommand("validate", "validate MIAPPE files offline (xlsx, TSV, ISA-Tab, MIAPPE JSON, or folders of them)");
   validate_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets, or sheet files")->required();
@@ -88,7 +89,7 @@ MiappeCommand::MiappeCommand(CLI::App& app) {
                       "json: file to write (must not exist; default stdout); isa-tab: folder to create (required)");
 }
 
-int MiappeCommand::Run(const client::ClientOptions& options, bool json) {
+int InvestigationsCommand::Run(const client::ClientOptions& options, bool json) {
   if (validate_->parsed()) return Validate(json);
   if (import_->parsed()) return Import(options, json);
   if (export_->parsed()) return Export(options);
@@ -96,7 +97,7 @@ int MiappeCommand::Run(const client::ClientOptions& options, bool json) {
   return Get(options, json);
 }
 
-int MiappeCommand::Validate(bool json) {
+int InvestigationsCommand::Validate(bool json) {
   using namespace fairtrace::miappe;
   std::vector<Finding> pre;
   std::vector<InputFile> files = ReadSheetFiles(paths_, &pre);
@@ -129,7 +130,7 @@ int MiappeCommand::Validate(bool json) {
   return report.ok() ? 0 : 1;
 }
 
-int MiappeCommand::Import(const client::ClientOptions& options, bool json) {
+int InvestigationsCommand::Import(const client::ClientOptions& options, bool json) {
   std::vector<miappe::Finding> unreadable;
   std::vector<miappe::InputFile> files = miappe::ReadSheetFiles(paths_, &unreadable);
   if (!unreadable.empty()) {
@@ -155,7 +156,7 @@ int MiappeCommand::Import(const client::ClientOptions& options, bool json) {
   return 0;
 }
 
-int MiappeCommand::ChangeEntity(const client::ClientOptions& options, bool json) {
+int InvestigationsCommand::ChangeEntity(const client::ClientOptions& options, bool json) {
   // "key=value" pairs into a map; a pair without "=" is the user's mistake.
   auto pairs = [&](const std::vector<std::string>& in, const char* what,
                    google::protobuf::Map<std::string, std::string>* out) -> absl::Status {
@@ -212,7 +213,7 @@ int MiappeCommand::ChangeEntity(const client::ClientOptions& options, bool json)
   return 0;
 }
 
-int MiappeCommand::Get(const client::ClientOptions& options, bool json) {
+int InvestigationsCommand::Get(const client::ClientOptions& options, bool json) {
   v1::GetInvestigationRequest req;
   req.set_name(name_.rfind("investigations/", 0) == 0 ? name_ : "investigations/" + name_);
   req.set_revision(revision_);
@@ -223,7 +224,7 @@ int MiappeCommand::Get(const client::ClientOptions& options, bool json) {
   return 0;
 }
 
-int MiappeCommand::Export(const client::ClientOptions& options) {
+int InvestigationsCommand::Export(const client::ClientOptions& options) {
   v1::ExportInvestigationRequest req;
   req.set_name(name_.rfind("investigations/", 0) == 0 ? name_ : "investigations/" + name_);
   req.set_revision(revision_);
