@@ -1,5 +1,7 @@
 #include "registry/api/admin_service.h"
 
+#include "registry/core/page_token.h"
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
@@ -48,18 +50,16 @@ grpc::Status AuditServiceImpl::ListAuditRecords(grpc::ServerContext* ctx,
     if (req->page_size() < 0) return ToGrpcStatus(InvalidField("page_size", "must not be negative"));
     int page = req->page_size() == 0 ? kDefaultAuditPage : std::min(req->page_size(), kMaxAuditPage);
     int64_t after = 0;
-    if (!req->page_token().empty()) {
-      std::string raw;
-      if (!absl::WebSafeBase64Unescape(req->page_token(), &raw) || !absl::StartsWith(raw, "a:") ||
-          !absl::SimpleAtoi(raw.substr(2), &after) || after < 0) {
-        return ToGrpcStatus(InvalidField("page_token", "not a token from ListAuditRecords"));
-      }
+    auto payload = DecodePageToken(token_key_, "audit", req->page_token());
+    if (!payload.ok()) return ToGrpcStatus(payload.status());
+    if (!payload->empty() && (!absl::SimpleAtoi(*payload, &after) || after < 0)) {
+      return ToGrpcStatus(InvalidField("page_token", "not a token from ListAuditRecords"));
     }
     auto records = store_->ListAudit(after, page);
     if (!records.ok()) return ToGrpcStatus(records.status());
     for (const AuditRecord& r : *records) AuditRecordToProto(r, resp->add_records());
     if (static_cast<int>(records->size()) == page) {
-      resp->set_next_page_token(absl::WebSafeBase64Escape(absl::StrCat("a:", records->back().sequence)));
+      resp->set_next_page_token(EncodePageToken(token_key_, "audit", absl::StrCat(records->back().sequence)));
     }
     return grpc::Status::OK;
   });

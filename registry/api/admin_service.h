@@ -25,13 +25,16 @@ class AdminServiceImpl final : public v1::AdminService::Service {
 
 class AuditServiceImpl final : public v1::AuditService::Service {
  public:
-  AuditServiceImpl(Store* store, const RpcGuard* guard) : store_(store), guard_(guard) {}
+  // `page_token_key` signs ListAuditRecords page tokens (core/page_token.h).
+  AuditServiceImpl(Store* store, const RpcGuard* guard, std::string page_token_key)
+      : store_(store), guard_(guard), token_key_(std::move(page_token_key)) {}
   grpc::Status ListAuditRecords(grpc::ServerContext* ctx, const v1::ListAuditRecordsRequest* req,
                                 v1::ListAuditRecordsResponse* resp) override;
 
  private:
   Store* store_;
   const RpcGuard* guard_;
+  std::string token_key_;
 };
 
 }  // namespace fairtrace::api

@@ -1,6 +1,7 @@
 #include "registry/content/content_store.h"
 
 #include "registry/core/audited.h"
+#include "registry/core/page_token.h"
 #include "common/content/tree_names.h"
 
 #include <iostream>
@@ -33,23 +34,8 @@ absl::Status TreeNotFound(const Digest& digest) {
       .Resource("tree", absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes));
 }
 
-std::string TreePageToken(const Digest& tree, int64_t offset) {
-  return absl::WebSafeBase64Escape(absl::StrCat(offset, ":", tree.sha256.substr(0, 16)));
-}
-
-absl::StatusOr<int64_t> ParseTreePageToken(const Digest& tree, absl::string_view token,
-                                           int64_t entry_count) {
-  if (token.empty()) return 0;
-  std::string raw;
-  std::vector<std::string> parts;
-  int64_t offset = -1;
-  if (absl::WebSafeBase64Unescape(token, &raw)) parts = absl::StrSplit(raw, ':');
-  if (parts.size() != 2 || parts[1] != tree.sha256.substr(0, 16) ||
-      !absl::SimpleAtoi(parts[0], &offset) || offset < 0 || offset > entry_count) {
-    return InvalidField("page_token", "not a page token of this tree; start again without one");
-  }
-  return offset;
-}
+// GetTree pages: the offset of the next entry, in a token bound to the tree.
+std::string TreePageKind(const Digest& tree) { return absl::StrCat("tree:", tree.ToString()); }
 
 }  // namespace
 
@@ -454,10 +440,14 @@ absl::StatusOr<TreePage> ContentStore::GetTree(const Digest& digest, int page_si
   page_size = std::min(page_size, limits_.max_tree_page);
   FT_ASSIGN_OR_RETURN(std::optional<TreeRow> row, store_->GetTree(digest));
   if (!row) return TreeNotFound(digest);
-  FT_ASSIGN_OR_RETURN(int64_t offset, ParseTreePageToken(digest, page_token, row->entry_count));
+  FT_ASSIGN_OR_RETURN(std::string payload, DecodePageToken(token_key_, TreePageKind(digest), page_token));
+  int64_t offset = 0;
+  if (!payload.empty() && (!absl::SimpleAtoi(payload, &offset) || offset < 0 || offset > row->entry_count)) {
+    return InvalidField("page_token", "not a page token of this tree; start again without one");
+  }
   TreePage page{*row, {}, ""};
   const int64_t end = std::min<int64_t>(offset + page_size, row->entry_count);
-  if (end < row->entry_count) page.next_page_token = TreePageToken(digest, end);
+  if (end < row->entry_count) page.next_page_token = EncodePageToken(token_key_, TreePageKind(digest), absl::StrCat(end));
   if (offset >= end) return page;
   FT_ASSIGN_OR_RETURN(std::optional<TreeIndexPoint> point, store_->TreeIndexPointAtOrBefore(digest, offset));
   if (!point) {

@@ -95,8 +95,9 @@ struct WriteStatus {
 
 class ContentStore {
  public:
-  ContentStore(Store* store, BlobStore* blobs, CasLimits limits)
-      : store_(store), blobs_(blobs), limits_(limits) {}
+  // `page_token_key` signs GetTree page tokens (core/page_token.h).
+  ContentStore(Store* store, BlobStore* blobs, CasLimits limits, std::string page_token_key = "")
+      : store_(store), blobs_(blobs), limits_(limits), token_key_(std::move(page_token_key)) {}
 
   const CasLimits& limits() const { return limits_; }
 
@@ -148,6 +149,7 @@ class ContentStore {
   Store* store_;
   BlobStore* blobs_;
   CasLimits limits_;
+  std::string token_key_;
   struct Reservation {
     std::string principal;
     int64_t bytes = 0;

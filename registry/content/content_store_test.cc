@@ -1,5 +1,8 @@
 #include "registry/content/content_store.h"
 
+#include "absl/strings/escaping.h"
+#include "registry/core/page_token.h"
+
 #include <gtest/gtest.h>
 
 #include "registry/store/sqlite/db.h"
@@ -202,6 +205,17 @@ TEST_F(ContentStoreTest, GetTreePages) {
   } while (!token.empty());
   EXPECT_EQ(seen, entries);
   EXPECT_THAT(cas_->GetTree(d, 10, "garbage"), StatusIs(absl::StatusCode::kInvalidArgument));
+  // One token scheme (core/page_token.h): a token of the old unsigned
+  // scheme, one signed with another key, or one made for another list is
+  // refused.
+  EXPECT_THAT(cas_->GetTree(d, 10, absl::WebSafeBase64Escape("10:" + d.sha256.substr(0, 16))),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cas_->GetTree(d, 10, EncodePageToken("other key", "tree:" + d.ToString(), "10")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cas_->GetTree(d, 10, EncodePageToken("", "audit", "10")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ASSERT_OK_AND_ASSIGN(TreePage tenth, cas_->GetTree(d, 10, EncodePageToken("", "tree:" + d.ToString(), "10")));
+  EXPECT_EQ(tenth.entries.front(), entries[10]);
 }
 
 // Pages of a tree larger than the index stride, read through the page index,

@@ -43,22 +43,22 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
                                  std::filesystem::perm_options::replace, ignored);
   }
   FT_ASSIGN_OR_RETURN(s->blobs_, BlobStore::Open(std::filesystem::path(options.data_dir) / "cas"));
+  // Page tokens are signed with a key kept in the database, so they stay
+  // valid across restarts and cannot be forged by clients.
+  FT_ASSIGN_OR_RETURN(std::string token_key,
+                      s->store_->GetOrCreateSecret("page_token_key", [] { return fs::RandomName(); }));
   CasLimits limits;
   limits.max_blob_size = options.max_blob_bytes;
   limits.upload_quota = options.upload_quota;
   // Leave room for the message envelope around batch data.
   limits.max_batch_bytes = std::max<int64_t>(options.max_message_bytes - (64 << 10), 1 << 16);
-  s->content_store_ = std::make_unique<ContentStore>(s->store_.get(), s->blobs_.get(), limits);
+  s->content_store_ = std::make_unique<ContentStore>(s->store_.get(), s->blobs_.get(), limits, token_key);
   s->guard_ = std::make_unique<api::RpcGuard>(s->store_.get(), options.guard);
   const api::RpcGuard* guard = s->guard_.get();
   s->cas_service_ = std::make_unique<api::CasServiceImpl>(
       s->content_store_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)), guard);
   s->admin_service_ = std::make_unique<api::AdminServiceImpl>(s->store_.get(), s->blobs_.get(), guard);
-  s->audit_service_ = std::make_unique<api::AuditServiceImpl>(s->store_.get(), guard);
-  // Page tokens are signed with a key kept in the database, so they stay
-  // valid across restarts and cannot be forged by clients.
-  FT_ASSIGN_OR_RETURN(std::string token_key,
-                      s->store_->GetOrCreateSecret("page_token_key", [] { return fs::RandomName(); }));
+  s->audit_service_ = std::make_unique<api::AuditServiceImpl>(s->store_.get(), guard, token_key);
   auto now = [] { return absl::ToUnixMicros(absl::Now()); };
   s->model_registry_ = std::make_unique<ModelRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->content_store_.get(),
                                                  &mlmodel::Validator::Default(), token_key, now);
