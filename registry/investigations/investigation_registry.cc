@@ -135,6 +135,31 @@ json RecordJson(const mp::Record& r) {
   return {{"section", r.section}, {"values", values}, {"extensions", ext}, {"location", r.location}};
 }
 
+// The one decoder of a stored entity's record_json (written by RecordJson):
+// string values, and extensions as [key, value] string pairs in stored
+// order; anything else is skipped. std::nullopt when the text is not a
+// JSON object. Never throws.
+std::optional<mp::Record> RecordFromJson(const EntityRow& e) {
+  json j = json::parse(e.record_json, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  mp::Record r;
+  r.section = e.section;
+  r.location = e.location;
+  if (auto it = j.find("values"); it != j.end() && it->is_object()) {
+    for (const auto& [k, v] : it->items()) {
+      if (v.is_string()) r.values[k] = v.get<std::string>();
+    }
+  }
+  if (auto it = j.find("extensions"); it != j.end() && it->is_array()) {
+    for (const json& kv : *it) {
+      if (kv.is_array() && kv.size() == 2 && kv[0].is_string() && kv[1].is_string()) {
+        r.extensions.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
+      }
+    }
+  }
+  return r;
+}
+
 // The canonical form of a record: what it says, not where it was read
 // from — no location, no empty cells — so the same content gives the same
 // digest from an xlsx workbook or from TSV sheets, in any file order.
@@ -353,17 +378,9 @@ v1::MiappeEntity EntityProto(const std::string& investigation, int64_t revision,
   p.set_entity_id(e.entity_id);
   p.set_revision(revision);
   p.set_location(e.location);
-  json j = json::parse(e.record_json, nullptr, false);
-  if (j.is_object()) {
-    const json values = j.value("values", json::object());  // items() must not outlive it
-    for (auto& [k, v] : values.items()) {
-      if (v.is_string()) (*p.mutable_values())[k] = v.get<std::string>();
-    }
-    for (const json& kv : j.value("extensions", json::array())) {
-      if (kv.is_array() && kv.size() == 2 && kv[0].is_string() && kv[1].is_string()) {
-        (*p.mutable_extensions())[kv[0].get<std::string>()] = kv[1].get<std::string>();
-      }
-    }
+  if (std::optional<mp::Record> r = RecordFromJson(e)) {
+    for (const auto& [k, v] : r->values) (*p.mutable_values())[k] = v;
+    for (const auto& [k, v] : r->extensions) (*p.mutable_extensions())[k] = v;
   }
   return p;
 }
@@ -448,19 +465,9 @@ absl::StatusOr<std::vector<mp::Record>> InvestigationRegistry::LoadRecords(const
       FT_ASSIGN_OR_RETURN(std::vector<EntityRow> rows,
                           experiments_->ListEntities(id, inv.revision(), section, after, 10000));
       for (const EntityRow& e : rows) {
-        json j = json::parse(e.record_json, nullptr, false);
-        if (!j.is_object()) return absl::InternalError(absl::StrCat("unreadable entity ", e.seq, " of ", inv.name()));
-        mp::Record r;
-        r.section = e.section;
-        r.location = e.location;
-        const json values = j.value("values", json::object());
-        for (const auto& [k, v] : values.items()) {
-          if (v.is_string()) r.values[k] = v.get<std::string>();
-        }
-        for (const json& kv : j.value("extensions", json::array())) {
-          if (kv.is_array() && kv.size() == 2) r.extensions.emplace_back(kv[0].get<std::string>(), kv[1].get<std::string>());
-        }
-        records.push_back(std::move(r));
+        std::optional<mp::Record> r = RecordFromJson(e);
+        if (!r) return absl::InternalError(absl::StrCat("unreadable entity ", e.seq, " of ", inv.name()));
+        records.push_back(*std::move(r));
         after = e.seq;
       }
       if (rows.size() < 10000) break;
