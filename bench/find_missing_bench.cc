@@ -19,8 +19,7 @@ struct Env {
   std::vector<Digest> digests;
 
   Env() {
-    server = std::make_unique<fairtrace::testing::ServerProcess>(dir.path(),
-                                                                  std::vector<std::string>{"--quiet"});
+    server = std::make_unique<fairtrace::testing::ServerProcess>(dir.path(), std::vector<std::string>{"--quiet"});
     if (!server->Start()) {
       std::fprintf(stderr, "server did not start: %s\n", server->error().c_str());
       std::exit(1);

@@ -11,10 +11,10 @@
 // Run: build/bench/miappe_bench
 #include <chrono>
 
-#include "absl/time/clock.h"
 #include <cstdio>
 #include <string>
 #include <vector>
+#include "absl/time/clock.h"
 
 #include "absl/strings/str_cat.h"
 #include "registry/investigations/investigation_registry.h"
@@ -47,8 +47,9 @@ Generated Generate() {
       "locationLatitude\tlocationLongitude\tlocationAltitude\texpeDesignDesc\tobsUnitLevelHierarchy\tobsUnitDesc\t"
       "growthFacilityDesc\tgrowthFacilityType\n";
   std::string person = "studyId\tpersonName\tpersonId\tpersonRole\tpersonAffiliation\n";
-  std::string bm = "studyId\tbiologicalMaterialId\tbiologicalMaterialExtId\torganism\tgenus\tspecies\t"
-                   "infraspecificName\tmaterialSourceId\tmaterialSourceDoi\n";
+  std::string bm =
+      "studyId\tbiologicalMaterialId\tbiologicalMaterialExtId\torganism\tgenus\tspecies\t"
+      "infraspecificName\tmaterialSourceId\tmaterialSourceDoi\n";
   std::string factor = "studyId\texpeFactorType\texpeFactorDesc\texpeFactorValues\n";
   std::string ov = "studyId\tvariableId\tvariableName\ttraitName\tmethodName\tmethodDesc\tmethodRef\tscaleName\n";
   std::string ou = "studyId\tbiologicalMaterialId\tobsUnitId\tobsUnitType\tspatialDistribution\tobsUnitFactorValue\n";
@@ -57,8 +58,8 @@ Generated Generate() {
   for (int s = 0; s < kStudies; ++s) {
     std::string sid = absl::StrCat("S", s);
     absl::StrAppend(&all_studies, s ? "; " : "", sid);
-    absl::StrAppend(&study, sid, "\tStudy ", s, "\tgenerated\t2025-03-01\t2025-09-30\tExample Institute\tFR\tField ",
-                    s, "\t43.6\t3.8\t50 m\tRandomised blocks\tblock>plot\tplots\tfield\tCO_715:0000162\n");
+    absl::StrAppend(&study, sid, "\tStudy ", s, "\tgenerated\t2025-03-01\t2025-09-30\tExample Institute\tFR\tField ", s,
+                    "\t43.6\t3.8\t50 m\tRandomised blocks\tblock>plot\tplots\tfield\tCO_715:0000162\n");
     absl::StrAppend(&factor, sid, "\twatering regime\tby weight\twatered; drought\n");
     for (int b = 0; b < kBmPerStudy; ++b) {
       absl::StrAppend(&bm, sid, "\tBM-", s, "-", b, "\tBiosamples:SAMEA", s * 1000 + b,
@@ -73,8 +74,9 @@ Generated Generate() {
   g.references += 2LL * kStudies * kBmPerStudy;  // materials and factors link their study
   absl::StrAppend(&person, all_studies, "\tAda Example\thttps://orcid.org/0000-0002-1825-0097\tsubmitter\tExample\n");
   g.references += kStudies;
-  absl::StrAppend(&ov, all_studies, "\tLeafArea\tLeaf area\tLeaf area\tImaging\ttop view\t"
-                       "https://doi.org/10.1234/m\tcm2\n");
+  absl::StrAppend(&ov, all_studies,
+                  "\tLeafArea\tLeaf area\tLeaf area\tImaging\ttop view\t"
+                  "https://doi.org/10.1234/m\tcm2\n");
   g.references += kStudies;
   for (int e = 0; e < kEvents; ++e) {
     int s = e % kStudies;
@@ -83,9 +85,14 @@ Generated Generate() {
     absl::StrAppend(&ev, "S", s, "\t", list, "\tWatering\tdaily\t2025-04-01\n");
     g.references += kOuPerEvent + 1;
   }
-  g.files = {{"investigation.tsv", inv}, {"study.tsv", study}, {"person.tsv", person},
-             {"biological_material.tsv", bm}, {"experimental_factor.tsv", factor},
-             {"observed_variable.tsv", ov}, {"observation_unit.tsv", ou}, {"event.tsv", ev}};
+  g.files = {{"investigation.tsv", inv},
+             {"study.tsv", study},
+             {"person.tsv", person},
+             {"biological_material.tsv", bm},
+             {"experimental_factor.tsv", factor},
+             {"observed_variable.tsv", ov},
+             {"observation_unit.tsv", ou},
+             {"event.tsv", ev}};
   return g;
 }
 
@@ -100,10 +107,11 @@ void TimeReadAndValidate(const char* label, const std::vector<InputFile>& files)
     auto t1 = Clock::now();
     Report r = Validate(sub, Schema::Default(), {}, std::move(pre));
     double validate = Secs(t1);
-    std::printf("%s run %d: read+load %.3f s, validate %.3f s, total %.3f s (target < 2 s); %zu records, %d errors, "
-                "%d warnings\n",
-                label, run + 1, load, validate, load + validate, sub.records.size(), r.Count(Severity::kError),
-                r.Count(Severity::kWarning));
+    std::printf(
+        "%s run %d: read+load %.3f s, validate %.3f s, total %.3f s (target < 2 s); %zu records, %d errors, "
+        "%d warnings\n",
+        label, run + 1, load, validate, load + validate, sub.records.size(), r.Count(Severity::kError),
+        r.Count(Severity::kWarning));
     if (run == 0 && !r.ok()) std::printf("%s\n", r.ToText().substr(0, 2000).c_str());
   }
 }
@@ -129,9 +137,8 @@ int main() {
   for (int run = 0; run < 3; ++run) {
     fairtrace::testing::TempDir dir;
     auto store = *fairtrace::SqliteStore::Open({.path = (dir.path() / "db").string()});
-    fairtrace::InvestigationRegistry registry(store.get(), store.get(), store.get(), "key", [] {
-      return absl::ToUnixMicros(absl::Now());
-    });
+    fairtrace::InvestigationRegistry registry(store.get(), store.get(), store.get(), "key",
+                                              [] { return absl::ToUnixMicros(absl::Now()); });
     fairtrace::v1::ImportInvestigationRequest req;
     req.set_investigation_id("scale");
     for (const auto& f : g.files) {
@@ -147,8 +154,8 @@ int main() {
       std::printf("import failed: %s\n", inv.status().ToString().c_str());
       return 1;
     }
-    std::printf("import run %d: %.3f s (target < 10 s); revision %lld, %lld entities, digest %.12s...\n", run + 1,
-                secs, static_cast<long long>(inv->revision()), static_cast<long long>(inv->entity_count()),
+    std::printf("import run %d: %.3f s (target < 10 s); revision %lld, %lld entities, digest %.12s...\n", run + 1, secs,
+                static_cast<long long>(inv->revision()), static_cast<long long>(inv->entity_count()),
                 inv->revision_digest().c_str());
   }
   return 0;

@@ -56,8 +56,8 @@ int main() {
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
-  std::printf("CreateModelVersion sequential: p50 %.3f ms  p99 %.3f ms  (target p50 < 1 ms)\n",
-              ms[ms.size() / 2], ms[ms.size() * 99 / 100]);
+  std::printf("CreateModelVersion sequential: p50 %.3f ms  p99 %.3f ms  (target p50 < 1 ms)\n", ms[ms.size() / 2],
+              ms[ms.size() * 99 / 100]);
 
   std::atomic<int64_t> done{0};
   std::atomic<bool> stop{false};

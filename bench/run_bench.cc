@@ -18,9 +18,9 @@
 
 #include "clients/cpp/fairtrace/cas_client.h"
 #include "clients/cpp/fairtrace/model_client.h"
+#include "common/content/tree.h"
 #include "fairtrace/v1/models.grpc.pb.h"
 #include "fairtrace/v1/runs.grpc.pb.h"
-#include "common/content/tree.h"
 #include "registry/store/sqlite/db.h"
 #include "tests/testing/server_process.h"
 #include "tests/testing/temp_dir.h"
@@ -74,8 +74,8 @@ bool SeedOneVersion(const std::string& target) {
   const std::string mlmodel =
       "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    model_path: model.pkl\n"
       "  sklearn:\n    pickled_model: model.pkl\nmlflow_version: 2.10.2\n";
-  std::string manifest = *fairtrace::EncodeTree(
-      {{"MLmodel", DigestOf(mlmodel), false}, {"model.pkl", DigestOf("pickle"), false}});
+  std::string manifest =
+      *fairtrace::EncodeTree({{"MLmodel", DigestOf(mlmodel), false}, {"model.pkl", DigestOf("pickle"), false}});
   std::vector<std::pair<Digest, std::string>> blobs = {
       {DigestOf(mlmodel), mlmodel}, {DigestOf("pickle"), "pickle"}, {DigestOf(manifest), manifest}};
   if (!cas.UploadBatch(blobs).ok() || !cas.CreateTree(DigestOf(manifest)).ok()) return false;
@@ -105,22 +105,30 @@ bool BulkInsertVersions(const std::string& db_path, int n) {
     return false;
   }
   for (int v = 2; v <= n; ++v) {
-    std::string tags = "{\"fold\":\"" + std::to_string(v % 10) + "\",\"team\":\"" +
-                       (v > n - 10 ? "rare" : "phenome") + "\"}";
-    (*ins)->Bind(1, int64_t{v}).Bind(2, "uid-" + std::to_string(v)).Bind(3, tags).Bind(4, v % 1000 == 0 ? "PRODUCTION" : "NONE");
+    std::string tags =
+        "{\"fold\":\"" + std::to_string(v % 10) + "\",\"team\":\"" + (v > n - 10 ? "rare" : "phenome") + "\"}";
+    (*ins)
+        ->Bind(1, int64_t{v})
+        .Bind(2, "uid-" + std::to_string(v))
+        .Bind(3, tags)
+        .Bind(4, v % 1000 == 0 ? "PRODUCTION" : "NONE");
     absl::Status st = (*ins)->Run();
     if (!st.ok()) {
       std::fprintf(stderr, "insert: %s\n", st.ToString().c_str());
       return false;
     }
   }
-  if (!(*db)->Exec("INSERT INTO model_version_tags (model_id, key, value, version) SELECT v.model_id, t.key, "
-                   "t.value, v.version FROM model_versions v, json_each(v.tags_json) t WHERE v.version > 1").ok()) {
+  if (!(*db)
+           ->Exec("INSERT INTO model_version_tags (model_id, key, value, version) SELECT v.model_id, t.key, "
+                  "t.value, v.version FROM model_versions v, json_each(v.tags_json) t WHERE v.version > 1")
+           .ok()) {
     return false;
   }
-  if (!(*db)->Exec("INSERT INTO model_version_flavors (model_id, flavor, version) SELECT v.model_id, f.value, "
-                   "v.version FROM model_versions v, json_each(v.mlmodel_json, '$.flavors') f "
-                   "WHERE v.version > 1 AND f.type = 'text'").ok()) {
+  if (!(*db)
+           ->Exec("INSERT INTO model_version_flavors (model_id, flavor, version) SELECT v.model_id, f.value, "
+                  "v.version FROM model_versions v, json_each(v.mlmodel_json, '$.flavors') f "
+                  "WHERE v.version > 1 AND f.type = 'text'")
+           .ok()) {
     return false;
   }
   auto upd = (*db)->Prepare("UPDATE registered_models SET next_version = ? WHERE model_id = 'bench'");
@@ -162,8 +170,8 @@ int main() {
       // (channels to one target otherwise share one HTTP/2 connection).
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-      auto mine = v1::RunService::NewStub(
-          grpc::CreateCustomChannel(server.target(), grpc::InsecureChannelCredentials(), args));
+      auto mine =
+          v1::RunService::NewStub(grpc::CreateCustomChannel(server.target(), grpc::InsecureChannelCredentials(), args));
       std::string r = NewRun(mine.get());
       for (int step = 0; !stop; ++step) {
         if (LogOne(mine.get(), r, step)) ++done;
@@ -209,11 +217,10 @@ int main() {
   std::printf("(seeded 100,000 versions in %.1f s)\n", Ms(t2) / 1000);
   if (!server.Start()) return 1;
   auto models = v1::ModelService::NewStub(grpc::CreateChannel(server.target(), grpc::InsecureChannelCredentials()));
-  for (const char* filter : {"stage = PRODUCTION", "tags.fold = \"3\"",
-                             "mlmodel.flavor = \"sklearn\" AND version > 50000",
-                             "tags.team = \"rare\"", "mlmodel.mlflow_version = \"9.9\"",
-                             "mlmodel.flavor = \"pytorch\"", "source_run = \"runs/none\"",
-                             "mlmodel.flavor = \"sklearn\"", "mlmodel.mlflow_version = \"2.10.2\""}) {
+  for (const char* filter :
+       {"stage = PRODUCTION", "tags.fold = \"3\"", "mlmodel.flavor = \"sklearn\" AND version > 50000",
+        "tags.team = \"rare\"", "mlmodel.mlflow_version = \"9.9\"", "mlmodel.flavor = \"pytorch\"",
+        "source_run = \"runs/none\"", "mlmodel.flavor = \"sklearn\"", "mlmodel.mlflow_version = \"2.10.2\""}) {
     ms.clear();
     int count = 0;
     for (int i = 0; i < 30; ++i) {
@@ -232,9 +239,10 @@ int main() {
       count = resp.model_versions_size();
     }
     Stats list = Percentiles(ms);
-    std::printf("ListModelVersions first page (%d rows) of 100,000, filter '%s': p50 %.2f ms  p99 %.2f ms  "
-                "(target < 20 ms)\n",
-                count, filter, list.p50, list.p99);
+    std::printf(
+        "ListModelVersions first page (%d rows) of 100,000, filter '%s': p50 %.2f ms  p99 %.2f ms  "
+        "(target < 20 ms)\n",
+        count, filter, list.p50, list.p99);
   }
   return 0;
 }

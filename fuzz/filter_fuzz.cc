@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "fuzz/fuzz_check.h"
 #include "common/query/filter.h"
+#include "fuzz/fuzz_check.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<fairtrace::miappe::Finding> findings;
-  fairtrace::miappe::Table t = fairtrace::miappe::ParseTsv(
-      "fuzz.tsv", absl::string_view(reinterpret_cast<const char*>(data), size), &findings);
+  fairtrace::miappe::Table t =
+      fairtrace::miappe::ParseTsv("fuzz.tsv", absl::string_view(reinterpret_cast<const char*>(data), size), &findings);
   if (t.rows.size() != t.lines.size()) std::abort();
   for (const auto& row : t.rows) {
     if (!t.rows.empty() && row.size() != t.rows[0].size()) std::abort();

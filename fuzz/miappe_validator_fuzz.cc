@@ -10,9 +10,17 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace fairtrace::miappe;
-  static const char* kNames[] = {"investigation.tsv", "study.tsv", "person.tsv", "biological_material.tsv",
-                                 "observation_unit.tsv", "observed_variable.tsv", "experimental_factor.tsv",
-                                 "event.tsv", "sample.tsv", "environment.tsv", "data_file.tsv"};
+  static const char* kNames[] = {"investigation.tsv",
+                                 "study.tsv",
+                                 "person.tsv",
+                                 "biological_material.tsv",
+                                 "observation_unit.tsv",
+                                 "observed_variable.tsv",
+                                 "experimental_factor.tsv",
+                                 "event.tsv",
+                                 "sample.tsv",
+                                 "environment.tsv",
+                                 "data_file.tsv"};
   std::vector<InputFile> files;
   absl::string_view in(reinterpret_cast<const char*>(data), size);
   for (const char* name : kNames) {

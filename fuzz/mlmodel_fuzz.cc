@@ -9,8 +9,9 @@
 #include "validators/mlmodel/mlmodel_validator.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::vector<std::string> kPaths = {"MLmodel", "model.pkl", "python_model.pkl", "conda.yaml",
-                                                  "python_env.yaml", "artifacts/weights.bin", "code/x.py"};
+  static const std::vector<std::string> kPaths = {"MLmodel",    "model.pkl",       "python_model.pkl",
+                                                  "conda.yaml", "python_env.yaml", "artifacts/weights.bin",
+                                                  "code/x.py"};
   absl::string_view yaml(reinterpret_cast<const char*>(data), size);
   fairtrace::mlmodel::Report r;
   try {

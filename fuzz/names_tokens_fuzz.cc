@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "fuzz/fuzz_check.h"
 #include "common/content/digest.h"
+#include "fuzz/fuzz_check.h"
 #include "registry/core/page_token.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "fuzz/fuzz_check.h"
 #include "common/content/tree.h"
 #include "common/content/tree_names.h"
+#include "fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::string_view bytes(reinterpret_cast<const char*>(data), size);

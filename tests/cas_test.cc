@@ -20,8 +20,8 @@ class CasTest : public ServerFixture {
     return m.ok() && m->size() == 1;
   }
   // Writes `data` under `digest` in chunks; returns the final status.
-  grpc::Status RawWrite(const std::string& resource, const std::string& data, int64_t offset,
-                        bool finish, v1::WriteResponse* resp) {
+  grpc::Status RawWrite(const std::string& resource, const std::string& data, int64_t offset, bool finish,
+                        v1::WriteResponse* resp) {
     grpc::ClientContext ctx;
     auto w = cas_->Write(&ctx, resp);
     v1::WriteRequest msg;
@@ -99,10 +99,9 @@ TEST_F(CasTest, WriteWithWrongHashOrSizeStoresNothing) {
 TEST_F(CasTest, MalformedResourceNames) {
   v1::WriteResponse resp;
   Digest d = DigestOf("x");
-  for (const std::string& name :
-       std::vector<std::string>{"", "blobs/" + d.sha256 + "/1", "uploads/../blobs/" + d.sha256 + "/1",
-                                "uploads/a/b/blobs/" + d.sha256 + "/1", "uploads/ok/blobs/xyz/1",
-                                "uploads/ok/blobs/" + d.sha256 + "/-1"}) {
+  for (const std::string& name : std::vector<std::string>{
+           "", "blobs/" + d.sha256 + "/1", "uploads/../blobs/" + d.sha256 + "/1",
+           "uploads/a/b/blobs/" + d.sha256 + "/1", "uploads/ok/blobs/xyz/1", "uploads/ok/blobs/" + d.sha256 + "/-1"}) {
     grpc::Status s = RawWrite(name, "x", 0, true, &resp);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name;
     EXPECT_THAT(ViolatedFields(s), ::testing::Contains("resource_name")) << name;
@@ -150,7 +149,8 @@ TEST_F(CasTest, ClientDisconnectMidStreamThenResume) {
     msg.set_data(data.substr(0, 1 << 20));
     ASSERT_TRUE(w->Write(msg));
     // The server has opened the upload (its meta file is on disk).
-    ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(dir_.path() / "data" / "cas" / "uploads" / "dc.meta"); }));
+    ASSERT_TRUE(
+        Eventually([&] { return std::filesystem::exists(dir_.path() / "data" / "cas" / "uploads" / "dc.meta"); }));
     ctx.TryCancel();  // the client vanishes
     w->Finish();
   }
@@ -228,8 +228,7 @@ TEST_F(CasTest, TreesWithBadEntriesAreRejectedWithEveryProblem) {
 }
 
 TEST_F(CasTest, TreeWithMissingBlobsListsThem) {
-  ASSERT_OK_AND_ASSIGN(std::string manifest,
-                       EncodeTree({{"x", DigestOf("not uploaded"), false}}));
+  ASSERT_OK_AND_ASSIGN(std::string manifest, EncodeTree({{"x", DigestOf("not uploaded"), false}}));
   ASSERT_OK(client_->UploadBatch({{DigestOf(manifest), manifest}}));
   grpc::ClientContext ctx;
   v1::CreateTreeRequest req;

@@ -55,10 +55,8 @@ TEST_F(CliTest, PushPullFolderRoundTripIsIdentical) {
   for (const char* f : {"MLmodel", "code/train.sh", "data/weights.bin", "empty.txt"}) {
     EXPECT_EQ(ReadFile(dest / f), ReadFile(src / f)) << f;
   }
-  EXPECT_NE(stdfs::status(dest / "code/train.sh").permissions() & stdfs::perms::owner_exec,
-            stdfs::perms::none);
-  EXPECT_EQ(stdfs::status(dest / "MLmodel").permissions() & stdfs::perms::owner_exec,
-            stdfs::perms::none);
+  EXPECT_NE(stdfs::status(dest / "code/train.sh").permissions() & stdfs::perms::owner_exec, stdfs::perms::none);
+  EXPECT_EQ(stdfs::status(dest / "MLmodel").permissions() & stdfs::perms::owner_exec, stdfs::perms::none);
   auto stat = Cli({"--json", "stat", digest});
   ASSERT_EQ(stat.exit_code, 0) << stat.err;
   EXPECT_EQ(nlohmann::json::parse(stat.out)["kind"], "tree");
@@ -102,8 +100,7 @@ TEST_F(CliTest, ExitCodesSayWhoIsAtFault) {
   EXPECT_EQ(down.exit_code, 2);
   EXPECT_THAT(down.err, HasSubstr("cannot reach the fairtrace server"));
   // FAIRTRACE_SERVER picks the server when --server is absent.
-  auto env = RunCommand({ServerProcess::CliBinary(), "audit", "verify"},
-                        {"FAIRTRACE_SERVER=" + server_->target()});
+  auto env = RunCommand({ServerProcess::CliBinary(), "audit", "verify"}, {"FAIRTRACE_SERVER=" + server_->target()});
   EXPECT_EQ(env.exit_code, 0) << env.err;
 }
 
@@ -134,13 +131,11 @@ TEST_F(CliTest, ModelsRegisterExportAndRefusals) {
   WriteFile(src / "model.pkl", "pickled bytes");
   auto create = Cli({"models", "create", "leaf-segmenter", "--license", "MIT", "--tag", "crop=maize"});
   ASSERT_EQ(create.exit_code, 0) << create.err;
-  auto reg = Cli({"--json", "models", "versions", "register", "leaf-segmenter", src.string(),
-                  "--request-id", "r-1"});
+  auto reg = Cli({"--json", "models", "versions", "register", "leaf-segmenter", src.string(), "--request-id", "r-1"});
   ASSERT_EQ(reg.exit_code, 0) << reg.err;
   auto version = nlohmann::json::parse(reg.out);
   EXPECT_EQ(version["name"], "models/leaf-segmenter/versions/1");
-  auto again = Cli({"--json", "models", "versions", "register", "leaf-segmenter", src.string(),
-                    "--request-id", "r-1"});
+  auto again = Cli({"--json", "models", "versions", "register", "leaf-segmenter", src.string(), "--request-id", "r-1"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(nlohmann::json::parse(again.out)["uid"], version["uid"]);
 
@@ -194,8 +189,8 @@ TEST_F(CliTest, MiappeValidateWorksOfflineWithExitCodes) {
                                 std::string(FAIRTRACE_SOURCE_DIR) + "/tests/fixtures/miappe/ontology/mini-co715.obo"});
   EXPECT_EQ(with_ontology.exit_code, 0) << with_ontology.out;
   EXPECT_THAT(with_ontology.out, HasSubstr("reference data: co_715 fairtrace-test/2026-11-25 sha256:"));
-  auto workbook = offline({"investigations", "validate", std::string(FAIRTRACE_SOURCE_DIR) +
-                                                    "/tests/fixtures/miappe/xlsx/valid-1.2.xlsx"});
+  auto workbook = offline(
+      {"investigations", "validate", std::string(FAIRTRACE_SOURCE_DIR) + "/tests/fixtures/miappe/xlsx/valid-1.2.xlsx"});
   EXPECT_EQ(workbook.exit_code, 0) << workbook.out << workbook.err;
   EXPECT_THAT(workbook.out, HasSubstr("MIAPPE 1.2: 0 error(s)"));
   EXPECT_THAT(workbook.out, HasSubstr("read as 2025-03-01"));  // the date cell conversion is reported

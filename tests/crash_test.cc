@@ -4,8 +4,8 @@
 // offset, and the audit chain verifies.
 #include <atomic>
 #include <mutex>
-#include <set>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "tests/testing/server_fixture.h"
@@ -70,8 +70,7 @@ TEST_F(CrashTest, KillDuringStreamedUploadThenResume) {
 
   ASSERT_OK(client_->UploadStream(
       "crash-upload", d, st.committed_size(),
-      [&](int64_t off, size_t n) -> absl::StatusOr<std::string> { return data.substr(off, n); },
-      nullptr));
+      [&](int64_t off, size_t n) -> absl::StatusOr<std::string> { return data.substr(off, n); }, nullptr));
   ASSERT_OK_AND_ASSIGN(missing, client_->FindMissing({d}));
   EXPECT_TRUE(missing.empty());
   ExpectConsistent();

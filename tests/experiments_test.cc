@@ -76,7 +76,8 @@ TEST_F(ExperimentsTest, ImportGetAndRefuse) {
   EXPECT_EQ(again.exit_code, 1);  // never overwrites
   auto reimported = Cli({"--json", "investigations", "import", exported, "--id", "copy"});
   ASSERT_EQ(reimported.exit_code, 0) << reimported.err;
-  EXPECT_EQ(nlohmann::json::parse(reimported.out)["revision_digest"], nlohmann::json::parse(got.out)["revision_digest"]);
+  EXPECT_EQ(nlohmann::json::parse(reimported.out)["revision_digest"],
+            nlohmann::json::parse(got.out)["revision_digest"]);
 }
 
 // ISA-Tab in and out: import the fixture, export it as ISA-Tab into a new
@@ -160,7 +161,8 @@ TEST_F(ExperimentsTest, EntityVerbsOfTheCli) {
                   "spatialDistribution=block:2; pot:2", "--ext", "camera=top-1"});
   ASSERT_EQ(set.exit_code, 0) << set.err;
   EXPECT_EQ(nlohmann::json::parse(set.out)["revision"], "2");
-  auto bad = Cli({"investigations", "set", "investigations/cli-edits/observationUnits/S1-P2", "biologicalMaterialId=Xyz"});
+  auto bad =
+      Cli({"investigations", "set", "investigations/cli-edits/observationUnits/S1-P2", "biologicalMaterialId=Xyz"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("observation_unit[S1-P2].biologicalMaterialId: XRF-OU-BM"));
   auto malformed = Cli({"investigations", "set", "investigations/cli-edits/observationUnits/S1-P2", "no-equals-sign"});

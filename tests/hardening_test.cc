@@ -11,14 +11,14 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "common/text/utf8.h"
-#include "fairtrace/v1/admin.grpc.pb.h"
-#include "fairtrace/v1/investigations.grpc.pb.h"
-#include "fairtrace/v1/models.grpc.pb.h"
 #include "clients/cpp/fairtrace/push.h"
 #include "common/audit/audit_proto.h"
 #include "common/content/sha256.h"
 #include "common/content/tree.h"
+#include "common/text/utf8.h"
+#include "fairtrace/v1/admin.grpc.pb.h"
+#include "fairtrace/v1/investigations.grpc.pb.h"
+#include "fairtrace/v1/models.grpc.pb.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/server_fixture.h"
 
@@ -196,9 +196,9 @@ TEST_F(HardeningTest, AnAlreadyPoisonedLogStaysReadableAndVerifiable) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir_.path() / "data" / "fairtrace.db").c_str(), &db), SQLITE_OK);
     sqlite3_stmt* q = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1", -1, &q,
-                                 nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_prepare_v2(db, "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1", -1, &q, nullptr),
+        SQLITE_OK);
     ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
     AuditRecord r;
     r.version = kAuditVersion1;
@@ -216,8 +216,9 @@ TEST_F(HardeningTest, AnAlreadyPoisonedLogStaysReadableAndVerifiable) {
               SQLITE_OK);
     sqlite3_bind_int64(q, 1, r.sequence);
     sqlite3_bind_int64(q, 2, r.time_micros);
-    const std::string* texts[] = {&r.entry.principal, &r.entry.method, &r.entry.resource,
-                                  &r.entry.request_sha256, &r.entry.result, &r.previous_hash, &r.hash};
+    const std::string* texts[] = {
+        &r.entry.principal, &r.entry.method, &r.entry.resource, &r.entry.request_sha256, &r.entry.result,
+        &r.previous_hash,   &r.hash};
     for (int i = 0; i < 7; ++i) sqlite3_bind_text(q, 3 + i, texts[i]->data(), texts[i]->size(), SQLITE_TRANSIENT);
     ASSERT_EQ(sqlite3_step(q), SQLITE_DONE);
     sqlite3_finalize(q);
@@ -282,7 +283,8 @@ TEST_F(HardeningTest, LibraryExceptionsAreFindingsNotUnknown) {
   };
   int i = 0;
   for (const std::string& mlmodel : mlmodels) {
-    grpc::Status s = PushAndCreateVersion("odd", absl::StrCat("odd-", i++), {{"MLmodel", mlmodel}, {"model.pkl", "pickle"}});
+    grpc::Status s =
+        PushAndCreateVersion("odd", absl::StrCat("odd-", i++), {{"MLmodel", mlmodel}, {"model.pkl", "pickle"}});
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
     EXPECT_THAT(ViolatedFields(s), ::testing::Contains("MLmodel.MLmodel"));
   }
@@ -385,12 +387,12 @@ TEST_F(HardeningTest, ReadRangesNeverOverflow) {
 // and then failed in mlflow.pyfunc.load_model.
 TEST_F(HardeningTest, PyfuncArtifactsMustResolveInTheTree) {
   CreateModel("pyfunc");
-  grpc::Status s = PushAndCreateVersion(
-      "pyfunc", "pyfunc",
-      {{"MLmodel", "flavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\n"
-                   "    python_model: python_model.pkl\n    artifacts:\n      weights:\n"
-                   "        path: artifacts/weights.bin\n        uri: /home/ana/weights.bin\n"},
-       {"python_model.pkl", "pickle"}});
+  grpc::Status s = PushAndCreateVersion("pyfunc", "pyfunc",
+                                        {{"MLmodel",
+                                          "flavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\n"
+                                          "    python_model: python_model.pkl\n    artifacts:\n      weights:\n"
+                                          "        path: artifacts/weights.bin\n        uri: /home/ana/weights.bin\n"},
+                                         {"python_model.pkl", "pickle"}});
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(s), ::testing::Contains("MLmodel.flavors.python_function.artifacts.weights.path"));
 }
@@ -441,13 +443,16 @@ TEST_F(HardeningTest, APushContinuesTheUploadAnInterruptedOneLeft) {
   auto opened = [&](const std::string& upload_id) {
     Eventually([&] { return stdfs::exists(dir_.path() / "data" / "cas" / "uploads" / (upload_id + ".meta")); });
   };
-  absl::Status cut = client_->UploadStream(id, d, 0, [&](int64_t off, size_t n) -> absl::StatusOr<std::string> {
-    if (off >= (2 << 20)) {
-      opened(id);
-      return absl::UnavailableError("network gone");
-    }
-    return data.substr(off, n);
-  }, nullptr);
+  absl::Status cut = client_->UploadStream(
+      id, d, 0,
+      [&](int64_t off, size_t n) -> absl::StatusOr<std::string> {
+        if (off >= (2 << 20)) {
+          opened(id);
+          return absl::UnavailableError("network gone");
+        }
+        return data.substr(off, n);
+      },
+      nullptr);
   ASSERT_FALSE(cut.ok());
   // The server keeps the committed bytes once it has seen the stream end.
   int64_t committed = 0;
@@ -489,14 +494,18 @@ TEST_F(HardeningTest, APushContinuesTheUploadAnInterruptedOneLeft) {
   Digest d3{Sha256Hex(data3), int64_t(data3.size())};
   stdfs::path file3 = dir_.path() / "weights3.bin";
   std::ofstream(file3, std::ios::binary) << data3;
-  ASSERT_FALSE(client_->UploadStream(client::UploadIdFor("tester", d3), d3, 0,
-                                     [&](int64_t off, size_t n) -> absl::StatusOr<std::string> {
-                                       if (off >= (1 << 20)) {
-                                         opened(client::UploadIdFor("tester", d3));
-                                         return absl::UnavailableError("gone");
-                                       }
-                                       return data3.substr(off, n);
-                                     }, nullptr).ok());
+  ASSERT_FALSE(client_
+                   ->UploadStream(
+                       client::UploadIdFor("tester", d3), d3, 0,
+                       [&](int64_t off, size_t n) -> absl::StatusOr<std::string> {
+                         if (off >= (1 << 20)) {
+                           opened(client::UploadIdFor("tester", d3));
+                           return absl::UnavailableError("gone");
+                         }
+                         return data3.substr(off, n);
+                       },
+                       nullptr)
+                   .ok());
   // The server releases the upload once it has seen the stream end.
   CommandResult aborted;
   Eventually([&] {
@@ -552,9 +561,7 @@ TEST_F(QuotaTest, UnfinishedUploadsAreQuotaedPerPrincipalAndInTotal) {
 // Item 9: the data folder holds the page-token key and every blob.
 TEST_F(HardeningTest, DataFolderIsTheServersAlone) {
   ASSERT_TRUE(client_->UploadBatch({{Digest{Sha256Hex("x"), 1}, "x"}}).ok());
-  auto mode = [](const stdfs::path& p) {
-    return static_cast<int>(stdfs::status(p).permissions() & stdfs::perms::all);
-  };
+  auto mode = [](const stdfs::path& p) { return static_cast<int>(stdfs::status(p).permissions() & stdfs::perms::all); };
   stdfs::path data = dir_.path() / "data";
   EXPECT_EQ(mode(data), 0700);
   EXPECT_EQ(mode(data / "fairtrace.db"), 0600);

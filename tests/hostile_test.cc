@@ -57,7 +57,9 @@ std::vector<std::pair<std::string, std::string>> Catalogue() {
   return {
       {"empty", ""},
       {"nul", std::string("a\0b", 3)},
-      {"rtl-override", "models/\xE2\x80\xAE" "txt.exe"},
+      {"rtl-override",
+       "models/\xE2\x80\xAE"
+       "txt.exe"},
       {"dot-dot", "../../../../etc/passwd"},
       {"dot-dot-name", "models/../versions/1"},
       {"deep-json", deep_json},
@@ -69,15 +71,15 @@ std::vector<std::pair<std::string, std::string>> Catalogue() {
 }
 
 TEST_F(HostileTest, EveryRpcAnswersHostileStringsPrecisely) {
-  const char* kServices[] = {"fairtrace.v1.CasService", "fairtrace.v1.AdminService", "fairtrace.v1.AuditService",
-                             "fairtrace.v1.ModelService", "fairtrace.v1.RunService",
-                             "fairtrace.v1.InvestigationService", "fairtrace.v1.ExperimentService"};
+  const char* kServices[] = {"fairtrace.v1.CasService",       "fairtrace.v1.AdminService",
+                             "fairtrace.v1.AuditService",     "fairtrace.v1.ModelService",
+                             "fairtrace.v1.RunService",       "fairtrace.v1.InvestigationService",
+                             "fairtrace.v1.ExperimentService"};
   // Link and register every service's file (a static library only links
   // what is referenced).
-  for (const pb::Descriptor* d :
-       {v1::FindMissingBlobsRequest::descriptor(), v1::FsckRequest::descriptor(),
-        v1::CreateRegisteredModelRequest::descriptor(), v1::CreateRunRequest::descriptor(),
-        v1::ValidateInvestigationRequest::descriptor()}) {
+  for (const pb::Descriptor* d : {v1::FindMissingBlobsRequest::descriptor(), v1::FsckRequest::descriptor(),
+                                  v1::CreateRegisteredModelRequest::descriptor(), v1::CreateRunRequest::descriptor(),
+                                  v1::ValidateInvestigationRequest::descriptor()}) {
     ASSERT_NE(d, nullptr);
   }
   // experiments.proto declares only the deprecated service (no messages of
@@ -138,7 +140,8 @@ TEST_F(HostileTest, EveryRpcAnswersHostileStringsPrecisely) {
         for (const auto& [name, value] : Catalogue()) {
           std::unique_ptr<pb::Message> req(prototype->New());
           pb::Message* target = req.get();
-          for (size_t i = 0; i + 1 < path.size(); ++i) target = target->GetReflection()->MutableMessage(target, path[i]);
+          for (size_t i = 0; i + 1 < path.size(); ++i)
+            target = target->GetReflection()->MutableMessage(target, path[i]);
           target->GetReflection()->SetString(target, path.back(), value);
           call(req, absl::StrCat(path.back()->name(), "=", name));
         }
@@ -149,7 +152,10 @@ TEST_F(HostileTest, EveryRpcAnswersHostileStringsPrecisely) {
           std::unique_ptr<pb::Message> req(prototype->New());
           const pb::FieldDescriptor* f = path.back();
           if (f->cpp_type() == pb::FieldDescriptor::CPPTYPE_INT32) {
-            req->GetReflection()->SetInt32(req.get(), f, static_cast<int32_t>(v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : v));
+            req->GetReflection()->SetInt32(req.get(), f,
+                                           static_cast<int32_t>(v > INT32_MAX   ? INT32_MAX
+                                                                : v < INT32_MIN ? INT32_MIN
+                                                                                : v));
           } else {
             req->GetReflection()->SetInt64(req.get(), f, v);
           }

@@ -6,8 +6,8 @@
 #include "clients/cpp/fairtrace/push.h"
 #include "fairtrace/v1/models.grpc.pb.h"
 #include "tests/testing/server_fixture.h"
-#include "tests/testing/status_matchers.h"
 #include "tests/testing/shared.h"
+#include "tests/testing/status_matchers.h"
 
 namespace fairtrace::testing {
 namespace {
@@ -58,8 +58,7 @@ TEST_F(ModelsTest, RealMlflowFoldersRegisterAndExportByteIdentical) {
     EXPECT_NE(version.mlmodel().signature_json().find("inputs"), std::string::npos);
 
     stdfs::path out = dir_.path() / ("export-" + name);
-    ASSERT_OK(client::Pull(*client_, DigestFromProto(version.tree_digest(), "tree").value(), out, false)
-                  .status());
+    ASSERT_OK(client::Pull(*client_, DigestFromProto(version.tree_digest(), "tree").value(), out, false).status());
     for (const auto& e : stdfs::directory_iterator(Shared(name))) {
       std::ifstream a(e.path(), std::ios::binary), b(out / e.path().filename(), std::ios::binary);
       std::string sa(std::istreambuf_iterator<char>(a), {}), sb(std::istreambuf_iterator<char>(b), {});
@@ -103,7 +102,7 @@ TEST_F(ModelsTest, MutatedCopyWithMissingFileIsRejectedPerField) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Reason(s), "INVALID_MLMODEL");
   EXPECT_THAT(ViolatedFields(s), ::testing::UnorderedElementsAre("MLmodel.flavors.python_function.model_path",
-                                                                "MLmodel.flavors.sklearn.pickled_model"));
+                                                                 "MLmodel.flavors.sklearn.pickled_model"));
 }
 
 TEST_F(ModelsTest, VersionWhoseBlobsAreMissingIsAFailedPrecondition) {

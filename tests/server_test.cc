@@ -100,8 +100,8 @@ TEST_F(ServerTest, SigtermLetsInFlightCallsFinish) {
   msg.set_data(data.substr(0, 1000));
   ASSERT_TRUE(w->Write(msg));
   // The server has opened the upload (its meta file is on disk): the call is in flight.
-  ASSERT_TRUE(Eventually(
-      [&] { return std::filesystem::exists(dir_.path() / "data" / "cas" / "uploads" / "inflight.meta"); }));
+  ASSERT_TRUE(
+      Eventually([&] { return std::filesystem::exists(dir_.path() / "data" / "cas" / "uploads" / "inflight.meta"); }));
   ::kill(server_->pid(), SIGTERM);
   // The server has taken the signal (it says so) before the rest is sent.
   ASSERT_TRUE(Eventually([&] { return server_->log().find("SIGTERM") != std::string::npos; }));
@@ -125,8 +125,7 @@ TEST_F(ServerTest, SigtermLetsInFlightCallsFinish) {
 TEST(ServerFlags, RejectsBadFlagsAndUnusableDataDir) {
   auto r = RunCommand({ServerProcess::ServerBinary(), "--max-message-bytes", "12"});
   EXPECT_NE(r.exit_code, 0);
-  r = RunCommand({ServerProcess::ServerBinary(), "--data-dir", "/proc/fairtrace-cannot", "--listen",
-                  "127.0.0.1:0"});
+  r = RunCommand({ServerProcess::ServerBinary(), "--data-dir", "/proc/fairtrace-cannot", "--listen", "127.0.0.1:0"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, ::testing::HasSubstr("cannot create data folder"));
 }

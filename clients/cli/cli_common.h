@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/status.h"
-#include "google/protobuf/message.h"
 #include "common/content/digest.h"
+#include "google/protobuf/message.h"
 
 namespace fairtrace::cli {
 

@@ -10,8 +10,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "clients/cli/cli_common.h"
-#include "fairtrace/v1/investigations.grpc.pb.h"
 #include "common/status/errors.h"
+#include "fairtrace/v1/investigations.grpc.pb.h"
 #include "validators/miappe/dcw_countries.h"
 #include "validators/miappe/loader.h"
 #include "validators/miappe/validator.h"
@@ -30,7 +30,8 @@ std::unique_ptr<v1::InvestigationService::Stub> Stub(const client::ClientOptions
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(static_cast<int>(o.max_message_bytes));
   args.SetMaxReceiveMessageSize(static_cast<int>(o.max_message_bytes));
-  return v1::InvestigationService::NewStub(grpc::CreateCustomChannel(o.target, grpc::InsecureChannelCredentials(), args));
+  return v1::InvestigationService::NewStub(
+      grpc::CreateCustomChannel(o.target, grpc::InsecureChannelCredentials(), args));
 }
 
 std::unique_ptr<grpc::ClientContext> Context(const client::ClientOptions& o) {
@@ -46,12 +47,13 @@ InvestigationsCommand::InvestigationsCommand(CLI::App& app) {
   miappe_ = app.add_subcommand("investigations", "MIAPPE investigations (deprecated spelling: miappe)");
   miappe_->alias("miappe");
   miappe_->require_subcommand(1);
-  validate_ = miappe_->add_subcommand("validate", "validate MIAPPE files offline (xlsx, TSV, ISA-Tab, MIAPPE JSON, or folders of them)");
+  validate_ = miappe_->add_subcommand(
+      "validate", "validate MIAPPE files offline (xlsx, TSV, ISA-Tab, MIAPPE JSON, or folders of them)");
   validate_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets, or sheet files")->required();
   validate_->add_option("--ontology", ontology_files_, "OBO file: check term existence, obsolescence, subtree")
       ->check(CLI::ExistingFile);
-  validate_->add_option("--country-outlines", country_outlines_,
-                        "DCW-GMT file for the site-in-country check (\"\" to skip)")
+  validate_
+      ->add_option("--country-outlines", country_outlines_, "DCW-GMT file for the site-in-country check (\"\" to skip)")
       ->capture_default_str();
   import_ = miappe_->add_subcommand("import", "store the sheets as a new revision of an investigation");
   import_->add_option("PATH", paths_, ".xlsx workbook, folder of sheets or ISA-Tab files, or files")->required();
@@ -66,8 +68,8 @@ InvestigationsCommand::InvestigationsCommand(CLI::App& app) {
   get_ = miappe_->add_subcommand("get", "show an investigation (latest revision unless --revision)");
   get_->add_option("INVESTIGATION", name_, "id or investigations/{id}")->required();
   get_->add_option("--revision", revision_);
-  export_ = miappe_->add_subcommand("export",
-                                    "write a revision as MIAPPE JSON (docs/miappe-json.md) or ISA-Tab (docs/isa-tab.md)");
+  export_ = miappe_->add_subcommand(
+      "export", "write a revision as MIAPPE JSON (docs/miappe-json.md) or ISA-Tab (docs/isa-tab.md)");
   export_->add_option("INVESTIGATION", name_, "id or investigations/{id}")->required();
   export_->add_option("--revision", revision_);
   export_->add_option("--format", format_, "json (default) or isa-tab")->check(CLI::IsMember({"json", "isa-tab"}));
@@ -235,7 +237,8 @@ int InvestigationsCommand::Export(const client::ClientOptions& options) {
   for (const std::string& note : resp.notes()) std::cerr << "not exported: " << note << "\n";
   bool folder = format_ == "isa-tab";
   if (folder) {
-    if (output_.empty()) return Fail(InvalidField("--output", "ISA-Tab is several files: name a folder to create"), options.target);
+    if (output_.empty())
+      return Fail(InvalidField("--output", "ISA-Tab is several files: name a folder to create"), options.target);
     if (::mkdir(output_.c_str(), 0777) != 0) {
       return Fail(InvalidField("--output", std::string("cannot create the folder: ") + std::strerror(errno)),
                   options.target);
@@ -252,7 +255,8 @@ int InvestigationsCommand::Export(const client::ClientOptions& options) {
     }
     std::string path = folder ? output_ + "/" + f.name() : output_;
     std::FILE* out = std::fopen(path.c_str(), "wx");  // never overwrites
-    if (out == nullptr) return Fail(InvalidField("--output", "cannot create " + path + " (does it exist?)"), options.target);
+    if (out == nullptr)
+      return Fail(InvalidField("--output", "cannot create " + path + " (does it exist?)"), options.target);
     bool ok = std::fwrite(f.data().data(), 1, f.data().size(), out) == f.data().size();
     ok = std::fclose(out) == 0 && ok;
     if (!ok) return Fail(absl::InternalError("cannot write " + path), options.target);

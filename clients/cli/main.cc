@@ -102,9 +102,8 @@ int main(int argc, char** argv) {
     } else {
       std::cout << r->digest.ToString() << "\n";
       std::cerr << (r->is_tree ? "tree" : "blob") << ": " << r->files << " file(s), "
-                << fairtrace::client::Progress::HumanBytes(r->total_bytes) << "; uploaded "
-                << r->uploaded_blobs << " blob(s), "
-                << fairtrace::client::Progress::HumanBytes(r->uploaded_bytes) << "\n";
+                << fairtrace::client::Progress::HumanBytes(r->total_bytes) << "; uploaded " << r->uploaded_blobs
+                << " blob(s), " << fairtrace::client::Progress::HumanBytes(r->uploaded_bytes) << "\n";
     }
     return 0;
   }
@@ -121,8 +120,8 @@ int main(int argc, char** argv) {
       j["path"] = pull_dest;
       std::cout << j.dump() << "\n";
     } else {
-      std::cerr << "pulled " << r->files << " file(s), "
-                << fairtrace::client::Progress::HumanBytes(r->bytes) << " into " << pull_dest << "\n";
+      std::cerr << "pulled " << r->files << " file(s), " << fairtrace::client::Progress::HumanBytes(r->bytes)
+                << " into " << pull_dest << "\n";
     }
     return 0;
   }
@@ -145,7 +144,8 @@ int main(int argc, char** argv) {
     if (as_json) {
       std::cout << j.dump() << "\n";
     } else {
-      for (auto& [k, v] : j.items()) std::cout << k << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
+      for (auto& [k, v] : j.items())
+        std::cout << k << ": " << (v.is_string() ? v.get<std::string>() : v.dump()) << "\n";
     }
     return 0;
   }
@@ -164,11 +164,15 @@ int main(int argc, char** argv) {
     auto r = client.Fsck();
     if (!r.ok()) return Fail(r.status(), server);
     if (as_json) {
-      json j = {{"clean", r->problem_count() == 0}, {"blobs_checked", r->blobs_checked()},
-                {"bytes_hashed", r->bytes_hashed()}, {"tree_references_checked", r->tree_references_checked()},
+      json j = {{"clean", r->problem_count() == 0},
+                {"blobs_checked", r->blobs_checked()},
+                {"bytes_hashed", r->bytes_hashed()},
+                {"tree_references_checked", r->tree_references_checked()},
                 {"audit_records_checked", r->audit_records_checked()},
-                {"unreferenced_files", r->unreferenced_files()}, {"partial_uploads", r->partial_uploads()},
-                {"problem_count", r->problem_count()}, {"problems", json::array()}};
+                {"unreferenced_files", r->unreferenced_files()},
+                {"partial_uploads", r->partial_uploads()},
+                {"problem_count", r->problem_count()},
+                {"problems", json::array()}};
       for (const auto& p : r->problems()) {
         j["problems"].push_back({{"kind", p.kind()}, {"subject", p.subject()}, {"detail", p.detail()}});
       }

@@ -7,9 +7,9 @@
 #include "clients/cpp/fairtrace/model_client.h"
 #include "clients/cpp/fairtrace/pull.h"
 #include "clients/cpp/fairtrace/push.h"
+#include "common/status/errors.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
-#include "common/status/errors.h"
 
 namespace fairtrace::cli {
 namespace {

@@ -38,7 +38,8 @@ void PrintRun(const v1::Run& r) {
   if (r.has_end_time()) std::cout << "\n  end: " << TimeUtil::ToString(r.end_time());
   std::cout << "\n  etag: " << r.etag() << "\n";
   for (const auto& [k, v] : r.params()) std::cout << "  param " << k << " = " << v << "\n";
-  for (const auto& m : r.latest_metrics()) std::cout << "  metric " << m.key() << " = " << m.value() << " (step " << m.step() << ")\n";
+  for (const auto& m : r.latest_metrics())
+    std::cout << "  metric " << m.key() << " = " << m.value() << " (step " << m.step() << ")\n";
   for (const auto& s : r.seeds()) std::cout << "  seed " << s.name() << " = " << s.value() << "\n";
   const auto& c = r.code();
   if (!c.commit().empty() || !c.repository_url().empty()) {
@@ -49,10 +50,12 @@ void PrintRun(const v1::Run& r) {
   if (!e.python_version().empty()) std::cout << "  python: " << e.python_version() << "\n";
   if (!e.os().empty()) std::cout << "  os: " << e.os() << "\n";
   if (!e.cpu_model().empty()) std::cout << "  cpu: " << e.cpu_model() << "\n";
-  if (!e.gpu_model().empty()) std::cout << "  gpu: " << e.gpu_model() << " driver " << e.gpu_driver() << " cuda " << e.cuda_version() << "\n";
+  if (!e.gpu_model().empty())
+    std::cout << "  gpu: " << e.gpu_model() << " driver " << e.gpu_driver() << " cuda " << e.cuda_version() << "\n";
   if (e.packages_size() > 0) std::cout << "  packages: " << e.packages_size() << "\n";
   for (const auto& in : r.inputs()) std::cout << "  input " << in.role() << ": " << ArtifactText(in.artifact()) << "\n";
-  for (const auto& out : r.outputs()) std::cout << "  output " << out.role() << ": " << ArtifactText(out.artifact()) << "\n";
+  for (const auto& out : r.outputs())
+    std::cout << "  output " << out.role() << ": " << ArtifactText(out.artifact()) << "\n";
 }
 
 }  // namespace
@@ -97,11 +100,14 @@ int RunsCommand::Run(const client::ClientOptions& options, bool json) {
       if (json) {
         // JSON has no NaN/inf: those values are written as strings.
         nlohmann::json v = std::isfinite(m.value()) ? nlohmann::json(m.value())
-                                                     : nlohmann::json(std::isnan(m.value()) ? "NaN"
-                                                                      : m.value() > 0       ? "Infinity"
-                                                                                            : "-Infinity");
-        std::cout << nlohmann::json{{"key", m.key()}, {"step", m.step()}, {"value", v},
-                                    {"timestamp", TimeUtil::ToString(m.timestamp())}}.dump()
+                                                    : nlohmann::json(std::isnan(m.value()) ? "NaN"
+                                                                     : m.value() > 0       ? "Infinity"
+                                                                                           : "-Infinity");
+        std::cout << nlohmann::json{{"key", m.key()},
+                                    {"step", m.step()},
+                                    {"value", v},
+                                    {"timestamp", TimeUtil::ToString(m.timestamp())}}
+                         .dump()
                   << "\n";
       } else {
         std::cout << m.step() << "\t" << m.value() << "\t" << TimeUtil::ToString(m.timestamp()) << "\n";
@@ -117,8 +123,8 @@ int RunsCommand::Run(const client::ClientOptions& options, bool json) {
       return 0;
     }
     for (const auto& e : r->edges()) {
-      std::cout << std::string(2 * (e.depth() - 1), ' ') << e.subject() << " --" << e.predicate() << "("
-                << e.role() << ")--> " << e.object() << "\n";
+      std::cout << std::string(2 * (e.depth() - 1), ' ') << e.subject() << " --" << e.predicate() << "(" << e.role()
+                << ")--> " << e.object() << "\n";
     }
     if (r->truncated()) std::cout << "(truncated: more edges beyond the depth or size cap)\n";
     return 0;

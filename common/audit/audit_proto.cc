@@ -1,9 +1,9 @@
 #include "common/audit/audit_proto.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
 #include "common/text/utf8.h"
 #include "google/protobuf/util/time_util.h"
-#include "common/status/errors.h"
 
 namespace fairtrace {
 
@@ -16,10 +16,10 @@ void AuditRecordToProto(const AuditRecord& r, v1::AuditRecord* out) {
   // A version-1 record may hold bytes that are not UTF-8 (records made
   // before version 2 cut request strings by byte). Sent as they are they
   // would make the whole page unparseable, so they travel escaped, marked.
-  const bool escape = r.version == kAuditVersion1 &&
-                      !(text::IsValidUtf8(e.principal) && text::IsValidUtf8(e.method) &&
-                        text::IsValidUtf8(e.resource) && text::IsValidUtf8(e.request_sha256) &&
-                        text::IsValidUtf8(e.result));
+  const bool escape =
+      r.version == kAuditVersion1 &&
+      !(text::IsValidUtf8(e.principal) && text::IsValidUtf8(e.method) && text::IsValidUtf8(e.resource) &&
+        text::IsValidUtf8(e.request_sha256) && text::IsValidUtf8(e.result));
   if (escape) {
     for (std::string* f : {&e.principal, &e.method, &e.resource, &e.request_sha256, &e.result}) {
       *f = text::EscapeText(*f);

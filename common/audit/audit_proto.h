@@ -6,8 +6,8 @@
 #pragma once
 
 #include "absl/status/statusor.h"
-#include "fairtrace/v1/admin.pb.h"
 #include "common/audit/audit_record.h"
+#include "fairtrace/v1/admin.pb.h"
 
 namespace fairtrace {
 

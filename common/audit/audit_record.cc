@@ -1,8 +1,8 @@
 #include "common/audit/audit_record.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/text/utf8.h"
 #include "common/content/sha256.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -43,16 +43,16 @@ std::optional<std::string> AuditChainVerifier::Next(const AuditRecord& r) {
                         " was expected (missing or reordered records)");
   }
   if (r.previous_hash != head_) {
-    return absl::StrCat("record ", r.sequence, " names previous hash ", r.previous_hash,
-                        " but record ", checked_, " hashes to ", head_);
+    return absl::StrCat("record ", r.sequence, " names previous hash ", r.previous_hash, " but record ", checked_,
+                        " hashes to ", head_);
   }
   if (r.version != kAuditVersion1 && r.version != kAuditVersion2) {
     return absl::StrCat("record ", r.sequence, " has unknown version ", r.version);
   }
   std::string actual = AuditRecordHash(r);
   if (actual != r.hash) {
-    return absl::StrCat("record ", r.sequence, " was altered: its content hashes to ", actual,
-                        ", stored hash is ", r.hash);
+    return absl::StrCat("record ", r.sequence, " was altered: its content hashes to ", actual, ", stored hash is ",
+                        r.hash);
   }
   ++checked_;
   head_ = r.hash;

@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 
@@ -46,7 +46,7 @@ inline constexpr size_t kAuditMaxResource = 512;
 
 struct AuditRecord {
   int version = kAuditCurrentVersion;
-  int64_t sequence = 0;  // 1, 2, 3, ...
+  int64_t sequence = 0;     // 1, 2, 3, ...
   int64_t time_micros = 0;  // Unix time, microseconds
   AuditEntry entry;
   std::string state_digest;  // version 2; "" until checkpoints exist

@@ -29,8 +29,11 @@ TEST(AuditRecord, Version1CanonicalBytesAreLengthPrefixed) {
   EXPECT_EQ(AuditCanonicalBytes(r),
             "fairtrace-audit/1\nsequence=1\ntime_micros=1000\nprincipal=8:user:ana\n"
             "method=30:/fairtrace.v1.CasService/Write\nresource=9:blobs/x/1\n"
-            "request_sha256=64:" + std::string(64, 'a') + "\nresult=2:OK\n"
-            "previous_hash=64:" + std::string(kAuditGenesisHash) + "\n");
+            "request_sha256=64:" +
+                std::string(64, 'a') +
+                "\nresult=2:OK\n"
+                "previous_hash=64:" +
+                std::string(kAuditGenesisHash) + "\n");
 }
 
 TEST(AuditRecord, Version2AddsStateDigestAndHoldsEscapedText) {
@@ -39,8 +42,11 @@ TEST(AuditRecord, Version2AddsStateDigestAndHoldsEscapedText) {
   EXPECT_EQ(r.entry.resource, std::string(79, 'a') + "\xC3\xA9\\xff\\\\");
   EXPECT_EQ(AuditCanonicalBytes(r),
             "fairtrace-audit/2\nsequence=1\ntime_micros=1000\nprincipal=8:user:ana\nmethod=2:/m\n"
-            "resource=87:" + std::string(79, 'a') + "\xC3\xA9\\xff\\\\\nrequest_sha256=1:h\nresult=2:OK\n"
-            "state_digest=0:\nprevious_hash=64:" + std::string(kAuditGenesisHash) + "\n");
+            "resource=87:" +
+                std::string(79, 'a') +
+                "\xC3\xA9\\xff\\\\\nrequest_sha256=1:h\nresult=2:OK\n"
+                "state_digest=0:\nprevious_hash=64:" +
+                std::string(kAuditGenesisHash) + "\n");
 }
 
 TEST(AuditRecord, Version2ClipsByCodePointNeverMidCharacter) {

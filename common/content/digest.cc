@@ -5,8 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/status/errors.h"
 #include "common/content/sha256.h"
+#include "common/status/errors.h"
 #include "common/text/utf8.h"
 
 namespace fairtrace {
@@ -30,16 +30,15 @@ bool ParseSize(absl::string_view s, int64_t* out) {
   return ec == std::errc() && ptr == s.data() + s.size();
 }
 
-absl::StatusOr<Digest> ParseHashAndSize(absl::string_view hash, absl::string_view size,
-                                        absl::string_view field) {
+absl::StatusOr<Digest> ParseHashAndSize(absl::string_view hash, absl::string_view size, absl::string_view field) {
   Digest d;
   if (!IsLowerHex64(hash)) {
-    return InvalidField(field, absl::StrCat("sha256 must be 64 lowercase hex characters, got \"",
-                                            text::ClipText(hash, 80), "\""));
+    return InvalidField(
+        field, absl::StrCat("sha256 must be 64 lowercase hex characters, got \"", text::ClipText(hash, 80), "\""));
   }
   if (!ParseSize(size, &d.size_bytes)) {
-    return InvalidField(field, absl::StrCat("size must be a non-negative decimal integer, got \"",
-                                            text::ClipText(size, 40), "\""));
+    return InvalidField(
+        field, absl::StrCat("size must be a non-negative decimal integer, got \"", text::ClipText(size, 40), "\""));
   }
   d.sha256 = std::string(hash);
   return d;
@@ -51,23 +50,20 @@ std::string Digest::ToString() const { return absl::StrCat(sha256, "/", size_byt
 
 Digest EmptyDigest() { return Digest{std::string(kEmptySha256), 0}; }
 
-Digest DigestOf(absl::string_view data) {
-  return Digest{Sha256Hex(data), static_cast<int64_t>(data.size())};
-}
+Digest DigestOf(absl::string_view data) { return Digest{Sha256Hex(data), static_cast<int64_t>(data.size())}; }
 
 absl::Status ValidateDigest(const Digest& d, absl::string_view field, int64_t max_size) {
   if (!IsLowerHex64(d.sha256)) {
-    return InvalidField(absl::StrCat(field, ".sha256"),
-                        absl::StrCat("must be 64 lowercase hex characters, got \"",
-                                     text::ClipText(d.sha256, 80), "\""));
+    return InvalidField(absl::StrCat(field, ".sha256"), absl::StrCat("must be 64 lowercase hex characters, got \"",
+                                                                     text::ClipText(d.sha256, 80), "\""));
   }
   if (d.size_bytes < 0) {
     return InvalidField(absl::StrCat(field, ".size_bytes"), "must not be negative");
   }
   if (max_size > 0 && d.size_bytes > max_size) {
     return ErrorBuilder(absl::StatusCode::kInvalidArgument,
-                        absl::StrCat(field, ".size_bytes ", d.size_bytes,
-                                     " exceeds the server's maximum blob size of ", max_size))
+                        absl::StrCat(field, ".size_bytes ", d.size_bytes, " exceeds the server's maximum blob size of ",
+                                     max_size))
         .Field(absl::StrCat(field, ".size_bytes"), "exceeds the maximum blob size")
         .Reason("BLOB_TOO_LARGE")
         .Meta("max_blob_size", absl::StrCat(max_size));
@@ -81,8 +77,7 @@ absl::Status ValidateDigest(const Digest& d, absl::string_view field, int64_t ma
 absl::StatusOr<Digest> ParseDigest(absl::string_view text, absl::string_view field) {
   std::vector<absl::string_view> parts = absl::StrSplit(text, '/');
   if (parts.size() != 2) {
-    return InvalidField(field, absl::StrCat("expected \"<sha256>/<size>\", got \"",
-                                            text::ClipText(text, 100), "\""));
+    return InvalidField(field, absl::StrCat("expected \"<sha256>/<size>\", got \"", text::ClipText(text, 100), "\""));
   }
   return ParseHashAndSize(parts[0], parts[1], field);
 }
@@ -100,19 +95,15 @@ v1::Digest DigestToProto(const Digest& d) {
   return p;
 }
 
-std::string BlobResourceName(const Digest& d) {
-  return absl::StrCat("blobs/", d.sha256, "/", d.size_bytes);
-}
+std::string BlobResourceName(const Digest& d) { return absl::StrCat("blobs/", d.sha256, "/", d.size_bytes); }
 
-std::string TreeResourceName(const Digest& d) {
-  return absl::StrCat("trees/", d.sha256, "/", d.size_bytes);
-}
+std::string TreeResourceName(const Digest& d) { return absl::StrCat("trees/", d.sha256, "/", d.size_bytes); }
 
 absl::StatusOr<Digest> ParseBlobResourceName(absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 3 || parts[0] != "blobs") {
-    return InvalidField("resource_name", absl::StrCat("expected \"blobs/{sha256}/{size}\", got \"",
-                                                      text::ClipText(name, 200), "\""));
+    return InvalidField("resource_name",
+                        absl::StrCat("expected \"blobs/{sha256}/{size}\", got \"", text::ClipText(name, 200), "\""));
   }
   return ParseHashAndSize(parts[1], parts[2], "resource_name");
 }
@@ -120,8 +111,7 @@ absl::StatusOr<Digest> ParseBlobResourceName(absl::string_view name) {
 bool IsValidUploadId(absl::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -134,9 +124,8 @@ std::string UploadResourceName(absl::string_view upload_id, const Digest& d) {
 absl::StatusOr<UploadResource> ParseUploadResourceName(absl::string_view name) {
   std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
   if (parts.size() != 5 || parts[0] != "uploads" || parts[2] != "blobs") {
-    return InvalidField("resource_name",
-                        absl::StrCat("expected \"uploads/{upload_id}/blobs/{sha256}/{size}\", got \"",
-                                     text::ClipText(name, 200), "\""));
+    return InvalidField("resource_name", absl::StrCat("expected \"uploads/{upload_id}/blobs/{sha256}/{size}\", got \"",
+                                                      text::ClipText(name, 200), "\""));
   }
   if (!IsValidUploadId(parts[1])) {
     return InvalidField("resource_name", "upload_id must be 1-64 characters of [A-Za-z0-9_-]");

@@ -17,8 +17,7 @@
 
 namespace fairtrace {
 
-inline constexpr absl::string_view kEmptySha256 =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+inline constexpr absl::string_view kEmptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 struct Digest {
   std::string sha256;  // 64 lowercase hex characters

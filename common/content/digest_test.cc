@@ -25,10 +25,9 @@ TEST(Digest, EmptyBlob) {
 }
 
 TEST(Digest, RejectsMalformedText) {
-  for (const std::string& bad : std::vector<std::string>
-       {std::string(""), kAbc, kAbc + "/", kAbc + "/-1", kAbc + "/01", kAbc + "/1x", kAbc + "/3/4",
-        "ABC/3", std::string(63, 'a') + "/3", std::string(64, 'g') + "/3",
-        kAbc + "/99999999999999999999"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           std::string(""), kAbc, kAbc + "/", kAbc + "/-1", kAbc + "/01", kAbc + "/1x", kAbc + "/3/4", "ABC/3",
+           std::string(63, 'a') + "/3", std::string(64, 'g') + "/3", kAbc + "/99999999999999999999"}) {
     EXPECT_THAT(ParseDigest(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }
@@ -65,15 +64,14 @@ TEST(ResourceNames, UploadRoundTrip) {
 }
 
 TEST(ResourceNames, RejectsMalformed) {
-  for (const std::string& bad : std::vector<std::string>
-       {"", "blobs", "blobs/" + kAbc, "blob/" + kAbc + "/3", "blobs/" + kAbc + "/3/extra",
-        "/blobs/" + kAbc + "/3"}) {
+  for (const std::string& bad : std::vector<std::string>{"", "blobs", "blobs/" + kAbc, "blob/" + kAbc + "/3",
+                                                         "blobs/" + kAbc + "/3/extra", "/blobs/" + kAbc + "/3"}) {
     EXPECT_THAT(ParseBlobResourceName(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
-  for (const std::string& bad : std::vector<std::string>
-       {"uploads/x/blobs/" + kAbc, "uploads//blobs/" + kAbc + "/3", "uploads/../blobs/" + kAbc + "/3",
-        "uploads/a.b/blobs/" + kAbc + "/3", "uploads/" + std::string(65, 'a') + "/blobs/" + kAbc + "/3",
-        "downloads/x/blobs/" + kAbc + "/3"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "uploads/x/blobs/" + kAbc, "uploads//blobs/" + kAbc + "/3", "uploads/../blobs/" + kAbc + "/3",
+           "uploads/a.b/blobs/" + kAbc + "/3", "uploads/" + std::string(65, 'a') + "/blobs/" + kAbc + "/3",
+           "downloads/x/blobs/" + kAbc + "/3"}) {
     EXPECT_THAT(ParseUploadResourceName(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }

@@ -5,15 +5,14 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "common/text/utf8.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
 
 constexpr int kMaxViolations = 100;
-
 
 class Violations {
  public:
@@ -23,8 +22,7 @@ class Violations {
   bool empty() const { return count_ == 0; }
   absl::Status ToStatus(absl::string_view what) const {
     ErrorBuilder b(absl::StatusCode::kInvalidArgument,
-                   absl::StrCat(what, ": ", count_, " problem(s); first: ", items_[0].first, ": ",
-                                items_[0].second));
+                   absl::StrCat(what, ": ", count_, " problem(s); first: ", items_[0].first, ": ", items_[0].second));
     b.Reason("INVALID_TREE").Meta("problem_count", absl::StrCat(count_));
     for (const auto& [f, d] : items_) b.Field(f, d);
     return b.Build();
@@ -47,8 +45,7 @@ void CheckSortedUnique(const std::vector<TreeEntry>& entries, Violations& v) {
       if (prev == p) {
         v.Add(absl::StrCat("entries[", i, "].path"), absl::StrCat("duplicate path \"", p, "\""));
       } else if (prev > p) {
-        v.Add(absl::StrCat("entries[", i, "].path"),
-              absl::StrCat("not sorted: \"", p, "\" after \"", prev, "\""));
+        v.Add(absl::StrCat("entries[", i, "].path"), absl::StrCat("not sorted: \"", p, "\" after \"", prev, "\""));
       }
     }
     for (size_t slash = p.find('/'); slash != std::string::npos; slash = p.find('/', slash + 1)) {
@@ -99,14 +96,12 @@ absl::StatusOr<std::string> EncodeTree(std::vector<TreeEntry> entries) {
     v.Add("entries", absl::StrCat("more than ", kMaxTreeEntries, " entries"));
     return v.ToStatus("invalid tree");
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const TreeEntry& a, const TreeEntry& b) { return a.path < b.path; });
+  std::sort(entries.begin(), entries.end(), [](const TreeEntry& a, const TreeEntry& b) { return a.path < b.path; });
   for (size_t i = 0; i < entries.size(); ++i) {
     if (std::string p = TreePathProblem(entries[i].path); !p.empty()) {
       v.Add(absl::StrCat("entries[", i, "].path"), absl::StrCat(p, ": \"", entries[i].path, "\""));
     }
-    if (absl::Status s = ValidateDigest(entries[i].digest, absl::StrCat("entries[", i, "].digest"));
-        !s.ok()) {
+    if (absl::Status s = ValidateDigest(entries[i].digest, absl::StrCat("entries[", i, "].digest")); !s.ok()) {
       v.Add(absl::StrCat("entries[", i, "].digest"), std::string(s.message()));
     }
   }
@@ -116,8 +111,7 @@ absl::StatusOr<std::string> EncodeTree(std::vector<TreeEntry> entries) {
   std::string out(kTreeHeader);
   out.reserve(entries.size() * 100);
   for (const auto& e : entries) {
-    absl::StrAppend(&out, e.executable ? "x " : "f ", e.digest.sha256, " ", e.digest.size_bytes,
-                    " ", e.path, "\n");
+    absl::StrAppend(&out, e.executable ? "x " : "f ", e.digest.sha256, " ", e.digest.size_bytes, " ", e.path, "\n");
   }
   return out;
 }
@@ -145,8 +139,8 @@ absl::StatusOr<std::vector<TreeEntry>> ParseTree(absl::string_view bytes) {
     absl::string_view line = bytes.substr(pos, nl - pos);
     pos = nl + 1;
     // "<k> <64 hex> <size> <path>"
-    if (line.size() < 2 + 64 + 1 + 1 + 1 + 1 || (line[0] != 'f' && line[0] != 'x') ||
-        line[1] != ' ' || line[66] != ' ') {
+    if (line.size() < 2 + 64 + 1 + 1 + 1 + 1 || (line[0] != 'f' && line[0] != 'x') || line[1] != ' ' ||
+        line[66] != ' ') {
       v.Add(field, "line is not \"<f|x> <sha256> <size> <path>\"");
       continue;
     }
@@ -190,14 +184,13 @@ std::vector<TreeIndexPoint> TreeIndexPoints(absl::Span<const TreeEntry> entries,
 }
 
 absl::StatusOr<TreeEntry> ParseTreeLine(absl::string_view line) {
-  if (line.size() < 2 + 64 + 1 + 1 + 1 + 1 || (line[0] != 'f' && line[0] != 'x') || line[1] != ' ' ||
-      line[66] != ' ') {
+  if (line.size() < 2 + 64 + 1 + 1 + 1 + 1 || (line[0] != 'f' && line[0] != 'x') || line[1] != ' ' || line[66] != ' ') {
     return InvalidField("manifest", "not a manifest line");
   }
   size_t size_end = line.find(' ', 67);
   if (size_end == absl::string_view::npos) return InvalidField("manifest", "manifest line has no path");
-  FT_ASSIGN_OR_RETURN(Digest d, ParseDigest(absl::StrCat(line.substr(2, 64), "/", line.substr(67, size_end - 67)),
-                                            "manifest"));
+  FT_ASSIGN_OR_RETURN(Digest d,
+                      ParseDigest(absl::StrCat(line.substr(2, 64), "/", line.substr(67, size_end - 67)), "manifest"));
   return TreeEntry{std::string(line.substr(size_end + 1)), std::move(d), line[0] == 'x'};
 }
 

@@ -12,8 +12,8 @@
 #pragma once
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -56,8 +56,7 @@ inline constexpr int64_t kTreeIndexStride = 1024;
 
 // The byte offset of entries 0, stride, 2*stride, ... of the canonical
 // manifest of `entries` (computed from the entries: the format is canonical).
-std::vector<TreeIndexPoint> TreeIndexPoints(absl::Span<const TreeEntry> entries,
-                                            int64_t stride = kTreeIndexStride);
+std::vector<TreeIndexPoint> TreeIndexPoints(absl::Span<const TreeEntry> entries, int64_t stride = kTreeIndexStride);
 
 // One manifest line without its '\n' ("<f|x> <sha256> <size> <path>") of a
 // stored, already validated manifest. INVALID_ARGUMENT when it is not one.

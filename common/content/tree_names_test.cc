@@ -48,7 +48,7 @@ TEST(TreeNames, NormalFormsAndFolding) {
   EXPECT_EQ(NfcName("cafe\u0301"), "caf\u00e9");
   EXPECT_EQ(FoldedName("README.md"), "readme.md");
   EXPECT_EQ(FoldedName("\u00c9T\u00c9"), "\u00e9t\u00e9");
-  EXPECT_EQ(FoldedName("\u00df"), "\u00df");  // full folding is "ss": kept
+  EXPECT_EQ(FoldedName("\u00df"), "\u00df");   // full folding is "ss": kept
   EXPECT_EQ(FoldedName("E\u0301"), "\u00e9");  // NFC first
 }
 

@@ -16,23 +16,23 @@ TreeEntry E(std::string path, absl::string_view content, bool exec = false) {
 }
 
 TEST(Tree, EncodesSortedCanonicalBytes) {
-  ASSERT_OK_AND_ASSIGN(std::string bytes,
-                       EncodeTree({E("b.txt", "b"), E("a/run.sh", "#!", true), E("a/x", "")}));
+  ASSERT_OK_AND_ASSIGN(std::string bytes, EncodeTree({E("b.txt", "b"), E("a/run.sh", "#!", true), E("a/x", "")}));
   EXPECT_EQ(bytes,
             "fairtrace-tree/1\n"
-            "x " + DigestOf("#!").sha256 + " 2 a/run.sh\n"
-            "f e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 0 a/x\n"
-            "f " + DigestOf("b").sha256 + " 1 b.txt\n");
+            "x " +
+                DigestOf("#!").sha256 +
+                " 2 a/run.sh\n"
+                "f e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 0 a/x\n"
+                "f " +
+                DigestOf("b").sha256 + " 1 b.txt\n");
 }
 
 TEST(Tree, GoldenDigestOfDocumentedExample) {
   // The worked example of docs/tree-format.md, computed there independently
   // (Python hashlib) from the byte-level specification.
-  ASSERT_OK_AND_ASSIGN(std::string bytes,
-                       EncodeTree({E("model.pkl", "abc"), E("MLmodel", "flavors: {}\n"),
-                                   E("bin/predict", "#!/bin/sh\n", true)}));
-  EXPECT_EQ(DigestOf(bytes).ToString(),
-            "deca2ca8654b5b02607bf5c37b596dd65c67cc368647e63b6c21fc0571b1f11f/256");
+  ASSERT_OK_AND_ASSIGN(std::string bytes, EncodeTree({E("model.pkl", "abc"), E("MLmodel", "flavors: {}\n"),
+                                                      E("bin/predict", "#!/bin/sh\n", true)}));
+  EXPECT_EQ(DigestOf(bytes).ToString(), "deca2ca8654b5b02607bf5c37b596dd65c67cc368647e63b6c21fc0571b1f11f/256");
 }
 
 TEST(Tree, EmptyTreeIsJustTheHeader) {
@@ -50,10 +50,9 @@ TEST(Tree, ParseRoundTrip) {
 }
 
 TEST(Tree, RejectsBadPaths) {
-  for (const std::string& bad : std::vector<std::string>
-       {"", "/abs", "a/../b", "..", "./a", "a//b", "a/", "a\\b", std::string("a\nb"),
-        std::string("a\0b", 3), std::string("\xff.txt"), std::string("\xc0\xaf"),
-        std::string(256, 'x'), std::string("\xed\xa0\x80")}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "", "/abs", "a/../b", "..", "./a", "a//b", "a/", "a\\b", std::string("a\nb"), std::string("a\0b", 3),
+           std::string("\xff.txt"), std::string("\xc0\xaf"), std::string(256, 'x'), std::string("\xed\xa0\x80")}) {
     EXPECT_FALSE(TreePathProblem(bad).empty()) << bad;
     EXPECT_THAT(EncodeTree({E(bad, "x")}), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
@@ -73,17 +72,17 @@ TEST(Tree, ParseRejectsNonCanonical) {
   const std::string header = "fairtrace-tree/1\n";
   for (const std::string& bad : std::vector<std::string>{
            std::string("fairtrace-tree/2\n"),
-           header + "f " + h + " 1 b\nf " + e + " 0 a\n",                 // unsorted
-           header + "f " + h + " 1 a\nf " + h + " 1 a\n",                 // duplicate
-           header + "f " + h + " 1 a",                                    // no final newline
-           header + "d " + h + " 1 a\n",                                  // unknown kind
-           header + "f " + h + " 01 a\n",                                 // leading zero size
-           header + "f " + h + "  1 a\n",                                 // double space
-           header + "f " + h + " 1 ../a\n",                               // parent component
-           header + "f " + h + " 1 /a\n",                                 // absolute
-           header + "f " + std::string(64, 'A') + " 1 a\n",               // uppercase hex
-           header + "f " + h + " 0 a\n",                                  // size 0 with non-empty hash
-           header + "\n",                                                 // blank line
+           header + "f " + h + " 1 b\nf " + e + " 0 a\n",    // unsorted
+           header + "f " + h + " 1 a\nf " + h + " 1 a\n",    // duplicate
+           header + "f " + h + " 1 a",                       // no final newline
+           header + "d " + h + " 1 a\n",                     // unknown kind
+           header + "f " + h + " 01 a\n",                    // leading zero size
+           header + "f " + h + "  1 a\n",                    // double space
+           header + "f " + h + " 1 ../a\n",                  // parent component
+           header + "f " + h + " 1 /a\n",                    // absolute
+           header + "f " + std::string(64, 'A') + " 1 a\n",  // uppercase hex
+           header + "f " + h + " 0 a\n",                     // size 0 with non-empty hash
+           header + "\n",                                    // blank line
        }) {
     EXPECT_THAT(ParseTree(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }

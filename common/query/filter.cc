@@ -25,8 +25,8 @@ absl::Status SyntaxError(size_t pos, absl::string_view what) {
 }
 
 bool IsWordChar(char c) {
-  return !std::isspace(static_cast<unsigned char>(c)) && c != '(' && c != ')' && c != '"' && c != '=' &&
-         c != '!' && c != '<' && c != '>';
+  return !std::isspace(static_cast<unsigned char>(c)) && c != '(' && c != ')' && c != '"' && c != '=' && c != '!' &&
+         c != '<' && c != '>';
 }
 
 absl::StatusOr<std::vector<Token>> Tokenize(absl::string_view s) {
@@ -95,9 +95,7 @@ class Parser {
     if (depth > limits_.max_depth) return SyntaxError(Peek().pos, "nested too deeply");
     return Chain(depth, "AND", FilterExpr::Kind::kAnd, &Parser::Sequence);
   }
-  absl::StatusOr<FilterExpr> Sequence(int depth) {
-    return Chain(depth, "OR", FilterExpr::Kind::kOr, &Parser::Factor);
-  }
+  absl::StatusOr<FilterExpr> Sequence(int depth) { return Chain(depth, "OR", FilterExpr::Kind::kOr, &Parser::Factor); }
   absl::StatusOr<FilterExpr> Chain(int depth, absl::string_view word, FilterExpr::Kind kind,
                                    absl::StatusOr<FilterExpr> (Parser::*next)(int)) {
     FT_ASSIGN_OR_RETURN(FilterExpr first, (this->*next)(depth));
@@ -142,8 +140,8 @@ class Parser {
   absl::StatusOr<FilterExpr> Comparison() {
     const Token field = Peek();
     if (field.type != Token::kWord || field.text == "AND" || field.text == "OR" || field.text == "NOT") {
-      return SyntaxError(field.pos, field.type == Token::kEnd ? "expected a comparison, got the end"
-                                                              : "expected a field name");
+      return SyntaxError(field.pos,
+                         field.type == Token::kEnd ? "expected a comparison, got the end" : "expected a field name");
     }
     ++i_;
     if (++comparisons_ > limits_.max_comparisons) {
@@ -188,7 +186,8 @@ class Parser {
   }
   absl::StatusOr<FilterValue> TypedValue(const FilterField& f, const Token& v, const std::string& op) {
     auto bad = [&](absl::string_view expected) {
-      return SyntaxError(v.pos, absl::StrCat(f.name, " takes ", expected, ", got \"", text::ClipText(v.text, 60), "\""));
+      return SyntaxError(v.pos,
+                         absl::StrCat(f.name, " takes ", expected, ", got \"", text::ClipText(v.text, 60), "\""));
     };
     switch (f.type) {
       case FilterType::kString:

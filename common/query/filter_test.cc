@@ -11,10 +11,8 @@ using ::fairtrace::testing::StatusIs;
 using ::testing::HasSubstr;
 
 const std::vector<FilterField> kFields = {
-    {"experiment", FilterType::kString},
-    {"version", FilterType::kInt},
-    {"create_time", FilterType::kTimestamp},
-    {"stage", FilterType::kEnum, {"NONE", "PRODUCTION"}},
+    {"experiment", FilterType::kString},     {"version", FilterType::kInt},
+    {"create_time", FilterType::kTimestamp}, {"stage", FilterType::kEnum, {"NONE", "PRODUCTION"}},
     {"tags.", FilterType::kDynamic},
 };
 
@@ -61,22 +59,21 @@ TEST(FilterTest, OrBindsTighterThanAnd) {
 }
 
 TEST(FilterTest, UnknownFieldNamesTheKnownOnes) {
-  EXPECT_THAT(Parse("owner = \"x\""), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                HasSubstr("unknown field \"owner\"")));
+  EXPECT_THAT(Parse("owner = \"x\""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown field \"owner\"")));
   EXPECT_THAT(Parse("owner = \"x\""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tags.<key>")));
   EXPECT_THAT(Parse("tags. = 1"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(FilterTest, BadValuesAndSyntaxAreRejectedWithAPosition) {
-  for (const char* bad : {"version = x", "version = 1.5", "create_time > \"yesterday\"", "stage = LIVE",
-                          "stage > NONE", "experiment = \"open", "experiment \"x\"", "experiment : \"x\"",
-                          "version = 1 version = 2", "(version = 1", "version = 1)", "AND", "version =",
-                          "version ! 1", "NOT", "version = 1 AND"}) {
+  for (const char* bad :
+       {"version = x", "version = 1.5", "create_time > \"yesterday\"", "stage = LIVE", "stage > NONE",
+        "experiment = \"open", "experiment \"x\"", "experiment : \"x\"", "version = 1 version = 2", "(version = 1",
+        "version = 1)", "AND", "version =", "version ! 1", "NOT", "version = 1 AND"}) {
     absl::StatusOr<ParsedFilter> f = Parse(bad);
     EXPECT_THAT(f, StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
-  EXPECT_THAT(Parse("version = 1 version = 2"), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                          HasSubstr("position 13")));
+  EXPECT_THAT(Parse("version = 1 version = 2"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("position 13")));
 }
 
 TEST(FilterTest, SizeLimits) {

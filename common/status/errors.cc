@@ -21,13 +21,31 @@ void Put(std::string& out, absl::string_view s) { absl::StrAppend(&out, s.size()
 
 std::string Encode(const ErrorDetails& d) {
   std::string out;
-  if (!d.reason.empty()) { out += 'R'; Put(out, d.reason); }
-  for (const auto& [k, v] : d.metadata) { out += 'M'; Put(out, k); Put(out, v); }
-  for (const auto& f : d.fields) { out += 'F'; Put(out, f.field); Put(out, f.description); }
-  for (const auto& p : d.preconditions) {
-    out += 'P'; Put(out, p.type); Put(out, p.subject); Put(out, p.description);
+  if (!d.reason.empty()) {
+    out += 'R';
+    Put(out, d.reason);
   }
-  if (!d.resource_name.empty()) { out += 'T'; Put(out, d.resource_type); Put(out, d.resource_name); }
+  for (const auto& [k, v] : d.metadata) {
+    out += 'M';
+    Put(out, k);
+    Put(out, v);
+  }
+  for (const auto& f : d.fields) {
+    out += 'F';
+    Put(out, f.field);
+    Put(out, f.description);
+  }
+  for (const auto& p : d.preconditions) {
+    out += 'P';
+    Put(out, p.type);
+    Put(out, p.subject);
+    Put(out, p.description);
+  }
+  if (!d.resource_name.empty()) {
+    out += 'T';
+    Put(out, d.resource_type);
+    Put(out, d.resource_name);
+  }
   return out;
 }
 
@@ -49,21 +67,28 @@ std::optional<ErrorDetails> Decode(absl::string_view in) {
     in.remove_prefix(1);
     bool ok = true;
     switch (tag) {
-      case 'R': ok = Take(in, &d.reason); break;
+      case 'R':
+        ok = Take(in, &d.reason);
+        break;
       case 'M': {
         std::string k, v;
         ok = Take(in, &k) && Take(in, &v);
         d.metadata[k] = v;
         break;
       }
-      case 'F': ok = Take(in, &d.fields.emplace_back().field) && Take(in, &d.fields.back().description); break;
+      case 'F':
+        ok = Take(in, &d.fields.emplace_back().field) && Take(in, &d.fields.back().description);
+        break;
       case 'P': {
         auto& p = d.preconditions.emplace_back();
         ok = Take(in, &p.type) && Take(in, &p.subject) && Take(in, &p.description);
         break;
       }
-      case 'T': ok = Take(in, &d.resource_type) && Take(in, &d.resource_name); break;
-      default: ok = false;
+      case 'T':
+        ok = Take(in, &d.resource_type) && Take(in, &d.resource_name);
+        break;
+      default:
+        ok = false;
     }
     if (!ok) return std::nullopt;
   }
@@ -117,27 +142,20 @@ ErrorBuilder& ErrorBuilder::Resource(absl::string_view type, absl::string_view n
   return *this;
 }
 
-absl::Status ErrorBuilder::Build() const {
-  return WithDetails(absl::Status(code_, message_), details_);
-}
+absl::Status ErrorBuilder::Build() const { return WithDetails(absl::Status(code_, message_), details_); }
 
 absl::Status InvalidField(absl::string_view field, absl::string_view description) {
-  return ErrorBuilder(absl::StatusCode::kInvalidArgument,
-                      absl::StrCat("invalid ", field, ": ", description))
+  return ErrorBuilder(absl::StatusCode::kInvalidArgument, absl::StrCat("invalid ", field, ": ", description))
       .Field(field, description)
       .Reason("INVALID_FIELD");
 }
 
 absl::Status WithMessage(const absl::Status& from, std::string message) {
   absl::Status out(from.code(), message);
-  from.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
-    out.SetPayload(url, payload);
-  });
+  from.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
   return out;
 }
 
-std::string StatusCodeName(absl::StatusCode code) {
-  return absl::StatusCodeToString(code);
-}
+std::string StatusCodeName(absl::StatusCode code) { return absl::StatusCodeToString(code); }
 
 }  // namespace fairtrace

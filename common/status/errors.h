@@ -42,12 +42,12 @@ struct PreconditionViolation {
 // google.rpc ErrorInfo (reason, metadata), BadRequest (fields),
 // PreconditionFailure (preconditions) and ResourceInfo (resource_*).
 struct ErrorDetails {
-  std::string reason;                         // UPPER_SNAKE_CASE; empty: none
+  std::string reason;  // UPPER_SNAKE_CASE; empty: none
   std::map<std::string, std::string> metadata;
   std::vector<FieldViolation> fields;
   std::vector<PreconditionViolation> preconditions;
   std::string resource_type;
-  std::string resource_name;                  // empty: no resource
+  std::string resource_name;  // empty: no resource
 
   bool empty() const {
     return reason.empty() && metadata.empty() && fields.empty() && preconditions.empty() && resource_name.empty();
@@ -77,8 +77,7 @@ class ErrorBuilder {
   // One BadRequest field violation.
   ErrorBuilder& Field(absl::string_view field, absl::string_view description);
   // One PreconditionFailure violation.
-  ErrorBuilder& Precondition(absl::string_view type, absl::string_view subject,
-                             absl::string_view description);
+  ErrorBuilder& Precondition(absl::string_view type, absl::string_view subject, absl::string_view description);
   ErrorBuilder& Resource(absl::string_view type, absl::string_view name);
 
   absl::Status Build() const;

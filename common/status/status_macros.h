@@ -10,15 +10,14 @@
 #define FT_CONCAT_(a, b) FT_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define FT_RETURN_IF_ERROR(expr)                 \
-  do {                                           \
-    ::absl::Status ft_status_ = (expr);          \
-    if (!ft_status_.ok()) return ft_status_;     \
+#define FT_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::absl::Status ft_status_ = (expr);      \
+    if (!ft_status_.ok()) return ft_status_; \
   } while (0)
 
 // `lhs = *expr` when OK, otherwise returns the status.
-#define FT_ASSIGN_OR_RETURN(lhs, expr) \
-  FT_ASSIGN_OR_RETURN_IMPL_(FT_CONCAT_(ft_statusor_, __LINE__), lhs, expr)
+#define FT_ASSIGN_OR_RETURN(lhs, expr) FT_ASSIGN_OR_RETURN_IMPL_(FT_CONCAT_(ft_statusor_, __LINE__), lhs, expr)
 
 #define FT_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                              \

@@ -9,13 +9,17 @@ namespace {
 
 TEST(Utf8Test, ValidatesWellFormedSequencesOnly) {
   EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("Orl\xC3\xA9" "ans \xE2\x82\xAC \xF0\x9F\x8C\xB1"));
+  EXPECT_TRUE(
+      IsValidUtf8("Orl\xC3\xA9"
+                  "ans \xE2\x82\xAC \xF0\x9F\x8C\xB1"));
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
   EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));      // overlong
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong 2-byte
   EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // above U+10FFFF
   EXPECT_FALSE(IsValidUtf8("abc\xC3"));           // cut sequence
-  EXPECT_EQ(FirstInvalidUtf8("ab\xFF" "c"), 2u);
+  EXPECT_EQ(FirstInvalidUtf8("ab\xFF"
+                             "c"),
+            2u);
   EXPECT_EQ(FirstInvalidUtf8("ok"), std::nullopt);
 }
 
@@ -31,9 +35,15 @@ TEST(Utf8Test, TruncatesOnCharacterBoundaries) {
 TEST(Utf8Test, ClipTextIsAlwaysValidAndBounded) {
   EXPECT_EQ(ClipText("abc", 10), "abc");
   EXPECT_EQ(ClipText("abcdef", 3), "abc\u2026");
-  EXPECT_EQ(ClipText("a\xFF" "b", 10), "a\\xffb");
+  EXPECT_EQ(ClipText("a\xFF"
+                     "b",
+                     10),
+            "a\\xffb");
   EXPECT_EQ(ClipText(std::string("a\0b", 3), 10), "a\\x00b");
-  EXPECT_EQ(ClipText(std::string(79, 'a') + "\xC3\xA9" "x", 80), std::string(79, 'a') + "\xC3\xA9\u2026");
+  EXPECT_EQ(ClipText(std::string(79, 'a') + "\xC3\xA9"
+                                            "x",
+                     80),
+            std::string(79, 'a') + "\xC3\xA9\u2026");
 }
 
 TEST(Utf8Test, BoundTextKeepsShortValidTextAsItIs) {
@@ -43,8 +53,16 @@ TEST(Utf8Test, BoundTextKeepsShortValidTextAsItIs) {
 }
 
 TEST(Utf8Test, EscapeIsReversibleAndInjective) {
-  const std::vector<std::string> cases = {"", "plain", "back\\slash", "\\x41", "a\xFF", "\xC3\xA9",
-                                          std::string("nul\0", 4), "\x1b[31m", "\xE2\x80\xAE" "rtl"};
+  const std::vector<std::string> cases = {"",
+                                          "plain",
+                                          "back\\slash",
+                                          "\\x41",
+                                          "a\xFF",
+                                          "\xC3\xA9",
+                                          std::string("nul\0", 4),
+                                          "\x1b[31m",
+                                          "\xE2\x80\xAE"
+                                          "rtl"};
   for (const auto& c : cases) {
     std::string e = EscapeText(c);
     EXPECT_TRUE(IsValidUtf8(e)) << e;

@@ -65,8 +65,7 @@ ErrorDetails ErrorDetailsFromRpc(const google::rpc::Status& rpc) {
 
 absl::Status FromRpcStatus(const google::rpc::Status& rpc) {
   if (rpc.code() == 0) return absl::OkStatus();
-  return WithDetails(absl::Status(static_cast<absl::StatusCode>(rpc.code()), rpc.message()),
-                     ErrorDetailsFromRpc(rpc));
+  return WithDetails(absl::Status(static_cast<absl::StatusCode>(rpc.code()), rpc.message()), ErrorDetailsFromRpc(rpc));
 }
 
 }  // namespace fairtrace::wire

@@ -3,14 +3,14 @@
 #include "registry/core/page_token.h"
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit/audit_proto.h"
+#include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "registry/api/grpc_status.h"
 #include "registry/api/rpc_guard.h"
-#include "common/audit/audit_proto.h"
-#include "common/status/errors.h"
 #include "registry/content/fsck.h"
 
 namespace fairtrace::api {
@@ -21,8 +21,7 @@ constexpr int kMaxAuditPage = 10000;
 
 }  // namespace
 
-grpc::Status AdminServiceImpl::Fsck(grpc::ServerContext* ctx, const v1::FsckRequest*,
-                                    v1::FsckResponse* resp) {
+grpc::Status AdminServiceImpl::Fsck(grpc::ServerContext* ctx, const v1::FsckRequest*, v1::FsckResponse* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.AdminService/Fsck", nullptr, false, [&]() -> grpc::Status {
     auto report = RunFsck(*store_, *blobs_, CurrentCallShouldStop());
     if (!report.ok()) return ToGrpcStatus(report.status());
@@ -43,8 +42,7 @@ grpc::Status AdminServiceImpl::Fsck(grpc::ServerContext* ctx, const v1::FsckRequ
   });
 }
 
-grpc::Status AuditServiceImpl::ListAuditRecords(grpc::ServerContext* ctx,
-                                                const v1::ListAuditRecordsRequest* req,
+grpc::Status AuditServiceImpl::ListAuditRecords(grpc::ServerContext* ctx, const v1::ListAuditRecordsRequest* req,
                                                 v1::ListAuditRecordsResponse* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.AuditService/ListAuditRecords", req, false, [&]() -> grpc::Status {
     if (req->page_size() < 0) return ToGrpcStatus(InvalidField("page_size", "must not be negative"));

@@ -14,8 +14,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   AdminServiceImpl(Store* store, BlobStore* blobs, const RpcGuard* guard)
       : store_(store), blobs_(blobs), guard_(guard) {}
-  grpc::Status Fsck(grpc::ServerContext* ctx, const v1::FsckRequest* req,
-                    v1::FsckResponse* resp) override;
+  grpc::Status Fsck(grpc::ServerContext* ctx, const v1::FsckRequest* req, v1::FsckResponse* resp) override;
 
  private:
   Store* store_;

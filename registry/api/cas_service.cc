@@ -1,11 +1,11 @@
 #include "registry/api/cas_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/content/sha256.h"
+#include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "registry/api/grpc_status.h"
 #include "registry/api/rpc_guard.h"
-#include "common/status/errors.h"
-#include "common/content/sha256.h"
 
 namespace fairtrace::api {
 namespace {
@@ -25,8 +25,7 @@ void FillTree(const TreeRow& row, v1::Tree* out) {
 
 }  // namespace
 
-grpc::Status CasServiceImpl::FindMissingBlobs(grpc::ServerContext* ctx,
-                                              const v1::FindMissingBlobsRequest* req,
+grpc::Status CasServiceImpl::FindMissingBlobs(grpc::ServerContext* ctx, const v1::FindMissingBlobsRequest* req,
                                               v1::FindMissingBlobsResponse* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.CasService/FindMissingBlobs", req, false, [&]() -> grpc::Status {
     std::vector<Digest> digests;
@@ -39,8 +38,7 @@ grpc::Status CasServiceImpl::FindMissingBlobs(grpc::ServerContext* ctx,
   });
 }
 
-grpc::Status CasServiceImpl::BatchUpdateBlobs(grpc::ServerContext* ctx,
-                                              const v1::BatchUpdateBlobsRequest* req,
+grpc::Status CasServiceImpl::BatchUpdateBlobs(grpc::ServerContext* ctx, const v1::BatchUpdateBlobsRequest* req,
                                               v1::BatchUpdateBlobsResponse* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.CasService/BatchUpdateBlobs", req, true, [&]() -> grpc::Status {
     std::vector<std::pair<Digest, absl::string_view>> items;
@@ -60,8 +58,7 @@ grpc::Status CasServiceImpl::BatchUpdateBlobs(grpc::ServerContext* ctx,
   });
 }
 
-grpc::Status CasServiceImpl::BatchReadBlobs(grpc::ServerContext* ctx,
-                                            const v1::BatchReadBlobsRequest* req,
+grpc::Status CasServiceImpl::BatchReadBlobs(grpc::ServerContext* ctx, const v1::BatchReadBlobsRequest* req,
                                             v1::BatchReadBlobsResponse* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.CasService/BatchReadBlobs", req, false, [&]() -> grpc::Status {
     std::vector<Digest> digests;
@@ -81,8 +78,7 @@ grpc::Status CasServiceImpl::BatchReadBlobs(grpc::ServerContext* ctx,
   });
 }
 
-grpc::Status CasServiceImpl::Write(grpc::ServerContext* ctx,
-                                   grpc::ServerReader<v1::WriteRequest>* reader,
+grpc::Status CasServiceImpl::Write(grpc::ServerContext* ctx, grpc::ServerReader<v1::WriteRequest>* reader,
                                    v1::WriteResponse* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.CasService/Write", nullptr, true, [&]() -> grpc::Status {
     v1::WriteRequest msg;
@@ -93,9 +89,8 @@ grpc::Status CasServiceImpl::Write(grpc::ServerContext* ctx,
       return ToGrpcStatus(InvalidField("resource_name", "the first WriteRequest must name the upload"));
     }
     const std::string resource = msg.resource_name();
-    auto start = cas_->BeginWrite(
-        MakeCallContext(*ctx, absl::StrCat(kService, "Write"), Sha256Hex(resource)), resource,
-        msg.write_offset());
+    auto start = cas_->BeginWrite(MakeCallContext(*ctx, absl::StrCat(kService, "Write"), Sha256Hex(resource)), resource,
+                                  msg.write_offset());
     if (!start.ok()) return ToGrpcStatus(start.status());
     if (!start->session) {  // already stored
       resp->set_committed_size(start->complete_size);
@@ -121,13 +116,12 @@ grpc::Status CasServiceImpl::Write(grpc::ServerContext* ctx,
     // destructor keeps the committed bytes for a resume.
     resp->set_committed_size(session.committed());
     if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "client cancelled");
-    return ToGrpcStatus(
-        ErrorBuilder(absl::StatusCode::kInvalidArgument,
-                     absl::StrCat("the Write stream ended without finish_write at ",
-                                  session.committed(), " bytes; resume with a new Write"))
-            .Field("finish_write", "the last message must set finish_write")
-            .Reason("WRITE_NOT_FINISHED")
-            .Meta("committed_size", absl::StrCat(session.committed())));
+    return ToGrpcStatus(ErrorBuilder(absl::StatusCode::kInvalidArgument,
+                                     absl::StrCat("the Write stream ended without finish_write at ",
+                                                  session.committed(), " bytes; resume with a new Write"))
+                            .Field("finish_write", "the last message must set finish_write")
+                            .Reason("WRITE_NOT_FINISHED")
+                            .Meta("committed_size", absl::StrCat(session.committed())));
   });
 }
 
@@ -136,8 +130,8 @@ grpc::Status CasServiceImpl::Read(grpc::ServerContext* ctx, const v1::ReadReques
   return guard_->Run(ctx, "/fairtrace.v1.CasService/Read", req, false, [&]() -> grpc::Status {
     v1::ReadResponse msg;
     bool alive = true;
-    absl::Status s = cas_->Read(req->resource_name(), req->read_offset(), req->read_limit(),
-                                read_chunk_, [&](absl::string_view chunk) {
+    absl::Status s = cas_->Read(req->resource_name(), req->read_offset(), req->read_limit(), read_chunk_,
+                                [&](absl::string_view chunk) {
                                   msg.set_data(std::string(chunk));
                                   alive = writer->Write(msg);
                                   return alive;
@@ -147,8 +141,7 @@ grpc::Status CasServiceImpl::Read(grpc::ServerContext* ctx, const v1::ReadReques
   });
 }
 
-grpc::Status CasServiceImpl::QueryWriteStatus(grpc::ServerContext* ctx,
-                                              const v1::QueryWriteStatusRequest* req,
+grpc::Status CasServiceImpl::QueryWriteStatus(grpc::ServerContext* ctx, const v1::QueryWriteStatusRequest* req,
                                               v1::QueryWriteStatusResponse* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.CasService/QueryWriteStatus", req, false, [&]() -> grpc::Status {
     auto st = cas_->QueryWrite(req->resource_name());
@@ -167,23 +160,20 @@ grpc::Status CasServiceImpl::AbortUpload(grpc::ServerContext* ctx, const v1::Abo
   });
 }
 
-grpc::Status CasServiceImpl::CreateTree(grpc::ServerContext* ctx, const v1::CreateTreeRequest* req,
-                                        v1::Tree* resp) {
+grpc::Status CasServiceImpl::CreateTree(grpc::ServerContext* ctx, const v1::CreateTreeRequest* req, v1::Tree* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.CasService/CreateTree", req, true, [&]() -> grpc::Status {
-    auto row = cas_->CreateTree(
-        MakeCallContext(*ctx, absl::StrCat(kService, "CreateTree"), RequestSha256(*req)),
-        Digest{req->digest().sha256(), req->digest().size_bytes()});
+    auto row = cas_->CreateTree(MakeCallContext(*ctx, absl::StrCat(kService, "CreateTree"), RequestSha256(*req)),
+                                Digest{req->digest().sha256(), req->digest().size_bytes()});
     if (!row.ok()) return ToGrpcStatus(row.status());
     FillTree(*row, resp);
     return grpc::Status::OK;
   });
 }
 
-grpc::Status CasServiceImpl::GetTree(grpc::ServerContext* ctx, const v1::GetTreeRequest* req,
-                                     v1::Tree* resp) {
+grpc::Status CasServiceImpl::GetTree(grpc::ServerContext* ctx, const v1::GetTreeRequest* req, v1::Tree* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.CasService/GetTree", req, false, [&]() -> grpc::Status {
-    auto page = cas_->GetTree(Digest{req->digest().sha256(), req->digest().size_bytes()},
-                              req->page_size(), req->page_token());
+    auto page =
+        cas_->GetTree(Digest{req->digest().sha256(), req->digest().size_bytes()}, req->page_size(), req->page_token());
     if (!page.ok()) return ToGrpcStatus(page.status());
     FillTree(page->tree, resp);
     for (const TreeEntry& e : page->entries) {
@@ -197,8 +187,7 @@ grpc::Status CasServiceImpl::GetTree(grpc::ServerContext* ctx, const v1::GetTree
   });
 }
 
-grpc::Status CasServiceImpl::GetBlob(grpc::ServerContext* ctx, const v1::GetBlobRequest* req,
-                                     v1::Blob* resp) {
+grpc::Status CasServiceImpl::GetBlob(grpc::ServerContext* ctx, const v1::GetBlobRequest* req, v1::Blob* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.CasService/GetBlob", req, false, [&]() -> grpc::Status {
     auto row = cas_->GetBlob(Digest{req->digest().sha256(), req->digest().size_bytes()});
     if (!row.ok()) return ToGrpcStatus(row.status());

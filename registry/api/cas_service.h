@@ -30,12 +30,9 @@ class CasServiceImpl final : public v1::CasService::Service {
                            v1::AbortUploadResponse* resp) override;
   grpc::Status QueryWriteStatus(grpc::ServerContext* ctx, const v1::QueryWriteStatusRequest* req,
                                 v1::QueryWriteStatusResponse* resp) override;
-  grpc::Status CreateTree(grpc::ServerContext* ctx, const v1::CreateTreeRequest* req,
-                          v1::Tree* resp) override;
-  grpc::Status GetTree(grpc::ServerContext* ctx, const v1::GetTreeRequest* req,
-                       v1::Tree* resp) override;
-  grpc::Status GetBlob(grpc::ServerContext* ctx, const v1::GetBlobRequest* req,
-                       v1::Blob* resp) override;
+  grpc::Status CreateTree(grpc::ServerContext* ctx, const v1::CreateTreeRequest* req, v1::Tree* resp) override;
+  grpc::Status GetTree(grpc::ServerContext* ctx, const v1::GetTreeRequest* req, v1::Tree* resp) override;
+  grpc::Status GetBlob(grpc::ServerContext* ctx, const v1::GetBlobRequest* req, v1::Blob* resp) override;
 
  private:
   ContentStore* cas_;

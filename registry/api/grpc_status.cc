@@ -3,12 +3,12 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/content/sha256.h"
+#include "common/status/errors.h"
 #include "common/text/utf8.h"
+#include "common/wire/rpc_status.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "common/status/errors.h"
-#include "common/wire/rpc_status.h"
-#include "common/content/sha256.h"
 
 namespace fairtrace::api {
 
@@ -77,8 +77,7 @@ std::string RequestBodySha256(const google::protobuf::Message& request) {
   return RequestSha256(*copy);
 }
 
-CallContext MakeCallContext(const grpc::ServerContext& ctx, std::string method,
-                            std::string request_sha256) {
+CallContext MakeCallContext(const grpc::ServerContext& ctx, std::string method, std::string request_sha256) {
   CallContext out;
   out.method = std::move(method);
   out.request_sha256 = std::move(request_sha256);

@@ -45,8 +45,7 @@ std::string RequestBodySha256(const google::protobuf::Message& request);
 // Principal and method for audit records. The principal is the unverified
 // `x-fairtrace-user` metadata value ("user:<name>") until authentication
 // exists, otherwise "anonymous".
-CallContext MakeCallContext(const grpc::ServerContext& ctx, std::string method,
-                            std::string request_sha256);
+CallContext MakeCallContext(const grpc::ServerContext& ctx, std::string method, std::string request_sha256);
 
 // Copies a successful result into the response, or maps the error: the
 // body of every unary adapter method.

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include "google/rpc/error_details.pb.h"
 #include "absl/strings/str_cat.h"
-#include "common/text/utf8.h"
 #include "common/status/errors.h"
+#include "common/text/utf8.h"
+#include "google/rpc/error_details.pb.h"
 
 namespace fairtrace::api {
 namespace {
@@ -83,7 +83,9 @@ TEST(ToGrpcStatus, NeverEchoesInvalidUtf8OrHugeStrings) {
   ASSERT_EQ(br.field_violations_size(), 1);
   EXPECT_TRUE(text::IsValidUtf8(br.field_violations(0).field()));
   EXPECT_TRUE(text::IsValidUtf8(br.field_violations(0).description()));
-  EXPECT_NE(br.field_violations(0).description().find("\\xff"), std::string::npos) << br.field_violations(0).description().size() << " " << br.field_violations(0).field().size() << " " << rpc.details_size() << s.error_message().substr(0,30);
+  EXPECT_NE(br.field_violations(0).description().find("\\xff"), std::string::npos)
+      << br.field_violations(0).description().size() << " " << br.field_violations(0).field().size() << " "
+      << rpc.details_size() << s.error_message().substr(0, 30);
   EXPECT_LE(s.error_details().size(), kMaxDetailsBytes + 256);
 }
 

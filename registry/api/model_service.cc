@@ -24,17 +24,15 @@ grpc::Status ModelServiceImpl::CreateRegisteredModel(grpc::ServerContext* ctx,
 
 grpc::Status ModelServiceImpl::GetRegisteredModel(grpc::ServerContext* ctx, const v1::GetRegisteredModelRequest* req,
                                                   v1::RegisteredModel* resp) {
-  return guard_->Run(ctx, "/fairtrace.v1.ModelService/GetRegisteredModel", req, false, [&]() -> grpc::Status {
-    return Reply(registry_->GetRegisteredModel(*req), resp);
-  });
+  return guard_->Run(ctx, "/fairtrace.v1.ModelService/GetRegisteredModel", req, false,
+                     [&]() -> grpc::Status { return Reply(registry_->GetRegisteredModel(*req), resp); });
 }
 
 grpc::Status ModelServiceImpl::ListRegisteredModels(grpc::ServerContext* ctx,
                                                     const v1::ListRegisteredModelsRequest* req,
                                                     v1::ListRegisteredModelsResponse* resp) {
-  return guard_->Run(ctx, "/fairtrace.v1.ModelService/ListRegisteredModels", req, false, [&]() -> grpc::Status {
-    return Reply(registry_->ListRegisteredModels(*req), resp);
-  });
+  return guard_->Run(ctx, "/fairtrace.v1.ModelService/ListRegisteredModels", req, false,
+                     [&]() -> grpc::Status { return Reply(registry_->ListRegisteredModels(*req), resp); });
 }
 
 grpc::Status ModelServiceImpl::DeleteRegisteredModel(grpc::ServerContext* ctx,
@@ -45,8 +43,7 @@ grpc::Status ModelServiceImpl::DeleteRegisteredModel(grpc::ServerContext* ctx,
   });
 }
 
-grpc::Status ModelServiceImpl::CreateModelVersion(grpc::ServerContext* ctx,
-                                                  const v1::CreateModelVersionRequest* req,
+grpc::Status ModelServiceImpl::CreateModelVersion(grpc::ServerContext* ctx, const v1::CreateModelVersionRequest* req,
                                                   v1::ModelVersion* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.ModelService/CreateModelVersion", req, true, [&]() -> grpc::Status {
     return Reply(registry_->CreateModelVersion(Context(ctx, "CreateModelVersion", *req), *req), resp);
@@ -55,16 +52,14 @@ grpc::Status ModelServiceImpl::CreateModelVersion(grpc::ServerContext* ctx,
 
 grpc::Status ModelServiceImpl::GetModelVersion(grpc::ServerContext* ctx, const v1::GetModelVersionRequest* req,
                                                v1::ModelVersion* resp) {
-  return guard_->Run(ctx, "/fairtrace.v1.ModelService/GetModelVersion", req, false, [&]() -> grpc::Status {
-    return Reply(registry_->GetModelVersion(*req), resp);
-  });
+  return guard_->Run(ctx, "/fairtrace.v1.ModelService/GetModelVersion", req, false,
+                     [&]() -> grpc::Status { return Reply(registry_->GetModelVersion(*req), resp); });
 }
 
 grpc::Status ModelServiceImpl::ListModelVersions(grpc::ServerContext* ctx, const v1::ListModelVersionsRequest* req,
                                                  v1::ListModelVersionsResponse* resp) {
-  return guard_->Run(ctx, "/fairtrace.v1.ModelService/ListModelVersions", req, false, [&]() -> grpc::Status {
-    return Reply(registry_->ListModelVersions(*req), resp);
-  });
+  return guard_->Run(ctx, "/fairtrace.v1.ModelService/ListModelVersions", req, false,
+                     [&]() -> grpc::Status { return Reply(registry_->ListModelVersions(*req), resp); });
 }
 
 grpc::Status ModelServiceImpl::UpdateRegisteredModel(grpc::ServerContext* ctx,
@@ -89,8 +84,7 @@ grpc::Status ModelServiceImpl::DeleteModelAlias(grpc::ServerContext* ctx, const 
   });
 }
 
-grpc::Status ModelServiceImpl::UpdateModelVersion(grpc::ServerContext* ctx,
-                                                  const v1::UpdateModelVersionRequest* req,
+grpc::Status ModelServiceImpl::UpdateModelVersion(grpc::ServerContext* ctx, const v1::UpdateModelVersionRequest* req,
                                                   v1::ModelVersion* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.ModelService/UpdateModelVersion", req, true, [&]() -> grpc::Status {
     return Reply(registry_->UpdateModelVersion(Context(ctx, "UpdateModelVersion", *req), *req), resp);

@@ -5,10 +5,10 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
 #include "common/text/utf8.h"
 #include "registry/api/grpc_status.h"
 #include "registry/core/audited.h"
-#include "common/status/errors.h"
 
 namespace fairtrace::api {
 
@@ -105,23 +105,21 @@ std::string RequestResource(const google::protobuf::Message& request) {
   return "";
 }
 
-void RpcGuard::OnException(grpc::ServerContext* ctx, absl::string_view method,
-                           const google::protobuf::Message* request, bool mutating, const char* what) const noexcept {
+void RpcGuard::OnException(grpc::ServerContext* ctx, absl::string_view method, const google::protobuf::Message* request,
+                           bool mutating, const char* what) const noexcept {
   try {
     std::cerr << "fairtrace-server: " << method << ": internal error: " << text::ClipText(what, 300) << "\n";
     if (mutating && store_ != nullptr) {
       CallContext call = MakeCallContext(*ctx, std::string(method), request ? RequestSha256(*request) : "");
-      AppendStandaloneAudit(store_, call, request ? RequestResource(*request) : "",
-                            absl::InternalError("exception"));
+      AppendStandaloneAudit(store_, call, request ? RequestResource(*request) : "", absl::InternalError("exception"));
     }
   } catch (...) {
     // Logging or auditing failed too; the INTERNAL answer still goes out.
   }
 }
 
-grpc::Status RpcGuard::Run(grpc::ServerContext* ctx, absl::string_view method,
-                           const google::protobuf::Message* request, bool mutating,
-                           const std::function<grpc::Status()>& body) const noexcept {
+grpc::Status RpcGuard::Run(grpc::ServerContext* ctx, absl::string_view method, const google::protobuf::Message* request,
+                           bool mutating, const std::function<grpc::Status()>& body) const noexcept {
   const char* what = "unknown exception";
   std::string text;
   const bool heavy = IsHeavy(method);
@@ -129,10 +127,10 @@ grpc::Status RpcGuard::Run(grpc::ServerContext* ctx, absl::string_view method,
   if (heavy) deadline = std::min(deadline, absl::Now() + options_.heavy_call_limit);
   try {
     if (heavy && !Admit(ctx, deadline)) {
-      return ToGrpcStatus(ErrorBuilder(absl::StatusCode::kResourceExhausted,
-                                       absl::StrCat("the server is busy with ", options_.max_heavy_calls,
-                                                    " heavy calls; retry later"))
-                              .Reason("SERVER_BUSY"));
+      return ToGrpcStatus(
+          ErrorBuilder(absl::StatusCode::kResourceExhausted,
+                       absl::StrCat("the server is busy with ", options_.max_heavy_calls, " heavy calls; retry later"))
+              .Reason("SERVER_BUSY"));
     }
     struct Slot {
       const RpcGuard* guard;

@@ -30,8 +30,8 @@ namespace fairtrace::api {
 // revalidate a whole investigation, exports, CreateTree of a large manifest,
 // fsck, lineage).
 struct GuardOptions {
-  int max_heavy_calls = 2;                        // at once; others wait
-  absl::Duration admission_wait = absl::Seconds(30);  // then RESOURCE_EXHAUSTED
+  int max_heavy_calls = 2;                               // at once; others wait
+  absl::Duration admission_wait = absl::Seconds(30);     // then RESOURCE_EXHAUSTED
   absl::Duration heavy_call_limit = absl::Seconds(120);  // server-side deadline
 };
 

@@ -83,22 +83,27 @@ TEST_F(RpcGuardTest, HeavyCallsAreAdmittedUpToTheLimit) {
   grpc::Status busy = guard.Run(&ctx, heavy, nullptr, false, [] { return grpc::Status::OK; });
   EXPECT_EQ(busy.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   // A light call is never held back.
-  EXPECT_TRUE(guard.Run(&ctx, "/fairtrace.v1.ModelService/GetRegisteredModel", nullptr, false,
-                        [] { return grpc::Status::OK; }).ok());
+  EXPECT_TRUE(
+      guard.Run(&ctx, "/fairtrace.v1.ModelService/GetRegisteredModel", nullptr, false, [] { return grpc::Status::OK; })
+          .ok());
   release.Notify();
   first.join();
   // The slot is free again; the call's stop condition turns true after the
   // server's limit for heavy calls.
   bool stopped_at_start = true, stopped_later = false;
-  EXPECT_TRUE(guard.Run(&ctx, heavy, nullptr, false, [&] {
-    auto stop = CurrentCallShouldStop();
-    stopped_at_start = stop();
-    for (absl::Time until = absl::Now() + absl::Seconds(5); !stopped_later && absl::Now() < until;) {
-      absl::SleepFor(absl::Milliseconds(5));
-      stopped_later = stop();
-    }
-    return grpc::Status::OK;
-  }).ok());
+  EXPECT_TRUE(guard
+                  .Run(&ctx, heavy, nullptr, false,
+                       [&] {
+                         auto stop = CurrentCallShouldStop();
+                         stopped_at_start = stop();
+                         for (absl::Time until = absl::Now() + absl::Seconds(5);
+                              !stopped_later && absl::Now() < until;) {
+                           absl::SleepFor(absl::Milliseconds(5));
+                           stopped_later = stop();
+                         }
+                         return grpc::Status::OK;
+                       })
+                  .ok());
   EXPECT_FALSE(stopped_at_start);
   EXPECT_TRUE(stopped_later);
   EXPECT_FALSE(static_cast<bool>(CurrentCallShouldStop()));  // outside a guarded call

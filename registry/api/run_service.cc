@@ -20,16 +20,14 @@ grpc::Status RunServiceImpl::CreateRun(grpc::ServerContext* ctx, const v1::Creat
 }
 
 grpc::Status RunServiceImpl::GetRun(grpc::ServerContext* ctx, const v1::GetRunRequest* req, v1::Run* resp) {
-  return guard_->Run(ctx, "/fairtrace.v1.RunService/GetRun", req, false, [&]() -> grpc::Status {
-    return Reply(registry_->GetRun(*req), resp);
-  });
+  return guard_->Run(ctx, "/fairtrace.v1.RunService/GetRun", req, false,
+                     [&]() -> grpc::Status { return Reply(registry_->GetRun(*req), resp); });
 }
 
 grpc::Status RunServiceImpl::ListRuns(grpc::ServerContext* ctx, const v1::ListRunsRequest* req,
                                       v1::ListRunsResponse* resp) {
-  return guard_->Run(ctx, "/fairtrace.v1.RunService/ListRuns", req, false, [&]() -> grpc::Status {
-    return Reply(registry_->ListRuns(*req), resp);
-  });
+  return guard_->Run(ctx, "/fairtrace.v1.RunService/ListRuns", req, false,
+                     [&]() -> grpc::Status { return Reply(registry_->ListRuns(*req), resp); });
 }
 
 grpc::Status RunServiceImpl::UpdateRun(grpc::ServerContext* ctx, const v1::UpdateRunRequest* req, v1::Run* resp) {
@@ -54,13 +52,11 @@ grpc::Status RunServiceImpl::LogMetrics(grpc::ServerContext* ctx, const v1::LogM
 
 grpc::Status RunServiceImpl::ListMetricHistory(grpc::ServerContext* ctx, const v1::ListMetricHistoryRequest* req,
                                                v1::ListMetricHistoryResponse* resp) {
-  return guard_->Run(ctx, "/fairtrace.v1.RunService/ListMetricHistory", req, false, [&]() -> grpc::Status {
-    return Reply(registry_->ListMetricHistory(*req), resp);
-  });
+  return guard_->Run(ctx, "/fairtrace.v1.RunService/ListMetricHistory", req, false,
+                     [&]() -> grpc::Status { return Reply(registry_->ListMetricHistory(*req), resp); });
 }
 
-grpc::Status RunServiceImpl::AddRunEdges(grpc::ServerContext* ctx, const v1::AddRunEdgesRequest* req,
-                                         v1::Run* resp) {
+grpc::Status RunServiceImpl::AddRunEdges(grpc::ServerContext* ctx, const v1::AddRunEdgesRequest* req, v1::Run* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.RunService/AddRunEdges", req, true, [&]() -> grpc::Status {
     return Reply(registry_->AddRunEdges(Context(ctx, "AddRunEdges", *req), *req), resp);
   });
@@ -75,9 +71,8 @@ grpc::Status RunServiceImpl::RegisterRun(grpc::ServerContext* ctx, const v1::Reg
 
 grpc::Status RunServiceImpl::GetLineage(grpc::ServerContext* ctx, const v1::GetLineageRequest* req,
                                         v1::GetLineageResponse* resp) {
-  return guard_->Run(ctx, "/fairtrace.v1.RunService/GetLineage", req, false, [&]() -> grpc::Status {
-    return Reply(registry_->GetLineage(*req), resp);
-  });
+  return guard_->Run(ctx, "/fairtrace.v1.RunService/GetLineage", req, false,
+                     [&]() -> grpc::Status { return Reply(registry_->GetLineage(*req), resp); });
 }
 
 }  // namespace fairtrace::api

@@ -15,8 +15,7 @@ class RunServiceImpl final : public v1::RunService::Service {
 
   grpc::Status CreateRun(grpc::ServerContext* ctx, const v1::CreateRunRequest* req, v1::Run* resp) override;
   grpc::Status GetRun(grpc::ServerContext* ctx, const v1::GetRunRequest* req, v1::Run* resp) override;
-  grpc::Status ListRuns(grpc::ServerContext* ctx, const v1::ListRunsRequest* req,
-                        v1::ListRunsResponse* resp) override;
+  grpc::Status ListRuns(grpc::ServerContext* ctx, const v1::ListRunsRequest* req, v1::ListRunsResponse* resp) override;
   grpc::Status UpdateRun(grpc::ServerContext* ctx, const v1::UpdateRunRequest* req, v1::Run* resp) override;
   grpc::Status LogParams(grpc::ServerContext* ctx, const v1::LogParamsRequest* req,
                          v1::LogParamsResponse* resp) override;

@@ -16,8 +16,7 @@ constexpr int64_t kAlign = 4096;
 constexpr size_t kBufferBytes = 4 << 20;
 constexpr int64_t kWritebackChunk = 16 << 20;
 
-absl::Status PwriteAll(int fd, const char* data, size_t len, int64_t offset,
-                       const std::filesystem::path& path) {
+absl::Status PwriteAll(int fd, const char* data, size_t len, int64_t offset, const std::filesystem::path& path) {
   while (len > 0) {
     ssize_t n = ::pwrite(fd, data, len, offset);
     if (n < 0 && errno == EINTR) continue;
@@ -31,8 +30,8 @@ absl::Status PwriteAll(int fd, const char* data, size_t len, int64_t offset,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<AppendWriter>> AppendWriter::Open(const std::filesystem::path& path,
-                                                                 int fd, int64_t file_size) {
+absl::StatusOr<std::unique_ptr<AppendWriter>> AppendWriter::Open(const std::filesystem::path& path, int fd,
+                                                                 int64_t file_size) {
   std::unique_ptr<AppendWriter> w(new AppendWriter(path, fd));
   auto direct = fs::OpenFile(path, O_WRONLY | O_DIRECT);
   void* mem = nullptr;

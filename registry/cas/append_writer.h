@@ -28,8 +28,8 @@ namespace fairtrace {
 class AppendWriter {
  public:
   // `file_size` is the file's current size; appends continue there.
-  static absl::StatusOr<std::unique_ptr<AppendWriter>> Open(const std::filesystem::path& path,
-                                                            int fd, int64_t file_size);
+  static absl::StatusOr<std::unique_ptr<AppendWriter>> Open(const std::filesystem::path& path, int fd,
+                                                            int64_t file_size);
   ~AppendWriter();
 
   absl::Status Append(absl::string_view data);

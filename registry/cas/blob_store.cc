@@ -52,7 +52,11 @@ absl::Status HashFd(int fd, int64_t base, int64_t size, Sha256& h, const stdfs::
 
 Upload::Upload(BlobStore* store, std::string id, Digest digest, int fd, int64_t committed,
                std::unique_ptr<AppendWriter> writer)
-    : store_(store), id_(std::move(id)), digest_(std::move(digest)), fd_(fd), committed_(committed),
+    : store_(store),
+      id_(std::move(id)),
+      digest_(std::move(digest)),
+      fd_(fd),
+      committed_(committed),
       writer_(std::move(writer)) {}
 
 Upload::~Upload() {
@@ -100,8 +104,7 @@ absl::Status Upload::Finish() {
   if (done_) return absl::FailedPreconditionError("upload already finished");
   if (committed_ != digest_.size_bytes) {
     Discard();
-    return Mismatch(digest_, absl::StrCat("received ", committed_, " bytes, digest says ",
-                                          digest_.size_bytes));
+    return Mismatch(digest_, absl::StrCat("received ", committed_, " bytes, digest says ", digest_.size_bytes));
   }
   std::string actual = hasher_.FinishHex();
   if (actual != digest_.sha256) {
@@ -144,8 +147,7 @@ absl::Status BlobStore::Init() {
 }
 
 stdfs::path BlobStore::PathOf(const Digest& d) const {
-  return root_ / "blobs" / "sha256" / d.sha256.substr(0, 2) /
-         absl::StrCat(d.sha256, "_", d.size_bytes);
+  return root_ / "blobs" / "sha256" / d.sha256.substr(0, 2) / absl::StrCat(d.sha256, "_", d.size_bytes);
 }
 
 bool BlobStore::FileExists(const Digest& d) const {
@@ -153,17 +155,11 @@ bool BlobStore::FileExists(const Digest& d) const {
   return ::stat(PathOf(d).c_str(), &st) == 0 && st.st_size == d.size_bytes;
 }
 
-stdfs::path BlobStore::PackPath(const std::string& pack) const {
-  return root_ / "packs" / absl::StrCat(pack, ".pack");
-}
+stdfs::path BlobStore::PackPath(const std::string& pack) const { return root_ / "packs" / absl::StrCat(pack, ".pack"); }
 
-stdfs::path BlobStore::PartPath(absl::string_view id) const {
-  return root_ / "uploads" / absl::StrCat(id, ".part");
-}
+stdfs::path BlobStore::PartPath(absl::string_view id) const { return root_ / "uploads" / absl::StrCat(id, ".part"); }
 
-stdfs::path BlobStore::MetaPath(absl::string_view id) const {
-  return root_ / "uploads" / absl::StrCat(id, ".meta");
-}
+stdfs::path BlobStore::MetaPath(absl::string_view id) const { return root_ / "uploads" / absl::StrCat(id, ".meta"); }
 
 absl::Status BlobStore::Publish(const stdfs::path& tmp, const Digest& d, bool sync_dir) {
   stdfs::path final_path = PathOf(d);
@@ -175,8 +171,7 @@ absl::Status BlobStore::Publish(const stdfs::path& tmp, const Digest& d, bool sy
   return absl::OkStatus();
 }
 
-std::vector<BlobStore::PutResult> BlobStore::PutBatch(
-    absl::Span<const std::pair<Digest, absl::string_view>> items) {
+std::vector<BlobStore::PutResult> BlobStore::PutBatch(absl::Span<const std::pair<Digest, absl::string_view>> items) {
   std::vector<PutResult> out(items.size());
   std::vector<size_t> accepted;
   int64_t total = 0;
@@ -223,8 +218,7 @@ std::vector<BlobStore::PutResult> BlobStore::PutBatch(
   return out;
 }
 
-absl::Status BlobStore::Read(const Digest& d, const BlobLocation& where, int64_t offset,
-                             int64_t limit, size_t chunk,
+absl::Status BlobStore::Read(const Digest& d, const BlobLocation& where, int64_t offset, int64_t limit, size_t chunk,
                              const std::function<bool(absl::string_view)>& sink) const {
   stdfs::path path = where.packed() ? PackPath(where.pack) : PathOf(d);
   const int64_t base = where.packed() ? where.pack_offset : 0;
@@ -308,8 +302,7 @@ absl::Status BlobStore::AbortUpload(absl::string_view id, const Digest& digest, 
         .Reason("UPLOAD_NOT_FOUND");
   }
   if (m->principal != principal) {
-    return ErrorBuilder(absl::StatusCode::kPermissionDenied,
-                        "only the principal that started an upload may abort it")
+    return ErrorBuilder(absl::StatusCode::kPermissionDenied, "only the principal that started an upload may abort it")
         .Reason("UPLOAD_OWNED_BY_ANOTHER");
   }
   if (active_uploads_.contains(std::string(id))) {
@@ -378,8 +371,7 @@ absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view 
   }
   auto writer = AppendWriter::Open(part_path, fd->get(), committed);
   if (!writer.ok()) return fail(writer.status());
-  std::unique_ptr<Upload> up(
-      new Upload(this, std::string(id), digest, fd->release(), committed, *std::move(writer)));
+  std::unique_ptr<Upload> up(new Upload(this, std::string(id), digest, fd->release(), committed, *std::move(writer)));
   if (absl::Status s = HashFd(up->fd_, 0, committed, up->hasher_, part_path); !s.ok()) return s;
   return up;
 }
@@ -453,8 +445,7 @@ absl::Status BlobStore::ForEachLooseFile(const std::function<absl::Status(const 
   return absl::OkStatus();
 }
 
-absl::Status BlobStore::Verify(const Digest& d, const BlobLocation& where,
-                               int64_t* bytes_hashed) const {
+absl::Status BlobStore::Verify(const Digest& d, const BlobLocation& where, int64_t* bytes_hashed) const {
   stdfs::path path = where.packed() ? PackPath(where.pack) : PathOf(d);
   auto fd = fs::OpenFile(path, O_RDONLY);
   if (!fd.ok()) return fd.status();
@@ -462,8 +453,8 @@ absl::Status BlobStore::Verify(const Digest& d, const BlobLocation& where,
   if (::fstat(fd->get(), &st) != 0) return fs::ErrnoStatus("cannot stat", path);
   int64_t base = where.packed() ? where.pack_offset : 0;
   if (where.packed() ? st.st_size < base + d.size_bytes : st.st_size != d.size_bytes) {
-    return absl::DataLossError(absl::StrCat(path.string(), " has ", st.st_size, " bytes, too few or too many for ",
-                                            d.ToString()));
+    return absl::DataLossError(
+        absl::StrCat(path.string(), " has ", st.st_size, " bytes, too few or too many for ", d.ToString()));
   }
   Sha256 h;
   FT_RETURN_IF_ERROR(HashFd(fd->get(), base, d.size_bytes, h, path));

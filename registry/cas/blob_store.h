@@ -26,19 +26,19 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "registry/cas/append_writer.h"
-#include "registry/cas/blob_location.h"
 #include "common/content/digest.h"
 #include "common/content/sha256.h"
+#include "registry/cas/append_writer.h"
+#include "registry/cas/blob_location.h"
 
 namespace fairtrace {
 
@@ -102,8 +102,8 @@ class BlobStore {
   // Reads [offset, offset+limit) of a blob (limit <= 0: to the end) into
   // `sink` in chunks of at most `chunk` bytes; stops early when `sink`
   // returns false. NOT_FOUND when its file is absent.
-  absl::Status Read(const Digest& d, const BlobLocation& where, int64_t offset, int64_t limit,
-                    size_t chunk, const std::function<bool(absl::string_view)>& sink) const;
+  absl::Status Read(const Digest& d, const BlobLocation& where, int64_t offset, int64_t limit, size_t chunk,
+                    const std::function<bool(absl::string_view)>& sink) const;
   absl::StatusOr<std::string> ReadAll(const Digest& d, const BlobLocation& where) const;
 
   // Opens (or resumes) the upload `id` of `digest` for `principal` (kept in

@@ -23,9 +23,7 @@ class BlobStoreTest : public ::testing::Test {
   std::unique_ptr<BlobStore> store_;
 };
 
-TEST_F(BlobStoreTest, EmptyBlobExistsFromTheStart) {
-  EXPECT_TRUE(store_->FileExists(EmptyDigest()));
-}
+TEST_F(BlobStoreTest, EmptyBlobExistsFromTheStart) { EXPECT_TRUE(store_->FileExists(EmptyDigest())); }
 
 TEST_F(BlobStoreTest, PutBatchPacksMatchingAndRejectsMismatched) {
   Digest a = DigestOf("alpha"), b = DigestOf("beta"), c = DigestOf("gamma");
@@ -69,8 +67,7 @@ TEST_F(BlobStoreTest, ReadRangesAndNotFound) {
     return true;
   }));
   EXPECT_EQ(got, "3456");
-  EXPECT_THAT(store_->Read(DigestOf("nope"), BlobLocation::Loose(), 0, 0, 10,
-                           [](absl::string_view) { return true; }),
+  EXPECT_THAT(store_->Read(DigestOf("nope"), BlobLocation::Loose(), 0, 0, 10, [](absl::string_view) { return true; }),
               StatusIs(absl::StatusCode::kNotFound));
 }
 
@@ -118,8 +115,7 @@ TEST_F(BlobStoreTest, UploadIdIsExclusiveAndBoundToItsDigest) {
   ASSERT_OK_AND_ASSIGN(auto up, store_->OpenUpload("u4", d));
   EXPECT_THAT(store_->OpenUpload("u4", d), StatusIs(absl::StatusCode::kAborted));
   up.reset();
-  EXPECT_THAT(store_->OpenUpload("u4", DigestOf("other")),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->OpenUpload("u4", DigestOf("other")), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(store_->OpenUpload("../evil", d), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

@@ -1,8 +1,8 @@
 #include "registry/content/content_store.h"
 
+#include "common/content/tree_names.h"
 #include "registry/core/audited.h"
 #include "registry/core/page_token.h"
-#include "common/content/tree_names.h"
 
 #include <iostream>
 
@@ -28,8 +28,7 @@ absl::Status NotFound(const Digest& d) {
 
 absl::Status TreeNotFound(const Digest& digest) {
   return ErrorBuilder(absl::StatusCode::kNotFound,
-                      absl::StrCat("no tree ", digest.ToString(),
-                                   " (upload its manifest and call CreateTree)"))
+                      absl::StrCat("no tree ", digest.ToString(), " (upload its manifest and call CreateTree)"))
       .Reason("TREE_NOT_FOUND")
       .Resource("tree", absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes));
 }
@@ -46,14 +45,14 @@ WriteSession::~WriteSession() {
   int64_t committed = upload_->committed();
   upload_.reset();  // syncs the committed bytes
   AppendStandaloneAudit(cas_->store_, ctx_, resource_,
-                  absl::CancelledError(absl::StrCat("interrupted at ", committed, " bytes")));
+                        absl::CancelledError(absl::StrCat("interrupted at ", committed, " bytes")));
 }
 
 absl::Status WriteSession::Append(int64_t write_offset, absl::string_view data) {
   if (write_offset != upload_->committed()) {
-    return ErrorBuilder(absl::StatusCode::kInvalidArgument,
-                        absl::StrCat("write_offset ", write_offset, " is not the committed size ",
-                                     upload_->committed()))
+    return ErrorBuilder(
+               absl::StatusCode::kInvalidArgument,
+               absl::StrCat("write_offset ", write_offset, " is not the committed size ", upload_->committed()))
         .Field("write_offset", "must equal the committed size")
         .Reason("WRITE_OFFSET_MISMATCH")
         .Meta("committed_size", absl::StrCat(upload_->committed()));
@@ -76,13 +75,12 @@ absl::StatusOr<int64_t> WriteSession::Finish() {
     return s;
   }
   const Digest& d = upload_->digest();
-  FT_RETURN_IF_ERROR(cas_->store_->CommitBlobs({StoredBlob{d, BlobLocation::Loose()}},
-                                               MakeAuditEntry(ctx_, BlobResourceName(d), s)));
+  FT_RETURN_IF_ERROR(
+      cas_->store_->CommitBlobs({StoredBlob{d, BlobLocation::Loose()}}, MakeAuditEntry(ctx_, BlobResourceName(d), s)));
   return d.size_bytes;
 }
 
 // ------------------------------------------------------------ ContentStore
-
 
 absl::Status ContentStore::RequireVisible(const Digest& d) {
   FT_ASSIGN_OR_RETURN(std::vector<bool> has, store_->HasBlobs({d}));
@@ -97,8 +95,8 @@ absl::StatusOr<BlobLocation> ContentStore::Locate(const Digest& d) {
 
 absl::StatusOr<std::vector<Digest>> ContentStore::FindMissing(absl::Span<const Digest> digests) {
   if (static_cast<int64_t>(digests.size()) > limits_.max_find_missing) {
-    return InvalidField("blob_digests", absl::StrCat("at most ", limits_.max_find_missing,
-                                                     " digests per call, got ", digests.size()));
+    return InvalidField("blob_digests",
+                        absl::StrCat("at most ", limits_.max_find_missing, " digests per call, got ", digests.size()));
   }
   for (size_t i = 0; i < digests.size(); ++i) {
     FT_RETURN_IF_ERROR(ValidateDigest(digests[i], absl::StrCat("blob_digests[", i, "]")));
@@ -114,14 +112,13 @@ absl::StatusOr<std::vector<Digest>> ContentStore::FindMissing(absl::Span<const D
 absl::StatusOr<std::vector<absl::Status>> ContentStore::BatchUpdate(
     const CallContext& ctx, absl::Span<const std::pair<Digest, absl::string_view>> items) {
   if (static_cast<int64_t>(items.size()) > limits_.max_batch_blobs) {
-    return InvalidField("requests", absl::StrCat("at most ", limits_.max_batch_blobs,
-                                                 " blobs per batch, got ", items.size()));
+    return InvalidField("requests",
+                        absl::StrCat("at most ", limits_.max_batch_blobs, " blobs per batch, got ", items.size()));
   }
   int64_t total = 0;
   for (const auto& [d, data] : items) total += static_cast<int64_t>(data.size());
   if (total > limits_.max_batch_bytes) {
-    return InvalidField("requests", absl::StrCat("batch holds ", total, " bytes, at most ",
-                                                 limits_.max_batch_bytes,
+    return InvalidField("requests", absl::StrCat("batch holds ", total, " bytes, at most ", limits_.max_batch_bytes,
                                                  " are allowed; use Write for large blobs"));
   }
   std::vector<absl::Status> out(items.size());
@@ -133,8 +130,7 @@ absl::StatusOr<std::vector<absl::Status>> ContentStore::BatchUpdate(
     std::vector<Digest> valid_digests;
     std::vector<size_t> valid_index;
     for (size_t i = 0; i < items.size(); ++i) {
-      out[i] = ValidateDigest(items[i].first, absl::StrCat("requests[", i, "].digest"),
-                              limits_.max_blob_size);
+      out[i] = ValidateDigest(items[i].first, absl::StrCat("requests[", i, "].digest"), limits_.max_blob_size);
       if (out[i].ok()) {
         valid_digests.push_back(items[i].first);
         valid_index.push_back(i);
@@ -185,8 +181,7 @@ std::vector<absl::StatusOr<std::string>> ContentStore::BatchRead(absl::Span<cons
     absl::Status v = ValidateDigest(digests[i], absl::StrCat("digests[", i, "]"));
     if (v.ok() && total + digests[i].size_bytes > limits_.max_batch_bytes) {
       v = ErrorBuilder(absl::StatusCode::kResourceExhausted,
-                       absl::StrCat("batch read exceeds ", limits_.max_batch_bytes,
-                                    " bytes; read this blob with Read"))
+                       absl::StrCat("batch read exceeds ", limits_.max_batch_bytes, " bytes; read this blob with Read"))
               .Reason("BATCH_TOO_LARGE");
     }
     if (!v.ok()) {
@@ -204,13 +199,11 @@ std::vector<absl::StatusOr<std::string>> ContentStore::BatchRead(absl::Span<cons
   return out;
 }
 
-absl::StatusOr<WriteStart> ContentStore::BeginWrite(const CallContext& ctx,
-                                                    absl::string_view resource_name,
+absl::StatusOr<WriteStart> ContentStore::BeginWrite(const CallContext& ctx, absl::string_view resource_name,
                                                     int64_t write_offset) {
   auto parsed = ParseUploadResourceName(resource_name);
-  absl::Status valid = parsed.ok() ? ValidateDigest(parsed->digest, "resource_name",
-                                                    limits_.max_blob_size)
-                                   : parsed.status();
+  absl::Status valid =
+      parsed.ok() ? ValidateDigest(parsed->digest, "resource_name", limits_.max_blob_size) : parsed.status();
   if (!valid.ok()) {
     AppendStandaloneAudit(store_, ctx, std::string(resource_name), valid);
     return valid;
@@ -242,16 +235,14 @@ absl::StatusOr<WriteStart> ContentStore::BeginWrite(const CallContext& ctx,
     AppendStandaloneAudit(store_, ctx, resource, upload.status());
     return upload.status();
   }
-  auto session = std::unique_ptr<WriteSession>(
-      new WriteSession(this, ctx, std::move(resource), *std::move(upload)));
+  auto session = std::unique_ptr<WriteSession>(new WriteSession(this, ctx, std::move(resource), *std::move(upload)));
   if (write_offset != session->committed()) {
-    absl::Status err =
-        ErrorBuilder(absl::StatusCode::kInvalidArgument,
-                     absl::StrCat("write_offset ", write_offset, " is not the committed size ",
-                                  session->committed(), "; resume from there"))
-            .Field("write_offset", "must equal the committed size (QueryWriteStatus)")
-            .Reason("WRITE_OFFSET_MISMATCH")
-            .Meta("committed_size", absl::StrCat(session->committed()));
+    absl::Status err = ErrorBuilder(absl::StatusCode::kInvalidArgument,
+                                    absl::StrCat("write_offset ", write_offset, " is not the committed size ",
+                                                 session->committed(), "; resume from there"))
+                           .Field("write_offset", "must equal the committed size (QueryWriteStatus)")
+                           .Reason("WRITE_OFFSET_MISMATCH")
+                           .Meta("committed_size", absl::StrCat(session->committed()));
     session->ended_ = true;  // the committed bytes stay for a correct resume
     AppendStandaloneAudit(store_, ctx, session->resource_, err);
     return err;
@@ -294,8 +285,9 @@ absl::Status ContentStore::Reserve(const std::string& id, const Digest& d, const
   }
   if (!problem.empty()) {
     return ErrorBuilder(absl::StatusCode::kResourceExhausted,
-                        absl::StrCat(problem, "; finish or abort them (fairtrace upload abort), or wait: "
-                                              "untouched ones are removed after a day"))
+                        absl::StrCat(problem,
+                                     "; finish or abort them (fairtrace upload abort), or wait: "
+                                     "untouched ones are removed after a day"))
         .Reason("UPLOAD_QUOTA_EXCEEDED");
   }
   reservations_[id] = Reservation{principal, d.size_bytes};
@@ -334,16 +326,15 @@ absl::StatusOr<WriteStatus> ContentStore::QueryWrite(absl::string_view resource_
   return WriteStatus{committed, false};
 }
 
-absl::Status ContentStore::Read(absl::string_view resource_name, int64_t offset, int64_t limit,
-                                size_t chunk, const std::function<bool(absl::string_view)>& sink) {
+absl::Status ContentStore::Read(absl::string_view resource_name, int64_t offset, int64_t limit, size_t chunk,
+                                const std::function<bool(absl::string_view)>& sink) {
   FT_ASSIGN_OR_RETURN(Digest d, ParseBlobResourceName(resource_name));
   if (offset < 0) return InvalidField("read_offset", "must not be negative");
   if (limit < 0) return InvalidField("read_limit", "must not be negative");
   FT_ASSIGN_OR_RETURN(BlobLocation where, Locate(d));
   if (offset > d.size_bytes) {
     return ErrorBuilder(absl::StatusCode::kOutOfRange,
-                        absl::StrCat("read_offset ", offset, " is past the end of the blob (",
-                                     d.size_bytes, " bytes)"))
+                        absl::StrCat("read_offset ", offset, " is past the end of the blob (", d.size_bytes, " bytes)"))
         .Field("read_offset", "past the end of the blob")
         .Reason("OFFSET_OUT_OF_RANGE");
   }
@@ -373,9 +364,9 @@ absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const D
     // New trees must be restorable where `pull` writes them (tree_names.h).
     std::vector<TreeNameProblem> problems = TreeRestoreProblems(entries);
     if (!problems.empty()) {
-      ErrorBuilder err(absl::StatusCode::kInvalidArgument,
-                       absl::StrCat("the tree cannot be written back on every supported file system: ",
-                                    problems[0].message));
+      ErrorBuilder err(
+          absl::StatusCode::kInvalidArgument,
+          absl::StrCat("the tree cannot be written back on every supported file system: ", problems[0].message));
       err.Reason("TREE_NOT_RESTORABLE");
       for (const TreeNameProblem& p : problems) err.Field(absl::StrCat("entries[", p.entry, "].path"), p.message);
       result = err;
@@ -397,9 +388,8 @@ absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const D
         }
       }
       if (missing > 0) {
-        result = WithMessage(
-            err.Reason("MISSING_BLOBS").Meta("missing_count", absl::StrCat(missing)).Build(),
-            absl::StrCat("tree names ", missing, " blob(s) that are not stored; upload them first"));
+        result = WithMessage(err.Reason("MISSING_BLOBS").Meta("missing_count", absl::StrCat(missing)).Build(),
+                             absl::StrCat("tree names ", missing, " blob(s) that are not stored; upload them first"));
       }
     }
   }
@@ -408,8 +398,7 @@ absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const D
     return result;
   }
   FT_RETURN_IF_ERROR(store_->CommitTree(
-      digest, entries,
-      MakeAuditEntry(ctx, absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes), result)));
+      digest, entries, MakeAuditEntry(ctx, absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes), result)));
   FT_ASSIGN_OR_RETURN(std::optional<TreeRow> row, store_->GetTree(digest));
   if (!row) return absl::InternalError("tree vanished after commit");
   return *row;
@@ -432,8 +421,7 @@ absl::StatusOr<std::string> ContentStore::ReadBlob(const Digest& digest, int64_t
   return blobs_->ReadAll(digest, where);
 }
 
-absl::StatusOr<TreePage> ContentStore::GetTree(const Digest& digest, int page_size,
-                                               absl::string_view page_token) {
+absl::StatusOr<TreePage> ContentStore::GetTree(const Digest& digest, int page_size, absl::string_view page_token) {
   FT_RETURN_IF_ERROR(ValidateDigest(digest, "digest"));
   if (page_size < 0) return InvalidField("page_size", "must not be negative");
   if (page_size == 0) page_size = limits_.default_tree_page;
@@ -447,7 +435,8 @@ absl::StatusOr<TreePage> ContentStore::GetTree(const Digest& digest, int page_si
   }
   TreePage page{*row, {}, ""};
   const int64_t end = std::min<int64_t>(offset + page_size, row->entry_count);
-  if (end < row->entry_count) page.next_page_token = EncodePageToken(token_key_, TreePageKind(digest), absl::StrCat(end));
+  if (end < row->entry_count)
+    page.next_page_token = EncodePageToken(token_key_, TreePageKind(digest), absl::StrCat(end));
   if (offset >= end) return page;
   FT_ASSIGN_OR_RETURN(std::optional<TreeIndexPoint> point, store_->TreeIndexPointAtOrBefore(digest, offset));
   if (!point) {
@@ -471,8 +460,8 @@ absl::StatusOr<TreePage> ContentStore::GetTree(const Digest& digest, int page_si
       if (line_no >= offset) {
         absl::StatusOr<TreeEntry> e = ParseTreeLine(absl::string_view(carry).substr(start, nl - start));
         if (!e.ok()) {
-          parse_error = absl::DataLossError(absl::StrCat("stored tree ", digest.ToString(), " has a bad line ",
-                                                         line_no, " at its indexed offset"));
+          parse_error = absl::DataLossError(
+              absl::StrCat("stored tree ", digest.ToString(), " has a bad line ", line_no, " at its indexed offset"));
           return false;
         }
         page.entries.push_back(*std::move(e));

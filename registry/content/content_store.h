@@ -16,17 +16,17 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
-#include "absl/status/statusor.h"
-#include "absl/types/span.h"
-#include "registry/cas/blob_store.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "registry/core/call_context.h"
+#include "absl/types/span.h"
 #include "common/content/digest.h"
 #include "common/content/tree.h"
+#include "registry/cas/blob_store.h"
+#include "registry/core/call_context.h"
 #include "registry/store/store.h"
 
 namespace fairtrace {
@@ -43,10 +43,10 @@ struct UploadQuota {
 
 struct CasLimits {
   UploadQuota upload_quota;
-  int64_t max_blob_size = int64_t{16} << 30;     // 16 GiB
-  int max_find_missing = 50'000;                 // digests per FindMissingBlobs
-  int max_batch_blobs = 10'000;                  // blobs per batch call
-  int64_t max_batch_bytes = int64_t{15} << 20;   // data bytes per batch call
+  int64_t max_blob_size = int64_t{16} << 30;    // 16 GiB
+  int max_find_missing = 50'000;                // digests per FindMissingBlobs
+  int max_batch_blobs = 10'000;                 // blobs per batch call
+  int64_t max_batch_bytes = int64_t{15} << 20;  // data bytes per batch call
   int default_tree_page = 1'000;
   int max_tree_page = 10'000;
 };
@@ -72,8 +72,7 @@ class WriteSession {
 
  private:
   friend class ContentStore;
-  WriteSession(ContentStore* cas, CallContext ctx, std::string resource,
-               std::unique_ptr<Upload> upload)
+  WriteSession(ContentStore* cas, CallContext ctx, std::string resource, std::unique_ptr<Upload> upload)
       : cas_(cas), ctx_(std::move(ctx)), resource_(std::move(resource)), upload_(std::move(upload)) {}
   ContentStore* cas_;
   CallContext ctx_;
@@ -105,13 +104,12 @@ class ContentStore {
 
   // Per-blob results, in order. The call as a whole fails only for a bad
   // request (too many blobs or bytes) or a database failure.
-  absl::StatusOr<std::vector<absl::Status>> BatchUpdate(
-      const CallContext& ctx, absl::Span<const std::pair<Digest, absl::string_view>> items);
+  absl::StatusOr<std::vector<absl::Status>> BatchUpdate(const CallContext& ctx,
+                                                        absl::Span<const std::pair<Digest, absl::string_view>> items);
   std::vector<absl::StatusOr<std::string>> BatchRead(absl::Span<const Digest> digests);
 
   // Starts or resumes the Write of `resource_name` at `write_offset`.
-  absl::StatusOr<WriteStart> BeginWrite(const CallContext& ctx, absl::string_view resource_name,
-                                        int64_t write_offset);
+  absl::StatusOr<WriteStart> BeginWrite(const CallContext& ctx, absl::string_view resource_name, int64_t write_offset);
   absl::StatusOr<WriteStatus> QueryWrite(absl::string_view resource_name);
   // Removes a partial upload; only the principal that started it may.
   // NOT_FOUND, PERMISSION_DENIED, ABORTED (a stream is writing it). Audited.

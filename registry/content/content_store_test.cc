@@ -56,8 +56,7 @@ class ContentStoreTest : public ::testing::Test {
 
 TEST_F(ContentStoreTest, FindMissingNeverReportsTheEmptyBlob) {
   Put("here");
-  ASSERT_OK_AND_ASSIGN(auto missing,
-                       cas_->FindMissing({EmptyDigest(), DigestOf("here"), DigestOf("gone")}));
+  ASSERT_OK_AND_ASSIGN(auto missing, cas_->FindMissing({EmptyDigest(), DigestOf("here"), DigestOf("gone")}));
   EXPECT_EQ(missing, std::vector<Digest>{DigestOf("gone")});
 }
 
@@ -147,10 +146,8 @@ TEST_F(ContentStoreTest, WriteRejectsOversizeBlobsAndBadNames) {
 TEST_F(ContentStoreTest, ReadErrors) {
   Put("abc");
   auto sink = [](absl::string_view) { return true; };
-  EXPECT_THAT(cas_->Read(BlobResourceName(DigestOf("zzz")), 0, 0, 10, sink),
-              StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(cas_->Read(BlobResourceName(DigestOf("abc")), 4, 0, 10, sink),
-              StatusIs(absl::StatusCode::kOutOfRange));
+  EXPECT_THAT(cas_->Read(BlobResourceName(DigestOf("zzz")), 0, 0, 10, sink), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(cas_->Read(BlobResourceName(DigestOf("abc")), 4, 0, 10, sink), StatusIs(absl::StatusCode::kOutOfRange));
   EXPECT_THAT(cas_->Read(BlobResourceName(DigestOf("abc")), -1, 0, 10, sink),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_OK(cas_->Read(BlobResourceName(DigestOf("abc")), 3, 0, 10, sink));
@@ -158,8 +155,7 @@ TEST_F(ContentStoreTest, ReadErrors) {
 }
 
 TEST_F(ContentStoreTest, CreateTreeListsMissingBlobs) {
-  ASSERT_OK_AND_ASSIGN(std::string manifest,
-                       EncodeTree({{"a", DigestOf("A"), false}, {"b", DigestOf("B"), true}}));
+  ASSERT_OK_AND_ASSIGN(std::string manifest, EncodeTree({{"a", DigestOf("A"), false}, {"b", DigestOf("B"), true}}));
   Put(manifest);
   Put("A");
   absl::Status s = cas_->CreateTree(ctx_, DigestOf(manifest)).status();
@@ -176,10 +172,8 @@ TEST_F(ContentStoreTest, CreateTreeListsMissingBlobs) {
 
 TEST_F(ContentStoreTest, CreateTreeRejectsNonManifest) {
   Put("not a manifest");
-  EXPECT_THAT(cas_->CreateTree(ctx_, DigestOf("not a manifest")),
-              StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(cas_->CreateTree(ctx_, DigestOf("never uploaded")),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(cas_->CreateTree(ctx_, DigestOf("not a manifest")), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cas_->CreateTree(ctx_, DigestOf("never uploaded")), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(ContentStoreTest, GetTreePages) {
@@ -212,8 +206,7 @@ TEST_F(ContentStoreTest, GetTreePages) {
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(cas_->GetTree(d, 10, EncodePageToken("other key", "tree:" + d.ToString(), "10")),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(cas_->GetTree(d, 10, EncodePageToken("", "audit", "10")),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cas_->GetTree(d, 10, EncodePageToken("", "audit", "10")), StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_OK_AND_ASSIGN(TreePage tenth, cas_->GetTree(d, 10, EncodePageToken("", "tree:" + d.ToString(), "10")));
   EXPECT_EQ(tenth.entries.front(), entries[10]);
 }
@@ -271,7 +264,8 @@ TEST(TreeIndexPoints, MatchTheEncodedManifest) {
   ASSERT_EQ(points.size(), 50u);
   for (const TreeIndexPoint& p : points) {
     size_t nl = manifest.find('\n', p.byte_offset);
-    ASSERT_OK_AND_ASSIGN(TreeEntry e, ParseTreeLine(absl::string_view(manifest).substr(p.byte_offset, nl - p.byte_offset)));
+    ASSERT_OK_AND_ASSIGN(TreeEntry e,
+                         ParseTreeLine(absl::string_view(manifest).substr(p.byte_offset, nl - p.byte_offset)));
     EXPECT_EQ(e, entries[p.entry]);
   }
 }

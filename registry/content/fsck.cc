@@ -2,10 +2,10 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "common/status/errors.h"
-#include "common/status/status_macros.h"
 #include "common/content/tree.h"
 #include "common/content/tree_names.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
 
 namespace fairtrace {
 
@@ -78,8 +78,8 @@ absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs, const s
   FT_ASSIGN_OR_RETURN(std::vector<DanglingReference> dangling,
                       store.DanglingTreeReferences(FsckReport::kMaxListedProblems));
   for (const DanglingReference& r : dangling) {
-    report.Add({"TREE_REFERENCE_MISSING", BlobResourceName(r.blob),
-                absl::StrCat("referenced by tree ", r.tree.ToString())});
+    report.Add(
+        {"TREE_REFERENCE_MISSING", BlobResourceName(r.blob), absl::StrCat("referenced by tree ", r.tree.ToString())});
   }
   FT_RETURN_IF_ERROR(blobs.ForEachLooseFile([&](const Digest& d) {
     if (!loose.contains(d)) ++report.unreferenced_files;

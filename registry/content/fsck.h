@@ -44,8 +44,7 @@ struct FsckReport {
 // `should_stop` (may be empty) is polled between blobs: when it returns
 // true the walk ends with DEADLINE_EXCEEDED (the call's deadline passed or
 // the client went away).
-absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs,
-                                   const std::function<bool()>& should_stop = {});
+absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs, const std::function<bool()>& should_stop = {});
 
 // Adds TREE_NOT_RESTORABLE when the stored tree `row` breaks the rules of
 // core/tree_names.h (trees stored before them stay readable).

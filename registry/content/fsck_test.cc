@@ -49,7 +49,8 @@ TEST_F(FsckTest, NamesStoredTreesThatCannotBeRestored) {
   std::vector<std::pair<Digest, absl::string_view>> items = {{DigestOf(manifest), manifest}};
   ASSERT_TRUE((*cas_->BatchUpdate(ctx_, items))[0].ok());
   // The content store refuses it now...
-  EXPECT_THAT(cas_->CreateTree(ctx_, DigestOf(manifest)).status(), testing::StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cas_->CreateTree(ctx_, DigestOf(manifest)).status(),
+              testing::StatusIs(absl::StatusCode::kInvalidArgument));
   // ...an older server stored it.
   ASSERT_OK(store_->CommitTree(DigestOf(manifest), entries, MakeAuditEntry(ctx_, "trees/old", absl::OkStatus())));
   ASSERT_OK_AND_ASSIGN(auto page, cas_->GetTree(DigestOf(manifest), 0, ""));
@@ -61,8 +62,7 @@ TEST_F(FsckTest, NamesStoredTreesThatCannotBeRestored) {
 }
 
 TEST_F(FsckTest, StopsWhenAsked) {
-  EXPECT_THAT(RunFsck(*store_, *blobs_, [] { return true; }),
-              testing::StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(RunFsck(*store_, *blobs_, [] { return true; }), testing::StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
 TEST_F(FsckTest, FindsCorruptAndMissingBlobsAndOrphans) {

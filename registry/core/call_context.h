@@ -25,10 +25,8 @@ struct CallContext {
   std::function<bool()> should_stop;
 };
 
-inline AuditEntry MakeAuditEntry(const CallContext& ctx, std::string resource,
-                                 const absl::Status& result) {
-  return AuditEntry{ctx.principal, ctx.method, std::move(resource), ctx.request_sha256,
-                    StatusCodeName(result.code())};
+inline AuditEntry MakeAuditEntry(const CallContext& ctx, std::string resource, const absl::Status& result) {
+  return AuditEntry{ctx.principal, ctx.method, std::move(resource), ctx.request_sha256, StatusCodeName(result.code())};
 }
 
 }  // namespace fairtrace

@@ -17,8 +17,8 @@ std::string Mac(absl::string_view key, absl::string_view kind, absl::string_view
   std::string msg = absl::StrCat(kind, absl::string_view("\0", 1), payload);
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), out, &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(msg.data()),
+       msg.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), kMacBytes);
 }
 
@@ -28,8 +28,7 @@ std::string EncodePageToken(absl::string_view key, absl::string_view kind, absl:
   return absl::WebSafeBase64Escape(absl::StrCat(payload, Mac(key, kind, payload)));
 }
 
-absl::StatusOr<std::string> DecodePageToken(absl::string_view key, absl::string_view kind,
-                                            absl::string_view token) {
+absl::StatusOr<std::string> DecodePageToken(absl::string_view key, absl::string_view kind, absl::string_view token) {
   if (token.empty()) return std::string();
   std::string raw;
   if (token.size() > 4096 || !absl::WebSafeBase64Unescape(token, &raw) || raw.size() < kMacBytes) {

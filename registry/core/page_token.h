@@ -14,7 +14,6 @@ namespace fairtrace {
 
 std::string EncodePageToken(absl::string_view key, absl::string_view kind, absl::string_view payload);
 // The payload; an empty token decodes to an empty payload (first page).
-absl::StatusOr<std::string> DecodePageToken(absl::string_view key, absl::string_view kind,
-                                            absl::string_view token);
+absl::StatusOr<std::string> DecodePageToken(absl::string_view key, absl::string_view kind, absl::string_view token);
 
 }  // namespace fairtrace

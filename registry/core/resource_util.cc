@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "common/content/sha256.h"
 #include "common/fs/fs_util.h"
 #include "common/status/errors.h"
-#include "common/content/sha256.h"
 #include "common/text/utf8.h"
 
 namespace fairtrace {
@@ -54,7 +54,8 @@ absl::Status CheckTags(const google::protobuf::Map<std::string, std::string>& ta
                           absl::StrCat("keys have 1-", l.max_key, " characters"));
     }
     if (v.size() > l.max_value) {
-      return InvalidField(absl::StrCat(field, "[", k, "]"), absl::StrCat("values have at most ", l.max_value, " bytes"));
+      return InvalidField(absl::StrCat(field, "[", k, "]"),
+                          absl::StrCat("values have at most ", l.max_value, " bytes"));
     }
   }
   return absl::OkStatus();
@@ -117,8 +118,8 @@ absl::StatusOr<std::optional<std::string>> EarlierRequest(ModelStore* store, con
   if (!*row) return std::nullopt;
   if ((*row)->method != method) {
     return ErrorBuilder(absl::StatusCode::kAlreadyExists,
-                        absl::StrCat("request_id was used for another call (", (*row)->method, " of ",
-                                     (*row)->resource, "); use a new request_id"))
+                        absl::StrCat("request_id was used for another call (", (*row)->method, " of ", (*row)->resource,
+                                     "); use a new request_id"))
         .Reason("REQUEST_ID_USED")
         .Field("request_id", "already used for another method");
   }

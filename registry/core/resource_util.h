@@ -21,8 +21,7 @@ namespace fairtrace {
 // "{revision}-{12 hex}": changes whenever the row's revision does.
 std::string Etag(const std::string& uid, int64_t revision);
 // ABORTED (ETAG_MISMATCH) unless `given` is empty or equals the current etag.
-absl::Status CheckEtag(const std::string& given, const std::string& uid, int64_t revision,
-                       const std::string& resource);
+absl::Status CheckEtag(const std::string& given, const std::string& uid, int64_t revision, const std::string& resource);
 
 // A resource id: 1-63 of [a-z0-9-], starting with a letter, not ending
 // with '-' (models, investigations).

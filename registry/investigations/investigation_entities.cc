@@ -6,13 +6,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "common/text/utf8.h"
+#include "registry/core/resource_util.h"
 #include "registry/investigations/investigation_names.h"
 #include "registry/investigations/investigation_registry.h"
-#include "registry/core/resource_util.h"
-#include "common/status/status_macros.h"
 #include "validators/miappe/schema.h"
 #include "validators/miappe/validator.h"
-#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -40,7 +40,8 @@ absl::Status CheckExtensions(const google::protobuf::Map<std::string, std::strin
   if (ext.size() > kMaxKeys) return InvalidField(field, absl::StrCat("at most ", kMaxKeys, " extensions"));
   for (const auto& [k, v] : ext) {
     if (k.empty() || k.size() > kMaxKey) return InvalidField(field, "extension names are 1-256 bytes");
-    if (v.size() > kMaxValue) return InvalidField(absl::StrCat(field, "[", text::ClipText(k, 64), "]"), "at most 64 KiB");
+    if (v.size() > kMaxValue)
+      return InvalidField(absl::StrCat(field, "[", text::ClipText(k, 64), "]"), "at most 64 KiB");
   }
   return absl::OkStatus();
 }
@@ -102,7 +103,7 @@ absl::StatusOr<v1::Investigation> InvestigationRegistry::ChangeRecords(
 }
 
 absl::StatusOr<v1::Investigation> InvestigationRegistry::CreateEntity(const CallContext& ctx,
-                                                                   const v1::CreateEntityRequest& req) {
+                                                                      const v1::CreateEntityRequest& req) {
   std::string resource = req.parent();
   return Audited(store_, ctx, resource, [&]() -> absl::StatusOr<v1::Investigation> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseInvestigationName(req.parent(), "parent"));
@@ -131,7 +132,7 @@ absl::StatusOr<v1::Investigation> InvestigationRegistry::CreateEntity(const Call
 }
 
 absl::StatusOr<v1::Investigation> InvestigationRegistry::UpdateEntity(const CallContext& ctx,
-                                                                   const v1::UpdateEntityRequest& req) {
+                                                                      const v1::UpdateEntityRequest& req) {
   const std::string& name = req.entity().name();
   std::string resource = name;
   return Audited(store_, ctx, resource, [&]() -> absl::StatusOr<v1::Investigation> {
@@ -159,45 +160,44 @@ absl::StatusOr<v1::Investigation> InvestigationRegistry::UpdateEntity(const Call
         return InvalidField(field, "\"values.<codename>\" or \"extensions.<header>\"");
       }
     }
-    return ChangeRecords(
-        ctx, target.investigation, req.etag(), req.request_id(), req.strictness(),
-        [&](std::vector<mp::Record>* records) -> absl::Status {
-          FT_ASSIGN_OR_RETURN(size_t i, FindOne(*records, target.section, target.entity_id, name));
-          mp::Record& r = (*records)[i];
-          const auto& values = req.entity().values();
-          const auto& ext = req.entity().extensions();
-          if (paths.empty()) {  // replace the record's content
-            r.values.clear();
-            for (const auto& [k, v] : values) r.values[k] = v;
-            std::vector<std::pair<std::string, std::string>> kept;
-            for (const auto& [k, v] : r.extensions) {
-              if (ext.contains(k)) kept.emplace_back(k, ext.at(k));
-            }
-            r.extensions = std::move(kept);
-            std::map<std::string, std::string> sorted(ext.begin(), ext.end());
-            for (const auto& [k, v] : sorted) SetExtension(&r, k, v);
-            return absl::OkStatus();
-          }
-          for (const auto& [is_value, key] : paths) {
-            if (is_value) {
-              auto it = values.find(key);
-              if (it == values.end() || it->second.empty()) {
-                r.values.erase(key);
-              } else {
-                r.values[key] = it->second;
-              }
-            } else {
-              auto it = ext.find(key);
-              SetExtension(&r, key, it == ext.end() ? "" : it->second);
-            }
-          }
-          return absl::OkStatus();
-        });
+    return ChangeRecords(ctx, target.investigation, req.etag(), req.request_id(), req.strictness(),
+                         [&](std::vector<mp::Record>* records) -> absl::Status {
+                           FT_ASSIGN_OR_RETURN(size_t i, FindOne(*records, target.section, target.entity_id, name));
+                           mp::Record& r = (*records)[i];
+                           const auto& values = req.entity().values();
+                           const auto& ext = req.entity().extensions();
+                           if (paths.empty()) {  // replace the record's content
+                             r.values.clear();
+                             for (const auto& [k, v] : values) r.values[k] = v;
+                             std::vector<std::pair<std::string, std::string>> kept;
+                             for (const auto& [k, v] : r.extensions) {
+                               if (ext.contains(k)) kept.emplace_back(k, ext.at(k));
+                             }
+                             r.extensions = std::move(kept);
+                             std::map<std::string, std::string> sorted(ext.begin(), ext.end());
+                             for (const auto& [k, v] : sorted) SetExtension(&r, k, v);
+                             return absl::OkStatus();
+                           }
+                           for (const auto& [is_value, key] : paths) {
+                             if (is_value) {
+                               auto it = values.find(key);
+                               if (it == values.end() || it->second.empty()) {
+                                 r.values.erase(key);
+                               } else {
+                                 r.values[key] = it->second;
+                               }
+                             } else {
+                               auto it = ext.find(key);
+                               SetExtension(&r, key, it == ext.end() ? "" : it->second);
+                             }
+                           }
+                           return absl::OkStatus();
+                         });
   });
 }
 
 absl::StatusOr<v1::Investigation> InvestigationRegistry::DeleteEntity(const CallContext& ctx,
-                                                                   const v1::DeleteEntityRequest& req) {
+                                                                      const v1::DeleteEntityRequest& req) {
   std::string resource = req.name();
   return Audited(store_, ctx, resource, [&]() -> absl::StatusOr<v1::Investigation> {
     FT_ASSIGN_OR_RETURN(EntityName target, ParseEntityName(req.name(), "name"));

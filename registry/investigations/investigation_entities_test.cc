@@ -22,7 +22,7 @@ class ExperimentEntitiesTest : public ::testing::Test {
   void SetUp() override {
     store_ = *SqliteStore::Open({.path = (dir_.path() / "db").string()});
     registry_ = std::make_unique<InvestigationRegistry>(store_.get(), store_.get(), store_.get(), "secret",
-                                                     [this] { return clock_ += 1000; });
+                                                        [this] { return clock_ += 1000; });
     v1::ImportInvestigationRequest req;
     req.set_investigation_id("drought");
     for (const auto& e : std::filesystem::directory_iterator(std::string(FAIRTRACE_MIAPPE_FIXTURES) + "/valid-1.2")) {
@@ -97,8 +97,9 @@ TEST_F(ExperimentEntitiesTest, UpdateChecksItsRequest) {
   v1::UpdateEntityRequest path = Update(kOu, "obsUnitType", "pot");
   path.mutable_update_mask()->add_paths("obsUnitType");
   EXPECT_THAT(registry_->UpdateEntity(ctx_, path), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(registry_->UpdateEntity(ctx_, Update("investigations/drought/observationUnits/S9-P9", "obsUnitType", "pot")),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      registry_->UpdateEntity(ctx_, Update("investigations/drought/observationUnits/S9-P9", "obsUnitType", "pot")),
+      StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(registry_->UpdateEntity(ctx_, Update("investigations/nope/observationUnits/S1-P2", "obsUnitType", "pot")),
               StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(registry_->UpdateEntity(ctx_, Update("investigations/drought/plants/x", "obsUnitType", "pot")),

@@ -56,8 +56,9 @@ absl::StatusOr<EntityName> ParseEntityName(absl::string_view name, absl::string_
       }
     }
   }
-  return InvalidField(field, "expected \"investigations/{i}/{studies|persons|dataFiles|biologicalMaterials|"
-                             "environmentParameters|factors|events|observationUnits|samples|observedVariables}/{id}\"");
+  return InvalidField(field,
+                      "expected \"investigations/{i}/{studies|persons|dataFiles|biologicalMaterials|"
+                      "environmentParameters|factors|events|observationUnits|samples|observedVariables}/{id}\"");
 }
 
 absl::Status InvestigationNotFound(const std::string& name) {

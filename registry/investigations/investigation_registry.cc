@@ -12,19 +12,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/content/sha256.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "common/text/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
-#include "common/status/errors.h"
-#include "registry/investigations/investigation_names.h"
 #include "registry/core/page_token.h"
 #include "registry/core/resource_util.h"
-#include "common/content/sha256.h"
-#include "common/status/status_macros.h"
-#include "validators/miappe/loader.h"
+#include "registry/investigations/investigation_names.h"
 #include "validators/miappe/isatab_writer.h"
+#include "validators/miappe/loader.h"
 #include "validators/miappe/miappe_json.h"
 #include "validators/miappe/validator.h"
-#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -195,13 +195,17 @@ absl::Status ValidationStoppedError(const mp::Report& report) {
       .Reason("VALIDATION_STOPPED");
 }
 
-
 InvestigationRegistry::InvestigationRegistry(Store* store, ModelStore* request_ids, InvestigationStore* experiments,
-                                       std::string page_token_key, std::function<int64_t()> now_micros,
-                                       const miappe::OntologySet* ontologies,
-                                       const miappe::CountryLocator* places)
-    : store_(store), request_ids_(request_ids), experiments_(experiments), token_key_(std::move(page_token_key)),
-      now_(std::move(now_micros)), ontologies_(ontologies), places_(places) {}
+                                             std::string page_token_key, std::function<int64_t()> now_micros,
+                                             const miappe::OntologySet* ontologies,
+                                             const miappe::CountryLocator* places)
+    : store_(store),
+      request_ids_(request_ids),
+      experiments_(experiments),
+      token_key_(std::move(page_token_key)),
+      now_(std::move(now_micros)),
+      ontologies_(ontologies),
+      places_(places) {}
 
 mp::ValidateOptions InvestigationRegistry::ValidateOptionsFor(v1::Strictness strictness, const CallContext& ctx) const {
   mp::ValidateOptions options;
@@ -220,8 +224,8 @@ absl::StatusOr<v1::ValidationReport> InvestigationRegistry::ValidateInvestigatio
   return ReportProto(c.report, /*include_errors=*/true);
 }
 
-absl::StatusOr<v1::Investigation> InvestigationRegistry::ImportInvestigation(const CallContext& ctx,
-                                                                          const v1::ImportInvestigationRequest& req) {
+absl::StatusOr<v1::Investigation> InvestigationRegistry::ImportInvestigation(
+    const CallContext& ctx, const v1::ImportInvestigationRequest& req) {
   std::string resource = absl::StrCat("investigations/", req.investigation_id());
   return Audited(store_, ctx, resource, [&]() -> absl::StatusOr<v1::Investigation> {
     if (!IsValidResourceId(req.investigation_id())) {
@@ -245,9 +249,10 @@ absl::StatusOr<v1::Investigation> InvestigationRegistry::ImportInvestigation(con
 }
 
 absl::StatusOr<std::optional<v1::Investigation>> InvestigationRegistry::Replay(const CallContext& ctx,
-                                                                            const std::string& request_id) {
+                                                                               const std::string& request_id) {
   FT_RETURN_IF_ERROR(CheckRequestId(request_id));
-  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(request_ids_, RequestKeyOf(ctx, request_id), ctx.method));
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier,
+                      EarlierRequest(request_ids_, RequestKeyOf(ctx, request_id), ctx.method));
   if (!earlier) return std::nullopt;
   std::vector<std::string> parts = absl::StrSplit(*earlier, '/');
   int64_t rev = 0;
@@ -255,12 +260,9 @@ absl::StatusOr<std::optional<v1::Investigation>> InvestigationRegistry::Replay(c
   return absl::InternalError(absl::StrCat("request id bound to an unexpected resource ", *earlier));
 }
 
-absl::StatusOr<v1::Investigation> InvestigationRegistry::StoreRevision(const CallContext& ctx, const std::string& id,
-                                                                    mp::Submission submission,
-                                                                    const mp::Report& report,
-                                                                    v1::Strictness strictness,
-                                                                    const std::string& request_id,
-                                                                    int64_t expected_latest) {
+absl::StatusOr<v1::Investigation> InvestigationRegistry::StoreRevision(
+    const CallContext& ctx, const std::string& id, mp::Submission submission, const mp::Report& report,
+    v1::Strictness strictness, const std::string& request_id, int64_t expected_latest) {
   const std::string resource = absl::StrCat("investigations/", id);
   int errors = report.Count(mp::Severity::kError);
   if (errors > 0) {
@@ -308,9 +310,9 @@ absl::StatusOr<v1::Investigation> InvestigationRegistry::StoreRevision(const Cal
   (void)google::protobuf::util::MessageToJsonString(ReportProto(report, false), &report_json);
   rev.report_json = report_json;
   rev.create_time = now_();
-  FT_ASSIGN_OR_RETURN(RevisionRow stored,
-                      experiments_->InsertRevision(rev, NewUid(), expected_latest, entities, RequestKeyOf(ctx, request_id),
-                                                   MakeAuditEntry(ctx, resource, absl::OkStatus())));
+  FT_ASSIGN_OR_RETURN(RevisionRow stored, experiments_->InsertRevision(
+                                              rev, NewUid(), expected_latest, entities, RequestKeyOf(ctx, request_id),
+                                              MakeAuditEntry(ctx, resource, absl::OkStatus())));
   return Load(id, stored.revision);
 }
 
@@ -395,9 +397,8 @@ absl::StatusOr<v1::MiappeEntity> InvestigationRegistry::GetEntity(const v1::GetE
   FT_ASSIGN_OR_RETURN(v1::Investigation inv, Load(id, req.revision()));
   FT_ASSIGN_OR_RETURN(std::optional<EntityRow> e, experiments_->GetEntity(id, inv.revision(), section, entity_id));
   if (!e) {
-    return ErrorBuilder(absl::StatusCode::kNotFound,
-                        absl::StrCat("no ", section, " \"", entity_id, "\" in revision ", inv.revision(), " of ",
-                                     inv.name()))
+    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no ", section, " \"", entity_id, "\" in revision ",
+                                                                  inv.revision(), " of ", inv.name()))
         .Reason("ENTITY_NOT_FOUND")
         .Resource(section, req.name());
   }
@@ -457,7 +458,7 @@ absl::StatusOr<v1::ExportInvestigationResponse> InvestigationRegistry::ExportInv
 }
 
 absl::StatusOr<std::vector<mp::Record>> InvestigationRegistry::LoadRecords(const std::string& id,
-                                                                        const v1::Investigation& inv) {
+                                                                           const v1::Investigation& inv) {
   std::vector<mp::Record> records;
   for (const auto& [section, collection] : mp::SectionCollections()) {
     int64_t after = 0;

@@ -41,9 +41,10 @@ class InvestigationRegistry {
  public:
   // `ontologies` (may be null) are the operator's loaded OBO files;
   // `places` (may be null) the country outlines for SEM-COORD-COUNTRY.
-  InvestigationRegistry(Store* store, ModelStore* request_ids, InvestigationStore* experiments, std::string page_token_key,
-                     std::function<int64_t()> now_micros, const miappe::OntologySet* ontologies = nullptr,
-                     const miappe::CountryLocator* places = nullptr);
+  InvestigationRegistry(Store* store, ModelStore* request_ids, InvestigationStore* experiments,
+                        std::string page_token_key, std::function<int64_t()> now_micros,
+                        const miappe::OntologySet* ontologies = nullptr,
+                        const miappe::CountryLocator* places = nullptr);
 
   // ctx.should_stop is polled; a stopped validation is DEADLINE_EXCEEDED.
   absl::StatusOr<v1::ValidationReport> ValidateInvestigation(const CallContext& ctx,

@@ -23,7 +23,7 @@ class InvestigationRegistryTest : public ::testing::Test {
   void SetUp() override {
     store_ = *SqliteStore::Open({.path = (dir_.path() / "db").string()});
     registry_ = std::make_unique<InvestigationRegistry>(store_.get(), store_.get(), store_.get(), "secret",
-                                                     [this] { return clock_ += 1000; });
+                                                        [this] { return clock_ += 1000; });
     for (const auto& e : std::filesystem::directory_iterator(std::string(FAIRTRACE_MIAPPE_FIXTURES) + "/valid-1.2")) {
       std::ifstream in(e.path(), std::ios::binary);
       files_[e.path().filename().string()] = std::string(std::istreambuf_iterator<char>(in), {});
@@ -158,9 +158,8 @@ TEST_F(InvestigationRegistryTest, LenientImportStoresTheFixesAndKeepsThemAsWarni
 }
 
 TEST_F(InvestigationRegistryTest, MiappeJsonExportRoundTripsContentAndExtensions) {
-  files_["observed_variable.tsv"] = absl::StrReplaceAll(files_["observed_variable.tsv"],
-                                                        {{"timeScale\n", "timeScale\tsensorId\n"},
-                                                         {"\tDate\n", "\tDate\tcam-3\n"}});
+  files_["observed_variable.tsv"] = absl::StrReplaceAll(
+      files_["observed_variable.tsv"], {{"timeScale\n", "timeScale\tsensorId\n"}, {"\tDate\n", "\tDate\tcam-3\n"}});
   ASSERT_OK_AND_ASSIGN(v1::Investigation inv, Import(Request("source")));
   v1::ExportInvestigationRequest exp;
   exp.set_name("investigations/source");

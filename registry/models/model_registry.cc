@@ -9,15 +9,15 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "google/protobuf/util/time_util.h"
+#include "common/content/sha256.h"
 #include "common/fs/fs_util.h"
 #include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "common/text/utf8.h"
+#include "google/protobuf/util/time_util.h"
 #include "registry/core/page_token.h"
 #include "registry/core/resource_util.h"
 #include "registry/runs/run_proto.h"
-#include "common/content/sha256.h"
-#include "common/status/status_macros.h"
-#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -175,8 +175,14 @@ absl::Status VersionNotFound(const std::string& name) {
 ModelRegistry::ModelRegistry(Store* store, ModelStore* models, RunStore* runs, ContentStore* cas,
                              const mlmodel::Validator* validator, std::string page_token_key,
                              std::function<int64_t()> now_micros, ModelRegistryLimits limits)
-    : store_(store), models_(models), runs_(runs), cas_(cas), validator_(validator),
-      token_key_(std::move(page_token_key)), now_(std::move(now_micros)), limits_(limits) {}
+    : store_(store),
+      models_(models),
+      runs_(runs),
+      cas_(cas),
+      validator_(validator),
+      token_key_(std::move(page_token_key)),
+      now_(std::move(now_micros)),
+      limits_(limits) {}
 
 absl::StatusOr<v1::RegisteredModel> ModelRegistry::ModelWithAliases(const RegisteredModelRow& row) {
   v1::RegisteredModel p = ModelProto(row);
@@ -201,16 +207,17 @@ absl::StatusOr<int> ModelRegistry::PageSize(int requested) const {
 
 // ----------------------------------------------------------- models
 
-absl::StatusOr<v1::RegisteredModel> ModelRegistry::CreateRegisteredModel(
-    const CallContext& ctx, const v1::CreateRegisteredModelRequest& req) {
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::CreateRegisteredModel(const CallContext& ctx,
+                                                                         const v1::CreateRegisteredModelRequest& req) {
   std::string resource = absl::StrCat("models/", req.model_id());
   auto out = DoCreateRegisteredModel(ctx, req, &resource);
   if (!out.ok()) AppendStandaloneAudit(store_, ctx, resource, out.status());
   return out;
 }
 
-absl::StatusOr<v1::RegisteredModel> ModelRegistry::DoCreateRegisteredModel(
-    const CallContext& ctx, const v1::CreateRegisteredModelRequest& req, std::string* resource) {
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::DoCreateRegisteredModel(const CallContext& ctx,
+                                                                           const v1::CreateRegisteredModelRequest& req,
+                                                                           std::string* resource) {
   const v1::RegisteredModel& m = req.registered_model();
   if (!IsValidResourceId(req.model_id())) {
     return InvalidField("model_id", "1-63 characters of [a-z0-9-], starting with a letter, not ending with '-'");
@@ -220,7 +227,8 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DoCreateRegisteredModel(
   FT_RETURN_IF_ERROR(CheckLength(m.owner(), limits_.max_short_field, "registered_model.owner"));
   FT_RETURN_IF_ERROR(CheckLength(m.license(), limits_.max_short_field, "registered_model.license"));
   FT_RETURN_IF_ERROR(CheckTags(m.tags(), "registered_model.tags", TagLimitsOf(limits_)));
-  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier,
+                      EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
   if (earlier) {
     v1::GetRegisteredModelRequest get;
     get.set_name(*earlier);
@@ -269,8 +277,8 @@ absl::StatusOr<v1::ListRegisteredModelsResponse> ModelRegistry::ListRegisteredMo
   return out;
 }
 
-absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteRegisteredModel(
-    const CallContext& ctx, const v1::DeleteRegisteredModelRequest& req) {
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteRegisteredModel(const CallContext& ctx,
+                                                                         const v1::DeleteRegisteredModelRequest& req) {
   std::string resource = req.name();
   absl::StatusOr<v1::RegisteredModel> out = [&]() -> absl::StatusOr<v1::RegisteredModel> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
@@ -302,18 +310,20 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallC
                                                                      const v1::CreateModelVersionRequest& req,
                                                                      std::string* resource) {
   FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));
-  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier,
+                      EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
   if (earlier) {
     v1::GetModelVersionRequest get;
     get.set_name(*earlier);
     return GetModelVersion(get);
   }
   FT_ASSIGN_OR_RETURN(ModelVersionRow row, PrepareVersion(ctx, req));
-  absl::StatusOr<ModelVersionRow> inserted =
-      models_->InsertModelVersion(row, RequestKeyOf(ctx, req.request_id()), MakeAuditEntry(ctx, *resource, absl::OkStatus()));
+  absl::StatusOr<ModelVersionRow> inserted = models_->InsertModelVersion(
+      row, RequestKeyOf(ctx, req.request_id()), MakeAuditEntry(ctx, *resource, absl::OkStatus()));
   if (!inserted.ok() && absl::IsAlreadyExists(inserted.status()) && !req.request_id().empty()) {
     // A concurrent retry with the same request_id won the race: answer as it did.
-    FT_ASSIGN_OR_RETURN(std::optional<std::string> raced, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> raced,
+                        EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
     if (raced) {
       v1::GetModelVersionRequest get;
       get.set_name(*raced);
@@ -420,15 +430,15 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::GetModelVersion(const v1::GetMod
   return out;
 }
 
-absl::StatusOr<v1::RegisteredModel> ModelRegistry::UpdateRegisteredModel(
-    const CallContext& ctx, const v1::UpdateRegisteredModelRequest& req) {
+absl::StatusOr<v1::RegisteredModel> ModelRegistry::UpdateRegisteredModel(const CallContext& ctx,
+                                                                         const v1::UpdateRegisteredModelRequest& req) {
   const v1::RegisteredModel& m = req.registered_model();
   return Audited(store_, ctx, m.name(), [&]() -> absl::StatusOr<v1::RegisteredModel> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(m.name(), "registered_model.name"));
-    FT_ASSIGN_OR_RETURN(std::vector<std::string> paths,
-                        MaskPaths(req.update_mask(), {"description", "owner", "license", "tags"},
-                                  {"name", "uid", "create_time", "update_time", "delete_time", "etag",
-                                   "version_count", "aliases"}));
+    FT_ASSIGN_OR_RETURN(
+        std::vector<std::string> paths,
+        MaskPaths(req.update_mask(), {"description", "owner", "license", "tags"},
+                  {"name", "uid", "create_time", "update_time", "delete_time", "etag", "version_count", "aliases"}));
     FT_RETURN_IF_ERROR(CheckLength(m.description(), limits_.max_description, "registered_model.description"));
     FT_RETURN_IF_ERROR(CheckLength(m.owner(), limits_.max_short_field, "registered_model.owner"));
     FT_RETURN_IF_ERROR(CheckLength(m.license(), limits_.max_short_field, "registered_model.license"));
@@ -443,9 +453,9 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::UpdateRegisteredModel(
     if (HasPath(paths, "owner")) next.owner = m.owner();
     if (HasPath(paths, "license")) next.license = m.license();
     if (HasPath(paths, "tags")) next.tags_json = TagsJson(m.tags());
-    FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
-                        models_->UpdateRegisteredModel(next, row->revision, now_(),
-                                                       MakeAuditEntry(ctx, m.name(), absl::OkStatus())));
+    FT_ASSIGN_OR_RETURN(
+        RegisteredModelRow after,
+        models_->UpdateRegisteredModel(next, row->revision, now_(), MakeAuditEntry(ctx, m.name(), absl::OkStatus())));
     return ModelWithAliases(after);
   });
 }
@@ -458,10 +468,10 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::SetModelAlias(const CallConte
       return InvalidField("alias", "1-63 of [a-z0-9_-], starting with a letter");
     }
     if (req.version() <= 0) return InvalidField("version", "must be a version number (1, 2, ...)");
-    FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
-                        models_->SetAlias(id, req.alias(), req.version(), now_(),
-                                          MakeAuditEntry(ctx, absl::StrCat(req.name(), "/aliases/", req.alias()),
-                                                         absl::OkStatus())));
+    FT_ASSIGN_OR_RETURN(
+        RegisteredModelRow after,
+        models_->SetAlias(id, req.alias(), req.version(), now_(),
+                          MakeAuditEntry(ctx, absl::StrCat(req.name(), "/aliases/", req.alias()), absl::OkStatus())));
     return ModelWithAliases(after);
   });
 }
@@ -472,9 +482,9 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteModelAlias(const CallCo
     FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
     if (!IsValidAlias(req.alias())) return InvalidField("alias", "1-63 of [a-z0-9_-], starting with a letter");
     FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
-                        models_->DeleteAlias(id, req.alias(), now_(),
-                                             MakeAuditEntry(ctx, absl::StrCat(req.name(), "/aliases/", req.alias()),
-                                                            absl::OkStatus())));
+                        models_->DeleteAlias(
+                            id, req.alias(), now_(),
+                            MakeAuditEntry(ctx, absl::StrCat(req.name(), "/aliases/", req.alias()), absl::OkStatus())));
     return ModelWithAliases(after);
   });
 }
@@ -503,9 +513,9 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::UpdateModelVersion(const CallCon
     if (HasPath(paths, "description")) next.description = v.description();
     if (HasPath(paths, "tags")) next.tags_json = TagsJson(v.tags());
     if (HasPath(paths, "stage")) next.stage = kStageNames[v.stage()];
-    FT_ASSIGN_OR_RETURN(ModelVersionRow after,
-                        models_->UpdateModelVersion(next, row->revision, now_(),
-                                                    MakeAuditEntry(ctx, v.name(), absl::OkStatus())));
+    FT_ASSIGN_OR_RETURN(
+        ModelVersionRow after,
+        models_->UpdateModelVersion(next, row->revision, now_(), MakeAuditEntry(ctx, v.name(), absl::OkStatus())));
     return VersionWithAliases(after);
   });
 }

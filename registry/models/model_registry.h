@@ -19,8 +19,8 @@
 
 #include "absl/status/statusor.h"
 #include "fairtrace/v1/models.pb.h"
-#include "registry/core/call_context.h"
 #include "registry/content/content_store.h"
+#include "registry/core/call_context.h"
 #include "registry/store/model_store.h"
 #include "registry/store/run_store.h"
 #include "registry/store/store.h"
@@ -43,27 +43,23 @@ class ModelRegistry {
  public:
   // `runs` may be null (then include_source_run returns no detail).
   ModelRegistry(Store* store, ModelStore* models, RunStore* runs, ContentStore* cas,
-                const mlmodel::Validator* validator, std::string page_token_key,
-                std::function<int64_t()> now_micros, ModelRegistryLimits limits = {});
+                const mlmodel::Validator* validator, std::string page_token_key, std::function<int64_t()> now_micros,
+                ModelRegistryLimits limits = {});
 
   absl::StatusOr<v1::RegisteredModel> CreateRegisteredModel(const CallContext& ctx,
                                                             const v1::CreateRegisteredModelRequest& req);
   absl::StatusOr<v1::RegisteredModel> GetRegisteredModel(const v1::GetRegisteredModelRequest& req);
-  absl::StatusOr<v1::ListRegisteredModelsResponse> ListRegisteredModels(
-      const v1::ListRegisteredModelsRequest& req);
+  absl::StatusOr<v1::ListRegisteredModelsResponse> ListRegisteredModels(const v1::ListRegisteredModelsRequest& req);
   absl::StatusOr<v1::RegisteredModel> DeleteRegisteredModel(const CallContext& ctx,
                                                             const v1::DeleteRegisteredModelRequest& req);
 
   absl::StatusOr<v1::RegisteredModel> UpdateRegisteredModel(const CallContext& ctx,
                                                             const v1::UpdateRegisteredModelRequest& req);
   absl::StatusOr<v1::RegisteredModel> SetModelAlias(const CallContext& ctx, const v1::SetModelAliasRequest& req);
-  absl::StatusOr<v1::RegisteredModel> DeleteModelAlias(const CallContext& ctx,
-                                                       const v1::DeleteModelAliasRequest& req);
-  absl::StatusOr<v1::ModelVersion> UpdateModelVersion(const CallContext& ctx,
-                                                      const v1::UpdateModelVersionRequest& req);
+  absl::StatusOr<v1::RegisteredModel> DeleteModelAlias(const CallContext& ctx, const v1::DeleteModelAliasRequest& req);
+  absl::StatusOr<v1::ModelVersion> UpdateModelVersion(const CallContext& ctx, const v1::UpdateModelVersionRequest& req);
 
-  absl::StatusOr<v1::ModelVersion> CreateModelVersion(const CallContext& ctx,
-                                                      const v1::CreateModelVersionRequest& req);
+  absl::StatusOr<v1::ModelVersion> CreateModelVersion(const CallContext& ctx, const v1::CreateModelVersionRequest& req);
   absl::StatusOr<v1::ModelVersion> GetModelVersion(const v1::GetModelVersionRequest& req);
   absl::StatusOr<v1::ListModelVersionsResponse> ListModelVersions(const v1::ListModelVersionsRequest& req);
 

@@ -31,8 +31,7 @@ class ModelRegistryTest : public ::testing::Test {
     blobs_ = *BlobStore::Open(dir_.path() / "cas");
     cas_ = std::make_unique<ContentStore>(store_.get(), blobs_.get(), CasLimits{});
     registry_ = std::make_unique<ModelRegistry>(store_.get(), store_.get(), store_.get(), cas_.get(),
-                                                &mlmodel::Validator::Default(), "secret",
-                                                [this] { return ++clock_; });
+                                                &mlmodel::Validator::Default(), "secret", [this] { return ++clock_; });
   }
   // Stores a folder's blobs and returns its tree digest (not registered).
   Digest PutFolder(const std::vector<std::pair<std::string, std::string>>& files) {
@@ -82,7 +81,8 @@ TEST_F(ModelRegistryTest, CreateGetAndDuplicateNames) {
   EXPECT_FALSE(m.etag().empty());
   EXPECT_THAT(CreateModel("leaf-segmenter"), StatusIs(absl::StatusCode::kAlreadyExists));
   // std::string elements: a c_str() of a temporary would dangle in the loop.
-  for (const std::string& bad : std::vector<std::string>{"", "Leaf", "1leaf", "leaf_seg", "leaf-", std::string(64, 'a')}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "Leaf", "1leaf", "leaf_seg", "leaf-", std::string(64, 'a')}) {
     EXPECT_THAT(CreateModel(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }
@@ -134,8 +134,8 @@ TEST_F(ModelRegistryTest, ModelSizeIsRecordedNotEnforced) {
 
 TEST_F(ModelRegistryTest, VersionWithMissingBlobsListsThem) {
   ASSERT_OK(CreateModel("m").status());
-  std::string manifest = *EncodeTree({{"MLmodel", DigestOf(kMlmodel), false},
-                                      {"model.pkl", DigestOf("never uploaded"), false}});
+  std::string manifest =
+      *EncodeTree({{"MLmodel", DigestOf(kMlmodel), false}, {"model.pkl", DigestOf("never uploaded"), false}});
   std::vector<std::pair<Digest, absl::string_view>> items = {{DigestOf(manifest), manifest},
                                                              {DigestOf(kMlmodel), kMlmodel}};
   ASSERT_TRUE(cas_->BatchUpdate(ctx_, items).ok());
@@ -149,8 +149,9 @@ TEST_F(ModelRegistryTest, VersionWithMissingBlobsListsThem) {
 
 TEST_F(ModelRegistryTest, InvalidMlmodelGivesOneViolationPerProblem) {
   ASSERT_OK(CreateModel("m").status());
-  Digest tree = PutFolder({{"MLmodel", "flavors:\n  sklearn:\n    pickled_model: gone.pkl\n"
-                                       "signature:\n  inputs: '{broken'\n"}});
+  Digest tree = PutFolder({{"MLmodel",
+                            "flavors:\n  sklearn:\n    pickled_model: gone.pkl\n"
+                            "signature:\n  inputs: '{broken'\n"}});
   absl::Status s = CreateVersion("m", tree).status();
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
   ErrorDetails br = ErrorDetailsOf(s).value_or(ErrorDetails{});

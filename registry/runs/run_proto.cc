@@ -4,12 +4,12 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
 #include "common/content/digest.h"
 #include "common/status/errors.h"
-#include "registry/core/resource_util.h"
 #include "common/status/status_macros.h"
 #include "common/text/utf8.h"
+#include "google/protobuf/util/time_util.h"
+#include "registry/core/resource_util.h"
 
 namespace fairtrace {
 namespace {
@@ -49,9 +49,7 @@ absl::StatusOr<std::string> ParseRunName(absl::string_view name, absl::string_vi
 
 std::string RunName(const std::string& run_id) { return absl::StrCat("runs/", run_id); }
 
-const char* RunKindName(v1::RunKind kind) {
-  return kind > 0 && kind <= v1::RUN_KIND_IMPORT ? kKinds[kind] : "";
-}
+const char* RunKindName(v1::RunKind kind) { return kind > 0 && kind <= v1::RUN_KIND_IMPORT ? kKinds[kind] : ""; }
 
 const char* RunStatusName(v1::RunStatus status) {
   return status > 0 && status <= v1::RUN_STATUS_KILLED ? kStatuses[status] : "";

@@ -17,7 +17,7 @@ namespace fairtrace {
 absl::StatusOr<std::string> ParseRunName(absl::string_view name, absl::string_view field = "name");
 std::string RunName(const std::string& run_id);
 
-const char* RunKindName(v1::RunKind kind);      // "TRAINING"...; "" for UNSPECIFIED
+const char* RunKindName(v1::RunKind kind);        // "TRAINING"...; "" for UNSPECIFIED
 const char* RunStatusName(v1::RunStatus status);  // "RUNNING"...; "" for UNSPECIFIED
 bool IsTerminal(const std::string& status);
 

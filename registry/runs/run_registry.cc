@@ -7,15 +7,15 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "google/protobuf/util/time_util.h"
-#include "common/status/errors.h"
+#include "common/content/sha256.h"
 #include "common/query/filter.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "common/text/utf8.h"
+#include "google/protobuf/util/time_util.h"
 #include "registry/core/page_token.h"
 #include "registry/core/resource_util.h"
 #include "registry/runs/run_proto.h"
-#include "common/content/sha256.h"
-#include "common/status/status_macros.h"
-#include "common/text/utf8.h"
 
 namespace fairtrace {
 namespace {
@@ -95,8 +95,13 @@ absl::StatusOr<int64_t> TimeOrNow(const google::protobuf::Timestamp& t, int64_t 
 
 RunRegistry::RunRegistry(Store* store, ModelStore* models, RunStore* runs, ModelRegistry* model_registry,
                          std::string page_token_key, std::function<int64_t()> now_micros, RunLimits limits)
-    : store_(store), models_(models), runs_(runs), model_registry_(model_registry),
-      token_key_(std::move(page_token_key)), now_(std::move(now_micros)), limits_(limits) {}
+    : store_(store),
+      models_(models),
+      runs_(runs),
+      model_registry_(model_registry),
+      token_key_(std::move(page_token_key)),
+      now_(std::move(now_micros)),
+      limits_(limits) {}
 
 absl::StatusOr<v1::Run> RunRegistry::Load(const std::string& run_id) {
   FT_ASSIGN_OR_RETURN(std::optional<RunRow> row, runs_->GetRun(run_id));
@@ -321,16 +326,18 @@ absl::StatusOr<RunWrite> RunRegistry::ValidateRun(const v1::Run& run, bool finis
 absl::StatusOr<v1::Run> RunRegistry::CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req) {
   return Audited(store_, ctx, "runs", [&]() -> absl::StatusOr<v1::Run> {
     FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));
-    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier,
+                        EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
     if (earlier) {
       FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(*earlier));
       return Load(id);
     }
     FT_ASSIGN_OR_RETURN(RunWrite w, ValidateRun(req.run(), /*finished=*/false));
-    absl::StatusOr<std::optional<ModelVersionRow>> s =
-        runs_->InsertRun(w, RequestKeyOf(ctx, req.request_id()), MakeAuditEntry(ctx, RunName(w.run.run_id), absl::OkStatus()));
+    absl::StatusOr<std::optional<ModelVersionRow>> s = runs_->InsertRun(
+        w, RequestKeyOf(ctx, req.request_id()), MakeAuditEntry(ctx, RunName(w.run.run_id), absl::OkStatus()));
     if (absl::IsAlreadyExists(s.status())) {
-      FT_ASSIGN_OR_RETURN(std::optional<std::string> raced, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
+      FT_ASSIGN_OR_RETURN(std::optional<std::string> raced,
+                          EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
       if (raced) return Load(*ParseRunName(*raced));
     }
     FT_RETURN_IF_ERROR(s.status());
@@ -373,11 +380,11 @@ absl::StatusOr<v1::Run> RunRegistry::UpdateRun(const CallContext& ctx, const v1:
   const v1::Run& run = req.run();
   return Audited(store_, ctx, run.name(), [&]() -> absl::StatusOr<v1::Run> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(run.name(), "run.name"));
-    FT_ASSIGN_OR_RETURN(std::vector<std::string> paths,
-                        MaskPaths(req.update_mask(), {"status", "status_message", "description", "tags"},
-                                  {"name", "uid", "experiment", "kind", "start_time", "params", "seeds", "code",
-                                   "environment", "inputs", "outputs", "latest_metrics", "create_time",
-                                   "update_time", "etag"}));
+    FT_ASSIGN_OR_RETURN(
+        std::vector<std::string> paths,
+        MaskPaths(req.update_mask(), {"status", "status_message", "description", "tags"},
+                  {"name", "uid", "experiment", "kind", "start_time", "params", "seeds", "code", "environment",
+                   "inputs", "outputs", "latest_metrics", "create_time", "update_time", "etag"}));
     if (req.update_mask().paths_size() > 0) {  // end_time may only be named explicitly
       for (const auto& p : req.update_mask().paths()) {
         if (p == "end_time") paths.push_back(p);
@@ -422,8 +429,8 @@ absl::StatusOr<v1::Run> RunRegistry::UpdateRun(const CallContext& ctx, const v1:
       FT_RETURN_IF_ERROR(CheckTags(run.tags(), "run.tags", TagLimits{}));
       next.tags_json = TagsJson(run.tags());
     }
-    FT_ASSIGN_OR_RETURN(RunRow after, runs_->UpdateRun(next, row->revision, now_(),
-                                                       MakeAuditEntry(ctx, run.name(), absl::OkStatus())));
+    FT_ASSIGN_OR_RETURN(
+        RunRow after, runs_->UpdateRun(next, row->revision, now_(), MakeAuditEntry(ctx, run.name(), absl::OkStatus())));
     return LoadRun(runs_, after, /*edges=*/true);
   });
 }
@@ -449,8 +456,7 @@ absl::StatusOr<v1::LogMetricsResponse> RunRegistry::LogMetrics(const CallContext
   });
 }
 
-absl::StatusOr<v1::ListMetricHistoryResponse> RunRegistry::ListMetricHistory(
-    const v1::ListMetricHistoryRequest& req) {
+absl::StatusOr<v1::ListMetricHistoryResponse> RunRegistry::ListMetricHistory(const v1::ListMetricHistoryRequest& req) {
   FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(req.run(), "run"));
   if (!IsValidKey(req.key(), limits_.max_key)) return InvalidField("key", "not a metric key");
   if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
@@ -504,7 +510,8 @@ absl::StatusOr<v1::RegisterRunResponse> RunRegistry::RegisterRun(const CallConte
       }
       return resp;
     };
-    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier,
+                        EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
     if (earlier) return answer_earlier(*earlier);
     FT_ASSIGN_OR_RETURN(RunWrite w, ValidateRun(req.run(), /*finished=*/true));
     FT_ASSIGN_OR_RETURN(w.metrics, ValidateMetrics(req.metrics(), limits_.max_metrics_per_register, "metrics"));
@@ -520,10 +527,11 @@ absl::StatusOr<v1::RegisterRunResponse> RunRegistry::RegisterRun(const CallConte
       v.source_run = RunName(w.run.run_id);
       w.model_version = std::move(v);
     }
-    absl::StatusOr<std::optional<ModelVersionRow>> inserted =
-        runs_->InsertRun(w, RequestKeyOf(ctx, req.request_id()), MakeAuditEntry(ctx, RunName(w.run.run_id), absl::OkStatus()));
+    absl::StatusOr<std::optional<ModelVersionRow>> inserted = runs_->InsertRun(
+        w, RequestKeyOf(ctx, req.request_id()), MakeAuditEntry(ctx, RunName(w.run.run_id), absl::OkStatus()));
     if (absl::IsAlreadyExists(inserted.status())) {
-      FT_ASSIGN_OR_RETURN(std::optional<std::string> raced, EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
+      FT_ASSIGN_OR_RETURN(std::optional<std::string> raced,
+                          EarlierRequest(models_, RequestKeyOf(ctx, req.request_id()), ctx.method));
       if (raced) return answer_earlier(*raced);
     }
     FT_RETURN_IF_ERROR(inserted.status());

@@ -21,8 +21,8 @@
 
 #include "absl/status/statusor.h"
 #include "fairtrace/v1/runs.pb.h"
-#include "registry/core/call_context.h"
 #include "registry/content/content_store.h"
+#include "registry/core/call_context.h"
 #include "registry/models/model_registry.h"
 #include "registry/store/model_store.h"
 #include "registry/store/run_store.h"
@@ -35,16 +35,16 @@ struct RunLimits {
   int max_page = 1000;
   int default_metric_page = 1000;
   int max_metric_page = 10000;
-  size_t max_key = 250;             // param and metric keys (as MLflow)
-  size_t max_param_value = 6000;    // bytes (as MLflow 2.x)
+  size_t max_key = 250;           // param and metric keys (as MLflow)
+  size_t max_param_value = 6000;  // bytes (as MLflow 2.x)
   int max_params_per_call = 1000;
   int max_metrics_per_call = 1000;  // LogMetrics
   int max_metrics_per_register = 100000;
   int max_edges_per_call = 1000;
   int max_seeds = 64;
   size_t max_experiment = 256;
-  size_t max_text = 16 << 10;       // description, status_message
-  size_t max_short = 2048;          // code and environment fields
+  size_t max_text = 16 << 10;  // description, status_message
+  size_t max_short = 2048;     // code and environment fields
   int max_packages = 10000;
   int max_lineage_edges = 10000;
   int default_lineage_depth = 10;
@@ -74,8 +74,8 @@ class RunRegistry {
   absl::StatusOr<std::vector<EdgeRow>> ValidateEdges(const std::string& run_name,
                                                      const google::protobuf::RepeatedPtrField<v1::RunEdge>& inputs,
                                                      const google::protobuf::RepeatedPtrField<v1::RunEdge>& outputs);
-  absl::StatusOr<std::vector<MetricRow>> ValidateMetrics(
-      const google::protobuf::RepeatedPtrField<v1::Metric>& metrics, int max, const std::string& field);
+  absl::StatusOr<std::vector<MetricRow>> ValidateMetrics(const google::protobuf::RepeatedPtrField<v1::Metric>& metrics,
+                                                         int max, const std::string& field);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ValidateParams(
       const google::protobuf::Map<std::string, std::string>& params, const std::string& field);
   absl::StatusOr<v1::Run> Load(const std::string& run_id);

@@ -13,8 +13,8 @@ namespace fairtrace {
 namespace {
 
 using ::fairtrace::testing::StatusIs;
-using ::testing::HasSubstr;
 using google::protobuf::util::TimeUtil;
+using ::testing::HasSubstr;
 
 const char kMlmodel[] = "flavors:\n  sklearn:\n    pickled_model: model.pkl\nmodel_uuid: 0123\n";
 
@@ -201,12 +201,13 @@ TEST_F(RunRegistryTest, MetricsKeepHistoryNanAndInfinity) {
   ASSERT_EQ(steps.size(), 25u);
   EXPECT_TRUE(std::is_sorted(steps.begin(), steps.end()));
   hist.set_key("val/dice");  // a token of another metric
-  hist.set_page_token(runs_->ListMetricHistory([&] {
-                               v1::ListMetricHistoryRequest r = hist;
-                               r.set_key("loss");
-                               r.clear_page_token();
-                               return r;
-                             }())
+  hist.set_page_token(runs_
+                          ->ListMetricHistory([&] {
+                            v1::ListMetricHistoryRequest r = hist;
+                            r.set_key("loss");
+                            r.clear_page_token();
+                            return r;
+                          }())
                           ->next_page_token());
   EXPECT_THAT(runs_->ListMetricHistory(hist), StatusIs(absl::StatusCode::kInvalidArgument));
   v1::GetRunRequest get;
@@ -426,8 +427,8 @@ TEST_F(RunRegistryTest, VersionsNeedAnExistingSourceRunAndFilterByStageAndTags) 
   cv.set_parent("models/m");
   *cv.mutable_model_version()->mutable_tree_digest() = DigestToProto(tree);
   cv.mutable_model_version()->set_source_run("runs/" + std::string(32, 'f'));
-  EXPECT_THAT(models_->CreateModelVersion(ctx_, cv), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                                               HasSubstr("does not exist")));
+  EXPECT_THAT(models_->CreateModelVersion(ctx_, cv),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("does not exist")));
   ASSERT_OK_AND_ASSIGN(v1::Run run, Create());
   cv.mutable_model_version()->set_source_run(run.name());
   for (int i = 0; i < 5; ++i) {

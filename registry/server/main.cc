@@ -4,9 +4,9 @@
 // (with --listen HOST:0 the port is the one the OS picked). SIGTERM/SIGINT
 // stop it gracefully: no new calls, in-flight calls finish within
 // --shutdown-grace, then the database is closed cleanly.
-#include <sys/stat.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <iostream>
@@ -28,22 +28,18 @@ int main(int argc, char** argv) {
   fairtrace::ServerOptions opt;
   double upload_age_hours = 24, grace_seconds = 30;
   CLI::App app{"fairtrace-server: provenance registry for ML in plant phenotyping"};
-  app.add_option("--listen", opt.listen, "ADDR:PORT to listen on; port 0 picks a free one")
-      ->capture_default_str();
-  app.add_option("--data-dir", opt.data_dir, "folder for the SQLite database and blobs")
-      ->capture_default_str();
+  app.add_option("--listen", opt.listen, "ADDR:PORT to listen on; port 0 picks a free one")->capture_default_str();
+  app.add_option("--data-dir", opt.data_dir, "folder for the SQLite database and blobs")->capture_default_str();
   app.add_option("--max-message-bytes", opt.max_message_bytes, "largest gRPC message")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{1} << 20, int64_t{1} << 30));
   app.add_option("--max-blob-bytes", opt.max_blob_bytes, "largest blob accepted")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_option("--abandoned-upload-hours", upload_age_hours,
-                 "partial uploads untouched this long are removed")
+  app.add_option("--abandoned-upload-hours", upload_age_hours, "partial uploads untouched this long are removed")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--shutdown-grace-seconds", grace_seconds,
-                 "how long in-flight calls may run after SIGTERM")
+  app.add_option("--shutdown-grace-seconds", grace_seconds, "how long in-flight calls may run after SIGTERM")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_option("--ontology", opt.ontology_files, "OBO file for MIAPPE term checks (repeatable)")
@@ -95,8 +91,7 @@ int main(int argc, char** argv) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    std::cerr << "fairtrace-server: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
-              << ", shutting down\n";
+    std::cerr << "fairtrace-server: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", shutting down\n";
     (*server)->Shutdown(absl::Seconds(grace_seconds));
   });
   (*server)->Wait();

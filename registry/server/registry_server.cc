@@ -56,15 +56,17 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   s->guard_ = std::make_unique<api::RpcGuard>(s->store_.get(), options.guard);
   const api::RpcGuard* guard = s->guard_.get();
   s->cas_service_ = std::make_unique<api::CasServiceImpl>(
-      s->content_store_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)), guard);
+      s->content_store_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)),
+      guard);
   s->admin_service_ = std::make_unique<api::AdminServiceImpl>(s->store_.get(), s->blobs_.get(), guard);
   s->audit_service_ = std::make_unique<api::AuditServiceImpl>(s->store_.get(), guard, token_key);
   auto now = [] { return absl::ToUnixMicros(absl::Now()); };
-  s->model_registry_ = std::make_unique<ModelRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->content_store_.get(),
-                                                 &mlmodel::Validator::Default(), token_key, now);
+  s->model_registry_ =
+      std::make_unique<ModelRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->content_store_.get(),
+                                      &mlmodel::Validator::Default(), token_key, now);
   s->model_service_ = std::make_unique<api::ModelServiceImpl>(s->model_registry_.get(), guard);
-  s->run_registry_ = std::make_unique<RunRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->model_registry_.get(),
-                                           token_key, now);
+  s->run_registry_ = std::make_unique<RunRegistry>(s->store_.get(), s->store_.get(), s->store_.get(),
+                                                   s->model_registry_.get(), token_key, now);
   s->run_service_ = std::make_unique<api::RunServiceImpl>(s->run_registry_.get(), guard);
   for (const std::string& path : options.ontology_files) {
     std::ifstream in(path, std::ios::binary);
@@ -83,10 +85,10 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       std::cerr << "fairtrace-server: " << places.status().message() << "; site coordinates are not checked\n";
     }
   }
-  s->investigation_registry_ = std::make_unique<InvestigationRegistry>(s->store_.get(), s->store_.get(), s->store_.get(),
-                                                         token_key, now, &s->ontologies_, s->places_.get());
-  s->investigation_service_ = std::make_unique<api::InvestigationServiceImpl>(
-      s->investigation_registry_.get(), guard, "fairtrace.v1.InvestigationService");
+  s->investigation_registry_ = std::make_unique<InvestigationRegistry>(
+      s->store_.get(), s->store_.get(), s->store_.get(), token_key, now, &s->ontologies_, s->places_.get());
+  s->investigation_service_ = std::make_unique<api::InvestigationServiceImpl>(s->investigation_registry_.get(), guard,
+                                                                              "fairtrace.v1.InvestigationService");
   s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(  // deprecated alias
       s->investigation_registry_.get(), guard, "fairtrace.v1.ExperimentService");
 

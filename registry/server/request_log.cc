@@ -17,8 +17,7 @@ using grpc::experimental::InterceptionHookPoints;
 
 class RequestLogInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit RequestLogInterceptor(grpc::experimental::ServerRpcInfo* info)
-      : info_(info), start_(absl::Now()) {}
+  explicit RequestLogInterceptor(grpc::experimental::ServerRpcInfo* info) : info_(info), start_(absl::Now()) {}
 
   ~RequestLogInterceptor() override {
     if (!logged_) Log("CANCELLED");
@@ -37,10 +36,9 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
     logged_ = true;
     double ms = absl::ToDoubleMilliseconds(absl::Now() - start_);
     std::string peer = info_->server_context() ? info_->server_context()->peer() : "";
-    std::string line = absl::StrFormat(
-        "%s rpc %s %s %.3fms peer=%s\n",
-        absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-        info_->method(), code, ms, peer);
+    std::string line = absl::StrFormat("%s rpc %s %s %.3fms peer=%s\n",
+                                       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
+                                       info_->method(), code, ms, peer);
     std::fwrite(line.data(), 1, line.size(), stderr);
   }
 
@@ -51,16 +49,14 @@ class RequestLogInterceptor : public grpc::experimental::Interceptor {
 
 class RequestLogFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo* info) override {
+  grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
     return new RequestLogInterceptor(info);
   }
 };
 
 }  // namespace
 
-std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-RequestLogInterceptors() {
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> RequestLogInterceptors() {
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> out;
   out.push_back(std::make_unique<RequestLogFactory>());
   return out;

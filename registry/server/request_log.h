@@ -11,7 +11,6 @@
 
 namespace fairtrace {
 
-std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-RequestLogInterceptors();
+std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> RequestLogInterceptors();
 
 }  // namespace fairtrace

@@ -50,8 +50,7 @@ class InvestigationStore {
                                                      int64_t expected_latest, const std::vector<EntityRow>& entities,
                                                      const RequestKey& request_id, const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<InvestigationRow>> GetInvestigation(const std::string& investigation_id) = 0;
-  virtual absl::StatusOr<std::vector<InvestigationRow>> ListInvestigations(const std::string& after_id,
-                                                                           int limit) = 0;
+  virtual absl::StatusOr<std::vector<InvestigationRow>> ListInvestigations(const std::string& after_id, int limit) = 0;
   virtual absl::StatusOr<std::optional<RevisionRow>> GetRevision(const std::string& investigation_id,
                                                                  int64_t revision) = 0;
   // The first entity (lowest seq) of `section` with `entity_id`.

@@ -10,8 +10,7 @@ namespace fairtrace::sqlite {
 int HeadSchemaVersion() { return static_cast<int>(AllMigrations().size()); }
 
 absl::StatusOr<int> SchemaVersion(Db* db) {
-  FT_RETURN_IF_ERROR(
-      db->Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT"));
+  FT_RETURN_IF_ERROR(db->Exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT"));
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT version FROM schema_version"));
   FT_ASSIGN_OR_RETURN(bool row, q->Step());
   if (!row) {
@@ -28,10 +27,10 @@ absl::Status MigrateTo(Db* db, int target) {
   const auto& all = AllMigrations();
   FT_ASSIGN_OR_RETURN(int current, SchemaVersion(db));
   if (current > HeadSchemaVersion()) {
-    return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
-                        absl::StrCat("database schema version ", current,
-                                     " is newer than this fairtrace-server knows (",
-                                     HeadSchemaVersion(), "); upgrade the server"))
+    return ErrorBuilder(
+               absl::StatusCode::kFailedPrecondition,
+               absl::StrCat("database schema version ", current, " is newer than this fairtrace-server knows (",
+                            HeadSchemaVersion(), "); upgrade the server"))
         .Reason("SCHEMA_TOO_NEW");
   }
   if (target < 0 || target > HeadSchemaVersion()) {
@@ -44,8 +43,8 @@ absl::Status MigrateTo(Db* db, int target) {
     FT_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db));
     absl::Status s = db->Exec(up ? m.up : m.down);
     if (!s.ok()) {
-      return WithMessage(s, absl::StrCat("migration ", m.version, " (", m.name, ") ",
-                                         up ? "up" : "down", " failed: ", s.message()));
+      return WithMessage(
+          s, absl::StrCat("migration ", m.version, " (", m.name, ") ", up ? "up" : "down", " failed: ", s.message()));
     }
     FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE schema_version SET version = ?"));
     FT_RETURN_IF_ERROR(upd->Bind(1, int64_t{next}).Run());

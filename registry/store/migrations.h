@@ -6,8 +6,8 @@
 // version row together), so a crash leaves the database at a whole version.
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

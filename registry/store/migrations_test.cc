@@ -15,8 +15,9 @@ namespace {
 using ::fairtrace::testing::StatusIs;
 
 std::string Schema(Db* db) {
-  auto q = db->Prepare("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master "
-                       "WHERE name != 'schema_version' ORDER BY type, name");
+  auto q = db->Prepare(
+      "SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master "
+      "WHERE name != 'schema_version' ORDER BY type, name");
   EXPECT_TRUE(q.ok());
   std::string out;
   while (*(*q)->Step()) out += (*q)->Text(0) + "\n";
@@ -44,8 +45,8 @@ TEST(Migrations, EveryOlderSchemaUpgradesToHead) {
     ASSERT_OK_AND_ASSIGN(int at, SchemaVersion(db.get()));
     EXPECT_EQ(at, v);
     if (v >= 1) {  // data written under the old schema survives the upgrade
-      ASSERT_OK(db->Exec("INSERT INTO blobs (sha256, size_bytes, create_time) VALUES ('" +
-                         std::string(64, 'a') + "', 1, 5)"));
+      ASSERT_OK(db->Exec("INSERT INTO blobs (sha256, size_bytes, create_time) VALUES ('" + std::string(64, 'a') +
+                         "', 1, 5)"));
     }
     ASSERT_OK(MigrateTo(db.get(), HeadSchemaVersion()));
     EXPECT_EQ(Schema(db.get()), head) << "upgrading from version " << v;
@@ -87,8 +88,9 @@ TEST(Migrations, OldRequestIdsMatchAnyPrincipalAndBody) {
   {
     ASSERT_OK_AND_ASSIGN(auto db, Db::Open(path));
     ASSERT_OK(MigrateTo(db.get(), 10));
-    ASSERT_OK(db->Exec("INSERT INTO request_ids (request_id, method, resource, create_time) "
-                       "VALUES ('old-1', '/m', 'models/a', 1)"));
+    ASSERT_OK(
+        db->Exec("INSERT INTO request_ids (request_id, method, resource, create_time) "
+                 "VALUES ('old-1', '/m', 'models/a', 1)"));
   }
   ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open({.path = path}));
   RequestKey key("old-1");

@@ -77,20 +77,18 @@ class ModelStore {
 
   // ALREADY_EXISTS (reason MODEL_EXISTS) when the id is taken, deleted or
   // not; ALREADY_EXISTS (reason REQUEST_ID_USED) when request_id was used.
-  virtual absl::Status InsertRegisteredModel(const RegisteredModelRow& row,
-                                             const RequestKey& request_id,
+  virtual absl::Status InsertRegisteredModel(const RegisteredModelRow& row, const RequestKey& request_id,
                                              const AuditEntry& audit) = 0;
-  virtual absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(
-      const std::string& model_id) = 0;
+  virtual absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(const std::string& model_id) = 0;
   // Ordered by model_id, after `after_model_id`.
-  virtual absl::StatusOr<std::vector<RegisteredModelRow>> ListRegisteredModels(
-      const std::string& after_model_id, int limit, bool show_deleted) = 0;
+  virtual absl::StatusOr<std::vector<RegisteredModelRow>> ListRegisteredModels(const std::string& after_model_id,
+                                                                               int limit, bool show_deleted) = 0;
   // Sets delete_time. NOT_FOUND when absent or already deleted; ABORTED on
   // revision mismatch; FAILED_PRECONDITION (reason MODEL_HAS_VERSIONS) when
   // it has versions and !force.
-  virtual absl::StatusOr<RegisteredModelRow> SoftDeleteRegisteredModel(
-      const std::string& model_id, int64_t expected_revision, bool force, int64_t now,
-      const AuditEntry& audit) = 0;
+  virtual absl::StatusOr<RegisteredModelRow> SoftDeleteRegisteredModel(const std::string& model_id,
+                                                                       int64_t expected_revision, bool force,
+                                                                       int64_t now, const AuditEntry& audit) = 0;
 
   // Assigns the next version number of a live model and inserts the row
   // with its lineage edges (wasDerivedFrom its tree; wasGeneratedBy its
@@ -98,8 +96,7 @@ class ModelStore {
   // FAILED_PRECONDITION when the tree is not registered (TREE_NOT_REGISTERED)
   // or the source run does not exist (RUN_NOT_FOUND); ALREADY_EXISTS
   // (REQUEST_ID_USED).
-  virtual absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row,
-                                                             const RequestKey& request_id,
+  virtual absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row, const RequestKey& request_id,
                                                              const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id,
                                                                          int64_t version) = 0;
@@ -108,29 +105,25 @@ class ModelStore {
   // mlmodel.mlflow_version, tags.<key>).
   virtual absl::StatusOr<std::vector<ModelVersionRow>> ListModelVersions(const std::string& model_id,
                                                                          const ParsedFilter& filter,
-                                                                         int64_t after_version,
-                                                                         int limit) = 0;
+                                                                         int64_t after_version, int limit) = 0;
 
   // Replaces description, owner, license and tags of a live model from
   // `row` and bumps its revision. NOT_FOUND; ABORTED on revision mismatch.
   virtual absl::StatusOr<RegisteredModelRow> UpdateRegisteredModel(const RegisteredModelRow& row,
-                                                                    int64_t expected_revision, int64_t now,
-                                                                    const AuditEntry& audit) = 0;
+                                                                   int64_t expected_revision, int64_t now,
+                                                                   const AuditEntry& audit) = 0;
   // Replaces description, tags and stage of a version from `row`.
-  virtual absl::StatusOr<ModelVersionRow> UpdateModelVersion(const ModelVersionRow& row,
-                                                             int64_t expected_revision, int64_t now,
-                                                             const AuditEntry& audit) = 0;
+  virtual absl::StatusOr<ModelVersionRow> UpdateModelVersion(const ModelVersionRow& row, int64_t expected_revision,
+                                                             int64_t now, const AuditEntry& audit) = 0;
   // Points `alias` at `version` of a live model (moving it) and bumps the
   // model's revision. NOT_FOUND for an absent model or version.
   virtual absl::StatusOr<RegisteredModelRow> SetAlias(const std::string& model_id, const std::string& alias,
-                                                      int64_t version, int64_t now,
-                                                      const AuditEntry& audit) = 0;
+                                                      int64_t version, int64_t now, const AuditEntry& audit) = 0;
   // NOT_FOUND (reason ALIAS_NOT_FOUND) when the alias does not exist.
   virtual absl::StatusOr<RegisteredModelRow> DeleteAlias(const std::string& model_id, const std::string& alias,
                                                          int64_t now, const AuditEntry& audit) = 0;
   // (alias, version) pairs of a model, by alias.
-  virtual absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ListAliases(
-      const std::string& model_id) = 0;
+  virtual absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ListAliases(const std::string& model_id) = 0;
 
   // A named server secret, created with `make` on first use (atomically).
   virtual absl::StatusOr<std::string> GetOrCreateSecret(const std::string& name,

@@ -25,7 +25,7 @@ struct RunRow {
   std::string run_id;  // 32 hex
   std::string uid;
   std::string experiment;
-  std::string kind = "TRAINING";  // TRAINING, EVALUATION, PREPROCESSING, ANNOTATION, IMPORT
+  std::string kind = "TRAINING";   // TRAINING, EVALUATION, PREPROCESSING, ANNOTATION, IMPORT
   std::string status = "RUNNING";  // RUNNING, FINISHED, FAILED, KILLED
   std::string status_message;
   int64_t start_time = 0;
@@ -84,8 +84,7 @@ class RunStore {
   // all or nothing. ALREADY_EXISTS (REQUEST_ID_USED); for the model
   // version, the errors of ModelStore::InsertModelVersion. Returns the
   // model version as inserted (with its number) when one was given.
-  virtual absl::StatusOr<std::optional<ModelVersionRow>> InsertRun(const RunWrite& write,
-                                                                   const RequestKey& request_id,
+  virtual absl::StatusOr<std::optional<ModelVersionRow>> InsertRun(const RunWrite& write, const RequestKey& request_id,
                                                                    const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<RunRow>> GetRun(const std::string& run_id) = 0;
   // Newest first, after `cursor` (empty run_id: from the start).
@@ -105,8 +104,7 @@ class RunStore {
   virtual absl::Status AddEdges(const std::string& run_id, const std::vector<EdgeRow>& edges,
                                 const AuditEntry& audit) = 0;
 
-  virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>> GetParams(
-      const std::string& run_id) = 0;
+  virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>> GetParams(const std::string& run_id) = 0;
   // The last point of each key (highest step, then timestamp, then seq).
   virtual absl::StatusOr<std::vector<MetricRow>> LatestMetrics(const std::string& run_id) = 0;
   virtual absl::StatusOr<std::vector<MetricRow>> MetricHistory(const std::string& run_id, const std::string& key,
@@ -116,8 +114,8 @@ class RunStore {
   // Edges reachable from `node` upstream (following subject -> object) or
   // downstream (object -> subject), up to max_depth hops and `limit` edges,
   // in one recursive query; cycle-safe. Sets *truncated when a cap cut it.
-  virtual absl::StatusOr<std::vector<EdgeRow>> Lineage(const std::string& node, bool upstream, int max_depth,
-                                                       int limit, bool* truncated) = 0;
+  virtual absl::StatusOr<std::vector<EdgeRow>> Lineage(const std::string& node, bool upstream, int max_depth, int limit,
+                                                       bool* truncated) = 0;
 };
 
 }  // namespace fairtrace

@@ -20,9 +20,9 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "common/audit/audit_record.h"
-#include "registry/cas/blob_location.h"
 #include "common/content/digest.h"
 #include "common/content/tree.h"
+#include "registry/cas/blob_location.h"
 
 namespace fairtrace {
 
@@ -78,8 +78,7 @@ class Store {
   // the same points is a no-op). TreeIndexPointAtOrBefore gives the last
   // point with entry <= `entry`, or nullopt when the tree has no index.
   virtual absl::Status PutTreeIndex(const Digest& tree, absl::Span<const TreeIndexPoint> points) = 0;
-  virtual absl::StatusOr<std::optional<TreeIndexPoint>> TreeIndexPointAtOrBefore(const Digest& tree,
-                                                                                 int64_t entry) = 0;
+  virtual absl::StatusOr<std::optional<TreeIndexPoint>> TreeIndexPointAtOrBefore(const Digest& tree, int64_t entry) = 0;
 
   // Appends an audit record for a call that changed nothing else.
   virtual absl::Status AppendAudit(const AuditEntry& audit) = 0;

@@ -67,8 +67,7 @@ TEST_P(StoreConformance, TreeNeedsEveryBlobAndRollsBackWhole) {
   Digest manifest = DigestOf("m"), present = DigestOf("p"), absent = DigestOf("x");
   ASSERT_OK(store_->CommitBlobs(Loose({manifest, present}), Audit()));
   std::vector<TreeEntry> entries = {{"p", present, false}, {"x", absent, false}};
-  EXPECT_THAT(store_->CommitTree(manifest, entries, Audit()),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->CommitTree(manifest, entries, Audit()), StatusIs(absl::StatusCode::kFailedPrecondition));
   ASSERT_OK_AND_ASSIGN(auto tree, store_->GetTree(manifest));
   EXPECT_FALSE(tree.has_value());
   ASSERT_OK_AND_ASSIGN(auto records, store_->ListAudit(0, 100));
@@ -109,8 +108,7 @@ TEST_P(StoreConformance, PackLocationsRoundTripAndFirstLocationWins) {
 }
 
 TEST_P(StoreConformance, ManifestBlobMustExist) {
-  EXPECT_THAT(store_->CommitTree(DigestOf("nothing"), {}, Audit()),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(store_->CommitTree(DigestOf("nothing"), {}, Audit()), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 TEST_P(StoreConformance, AuditChainSurvivesReopen) {
@@ -160,16 +158,15 @@ TEST_P(StoreConformance, ForEachBlobVisitsAllInPages) {
   EXPECT_EQ(n, 2501);  // plus the empty blob
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Backends, StoreConformance,
-    ::testing::Values(Backend{"sqlite",
-                              [](const std::filesystem::path& dir)
-                                  -> absl::StatusOr<std::unique_ptr<Store>> {
-                                auto s = SqliteStore::Open({.path = (dir / "t.db").string()});
-                                if (!s.ok()) return s.status();
-                                return std::unique_ptr<Store>(*std::move(s));
-                              }}),
-    [](const auto& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,
+                         ::testing::Values(Backend{
+                             "sqlite",
+                             [](const std::filesystem::path& dir) -> absl::StatusOr<std::unique_ptr<Store>> {
+                               auto s = SqliteStore::Open({.path = (dir / "t.db").string()});
+                               if (!s.ok()) return s.status();
+                               return std::unique_ptr<Store>(*std::move(s));
+                             }}),
+                         [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace fairtrace

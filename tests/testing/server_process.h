@@ -49,7 +49,6 @@ struct CommandResult {
   std::string out;
   std::string err;
 };
-CommandResult RunCommand(const std::vector<std::string>& argv,
-                         const std::vector<std::string>& extra_env = {});
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
 
 }  // namespace fairtrace::testing

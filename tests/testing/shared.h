@@ -20,13 +20,13 @@ inline bool SharedRequired() {
 
 // Use at the top of a test body or SetUp(): fails (CI) or skips (local) the
 // test when `path` does not exist.
-#define FT_REQUIRE_PATH(required)                                                                       \
-  do {                                                                                              \
-    const std::filesystem::path ft_required_path_ = std::filesystem::path(required);                  \
-    if (!std::filesystem::exists(ft_required_path_)) {                                              \
-      if (::fairtrace::testing::SharedRequired()) {                                                 \
-        GTEST_FAIL() << ft_required_path_ << " is missing and FAIRTRACE_REQUIRE_SHARED=1";          \
-      }                                                                                             \
-      GTEST_SKIP() << ft_required_path_ << " not present";                                          \
-    }                                                                                               \
+#define FT_REQUIRE_PATH(required)                                                          \
+  do {                                                                                     \
+    const std::filesystem::path ft_required_path_ = std::filesystem::path(required);       \
+    if (!std::filesystem::exists(ft_required_path_)) {                                     \
+      if (::fairtrace::testing::SharedRequired()) {                                        \
+        GTEST_FAIL() << ft_required_path_ << " is missing and FAIRTRACE_REQUIRE_SHARED=1"; \
+      }                                                                                    \
+      GTEST_SKIP() << ft_required_path_ << " not present";                                 \
+    }                                                                                      \
   } while (0)

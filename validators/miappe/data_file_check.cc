@@ -57,11 +57,10 @@ void CheckDataTable(const Table& t, const DataFileScope& scope, std::vector<Find
     std::string lower = absl::AsciiStrToLower(h);
     bool timestamp = absl::StrContains(lower, "date") || absl::StrContains(lower, "time");
     if (!timestamp && !scope.variables.contains(h)) {
-      findings->push_back(At("XRF-DATAFILE-COLUMNS", Severity::kError, absl::StrCat(t.name, ":", t.lines[0]),
-                             absl::StrCat("column \"", h, "\" is not an observed variable of study \"", scope.study,
-                                          "\""),
-                             "name data columns by a variableId of the study (or make it an id or timestamp column)",
-                             h, h));
+      findings->push_back(
+          At("XRF-DATAFILE-COLUMNS", Severity::kError, absl::StrCat(t.name, ":", t.lines[0]),
+             absl::StrCat("column \"", h, "\" is not an observed variable of study \"", scope.study, "\""),
+             "name data columns by a variableId of the study (or make it an id or timestamp column)", h, h));
     }
     if (commas > 0) {
       findings->push_back(At("FMT-DECIMAL-COMMA", Severity::kWarning, absl::StrCat(t.name, ":", t.lines[first]),
@@ -75,10 +74,10 @@ void CheckDataTable(const Table& t, const DataFileScope& scope, std::vector<Find
     const std::string key(absl::StripAsciiWhitespace(t.rows[r][0]));
     if (key.empty() || scope.keys.contains(key)) continue;
     if (++bad <= kMaxRowFindings) {
-      findings->push_back(At("XRF-DATAFILE-ROWS", Severity::kError, absl::StrCat(t.name, ":", t.lines[r]),
-                             absl::StrCat("row key \"", key, "\" is no observation unit, sample or assay of study \"",
-                                          scope.study, "\""),
-                             "key each data row by an obsUnitId or sampleId of the study", key, key));
+      findings->push_back(At(
+          "XRF-DATAFILE-ROWS", Severity::kError, absl::StrCat(t.name, ":", t.lines[r]),
+          absl::StrCat("row key \"", key, "\" is no observation unit, sample or assay of study \"", scope.study, "\""),
+          "key each data row by an obsUnitId or sampleId of the study", key, key));
     }
   }
   if (bad > kMaxRowFindings) {

@@ -18,9 +18,9 @@
 namespace fairtrace::miappe {
 
 struct DataFileScope {
-  std::string study;                            // named in messages
-  absl::flat_hash_set<std::string> variables;   // declared variableIds
-  absl::flat_hash_set<std::string> keys;        // valid row keys
+  std::string study;                           // named in messages
+  absl::flat_hash_set<std::string> variables;  // declared variableIds
+  absl::flat_hash_set<std::string> keys;       // valid row keys
 };
 
 // A data file as a table: tab-separated, or comma / semicolon separated

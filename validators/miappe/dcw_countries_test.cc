@@ -23,14 +23,14 @@ class DcwCountriesTest : public ::testing::Test {
 };
 
 TEST_F(DcwCountriesTest, PointsFallInTheirCountries) {
-  EXPECT_EQ(dcw_->Near("FR", 48.85, 2.35, 0.0), true);         // Paris
+  EXPECT_EQ(dcw_->Near("FR", 48.85, 2.35, 0.0), true);  // Paris
   EXPECT_EQ(dcw_->Near("IT", 48.85, 2.35, 0.0), false);
-  EXPECT_EQ(dcw_->Near("IT", 44.70, 7.70, 0.0), true);         // Cavallermaggiore
-  EXPECT_EQ(dcw_->Near("IT", 44.70, 1.87, 0.1), false);        // the POPYOMICS site as written
-  EXPECT_EQ(dcw_->Near("cl", -34.06, -70.73, 0.0), true);      // Graneros; Chile's outline is in 0..360
-  EXPECT_EQ(dcw_->Near("JP", 36.06, 140.10, 0.0), true);       // Tsukuba
-  EXPECT_EQ(dcw_->Near("FR", 45.0, -30.0, 0.1), false);        // mid-Atlantic
-  EXPECT_EQ(dcw_->Near("ZZ", 0, 0, 0.1), std::nullopt);        // no such outline
+  EXPECT_EQ(dcw_->Near("IT", 44.70, 7.70, 0.0), true);     // Cavallermaggiore
+  EXPECT_EQ(dcw_->Near("IT", 44.70, 1.87, 0.1), false);    // the POPYOMICS site as written
+  EXPECT_EQ(dcw_->Near("cl", -34.06, -70.73, 0.0), true);  // Graneros; Chile's outline is in 0..360
+  EXPECT_EQ(dcw_->Near("JP", 36.06, 140.10, 0.0), true);   // Tsukuba
+  EXPECT_EQ(dcw_->Near("FR", 45.0, -30.0, 0.1), false);    // mid-Atlantic
+  EXPECT_EQ(dcw_->Near("ZZ", 0, 0, 0.1), std::nullopt);    // no such outline
   EXPECT_EQ(dcw_->Near("F", 0, 0, 0.1), std::nullopt);
   // Whatever gmt-dcw version Debian ships: "DCW-GMT <major>.<minor>[.<patch>]".
   EXPECT_THAT(dcw_->Snapshot(), ::testing::MatchesRegex("DCW-GMT [0-9]+\\.[0-9]+(\\.[0-9]+)?"));

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstdlib>
 
-#include <nlohmann/json.hpp>
 #include <re2/re2.h>
+#include <nlohmann/json.hpp>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -282,7 +282,8 @@ void CheckCurie(Emitter& e, const char* expect = nullptr) {
   }
   if (RE2::FullMatch(v, Re(R"(([A-Za-z][A-Za-z0-9_]*):[A-Za-z0-9_.-]+)"), &prefix)) {
     e.Add("VOC-PRIVATE", Severity::kWarning,
-          absl::StrCat("prefix \"", text::ClipText(prefix, 40), "\" is not a known public ontology; the term cannot be resolved"),
+          absl::StrCat("prefix \"", text::ClipText(prefix, 40),
+                       "\" is not a known public ontology; the term cannot be resolved"),
           "use a Crop Ontology, PO, TO, PATO, EO/PECO or XEO term where one exists");
     return;
   }
@@ -341,15 +342,32 @@ void CheckPersonId(Emitter& e) {
     }
     return;
   }
-  e.Add("FMT-ORCID", Severity::kInfo, "not an ORCID iD", "an ORCID (https://orcid.org/0000-0000-0000-000X) is recommended");
+  e.Add("FMT-ORCID", Severity::kInfo, "not an ORCID iD",
+        "an ORCID (https://orcid.org/0000-0000-0000-000X) is recommended");
 }
 
 const std::vector<std::string>& SpdxIds() {
-  static const auto* ids = new std::vector<std::string>{
-      "CC0-1.0",        "CC-BY-4.0",       "CC-BY-SA-4.0",    "CC-BY-NC-4.0", "CC-BY-NC-SA-4.0", "CC-BY-ND-4.0",
-      "CC-BY-NC-ND-4.0", "CC-BY-3.0",      "CC-BY-SA-3.0",    "CC-BY-NC-3.0", "CC-BY-NC-SA-3.0", "CC-BY-2.0",
-      "ODbL-1.0",       "ODC-By-1.0",      "PDDL-1.0",        "etalab-2.0",   "MIT",             "Apache-2.0",
-      "GPL-3.0-only",   "LGPL-3.0-only",   "BSD-3-Clause"};
+  static const auto* ids = new std::vector<std::string>{"CC0-1.0",
+                                                        "CC-BY-4.0",
+                                                        "CC-BY-SA-4.0",
+                                                        "CC-BY-NC-4.0",
+                                                        "CC-BY-NC-SA-4.0",
+                                                        "CC-BY-ND-4.0",
+                                                        "CC-BY-NC-ND-4.0",
+                                                        "CC-BY-3.0",
+                                                        "CC-BY-SA-3.0",
+                                                        "CC-BY-NC-3.0",
+                                                        "CC-BY-NC-SA-3.0",
+                                                        "CC-BY-2.0",
+                                                        "ODbL-1.0",
+                                                        "ODC-By-1.0",
+                                                        "PDDL-1.0",
+                                                        "etalab-2.0",
+                                                        "MIT",
+                                                        "Apache-2.0",
+                                                        "GPL-3.0-only",
+                                                        "LGPL-3.0-only",
+                                                        "BSD-3-Clause"};
   return *ids;
 }
 
@@ -368,7 +386,8 @@ void CheckLicense(Emitter& e) {
   key = absl::StrReplaceAll(key, {{" ", "-"}, {"_", "-"}});
   for (const std::string& id : SpdxIds()) {
     if (absl::AsciiStrToUpper(id) == key) {
-      e.Add("FMT-LICENSE", Severity::kInfo, absl::StrCat("licence written as \"", text::ClipText(v, 80), "\", normalised to SPDX ", id),
+      e.Add("FMT-LICENSE", Severity::kInfo,
+            absl::StrCat("licence written as \"", text::ClipText(v, 80), "\", normalised to SPDX ", id),
             absl::StrCat("write the SPDX id ", id), id);
       return;
     }
@@ -452,11 +471,11 @@ void CheckMatSource(Emitter& e, const std::string& v) {
 void CheckOuType(Emitter& e, const std::string& v) {
   std::string t = absl::AsciiStrToLower(Trim(v));
   static const char* kRecommended[] = {"study", "block", "sub-block", "plot", "sub-plot", "pot", "plant"};
-  static const char* kLegacy[] = {"trial", "sample", "replication", "replicate", "individual", "virtual_trial",
-                                  "unit-parcel"};
+  static const char* kLegacy[] = {"trial",      "sample",        "replication", "replicate",
+                                  "individual", "virtual_trial", "unit-parcel"};
   static const char* kBrapi[] = {"field", "entry", "rep"};
-  static const char* kSubPlant[] = {"leaf", "ear", "root", "organ", "seed", "fruit", "flower", "tiller", "stem",
-                                    "spike", "panicle", "tuber"};
+  static const char* kSubPlant[] = {"leaf",   "ear",    "root", "organ", "seed",    "fruit",
+                                    "flower", "tiller", "stem", "spike", "panicle", "tuber"};
   for (const char* s : kRecommended) {
     if (t == s) {
       if (Trim(v) != t) {
@@ -540,8 +559,8 @@ void CheckFormat(const FieldRule& rule, const std::string& value, const FormatOp
   // Lists (of references, dates, DOIs, key:value pairs) and free text may be
   // long; one value of a single-value format may not.
   static const absl::flat_hash_set<std::string>* kUnbounded = new absl::flat_hash_set<std::string>{
-      "text", "text_na", "id_list", "date_list", "doi_list", "list", "kv", "hierarchy", "infraspecific",
-      "matsource", "study_refs", "bm_refs", "ou_refs"};
+      "text",      "text_na",       "id_list",   "date_list",  "doi_list", "list",   "kv",
+      "hierarchy", "infraspecific", "matsource", "study_refs", "bm_refs",  "ou_refs"};
   if (value.size() > kMaxFormattedValueBytes && !kUnbounded->contains(f)) {
     e.Add("FMT-TOO-LONG", Severity::kError,
           absl::StrCat("a ", f, " value of ", value.size(), " bytes; at most ", kMaxFormattedValueBytes),

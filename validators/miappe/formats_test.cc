@@ -6,8 +6,7 @@
 namespace fairtrace::miappe {
 namespace {
 
-std::vector<Finding> Check(const char* section, const char* field, const std::string& value,
-                           FormatOptions o = {}) {
+std::vector<Finding> Check(const char* section, const char* field, const std::string& value, FormatOptions o = {}) {
   const FieldRule* rule = Schema::Default().Field(section, field);
   EXPECT_NE(rule, nullptr) << field;
   std::vector<Finding> out;

@@ -13,9 +13,9 @@ namespace {
 
 constexpr const char* kTopKeywords[] = {"ONTOLOGY SOURCE REFERENCE", "INVESTIGATION", "INVESTIGATION PUBLICATIONS",
                                         "INVESTIGATION CONTACTS"};
-constexpr const char* kStudyKeywords[] = {"STUDY",         "STUDY DESIGN DESCRIPTORS", "STUDY PUBLICATIONS",
-                                          "STUDY FACTORS", "STUDY ASSAYS",             "STUDY PROTOCOLS",
-                                          "STUDY CONTACTS"};
+constexpr const char* kStudyKeywords[] = {
+    "STUDY",        "STUDY DESIGN DESCRIPTORS", "STUDY PUBLICATIONS", "STUDY FACTORS",
+    "STUDY ASSAYS", "STUDY PROTOCOLS",          "STUDY CONTACTS"};
 
 bool IsIn(absl::string_view s, const char* const* begin, const char* const* end) {
   return std::any_of(begin, end, [s](const char* k) { return s == k; });
@@ -97,15 +97,14 @@ InvestigationFile ParseInvestigationFile(absl::string_view name, absl::string_vi
     bool study = IsIn(label, std::begin(kStudyKeywords), std::end(kStudyKeywords));
     if (top || study) {
       if (cells.size() > 1) {
-        findings->push_back(Syn05(Severity::kWarning, name, line, absl::StrCat("values after the keyword ", label,
-                                                                               " are ignored"),
+        findings->push_back(Syn05(Severity::kWarning, name, line,
+                                  absl::StrCat("values after the keyword ", label, " are ignored"),
                                   "a section keyword stands alone on its line"));
       }
       std::map<std::string, Section>* into = nullptr;
       if (top) {
         if (!inv.studies.empty()) {
-          findings->push_back(Syn05(Severity::kError, name, line,
-                                    absl::StrCat(label, " after the first STUDY section"),
+          findings->push_back(Syn05(Severity::kError, name, line, absl::StrCat(label, " after the first STUDY section"),
                                     "investigation sections come before the studies"));
         }
         into = &inv.sections;

@@ -69,12 +69,12 @@ Header SplitHeader(absl::string_view header);
 // The role of one column of a study / assay table.
 struct Column {
   enum Kind {
-    kNode,            // Source Name, Sample Name, Extract Name, Assay Name, Raw Data File, ...
-    kProtocolRef,     // Protocol REF
-    kAttribute,       // Characteristics[x], Factor Value[x], Parameter Value[x], Comment[x], Date, Performer, ...
-    kUnit,            // Unit
-    kTermSource,      // Term Source REF
-    kTermAccession,   // Term Accession Number
+    kNode,           // Source Name, Sample Name, Extract Name, Assay Name, Raw Data File, ...
+    kProtocolRef,    // Protocol REF
+    kAttribute,      // Characteristics[x], Factor Value[x], Parameter Value[x], Comment[x], Date, Performer, ...
+    kUnit,           // Unit
+    kTermSource,     // Term Source REF
+    kTermAccession,  // Term Accession Number
   };
   Kind kind = kAttribute;
   std::string header;  // as written
@@ -92,10 +92,10 @@ std::vector<Column> AnalyseColumns(const Table& table, std::vector<Finding>* fin
 
 // One attribute cell with its qualifiers.
 struct Value {
-  std::string text;       // the cell
-  std::string unit;       // the unit's cell
-  std::string source;     // Term Source REF
-  std::string accession;  // Term Accession Number
+  std::string text;                         // the cell
+  std::string unit;                         // the unit's cell
+  std::string source;                       // Term Source REF
+  std::string accession;                    // Term Accession Number
   std::string unit_source, unit_accession;  // the unit's own term, when annotated
 };
 Value ValueAt(const std::vector<Column>& columns, const std::vector<std::string>& row, size_t column);

@@ -1,8 +1,8 @@
 #include "validators/miappe/isatab_reader.h"
 
+#include "common/text/utf8.h"
 #include "validators/miappe/isatab_reader_internal.h"
 #include "validators/miappe/tsv.h"
-#include "common/text/utf8.h"
 
 namespace fairtrace::miappe {
 namespace isatab_internal {
@@ -22,7 +22,7 @@ void Reader::Run() {
 }
 
 void Reader::Add(const std::string& code, Severity sev, const std::string& section, const std::string& where,
-         std::string message, std::string hint, const std::string& entity, const std::string& value) {
+                 std::string message, std::string hint, const std::string& entity, const std::string& value) {
   Finding f = ReaderFinding(code, sev, section, where, std::move(message), std::move(hint));
   if (!entity.empty()) f.entity_id = entity;
   f.value = text::ClipText(value, 200);
@@ -89,8 +89,8 @@ void Reader::SetField(Record* rec, const std::string& codename, const std::strin
     it->second = value;
   } else if (!value.empty() && value != it->second) {
     Add("SYN-03", Severity::kError, rec->section, where,
-        absl::StrCat(codename, " is given twice (\"", it->second, "\" and \"", value, "\")"),
-        "give each field once", RecordId(*rec), value);
+        absl::StrCat(codename, " is given twice (\"", it->second, "\" and \"", value, "\")"), "give each field once",
+        RecordId(*rec), value);
   }
 }
 
@@ -111,7 +111,8 @@ const FieldRule* Reader::FieldFor(const std::string& place, const std::string& s
   return f;
 }
 
-const FieldRule* Reader::LookUpField(const std::string& place, const std::string& section, const std::string& label) const {
+const FieldRule* Reader::LookUpField(const std::string& place, const std::string& section,
+                                     const std::string& label) const {
   if (const IsaField* f = map_.Find(place, label)) return schema_.Field(f->section, f->codename);
   if (place == "source" || place == "sample" || place == "extract" || place == "tdf" || place == "study" ||
       place == "investigation") {
@@ -124,7 +125,7 @@ const FieldRule* Reader::LookUpField(const std::string& place, const std::string
 }
 
 void Reader::Place(Record* rec, const std::string& place, const std::string& name, const isatab::Value& v,
-           const std::string& where) {
+                   const std::string& where) {
   if (!v.source.empty()) CheckTermSource(v.source, where);
   if (!v.unit_source.empty()) CheckTermSource(v.unit_source, where);
   std::string text = v.text;
@@ -336,7 +337,8 @@ void Reader::AddUnique(std::vector<std::string>* v, const std::string& s) {
   v->push_back(t);
 }
 
-const InputFile* Reader::Need(const std::string& name, const std::string& what, const std::string& where, Severity sev) {
+const InputFile* Reader::Need(const std::string& name, const std::string& what, const std::string& where,
+                              Severity sev) {
   auto it = by_name_.find(BaseName(name));
   if (it != by_name_.end() && BaseName(name) == name) {
     used_.insert(name);
@@ -447,7 +449,8 @@ void Reader::ReadProtocols(const Section& s, Record* study, StudyState* st) {
   }
 }
 
-const Reader::Protocol* Reader::CheckProtocol(const std::string& name, const StudyState& st, const std::string& file, int line) {
+const Reader::Protocol* Reader::CheckProtocol(const std::string& name, const StudyState& st, const std::string& file,
+                                              int line) {
   auto it = st.protocols.find(Lower(name));
   if (it != st.protocols.end()) return &it->second;
   if (Once(absl::StrCat("protocol|", file, "|", Lower(name)))) {
@@ -458,8 +461,8 @@ const Reader::Protocol* Reader::CheckProtocol(const std::string& name, const Stu
   return nullptr;
 }
 
-void Reader::CheckParam(const Protocol* p, const std::string& protocol, const std::string& param, const std::string& file,
-                int line) {
+void Reader::CheckParam(const Protocol* p, const std::string& protocol, const std::string& param,
+                        const std::string& file, int line) {
   if (p == nullptr || p->params.contains(Lower(param))) return;
   if (Once(absl::StrCat("param|", file, "|", Lower(protocol), "|", Lower(param)))) {
     Add("XRF-ISA-PARAM", Severity::kError, "", absl::StrCat(file, ":", line),

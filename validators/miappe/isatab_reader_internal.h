@@ -140,8 +140,8 @@ class Reader {
 
   struct StudyState {
     std::string id;
-    std::map<std::string, Protocol> protocols;  // by lowercased name
-    std::vector<std::string> factors;           // names as declared
+    std::map<std::string, Protocol> protocols;     // by lowercased name
+    std::vector<std::string> factors;              // names as declared
     absl::flat_hash_map<std::string, size_t> ous;  // obsUnitId -> index in out_["observation_unit"]
     absl::flat_hash_set<std::string> samples, assays, variables;
     std::set<std::string> data_links;  // declared data files
@@ -170,8 +170,8 @@ class Reader {
 
   void ReadStudyTable(const InputFile& file, Record* study, StudyState* st);
 
-  void ReadObservationUnit(const std::vector<Column>& cols, const std::vector<std::string>& row, int source,
-                           int sample, const std::string& where, StudyState* st);
+  void ReadObservationUnit(const std::vector<Column>& cols, const std::vector<std::string>& row, int source, int sample,
+                           const std::string& where, StudyState* st);
 
   void ReadAssayTable(const InputFile& file, const std::string& level, StudyState* st, std::vector<std::string>* tdfs);
 
@@ -203,8 +203,8 @@ class Reader {
   std::set<std::string> term_sources_;
   std::vector<std::pair<std::string, std::string>> ontology_rows_;  // ONTOLOGY SOURCE REFERENCE, cells " | "-joined
   std::set<std::string> reported_;
-  std::map<std::string, std::string> pending_data_files_;  // data file name -> where first named
-  std::map<std::string, std::vector<Record>> out_;         // section -> records, in reading order
+  std::map<std::string, std::string> pending_data_files_;           // data file name -> where first named
+  std::map<std::string, std::vector<Record>> out_;                  // section -> records, in reading order
   absl::flat_hash_map<std::string, const FieldRule*> field_cache_;  // FieldFor by place, section, label
 };
 

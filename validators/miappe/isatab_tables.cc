@@ -7,7 +7,6 @@
 
 namespace fairtrace::miappe::isatab_internal {
 
-
 int Reader::NodeColumn(const std::vector<Column>& cols, const std::string& type) {
   for (size_t c = 0; c < cols.size(); ++c) {
     if (cols[c].kind == Column::kNode && cols[c].type == type) return static_cast<int>(c);
@@ -60,7 +59,8 @@ void Reader::ReadStudyTable(const InputFile& file, Record* study, StudyState* st
       bm.values["biologicalMaterialId"] = bm_id;
       for (size_t c = 0; c < cols.size(); ++c) {
         if (cols[c].kind == Column::kAttribute && cols[c].node == source && cols[c].type != "Parameter Value") {
-          Place(&bm, "source", cols[c].name.empty() ? cols[c].header : cols[c].name, isatab::ValueAt(cols, row, c), where);
+          Place(&bm, "source", cols[c].name.empty() ? cols[c].header : cols[c].name, isatab::ValueAt(cols, row, c),
+                where);
         }
       }
       bm.values["studyId"] = st->id;
@@ -92,8 +92,7 @@ void Reader::ReadStudyTable(const InputFile& file, Record* study, StudyState* st
         if (!text.empty() && study->Get(legacy->codename).empty()) {
           study->values[legacy->codename] = text;
           Add("SYN-03", Severity::kInfo, "study", where,
-              absl::StrCat("MIAPPE 1.0 configuration: Parameter Value[", cols[c].name, "] read as ",
-                           legacy->codename),
+              absl::StrCat("MIAPPE 1.0 configuration: Parameter Value[", cols[c].name, "] read as ", legacy->codename),
               absl::StrCat("use the MIAPPE 1.1 field (", legacy->label, " -> ", legacy->codename, ")"), st->id, text);
         }
         continue;
@@ -130,7 +129,7 @@ void Reader::ReadStudyTable(const InputFile& file, Record* study, StudyState* st
 }
 
 void Reader::ReadObservationUnit(const std::vector<Column>& cols, const std::vector<std::string>& row, int source,
-                         int sample, const std::string& where, StudyState* st) {
+                                 int sample, const std::string& where, StudyState* st) {
   Record ou;
   ou.section = "observation_unit";
   ou.location = where;
@@ -190,7 +189,8 @@ void Reader::ReadObservationUnit(const std::vector<Column>& cols, const std::vec
   Out("observation_unit", std::move(ou));
 }
 
-void Reader::ReadAssayTable(const InputFile& file, const std::string& level, StudyState* st, std::vector<std::string>* tdfs) {
+void Reader::ReadAssayTable(const InputFile& file, const std::string& level, StudyState* st,
+                            std::vector<std::string>* tdfs) {
   std::string name = BaseName(file.name);
   Table t = ParseTsv(name, file.data, findings_);
   std::vector<Column> cols = isatab::AnalyseColumns(t, findings_);

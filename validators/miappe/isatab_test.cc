@@ -60,7 +60,8 @@ bool Has(const Report& r, const std::string& code, Severity sev, const std::stri
 std::string Dump(const Report& r) {
   std::string s;
   for (const Finding& f : r.findings) {
-    if (f.severity == Severity::kError) absl::StrAppend(&s, f.code, " ", f.entity_id, " ", f.field, ": ", f.message, "\n");
+    if (f.severity == Severity::kError)
+      absl::StrAppend(&s, f.code, " ", f.entity_id, " ", f.field, ": ", f.message, "\n");
   }
   return s;
 }
@@ -206,27 +207,27 @@ TEST_P(IsaTabBadInput, RaisesItsFinding) {
 INSTANTIATE_TEST_SUITE_P(
     Checks, IsaTabBadInput,
     ::testing::Values(
-        Mutation{"UndeclaredTermSource", "i_investigation.txt", "Term Source Name\tNCBITaxon",
-                 "Term Source Name\tNCBI", "XRF-ISA-TERMSOURCE", Severity::kError},
+        Mutation{"UndeclaredTermSource", "i_investigation.txt", "Term Source Name\tNCBITaxon", "Term Source Name\tNCBI",
+                 "XRF-ISA-TERMSOURCE", Severity::kError},
         Mutation{"UndeclaredProtocol", "s_study1.txt", "\tGrowth\t", "\tGrowing\t", "XRF-ISA-PROTOCOL",
                  Severity::kError},
         Mutation{"UndeclaredParameter", "s_study1.txt", "Parameter Value[pH]", "Parameter Value[soil pH]",
                  "XRF-ISA-PARAM", Severity::kError},
-        Mutation{"UndeclaredFactor", "s_study1.txt", "Factor Value[nitrogen]", "Factor Value[water]",
-                 "XRF-ISA-FACTOR", Severity::kError},
+        Mutation{"UndeclaredFactor", "s_study1.txt", "Factor Value[nitrogen]", "Factor Value[water]", "XRF-ISA-FACTOR",
+                 Severity::kError},
         Mutation{"UnknownAssaySample", "a_study1.txt", "plot-3\t", "plot-99\t", "XRF-ISA-SAMPLE", Severity::kError},
         Mutation{"MissingStudyFile", "s_study1.txt", "", "<delete>", "XRF-FILE-MISSING", Severity::kError},
         Mutation{"MissingAssayFile", "a_study1.txt", "", "<delete>", "XRF-FILE-MISSING", Severity::kError},
         Mutation{"MissingTraitDefinitionFile", "tdf.txt", "", "<delete>", "XRF-FILE-MISSING", Severity::kError},
         Mutation{"MissingDataFile", "d_study1.txt", "", "<delete>", "XRF-FILE-MISSING", Severity::kWarning},
-        Mutation{"EnvironmentNotConstant", "s_study1.txt", "Growth\t6.5\t300\tseeds per square metre\tUO\t"
+        Mutation{"EnvironmentNotConstant", "s_study1.txt",
+                 "Growth\t6.5\t300\tseeds per square metre\tUO\t"
                  "http://purl.obolibrary.org/obo/UO_0000000\tplot-2\t",
                  "Growth\t5.5\t300\tseeds per square metre\tUO\thttp://purl.obolibrary.org/obo/UO_0000000\tplot-2\t",
                  "SEM-ENV-CONSTANT", Severity::kError},
         Mutation{"DataColumnNotAVariable", "d_study1.txt", "\tHD\n", "\tHDX\n", "XRF-DATAFILE-COLUMNS",
                  Severity::kError},
-        Mutation{"DataRowNotAnAssay", "d_study1.txt", "assay-4\t", "assay-x\t", "XRF-DATAFILE-ROWS",
-                 Severity::kError},
+        Mutation{"DataRowNotAnAssay", "d_study1.txt", "assay-4\t", "assay-x\t", "XRF-DATAFILE-ROWS", Severity::kError},
         Mutation{"DecimalComma", "d_study1.txt", "41.1", "41,1", "FMT-DECIMAL-COMMA", Severity::kWarning},
         Mutation{"UnbalancedTermTriple", "tdf.txt", "Trait\tTerm Source REF\tTerm Accession Number\t",
                  "Trait\tTerm Source REF\t", "SYN-05", Severity::kError},
@@ -240,8 +241,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "Stray row\tvalue\nONTOLOGY SOURCE REFERENCE\n", "SYN-05", Severity::kError},
         Mutation{"StudyFileWithoutSourceName", "s_study1.txt", "Source Name\t", "Material\t", "SYN-05",
                  Severity::kError},
-        Mutation{"AssayLevelDiffers", "i_investigation.txt", "plot level analysis", "plant level analysis",
-                 "XRF-LEVEL", Severity::kWarning},
+        Mutation{"AssayLevelDiffers", "i_investigation.txt", "plot level analysis", "plant level analysis", "XRF-LEVEL",
+                 Severity::kWarning},
         Mutation{"NotUtf8", "s_study1.txt", "Morex", "Mor\xe9x", "SYN-01", Severity::kError},
         Mutation{"RaggedRow", "tdf.txt", "\t\n", "\n", "SYN-01", Severity::kError},
         Mutation{"MandatoryCommentMissing", "i_investigation.txt", "Comment[Study Country]\tPL",

@@ -23,9 +23,7 @@ std::string Lower(absl::string_view s) { return absl::AsciiStrToLower(absl::Stri
 
 class Text {
  public:
-  void Row(const std::vector<std::string>& cells) {
-    text_ += FormatTsvRow(cells);
-  }
+  void Row(const std::vector<std::string>& cells) { text_ += FormatTsvRow(cells); }
   void Row(const std::string& label, const std::vector<std::string>& values) {
     std::vector<std::string> cells = {label};
     cells.insert(cells.end(), values.begin(), values.end());
@@ -101,9 +99,7 @@ class Writer {
   }
 
  private:
-  const std::vector<const Record*>& Of(const std::string& section) {
-    return by_section_[section];
-  }
+  const std::vector<const Record*>& Of(const std::string& section) { return by_section_[section]; }
 
   std::vector<const Record*> LinkedTo(const std::string& section, const std::string& study) {
     auto it = by_study_.find({section, study});
@@ -111,7 +107,7 @@ class Writer {
   }
 
   static constexpr std::initializer_list<const char*> kSourceRows = {"Term Source Name", "Term Source File",
-                                                                   "Term Source Version", "Term Source Description"};
+                                                                     "Term Source Version", "Term Source Description"};
 
   // Comment rows for the extensions of one-column records (but `skip`).
   void CommentRows(Text* t, const Record& r, std::initializer_list<const char*> skip = {}) {
@@ -157,7 +153,8 @@ class Writer {
     t->Keyword("INVESTIGATION PUBLICATIONS");
     t->Row("Investigation PubMed ID", {});
     t->Row("Investigation Publication DOI", SplitList(inv.Get("associatedPublication")));
-    for (const char* row : {"Author List", "Title", "Status", "Status Term Accession Number", "Status Term Source REF"}) {
+    for (const char* row :
+         {"Author List", "Title", "Status", "Status Term Accession Number", "Status Term Source REF"}) {
       t->Row(absl::StrCat("Investigation Publication ", row), {});
     }
     t->Keyword("INVESTIGATION CONTACTS");
@@ -203,11 +200,10 @@ class Writer {
     t->Row(prefix + "Person First Name", first);
     t->Row(prefix + "Person Mid Initials", std::vector<std::string>(persons.size()));
     static const std::set<std::string> kNative = {"Person Phone", "Person Fax", "Person Address",
-                                                  "Person Roles Term Accession Number",
-                                                  "Person Roles Term Source REF"};
-    for (const char* row : {"Person Email", "Person Phone", "Person Fax", "Person Address", "Person Affiliation",
-                            "Person Roles", "Person Roles Term Accession Number", "Person Roles Term Source REF",
-                            "Comment[Person ID]"}) {
+                                                  "Person Roles Term Accession Number", "Person Roles Term Source REF"};
+    for (const char* row :
+         {"Person Email", "Person Phone", "Person Fax", "Person Address", "Person Affiliation", "Person Roles",
+          "Person Roles Term Accession Number", "Person Roles Term Source REF", "Comment[Person ID]"}) {
       const IsaField* f = map_.Find("contact", row);
       std::string label = absl::StartsWith(row, "Comment[") ? std::string(row) : prefix + row;
       t->Row(label, column([&](const Record& p) { return f != nullptr ? p.Get(f->codename) : Ext(p, row); }));
@@ -245,15 +241,15 @@ class Writer {
     t->Row("Study Design Type Term Accession Number", {});
     t->Row("Study Design Type Term Source REF", {});
     t->Keyword("STUDY PUBLICATIONS");
-    for (const char* row : {"PubMed ID", "Publication DOI", "Publication Author List", "Publication Title",
-                            "Publication Status", "Publication Status Term Accession Number",
-                            "Publication Status Term Source REF"}) {
+    for (const char* row :
+         {"PubMed ID", "Publication DOI", "Publication Author List", "Publication Title", "Publication Status",
+          "Publication Status Term Accession Number", "Publication Status Term Source REF"}) {
       t->Row(absl::StrCat("Study ", row), {});
     }
     std::vector<const Record*> factors = LinkedTo("factor", id);
     t->Keyword("STUDY FACTORS");
-    Columns(t, factors, "factor", {"Study Factor Type", "Study Factor Type Term Accession Number",
-                                   "Study Factor Type Term Source REF"});
+    Columns(t, factors, "factor",
+            {"Study Factor Type", "Study Factor Type Term Accession Number", "Study Factor Type Term Source REF"});
     std::vector<const Record*> ous = LinkedTo("observation_unit", id);
     std::vector<const Record*> samples;
     std::set<const Record*> taken;
@@ -342,10 +338,10 @@ class Writer {
     row("Study Protocol URI", pad, [](const Record& e) { return e.Get("eventAccNumber"); });
     row("Study Protocol Version", pad, [](const Record&) { return std::string(); });
     row("Study Protocol Parameters Name", params, [](const Record&) { return std::string(); });
-    for (const char* label : {"Study Protocol Parameters Name Term Accession Number",
-                              "Study Protocol Parameters Name Term Source REF", "Study Protocol Components Name",
-                              "Study Protocol Components Type", "Study Protocol Components Type Term Accession Number",
-                              "Study Protocol Components Type Term Source REF"}) {
+    for (const char* label :
+         {"Study Protocol Parameters Name Term Accession Number", "Study Protocol Parameters Name Term Source REF",
+          "Study Protocol Components Name", "Study Protocol Components Type",
+          "Study Protocol Components Type Term Accession Number", "Study Protocol Components Type Term Source REF"}) {
       row(label, pad, [](const Record&) { return std::string(); });
     }
     row("Comment[Event Date]", pad, [](const Record& e) { return e.Get("eventDate"); });
@@ -401,7 +397,8 @@ class Writer {
 
     std::set<const Record*> used_bms;
     absl::flat_hash_map<std::string, const Record*> bm_by_id;  // the first of each id
-    for (const Record* b : bms) bm_by_id.emplace(std::string(absl::StripAsciiWhitespace(b->Get("biologicalMaterialId"))), b);
+    for (const Record* b : bms)
+      bm_by_id.emplace(std::string(absl::StripAsciiWhitespace(b->Get("biologicalMaterialId"))), b);
     auto row = [&](const Record* bm, const std::string& bm_id, const Record* ou) {
       std::vector<std::string> r;
       r.push_back(bm_id);
@@ -487,8 +484,8 @@ class Writer {
         if (s->Get("obsUnitId") != ou->Get("obsUnitId")) continue;
         any = true;
         written_samples_.insert(s);
-        std::vector<std::string> r = {ou->Get("obsUnitId"), "Sampling", s->Get("sampleDesc"),
-                                      s->Get("collectionDate"), s->Get("sampleId")};
+        std::vector<std::string> r = {ou->Get("obsUnitId"), "Sampling", s->Get("sampleDesc"), s->Get("collectionDate"),
+                                      s->Get("sampleId")};
         for (const IsaField* f : fields) r.push_back(s->Get(f->codename));
         for (const std::string& k : ext) r.push_back(Ext(*s, k));
         r.push_back("Phenotyping");

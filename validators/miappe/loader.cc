@@ -56,8 +56,9 @@ std::vector<InputFile> ReadSheetFiles(const std::vector<std::string>& paths, std
       std::vector<std::string> here;
       for (const auto& e : fs::directory_iterator(p, ec)) {
         std::string ext = e.path().extension().string();
-        if (e.is_regular_file(ec) && (ext == ".tsv" || ext == ".txt" || ext == ".xlsx" || ext == ".json" || ext == ".csv" ||
-                                      ext == ".yaml" || ext == ".yml" || ext == ".ods" || ext == ".xls")) {
+        if (e.is_regular_file(ec) &&
+            (ext == ".tsv" || ext == ".txt" || ext == ".xlsx" || ext == ".json" || ext == ".csv" || ext == ".yaml" ||
+             ext == ".yml" || ext == ".ods" || ext == ".xls")) {
           here.push_back(e.path().string());
         }
       }
@@ -249,15 +250,16 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
       continue;
     }
     if (LooksLikeZip(file.data) || absl::EndsWithIgnoreCase(base, ".xlsx")) {
-      for (const auto& [sheet, table] : ReadXlsx(base, file.data, findings)) AddSheet(sheet, table, schema, &sub, findings);
+      for (const auto& [sheet, table] : ReadXlsx(base, file.data, findings))
+        AddSheet(sheet, table, schema, &sub, findings);
       continue;
     }
     // A file that names no section is an extension sheet, or the data file
     // a Data file record links: that is known once every sheet is read.
     bool csv = absl::EndsWithIgnoreCase(base, ".csv");
     if (schema.SectionForFile(Stem(file.name)) == nullptr || csv) {
-      others.push_back({base, Stem(file.name), csv, csv ? ParseDataFile(base, file.data, findings)
-                                                        : ParseTsv(base, file.data, findings)});
+      others.push_back({base, Stem(file.name), csv,
+                        csv ? ParseDataFile(base, file.data, findings) : ParseTsv(base, file.data, findings)});
       continue;
     }
     Table table = ParseTsv(base, file.data, findings);

@@ -46,8 +46,8 @@ bool CellText(const json& v, std::string* out) {
   return false;
 }
 
-void ReadRecord(const json& obj, const char* section, const std::string& where, const Schema& schema,
-                Submission* sub, std::vector<Finding>* findings) {
+void ReadRecord(const json& obj, const char* section, const std::string& where, const Schema& schema, Submission* sub,
+                std::vector<Finding>* findings) {
   if (!obj.is_object()) {
     findings->push_back(Syn("SYN-06", Severity::kError, section, where, "a record must be a JSON object"));
     return;
@@ -114,8 +114,8 @@ namespace {
 
 // The reader proper; nlohmann::json throws type errors on shapes it did not
 // expect ({"format": 1}), which ReadMiappeJson reports as a finding.
-void ReadMiappeJsonUnchecked(absl::string_view file_name, absl::string_view data, const Schema& schema,
-                             Submission* sub, std::vector<Finding>* findings) {
+void ReadMiappeJsonUnchecked(absl::string_view file_name, absl::string_view data, const Schema& schema, Submission* sub,
+                             std::vector<Finding>* findings) {
   std::string name(file_name);
   json doc;
   try {
@@ -179,7 +179,6 @@ void ReadMiappeJson(absl::string_view file_name, absl::string_view data, const S
                             "see docs/miappe-json.md for the layout"));
   }
 }
-
 
 std::string WriteMiappeJson(const std::vector<Record>& records) {
   json doc = json::object();

@@ -42,7 +42,8 @@ TEST(OntologyTest, LoadedOntologiesCheckExistenceObsolescenceAndSubtree) {
     files[std::string(n) + ".tsv"] = Read(Dir() + "/valid-1.2/" + n + ".tsv");
   }
   std::string& study = files["study.tsv"];
-  study.replace(study.find("CO_715:0000189\tWatered by weight\tmap.csv\n"), 14, "CO_715:0000145");  // S1 facility: a design
+  study.replace(study.find("CO_715:0000189\tWatered by weight\tmap.csv\n"), 14,
+                "CO_715:0000145");  // S1 facility: a design
   study.replace(study.find("CO_715:0000145\tblock>pot>plant\tPlants in pots\t"), 14, "CO_715:0000999");  // S2: obsolete
   std::string& event = files["event.tsv"];
   event.replace(event.find("CO_715:0000007"), 14, "CO_715:0000777");  // unknown
@@ -76,8 +77,9 @@ TEST(OntologyTest, IsaTabLabelsAreComparedWithTheTermNames) {
     const std::string from = "Study Design Type\tCO_715:0000145\nStudy Design Type Term Accession Number\t\n";
     size_t at = file.data.find(from);
     ASSERT_NE(at, std::string::npos);
-    file.data.replace(at, from.size(), "Study Design Type\tincomplete block design\nStudy Design Type Term Accession Number\t"
-                              "CO_715:0000145\n");
+    file.data.replace(at, from.size(),
+                      "Study Design Type\tincomplete block design\nStudy Design Type Term Accession Number\t"
+                      "CO_715:0000145\n");
   }
   std::vector<Finding> pre;
   Submission sub = LoadSheets(in, Schema::Default(), &pre);

@@ -18,8 +18,8 @@ const char* SeverityName(Severity s) {
   return "ERROR";
 }
 
-Finding ReaderFinding(const std::string& code, Severity severity, const std::string& section,
-                      const std::string& where, std::string message, std::string hint) {
+Finding ReaderFinding(const std::string& code, Severity severity, const std::string& section, const std::string& where,
+                      std::string message, std::string hint) {
   Finding f;
   f.code = code;
   f.severity = severity;
@@ -32,9 +32,9 @@ Finding ReaderFinding(const std::string& code, Severity severity, const std::str
 }
 
 int Report::Count(Severity s) const {
-  return static_cast<int>(std::count_if(findings.begin(), findings.end(),
-                                        [s](const Finding& f) { return f.severity == s; }) +
-                          omitted[static_cast<int>(s)]);
+  return static_cast<int>(
+      std::count_if(findings.begin(), findings.end(), [s](const Finding& f) { return f.severity == s; }) +
+      omitted[static_cast<int>(s)]);
 }
 
 void Report::Compact() {
@@ -69,8 +69,8 @@ nlohmann::json Report::ToJson() const {
 
 std::string Report::ToText() const {
   std::ostringstream out;
-  out << (profile.empty() ? "MIAPPE (profile unknown)" : profile) << ": " << Count(Severity::kError)
-      << " error(s), " << Count(Severity::kWarning) << " warning(s), " << Count(Severity::kInfo) << " info\n";
+  out << (profile.empty() ? "MIAPPE (profile unknown)" : profile) << ": " << Count(Severity::kError) << " error(s), "
+      << Count(Severity::kWarning) << " warning(s), " << Count(Severity::kInfo) << " info\n";
   for (const std::string& o : ontologies) out << "reference data: " << o << "\n";
   std::map<std::string, std::vector<const Finding*>> by_section;
   for (const Finding& f : findings) by_section[f.section.empty() ? "submission" : f.section].push_back(&f);

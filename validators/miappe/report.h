@@ -25,18 +25,18 @@ struct Finding {
   std::string value;      // the offending value (truncated to 200 bytes)
   std::string message;
   std::string hint;
-  std::string fixed;      // lenient mode: the value the fix produced
-  std::string location;   // "study.tsv:3"
+  std::string fixed;     // lenient mode: the value the fix produced
+  std::string location;  // "study.tsv:3"
 };
 
 // A reader finding (no field): code, severity, section, where (also the
 // entity id shown), message, hint.
-Finding ReaderFinding(const std::string& code, Severity severity, const std::string& section,
-                      const std::string& where, std::string message, std::string hint = "");
+Finding ReaderFinding(const std::string& code, Severity severity, const std::string& section, const std::string& where,
+                      std::string message, std::string hint = "");
 
 struct Report {
-  std::string profile;            // "MIAPPE 1.1" / "MIAPPE 1.2" ("" when unknown)
-  std::string validator_version;  // kValidatorVersion
+  std::string profile;                  // "MIAPPE 1.1" / "MIAPPE 1.2" ("" when unknown)
+  std::string validator_version;        // kValidatorVersion
   std::vector<std::string> ontologies;  // snapshots of the ontologies (and country outlines) used
   std::vector<Finding> findings;
   // Findings past kMaxFindings are counted here by severity, not kept: a

@@ -27,8 +27,8 @@ struct FieldRule {
   std::string codename;
   std::string dm;  // "DM-14", "1.2", "-"
   Level level[2] = {Level::kOptional, Level::kOptional};
-  std::string card;    // 1, 0-1, 0+, 1+, 2+
-  std::string format;  // see formats.h
+  std::string card;                  // 1, 0-1, 0+, 1+, 2+
+  std::string format;                // see formats.h
   std::vector<std::string> aliases;  // normalised header titles
   Level LevelIn(Profile p) const { return level[static_cast<int>(p)]; }
 };
@@ -37,7 +37,7 @@ struct SectionRule {
   std::string section;
   std::string title;
   bool required = false;
-  std::string count;  // "per_investigation:1", "per_study:1+", "none"
+  std::string count;               // "per_investigation:1", "per_study:1+", "none"
   std::vector<std::string> files;  // normalised file stems
 };
 

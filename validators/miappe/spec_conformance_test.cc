@@ -16,13 +16,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "tests/testing/shared.h"
 #include "validators/miappe/isatab_map.h"
 #include "validators/miappe/loader.h"
 #include "validators/miappe/ontology.h"
 #include "validators/miappe/schema.h"
 #include "validators/miappe/tsv.h"
 #include "validators/miappe/validator.h"
-#include "tests/testing/shared.h"
 
 namespace fairtrace::miappe {
 namespace {
@@ -45,20 +45,24 @@ std::string Cell(const std::vector<std::string>& row, size_t i) {
 
 // "Observed Variable", "OBSERVED VARIABLE" -> "observed_variable".
 std::string SectionOf(const std::string& title) {
-  static const std::map<std::string, std::string> kSections = {
-      {"investigation", "investigation"}, {"study", "study"}, {"person", "person"}, {"data file", "data_file"},
-      {"biological material", "biological_material"}, {"environment", "environment"},
-      {"experimental factor", "factor"}, {"event", "event"}, {"observation unit", "observation_unit"},
-      {"sample", "sample"}, {"observed variable", "observed_variable"}};
+  static const std::map<std::string, std::string> kSections = {{"investigation", "investigation"},
+                                                               {"study", "study"},
+                                                               {"person", "person"},
+                                                               {"data file", "data_file"},
+                                                               {"biological material", "biological_material"},
+                                                               {"environment", "environment"},
+                                                               {"experimental factor", "factor"},
+                                                               {"event", "event"},
+                                                               {"observation unit", "observation_unit"},
+                                                               {"sample", "sample"},
+                                                               {"observed variable", "observed_variable"}};
   auto it = kSections.find(absl::AsciiStrToLower(title));
   return it == kSections.end() ? "" : it->second;
 }
 
 class Spec_ : public ::testing::Test {
  protected:
-  void SetUp() override {
-    FT_REQUIRE_PATH(Spec());
-  }
+  void SetUp() override { FT_REQUIRE_PATH(Spec()); }
   const Schema& schema_ = Schema::Default();
 };
 
@@ -104,7 +108,8 @@ TEST_F(Spec_, FieldLevelsMatchTheSchema) {
   EXPECT_GE(checked, 90);
   // And no field of ours is missing from the table (links excepted).
   std::set<std::string> listed;
-  for (size_t r = 1; r < t.rows.size(); ++r) listed.insert(absl::StrCat(SectionOf(Cell(t.rows[r], 0)), ".", Cell(t.rows[r], 3)));
+  for (size_t r = 1; r < t.rows.size(); ++r)
+    listed.insert(absl::StrCat(SectionOf(Cell(t.rows[r], 0)), ".", Cell(t.rows[r], 3)));
   for (const SectionRule& s : schema_.sections()) {
     for (const FieldRule* f : schema_.Fields(s.section)) {
       if (f->dm == "-") continue;
@@ -177,10 +182,12 @@ TEST_F(Spec_, IsaTabMappingsMatchTheIsaMap) {
       bool characteristic = absl::StartsWith(field, "Characteristics[") && absl::EndsWith(field, "]");
       if (characteristic) label = field.substr(16, field.size() - 17);
       if (file == "Investigation") {
-        static const std::map<std::string, std::string> kPlaces = {
-            {"INVESTIGATION", "investigation"}, {"INVESTIGATION PUBLICATIONS", "publication"},
-            {"STUDY", "study"}, {"STUDY DESIGN DESCRIPTORS", "design"}, {"STUDY FACTORS", "factor"},
-            {"STUDY PROTOCOLS", "event"}};
+        static const std::map<std::string, std::string> kPlaces = {{"INVESTIGATION", "investigation"},
+                                                                   {"INVESTIGATION PUBLICATIONS", "publication"},
+                                                                   {"STUDY", "study"},
+                                                                   {"STUDY DESIGN DESCRIPTORS", "design"},
+                                                                   {"STUDY FACTORS", "factor"},
+                                                                   {"STUDY PROTOCOLS", "event"}};
         auto it = kPlaces.find(part);
         place = section == "data_file" ? "datafile" : it == kPlaces.end() ? "" : it->second;
       } else if (file == "Study" && characteristic) {

@@ -15,9 +15,9 @@
 namespace fairtrace::miappe {
 
 struct Record {
-  std::string section;   // "study", ...
-  std::string location;  // "study.tsv:3"
-  absl::flat_hash_map<std::string, std::string> values;      // codename -> cell as written
+  std::string section;                                          // "study", ...
+  std::string location;                                         // "study.tsv:3"
+  absl::flat_hash_map<std::string, std::string> values;         // codename -> cell as written
   std::vector<std::pair<std::string, std::string>> extensions;  // header -> cell, in column order
 
   // The cell of `codename`, or "" when absent.

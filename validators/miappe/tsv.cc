@@ -147,8 +147,8 @@ Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Findi
     for (size_t r = 1; r < t.rows.size(); ++r) {
       std::vector<std::string>& cells = t.rows[r];
       if (cells.size() == width) continue;
-      bool extra_blank = cells.size() > width &&
-                         std::all_of(cells.begin() + width, cells.end(), [](const std::string& s) { return s.empty(); });
+      bool extra_blank = cells.size() > width && std::all_of(cells.begin() + width, cells.end(),
+                                                             [](const std::string& s) { return s.empty(); });
       if (!extra_blank) {
         findings->push_back(Syn(name, t.lines[r], Severity::kError,
                                 absl::StrCat("row has ", cells.size(), " cells, the header ", width),

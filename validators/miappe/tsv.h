@@ -28,8 +28,8 @@ struct Table {
 // `ragged`: rows keep their own width (ISA-Tab investigation files, whose
 // rows are label + values); no padding, no finding for the width.
 // `delimiter`: ',' or ';' for CSV data files (quoting rules unchanged).
-Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings,
-               bool ragged = false, char delimiter = '\t');
+Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Finding>* findings, bool ragged = false,
+               char delimiter = '\t');
 
 // The rows as TSV that ParseTsv reads back unchanged: cells holding a tab,
 // a line break or a quote, or starting with a quote, are quoted (quotes

@@ -50,9 +50,11 @@ TEST(TsvTest, BrokenQuotingAndBadUtf8AreErrorsNotCrashes) {
 }
 
 TEST(TsvTest, Utf8Validation) {
-  EXPECT_TRUE(IsValidUtf8("Orl\xC3\xA9" "ans \xE2\x82\xAC \xF0\x9F\x8C\xB1"));
-  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));  // overlong
+  EXPECT_TRUE(
+      IsValidUtf8("Orl\xC3\xA9"
+                  "ans \xE2\x82\xAC \xF0\x9F\x8C\xB1"));
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xE0\x80\xAF"));      // overlong
   EXPECT_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));  // > U+10FFFF
 }
 

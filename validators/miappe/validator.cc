@@ -12,19 +12,23 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "validators/miappe/formats.h"
 #include "common/text/utf8.h"
+#include "validators/miappe/formats.h"
 
 namespace fairtrace::miappe {
 namespace {
 
-const char* const kIdField[][2] = {
-    {"investigation", "investigationTitle"}, {"study", "studyId"},
-    {"person", "personName"},                {"data_file", "dataFileLink"},
-    {"biological_material", "biologicalMaterialId"}, {"environment", "envParam"},
-    {"factor", "expeFactorType"},            {"event", "eventType"},
-    {"observation_unit", "obsUnitId"},       {"sample", "sampleId"},
-    {"observed_variable", "variableId"}};
+const char* const kIdField[][2] = {{"investigation", "investigationTitle"},
+                                   {"study", "studyId"},
+                                   {"person", "personName"},
+                                   {"data_file", "dataFileLink"},
+                                   {"biological_material", "biologicalMaterialId"},
+                                   {"environment", "envParam"},
+                                   {"factor", "expeFactorType"},
+                                   {"event", "eventType"},
+                                   {"observation_unit", "obsUnitId"},
+                                   {"sample", "sampleId"},
+                                   {"observed_variable", "variableId"}};
 
 }  // namespace
 
@@ -159,13 +163,11 @@ class Checker {
                 "fill the study id(s) this record belongs to, separated by \";\"");
           } else {
             Add(&r, "PRE-MANDATORY", Severity::kError, rule->codename, "mandatory field is empty",
-                rule->format == "text_na" ? "fill it; NA or unknown are accepted when nothing applies"
-                                          : "fill it");
+                rule->format == "text_na" ? "fill it; NA or unknown are accepted when nothing applies" : "fill it");
           }
         } else if (level == Level::kRecommended) {
-          Add(&r, "PRE-RECOMMENDED",
-              options_.strictness == Strictness::kStrict ? Severity::kError : Severity::kWarning, rule->codename,
-              "recommended field is empty", "fill it if the information exists");
+          Add(&r, "PRE-RECOMMENDED", options_.strictness == Strictness::kStrict ? Severity::kError : Severity::kWarning,
+              rule->codename, "recommended field is empty", "fill it if the information exists");
         }
         continue;
       }
@@ -210,9 +212,8 @@ class Checker {
   void CheckTerm(const Record& r, const FieldRule& rule, const std::string& value) {
     if (options_.ontologies == nullptr) return;
     static const std::pair<const char*, const char*> kRoots[] = {
-        {"co715_design", "CO_715:0000003"}, {"co715_facility", "CO_715:0000005"},
-        {"co715_event", "CO_715:0000006"},  {"po_anatomy", "PO:0025131"},
-        {"dev_stage", "PO:0009012"},        {"curie", nullptr}};
+        {"co715_design", "CO_715:0000003"}, {"co715_facility", "CO_715:0000005"}, {"co715_event", "CO_715:0000006"},
+        {"po_anatomy", "PO:0025131"},       {"dev_stage", "PO:0009012"},          {"curie", nullptr}};
     const char* root = nullptr;
     bool term_field = false;
     for (const auto& [format, r0] : kRoots) {
@@ -441,7 +442,7 @@ class Checker {
           }
           if (!Blank(r->Get("spatialDistribution"))) {
             static const std::set<std::string> kCoordinates = {"latitude", "longitude", "row", "col", "column",
-                                                               "x", "y", "xm", "ym"};
+                                                               "x",        "y",         "xm",  "ym"};
             for (const auto& [k, v] : SplitPairs(r->Get("spatialDistribution"))) {
               std::string key = absl::AsciiStrToLower(k);
               if (!kCoordinates.contains(key) && !in_hierarchy(key)) {
@@ -509,8 +510,8 @@ class Checker {
       auto end = DayOf(st->Get("studyEndDate"));
       if (start && end && *end < *start) {
         Add(st, "SEM-DATE-ORDER", Severity::kError, "studyEndDate",
-            absl::StrCat("the study ends (", st->Get("studyEndDate"), ") before it starts (",
-                         st->Get("studyStartDate"), ")"),
+            absl::StrCat("the study ends (", st->Get("studyEndDate"), ") before it starts (", st->Get("studyStartDate"),
+                         ")"),
             "check the years of both dates");
       }
       CheckSiteInCountry(*st);
@@ -518,10 +519,10 @@ class Checker {
       for (const Record* ev : events_[id]) {
         for (const std::string& d : SplitList(ev->Get("eventDate"))) {
           auto day = DayOf(d);
-          if (day && (*day < *start - options_.date_tolerance_days ||
-                      (end && *day > *end + options_.date_tolerance_days))) {
-            Add(ev, "SEM-DATE-WINDOW", Severity::kWarning, "eventDate",
-                "the event falls outside its study's period", "check the date and the study's start and end", d);
+          if (day &&
+              (*day < *start - options_.date_tolerance_days || (end && *day > *end + options_.date_tolerance_days))) {
+            Add(ev, "SEM-DATE-WINDOW", Severity::kWarning, "eventDate", "the event falls outside its study's period",
+                "check the date and the study's start and end", d);
           }
         }
       }

@@ -79,10 +79,11 @@ TEST(ValidatorTest, ReferencesMustResolve) {
 
 TEST(ValidatorTest, PresenceIdentityAndSemantics) {
   auto files = Fixture();
-  Replace(files, "study.tsv", "Growth chamber 4", "");                    // siteName (M)
+  Replace(files, "study.tsv", "Growth chamber 4", "");                              // siteName (M)
   Replace(files, "study.tsv", "2025-06-01\t2025-08-30", "2025-09-01\t2025-08-30");  // ends before it starts
-  Replace(files, "study.tsv", "\nS2\t", "\nS1\t");                        // duplicate study id
-  Replace(files, "biological_material.tsv", "Arabidopsis\tthaliana\tline:Ler", "Arabidopsis\tArabidopsis thaliana\tline:Ler");
+  Replace(files, "study.tsv", "\nS2\t", "\nS1\t");                                  // duplicate study id
+  Replace(files, "biological_material.tsv", "Arabidopsis\tthaliana\tline:Ler",
+          "Arabidopsis\tArabidopsis thaliana\tline:Ler");
   files.erase("person.tsv");
   Report r = ValidateFiles(files);
   EXPECT_EQ(CountCode(r, "PRE-MANDATORY"), 1) << r.ToText();
@@ -95,7 +96,8 @@ TEST(ValidatorTest, PresenceIdentityAndSemantics) {
 TEST(ValidatorTest, HierarchyLevelsAndCycles) {
   auto files = Fixture();
   Replace(files, "study.tsv", "block>pot>plant\tPlants in pots, one", "block>pot>block\tPlants in pots, one");
-  Replace(files, "observation_unit.tsv", "S2\tLer\tS2-P2\tpot\t\tblock:1; pot:2", "S2\tLer\tS2-P2\tplot\t\trow:1; bench:2");
+  Replace(files, "observation_unit.tsv", "S2\tLer\tS2-P2\tpot\t\tblock:1; pot:2",
+          "S2\tLer\tS2-P2\tplot\t\trow:1; bench:2");
   Report r = ValidateFiles(files);
   EXPECT_EQ(CountCode(r, "FMT-HIERARCHY"), 1) << r.ToText();
   EXPECT_EQ(CountCode(r, "XRF-LEVEL"), 2);  // type plot, level key bench (row is a coordinate)
@@ -130,13 +132,13 @@ TEST(ValidatorTest, UnknownColumnsAreKeptAndDuplicatesAreErrors) {
   }
   EXPECT_TRUE(kept);
   Report r = Validate(sub, Schema::Default(), {}, pre);
-  EXPECT_EQ(CountCode(r, "SYN-03"), 1) << r.ToText();  // infraspecificName twice
+  EXPECT_EQ(CountCode(r, "SYN-03"), 1) << r.ToText();     // infraspecificName twice
   EXPECT_EQ(CountCode(r, "SYN-03", Severity::kInfo), 1);  // sensorId kept
 }
 
 TEST(ValidatorTest, StrictAndLenientModes) {
   auto files = Fixture();
-  Replace(files, "study.tsv", "Two genotypes, two watering levels", "");  // studyDescription (R)
+  Replace(files, "study.tsv", "Two genotypes, two watering levels", "");       // studyDescription (R)
   Replace(files, "study.tsv", "2025-03-01\t2025-05-30", "45717\t2025-05-30");  // Excel serial
   Report normal = ValidateFiles(files);
   EXPECT_EQ(CountCode(normal, "PRE-RECOMMENDED", Severity::kWarning), 1);
@@ -241,7 +243,7 @@ TEST(ValidatorTest, LinkedDataFilesAreCheckedAgainstTheirStudy) {
   EXPECT_EQ(CountCode(bad, "XRF-DATAFILE-COLUMNS"), 1) << bad.ToText();  // Height
   EXPECT_EQ(CountCode(bad, "XRF-DATAFILE-ROWS"), 1);                     // S2-P1 is of study S2
   EXPECT_EQ(CountCode(bad, "FMT-DECIMAL-COMMA", Severity::kWarning), 1);
-  EXPECT_EQ(CountCode(bad, "SYN-01", Severity::kWarning), 1);            // stray.csv: no record names it
+  EXPECT_EQ(CountCode(bad, "SYN-01", Severity::kWarning), 1);  // stray.csv: no record names it
 }
 
 // SEM-COORD-COUNTRY asks the locator it is given (a stub here; the real

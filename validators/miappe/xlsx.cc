@@ -4,8 +4,8 @@
 #include <zip.h>
 
 #include <cmath>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -61,8 +61,7 @@ class Zip {
       *error = absl::StrCat(name, " is missing");
       return std::nullopt;
     }
-    if (!(st.valid & ZIP_STAT_SIZE) || st.size > limits.max_part_bytes ||
-        *total + st.size > limits.max_total_bytes) {
+    if (!(st.valid & ZIP_STAT_SIZE) || st.size > limits.max_part_bytes || *total + st.size > limits.max_total_bytes) {
       *error = absl::StrCat(name, " unpacks to more than the limit (", limits.max_part_bytes, " bytes per part, ",
                             limits.max_total_bytes, " in total)");
       return std::nullopt;
@@ -140,8 +139,7 @@ std::string ParseXml(const std::string& xml, XmlHandler* h) {
     XML_StopParser(static_cast<XmlContext*>(ud)->parser, XML_FALSE);
   });
   if (XML_Parse(p.get(), xml.data(), static_cast<int>(xml.size()), XML_TRUE) == XML_STATUS_ERROR) {
-    return absl::StrCat(XML_ErrorString(XML_GetErrorCode(p.get())), " at line ",
-                        XML_GetCurrentLineNumber(p.get()));
+    return absl::StrCat(XML_ErrorString(XML_GetErrorCode(p.get())), " at line ", XML_GetCurrentLineNumber(p.get()));
   }
   return "";
 }
@@ -237,7 +235,8 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
   if (!workbook) return out;
   std::vector<std::pair<std::string, std::string>> sheets;  // name, rId
   XmlHandler wb{[&](const std::string& n, const char** a) {
-                  if (n == "sheet" && Attr(a, "name") && Attr(a, "id")) sheets.emplace_back(Attr(a, "name"), Attr(a, "id"));
+                  if (n == "sheet" && Attr(a, "name") && Attr(a, "id"))
+                    sheets.emplace_back(Attr(a, "name"), Attr(a, "id"));
                 },
                 nullptr, nullptr};
   if (!parse("xl/workbook.xml", *workbook, &wb)) return out;
@@ -281,7 +280,8 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     XmlHandler st{[&](const std::string& n, const char** a) {
                     if (n == "numFmt" && Attr(a, "numFmtId") && Attr(a, "formatCode")) {
                       int id = 0;
-                      if (absl::SimpleAtoi(Attr(a, "numFmtId"), &id)) custom[id] = IsDateFormatCode(Attr(a, "formatCode"));
+                      if (absl::SimpleAtoi(Attr(a, "numFmtId"), &id))
+                        custom[id] = IsDateFormatCode(Attr(a, "formatCode"));
                     }
                     if (n == "cellXfs") in_cell_xfs = true;
                     if (n == "xf" && in_cell_xfs) {
@@ -312,8 +312,8 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     }
     std::optional<std::string> xml = read(target->second, false);
     if (!xml) {
-      findings->push_back(Syn(where, Severity::kError, absl::StrCat("cannot read ", target->second),
-                              "re-save the workbook"));
+      findings->push_back(
+          Syn(where, Severity::kError, absl::StrCat("cannot read ", target->second), "re-save the workbook"));
       continue;
     }
     std::map<int, std::map<int, std::string>> grid;  // row -> col -> value
@@ -321,73 +321,72 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     std::string type, value, inline_text;
     bool in_v = false, in_is_t = false, in_is = false, too_many = false;
     size_t date_cells = 0;
-    XmlHandler ws{
-        [&](const std::string& n, const char** a) {
-          if (n == "row") {
-            int r = 0;
-            row = Attr(a, "r") && absl::SimpleAtoi(Attr(a, "r"), &r) ? r : row + 1;
-            next_col = 0;
-          } else if (n == "c") {
-            col = Attr(a, "r") ? ColumnOf(Attr(a, "r")) : next_col;
-            if (col < 0) col = next_col;
-            next_col = col + 1;
-            type = Attr(a, "t") ? Attr(a, "t") : "n";
-            if (!Attr(a, "s") || !absl::SimpleAtoi(Attr(a, "s"), &style)) style = 0;
-            value.clear();
-            inline_text.clear();
-          } else if (n == "v") {
-            in_v = true;
-          } else if (n == "is") {
-            in_is = true;
-          } else if (n == "t" && in_is) {
-            in_is_t = true;
-          }
-        },
-        [&](const std::string& n) {
-          if (n == "v") in_v = false;
-          if (n == "t") in_is_t = false;
-          if (n == "is") in_is = false;
-          if (n != "c" || col < 0 || too_many) return;
-          std::string text;
-          if (type == "s") {
-            size_t i = 0;
-            if (absl::SimpleAtoi(value, &i) && i < shared.size()) text = shared[i];
-          } else if (type == "inlineStr") {
-            text = inline_text;
-          } else if (type == "b") {
-            text = value == "1" ? "TRUE" : "FALSE";
-          } else if (type == "n" && !value.empty() && style >= 0 &&
-                     static_cast<size_t>(style) < xf_is_date.size() && xf_is_date[style]) {
-            double serial = 0;
-            if (absl::SimpleAtod(value, &serial) && serial >= 0 && serial < 2958466) {
-              text = SerialToIso(serial);
-              if (++date_cells > limits.max_date_findings_per_sheet) goto store;
-              Finding f = Syn(absl::StrCat(where, ":", row), Severity::kInfo,
-                              absl::StrCat("date cell (Excel serial ", value, ") read as ", text),
-                              "dates typed as text (YYYY-MM-DD) avoid any conversion");
-              f.code = "FMT-DATE-EXCEL-SERIAL";
-              f.value = value;
-              f.fixed = text;
-              findings->push_back(std::move(f));
-            } else {
-              text = value;
-            }
-          } else {
-            text = value;  // numbers as written, errors (#N/A), cached formula strings
-          }
-        store:
-          if (text.empty()) return;
-          text_bytes += text.size();
-          if (++cells > limits.max_cells || text_bytes > limits.max_text_bytes) {
-            too_many = true;
-            return;
-          }
-          grid[row][col] = std::move(text);
-        },
-        [&](absl::string_view s) {
-          if (in_v) value.append(s.data(), s.size());
-          if (in_is_t) inline_text.append(s.data(), s.size());
-        }};
+    XmlHandler ws{[&](const std::string& n, const char** a) {
+                    if (n == "row") {
+                      int r = 0;
+                      row = Attr(a, "r") && absl::SimpleAtoi(Attr(a, "r"), &r) ? r : row + 1;
+                      next_col = 0;
+                    } else if (n == "c") {
+                      col = Attr(a, "r") ? ColumnOf(Attr(a, "r")) : next_col;
+                      if (col < 0) col = next_col;
+                      next_col = col + 1;
+                      type = Attr(a, "t") ? Attr(a, "t") : "n";
+                      if (!Attr(a, "s") || !absl::SimpleAtoi(Attr(a, "s"), &style)) style = 0;
+                      value.clear();
+                      inline_text.clear();
+                    } else if (n == "v") {
+                      in_v = true;
+                    } else if (n == "is") {
+                      in_is = true;
+                    } else if (n == "t" && in_is) {
+                      in_is_t = true;
+                    }
+                  },
+                  [&](const std::string& n) {
+                    if (n == "v") in_v = false;
+                    if (n == "t") in_is_t = false;
+                    if (n == "is") in_is = false;
+                    if (n != "c" || col < 0 || too_many) return;
+                    std::string text;
+                    if (type == "s") {
+                      size_t i = 0;
+                      if (absl::SimpleAtoi(value, &i) && i < shared.size()) text = shared[i];
+                    } else if (type == "inlineStr") {
+                      text = inline_text;
+                    } else if (type == "b") {
+                      text = value == "1" ? "TRUE" : "FALSE";
+                    } else if (type == "n" && !value.empty() && style >= 0 &&
+                               static_cast<size_t>(style) < xf_is_date.size() && xf_is_date[style]) {
+                      double serial = 0;
+                      if (absl::SimpleAtod(value, &serial) && serial >= 0 && serial < 2958466) {
+                        text = SerialToIso(serial);
+                        if (++date_cells > limits.max_date_findings_per_sheet) goto store;
+                        Finding f = Syn(absl::StrCat(where, ":", row), Severity::kInfo,
+                                        absl::StrCat("date cell (Excel serial ", value, ") read as ", text),
+                                        "dates typed as text (YYYY-MM-DD) avoid any conversion");
+                        f.code = "FMT-DATE-EXCEL-SERIAL";
+                        f.value = value;
+                        f.fixed = text;
+                        findings->push_back(std::move(f));
+                      } else {
+                        text = value;
+                      }
+                    } else {
+                      text = value;  // numbers as written, errors (#N/A), cached formula strings
+                    }
+                  store:
+                    if (text.empty()) return;
+                    text_bytes += text.size();
+                    if (++cells > limits.max_cells || text_bytes > limits.max_text_bytes) {
+                      too_many = true;
+                      return;
+                    }
+                    grid[row][col] = std::move(text);
+                  },
+                  [&](absl::string_view s) {
+                    if (in_v) value.append(s.data(), s.size());
+                    if (in_is_t) inline_text.append(s.data(), s.size());
+                  }};
     if (!parse(target->second, *xml, &ws)) continue;
     if (too_many) {
       findings->push_back(Syn(where, Severity::kError,

@@ -37,9 +37,9 @@ namespace fairtrace::miappe {
 struct XlsxLimits {
   size_t max_part_bytes = size_t{64} << 20;
   size_t max_total_bytes = size_t{256} << 20;
-  size_t max_cells = 1'500'000;                // non-empty cells, all sheets
-  size_t max_text_bytes = size_t{48} << 20;    // text of those cells
-  size_t max_date_findings_per_sheet = 100;    // then one summary finding
+  size_t max_cells = 1'500'000;              // non-empty cells, all sheets
+  size_t max_text_bytes = size_t{48} << 20;  // text of those cells
+  size_t max_date_findings_per_sheet = 100;  // then one summary finding
 };
 
 // (sheet name, table) in workbook order; table.name is "<file>#<sheet>".

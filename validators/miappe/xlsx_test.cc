@@ -47,11 +47,11 @@ TEST(XlsxTest, TheValidWorkbookReadsLikeItsTsvSheets) {
 }
 
 TEST(XlsxTest, NotAZipNotAWorkbookCorruptOrMalformedGiveReports) {
-  for (const auto& [name, data] : std::vector<std::pair<std::string, std::string>>{
-           {"text.xlsx", "studyId\tstudyTitle\n"},
-           {"not-a-workbook.xlsx", Fixture("not-a-workbook.xlsx")},
-           {"truncated.xlsx", Fixture("truncated.xlsx")},
-           {"empty.xlsx", ""}}) {
+  for (const auto& [name, data] :
+       std::vector<std::pair<std::string, std::string>>{{"text.xlsx", "studyId\tstudyTitle\n"},
+                                                        {"not-a-workbook.xlsx", Fixture("not-a-workbook.xlsx")},
+                                                        {"truncated.xlsx", Fixture("truncated.xlsx")},
+                                                        {"empty.xlsx", ""}}) {
     std::vector<Finding> f;
     auto sheets = ReadXlsx(name, data, &f);
     EXPECT_TRUE(sheets.empty()) << name;

@@ -76,8 +76,7 @@ std::vector<std::string> StringList(const YAML::Node& n) {
 
 class Checker {
  public:
-  Checker(const Rules& rules, const std::vector<std::string>& paths, Report& report)
-      : rules_(rules), report_(report) {
+  Checker(const Rules& rules, const std::vector<std::string>& paths, Report& report) : rules_(rules), report_(report) {
     for (const auto& p : paths) {
       files_.insert(p);
       for (size_t slash = p.find('/'); slash != std::string::npos; slash = p.find('/', slash + 1)) {
@@ -252,8 +251,8 @@ void ValidateParsed(const Rules& rules, absl::string_view mlmodel_yaml, Checker&
   try {
     root = YAML::Load(std::string(mlmodel_yaml));
   } catch (const YAML::ParserException& e) {
-    check.Add("MLmodel", absl::StrCat("is not valid YAML: ", e.msg, " (line ", e.mark.line + 1,
-                                      ", column ", e.mark.column + 1, ")"));
+    check.Add("MLmodel", absl::StrCat("is not valid YAML: ", e.msg, " (line ", e.mark.line + 1, ", column ",
+                                      e.mark.column + 1, ")"));
     return;
   } catch (const YAML::Exception& e) {
     check.Add("MLmodel", absl::StrCat("is not valid YAML: ", e.what()));
@@ -315,8 +314,7 @@ void ValidateParsed(const Rules& rules, absl::string_view mlmodel_yaml, Checker&
 
 }  // namespace
 
-Report Validator::Validate(absl::string_view mlmodel_yaml,
-                           const std::vector<std::string>& paths) const {
+Report Validator::Validate(absl::string_view mlmodel_yaml, const std::vector<std::string>& paths) const {
   Report report;
   Checker check(*rules_, paths, report);
   // MLmodel is YAML, which is Unicode text: bytes that are not UTF-8 are a
@@ -342,6 +340,5 @@ Report Validator::Validate(absl::string_view mlmodel_yaml,
   }
   return report;
 }
-
 
 }  // namespace fairtrace::mlmodel

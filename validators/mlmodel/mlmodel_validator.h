@@ -34,17 +34,17 @@ struct Violation {
 
 // What the MLmodel says, as stored with a model version.
 struct ModelInfo {
-  std::vector<std::string> flavors;     // flavor names, in file order
+  std::vector<std::string> flavors;  // flavor names, in file order
   std::string mlflow_version;
   std::string model_uuid;
   std::string run_id;
   std::string utc_time_created;
   std::optional<int64_t> model_size_bytes;
-  nlohmann::json signature;              // inputs/outputs/params parsed; null if absent
+  nlohmann::json signature;  // inputs/outputs/params parsed; null if absent
   nlohmann::json saved_input_example_info;
   nlohmann::json metadata;
-  nlohmann::json flavor_details;        // flavors.* as JSON
-  nlohmann::json extensions;            // unknown top-level keys, kept as given
+  nlohmann::json flavor_details;  // flavors.* as JSON
+  nlohmann::json extensions;      // unknown top-level keys, kept as given
 };
 
 struct Report {

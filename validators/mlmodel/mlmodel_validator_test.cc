@@ -48,12 +48,10 @@ metadata:
 x_lab_owner: phenome
 )";
 
-const std::vector<std::string> kPaths = {"MLmodel", "python_model.pkl", "conda.yaml",
-                                         "python_env.yaml", "model.pkl", "input_example.json"};
+const std::vector<std::string> kPaths = {"MLmodel",         "python_model.pkl", "conda.yaml",
+                                         "python_env.yaml", "model.pkl",        "input_example.json"};
 
-TEST(MlmodelValidator, CompiledInRulesLoad) {
-  EXPECT_TRUE(Validator::Default().Validate(kMinimal, kPaths).ok());
-}
+TEST(MlmodelValidator, CompiledInRulesLoad) { EXPECT_TRUE(Validator::Default().Validate(kMinimal, kPaths).ok()); }
 
 TEST(MlmodelValidator, AcceptsAndRecordsAValidModel) {
   Report r = Validator::Default().Validate(kMinimal, kPaths);
@@ -161,10 +159,8 @@ TEST(MlmodelValidator, NotAMappingOrNoFlavors) {
 TEST(MlmodelValidator, EveryMissingFileIsOneViolation) {
   std::vector<std::string> paths = {"MLmodel", "conda.yaml"};
   Report r = Validator::Default().Validate(kMinimal, paths);
-  EXPECT_THAT(Fields(r), ElementsAre("flavors.python_function.python_model",
-                                     "flavors.python_function.env.virtualenv",
-                                     "flavors.sklearn.pickled_model",
-                                     "saved_input_example_info.artifact_path"));
+  EXPECT_THAT(Fields(r), ElementsAre("flavors.python_function.python_model", "flavors.python_function.env.virtualenv",
+                                     "flavors.sklearn.pickled_model", "saved_input_example_info.artifact_path"));
   EXPECT_THAT(r.violations[0].description, HasSubstr("python_model.pkl"));
 }
 
@@ -243,8 +239,7 @@ TEST_P(SharedModels, MutatedCopiesFail) {
   EXPECT_THAT(Fields(Validator::Default().Validate("flavors: [\n", paths_)), ElementsAre("MLmodel"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Mlflow2102, SharedModels,
-                         ::testing::Values("pyfunc-leaf-area", "sklearn-stress-classifier"),
+INSTANTIATE_TEST_SUITE_P(Mlflow2102, SharedModels, ::testing::Values("pyfunc-leaf-area", "sklearn-stress-classifier"),
                          [](const auto& info) {
                            std::string n = info.param;
                            std::replace(n.begin(), n.end(), '-', '_');

@@ -11,13 +11,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
-#include "google/rpc/status.pb.h"
 #include "common/audit/audit_record.h"
+#include "common/content/sha256.h"
 #include "common/fs/fs_util.h"
 #include "common/status/errors.h"
-#include "common/content/sha256.h"
 #include "common/status/status_macros.h"
+#include "google/protobuf/util/time_util.h"
+#include "google/rpc/status.pb.h"
 
 namespace fairtrace::client {
 namespace {
@@ -112,8 +112,8 @@ absl::Status CasClient::UploadBatch(absl::Span<const std::pair<Digest, std::stri
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::QueryWriteStatusResponse> CasClient::QueryWriteStatus(
-    const std::string& upload_id, const Digest& digest) {
+absl::StatusOr<v1::QueryWriteStatusResponse> CasClient::QueryWriteStatus(const std::string& upload_id,
+                                                                         const Digest& digest) {
   v1::QueryWriteStatusRequest req;
   req.set_resource_name(UploadResourceName(upload_id, digest));
   v1::QueryWriteStatusResponse resp;
@@ -122,10 +122,9 @@ absl::StatusOr<v1::QueryWriteStatusResponse> CasClient::QueryWriteStatus(
   return resp;
 }
 
-absl::Status CasClient::UploadStream(
-    const std::string& upload_id, const Digest& digest, int64_t from_offset,
-    const std::function<absl::StatusOr<std::string>(int64_t, size_t)>& read,
-    const ProgressFn& progress) {
+absl::Status CasClient::UploadStream(const std::string& upload_id, const Digest& digest, int64_t from_offset,
+                                     const std::function<absl::StatusOr<std::string>(int64_t, size_t)>& read,
+                                     const ProgressFn& progress) {
   // Generous deadline: the timeout plus one second per 16 MiB.
   auto ctx = Context(options_.rpc_timeout + absl::Seconds(digest.size_bytes >> 24));
   v1::WriteResponse resp;
@@ -163,8 +162,8 @@ absl::Status CasClient::UploadStream(
   if (!local.ok()) return local;
   FT_RETURN_IF_ERROR(s);
   if (resp.committed_size() != digest.size_bytes) {
-    return absl::InternalError(absl::StrCat("server committed ", resp.committed_size(), " of ",
-                                            digest.size_bytes, " bytes"));
+    return absl::InternalError(
+        absl::StrCat("server committed ", resp.committed_size(), " of ", digest.size_bytes, " bytes"));
   }
   return absl::OkStatus();
 }
@@ -199,9 +198,9 @@ absl::Status CasClient::UploadFile(const std::filesystem::path& path, const Dige
     absl::Status s = UploadStream(id, digest, offset, read, progress);
     if (s.ok() || !Retryable(s)) return s;
     if (absl::Now() - last_progress > options_.upload_stall_timeout) {
-      return WithMessage(s, absl::StrCat(s.message(), " (no progress for ",
-                                         absl::FormatDuration(options_.upload_stall_timeout),
-                                         "; run the push again to continue from ", offset, " bytes)"));
+      return WithMessage(
+          s, absl::StrCat(s.message(), " (no progress for ", absl::FormatDuration(options_.upload_stall_timeout),
+                          "; run the push again to continue from ", offset, " bytes)"));
     }
     std::this_thread::sleep_for(absl::ToChronoMilliseconds(backoff));
     backoff = std::min(backoff * 2, absl::Seconds(2));

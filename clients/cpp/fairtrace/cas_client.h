@@ -20,11 +20,11 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "common/content/digest.h"
+#include "common/content/tree.h"
 #include "fairtrace/v1/admin.grpc.pb.h"
 #include "fairtrace/v1/cas.grpc.pb.h"
 #include "google/rpc/status.pb.h"
-#include "common/content/digest.h"
-#include "common/content/tree.h"
 
 namespace fairtrace::client {
 
@@ -71,8 +71,7 @@ class CasClient {
   // offset after an interruption, waits while another stream writes the
   // same upload, and gives up after options().upload_stall_timeout without
   // progress.
-  absl::Status UploadFile(const std::filesystem::path& path, const Digest& digest,
-                          const ProgressFn& progress);
+  absl::Status UploadFile(const std::filesystem::path& path, const Digest& digest, const ProgressFn& progress);
   // Streams bytes from a reader callback (used by tests): `read(offset, n)`
   // returns up to n bytes at offset.
   absl::Status UploadStream(const std::string& upload_id, const Digest& digest, int64_t from_offset,
@@ -80,8 +79,7 @@ class CasClient {
                             const ProgressFn& progress);
   // Drops this user's unfinished upload of `digest` (AbortUpload).
   absl::Status AbortUpload(const Digest& digest);
-  absl::StatusOr<v1::QueryWriteStatusResponse> QueryWriteStatus(const std::string& upload_id,
-                                                                const Digest& digest);
+  absl::StatusOr<v1::QueryWriteStatusResponse> QueryWriteStatus(const std::string& upload_id, const Digest& digest);
   // Streams a blob into `fd` (from its current position), verifying size and
   // hash; DATA_LOSS when the bytes do not match.
   absl::Status Download(const Digest& digest, int fd, const ProgressFn& progress);

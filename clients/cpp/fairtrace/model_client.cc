@@ -7,8 +7,8 @@ namespace fairtrace::client {
 ModelClient::ModelClient(const ClientOptions& options) : options_(options) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
-  stub_ = v1::ModelService::NewStub(
-      grpc::CreateCustomChannel(options_.target, grpc::InsecureChannelCredentials(), args));
+  stub_ =
+      v1::ModelService::NewStub(grpc::CreateCustomChannel(options_.target, grpc::InsecureChannelCredentials(), args));
 }
 
 std::unique_ptr<grpc::ClientContext> ModelClient::Context() const {
@@ -93,7 +93,7 @@ absl::StatusOr<v1::ModelVersion> ModelClient::GetVersion(const std::string& name
 }
 
 absl::StatusOr<std::vector<v1::ModelVersion>> ModelClient::ListVersions(const std::string& parent,
-                                                                       const std::string& filter) {
+                                                                        const std::string& filter) {
   std::vector<v1::ModelVersion> out;
   v1::ListModelVersionsRequest req;
   req.set_parent(parent);

@@ -31,8 +31,7 @@ class ModelClient {
   absl::StatusOr<v1::ModelVersion> CreateVersion(const v1::CreateModelVersionRequest& req);
   absl::StatusOr<v1::ModelVersion> GetVersion(const std::string& name);
   // Every version of a model (all pages).
-  absl::StatusOr<std::vector<v1::ModelVersion>> ListVersions(const std::string& parent,
-                                                             const std::string& filter = "");
+  absl::StatusOr<std::vector<v1::ModelVersion>> ListVersions(const std::string& parent, const std::string& filter = "");
 
  private:
   std::unique_ptr<grpc::ClientContext> Context() const;

@@ -8,7 +8,10 @@
 namespace fairtrace::client {
 
 Progress::Progress(std::string label, int64_t total_bytes, bool enabled)
-    : label_(std::move(label)), total_(total_bytes), enabled_(enabled), start_(absl::Now()),
+    : label_(std::move(label)),
+      total_(total_bytes),
+      enabled_(enabled),
+      start_(absl::Now()),
       last_draw_(absl::InfinitePast()) {}
 
 Progress::~Progress() { Finish(); }
@@ -42,9 +45,8 @@ void Progress::Draw(bool final) {
   double rate = secs > 0 ? done_ / secs : 0;
   std::string eta = "--";
   if (rate > 0 && total_ >= done_) eta = absl::StrFormat("%.0fs", (total_ - done_) / rate);
-  std::fprintf(stderr, "\r%s %s / %s  %s/s  ETA %s\033[K%s", label_.c_str(),
-               HumanBytes(done_).c_str(), HumanBytes(total_).c_str(), HumanBytes(rate).c_str(),
-               final ? "0s" : eta.c_str(), final ? "\n" : "");
+  std::fprintf(stderr, "\r%s %s / %s  %s/s  ETA %s\033[K%s", label_.c_str(), HumanBytes(done_).c_str(),
+               HumanBytes(total_).c_str(), HumanBytes(rate).c_str(), final ? "0s" : eta.c_str(), final ? "\n" : "");
   std::fflush(stderr);
 }
 

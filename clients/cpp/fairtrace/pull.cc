@@ -15,7 +15,7 @@ namespace {
 
 namespace stdfs = std::filesystem;
 
-constexpr int64_t kBatchReadMax = 1 << 20;   // files up to this size are batch-read
+constexpr int64_t kBatchReadMax = 1 << 20;    // files up to this size are batch-read
 constexpr int64_t kBatchReadBytes = 8 << 20;  // bytes per BatchReadBlobs call
 
 absl::Status WriteFileAt(const stdfs::path& path, const std::string& data, bool exec) {
@@ -24,15 +24,14 @@ absl::Status WriteFileAt(const stdfs::path& path, const std::string& data, bool 
   return absl::OkStatus();
 }
 
-absl::Status DownloadFile(CasClient& client, const Digest& d, const stdfs::path& path, bool exec,
-                          Progress& progress) {
+absl::Status DownloadFile(CasClient& client, const Digest& d, const stdfs::path& path, bool exec, Progress& progress) {
   FT_ASSIGN_OR_RETURN(fs::Fd fd, fs::OpenFile(path, O_WRONLY | O_CREAT | O_EXCL, exec ? 0755 : 0644));
   FT_RETURN_IF_ERROR(client.Download(d, fd.get(), [&](int64_t n) { progress.Add(n); }));
   return fs::SyncFd(fd.get(), path);
 }
 
-absl::Status PullTree(CasClient& client, const std::vector<TreeEntry>& entries,
-                      const stdfs::path& root, Progress& progress) {
+absl::Status PullTree(CasClient& client, const std::vector<TreeEntry>& entries, const stdfs::path& root,
+                      Progress& progress) {
   std::vector<const TreeEntry*> batch;
   int64_t batch_bytes = 0;
   auto flush = [&]() -> absl::Status {
@@ -71,8 +70,7 @@ absl::Status PullTree(CasClient& client, const std::vector<TreeEntry>& entries,
 
 }  // namespace
 
-absl::StatusOr<PullResult> Pull(CasClient& client, const Digest& digest, const stdfs::path& dest,
-                                bool show_progress) {
+absl::StatusOr<PullResult> Pull(CasClient& client, const Digest& digest, const stdfs::path& dest, bool show_progress) {
   struct stat st;
   if (::lstat(dest.c_str(), &st) == 0) {
     return absl::AlreadyExistsError(absl::StrCat(dest.string(), " exists; pull never overwrites"));

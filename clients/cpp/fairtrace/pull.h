@@ -21,7 +21,7 @@ struct PullResult {
   int64_t bytes = 0;
 };
 
-absl::StatusOr<PullResult> Pull(CasClient& client, const Digest& digest,
-                                const std::filesystem::path& dest, bool show_progress);
+absl::StatusOr<PullResult> Pull(CasClient& client, const Digest& digest, const std::filesystem::path& dest,
+                                bool show_progress);
 
 }  // namespace fairtrace::client

@@ -10,8 +10,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "clients/cpp/fairtrace/progress.h"
-#include "common/fs/fs_util.h"
 #include "common/content/sha256.h"
+#include "common/fs/fs_util.h"
 #include "common/status/status_macros.h"
 
 namespace fairtrace::client {
@@ -90,8 +90,7 @@ class Uploader {
 absl::Status UploadBytes(CasClient& client, const Digest& d, const std::string& bytes) {
   if (d.size_bytes <= client.batch_bytes_limit()) return client.UploadBatch({{d, bytes}});
   return client.UploadStream(
-      NewUploadId(), d, 0,
-      [&](int64_t off, size_t n) -> absl::StatusOr<std::string> { return bytes.substr(off, n); },
+      NewUploadId(), d, 0, [&](int64_t off, size_t n) -> absl::StatusOr<std::string> { return bytes.substr(off, n); },
       nullptr);
 }
 
@@ -130,8 +129,7 @@ absl::StatusOr<std::vector<TreeEntry>> ScanFolder(const stdfs::path& root) {
     if (S_ISDIR(st.st_mode)) continue;
     std::string rel = p.lexically_relative(root).generic_string();
     if (S_ISLNK(st.st_mode)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(p.string(), " is a symbolic link; trees hold regular files only"));
+      return absl::InvalidArgumentError(absl::StrCat(p.string(), " is a symbolic link; trees hold regular files only"));
     }
     if (!S_ISREG(st.st_mode)) {
       return absl::InvalidArgumentError(absl::StrCat(p.string(), " is not a regular file"));
@@ -163,8 +161,7 @@ absl::StatusOr<std::vector<TreeEntry>> ScanFolder(const stdfs::path& root) {
   return entries;
 }
 
-absl::StatusOr<PushResult> Push(CasClient& client, const stdfs::path& path,
-                                const PushOptions& options) {
+absl::StatusOr<PushResult> Push(CasClient& client, const stdfs::path& path, const PushOptions& options) {
   PushResult result;
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return fs::ErrnoStatus("cannot push", path);

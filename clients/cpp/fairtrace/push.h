@@ -35,8 +35,7 @@ struct PushOptions {
   int64_t batch_threshold = int64_t{1} << 20;
 };
 
-absl::StatusOr<PushResult> Push(CasClient& client, const std::filesystem::path& path,
-                                const PushOptions& options);
+absl::StatusOr<PushResult> Push(CasClient& client, const std::filesystem::path& path, const PushOptions& options);
 
 // Hashes a file (streaming, 1 MiB reads).
 absl::StatusOr<Digest> HashFile(const std::filesystem::path& path);

@@ -54,8 +54,7 @@ absl::StatusOr<std::vector<v1::Metric>> RunClient::MetricHistory(const std::stri
   return out;
 }
 
-absl::StatusOr<v1::GetLineageResponse> RunClient::Lineage(const std::string& resource, bool downstream,
-                                                          int max_depth) {
+absl::StatusOr<v1::GetLineageResponse> RunClient::Lineage(const std::string& resource, bool downstream, int max_depth) {
   v1::GetLineageRequest req;
   req.set_resource(resource);
   req.set_direction(downstream ? v1::GetLineageRequest::DOWNSTREAM : v1::GetLineageRequest::UPSTREAM);

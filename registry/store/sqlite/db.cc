@@ -11,8 +11,7 @@
 namespace fairtrace::sqlite {
 
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
-  std::string msg = absl::StrCat("database error in ", what, ": ",
-                                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  std::string msg = absl::StrCat("database error in ", what, ": ", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   int primary = rc & 0xff;
   absl::StatusCode code = absl::StatusCode::kInternal;
   std::string reason = "DATABASE_ERROR";
@@ -96,9 +95,8 @@ void Stmt::Reset() {
 
 absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status s = SqliteError(raw, rc, absl::StrCat("opening ", path));
     sqlite3_close(raw);
@@ -106,8 +104,8 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path) {
   }
   std::unique_ptr<Db> db(new Db(raw));
   sqlite3_extended_result_codes(raw, 1);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
-                             "PRAGMA busy_timeout=10000", "PRAGMA synchronous=FULL"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000", "PRAGMA synchronous=FULL"}) {
     if (absl::Status s = db->Exec(pragma); !s.ok()) return s;
   }
   return db;
@@ -138,8 +136,7 @@ absl::StatusOr<Stmt*> Db::Prepare(absl::string_view sql) {
     return it->second.get();
   }
   sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size()),
-                              SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+  int rc = sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr);
   if (rc != SQLITE_OK) return SqliteError(db_, rc, absl::StrCat("preparing ", key));
   raw_[key] = s;
   auto& slot = cache_[key];

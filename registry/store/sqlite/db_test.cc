@@ -17,8 +17,8 @@ TEST(Db, RuntimeStatementsStayBounded) {
   ASSERT_OK(db->Exec("CREATE TABLE t (x INTEGER)"));
   ASSERT_OK(db->Exec("INSERT INTO t VALUES (1), (2), (3)"));
   for (int i = 0; i < 500; ++i) {
-    ASSERT_OK_AND_ASSIGN(Stmt * q, db->PrepareBounded(absl::StrCat("SELECT count(*) FROM t WHERE x > ", i % 300,
-                                                                   " - 298")));
+    ASSERT_OK_AND_ASSIGN(Stmt * q,
+                         db->PrepareBounded(absl::StrCat("SELECT count(*) FROM t WHERE x > ", i % 300, " - 298")));
     ASSERT_OK_AND_ASSIGN(bool row, q->Step());
     ASSERT_TRUE(row);
     EXPECT_EQ(q->Int(0), (i % 300) - 298 < 1 ? 3 : (i % 300) - 298 < 2 ? 2 : (i % 300) - 298 < 3 ? 1 : 0);

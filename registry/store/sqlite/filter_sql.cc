@@ -62,8 +62,8 @@ absl::Status Compile(const FilterExpr& e, const std::vector<SqlColumn>& columns,
   }
   if (col == nullptr) return absl::InternalError(absl::StrCat("filter field ", e.field, " has no column"));
   // Operators come from the parser's fixed set; map them to SQL explicitly.
-  static const std::pair<const char*, const char*> kOps[] = {{"=", "="},  {"!=", "<>"}, {"<", "<"},
-                                                            {"<=", "<="}, {">", ">"},   {">=", ">="}};
+  static const std::pair<const char*, const char*> kOps[] = {{"=", "="},   {"!=", "<>"}, {"<", "<"},
+                                                             {"<=", "<="}, {">", ">"},   {">=", ">="}};
   const char* op = nullptr;
   for (const auto& [in, out] : kOps) {
     if (e.op == in) op = out;

@@ -18,8 +18,8 @@ constexpr char kRevisionColumns[] =
     "report_json, create_time";
 
 RevisionRow RevisionFrom(Stmt* q) {
-  return RevisionRow{q->Text(0), q->Int(1), q->Text(2), q->Text(3), q->Text(4), q->Text(5),
-                     q->Int(6),  q->Int(7), q->Text(8), q->Int(9)};
+  return RevisionRow{q->Text(0), q->Int(1), q->Text(2), q->Text(3), q->Text(4),
+                     q->Text(5), q->Int(6), q->Int(7),  q->Text(8), q->Int(9)};
 }
 
 InvestigationRow InvestigationFrom(Stmt* q) {
@@ -101,8 +101,7 @@ absl::StatusOr<std::optional<InvestigationRow>> SqliteStore::GetInvestigation(co
   return ReadInvestigation(db.get(), id);
 }
 
-absl::StatusOr<std::vector<InvestigationRow>> SqliteStore::ListInvestigations(const std::string& after_id,
-                                                                              int limit) {
+absl::StatusOr<std::vector<InvestigationRow>> SqliteStore::ListInvestigations(const std::string& after_id, int limit) {
   ReaderLease db = AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT investigation_id, uid, latest_revision, create_time, update_time "
                                             "FROM investigations WHERE investigation_id > ? "

@@ -56,8 +56,8 @@ ModelVersionRow VersionFrom(Stmt* q) {
 }
 
 absl::StatusOr<std::optional<RegisteredModelRow>> ReadModel(Db* db, const std::string& model_id) {
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kModelColumns,
-                                                         " FROM registered_models m WHERE m.model_id = ?")));
+  FT_ASSIGN_OR_RETURN(
+      Stmt * q, db->Prepare(absl::StrCat("SELECT ", kModelColumns, " FROM registered_models m WHERE m.model_id = ?")));
   FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, model_id).Step());
   if (!row) return std::nullopt;
   RegisteredModelRow out = ModelFrom(q);
@@ -105,8 +105,7 @@ absl::Status ModelNotFound(const std::string& model_id) {
 
 }  // namespace
 
-absl::Status SqliteStore::InsertRequestId(Db* db, const RequestKey& request_id,
-                                          const AuditEntry& audit) {
+absl::Status SqliteStore::InsertRequestId(Db* db, const RequestKey& request_id, const AuditEntry& audit) {
   if (request_id.empty()) return absl::OkStatus();
   FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO request_ids (principal, request_id, method, resource, "
                                               "create_time, body_sha256) VALUES (?, ?, ?, ?, ?, ?)"));
@@ -118,8 +117,7 @@ absl::Status SqliteStore::InsertRequestId(Db* db, const RequestKey& request_id,
                        .Bind(6, request_id.body_sha256)
                        .Run();
   if (absl::IsFailedPrecondition(s)) {
-    return ErrorBuilder(absl::StatusCode::kAlreadyExists, "request_id was used before")
-        .Reason("REQUEST_ID_USED");
+    return ErrorBuilder(absl::StatusCode::kAlreadyExists, "request_id was used before").Reason("REQUEST_ID_USED");
   }
   return s;
 }
@@ -137,8 +135,7 @@ absl::StatusOr<std::optional<RequestIdRow>> SqliteStore::LookupRequestId(const R
   return out;
 }
 
-absl::Status SqliteStore::InsertRegisteredModel(const RegisteredModelRow& r,
-                                                const RequestKey& request_id,
+absl::Status SqliteStore::InsertRegisteredModel(const RegisteredModelRow& r, const RequestKey& request_id,
                                                 const AuditEntry& audit) {
   return WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
     FT_RETURN_IF_ERROR(InsertRequestId(db, request_id, a));
@@ -166,26 +163,24 @@ absl::Status SqliteStore::InsertRegisteredModel(const RegisteredModelRow& r,
   });
 }
 
-absl::StatusOr<std::optional<RegisteredModelRow>> SqliteStore::GetRegisteredModel(
-    const std::string& model_id) {
+absl::StatusOr<std::optional<RegisteredModelRow>> SqliteStore::GetRegisteredModel(const std::string& model_id) {
   ReaderLease db = AcquireReader();
   return ReadModel(db.get(), model_id);
 }
 
-absl::StatusOr<std::vector<RegisteredModelRow>> SqliteStore::ListRegisteredModels(
-    const std::string& after_model_id, int limit, bool show_deleted) {
+absl::StatusOr<std::vector<RegisteredModelRow>> SqliteStore::ListRegisteredModels(const std::string& after_model_id,
+                                                                                  int limit, bool show_deleted) {
   ReaderLease db = AcquireReader();
-  FT_ASSIGN_OR_RETURN(
-      Stmt * q, db->Prepare(absl::StrCat("SELECT ", kModelColumns,
-                                         " FROM registered_models m WHERE m.model_id > ? AND "
-                                         "(? OR m.delete_time IS NULL) ORDER BY m.model_id LIMIT ?")));
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kModelColumns,
+                                                         " FROM registered_models m WHERE m.model_id > ? AND "
+                                                         "(? OR m.delete_time IS NULL) ORDER BY m.model_id LIMIT ?")));
   q->Bind(1, after_model_id).Bind(2, int64_t{show_deleted}).Bind(3, int64_t{limit});
   return sqlite::CollectRows<RegisteredModelRow>(q, ModelFrom);
 }
 
-absl::StatusOr<RegisteredModelRow> SqliteStore::SoftDeleteRegisteredModel(
-    const std::string& model_id, int64_t expected_revision, bool force, int64_t now,
-    const AuditEntry& audit) {
+absl::StatusOr<RegisteredModelRow> SqliteStore::SoftDeleteRegisteredModel(const std::string& model_id,
+                                                                          int64_t expected_revision, bool force,
+                                                                          int64_t now, const AuditEntry& audit) {
   RegisteredModelRow result;
   FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, model_id));
@@ -213,13 +208,11 @@ absl::StatusOr<RegisteredModelRow> SqliteStore::SoftDeleteRegisteredModel(
   return result;
 }
 
-absl::StatusOr<ModelVersionRow> SqliteStore::InsertModelVersion(const ModelVersionRow& r,
-                                                                const RequestKey& request_id,
+absl::StatusOr<ModelVersionRow> SqliteStore::InsertModelVersion(const ModelVersionRow& r, const RequestKey& request_id,
                                                                 const AuditEntry& audit) {
   ModelVersionRow out = r;
-  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
-    return InsertModelVersionInTxn(db, &out, request_id, a);
-  }));
+  FT_RETURN_IF_ERROR(WriteWithAudit(
+      audit, [&](Db* db, AuditEntry& a) -> absl::Status { return InsertModelVersionInTxn(db, &out, request_id, a); }));
   return out;
 }
 
@@ -330,8 +323,7 @@ const std::string* RequiredFlavor(const FilterExpr& e) {
 
 absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(const std::string& model_id,
                                                                             const ParsedFilter& filter,
-                                                                            int64_t after_version,
-                                                                            int limit) {
+                                                                            int64_t after_version, int limit) {
   static const std::vector<sqlite::SqlColumn> kProbe = VersionColumns(false), kDrive = VersionColumns(true);
   ReaderLease db = AcquireReader();
   // A required flavor that few versions have: let its rows drive the query.
@@ -346,9 +338,9 @@ absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(cons
   }
   FT_ASSIGN_OR_RETURN(sqlite::SqlFilter where, sqlite::CompileFilter(filter, drive ? kDrive : kProbe, model_id));
   FT_ASSIGN_OR_RETURN(Stmt * q, db->PrepareBounded(absl::StrCat("SELECT ", kVersionColumns,
-                                                         " FROM model_versions WHERE model_id = ? AND "
-                                                         "version > ? AND ",
-                                                         where.where, " ORDER BY version LIMIT ?")));
+                                                                " FROM model_versions WHERE model_id = ? AND "
+                                                                "version > ? AND ",
+                                                                where.where, " ORDER BY version LIMIT ?")));
   q->Bind(1, model_id).Bind(2, after_version);
   int next = where.BindTo(q, 3);
   q->Bind(next, int64_t{limit});
@@ -401,9 +393,8 @@ absl::StatusOr<RegisteredModelRow> SqliteStore::UpdateRegisteredModel(const Regi
   return result;
 }
 
-absl::StatusOr<ModelVersionRow> SqliteStore::UpdateModelVersion(const ModelVersionRow& r,
-                                                                int64_t expected_revision, int64_t now,
-                                                                const AuditEntry& audit) {
+absl::StatusOr<ModelVersionRow> SqliteStore::UpdateModelVersion(const ModelVersionRow& r, int64_t expected_revision,
+                                                                int64_t now, const AuditEntry& audit) {
   ModelVersionRow result;
   std::string name = absl::StrCat("models/", r.model_id, "/versions/", r.version);
   FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {

@@ -4,9 +4,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
+#include "common/text/utf8.h"
 #include "registry/store/sqlite/filter_sql.h"
 #include "registry/store/sqlite/sqlite_store.h"
-#include "common/text/utf8.h"
 
 namespace fairtrace {
 
@@ -41,9 +41,7 @@ RunRow RunFrom(Stmt* q) {
   return r;
 }
 
-MetricRow MetricFrom(Stmt* q) {
-  return MetricRow{q->Text(0), q->Double(1), q->Int(2), q->Int(3), q->Int(4)};
-}
+MetricRow MetricFrom(Stmt* q) { return MetricRow{q->Text(0), q->Double(1), q->Int(2), q->Int(3), q->Int(4)}; }
 
 absl::StatusOr<std::optional<RunRow>> ReadRun(Db* db, const std::string& run_id) {
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kRunColumns, " FROM runs WHERE run_id = ?")));
@@ -119,8 +117,7 @@ absl::Status SqliteStore::InsertEdgesInTxn(Db* db, const std::vector<EdgeRow>& e
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<ModelVersionRow>> SqliteStore::InsertRun(const RunWrite& w,
-                                                                      const RequestKey& request_id,
+absl::StatusOr<std::optional<ModelVersionRow>> SqliteStore::InsertRun(const RunWrite& w, const RequestKey& request_id,
                                                                       const AuditEntry& audit) {
   std::optional<ModelVersionRow> version = w.model_version;
   FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
@@ -184,11 +181,11 @@ absl::StatusOr<std::vector<RunRow>> SqliteStore::ListRuns(const ParsedFilter& fi
   };
   FT_ASSIGN_OR_RETURN(sqlite::SqlFilter where, sqlite::CompileFilter(filter, kColumns));
   ReaderLease db = AcquireReader();
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->PrepareBounded(absl::StrCat("SELECT ", kRunColumns,
-                                                         " FROM runs WHERE (? OR (create_time, run_id) < (?, ?)) "
-                                                         "AND ",
-                                                         where.where,
-                                                         " ORDER BY create_time DESC, run_id DESC LIMIT ?")));
+  FT_ASSIGN_OR_RETURN(Stmt * q,
+                      db->PrepareBounded(absl::StrCat("SELECT ", kRunColumns,
+                                                      " FROM runs WHERE (? OR (create_time, run_id) < (?, ?)) "
+                                                      "AND ",
+                                                      where.where, " ORDER BY create_time DESC, run_id DESC LIMIT ?")));
   q->Bind(1, int64_t{cursor.run_id.empty()}).Bind(2, cursor.create_time).Bind(3, cursor.run_id);
   int next = where.BindTo(q, 4);
   q->Bind(next, int64_t{limit});
@@ -275,8 +272,12 @@ absl::StatusOr<std::vector<MetricRow>> SqliteStore::MetricHistory(const std::str
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT key, value, step, timestamp, seq FROM run_metrics "
                                             "WHERE run_id = ? AND key = ? AND (step, timestamp, seq) > (?, ?, ?) "
                                             "ORDER BY step, timestamp, seq LIMIT ?"));
-  q->Bind(1, run_id).Bind(2, key).Bind(3, after.step).Bind(4, after.timestamp).Bind(5, after.seq).Bind(
-      6, int64_t{limit});
+  q->Bind(1, run_id)
+      .Bind(2, key)
+      .Bind(3, after.step)
+      .Bind(4, after.timestamp)
+      .Bind(5, after.seq)
+      .Bind(6, int64_t{limit});
   return sqlite::CollectRows<MetricRow>(q, MetricFrom);
 }
 
@@ -286,8 +287,9 @@ absl::StatusOr<std::vector<EdgeRow>> SqliteStore::EdgesOf(const std::string& nod
                                             "WHERE subject = ?1 UNION SELECT subject, predicate, object, role "
                                             "FROM lineage_edges WHERE object = ?1 ORDER BY 1, 2, 3, 4"));
   q->Bind(1, node);
-  return sqlite::CollectRows<EdgeRow>(
-      q, [](Stmt* r) { return EdgeRow{r->Text(0), r->Text(1), r->Text(2), r->Text(3), 1}; });
+  return sqlite::CollectRows<EdgeRow>(q, [](Stmt* r) {
+    return EdgeRow{r->Text(0), r->Text(1), r->Text(2), r->Text(3), 1};
+  });
 }
 
 absl::StatusOr<std::vector<EdgeRow>> SqliteStore::Lineage(const std::string& node, bool upstream, int max_depth,

@@ -21,8 +21,7 @@ SqliteStore::ReaderLease::~ReaderLease() {
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options) {
   if (!options.now_micros) {
     options.now_micros = [] {
-      return std::chrono::duration_cast<std::chrono::microseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
+      return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
     };
   }
@@ -40,11 +39,11 @@ absl::Status SqliteStore::Init() {
   absl::MutexLock lock(&writer_mu_);
   FT_ASSIGN_OR_RETURN(writer_, Db::Open(options_.path));
   FT_RETURN_IF_ERROR(sqlite::MigrateTo(writer_.get(), sqlite::HeadSchemaVersion()));
-  FT_ASSIGN_OR_RETURN(Stmt * q, writer_->Prepare(
-                                    "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"));
+  FT_ASSIGN_OR_RETURN(Stmt * q,
+                      writer_->Prepare("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"));
   FT_ASSIGN_OR_RETURN(bool row, q->Step());
-  audit_head_ = row ? std::make_pair(q->Int(0), q->Text(1))
-                    : std::make_pair(int64_t{0}, std::string(kAuditGenesisHash));
+  audit_head_ =
+      row ? std::make_pair(q->Int(0), q->Text(1)) : std::make_pair(int64_t{0}, std::string(kAuditGenesisHash));
   q->Reset();
   absl::MutexLock rlock(&readers_mu_);
   for (int i = 0; i < options_.reader_connections; ++i) {
@@ -68,8 +67,7 @@ absl::StatusOr<std::vector<bool>> SqliteStore::HasBlobs(absl::Span<const Digest>
   // One read transaction for all lookups: in autocommit mode SQLite would
   // take and drop its file lock (two fcntl calls) around every statement.
   FT_ASSIGN_OR_RETURN(sqlite::ReadTransaction txn, sqlite::ReadTransaction::Begin(db.get()));
-  FT_ASSIGN_OR_RETURN(Stmt * q,
-                      db->Prepare("SELECT 1 FROM blobs WHERE sha256 = ? AND size_bytes = ?"));
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT 1 FROM blobs WHERE sha256 = ? AND size_bytes = ?"));
   std::vector<bool> out;
   out.reserve(digests.size());
   for (const Digest& d : digests) {
@@ -83,12 +81,10 @@ absl::StatusOr<std::vector<bool>> SqliteStore::HasBlobs(absl::Span<const Digest>
 
 absl::StatusOr<std::optional<BlobRow>> SqliteStore::GetBlob(const Digest& digest) {
   ReaderLease db = AcquireReader();
-  FT_ASSIGN_OR_RETURN(
-      Stmt * q,
-      db->Prepare("SELECT b.create_time, t.sha256 IS NOT NULL, coalesce(b.pack, ''), "
-                  "coalesce(b.pack_offset, 0) FROM blobs b LEFT JOIN trees t "
-                  "ON t.sha256 = b.sha256 AND t.size_bytes = b.size_bytes "
-                  "WHERE b.sha256 = ? AND b.size_bytes = ?"));
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT b.create_time, t.sha256 IS NOT NULL, coalesce(b.pack, ''), "
+                                            "coalesce(b.pack_offset, 0) FROM blobs b LEFT JOIN trees t "
+                                            "ON t.sha256 = b.sha256 AND t.size_bytes = b.size_bytes "
+                                            "WHERE b.sha256 = ? AND b.size_bytes = ?"));
   FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
   if (!row) return std::nullopt;
   BlobRow out{digest, q->Int(0), q->Int(1) != 0, BlobLocation{q->Text(2), q->Int(3)}};
@@ -96,8 +92,7 @@ absl::StatusOr<std::optional<BlobRow>> SqliteStore::GetBlob(const Digest& digest
   return out;
 }
 
-absl::Status SqliteStore::AppendAuditInTxn(const AuditEntry& audit,
-                                           std::pair<int64_t, std::string>* head) {
+absl::Status SqliteStore::AppendAuditInTxn(const AuditEntry& audit, std::pair<int64_t, std::string>* head) {
   // Every new record is version 2: its fields are clipped by code point and
   // escaped into valid UTF-8 here, the one place records are made, so no
   // request byte can make the log unreadable.
@@ -108,11 +103,10 @@ absl::Status SqliteStore::AppendAuditInTxn(const AuditEntry& audit,
   r.entry = EncodeAuditEntryV2(audit);
   r.previous_hash = head->second;
   r.hash = AuditRecordHash(r);
-  FT_ASSIGN_OR_RETURN(
-      Stmt * ins,
-      writer_->Prepare("INSERT INTO audit_log (sequence, time_micros, principal, method, resource, "
-                       "request_sha256, result, previous_hash, hash, version, state_digest) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+  FT_ASSIGN_OR_RETURN(Stmt * ins,
+                      writer_->Prepare("INSERT INTO audit_log (sequence, time_micros, principal, method, resource, "
+                                       "request_sha256, result, previous_hash, hash, version, state_digest) "
+                                       "VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
   FT_RETURN_IF_ERROR(ins->Bind(1, r.sequence)
                          .Bind(2, r.time_micros)
                          .Bind(3, r.entry.principal)
@@ -141,8 +135,7 @@ bool DoneOrNoLeader(WaitArgs* a) { return *a->done || !*a->leader_active; }
 
 }  // namespace
 
-absl::Status SqliteStore::WriteWithAudit(AuditEntry audit,
-                                         const std::function<absl::Status(Db*, AuditEntry&)>& fn) {
+absl::Status SqliteStore::WriteWithAudit(AuditEntry audit, const std::function<absl::Status(Db*, AuditEntry&)>& fn) {
   PendingWrite me{std::move(audit), &fn};
   {
     absl::MutexLock lock(&queue_mu_);
@@ -287,8 +280,7 @@ absl::Status SqliteStore::PutTreeIndex(const Digest& tree, absl::Span<const Tree
   return txn.Commit();
 }
 
-absl::StatusOr<std::optional<TreeIndexPoint>> SqliteStore::TreeIndexPointAtOrBefore(const Digest& tree,
-                                                                                    int64_t entry) {
+absl::StatusOr<std::optional<TreeIndexPoint>> SqliteStore::TreeIndexPointAtOrBefore(const Digest& tree, int64_t entry) {
   ReaderLease db = AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT entry, byte_offset FROM tree_page_index "
                                             "WHERE tree_sha256 = ? AND tree_size = ? AND entry <= ? "
@@ -306,14 +298,12 @@ absl::Status SqliteStore::CommitTree(const Digest& digest, absl::Span<const Tree
   int64_t total = 0;
   for (const TreeEntry& e : entries) total += e.digest.size_bytes;
   return WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
-    FT_ASSIGN_OR_RETURN(Stmt * exists,
-                        db->Prepare("SELECT 1 FROM trees WHERE sha256 = ? AND size_bytes = ?"));
+    FT_ASSIGN_OR_RETURN(Stmt * exists, db->Prepare("SELECT 1 FROM trees WHERE sha256 = ? AND size_bytes = ?"));
     FT_ASSIGN_OR_RETURN(bool found, exists->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
     exists->Reset();
     if (found) return absl::OkStatus();
-    FT_ASSIGN_OR_RETURN(Stmt * tree,
-                        db->Prepare("INSERT INTO trees (sha256, size_bytes, entry_count, "
-                                    "total_size_bytes, create_time) VALUES (?, ?, ?, ?, ?)"));
+    FT_ASSIGN_OR_RETURN(Stmt * tree, db->Prepare("INSERT INTO trees (sha256, size_bytes, entry_count, "
+                                                 "total_size_bytes, create_time) VALUES (?, ?, ?, ?, ?)"));
     absl::Status s = tree->Bind(1, digest.sha256)
                          .Bind(2, digest.size_bytes)
                          .Bind(3, static_cast<int64_t>(entries.size()))
@@ -340,8 +330,7 @@ absl::Status SqliteStore::CommitTree(const Digest& digest, absl::Span<const Tree
                             .Run();
       if (absl::IsFailedPrecondition(rs)) {
         return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
-                            absl::StrCat("blob ", e.digest.ToString(), " of \"", e.path,
-                                         "\" is not stored"))
+                            absl::StrCat("blob ", e.digest.ToString(), " of \"", e.path, "\" is not stored"))
             .Reason("MISSING_BLOBS")
             .Precondition("MISSING_BLOB", BlobResourceName(e.digest), e.path);
       }
@@ -355,13 +344,12 @@ absl::Status SqliteStore::AppendAudit(const AuditEntry& audit) {
   return WriteWithAudit(audit, [](Db*, AuditEntry&) { return absl::OkStatus(); });
 }
 
-absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_sequence,
-                                                                int limit) {
+absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_sequence, int limit) {
   ReaderLease db = AcquireReader();
-  FT_ASSIGN_OR_RETURN(
-      Stmt * q, db->Prepare("SELECT sequence, time_micros, principal, method, resource, "
-                            "request_sha256, result, previous_hash, hash, version, state_digest FROM audit_log "
-                            "WHERE sequence > ? ORDER BY sequence LIMIT ?"));
+  FT_ASSIGN_OR_RETURN(Stmt * q,
+                      db->Prepare("SELECT sequence, time_micros, principal, method, resource, "
+                                  "request_sha256, result, previous_hash, hash, version, state_digest FROM audit_log "
+                                  "WHERE sequence > ? ORDER BY sequence LIMIT ?"));
   q->Bind(1, after_sequence).Bind(2, int64_t{limit});
   return sqlite::CollectRows<AuditRecord>(q, [](Stmt* r) {
     AuditRecord a;
@@ -383,17 +371,17 @@ absl::Status SqliteStore::ForEachBlob(const std::function<absl::Status(const Blo
     std::vector<BlobRow> page;
     {
       ReaderLease db = AcquireReader();
-      FT_ASSIGN_OR_RETURN(
-          Stmt * q, db->Prepare("SELECT b.sha256, b.size_bytes, b.create_time, t.sha256 IS NOT NULL, "
-                                "coalesce(b.pack, ''), coalesce(b.pack_offset, 0) FROM blobs b LEFT JOIN trees t ON t.sha256 = b.sha256 AND "
-                                "t.size_bytes = b.size_bytes WHERE (b.sha256, b.size_bytes) > (?, ?) "
-                                "ORDER BY b.sha256, b.size_bytes LIMIT 1000"));
+      FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT b.sha256, b.size_bytes, b.create_time, t.sha256 IS NOT NULL, "
+                                                "coalesce(b.pack, ''), coalesce(b.pack_offset, 0) FROM blobs b LEFT "
+                                                "JOIN trees t ON t.sha256 = b.sha256 AND "
+                                                "t.size_bytes = b.size_bytes WHERE (b.sha256, b.size_bytes) > (?, ?) "
+                                                "ORDER BY b.sha256, b.size_bytes LIMIT 1000"));
       q->Bind(1, after.sha256).Bind(2, after.size_bytes);
       while (true) {
         FT_ASSIGN_OR_RETURN(bool row, q->Step());
         if (!row) break;
-        page.push_back(BlobRow{Digest{q->Text(0), q->Int(1)}, q->Int(2), q->Int(3) != 0,
-                               BlobLocation{q->Text(4), q->Int(5)}});
+        page.push_back(
+            BlobRow{Digest{q->Text(0), q->Int(1)}, q->Int(2), q->Int(3) != 0, BlobLocation{q->Text(4), q->Int(5)}});
       }
       q->Reset();
     }
@@ -414,10 +402,9 @@ absl::StatusOr<int64_t> SqliteStore::CountTreeReferences() {
 
 absl::StatusOr<std::vector<DanglingReference>> SqliteStore::DanglingTreeReferences(int limit) {
   ReaderLease db = AcquireReader();
-  FT_ASSIGN_OR_RETURN(
-      Stmt * q, db->Prepare("SELECT r.tree_sha256, r.tree_size, r.blob_sha256, r.blob_size "
-                            "FROM tree_refs r LEFT JOIN blobs b ON b.sha256 = r.blob_sha256 AND "
-                            "b.size_bytes = r.blob_size WHERE b.sha256 IS NULL LIMIT ?"));
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT r.tree_sha256, r.tree_size, r.blob_sha256, r.blob_size "
+                                            "FROM tree_refs r LEFT JOIN blobs b ON b.sha256 = r.blob_sha256 AND "
+                                            "b.size_bytes = r.blob_size WHERE b.sha256 IS NULL LIMIT ?"));
   q->Bind(1, int64_t{limit});
   return sqlite::CollectRows<DanglingReference>(q, [](Stmt* r) {
     return DanglingReference{Digest{r->Text(0), r->Int(1)}, Digest{r->Text(2), r->Int(3)}};

@@ -20,10 +20,10 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "registry/store/sqlite/db.h"
 #include "registry/store/investigation_store.h"
 #include "registry/store/model_store.h"
 #include "registry/store/run_store.h"
+#include "registry/store/sqlite/db.h"
 #include "registry/store/store.h"
 
 namespace fairtrace {
@@ -46,8 +46,7 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Inv
   absl::StatusOr<std::optional<TreeRow>> GetTree(const Digest& digest) override;
   absl::Status PutTreeIndex(const Digest& tree, absl::Span<const TreeIndexPoint> points) override;
   absl::StatusOr<std::optional<TreeIndexPoint>> TreeIndexPointAtOrBefore(const Digest& tree, int64_t entry) override;
-  absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries,
-                          const AuditEntry& audit) override;
+  absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries, const AuditEntry& audit) override;
   absl::Status AppendAudit(const AuditEntry& audit) override;
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after_sequence, int limit) override;
   absl::Status ForEachBlob(const std::function<absl::Status(const BlobRow&)>& fn) override;
@@ -58,50 +57,42 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Inv
   absl::StatusOr<std::optional<RequestIdRow>> LookupRequestId(const RequestKey& key) override;
   absl::Status InsertRegisteredModel(const RegisteredModelRow& row, const RequestKey& request_id,
                                      const AuditEntry& audit) override;
-  absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(
-      const std::string& model_id) override;
-  absl::StatusOr<std::vector<RegisteredModelRow>> ListRegisteredModels(
-      const std::string& after_model_id, int limit, bool show_deleted) override;
-  absl::StatusOr<RegisteredModelRow> SoftDeleteRegisteredModel(const std::string& model_id,
-                                                               int64_t expected_revision, bool force,
-                                                               int64_t now,
+  absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(const std::string& model_id) override;
+  absl::StatusOr<std::vector<RegisteredModelRow>> ListRegisteredModels(const std::string& after_model_id, int limit,
+                                                                       bool show_deleted) override;
+  absl::StatusOr<RegisteredModelRow> SoftDeleteRegisteredModel(const std::string& model_id, int64_t expected_revision,
+                                                               bool force, int64_t now,
                                                                const AuditEntry& audit) override;
-  absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row,
-                                                     const RequestKey& request_id,
+  absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row, const RequestKey& request_id,
                                                      const AuditEntry& audit) override;
-  absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id,
-                                                                 int64_t version) override;
+  absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id, int64_t version) override;
   absl::StatusOr<std::vector<ModelVersionRow>> ListModelVersions(const std::string& model_id,
-                                                                 const ParsedFilter& filter,
-                                                                 int64_t after_version,
+                                                                 const ParsedFilter& filter, int64_t after_version,
                                                                  int limit) override;
   absl::StatusOr<std::string> GetOrCreateSecret(const std::string& name,
                                                 const std::function<std::string()>& make) override;
-  absl::StatusOr<RegisteredModelRow> UpdateRegisteredModel(const RegisteredModelRow& row,
-                                                           int64_t expected_revision, int64_t now,
-                                                           const AuditEntry& audit) override;
-  absl::StatusOr<ModelVersionRow> UpdateModelVersion(const ModelVersionRow& row, int64_t expected_revision,
-                                                     int64_t now, const AuditEntry& audit) override;
-  absl::StatusOr<RegisteredModelRow> SetAlias(const std::string& model_id, const std::string& alias,
-                                              int64_t version, int64_t now, const AuditEntry& audit) override;
-  absl::StatusOr<RegisteredModelRow> DeleteAlias(const std::string& model_id, const std::string& alias,
-                                                 int64_t now, const AuditEntry& audit) override;
+  absl::StatusOr<RegisteredModelRow> UpdateRegisteredModel(const RegisteredModelRow& row, int64_t expected_revision,
+                                                           int64_t now, const AuditEntry& audit) override;
+  absl::StatusOr<ModelVersionRow> UpdateModelVersion(const ModelVersionRow& row, int64_t expected_revision, int64_t now,
+                                                     const AuditEntry& audit) override;
+  absl::StatusOr<RegisteredModelRow> SetAlias(const std::string& model_id, const std::string& alias, int64_t version,
+                                              int64_t now, const AuditEntry& audit) override;
+  absl::StatusOr<RegisteredModelRow> DeleteAlias(const std::string& model_id, const std::string& alias, int64_t now,
+                                                 const AuditEntry& audit) override;
   absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ListAliases(const std::string& model_id) override;
 
   // RunStore (sqlite_run_store.cc)
   absl::StatusOr<std::optional<ModelVersionRow>> InsertRun(const RunWrite& write, const RequestKey& request_id,
                                                            const AuditEntry& audit) override;
   absl::StatusOr<std::optional<RunRow>> GetRun(const std::string& run_id) override;
-  absl::StatusOr<std::vector<RunRow>> ListRuns(const ParsedFilter& filter, const RunCursor& cursor,
-                                               int limit) override;
+  absl::StatusOr<std::vector<RunRow>> ListRuns(const ParsedFilter& filter, const RunCursor& cursor, int limit) override;
   absl::StatusOr<RunRow> UpdateRun(const RunRow& row, int64_t expected_revision, int64_t now,
                                    const AuditEntry& audit) override;
   absl::Status LogParams(const std::string& run_id, const std::vector<std::pair<std::string, std::string>>& params,
                          const AuditEntry& audit) override;
   absl::Status LogMetrics(const std::string& run_id, const std::vector<MetricRow>& metrics,
                           const AuditEntry& audit) override;
-  absl::Status AddEdges(const std::string& run_id, const std::vector<EdgeRow>& edges,
-                        const AuditEntry& audit) override;
+  absl::Status AddEdges(const std::string& run_id, const std::vector<EdgeRow>& edges, const AuditEntry& audit) override;
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> GetParams(const std::string& run_id) override;
   absl::StatusOr<std::vector<MetricRow>> LatestMetrics(const std::string& run_id) override;
   absl::StatusOr<std::vector<MetricRow>> MetricHistory(const std::string& run_id, const std::string& key,
@@ -133,8 +124,7 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Inv
   // savepoint cannot be rolled back or released, or the commit fails, every
   // write of the group fails and nothing of the group is committed. Never
   // leaves later writers waiting.
-  absl::Status WriteWithAudit(AuditEntry audit,
-                              const std::function<absl::Status(sqlite::Db*, AuditEntry&)>& fn);
+  absl::Status WriteWithAudit(AuditEntry audit, const std::function<absl::Status(sqlite::Db*, AuditEntry&)>& fn);
 
  private:
   // A reader connection borrowed from the pool; returned on destruction.
@@ -154,8 +144,7 @@ class SqliteStore : public Store, public ModelStore, public RunStore, public Inv
   absl::Status Init();
   ReaderLease AcquireReader();
   // Records a request id inside the writer's open transaction.
-  absl::Status InsertRequestId(sqlite::Db* db, const RequestKey& request_id,
-                               const AuditEntry& audit);
+  absl::Status InsertRequestId(sqlite::Db* db, const RequestKey& request_id, const AuditEntry& audit);
   // Inserts a model version (next number) with its lineage edges inside
   // the writer's open transaction; fills out->version.
   absl::Status InsertModelVersionInTxn(sqlite::Db* db, ModelVersionRow* out, const RequestKey& request_id,
