@@ -18,7 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "registry/investigations/investigation_registry.h"
-#include "registry/store/sqlite/sqlite_store.h"
+#include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/temp_dir.h"
 #include "validators/miappe/isatab_writer.h"
 #include "validators/miappe/loader.h"
@@ -136,8 +136,8 @@ int main() {
   TimeReadAndValidate("ISA-Tab", isa.files);
   for (int run = 0; run < 3; ++run) {
     fairtrace::testing::TempDir dir;
-    auto store = *fairtrace::SqliteStore::Open({.path = (dir.path() / "db").string()});
-    fairtrace::InvestigationRegistry registry(store.get(), store.get(), store.get(), "key",
+    auto store = *fairtrace::SqliteBackend::Open({.path = (dir.path() / "db").string()});
+    fairtrace::InvestigationRegistry registry(store->content(), store->models(), store->investigations(), "key",
                                               [] { return absl::ToUnixMicros(absl::Now()); });
     fairtrace::v1::ImportInvestigationRequest req;
     req.set_investigation_id("scale");

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "fairtrace/v1/models.pb.h"
-#include "registry/store/sqlite/sqlite_store.h"
+#include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/temp_dir.h"
 
 namespace fairtrace::api {
@@ -17,21 +17,21 @@ namespace {
 class RpcGuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = SqliteStore::Open({.path = (dir_.path() / "t.db").string()});
+    auto s = SqliteBackend::Open({.path = (dir_.path() / "t.db").string()});
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = *std::move(s);
   }
   std::vector<AuditRecord> Audit() {
-    auto r = store_->ListAudit(0, 100);
+    auto r = store_->content()->ListAudit(0, 100);
     EXPECT_TRUE(r.ok());
     return r.ok() ? *r : std::vector<AuditRecord>{};
   }
   fairtrace::testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqliteBackend> store_;
 };
 
 TEST_F(RpcGuardTest, PassesResultsThrough) {
-  RpcGuard guard(store_.get());
+  RpcGuard guard(store_->content());
   grpc::ServerContext ctx;
   grpc::Status s = guard.Run(&ctx, "/m", nullptr, true, [] { return grpc::Status(grpc::StatusCode::NOT_FOUND, "x"); });
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
@@ -39,7 +39,7 @@ TEST_F(RpcGuardTest, PassesResultsThrough) {
 }
 
 TEST_F(RpcGuardTest, AnEscapedExceptionIsInternalAndAuditedForMutations) {
-  RpcGuard guard(store_.get());
+  RpcGuard guard(store_->content());
   grpc::ServerContext ctx;
   v1::CreateRegisteredModelRequest req;
   req.set_model_id("leaf");
@@ -66,7 +66,7 @@ TEST_F(RpcGuardTest, HeavyCallsAreAdmittedUpToTheLimit) {
   options.max_heavy_calls = 1;
   options.admission_wait = absl::Milliseconds(100);
   options.heavy_call_limit = absl::Milliseconds(200);
-  RpcGuard guard(store_.get(), options);
+  RpcGuard guard(store_->content(), options);
   const std::string heavy = "/fairtrace.v1.ExperimentService/ValidateInvestigation";
   ASSERT_TRUE(RpcGuard::IsHeavy(heavy));
   absl::Notification entered, release;

@@ -16,23 +16,11 @@ constexpr int64_t kAlign = 4096;
 constexpr size_t kBufferBytes = 4 << 20;
 constexpr int64_t kWritebackChunk = 16 << 20;
 
-absl::Status PwriteAll(int fd, const char* data, size_t len, int64_t offset, const std::filesystem::path& path) {
-  while (len > 0) {
-    ssize_t n = ::pwrite(fd, data, len, offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fs::ErrnoStatus("cannot write", path);
-    data += n;
-    len -= static_cast<size_t>(n);
-    offset += n;
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AppendWriter>> AppendWriter::Open(const std::filesystem::path& path, int fd,
-                                                                 int64_t file_size) {
-  std::unique_ptr<AppendWriter> w(new AppendWriter(path, fd));
+                                                                 int64_t file_size, fs::Env* env) {
+  std::unique_ptr<AppendWriter> w(new AppendWriter(path, fd, env));
   auto direct = fs::OpenFile(path, O_WRONLY | O_DIRECT);
   void* mem = nullptr;
   if (direct.ok() && ::posix_memalign(&mem, kAlign, kBufferBytes) == 0) {
@@ -60,7 +48,7 @@ AppendWriter::~AppendWriter() { std::free(buf_); }
 
 absl::Status AppendWriter::Append(absl::string_view data) {
   if (!direct()) {
-    FT_RETURN_IF_ERROR(PwriteAll(fd_, data.data(), data.size(), buf_start_, path_));
+    FT_RETURN_IF_ERROR(env_->PWriteAll(fd_, absl::string_view(data.data(), data.size()), buf_start_, path_));
     buf_start_ += static_cast<int64_t>(data.size());
     // Start writeback early so the final sync has little left to do.
     if (buf_start_ - writeback_from_ >= kWritebackChunk) {
@@ -75,7 +63,7 @@ absl::Status AppendWriter::Append(absl::string_view data) {
     buf_len_ += n;
     data.remove_prefix(n);
     if (buf_len_ == kBufferBytes) {
-      FT_RETURN_IF_ERROR(PwriteAll(direct_fd_.get(), buf_, kBufferBytes, buf_start_, path_));
+      FT_RETURN_IF_ERROR(env_->PWriteAll(direct_fd_.get(), absl::string_view(buf_, kBufferBytes), buf_start_, path_));
       buf_start_ += static_cast<int64_t>(kBufferBytes);
       buf_len_ = 0;
     }
@@ -86,10 +74,12 @@ absl::Status AppendWriter::Append(absl::string_view data) {
 absl::Status AppendWriter::Flush() {
   if (!direct() || buf_len_ == 0) return absl::OkStatus();
   size_t aligned = buf_len_ & ~static_cast<size_t>(kAlign - 1);
-  if (aligned > 0) FT_RETURN_IF_ERROR(PwriteAll(direct_fd_.get(), buf_, aligned, buf_start_, path_));
+  if (aligned > 0)
+    FT_RETURN_IF_ERROR(env_->PWriteAll(direct_fd_.get(), absl::string_view(buf_, aligned), buf_start_, path_));
   size_t rest = buf_len_ - aligned;
   if (rest > 0) {
-    FT_RETURN_IF_ERROR(PwriteAll(fd_, buf_ + aligned, rest, buf_start_ + static_cast<int64_t>(aligned), path_));
+    FT_RETURN_IF_ERROR(env_->PWriteAll(fd_, absl::string_view(buf_ + aligned, rest),
+                                       buf_start_ + static_cast<int64_t>(aligned), path_));
   }
   // Keep the unaligned tail buffered: the next direct write starts at its
   // aligned offset and rewrites it.

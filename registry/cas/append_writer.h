@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/fs/env.h"
 #include "common/fs/fs_util.h"
 
 namespace fairtrace {
@@ -28,8 +29,9 @@ namespace fairtrace {
 class AppendWriter {
  public:
   // `file_size` is the file's current size; appends continue there.
+  // Writes go through `env` (common/fs/env.h), which must outlive it.
   static absl::StatusOr<std::unique_ptr<AppendWriter>> Open(const std::filesystem::path& path, int fd,
-                                                            int64_t file_size);
+                                                            int64_t file_size, fs::Env* env = fs::Env::Default());
   ~AppendWriter();
 
   absl::Status Append(absl::string_view data);
@@ -39,9 +41,10 @@ class AppendWriter {
   bool direct() const { return direct_fd_.valid(); }
 
  private:
-  AppendWriter(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+  AppendWriter(std::filesystem::path path, int fd, fs::Env* env) : path_(std::move(path)), fd_(fd), env_(env) {}
   std::filesystem::path path_;
   int fd_;
+  fs::Env* env_;
   fs::Fd direct_fd_;
   char* buf_ = nullptr;    // kBufferBytes, aligned (direct mode only)
   int64_t buf_start_ = 0;  // file offset of buf_[0]; aligned in direct mode

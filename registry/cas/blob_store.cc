@@ -97,7 +97,7 @@ absl::Status Upload::Append(absl::string_view data) {
 absl::Status Upload::Suspend() {
   if (done_ || fd_ < 0) return absl::OkStatus();
   FT_RETURN_IF_ERROR(writer_->Flush());
-  return fs::SyncFd(fd_, store_->PartPath(id_));
+  return store_->env_->SyncFd(fd_, store_->PartPath(id_));
 }
 
 absl::Status Upload::Finish() {
@@ -112,7 +112,7 @@ absl::Status Upload::Finish() {
     return Mismatch(digest_, absl::StrCat("bytes hash to ", actual));
   }
   FT_RETURN_IF_ERROR(writer_->Flush());
-  FT_RETURN_IF_ERROR(fs::SyncFd(fd_, store_->PartPath(id_)));
+  FT_RETURN_IF_ERROR(store_->env_->SyncFd(fd_, store_->PartPath(id_)));
   FT_RETURN_IF_ERROR(store_->Publish(store_->PartPath(id_), digest_, /*sync_dir=*/true));
   std::error_code ec;
   stdfs::remove(store_->MetaPath(id_), ec);
@@ -122,8 +122,8 @@ absl::Status Upload::Finish() {
 
 // ------------------------------------------------------------- BlobStore
 
-absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const stdfs::path& root) {
-  std::unique_ptr<BlobStore> store(new BlobStore(root));
+absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const stdfs::path& root, fs::Env* env) {
+  std::unique_ptr<BlobStore> store(new BlobStore(root, env));
   FT_RETURN_IF_ERROR(store->Init());
   return store;
 }
@@ -139,8 +139,8 @@ absl::Status BlobStore::Init() {
   for (const auto& e : stdfs::directory_iterator(root_ / "tmp", ec)) stdfs::remove(e.path(), ec);
   if (!FileExists(EmptyDigest())) {
     stdfs::path tmp = root_ / "tmp" / fs::RandomName();
-    FT_ASSIGN_OR_RETURN(fs::Fd fd, fs::OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL));
-    FT_RETURN_IF_ERROR(fs::SyncFd(fd.get(), tmp));
+    FT_ASSIGN_OR_RETURN(fs::Fd fd, env_->OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL));
+    FT_RETURN_IF_ERROR(env_->SyncFd(fd.get(), tmp));
     FT_RETURN_IF_ERROR(Publish(tmp, EmptyDigest(), /*sync_dir=*/true));
   }
   return absl::OkStatus();
@@ -166,8 +166,8 @@ absl::Status BlobStore::Publish(const stdfs::path& tmp, const Digest& d, bool sy
   std::error_code ec;
   stdfs::create_directories(final_path.parent_path(), ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot create ", final_path.parent_path().string()));
-  if (::rename(tmp.c_str(), final_path.c_str()) != 0) return fs::ErrnoStatus("cannot rename to", final_path);
-  if (sync_dir) return fs::SyncDir(final_path.parent_path());
+  FT_RETURN_IF_ERROR(env_->Rename(tmp, final_path));
+  if (sync_dir) return env_->SyncDir(final_path.parent_path());
   return absl::OkStatus();
 }
 
@@ -202,13 +202,11 @@ std::vector<BlobStore::PutResult> BlobStore::PutBatch(absl::Span<const std::pair
   }
   stdfs::path tmp = root_ / "tmp" / absl::StrCat(pack, ".pack");
   absl::Status s = [&]() -> absl::Status {
-    FT_ASSIGN_OR_RETURN(fs::Fd fd, fs::OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL));
-    FT_RETURN_IF_ERROR(fs::WriteAll(fd.get(), bytes, tmp));
-    FT_RETURN_IF_ERROR(fs::SyncFd(fd.get(), tmp));
-    if (::rename(tmp.c_str(), PackPath(pack).c_str()) != 0) {
-      return fs::ErrnoStatus("cannot rename to", PackPath(pack));
-    }
-    return fs::SyncDir(root_ / "packs");
+    FT_ASSIGN_OR_RETURN(fs::Fd fd, env_->OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL));
+    FT_RETURN_IF_ERROR(env_->WriteAll(fd.get(), bytes, tmp));
+    FT_RETURN_IF_ERROR(env_->SyncFd(fd.get(), tmp));
+    FT_RETURN_IF_ERROR(env_->Rename(tmp, PackPath(pack)));
+    return env_->SyncDir(root_ / "packs");
   }();
   if (!s.ok()) {
     std::error_code ec;
@@ -312,7 +310,7 @@ absl::Status BlobStore::AbortUpload(absl::string_view id, const Digest& digest, 
   std::error_code ec;
   stdfs::remove(PartPath(id), ec);
   stdfs::remove(MetaPath(id), ec);
-  return fs::SyncDir(root_ / "uploads");
+  return env_->SyncDir(root_ / "uploads");
 }
 
 absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view id, const Digest& digest,
@@ -347,15 +345,15 @@ absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view 
   } else {
     // New upload: the meta file is written and synced before any byte.
     stdfs::path tmp = root_ / "tmp" / fs::RandomName();
-    auto fd = fs::OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL);
+    auto fd = env_->OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL);
     if (!fd.ok()) return fail(fd.status());
-    if (absl::Status s = fs::WriteAll(fd->get(), meta, tmp); !s.ok()) return fail(s);
-    if (absl::Status s = fs::SyncFd(fd->get(), tmp); !s.ok()) return fail(s);
-    if (::rename(tmp.c_str(), meta_path.c_str()) != 0) return fail(fs::ErrnoStatus("cannot rename to", meta_path));
+    if (absl::Status s = env_->WriteAll(fd->get(), meta, tmp); !s.ok()) return fail(s);
+    if (absl::Status s = env_->SyncFd(fd->get(), tmp); !s.ok()) return fail(s);
+    if (absl::Status s = env_->Rename(tmp, meta_path); !s.ok()) return fail(s);
   }
-  auto fd = fs::OpenFile(part_path, O_RDWR | O_CREAT);
+  auto fd = env_->OpenFile(part_path, O_RDWR | O_CREAT);
   if (!fd.ok()) return fail(fd.status());
-  if (absl::Status s = fs::SyncDir(root_ / "uploads"); !s.ok()) return fail(s);
+  if (absl::Status s = env_->SyncDir(root_ / "uploads"); !s.ok()) return fail(s);
   struct stat st;
   if (::fstat(fd->get(), &st) != 0) return fail(fs::ErrnoStatus("cannot stat", part_path));
   int64_t committed = st.st_size;
@@ -369,7 +367,7 @@ absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view 
   if (digest.size_bytes > committed) {
     (void)::fallocate(fd->get(), FALLOC_FL_KEEP_SIZE, 0, digest.size_bytes);
   }
-  auto writer = AppendWriter::Open(part_path, fd->get(), committed);
+  auto writer = AppendWriter::Open(part_path, fd->get(), committed, env_);
   if (!writer.ok()) return fail(writer.status());
   std::unique_ptr<Upload> up(new Upload(this, std::string(id), digest, fd->release(), committed, *std::move(writer)));
   if (absl::Status s = HashFd(up->fd_, 0, committed, up->hasher_, part_path); !s.ok()) return s;

@@ -37,6 +37,7 @@
 #include "absl/types/span.h"
 #include "common/content/digest.h"
 #include "common/content/sha256.h"
+#include "common/fs/env.h"
 #include "registry/cas/append_writer.h"
 #include "registry/cas/blob_location.h"
 
@@ -83,7 +84,10 @@ class Upload {
 
 class BlobStore {
  public:
-  static absl::StatusOr<std::unique_ptr<BlobStore>> Open(const std::filesystem::path& root);
+  // All writes, syncs and renames go through `env` (common/fs/env.h), which
+  // must outlive the store; tests pass a FaultInjectionEnv.
+  static absl::StatusOr<std::unique_ptr<BlobStore>> Open(const std::filesystem::path& root,
+                                                         fs::Env* env = fs::Env::Default());
 
   // The loose file of a blob, or the pack file holding it.
   std::filesystem::path PathOf(const Digest& d) const;
@@ -141,7 +145,7 @@ class BlobStore {
 
  private:
   friend class Upload;
-  explicit BlobStore(std::filesystem::path root) : root_(std::move(root)) {}
+  BlobStore(std::filesystem::path root, fs::Env* env) : root_(std::move(root)), env_(env) {}
   absl::Status Init();
   std::filesystem::path PartPath(absl::string_view id) const;
   std::filesystem::path MetaPath(absl::string_view id) const;
@@ -150,6 +154,7 @@ class BlobStore {
   void ReleaseUpload(const std::string& id);
 
   std::filesystem::path root_;
+  fs::Env* env_;
   mutable absl::Mutex mu_;
   absl::flat_hash_set<std::string> active_uploads_ ABSL_GUARDED_BY(mu_);
 };

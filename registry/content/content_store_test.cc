@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "registry/store/sqlite/db.h"
-#include "registry/store/sqlite/sqlite_store.h"
+#include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -19,7 +19,7 @@ using ::testing::HasSubstr;
 class ContentStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = SqliteStore::Open({.path = (dir_.path() / "db").string()});
+    auto store = SqliteBackend::Open({.path = (dir_.path() / "db").string()});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     auto blobs = BlobStore::Open(dir_.path() / "cas");
@@ -27,10 +27,10 @@ class ContentStoreTest : public ::testing::Test {
     blobs_ = *std::move(blobs);
     limits_.max_blob_size = 1 << 20;
     limits_.max_batch_bytes = 1000;
-    cas_ = std::make_unique<ContentStore>(store_.get(), blobs_.get(), limits_);
+    cas_ = std::make_unique<ContentStore>(store_->content(), blobs_.get(), limits_);
   }
   int64_t AuditCount() {
-    auto r = store_->ListAudit(0, 100000);
+    auto r = store_->content()->ListAudit(0, 100000);
     return r.ok() ? static_cast<int64_t>(r->size()) : -1;
   }
   void Put(absl::string_view data) {
@@ -48,7 +48,7 @@ class ContentStoreTest : public ::testing::Test {
   }
   testing::TempDir dir_;
   CasLimits limits_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteBackend> store_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<ContentStore> cas_;
   CallContext ctx_{"user:test", "/test", std::string(64, 'c')};
@@ -77,7 +77,7 @@ TEST_F(ContentStoreTest, BatchUpdateHasPerBlobStatusAndOneAuditRecord) {
   ASSERT_OK_AND_ASSIGN(auto missing, cas_->FindMissing({DigestOf("good"), DigestOf("bad")}));
   EXPECT_EQ(missing, std::vector<Digest>{DigestOf("bad")});
   EXPECT_EQ(AuditCount(), 1);
-  ASSERT_OK_AND_ASSIGN(auto records, store_->ListAudit(0, 10));
+  ASSERT_OK_AND_ASSIGN(auto records, store_->content()->ListAudit(0, 10));
   EXPECT_EQ(records[0].entry.result, "INVALID_ARGUMENT");
   EXPECT_EQ(records[0].entry.principal, "user:test");
 }
@@ -185,7 +185,7 @@ TEST_F(ContentStoreTest, GetTreePages) {
   }
   ASSERT_OK_AND_ASSIGN(std::string manifest, EncodeTree(entries));
   limits_.max_batch_bytes = 1 << 20;
-  cas_ = std::make_unique<ContentStore>(store_.get(), blobs_.get(), limits_);
+  cas_ = std::make_unique<ContentStore>(store_->content(), blobs_.get(), limits_);
   Put(manifest);
   Digest d = DigestOf(manifest);
   EXPECT_THAT(cas_->GetTree(d, 10, ""), StatusIs(absl::StatusCode::kNotFound));
@@ -225,7 +225,7 @@ TEST_F(ContentStoreTest, GetTreePagesThroughTheIndex) {
   }
   limits_.max_batch_bytes = 1 << 20;
   limits_.max_batch_blobs = 10000;
-  cas_ = std::make_unique<ContentStore>(store_.get(), blobs_.get(), limits_);
+  cas_ = std::make_unique<ContentStore>(store_->content(), blobs_.get(), limits_);
   ASSERT_OK(cas_->BatchUpdate(ctx_, items).status());
   ASSERT_OK_AND_ASSIGN(std::string manifest, EncodeTree(entries));
   ASSERT_OK_AND_ASSIGN(entries, ParseTree(manifest));  // sorted as stored

@@ -6,7 +6,7 @@
 
 #include "registry/content/content_store.h"
 #include "registry/store/sqlite/db.h"
-#include "registry/store/sqlite/sqlite_store.h"
+#include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -16,23 +16,23 @@ namespace {
 class FsckTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = *SqliteStore::Open({.path = (dir_.path() / "db").string()});
+    store_ = *SqliteBackend::Open({.path = (dir_.path() / "db").string()});
     blobs_ = *BlobStore::Open(dir_.path() / "cas");
-    cas_ = std::make_unique<ContentStore>(store_.get(), blobs_.get(), CasLimits{});
+    cas_ = std::make_unique<ContentStore>(store_->content(), blobs_.get(), CasLimits{});
     for (absl::string_view s : {"one", "two", "three"}) {
       std::vector<std::pair<Digest, absl::string_view>> items = {{DigestOf(s), s}};
       ASSERT_TRUE((*cas_->BatchUpdate(ctx_, items))[0].ok());
     }
   }
   testing::TempDir dir_;
-  std::unique_ptr<Store> store_;
+  std::unique_ptr<SqliteBackend> store_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<ContentStore> cas_;
   CallContext ctx_{"user:t", "/t", std::string(64, 'a')};
 };
 
 TEST_F(FsckTest, CleanStore) {
-  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_, *blobs_));
+  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_->content(), *blobs_));
   EXPECT_TRUE(r.clean());
   EXPECT_EQ(r.blobs_checked, 4);  // with the empty blob
   EXPECT_EQ(r.bytes_hashed, 11);
@@ -52,30 +52,32 @@ TEST_F(FsckTest, NamesStoredTreesThatCannotBeRestored) {
   EXPECT_THAT(cas_->CreateTree(ctx_, DigestOf(manifest)).status(),
               testing::StatusIs(absl::StatusCode::kInvalidArgument));
   // ...an older server stored it.
-  ASSERT_OK(store_->CommitTree(DigestOf(manifest), entries, MakeAuditEntry(ctx_, "trees/old", absl::OkStatus())));
+  ASSERT_OK(
+      store_->content()->CommitTree(DigestOf(manifest), entries, MakeAuditEntry(ctx_, "trees/old", absl::OkStatus())));
   ASSERT_OK_AND_ASSIGN(auto page, cas_->GetTree(DigestOf(manifest), 0, ""));
   EXPECT_EQ(page.entries.size(), 2u);
-  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_, *blobs_));
+  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_->content(), *blobs_));
   ASSERT_EQ(r.problem_count, 1);
   EXPECT_EQ(r.problems[0].kind, "TREE_NOT_RESTORABLE");
   EXPECT_EQ(r.problems[0].subject, "trees/" + DigestOf(manifest).sha256 + "/" + std::to_string(manifest.size()));
 }
 
 TEST_F(FsckTest, StopsWhenAsked) {
-  EXPECT_THAT(RunFsck(*store_, *blobs_, [] { return true; }), testing::StatusIs(absl::StatusCode::kDeadlineExceeded));
+  EXPECT_THAT(RunFsck(*store_->content(), *blobs_, [] { return true; }),
+              testing::StatusIs(absl::StatusCode::kDeadlineExceeded));
 }
 
 TEST_F(FsckTest, FindsCorruptAndMissingBlobsAndOrphans) {
-  std::filesystem::remove(blobs_->PackPath(Where(*store_, DigestOf("one")).pack));
+  std::filesystem::remove(blobs_->PackPath(Where(*store_->content(), DigestOf("one")).pack));
   {
-    BlobLocation two = Where(*store_, DigestOf("two"));
+    BlobLocation two = Where(*store_->content(), DigestOf("two"));
     std::fstream f(blobs_->PackPath(two.pack), std::ios::binary | std::ios::in | std::ios::out);
     f.seekp(two.pack_offset);
     f << "T";
   }
   std::vector<std::pair<Digest, absl::string_view>> orphan = {{DigestOf("orphan"), "orphan"}};
   ASSERT_OK(blobs_->PutBatch(orphan)[0].status);  // on disk, never committed
-  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_, *blobs_));
+  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_->content(), *blobs_));
   EXPECT_EQ(r.problem_count, 2);
   std::set<std::string> kinds;
   for (const auto& p : r.problems) kinds.insert(p.kind);
@@ -88,7 +90,7 @@ TEST_F(FsckTest, FindsTamperedAuditRecord) {
     auto db = *sqlite::Db::Open((dir_.path() / "db").string());
     ASSERT_OK(db->Exec("UPDATE audit_log SET principal = 'user:mallory' WHERE sequence = 2"));
   }
-  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_, *blobs_));
+  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_->content(), *blobs_));
   ASSERT_EQ(r.problem_count, 1);
   EXPECT_EQ(r.problems[0].kind, "AUDIT_CHAIN_BROKEN");
   EXPECT_EQ(r.problems[0].subject, "audit/2");

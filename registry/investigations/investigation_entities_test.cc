@@ -7,7 +7,7 @@
 
 #include "common/status/errors.h"
 #include "registry/investigations/investigation_registry.h"
-#include "registry/store/sqlite/sqlite_store.h"
+#include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -20,9 +20,9 @@ using ::testing::HasSubstr;
 class ExperimentEntitiesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = *SqliteStore::Open({.path = (dir_.path() / "db").string()});
-    registry_ = std::make_unique<InvestigationRegistry>(store_.get(), store_.get(), store_.get(), "secret",
-                                                        [this] { return clock_ += 1000; });
+    store_ = *SqliteBackend::Open({.path = (dir_.path() / "db").string()});
+    registry_ = std::make_unique<InvestigationRegistry>(store_->content(), store_->models(), store_->investigations(),
+                                                        "secret", [this] { return clock_ += 1000; });
     v1::ImportInvestigationRequest req;
     req.set_investigation_id("drought");
     for (const auto& e : std::filesystem::directory_iterator(std::string(FAIRTRACE_MIAPPE_FIXTURES) + "/valid-1.2")) {
@@ -54,7 +54,7 @@ class ExperimentEntitiesTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqliteBackend> store_;
   std::unique_ptr<InvestigationRegistry> registry_;
   int64_t clock_ = 1'700'000'000'000'000;
   CallContext ctx_{"user:t", "/Import", std::string(64, 'a')};

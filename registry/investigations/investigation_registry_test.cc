@@ -8,7 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 #include "common/status/errors.h"
-#include "registry/store/sqlite/sqlite_store.h"
+#include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -21,9 +21,9 @@ using ::testing::HasSubstr;
 class InvestigationRegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = *SqliteStore::Open({.path = (dir_.path() / "db").string()});
-    registry_ = std::make_unique<InvestigationRegistry>(store_.get(), store_.get(), store_.get(), "secret",
-                                                        [this] { return clock_ += 1000; });
+    store_ = *SqliteBackend::Open({.path = (dir_.path() / "db").string()});
+    registry_ = std::make_unique<InvestigationRegistry>(store_->content(), store_->models(), store_->investigations(),
+                                                        "secret", [this] { return clock_ += 1000; });
     for (const auto& e : std::filesystem::directory_iterator(std::string(FAIRTRACE_MIAPPE_FIXTURES) + "/valid-1.2")) {
       std::ifstream in(e.path(), std::ios::binary);
       files_[e.path().filename().string()] = std::string(std::istreambuf_iterator<char>(in), {});
@@ -43,10 +43,10 @@ class InvestigationRegistryTest : public ::testing::Test {
   absl::StatusOr<v1::Investigation> Import(const v1::ImportInvestigationRequest& req) {
     return registry_->ImportInvestigation(ctx_, req);
   }
-  int64_t AuditCount() { return static_cast<int64_t>(store_->ListAudit(0, 100000)->size()); }
+  int64_t AuditCount() { return static_cast<int64_t>(store_->content()->ListAudit(0, 100000)->size()); }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqliteBackend> store_;
   std::unique_ptr<InvestigationRegistry> registry_;
   std::map<std::string, std::string> files_;
   int64_t clock_ = 1'700'000'000'000'000;

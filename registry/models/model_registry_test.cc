@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "registry/store/sqlite/sqlite_store.h"
+#include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -25,12 +25,12 @@ signature:
 class ModelRegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = SqliteStore::Open({.path = (dir_.path() / "db").string()});
+    auto store = SqliteBackend::Open({.path = (dir_.path() / "db").string()});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     blobs_ = *BlobStore::Open(dir_.path() / "cas");
-    cas_ = std::make_unique<ContentStore>(store_.get(), blobs_.get(), CasLimits{});
-    registry_ = std::make_unique<ModelRegistry>(store_.get(), store_.get(), store_.get(), cas_.get(),
+    cas_ = std::make_unique<ContentStore>(store_->content(), blobs_.get(), CasLimits{});
+    registry_ = std::make_unique<ModelRegistry>(store_->content(), store_->models(), store_->runs(), cas_.get(),
                                                 &mlmodel::Validator::Default(), "secret", [this] { return ++clock_; });
   }
   // Stores a folder's blobs and returns its tree digest (not registered).
@@ -62,10 +62,10 @@ class ModelRegistryTest : public ::testing::Test {
     req.set_request_id(request_id);
     return registry_->CreateModelVersion(ctx_, req);
   }
-  int64_t AuditCount() { return static_cast<int64_t>(store_->ListAudit(0, 100000)->size()); }
+  int64_t AuditCount() { return static_cast<int64_t>(store_->content()->ListAudit(0, 100000)->size()); }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqliteBackend> store_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<ContentStore> cas_;
   std::unique_ptr<ModelRegistry> registry_;

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "google/protobuf/util/time_util.h"
-#include "registry/store/sqlite/sqlite_store.h"
+#include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -21,15 +21,16 @@ const char kMlmodel[] = "flavors:\n  sklearn:\n    pickled_model: model.pkl\nmod
 class RunRegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = SqliteStore::Open({.path = (dir_.path() / "db").string()});
+    auto store = SqliteBackend::Open({.path = (dir_.path() / "db").string()});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     blobs_ = *BlobStore::Open(dir_.path() / "cas");
-    cas_ = std::make_unique<ContentStore>(store_.get(), blobs_.get(), CasLimits{});
+    cas_ = std::make_unique<ContentStore>(store_->content(), blobs_.get(), CasLimits{});
     auto now = [this] { return clock_ += 1000; };
-    models_ = std::make_unique<ModelRegistry>(store_.get(), store_.get(), store_.get(), cas_.get(),
+    models_ = std::make_unique<ModelRegistry>(store_->content(), store_->models(), store_->runs(), cas_.get(),
                                               &mlmodel::Validator::Default(), "secret", now);
-    runs_ = std::make_unique<RunRegistry>(store_.get(), store_.get(), store_.get(), models_.get(), "secret", now);
+    runs_ = std::make_unique<RunRegistry>(store_->content(), store_->models(), store_->runs(), models_.get(), "secret",
+                                          now);
   }
   Digest PutBlob(const std::string& data) {
     blobs_data_.push_back(data);
@@ -85,10 +86,10 @@ class RunRegistryTest : public ::testing::Test {
     (void)(*q)->Step();
     return (*q)->Int(0);
   }
-  int64_t AuditCount() { return static_cast<int64_t>(store_->ListAudit(0, 100000)->size()); }
+  int64_t AuditCount() { return static_cast<int64_t>(store_->content()->ListAudit(0, 100000)->size()); }
 
   testing::TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqliteBackend> store_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<ContentStore> cas_;
   std::unique_ptr<ModelRegistry> models_;

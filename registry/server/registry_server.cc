@@ -12,7 +12,7 @@
 #include "common/fs/fs_util.h"
 #include "common/status/status_macros.h"
 #include "registry/server/request_log.h"
-#include "registry/store/sqlite/sqlite_store.h"
+#include "registry/store/sqlite/sqlite_backend.h"
 
 namespace fairtrace {
 
@@ -35,7 +35,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
         absl::StrCat("cannot restrict the data folder ", options.data_dir, " to its owner: ", ec.message()));
   }
   const std::filesystem::path db_path = std::filesystem::path(options.data_dir) / "fairtrace.db";
-  FT_ASSIGN_OR_RETURN(s->store_, SqliteStore::Open({.path = db_path.string()}));
+  FT_ASSIGN_OR_RETURN(s->backend_, SqliteBackend::Open({.path = db_path.string()}));
   for (const char* suffix : {"", "-wal", "-shm"}) {
     std::filesystem::path f = db_path.string() + suffix;
     std::error_code ignored;  // -wal and -shm may not exist yet
@@ -46,26 +46,26 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   // Page tokens are signed with a key kept in the database, so they stay
   // valid across restarts and cannot be forged by clients.
   FT_ASSIGN_OR_RETURN(std::string token_key,
-                      s->store_->GetOrCreateSecret("page_token_key", [] { return fs::RandomName(); }));
+                      s->backend_->models()->GetOrCreateSecret("page_token_key", [] { return fs::RandomName(); }));
   CasLimits limits;
   limits.max_blob_size = options.max_blob_bytes;
   limits.upload_quota = options.upload_quota;
   // Leave room for the message envelope around batch data.
   limits.max_batch_bytes = std::max<int64_t>(options.max_message_bytes - (64 << 10), 1 << 16);
-  s->content_store_ = std::make_unique<ContentStore>(s->store_.get(), s->blobs_.get(), limits, token_key);
-  s->guard_ = std::make_unique<api::RpcGuard>(s->store_.get(), options.guard);
+  s->content_store_ = std::make_unique<ContentStore>(s->backend_->content(), s->blobs_.get(), limits, token_key);
+  s->guard_ = std::make_unique<api::RpcGuard>(s->backend_->content(), options.guard);
   const api::RpcGuard* guard = s->guard_.get();
   s->cas_service_ = std::make_unique<api::CasServiceImpl>(
       s->content_store_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)),
       guard);
-  s->admin_service_ = std::make_unique<api::AdminServiceImpl>(s->store_.get(), s->blobs_.get(), guard);
-  s->audit_service_ = std::make_unique<api::AuditServiceImpl>(s->store_.get(), guard, token_key);
+  s->admin_service_ = std::make_unique<api::AdminServiceImpl>(s->backend_->content(), s->blobs_.get(), guard);
+  s->audit_service_ = std::make_unique<api::AuditServiceImpl>(s->backend_->content(), guard, token_key);
   auto now = [] { return absl::ToUnixMicros(absl::Now()); };
   s->model_registry_ =
-      std::make_unique<ModelRegistry>(s->store_.get(), s->store_.get(), s->store_.get(), s->content_store_.get(),
-                                      &mlmodel::Validator::Default(), token_key, now);
+      std::make_unique<ModelRegistry>(s->backend_->content(), s->backend_->models(), s->backend_->runs(),
+                                      s->content_store_.get(), &mlmodel::Validator::Default(), token_key, now);
   s->model_service_ = std::make_unique<api::ModelServiceImpl>(s->model_registry_.get(), guard);
-  s->run_registry_ = std::make_unique<RunRegistry>(s->store_.get(), s->store_.get(), s->store_.get(),
+  s->run_registry_ = std::make_unique<RunRegistry>(s->backend_->content(), s->backend_->models(), s->backend_->runs(),
                                                    s->model_registry_.get(), token_key, now);
   s->run_service_ = std::make_unique<api::RunServiceImpl>(s->run_registry_.get(), guard);
   for (const std::string& path : options.ontology_files) {
@@ -85,8 +85,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       std::cerr << "fairtrace-server: " << places.status().message() << "; site coordinates are not checked\n";
     }
   }
-  s->investigation_registry_ = std::make_unique<InvestigationRegistry>(
-      s->store_.get(), s->store_.get(), s->store_.get(), token_key, now, &s->ontologies_, s->places_.get());
+  s->investigation_registry_ = std::make_unique<InvestigationRegistry>(s->backend_->content(), s->backend_->models(),
+                                                                       s->backend_->investigations(), token_key, now,
+                                                                       &s->ontologies_, s->places_.get());
   s->investigation_service_ = std::make_unique<api::InvestigationServiceImpl>(s->investigation_registry_.get(), guard,
                                                                               "fairtrace.v1.InvestigationService");
   s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(  // deprecated alias
@@ -149,7 +150,7 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   model_registry_.reset();
   content_store_.reset();
   blobs_.reset();
-  store_.reset();  // checkpoints and closes the database
+  backend_.reset();  // checkpoints and closes the database
   stopped_.Notify();
 }
 

@@ -26,7 +26,7 @@
 #include "registry/cas/blob_store.h"
 #include "registry/content/content_store.h"
 #include "registry/models/model_registry.h"
-#include "registry/store/sqlite/sqlite_store.h"
+#include "registry/store/sqlite/sqlite_backend.h"
 #include "validators/miappe/dcw_countries.h"
 
 namespace fairtrace {
@@ -66,7 +66,7 @@ class RegistryServer {
   void CleanupLoop();
 
   ServerOptions options_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<SqliteBackend> backend_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<ContentStore> content_store_;
   std::unique_ptr<api::RpcGuard> guard_;  // before the services that borrow it

@@ -1,5 +1,5 @@
 // InvestigationStore: MIAPPE investigations as immutable revisions with their
-// entities. Implemented by SqliteStore (sqlite/sqlite_experiment_store.cc).
+// entities. Implemented by SqliteInvestigationStore (sqlite/sqlite_investigation_store.h).
 //
 // Contract: InsertRevision writes the revision, all its entities, the
 // request id row and the audit record in one transaction, or nothing.

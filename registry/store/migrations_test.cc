@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "registry/store/sqlite/db.h"
-#include "registry/store/sqlite/sqlite_store.h"
+#include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -77,7 +77,7 @@ TEST(Migrations, RefusesADatabaseNewerThanTheBinary) {
     ASSERT_OK(MigrateTo(db.get(), HeadSchemaVersion()));
     ASSERT_OK(db->Exec("UPDATE schema_version SET version = 999"));
   }
-  EXPECT_THAT(SqliteStore::Open({.path = path}), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(SqliteBackend::Open({.path = path}), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 // Request ids stored before ids were scoped (migration 0011) keep answering
@@ -92,16 +92,16 @@ TEST(Migrations, OldRequestIdsMatchAnyPrincipalAndBody) {
         db->Exec("INSERT INTO request_ids (request_id, method, resource, create_time) "
                  "VALUES ('old-1', '/m', 'models/a', 1)"));
   }
-  ASSERT_OK_AND_ASSIGN(auto store, SqliteStore::Open({.path = path}));
+  ASSERT_OK_AND_ASSIGN(auto store, SqliteBackend::Open({.path = path}));
   RequestKey key("old-1");
   key.principal = "user:ana";
   key.body_sha256 = "abc";
-  ASSERT_OK_AND_ASSIGN(auto row, store->LookupRequestId(key));
+  ASSERT_OK_AND_ASSIGN(auto row, store->models()->LookupRequestId(key));
   ASSERT_TRUE(row.has_value());
   EXPECT_EQ(row->resource, "models/a");
   EXPECT_EQ(row->body_sha256, "");
   key.id = "new-1";
-  ASSERT_OK_AND_ASSIGN(row, store->LookupRequestId(key));
+  ASSERT_OK_AND_ASSIGN(row, store->models()->LookupRequestId(key));
   EXPECT_FALSE(row.has_value());
 }
 

@@ -1,6 +1,6 @@
 // ModelStore: rows of the model registry (registered models, versions,
-// request ids, server secrets). Implemented by SqliteStore
-// (sqlite/sqlite_model_store.cc); a PostgreSQL backend will follow.
+// request ids, server secrets). Implemented by SqliteModelStore
+// (sqlite/sqlite_model_store.h); a PostgreSQL backend will follow.
 //
 // Contract: every mutating call runs in one transaction together with its
 // audit record and, when given, its request_id row. Conditional writes take

@@ -1,5 +1,5 @@
 // RunStore: rows of runs, their params and metric history, and the lineage
-// graph. Implemented by SqliteStore (sqlite/sqlite_run_store.cc).
+// graph. Implemented by SqliteRunStore (sqlite/sqlite_run_store.h).
 //
 // Contract: every mutating call runs in one transaction with its audit
 // record (and request id row, when given): all or nothing. Calls that change

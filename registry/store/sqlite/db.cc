@@ -20,7 +20,7 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
     reason = "DATABASE_BUSY";
   } else if (primary == SQLITE_CONSTRAINT) {
     code = absl::StatusCode::kFailedPrecondition;
-    reason = "CONSTRAINT_VIOLATION";
+    reason = rc == SQLITE_CONSTRAINT_FOREIGNKEY ? "FOREIGN_KEY_VIOLATION" : "CONSTRAINT_VIOLATION";
   } else if (primary == SQLITE_FULL) {
     code = absl::StatusCode::kResourceExhausted;
     reason = "DISK_FULL";
@@ -93,10 +93,10 @@ void Stmt::Reset() {
   sqlite3_clear_bindings(s_);
 }
 
-absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, const std::string& vfs) {
   sqlite3* raw = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     absl::Status s = SqliteError(raw, rc, absl::StrCat("opening ", path));
     sqlite3_close(raw);

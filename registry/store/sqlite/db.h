@@ -52,7 +52,9 @@ class Db {
  public:
   // Opens (creating) `path` with WAL, foreign_keys=ON, busy_timeout and
   // synchronous=FULL (commits are durable).
-  static absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& path);
+  // `vfs`: the name of a registered sqlite3_vfs (env_vfs.h), or empty for
+  // the default one.
+  static absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& path, const std::string& vfs = "");
   ~Db();
 
   // Executes SQL text with no parameters (schema, pragmas, BEGIN/COMMIT).

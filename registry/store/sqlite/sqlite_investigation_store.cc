@@ -1,10 +1,10 @@
 // SqliteStore's InvestigationStore half: investigations, their revisions and
 // entities. Bound parameters only; a revision and its entities are written
 // in one transaction with the audit record.
+#include "registry/store/sqlite/sqlite_investigation_store.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
-#include "registry/store/sqlite/sqlite_store.h"
 
 namespace fairtrace {
 
@@ -40,11 +40,13 @@ absl::StatusOr<std::optional<InvestigationRow>> ReadInvestigation(Db* db, const 
 
 }  // namespace
 
-absl::StatusOr<RevisionRow> SqliteStore::InsertRevision(const RevisionRow& rev, const std::string& new_uid,
-                                                        int64_t expected_latest, const std::vector<EntityRow>& entities,
-                                                        const RequestKey& request_id, const AuditEntry& audit) {
+absl::StatusOr<RevisionRow> SqliteInvestigationStore::InsertRevision(const RevisionRow& rev, const std::string& new_uid,
+                                                                     int64_t expected_latest,
+                                                                     const std::vector<EntityRow>& entities,
+                                                                     const RequestKey& request_id,
+                                                                     const AuditEntry& audit) {
   RevisionRow out = rev;
-  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
+  FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<InvestigationRow> inv, ReadInvestigation(db, rev.investigation_id));
     int64_t latest = inv ? inv->latest_revision : 0;
     if (expected_latest != 0 && expected_latest != latest) {
@@ -54,7 +56,7 @@ absl::StatusOr<RevisionRow> SqliteStore::InsertRevision(const RevisionRow& rev, 
     }
     out.revision = latest + 1;
     a.resource = absl::StrCat("investigations/", rev.investigation_id, "/revisions/", out.revision);
-    FT_RETURN_IF_ERROR(InsertRequestId(db, request_id, a));
+    FT_RETURN_IF_ERROR(db_->InsertRequestId(db, request_id, a));
     if (!inv) {
       FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO investigations (investigation_id, uid, "
                                                   "latest_revision, create_time, update_time) VALUES (?, ?, 1, ?, ?)"));
@@ -96,13 +98,14 @@ absl::StatusOr<RevisionRow> SqliteStore::InsertRevision(const RevisionRow& rev, 
   return out;
 }
 
-absl::StatusOr<std::optional<InvestigationRow>> SqliteStore::GetInvestigation(const std::string& id) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::optional<InvestigationRow>> SqliteInvestigationStore::GetInvestigation(const std::string& id) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   return ReadInvestigation(db.get(), id);
 }
 
-absl::StatusOr<std::vector<InvestigationRow>> SqliteStore::ListInvestigations(const std::string& after_id, int limit) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::vector<InvestigationRow>> SqliteInvestigationStore::ListInvestigations(const std::string& after_id,
+                                                                                           int limit) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT investigation_id, uid, latest_revision, create_time, update_time "
                                             "FROM investigations WHERE investigation_id > ? "
                                             "ORDER BY investigation_id LIMIT ?"));
@@ -110,8 +113,9 @@ absl::StatusOr<std::vector<InvestigationRow>> SqliteStore::ListInvestigations(co
   return sqlite::CollectRows<InvestigationRow>(q, InvestigationFrom);
 }
 
-absl::StatusOr<std::optional<RevisionRow>> SqliteStore::GetRevision(const std::string& id, int64_t revision) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::optional<RevisionRow>> SqliteInvestigationStore::GetRevision(const std::string& id,
+                                                                                 int64_t revision) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kRevisionColumns,
                                                          " FROM investigation_revisions WHERE investigation_id = ? "
                                                          "AND revision = ?")));
@@ -122,10 +126,10 @@ absl::StatusOr<std::optional<RevisionRow>> SqliteStore::GetRevision(const std::s
   return out;
 }
 
-absl::StatusOr<std::optional<EntityRow>> SqliteStore::GetEntity(const std::string& id, int64_t revision,
-                                                                const std::string& section,
-                                                                const std::string& entity_id) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::optional<EntityRow>> SqliteInvestigationStore::GetEntity(const std::string& id, int64_t revision,
+                                                                             const std::string& section,
+                                                                             const std::string& entity_id) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT seq, section, entity_id, record_json, location FROM "
                                             "miappe_entities WHERE investigation_id = ? AND revision = ? AND "
                                             "section = ? AND entity_id = ? ORDER BY seq LIMIT 1"));
@@ -136,10 +140,10 @@ absl::StatusOr<std::optional<EntityRow>> SqliteStore::GetEntity(const std::strin
   return out;
 }
 
-absl::StatusOr<std::vector<EntityRow>> SqliteStore::ListEntities(const std::string& id, int64_t revision,
-                                                                 const std::string& section, int64_t after_seq,
-                                                                 int limit) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::vector<EntityRow>> SqliteInvestigationStore::ListEntities(const std::string& id, int64_t revision,
+                                                                              const std::string& section,
+                                                                              int64_t after_seq, int limit) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT seq, section, entity_id, record_json, location FROM "
                                             "miappe_entities WHERE investigation_id = ? AND revision = ? AND "
                                             "section = ? AND seq > ? ORDER BY seq LIMIT ?"));

@@ -1,11 +1,11 @@
 // SqliteStore's ModelStore half: registered models, model versions, request
 // ids and server secrets. Same rules as sqlite_store.cc: bound parameters
 // only, writes in BEGIN IMMEDIATE with their audit record.
+#include "registry/store/sqlite/sqlite_model_store.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "registry/store/sqlite/filter_sql.h"
-#include "registry/store/sqlite/sqlite_store.h"
 
 namespace fairtrace {
 
@@ -105,40 +105,10 @@ absl::Status ModelNotFound(const std::string& model_id) {
 
 }  // namespace
 
-absl::Status SqliteStore::InsertRequestId(Db* db, const RequestKey& request_id, const AuditEntry& audit) {
-  if (request_id.empty()) return absl::OkStatus();
-  FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO request_ids (principal, request_id, method, resource, "
-                                              "create_time, body_sha256) VALUES (?, ?, ?, ?, ?, ?)"));
-  absl::Status s = ins->Bind(1, request_id.principal)
-                       .Bind(2, request_id.id)
-                       .Bind(3, audit.method)
-                       .Bind(4, audit.resource)
-                       .Bind(5, options_.now_micros())
-                       .Bind(6, request_id.body_sha256)
-                       .Run();
-  if (absl::IsFailedPrecondition(s)) {
-    return ErrorBuilder(absl::StatusCode::kAlreadyExists, "request_id was used before").Reason("REQUEST_ID_USED");
-  }
-  return s;
-}
-
-absl::StatusOr<std::optional<RequestIdRow>> SqliteStore::LookupRequestId(const RequestKey& key) {
-  ReaderLease db = AcquireReader();
-  // Rows stored before ids were scoped have principal '' and match anyone.
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT method, resource, body_sha256 FROM request_ids "
-                                            "WHERE request_id = ? AND principal IN (?, '') "
-                                            "ORDER BY principal DESC LIMIT 1"));
-  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, key.id).Bind(2, key.principal).Step());
-  if (!row) return std::nullopt;
-  RequestIdRow out{q->Text(0), q->Text(1), q->Text(2)};
-  q->Reset();
-  return out;
-}
-
-absl::Status SqliteStore::InsertRegisteredModel(const RegisteredModelRow& r, const RequestKey& request_id,
-                                                const AuditEntry& audit) {
-  return WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
-    FT_RETURN_IF_ERROR(InsertRequestId(db, request_id, a));
+absl::Status SqliteModelStore::InsertRegisteredModel(const RegisteredModelRow& r, const RequestKey& request_id,
+                                                     const AuditEntry& audit) {
+  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
+    FT_RETURN_IF_ERROR(db_->InsertRequestId(db, request_id, a));
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> existing, ReadModel(db, r.model_id));
     if (existing) {
       return ErrorBuilder(absl::StatusCode::kAlreadyExists,
@@ -163,14 +133,14 @@ absl::Status SqliteStore::InsertRegisteredModel(const RegisteredModelRow& r, con
   });
 }
 
-absl::StatusOr<std::optional<RegisteredModelRow>> SqliteStore::GetRegisteredModel(const std::string& model_id) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::optional<RegisteredModelRow>> SqliteModelStore::GetRegisteredModel(const std::string& model_id) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   return ReadModel(db.get(), model_id);
 }
 
-absl::StatusOr<std::vector<RegisteredModelRow>> SqliteStore::ListRegisteredModels(const std::string& after_model_id,
-                                                                                  int limit, bool show_deleted) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::vector<RegisteredModelRow>> SqliteModelStore::ListRegisteredModels(
+    const std::string& after_model_id, int limit, bool show_deleted) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kModelColumns,
                                                          " FROM registered_models m WHERE m.model_id > ? AND "
                                                          "(? OR m.delete_time IS NULL) ORDER BY m.model_id LIMIT ?")));
@@ -178,11 +148,11 @@ absl::StatusOr<std::vector<RegisteredModelRow>> SqliteStore::ListRegisteredModel
   return sqlite::CollectRows<RegisteredModelRow>(q, ModelFrom);
 }
 
-absl::StatusOr<RegisteredModelRow> SqliteStore::SoftDeleteRegisteredModel(const std::string& model_id,
-                                                                          int64_t expected_revision, bool force,
-                                                                          int64_t now, const AuditEntry& audit) {
+absl::StatusOr<RegisteredModelRow> SqliteModelStore::SoftDeleteRegisteredModel(const std::string& model_id,
+                                                                               int64_t expected_revision, bool force,
+                                                                               int64_t now, const AuditEntry& audit) {
   RegisteredModelRow result;
-  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+  FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, model_id));
     if (!m || m->delete_time) return ModelNotFound(model_id);
     if (expected_revision != 0 && expected_revision != m->revision) {
@@ -208,23 +178,24 @@ absl::StatusOr<RegisteredModelRow> SqliteStore::SoftDeleteRegisteredModel(const 
   return result;
 }
 
-absl::StatusOr<ModelVersionRow> SqliteStore::InsertModelVersion(const ModelVersionRow& r, const RequestKey& request_id,
-                                                                const AuditEntry& audit) {
+absl::StatusOr<ModelVersionRow> SqliteModelStore::InsertModelVersion(const ModelVersionRow& r,
+                                                                     const RequestKey& request_id,
+                                                                     const AuditEntry& audit) {
   ModelVersionRow out = r;
-  FT_RETURN_IF_ERROR(WriteWithAudit(
+  FT_RETURN_IF_ERROR(db_->WriteWithAudit(
       audit, [&](Db* db, AuditEntry& a) -> absl::Status { return InsertModelVersionInTxn(db, &out, request_id, a); }));
   return out;
 }
 
-absl::Status SqliteStore::InsertModelVersionInTxn(Db* db, ModelVersionRow* out, const RequestKey& request_id,
-                                                  AuditEntry& a) {
+absl::Status SqliteModelStore::InsertModelVersionInTxn(Db* db, ModelVersionRow* out, const RequestKey& request_id,
+                                                       AuditEntry& a) {
   FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, out->model_id));
   if (!m || m->delete_time) return ModelNotFound(out->model_id);
   out->version = m->version_count + 1;
   out->revision = 1;
   std::string name = absl::StrCat("models/", out->model_id, "/versions/", out->version);
   a.resource = name;
-  FT_RETURN_IF_ERROR(InsertRequestId(db, request_id, a));
+  FT_RETURN_IF_ERROR(db_->InsertRequestId(db, request_id, a));
   if (!out->source_run.empty()) {
     FT_ASSIGN_OR_RETURN(Stmt * run, db->Prepare("SELECT 1 FROM runs WHERE run_id = ?"));
     FT_ASSIGN_OR_RETURN(bool found, run->Bind(1, out->source_run.substr(out->source_run.find('/') + 1)).Step());
@@ -253,7 +224,8 @@ absl::Status SqliteStore::InsertModelVersionInTxn(Db* db, ModelVersionRow* out, 
                         .Bind(10, out->create_time)
                         .Bind(11, out->update_time)
                         .Run();
-  if (absl::IsFailedPrecondition(is)) {
+  // The model was checked above, so a missing reference is the tree.
+  if (auto d = ErrorDetailsOf(is); d && d->reason == "FOREIGN_KEY_VIOLATION") {
     return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
                         absl::StrCat("tree ", out->tree.ToString(), " is not registered"))
         .Reason("TREE_NOT_REGISTERED");
@@ -267,12 +239,12 @@ absl::Status SqliteStore::InsertModelVersionInTxn(Db* db, ModelVersionRow* out, 
   // Lineage: the version is derived from its tree and generated by its run.
   std::vector<EdgeRow> edges = {{name, "wasDerivedFrom", TreeResourceName(out->tree), "content"}};
   if (!out->source_run.empty()) edges.push_back({name, "wasGeneratedBy", out->source_run, "model"});
-  return InsertEdgesInTxn(db, edges, out->create_time);
+  return db_->InsertEdgesInTxn(db, edges, out->create_time);
 }
 
-absl::StatusOr<std::optional<ModelVersionRow>> SqliteStore::GetModelVersion(const std::string& model_id,
-                                                                            int64_t version) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::optional<ModelVersionRow>> SqliteModelStore::GetModelVersion(const std::string& model_id,
+                                                                                 int64_t version) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   return ReadVersion(db.get(), model_id, version);
 }
 
@@ -321,11 +293,11 @@ const std::string* RequiredFlavor(const FilterExpr& e) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(const std::string& model_id,
-                                                                            const ParsedFilter& filter,
-                                                                            int64_t after_version, int limit) {
+absl::StatusOr<std::vector<ModelVersionRow>> SqliteModelStore::ListModelVersions(const std::string& model_id,
+                                                                                 const ParsedFilter& filter,
+                                                                                 int64_t after_version, int limit) {
   static const std::vector<sqlite::SqlColumn> kProbe = VersionColumns(false), kDrive = VersionColumns(true);
-  ReaderLease db = AcquireReader();
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   // A required flavor that few versions have: let its rows drive the query.
   bool drive = false;
   if (const std::string* flavor = filter.has_filter ? RequiredFlavor(filter.root) : nullptr) {
@@ -347,30 +319,11 @@ absl::StatusOr<std::vector<ModelVersionRow>> SqliteStore::ListModelVersions(cons
   return sqlite::CollectRows<ModelVersionRow>(q, VersionFrom);
 }
 
-absl::StatusOr<std::string> SqliteStore::GetOrCreateSecret(const std::string& name,
-                                                           const std::function<std::string()>& make) {
-  absl::MutexLock lock(&writer_mu_);
-  FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
-  FT_ASSIGN_OR_RETURN(Stmt * q, writer_->Prepare("SELECT value FROM server_secrets WHERE name = ?"));
-  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, name).Step());
-  if (row) {
-    std::string value = q->Text(0);
-    q->Reset();
-    FT_RETURN_IF_ERROR(txn.Commit());
-    return value;
-  }
-  std::string value = make();
-  FT_ASSIGN_OR_RETURN(Stmt * ins, writer_->Prepare("INSERT INTO server_secrets (name, value) VALUES (?, ?)"));
-  FT_RETURN_IF_ERROR(ins->Bind(1, name).Bind(2, value).Run());
-  FT_RETURN_IF_ERROR(txn.Commit());
-  return value;
-}
-
-absl::StatusOr<RegisteredModelRow> SqliteStore::UpdateRegisteredModel(const RegisteredModelRow& r,
-                                                                      int64_t expected_revision, int64_t now,
-                                                                      const AuditEntry& audit) {
+absl::StatusOr<RegisteredModelRow> SqliteModelStore::UpdateRegisteredModel(const RegisteredModelRow& r,
+                                                                           int64_t expected_revision, int64_t now,
+                                                                           const AuditEntry& audit) {
   RegisteredModelRow result;
-  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+  FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, r.model_id));
     if (!m || m->delete_time) return ModelNotFound(r.model_id);
     if (expected_revision != 0 && expected_revision != m->revision) {
@@ -393,11 +346,12 @@ absl::StatusOr<RegisteredModelRow> SqliteStore::UpdateRegisteredModel(const Regi
   return result;
 }
 
-absl::StatusOr<ModelVersionRow> SqliteStore::UpdateModelVersion(const ModelVersionRow& r, int64_t expected_revision,
-                                                                int64_t now, const AuditEntry& audit) {
+absl::StatusOr<ModelVersionRow> SqliteModelStore::UpdateModelVersion(const ModelVersionRow& r,
+                                                                     int64_t expected_revision, int64_t now,
+                                                                     const AuditEntry& audit) {
   ModelVersionRow result;
   std::string name = absl::StrCat("models/", r.model_id, "/versions/", r.version);
-  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+  FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> v, ReadVersion(db, r.model_id, r.version));
     if (!v) {
       return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", name))
@@ -423,10 +377,10 @@ absl::StatusOr<ModelVersionRow> SqliteStore::UpdateModelVersion(const ModelVersi
   return result;
 }
 
-absl::StatusOr<RegisteredModelRow> SqliteStore::SetAlias(const std::string& model_id, const std::string& alias,
-                                                         int64_t version, int64_t now, const AuditEntry& audit) {
+absl::StatusOr<RegisteredModelRow> SqliteModelStore::SetAlias(const std::string& model_id, const std::string& alias,
+                                                              int64_t version, int64_t now, const AuditEntry& audit) {
   RegisteredModelRow result;
-  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+  FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, model_id));
     if (!m || m->delete_time) return ModelNotFound(model_id);
     FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> v, ReadVersion(db, model_id, version));
@@ -448,10 +402,10 @@ absl::StatusOr<RegisteredModelRow> SqliteStore::SetAlias(const std::string& mode
   return result;
 }
 
-absl::StatusOr<RegisteredModelRow> SqliteStore::DeleteAlias(const std::string& model_id, const std::string& alias,
-                                                            int64_t now, const AuditEntry& audit) {
+absl::StatusOr<RegisteredModelRow> SqliteModelStore::DeleteAlias(const std::string& model_id, const std::string& alias,
+                                                                 int64_t now, const AuditEntry& audit) {
   RegisteredModelRow result;
-  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+  FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, model_id));
     if (!m || m->delete_time) return ModelNotFound(model_id);
     FT_ASSIGN_OR_RETURN(Stmt * del, db->Prepare("DELETE FROM model_aliases WHERE model_id = ? AND alias = ?"));
@@ -469,8 +423,9 @@ absl::StatusOr<RegisteredModelRow> SqliteStore::DeleteAlias(const std::string& m
   return result;
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> SqliteStore::ListAliases(const std::string& model_id) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> SqliteModelStore::ListAliases(
+    const std::string& model_id) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT alias, version FROM model_aliases WHERE model_id = ? "
                                             "ORDER BY alias"));
   q->Bind(1, model_id);

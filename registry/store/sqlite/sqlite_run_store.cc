@@ -1,12 +1,12 @@
 // SqliteStore's RunStore half: runs, params, metric history and lineage
 // edges. Same rules as sqlite_store.cc: bound parameters only (filters go
 // through filter_sql.h), writes in one transaction with their audit record.
+#include "registry/store/sqlite/sqlite_run_store.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/text/utf8.h"
 #include "registry/store/sqlite/filter_sql.h"
-#include "registry/store/sqlite/sqlite_store.h"
 
 namespace fairtrace {
 
@@ -107,23 +107,14 @@ absl::Status InsertMetrics(Db* db, const std::string& run_id, const std::vector<
 
 }  // namespace
 
-absl::Status SqliteStore::InsertEdgesInTxn(Db* db, const std::vector<EdgeRow>& edges, int64_t now) {
-  FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT OR IGNORE INTO lineage_edges (subject, predicate, object, "
-                                              "role, create_time) VALUES (?, ?, ?, ?, ?)"));
-  for (const EdgeRow& e : edges) {
-    FT_RETURN_IF_ERROR(
-        ins->Bind(1, e.subject).Bind(2, e.predicate).Bind(3, e.object).Bind(4, e.role).Bind(5, now).Run());
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::optional<ModelVersionRow>> SqliteStore::InsertRun(const RunWrite& w, const RequestKey& request_id,
-                                                                      const AuditEntry& audit) {
+absl::StatusOr<std::optional<ModelVersionRow>> SqliteRunStore::InsertRun(const RunWrite& w,
+                                                                         const RequestKey& request_id,
+                                                                         const AuditEntry& audit) {
   std::optional<ModelVersionRow> version = w.model_version;
-  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
+  FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
     const RunRow& r = w.run;
     a.resource = absl::StrCat("runs/", r.run_id);
-    FT_RETURN_IF_ERROR(InsertRequestId(db, request_id, a));
+    FT_RETURN_IF_ERROR(db_->InsertRequestId(db, request_id, a));
     FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare(absl::StrCat("INSERT INTO runs (", kRunColumns,
                                                              ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)")));
     ins->Bind(1, r.run_id)
@@ -149,25 +140,25 @@ absl::StatusOr<std::optional<ModelVersionRow>> SqliteStore::InsertRun(const RunW
                            .Run());
     FT_RETURN_IF_ERROR(InsertParams(db, r.run_id, w.params));
     FT_RETURN_IF_ERROR(InsertMetrics(db, r.run_id, w.metrics));
-    FT_RETURN_IF_ERROR(InsertEdgesInTxn(db, w.edges, r.create_time));
+    FT_RETURN_IF_ERROR(db_->InsertEdgesInTxn(db, w.edges, r.create_time));
     if (version) {
       // The version's own request id is not recorded: the run's covers the
       // whole call. The audit record names the run.
       AuditEntry version_audit = a;
-      FT_RETURN_IF_ERROR(InsertModelVersionInTxn(db, &*version, "", version_audit));
+      FT_RETURN_IF_ERROR(models_->InsertModelVersionInTxn(db, &*version, "", version_audit));
     }
     return absl::OkStatus();
   }));
   return version;
 }
 
-absl::StatusOr<std::optional<RunRow>> SqliteStore::GetRun(const std::string& run_id) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::optional<RunRow>> SqliteRunStore::GetRun(const std::string& run_id) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   return ReadRun(db.get(), run_id);
 }
 
-absl::StatusOr<std::vector<RunRow>> SqliteStore::ListRuns(const ParsedFilter& filter, const RunCursor& cursor,
-                                                          int limit) {
+absl::StatusOr<std::vector<RunRow>> SqliteRunStore::ListRuns(const ParsedFilter& filter, const RunCursor& cursor,
+                                                             int limit) {
   static const std::vector<sqlite::SqlColumn> kColumns = {
       {"experiment", "experiment"},
       {"kind", "kind"},
@@ -180,7 +171,7 @@ absl::StatusOr<std::vector<RunRow>> SqliteStore::ListRuns(const ParsedFilter& fi
       {"tags.", "j.value", "EXISTS (SELECT 1 FROM json_each(runs.tags_json) j WHERE j.key = %K AND %E)"},
   };
   FT_ASSIGN_OR_RETURN(sqlite::SqlFilter where, sqlite::CompileFilter(filter, kColumns));
-  ReaderLease db = AcquireReader();
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q,
                       db->PrepareBounded(absl::StrCat("SELECT ", kRunColumns,
                                                       " FROM runs WHERE (? OR (create_time, run_id) < (?, ?)) "
@@ -192,10 +183,10 @@ absl::StatusOr<std::vector<RunRow>> SqliteStore::ListRuns(const ParsedFilter& fi
   return sqlite::CollectRows<RunRow>(q, RunFrom);
 }
 
-absl::StatusOr<RunRow> SqliteStore::UpdateRun(const RunRow& r, int64_t expected_revision, int64_t now,
-                                              const AuditEntry& audit) {
+absl::StatusOr<RunRow> SqliteRunStore::UpdateRun(const RunRow& r, int64_t expected_revision, int64_t now,
+                                                 const AuditEntry& audit) {
   RunRow result;
-  FT_RETURN_IF_ERROR(WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+  FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<RunRow> cur, ReadRun(db, r.run_id));
     if (!cur) return RunNotFound(r.run_id);
     if (expected_revision != 0 && expected_revision != cur->revision) {
@@ -220,41 +211,41 @@ absl::StatusOr<RunRow> SqliteStore::UpdateRun(const RunRow& r, int64_t expected_
   return result;
 }
 
-absl::Status SqliteStore::LogParams(const std::string& run_id,
-                                    const std::vector<std::pair<std::string, std::string>>& params,
-                                    const AuditEntry& audit) {
-  return WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+absl::Status SqliteRunStore::LogParams(const std::string& run_id,
+                                       const std::vector<std::pair<std::string, std::string>>& params,
+                                       const AuditEntry& audit) {
+  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_RETURN_IF_ERROR(RequireRunning(db, run_id));
     return InsertParams(db, run_id, params);
   });
 }
 
-absl::Status SqliteStore::LogMetrics(const std::string& run_id, const std::vector<MetricRow>& metrics,
-                                     const AuditEntry& audit) {
-  return WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+absl::Status SqliteRunStore::LogMetrics(const std::string& run_id, const std::vector<MetricRow>& metrics,
+                                        const AuditEntry& audit) {
+  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_RETURN_IF_ERROR(RequireRunning(db, run_id));
     return InsertMetrics(db, run_id, metrics);
   });
 }
 
-absl::Status SqliteStore::AddEdges(const std::string& run_id, const std::vector<EdgeRow>& edges,
-                                   const AuditEntry& audit) {
-  return WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+absl::Status SqliteRunStore::AddEdges(const std::string& run_id, const std::vector<EdgeRow>& edges,
+                                      const AuditEntry& audit) {
+  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_RETURN_IF_ERROR(RequireRunning(db, run_id));
-    return InsertEdgesInTxn(db, edges, options_.now_micros());
+    return db_->InsertEdgesInTxn(db, edges, db_->now_micros());
   });
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SqliteStore::GetParams(const std::string& run_id) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SqliteRunStore::GetParams(const std::string& run_id) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT key, value FROM run_params WHERE run_id = ? ORDER BY key"));
   q->Bind(1, run_id);
   return sqlite::CollectRows<std::pair<std::string, std::string>>(
       q, [](Stmt* r) { return std::make_pair(r->Text(0), r->Text(1)); });
 }
 
-absl::StatusOr<std::vector<MetricRow>> SqliteStore::LatestMetrics(const std::string& run_id) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::vector<MetricRow>> SqliteRunStore::LatestMetrics(const std::string& run_id) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   // For each key, the row with the highest (step, timestamp, seq): one
   // index walk per key.
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT k.key, m.value, m.step, m.timestamp, m.seq FROM "
@@ -266,9 +257,9 @@ absl::StatusOr<std::vector<MetricRow>> SqliteStore::LatestMetrics(const std::str
   return sqlite::CollectRows<MetricRow>(q, MetricFrom);
 }
 
-absl::StatusOr<std::vector<MetricRow>> SqliteStore::MetricHistory(const std::string& run_id, const std::string& key,
-                                                                  const MetricCursor& after, int limit) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::vector<MetricRow>> SqliteRunStore::MetricHistory(const std::string& run_id, const std::string& key,
+                                                                     const MetricCursor& after, int limit) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT key, value, step, timestamp, seq FROM run_metrics "
                                             "WHERE run_id = ? AND key = ? AND (step, timestamp, seq) > (?, ?, ?) "
                                             "ORDER BY step, timestamp, seq LIMIT ?"));
@@ -281,8 +272,8 @@ absl::StatusOr<std::vector<MetricRow>> SqliteStore::MetricHistory(const std::str
   return sqlite::CollectRows<MetricRow>(q, MetricFrom);
 }
 
-absl::StatusOr<std::vector<EdgeRow>> SqliteStore::EdgesOf(const std::string& node) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::vector<EdgeRow>> SqliteRunStore::EdgesOf(const std::string& node) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT subject, predicate, object, role FROM lineage_edges "
                                             "WHERE subject = ?1 UNION SELECT subject, predicate, object, role "
                                             "FROM lineage_edges WHERE object = ?1 ORDER BY 1, 2, 3, 4"));
@@ -292,9 +283,9 @@ absl::StatusOr<std::vector<EdgeRow>> SqliteStore::EdgesOf(const std::string& nod
   });
 }
 
-absl::StatusOr<std::vector<EdgeRow>> SqliteStore::Lineage(const std::string& node, bool upstream, int max_depth,
-                                                          int limit, bool* truncated) {
-  ReaderLease db = AcquireReader();
+absl::StatusOr<std::vector<EdgeRow>> SqliteRunStore::Lineage(const std::string& node, bool upstream, int max_depth,
+                                                             int limit, bool* truncated) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   // Breadth-first over nodes: UNION drops repeated (node, depth) pairs and
   // the depth cap ends cycles. Each edge is reported once, at the least
   // depth it was reached.

@@ -12,58 +12,8 @@ namespace fairtrace {
 using sqlite::Db;
 using sqlite::Stmt;
 
-SqliteStore::ReaderLease::~ReaderLease() {
-  if (!db_) return;
-  absl::MutexLock lock(&store_->readers_mu_);
-  store_->idle_readers_.push_back(std::move(db_));
-}
-
-absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(Options options) {
-  if (!options.now_micros) {
-    options.now_micros = [] {
-      return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
-    };
-  }
-  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options)));
-  FT_RETURN_IF_ERROR(store->Init());
-  return store;
-}
-
-SqliteStore::~SqliteStore() {
-  absl::MutexLock lock(&writer_mu_);
-  if (writer_) (void)writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
-}
-
-absl::Status SqliteStore::Init() {
-  absl::MutexLock lock(&writer_mu_);
-  FT_ASSIGN_OR_RETURN(writer_, Db::Open(options_.path));
-  FT_RETURN_IF_ERROR(sqlite::MigrateTo(writer_.get(), sqlite::HeadSchemaVersion()));
-  FT_ASSIGN_OR_RETURN(Stmt * q,
-                      writer_->Prepare("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"));
-  FT_ASSIGN_OR_RETURN(bool row, q->Step());
-  audit_head_ =
-      row ? std::make_pair(q->Int(0), q->Text(1)) : std::make_pair(int64_t{0}, std::string(kAuditGenesisHash));
-  q->Reset();
-  absl::MutexLock rlock(&readers_mu_);
-  for (int i = 0; i < options_.reader_connections; ++i) {
-    FT_ASSIGN_OR_RETURN(auto reader, Db::Open(options_.path));
-    idle_readers_.push_back(std::move(reader));
-  }
-  return absl::OkStatus();
-}
-
-SqliteStore::ReaderLease SqliteStore::AcquireReader() {
-  absl::MutexLock lock(&readers_mu_);
-  readers_mu_.Await(absl::Condition(
-      +[](std::vector<std::unique_ptr<Db>>* v) { return !v->empty(); }, &idle_readers_));
-  std::unique_ptr<Db> db = std::move(idle_readers_.back());
-  idle_readers_.pop_back();
-  return ReaderLease(this, std::move(db));
-}
-
 absl::StatusOr<std::vector<bool>> SqliteStore::HasBlobs(absl::Span<const Digest> digests) {
-  ReaderLease db = AcquireReader();
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   // One read transaction for all lookups: in autocommit mode SQLite would
   // take and drop its file lock (two fcntl calls) around every statement.
   FT_ASSIGN_OR_RETURN(sqlite::ReadTransaction txn, sqlite::ReadTransaction::Begin(db.get()));
@@ -80,7 +30,7 @@ absl::StatusOr<std::vector<bool>> SqliteStore::HasBlobs(absl::Span<const Digest>
 }
 
 absl::StatusOr<std::optional<BlobRow>> SqliteStore::GetBlob(const Digest& digest) {
-  ReaderLease db = AcquireReader();
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT b.create_time, t.sha256 IS NOT NULL, coalesce(b.pack, ''), "
                                             "coalesce(b.pack_offset, 0) FROM blobs b LEFT JOIN trees t "
                                             "ON t.sha256 = b.sha256 AND t.size_bytes = b.size_bytes "
@@ -92,146 +42,9 @@ absl::StatusOr<std::optional<BlobRow>> SqliteStore::GetBlob(const Digest& digest
   return out;
 }
 
-absl::Status SqliteStore::AppendAuditInTxn(const AuditEntry& audit, std::pair<int64_t, std::string>* head) {
-  // Every new record is version 2: its fields are clipped by code point and
-  // escaped into valid UTF-8 here, the one place records are made, so no
-  // request byte can make the log unreadable.
-  AuditRecord r;
-  r.version = kAuditCurrentVersion;
-  r.sequence = head->first + 1;
-  r.time_micros = options_.now_micros();
-  r.entry = EncodeAuditEntryV2(audit);
-  r.previous_hash = head->second;
-  r.hash = AuditRecordHash(r);
-  FT_ASSIGN_OR_RETURN(Stmt * ins,
-                      writer_->Prepare("INSERT INTO audit_log (sequence, time_micros, principal, method, resource, "
-                                       "request_sha256, result, previous_hash, hash, version, state_digest) "
-                                       "VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
-  FT_RETURN_IF_ERROR(ins->Bind(1, r.sequence)
-                         .Bind(2, r.time_micros)
-                         .Bind(3, r.entry.principal)
-                         .Bind(4, r.entry.method)
-                         .Bind(5, r.entry.resource)
-                         .Bind(6, r.entry.request_sha256)
-                         .Bind(7, r.entry.result)
-                         .Bind(8, r.previous_hash)
-                         .Bind(9, r.hash)
-                         .Bind(10, int64_t{r.version})
-                         .Bind(11, r.state_digest)
-                         .Run());
-  *head = {r.sequence, r.hash};
-  return absl::OkStatus();
-}
-
-namespace {
-
-constexpr size_t kMaxGroup = 256;
-
-struct WaitArgs {
-  const bool* done;
-  const bool* leader_active;
-};
-bool DoneOrNoLeader(WaitArgs* a) { return *a->done || !*a->leader_active; }
-
-}  // namespace
-
-absl::Status SqliteStore::WriteWithAudit(AuditEntry audit, const std::function<absl::Status(Db*, AuditEntry&)>& fn) {
-  PendingWrite me{std::move(audit), &fn};
-  {
-    absl::MutexLock lock(&queue_mu_);
-    queue_.push_back(&me);
-    WaitArgs args{&me.done, &leader_active_};
-    queue_mu_.Await(absl::Condition(&DoneOrNoLeader, &args));
-    if (me.done) return me.status;
-    leader_active_ = true;  // this thread leads until its own write is done
-  }
-  while (true) {
-    std::vector<PendingWrite*> batch;
-    {
-      absl::MutexLock lock(&queue_mu_);
-      while (!queue_.empty() && batch.size() < kMaxGroup) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
-      }
-    }
-    {
-      absl::MutexLock lock(&writer_mu_);
-      RunGroup(batch);
-    }
-    absl::MutexLock lock(&queue_mu_);
-    for (PendingWrite* w : batch) w->done = true;
-    if (me.done) {
-      leader_active_ = false;  // a waiting writer takes over the queue
-      return me.status;
-    }
-  }
-}
-
-namespace {
-
-// One write's function; an exception becomes INTERNAL (the savepoint is then
-// rolled back like for any failed write).
-absl::Status RunWriteFn(const std::function<absl::Status(Db*, AuditEntry&)>& fn, Db* db, AuditEntry& audit) {
-  try {
-    return fn(db, audit);
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("write failed with an exception: ", e.what()));
-  } catch (...) {
-    return absl::InternalError("write failed with an exception");
-  }
-}
-
-}  // namespace
-
-void SqliteStore::RunGroup(const std::vector<PendingWrite*>& batch) {
-  // Nothing of the group commits: every write of it fails with `s`. (The
-  // transaction object rolls back when it goes out of scope.)
-  auto fail_all = [&](const absl::Status& s) {
-    for (PendingWrite* w : batch) w->status = s;
-  };
-  try {
-    auto txn = sqlite::Transaction::Begin(writer_.get());
-    if (!txn.ok()) return fail_all(txn.status());
-    std::pair<int64_t, std::string> head = audit_head_;
-    for (PendingWrite* w : batch) {
-      if (absl::Status sp = writer_->Exec("SAVEPOINT write"); !sp.ok()) return fail_all(sp);
-      std::pair<int64_t, std::string> next = head;
-      absl::Status s = RunWriteFn(*w->fn, writer_.get(), w->audit);
-      if (s.ok()) s = AppendAuditInTxn(w->audit, &next);
-      if (s.ok()) {
-        if (absl::Status rel = writer_->Exec("RELEASE write"); !rel.ok()) {
-          return fail_all(absl::InternalError(absl::StrCat("cannot release a write's savepoint: ", rel.message())));
-        }
-        head = std::move(next);
-      } else {
-        // A failed write must leave nothing: when its savepoint cannot be
-        // undone, what it did may be in the transaction, so the whole group
-        // is abandoned rather than committed with part of a failed write.
-        absl::Status undo = writer_->Exec("ROLLBACK TO write");
-        if (undo.ok()) undo = writer_->Exec("RELEASE write");
-        if (!undo.ok()) {
-          return fail_all(absl::InternalError(
-              absl::StrCat("cannot roll back a failed write (", s.message(), "): ", undo.message())));
-        }
-      }
-      w->status = s;
-    }
-    absl::Status committed = txn->Commit();
-    if (!committed.ok()) {
-      for (PendingWrite* w : batch) {
-        if (w->status.ok()) w->status = committed;
-      }
-      return;
-    }
-    audit_head_ = std::move(head);
-  } catch (...) {
-    fail_all(absl::InternalError("the write group failed with an exception; nothing of it was committed"));
-  }
-}
-
 absl::Status SqliteStore::CommitBlobs(absl::Span<const StoredBlob> blobs, const AuditEntry& audit) {
-  int64_t now = options_.now_micros();
-  return WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+  int64_t now = db_->now_micros();
+  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT OR IGNORE INTO blobs (sha256, size_bytes, "
                                                 "create_time, pack, pack_offset) "
                                                 "VALUES (?, ?, ?, ?, ?)"));
@@ -250,7 +63,7 @@ absl::Status SqliteStore::CommitBlobs(absl::Span<const StoredBlob> blobs, const 
 }
 
 absl::StatusOr<std::optional<TreeRow>> SqliteStore::GetTree(const Digest& digest) {
-  ReaderLease db = AcquireReader();
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT entry_count, total_size_bytes, create_time "
                                             "FROM trees WHERE sha256 = ? AND size_bytes = ?"));
   FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
@@ -274,14 +87,11 @@ absl::Status SqliteStore::InsertTreeIndex(Db* db, const Digest& tree, absl::Span
 absl::Status SqliteStore::PutTreeIndex(const Digest& tree, absl::Span<const TreeIndexPoint> points) {
   // Derived data (recomputable from the manifest): written without an audit
   // record, in its own transaction on the writer.
-  absl::MutexLock lock(&writer_mu_);
-  FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
-  FT_RETURN_IF_ERROR(InsertTreeIndex(writer_.get(), tree, points));
-  return txn.Commit();
+  return db_->WriteUnaudited([&](Db* db) { return InsertTreeIndex(db, tree, points); });
 }
 
 absl::StatusOr<std::optional<TreeIndexPoint>> SqliteStore::TreeIndexPointAtOrBefore(const Digest& tree, int64_t entry) {
-  ReaderLease db = AcquireReader();
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT entry, byte_offset FROM tree_page_index "
                                             "WHERE tree_sha256 = ? AND tree_size = ? AND entry <= ? "
                                             "ORDER BY entry DESC LIMIT 1"));
@@ -294,10 +104,10 @@ absl::StatusOr<std::optional<TreeIndexPoint>> SqliteStore::TreeIndexPointAtOrBef
 
 absl::Status SqliteStore::CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries,
                                      const AuditEntry& audit) {
-  int64_t now = options_.now_micros();
+  int64_t now = db_->now_micros();
   int64_t total = 0;
   for (const TreeEntry& e : entries) total += e.digest.size_bytes;
-  return WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(Stmt * exists, db->Prepare("SELECT 1 FROM trees WHERE sha256 = ? AND size_bytes = ?"));
     FT_ASSIGN_OR_RETURN(bool found, exists->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
     exists->Reset();
@@ -341,11 +151,11 @@ absl::Status SqliteStore::CommitTree(const Digest& digest, absl::Span<const Tree
 }
 
 absl::Status SqliteStore::AppendAudit(const AuditEntry& audit) {
-  return WriteWithAudit(audit, [](Db*, AuditEntry&) { return absl::OkStatus(); });
+  return db_->WriteWithAudit(audit, [](Db*, AuditEntry&) { return absl::OkStatus(); });
 }
 
 absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_sequence, int limit) {
-  ReaderLease db = AcquireReader();
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q,
                       db->Prepare("SELECT sequence, time_micros, principal, method, resource, "
                                   "request_sha256, result, previous_hash, hash, version, state_digest FROM audit_log "
@@ -370,7 +180,7 @@ absl::Status SqliteStore::ForEachBlob(const std::function<absl::Status(const Blo
   while (true) {
     std::vector<BlobRow> page;
     {
-      ReaderLease db = AcquireReader();
+      SqliteDatabase::ReaderLease db = db_->AcquireReader();
       FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT b.sha256, b.size_bytes, b.create_time, t.sha256 IS NOT NULL, "
                                                 "coalesce(b.pack, ''), coalesce(b.pack_offset, 0) FROM blobs b LEFT "
                                                 "JOIN trees t ON t.sha256 = b.sha256 AND "
@@ -392,7 +202,7 @@ absl::Status SqliteStore::ForEachBlob(const std::function<absl::Status(const Blo
 }
 
 absl::StatusOr<int64_t> SqliteStore::CountTreeReferences() {
-  ReaderLease db = AcquireReader();
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT count(*) FROM tree_refs"));
   FT_ASSIGN_OR_RETURN(bool row, q->Step());
   int64_t n = row ? q->Int(0) : 0;
@@ -401,7 +211,7 @@ absl::StatusOr<int64_t> SqliteStore::CountTreeReferences() {
 }
 
 absl::StatusOr<std::vector<DanglingReference>> SqliteStore::DanglingTreeReferences(int limit) {
-  ReaderLease db = AcquireReader();
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT r.tree_sha256, r.tree_size, r.blob_sha256, r.blob_size "
                                             "FROM tree_refs r LEFT JOIN blobs b ON b.sha256 = r.blob_sha256 AND "
                                             "b.size_bytes = r.blob_size WHERE b.sha256 IS NULL LIMIT ?"));

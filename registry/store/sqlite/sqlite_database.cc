@@ -1,0 +1,283 @@
+#include "registry/store/sqlite/sqlite_database.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "registry/store/migrations.h"
+#include "registry/store/sqlite/env_vfs.h"
+
+namespace fairtrace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+
+SqliteDatabase::ReaderLease::~ReaderLease() {
+  if (!db_) return;
+  absl::MutexLock lock(&owner_->readers_mu_);
+  owner_->idle_readers_.push_back(std::move(db_));
+}
+
+
+absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(Options options) {
+  if (!options.now_micros) {
+    options.now_micros = [] {
+      return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
+  std::unique_ptr<SqliteDatabase> store(new SqliteDatabase(std::move(options)));
+  FT_RETURN_IF_ERROR(store->Init());
+  return store;
+}
+
+
+SqliteDatabase::~SqliteDatabase() {
+  absl::MutexLock lock(&writer_mu_);
+  if (writer_) (void)writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+
+absl::Status SqliteDatabase::Init() {
+  std::string vfs;
+  if (options_.env != nullptr) {
+    FT_ASSIGN_OR_RETURN(vfs, sqlite::EnvVfsName(options_.env));
+  }
+  absl::MutexLock lock(&writer_mu_);
+  FT_ASSIGN_OR_RETURN(writer_, Db::Open(options_.path, vfs));
+  FT_RETURN_IF_ERROR(sqlite::MigrateTo(writer_.get(), sqlite::HeadSchemaVersion()));
+  FT_ASSIGN_OR_RETURN(Stmt * q,
+                      writer_->Prepare("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Step());
+  audit_head_ =
+      row ? std::make_pair(q->Int(0), q->Text(1)) : std::make_pair(int64_t{0}, std::string(kAuditGenesisHash));
+  q->Reset();
+  absl::MutexLock rlock(&readers_mu_);
+  for (int i = 0; i < options_.reader_connections; ++i) {
+    FT_ASSIGN_OR_RETURN(auto reader, Db::Open(options_.path, vfs));
+    idle_readers_.push_back(std::move(reader));
+  }
+  return absl::OkStatus();
+}
+
+
+SqliteDatabase::ReaderLease SqliteDatabase::AcquireReader() {
+  absl::MutexLock lock(&readers_mu_);
+  readers_mu_.Await(absl::Condition(
+      +[](std::vector<std::unique_ptr<Db>>* v) { return !v->empty(); }, &idle_readers_));
+  std::unique_ptr<Db> db = std::move(idle_readers_.back());
+  idle_readers_.pop_back();
+  return ReaderLease(this, std::move(db));
+}
+
+
+absl::Status SqliteDatabase::AppendAuditInTxn(const AuditEntry& audit, std::pair<int64_t, std::string>* head) {
+  // Every new record is version 2: its fields are clipped by code point and
+  // escaped into valid UTF-8 here, the one place records are made, so no
+  // request byte can make the log unreadable.
+  AuditRecord r;
+  r.version = kAuditCurrentVersion;
+  r.sequence = head->first + 1;
+  r.time_micros = options_.now_micros();
+  r.entry = EncodeAuditEntryV2(audit);
+  r.previous_hash = head->second;
+  r.hash = AuditRecordHash(r);
+  FT_ASSIGN_OR_RETURN(Stmt * ins,
+                      writer_->Prepare("INSERT INTO audit_log (sequence, time_micros, principal, method, resource, "
+                                       "request_sha256, result, previous_hash, hash, version, state_digest) "
+                                       "VALUES (?,?,?,?,?,?,?,?,?,?,?)"));
+  FT_RETURN_IF_ERROR(ins->Bind(1, r.sequence)
+                         .Bind(2, r.time_micros)
+                         .Bind(3, r.entry.principal)
+                         .Bind(4, r.entry.method)
+                         .Bind(5, r.entry.resource)
+                         .Bind(6, r.entry.request_sha256)
+                         .Bind(7, r.entry.result)
+                         .Bind(8, r.previous_hash)
+                         .Bind(9, r.hash)
+                         .Bind(10, int64_t{r.version})
+                         .Bind(11, r.state_digest)
+                         .Run());
+  *head = {r.sequence, r.hash};
+  return absl::OkStatus();
+}
+
+
+namespace {
+
+constexpr size_t kMaxGroup = 256;
+
+struct WaitArgs {
+  const bool* done;
+  const bool* leader_active;
+};
+bool DoneOrNoLeader(WaitArgs* a) { return *a->done || !*a->leader_active; }
+
+}  // namespace
+
+absl::Status SqliteDatabase::WriteWithAudit(AuditEntry audit, const std::function<absl::Status(Db*, AuditEntry&)>& fn) {
+  PendingWrite me{std::move(audit), &fn};
+  {
+    absl::MutexLock lock(&queue_mu_);
+    queue_.push_back(&me);
+    WaitArgs args{&me.done, &leader_active_};
+    queue_mu_.Await(absl::Condition(&DoneOrNoLeader, &args));
+    if (me.done) return me.status;
+    leader_active_ = true;  // this thread leads until its own write is done
+  }
+  while (true) {
+    std::vector<PendingWrite*> batch;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      while (!queue_.empty() && batch.size() < kMaxGroup) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    {
+      absl::MutexLock lock(&writer_mu_);
+      RunGroup(batch);
+    }
+    absl::MutexLock lock(&queue_mu_);
+    for (PendingWrite* w : batch) w->done = true;
+    if (me.done) {
+      leader_active_ = false;  // a waiting writer takes over the queue
+      return me.status;
+    }
+  }
+}
+
+namespace {
+
+// One write's function; an exception becomes INTERNAL (the savepoint is then
+// rolled back like for any failed write).
+absl::Status RunWriteFn(const std::function<absl::Status(Db*, AuditEntry&)>& fn, Db* db, AuditEntry& audit) {
+  try {
+    return fn(db, audit);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("write failed with an exception: ", e.what()));
+  } catch (...) {
+    return absl::InternalError("write failed with an exception");
+  }
+}
+
+}  // namespace
+
+void SqliteDatabase::RunGroup(const std::vector<PendingWrite*>& batch) {
+  // Nothing of the group commits: every write of it fails with `s`. (The
+  // transaction object rolls back when it goes out of scope.)
+  auto fail_all = [&](const absl::Status& s) {
+    for (PendingWrite* w : batch) w->status = s;
+  };
+  try {
+    auto txn = sqlite::Transaction::Begin(writer_.get());
+    if (!txn.ok()) return fail_all(txn.status());
+    std::pair<int64_t, std::string> head = audit_head_;
+    for (PendingWrite* w : batch) {
+      if (absl::Status sp = writer_->Exec("SAVEPOINT write"); !sp.ok()) return fail_all(sp);
+      std::pair<int64_t, std::string> next = head;
+      absl::Status s = RunWriteFn(*w->fn, writer_.get(), w->audit);
+      if (s.ok()) s = AppendAuditInTxn(w->audit, &next);
+      if (s.ok()) {
+        if (absl::Status rel = writer_->Exec("RELEASE write"); !rel.ok()) {
+          return fail_all(absl::InternalError(absl::StrCat("cannot release a write's savepoint: ", rel.message())));
+        }
+        head = std::move(next);
+      } else {
+        // A failed write must leave nothing: when its savepoint cannot be
+        // undone, what it did may be in the transaction, so the whole group
+        // is abandoned rather than committed with part of a failed write.
+        absl::Status undo = writer_->Exec("ROLLBACK TO write");
+        if (undo.ok()) undo = writer_->Exec("RELEASE write");
+        if (!undo.ok()) {
+          return fail_all(absl::InternalError(
+              absl::StrCat("cannot roll back a failed write (", s.message(), "): ", undo.message())));
+        }
+      }
+      w->status = s;
+    }
+    absl::Status committed = txn->Commit();
+    if (!committed.ok()) {
+      for (PendingWrite* w : batch) {
+        if (w->status.ok()) w->status = committed;
+      }
+      return;
+    }
+    audit_head_ = std::move(head);
+  } catch (...) {
+    fail_all(absl::InternalError("the write group failed with an exception; nothing of it was committed"));
+  }
+}
+
+
+absl::Status SqliteDatabase::InsertRequestId(Db* db, const RequestKey& request_id, const AuditEntry& audit) {
+  if (request_id.empty()) return absl::OkStatus();
+  FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO request_ids (principal, request_id, method, resource, "
+                                              "create_time, body_sha256) VALUES (?, ?, ?, ?, ?, ?)"));
+  absl::Status s = ins->Bind(1, request_id.principal)
+                       .Bind(2, request_id.id)
+                       .Bind(3, audit.method)
+                       .Bind(4, audit.resource)
+                       .Bind(5, options_.now_micros())
+                       .Bind(6, request_id.body_sha256)
+                       .Run();
+  if (absl::IsFailedPrecondition(s)) {
+    return ErrorBuilder(absl::StatusCode::kAlreadyExists, "request_id was used before").Reason("REQUEST_ID_USED");
+  }
+  return s;
+}
+
+
+absl::StatusOr<std::optional<RequestIdRow>> SqliteDatabase::LookupRequestId(const RequestKey& key) {
+  ReaderLease db = AcquireReader();
+  // Rows stored before ids were scoped have principal '' and match anyone.
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT method, resource, body_sha256 FROM request_ids "
+                                            "WHERE request_id = ? AND principal IN (?, '') "
+                                            "ORDER BY principal DESC LIMIT 1"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, key.id).Bind(2, key.principal).Step());
+  if (!row) return std::nullopt;
+  RequestIdRow out{q->Text(0), q->Text(1), q->Text(2)};
+  q->Reset();
+  return out;
+}
+
+
+absl::StatusOr<std::string> SqliteDatabase::GetOrCreateSecret(const std::string& name,
+                                                           const std::function<std::string()>& make) {
+  absl::MutexLock lock(&writer_mu_);
+  FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
+  FT_ASSIGN_OR_RETURN(Stmt * q, writer_->Prepare("SELECT value FROM server_secrets WHERE name = ?"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, name).Step());
+  if (row) {
+    std::string value = q->Text(0);
+    q->Reset();
+    FT_RETURN_IF_ERROR(txn.Commit());
+    return value;
+  }
+  std::string value = make();
+  FT_ASSIGN_OR_RETURN(Stmt * ins, writer_->Prepare("INSERT INTO server_secrets (name, value) VALUES (?, ?)"));
+  FT_RETURN_IF_ERROR(ins->Bind(1, name).Bind(2, value).Run());
+  FT_RETURN_IF_ERROR(txn.Commit());
+  return value;
+}
+
+
+absl::Status SqliteDatabase::InsertEdgesInTxn(Db* db, const std::vector<EdgeRow>& edges, int64_t now) {
+  FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT OR IGNORE INTO lineage_edges (subject, predicate, object, "
+                                              "role, create_time) VALUES (?, ?, ?, ?, ?)"));
+  for (const EdgeRow& e : edges) {
+    FT_RETURN_IF_ERROR(
+        ins->Bind(1, e.subject).Bind(2, e.predicate).Bind(3, e.object).Bind(4, e.role).Bind(5, now).Run());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteDatabase::WriteUnaudited(const std::function<absl::Status(Db*)>& fn) {
+  absl::MutexLock lock(&writer_mu_);
+  FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
+  FT_RETURN_IF_ERROR(fn(writer_.get()));
+  return txn.Commit();
+}
+
+}  // namespace fairtrace
