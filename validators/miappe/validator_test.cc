@@ -148,7 +148,9 @@ TEST(ValidatorTest, StrictAndLenientModes) {
   Report lenient = ValidateFiles(files, {Strictness::kLenient});
   EXPECT_EQ(CountCode(lenient, "FMT-DATE-EXCEL-SERIAL", Severity::kWarning), 1);
   for (const Finding& f : lenient.findings) {
-    if (f.code == "FMT-DATE-EXCEL-SERIAL") EXPECT_EQ(f.fixed, "2025-03-01");
+    if (f.code == "FMT-DATE-EXCEL-SERIAL") {
+      EXPECT_EQ(f.fixed, "2025-03-01");
+    }
   }
 }
 

@@ -70,9 +70,9 @@ TEST(MlmodelValidator, AcceptsAndRecordsAValidModel) {
 // Shapes yaml-cpp and nlohmann::json throw on (issue 8, item 3) are
 // findings, never exceptions.
 TEST(MlmodelValidator, LibraryExceptionsBecomeFindings) {
-  for (const std::string yaml : {std::string("? [a, b]\n: c\nflavors:\n  sklearn: {pickled_model: model.pkl}\n"),
-                                 std::string("flavors:\n  ? {x: 1}\n  : {}\n"),
-                                 std::string("flavors:\n  sklearn:\n    pickled_model: [1, [2]]\n")}) {
+  for (const std::string& yaml : {std::string("? [a, b]\n: c\nflavors:\n  sklearn: {pickled_model: model.pkl}\n"),
+                                  std::string("flavors:\n  ? {x: 1}\n  : {}\n"),
+                                  std::string("flavors:\n  sklearn:\n    pickled_model: [1, [2]]\n")}) {
     Report r;
     ASSERT_NO_THROW(r = Validator::Default().Validate(yaml, kPaths)) << yaml;
     EXPECT_FALSE(r.ok()) << yaml;
