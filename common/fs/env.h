@@ -36,9 +36,7 @@ class Env {
   // that error before anything happens — except for kWrite, where
   // *write_len may first be lowered: that many bytes are written, then the
   // error is returned (a short write).
-  virtual absl::Status Before(Op op, const std::filesystem::path& path, size_t* write_len) {
-    return absl::OkStatus();
-  }
+  virtual absl::Status Before(Op op, const std::filesystem::path& path, size_t* write_len) { return absl::OkStatus(); }
 
   absl::StatusOr<Fd> OpenFile(const std::filesystem::path& path, int flags, int mode = 0600);
   absl::Status WriteAll(int fd, absl::string_view data, const std::filesystem::path& path);

@@ -95,9 +95,12 @@ class DurabilityTest : public ::testing::TestWithParam<bool> {};  // streamed?
 
 TEST_P(DurabilityTest, EveryFaultAtEveryStepLosesNothingAcknowledgedAndShowsNothingPartial) {
   const bool streamed = GetParam();
-  const Step steps[] = {{Op::kOpen, Fault::kError, "open"},        {Op::kWrite, Fault::kError, "write EIO"},
-                        {Op::kWrite, Fault::kNoSpace, "short write ENOSPC"}, {Op::kSync, Fault::kError, "fsync"},
-                        {Op::kSyncDir, Fault::kError, "fsync of a folder"},  {Op::kRename, Fault::kError, "rename"}};
+  const Step steps[] = {{Op::kOpen, Fault::kError, "open"},
+                        {Op::kWrite, Fault::kError, "write EIO"},
+                        {Op::kWrite, Fault::kNoSpace, "short write ENOSPC"},
+                        {Op::kSync, Fault::kError, "fsync"},
+                        {Op::kSyncDir, Fault::kError, "fsync of a folder"},
+                        {Op::kRename, Fault::kError, "rename"}};
   const std::string acked = std::string(200 << 10, 'a');  // stored before any fault
   int faults_injected = 0;
   std::string summary;

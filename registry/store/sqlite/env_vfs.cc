@@ -22,7 +22,7 @@ struct EnvVfs {
 struct EnvFile {
   sqlite3_file base;  // first: SQLite hands us this pointer
   fs::Env* env;
-  const char* path;   // owned by SQLite for the file's lifetime
+  const char* path;    // owned by SQLite for the file's lifetime
   sqlite3_file* real;  // placed right after this struct (szOsFile)
 };
 
@@ -74,9 +74,25 @@ int Fetch(sqlite3_file* f, sqlite3_int64 off, int amt, void** p) {
 int Unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) { return Real(f)->pMethods->xUnfetch(Real(f), off, p); }
 
 const sqlite3_io_methods kMethods = {
-    3,        Close,           Read,       Write,   Truncate,   Sync,     FileSize,
-    Lock,     Unlock,          CheckReservedLock, FileControl, SectorSize, DeviceCharacteristics,
-    ShmMap,   ShmLock,         ShmBarrier, ShmUnmap, Fetch,     Unfetch,
+    3,
+    Close,
+    Read,
+    Write,
+    Truncate,
+    Sync,
+    FileSize,
+    Lock,
+    Unlock,
+    CheckReservedLock,
+    FileControl,
+    SectorSize,
+    DeviceCharacteristics,
+    ShmMap,
+    ShmLock,
+    ShmBarrier,
+    ShmUnmap,
+    Fetch,
+    Unfetch,
 };
 
 int Open(sqlite3_vfs* v, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {

@@ -32,7 +32,10 @@ class SqliteBackend {
 
  private:
   explicit SqliteBackend(std::unique_ptr<SqliteDatabase> db)
-      : db_(std::move(db)), content_(db_.get()), models_(db_.get()), runs_(db_.get(), &models_),
+      : db_(std::move(db)),
+        content_(db_.get()),
+        models_(db_.get()),
+        runs_(db_.get(), &models_),
         investigations_(db_.get()) {}
 
   std::unique_ptr<SqliteDatabase> db_;

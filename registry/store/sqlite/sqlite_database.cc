@@ -19,7 +19,6 @@ SqliteDatabase::ReaderLease::~ReaderLease() {
   owner_->idle_readers_.push_back(std::move(db_));
 }
 
-
 absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(Options options) {
   if (!options.now_micros) {
     options.now_micros = [] {
@@ -32,12 +31,10 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(Options opt
   return store;
 }
 
-
 SqliteDatabase::~SqliteDatabase() {
   absl::MutexLock lock(&writer_mu_);
   if (writer_) (void)writer_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
-
 
 absl::Status SqliteDatabase::Init() {
   std::string vfs;
@@ -61,7 +58,6 @@ absl::Status SqliteDatabase::Init() {
   return absl::OkStatus();
 }
 
-
 SqliteDatabase::ReaderLease SqliteDatabase::AcquireReader() {
   absl::MutexLock lock(&readers_mu_);
   readers_mu_.Await(absl::Condition(
@@ -70,7 +66,6 @@ SqliteDatabase::ReaderLease SqliteDatabase::AcquireReader() {
   idle_readers_.pop_back();
   return ReaderLease(this, std::move(db));
 }
-
 
 absl::Status SqliteDatabase::AppendAuditInTxn(const AuditEntry& audit, std::pair<int64_t, std::string>* head) {
   // Every new record is version 2: its fields are clipped by code point and
@@ -102,7 +97,6 @@ absl::Status SqliteDatabase::AppendAuditInTxn(const AuditEntry& audit, std::pair
   *head = {r.sequence, r.hash};
   return absl::OkStatus();
 }
-
 
 namespace {
 
@@ -210,7 +204,6 @@ void SqliteDatabase::RunGroup(const std::vector<PendingWrite*>& batch) {
   }
 }
 
-
 absl::Status SqliteDatabase::InsertRequestId(Db* db, const RequestKey& request_id, const AuditEntry& audit) {
   if (request_id.empty()) return absl::OkStatus();
   FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO request_ids (principal, request_id, method, resource, "
@@ -228,7 +221,6 @@ absl::Status SqliteDatabase::InsertRequestId(Db* db, const RequestKey& request_i
   return s;
 }
 
-
 absl::StatusOr<std::optional<RequestIdRow>> SqliteDatabase::LookupRequestId(const RequestKey& key) {
   ReaderLease db = AcquireReader();
   // Rows stored before ids were scoped have principal '' and match anyone.
@@ -242,9 +234,8 @@ absl::StatusOr<std::optional<RequestIdRow>> SqliteDatabase::LookupRequestId(cons
   return out;
 }
 
-
 absl::StatusOr<std::string> SqliteDatabase::GetOrCreateSecret(const std::string& name,
-                                                           const std::function<std::string()>& make) {
+                                                              const std::function<std::string()>& make) {
   absl::MutexLock lock(&writer_mu_);
   FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
   FT_ASSIGN_OR_RETURN(Stmt * q, writer_->Prepare("SELECT value FROM server_secrets WHERE name = ?"));
@@ -261,7 +252,6 @@ absl::StatusOr<std::string> SqliteDatabase::GetOrCreateSecret(const std::string&
   FT_RETURN_IF_ERROR(txn.Commit());
   return value;
 }
-
 
 absl::Status SqliteDatabase::InsertEdgesInTxn(Db* db, const std::vector<EdgeRow>& edges, int64_t now) {
   FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT OR IGNORE INTO lineage_edges (subject, predicate, object, "
