@@ -213,5 +213,37 @@ TEST_F(CliTest, MiappeValidateWorksOfflineWithExitCodes) {
   EXPECT_EQ(missing.exit_code, 1);
 }
 
+// Global options are accepted after the subcommand as well as before it,
+// for every command; a usage error is one sentence and exit 1 (CLI11 would
+// exit 109 for an unknown option, 106 for a missing argument).
+TEST_F(CliTest, GlobalOptionsAfterTheSubcommandAndUsageErrorsExitOne) {
+  std::string fixture = std::string(FAIRTRACE_SOURCE_DIR) + "/tests/fixtures/miappe/valid-1.2";
+  auto after = RunCommand({ServerProcess::CliBinary(), "investigations", "validate", fixture, "--json"});
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(nlohmann::json::parse(after.out)["errors"], 0);
+  auto old_spelling = RunCommand({ServerProcess::CliBinary(), "miappe", "validate", "--json", fixture});
+  ASSERT_EQ(old_spelling.exit_code, 0) << old_spelling.err;
+  EXPECT_EQ(nlohmann::json::parse(old_spelling.out)["errors"], 0);
+  // --server after a nested subcommand reaches the server it names.
+  auto verify = RunCommand({ServerProcess::CliBinary(), "audit", "verify", "--server", server_->target(), "--json"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  auto models = RunCommand({ServerProcess::CliBinary(), "models", "list", "--server", server_->target(), "--json"});
+  EXPECT_EQ(models.exit_code, 0) << models.err;
+
+  for (const std::vector<std::string>& usage : {std::vector<std::string>{"--no-such-option", "fsck"},
+                                                 std::vector<std::string>{"push"},
+                                                 std::vector<std::string>{"investigations", "validate", "--bogus"},
+                                                 std::vector<std::string>{"no-such-command"}}) {
+    std::vector<std::string> args = {ServerProcess::CliBinary()};
+    args.insert(args.end(), usage.begin(), usage.end());
+    auto r = RunCommand(args);
+    EXPECT_EQ(r.exit_code, 1) << usage[0];
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("fairtrace: "));
+  }
+  auto help = RunCommand({ServerProcess::CliBinary(), "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+}
+
 }  // namespace
 }  // namespace fairtrace::testing

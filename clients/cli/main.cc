@@ -49,6 +49,10 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   CLI::App app{"fairtrace: push and pull content-addressed artifacts, check the registry"};
   app.require_subcommand(1);
+  // Global options may come after the subcommand too (`fairtrace investigations
+  // validate x.xlsx --json`): every subcommand, created below, inherits
+  // fallthrough and hands options it does not know to its parent.
+  app.fallthrough();
   std::string server = std::getenv("FAIRTRACE_SERVER") ? std::getenv("FAIRTRACE_SERVER") : "127.0.0.1:50051";
   std::string user = std::getenv("USER") ? std::getenv("USER") : "";
   bool as_json = false;
@@ -77,7 +81,15 @@ int main(int argc, char** argv) {
   fairtrace::cli::ModelsCommand models(app);
   fairtrace::cli::RunsCommand runs(app);
   fairtrace::cli::InvestigationsCommand investigations(app);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // A usage error: one sentence and exit 1 (CLI11's own codes, such as
+    // 109 for an unknown option, mean nothing to a shell script).
+    std::cerr << "fairtrace: " << e.what() << " (see fairtrace --help)\n";
+    return 1;
+  }
 
   fairtrace::client::ClientOptions options;
   options.target = server;
