@@ -230,10 +230,10 @@ TEST_F(CliTest, GlobalOptionsAfterTheSubcommandAndUsageErrorsExitOne) {
   auto models = RunCommand({ServerProcess::CliBinary(), "models", "list", "--server", server_->target(), "--json"});
   EXPECT_EQ(models.exit_code, 0) << models.err;
 
-  for (const std::vector<std::string>& usage : {std::vector<std::string>{"--no-such-option", "fsck"},
-                                                 std::vector<std::string>{"push"},
-                                                 std::vector<std::string>{"investigations", "validate", "--bogus"},
-                                                 std::vector<std::string>{"no-such-command"}}) {
+  for (const std::vector<std::string>& usage :
+       {std::vector<std::string>{"--no-such-option", "fsck"}, std::vector<std::string>{"push"},
+        std::vector<std::string>{"investigations", "validate", "--bogus"},
+        std::vector<std::string>{"no-such-command"}}) {
     std::vector<std::string> args = {ServerProcess::CliBinary()};
     args.insert(args.end(), usage.begin(), usage.end());
     auto r = RunCommand(args);
