@@ -333,17 +333,38 @@ bool OrcidChecksumOk(const std::string& digits) {  // ISO 7064 MOD 11-2 over 15 
   return digits.back() == check;
 }
 
+// A person id is a ';'-separated list (the official example holds two
+// ORCIDs). An item that claims to be an ORCID iD — it contains "orcid.org/",
+// or the dddd-dddd-dddd-ddd(d|X) shape — must be a well-formed iD with a
+// correct ISO 7064 check digit (ERROR otherwise). Other ids are allowed; an
+// ORCID is recommended (one INFO when no item is one).
 void CheckPersonId(Emitter& e) {
-  std::string v = Trim(e.value);
-  std::string a, b, c, d;
-  if (RE2::FullMatch(v, Re(R"((?:https?://)?orcid\.org/(\d{4})-(\d{4})-(\d{4})-(\d{3}[\dX]))"), &a, &b, &c, &d)) {
-    if (!OrcidChecksumOk(a + b + c + d)) {
-      e.Add("FMT-ORCID", Severity::kError, "ORCID checksum does not match", "check the digits of the ORCID iD");
+  bool any_orcid = false;
+  for (absl::string_view raw : absl::StrSplit(e.value, ';')) {
+    std::string item = Trim(std::string(raw));
+    if (item.empty()) continue;
+    std::string a, b, c, d;
+    if (RE2::FullMatch(item, Re(R"((?:https?://)?orcid\.org/(\d{4})-(\d{4})-(\d{4})-(\d{3}[\dX]))"), &a, &b, &c, &d) ||
+        RE2::FullMatch(item, Re(R"((\d{4})-(\d{4})-(\d{4})-(\d{3}[\dX]))"), &a, &b, &c, &d)) {
+      any_orcid = true;
+      if (!OrcidChecksumOk(a + b + c + d)) {
+        e.Add("FMT-ORCID", Severity::kError, "ORCID checksum does not match: " + item,
+              "check the digits of the ORCID iD");
+      }
+      continue;
     }
-    return;
+    const bool claims = RE2::PartialMatch(item, Re(R"((?i)orcid\.org/)")) ||
+                        RE2::PartialMatch(item, Re(R"(\d{4}-\d{4}-\d{4}-\d{3}[\dXx])"));
+    if (claims) {
+      any_orcid = true;
+      e.Add("FMT-ORCID", Severity::kError, "not a well-formed ORCID iD: " + item,
+            "write https://orcid.org/0000-0000-0000-000X (16 digits, the last may be X)");
+    }
   }
-  e.Add("FMT-ORCID", Severity::kInfo, "not an ORCID iD",
-        "an ORCID (https://orcid.org/0000-0000-0000-000X) is recommended");
+  if (!any_orcid) {
+    e.Add("FMT-ORCID", Severity::kInfo, "not an ORCID iD",
+          "an ORCID (https://orcid.org/0000-0000-0000-000X) is recommended");
+  }
 }
 
 const std::vector<std::string>& SpdxIds() {

@@ -73,6 +73,18 @@ TEST(FormatsTest, TermsAndTaxa) {
 TEST(FormatsTest, PeopleLicencesAndLists) {
   EXPECT_EQ(Codes(Check("person", "personId", "https://orcid.org/0000-0002-1825-0097")), "");
   EXPECT_EQ(Codes(Check("person", "personId", "https://orcid.org/0000-0002-1825-0098")), "FMT-ORCID/ERROR ");
+  // A ';'-separated list (the official template's example holds two).
+  EXPECT_EQ(Codes(Check("person", "personId", "https://orcid.org/0000-0002-1825-0097; 0000-0001-5109-3700")), "");
+  EXPECT_EQ(
+      Codes(Check("person", "personId", "https://orcid.org/0000-0002-1825-0097;https://orcid.org/0000-0002-1825-0098")),
+      "FMT-ORCID/ERROR ");
+  // What claims to be an ORCID but is malformed is an error, not "not an ORCID".
+  EXPECT_EQ(Codes(Check("person", "personId", "https://orcid.org/0000-0002-1825")), "FMT-ORCID/ERROR ");
+  EXPECT_EQ(Codes(Check("person", "personId", "ORCID.org/0000-0002-1825-0097/")), "FMT-ORCID/ERROR ");
+  EXPECT_EQ(Codes(Check("person", "personId", "orcid 0000-0002-1825-0097")), "FMT-ORCID/ERROR ");
+  EXPECT_EQ(Codes(Check("person", "personId", "0000-0002-1825-0098")), "FMT-ORCID/ERROR ");
+  EXPECT_EQ(Codes(Check("person", "personId", "inrae:jdoe")), "FMT-ORCID/INFO ");
+  EXPECT_EQ(Codes(Check("person", "personId", "inrae:jdoe; https://orcid.org/0000-0002-1825-0097")), "");
   EXPECT_EQ(Codes(Check("person", "personEmail", "not-an-address")), "FMT-EMAIL/ERROR ");
   EXPECT_EQ(Codes(Check("investigation", "license", "CC-BY-4.0")), "");
   auto human = Check("investigation", "license", "CC BY-SA 4.0");
