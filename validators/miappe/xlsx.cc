@@ -321,6 +321,9 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     std::string type, value, inline_text;
     bool in_v = false, in_is_t = false, in_is = false, too_many = false;
     size_t date_cells = 0;
+    // Date conversions found in this sheet: (index in *findings, column),
+    // to name their field once the header row is known.
+    std::vector<std::pair<size_t, int>> date_findings;
     XmlHandler ws{[&](const std::string& n, const char** a) {
                     if (n == "row") {
                       int r = 0;
@@ -367,6 +370,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
                         f.code = "FMT-DATE-EXCEL-SERIAL";
                         f.value = value;
                         f.fixed = text;
+                        date_findings.emplace_back(findings->size(), col);
                         findings->push_back(std::move(f));
                       } else {
                         text = value;
@@ -406,6 +410,15 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     t.name = where;
     if (!grid.empty()) {
       const auto& header_row = grid.begin()->second;
+      // Every finding names its field: a converted date cell is in the
+      // column its header names (the first row; the cell's own row when it
+      // is the header itself, which has no field).
+      for (const auto& [index, column] : date_findings) {
+        auto h = header_row.find(column);
+        if (h != header_row.end() && (*findings)[index].location != absl::StrCat(where, ":", grid.begin()->first)) {
+          (*findings)[index].field = h->second;
+        }
+      }
       int width = header_row.empty() ? 0 : header_row.rbegin()->first + 1;
       for (const auto& [r, cols] : grid) {
         std::vector<std::string> cells_of_row(width);

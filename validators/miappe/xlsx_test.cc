@@ -37,6 +37,7 @@ TEST(XlsxTest, TheValidWorkbookReadsLikeItsTsvSheets) {
       ++conversions;
       EXPECT_EQ(x.severity, Severity::kInfo);  // ...and reported, never silently
       EXPECT_FALSE(x.value.empty());
+      EXPECT_TRUE(x.field == "studyStartDate" || x.field == "studyEndDate") << x.field;  // names its field
     }
   }
   EXPECT_EQ(conversions, 4);  // start and end of two studies
