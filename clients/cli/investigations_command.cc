@@ -113,17 +113,16 @@ int InvestigationsCommand::Validate(bool json) {
     ontologies.Add(std::make_shared<Ontology>(Ontology::Parse(path, obo)));
   }
   options.ontologies = &ontologies;
-  std::unique_ptr<DcwCountries> places;
+  // Opened only when a site has coordinates to check.
+  std::unique_ptr<LazyDcwCountries> places;
   if (!country_outlines_.empty()) {
-    absl::StatusOr<std::unique_ptr<DcwCountries>> opened = DcwCountries::Open(country_outlines_);
-    if (opened.ok()) {
-      places = *std::move(opened);
-      options.places = places.get();
-    } else {
-      std::cerr << "note: " << opened.status().message() << "; site coordinates are not checked\n";
-    }
+    places = std::make_unique<LazyDcwCountries>(country_outlines_);
+    options.places = places.get();
   }
   Report report = fairtrace::miappe::Validate(sub, Schema::Default(), options, std::move(pre));
+  if (places && !places->error().ok()) {
+    std::cerr << "note: " << places->error().message() << "; site coordinates are not checked\n";
+  }
   if (json) {
     std::cout << report.ToJson().dump() << "\n";
   } else {

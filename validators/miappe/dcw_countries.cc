@@ -143,4 +143,40 @@ std::optional<bool> DcwCountries::Near(const std::string& alpha2, double lat, do
   return false;
 }
 
+const DcwCountries* LazyDcwCountries::Get() const {
+  absl::MutexLock lock(&mu_);
+  if (!tried_) {
+    tried_ = true;
+    auto opened = DcwCountries::Open(path_);
+    if (opened.ok()) {
+      countries_ = *std::move(opened);
+    } else {
+      error_ = opened.status();
+    }
+  }
+  return countries_.get();
+}
+
+std::optional<bool> LazyDcwCountries::Near(const std::string& alpha2, double lat, double lon,
+                                           double tolerance_deg) const {
+  const DcwCountries* c = Get();
+  if (c == nullptr) return std::nullopt;
+  return c->Near(alpha2, lat, lon, tolerance_deg);
+}
+
+std::string LazyDcwCountries::Snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return countries_ ? countries_->Snapshot() : "";
+}
+
+bool LazyDcwCountries::opened() const {
+  absl::MutexLock lock(&mu_);
+  return countries_ != nullptr;
+}
+
+absl::Status LazyDcwCountries::error() const {
+  absl::MutexLock lock(&mu_);
+  return error_;
+}
+
 }  // namespace fairtrace::miappe

@@ -49,4 +49,30 @@ class DcwCountries final : public CountryLocator {
   mutable std::map<std::string, Shape> shapes_ ABSL_GUARDED_BY(mu_);
 };
 
+// The same outlines, opened only when a site is first checked: a
+// submission without coordinates never pays for opening the file (about
+// 0.2 s and 90 MiB of netCDF/HDF5 state). When opening fails, Near() says
+// nullopt (not checked) and error() says why. Thread-safe.
+class LazyDcwCountries final : public CountryLocator {
+ public:
+  explicit LazyDcwCountries(std::string path = kDefaultDcwPath) : path_(std::move(path)) {}
+
+  std::optional<bool> Near(const std::string& alpha2, double lat, double lon, double tolerance_deg) const override;
+  // The opened file's snapshot ("DCW-GMT 2.1.1"); "" while not opened
+  // (before the first Near(), or when opening failed).
+  std::string Snapshot() const override;
+  // Whether the file was opened, and why not when it failed (OK before use).
+  bool opened() const;
+  absl::Status error() const;
+
+ private:
+  const DcwCountries* Get() const;
+
+  const std::string path_;
+  mutable absl::Mutex mu_;
+  mutable bool tried_ ABSL_GUARDED_BY(mu_) = false;
+  mutable absl::Status error_ ABSL_GUARDED_BY(mu_);
+  mutable std::unique_ptr<DcwCountries> countries_ ABSL_GUARDED_BY(mu_);
+};
+
 }  // namespace fairtrace::miappe

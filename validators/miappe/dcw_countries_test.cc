@@ -50,5 +50,23 @@ TEST(DcwCountriesOpen, MissingOrWrongFilesAreErrors) {
   std::filesystem::remove(junk);
 }
 
+// The CLI opens the outlines only when a site has coordinates to check.
+TEST(LazyDcwCountries, OpensOnFirstUseAndSaysWhyNot) {
+  FT_REQUIRE_PATH(kDefaultDcwPath);
+  LazyDcwCountries lazy;
+  EXPECT_FALSE(lazy.opened());
+  EXPECT_EQ(lazy.Snapshot(), "");  // nothing used yet
+  EXPECT_EQ(lazy.Near("FR", 48.85, 2.35, 0.0), true);
+  EXPECT_TRUE(lazy.opened());
+  EXPECT_THAT(lazy.Snapshot(), ::testing::StartsWith("DCW-GMT "));
+  EXPECT_TRUE(lazy.error().ok());
+
+  LazyDcwCountries missing("/nonexistent/dcw.nc");
+  EXPECT_EQ(missing.Near("FR", 48.85, 2.35, 0.0), std::nullopt);
+  EXPECT_FALSE(missing.opened());
+  EXPECT_EQ(missing.error().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(missing.Snapshot(), "");
+}
+
 }  // namespace
 }  // namespace fairtrace::miappe

@@ -16,7 +16,7 @@ class CountryLocator {
   // within `tolerance_deg` degrees of its outline; nullopt when there is no
   // outline for that code. Thread-safe.
   virtual std::optional<bool> Near(const std::string& alpha2, double lat, double lon, double tolerance_deg) const = 0;
-  // "DCW-GMT 2.1.1", for the report.
+  // "DCW-GMT 2.1.1", for the report; "" when no outlines were read.
   virtual std::string Snapshot() const = 0;
 };
 

@@ -489,7 +489,7 @@ class Checker {
       return;  // format findings cover unreadable values
     }
     std::optional<bool> near = options_.places->Near(country, lat, lon, options_.country_tolerance_deg);
-    used_.insert(options_.places->Snapshot());
+    if (std::string snapshot = options_.places->Snapshot(); !snapshot.empty()) used_.insert(snapshot);
     if (!near) {
       Add(&st, "SEM-COORD-COUNTRY", Severity::kInfo, "locationCountry",
           absl::StrCat("no outline for country ", country, "; the coordinates were not checked"), "",
