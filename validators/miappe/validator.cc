@@ -322,11 +322,23 @@ class Checker {
     ByStudy("data_file");
     ByStudy("environment");
     for (const auto& [id, study] : studies_) {
-      for (const auto& [map, title] : {std::pair{&bm_, "Biological Material"}, std::pair{&ou_, "Observation Unit"},
-                                       std::pair{&ov_, "Observed Variable"}}) {
-        if (!map->contains(id)) {
-          Add(study, "PRE-SECTION", Severity::kError, "", absl::StrCat("the study has no ", title),
-              absl::StrCat("every study needs at least one ", title, " linked to it by studyId"));
+      struct Needed {
+        const std::map<std::string, std::vector<const Record*>>* map;
+        const char* section;
+        const char* title;
+      };
+      for (const Needed& n : {Needed{&bm_, "biological_material", "Biological Material"},
+                              Needed{&ou_, "observation_unit", "Observation Unit"},
+                              Needed{&ov_, "observed_variable", "Observed Variable"}}) {
+        if (!n.map->contains(id)) {
+          // Reported in the section that is missing (where the user has to
+          // add rows), naming the study and pointing at its row.
+          Finding& f = Add(study, "PRE-SECTION", Severity::kError, "", absl::StrCat("study ", id, " has no ", n.title),
+                           absl::StrCat("every study needs at least one ", n.title, " linked to it by studyId"));
+          f.section = n.section;
+          f.field = "studyId";
+          if (const FieldRule* rule = schema_.Field(n.section, "studyId")) f.dm = rule->dm;
+          f.value = id;
         }
       }
     }

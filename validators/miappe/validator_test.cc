@@ -93,6 +93,25 @@ TEST(ValidatorTest, PresenceIdentityAndSemantics) {
   EXPECT_EQ(CountCode(r, "SEM-TAXON-CONSISTENCY", Severity::kWarning), 1);
 }
 
+// A study without observation units is a finding of the Observation Unit
+// section (where rows are missing), naming the study, not of the study.
+TEST(ValidatorTest, AMissingSectionIsReportedInThatSection) {
+  auto files = Fixture();
+  std::string& ou = files["observation_unit.tsv"];
+  ou = ou.substr(0, ou.find('\n') + 1);  // the header only
+  Report r = ValidateFiles(files);
+  int found = 0;
+  for (const Finding& f : r.findings) {
+    if (f.code != "PRE-SECTION") continue;
+    ++found;
+    EXPECT_EQ(f.section, "observation_unit") << r.ToText();
+    EXPECT_EQ(f.field, "studyId");
+    EXPECT_NE(f.message.find("has no Observation Unit"), std::string::npos) << f.message;
+    EXPECT_TRUE(f.value == "S1" || f.value == "S2") << f.value;
+  }
+  EXPECT_EQ(found, 2) << r.ToText();  // one per study
+}
+
 TEST(ValidatorTest, HierarchyLevelsAndCycles) {
   auto files = Fixture();
   Replace(files, "study.tsv", "block>pot>plant\tPlants in pots, one", "block>pot>block\tPlants in pots, one");
