@@ -204,8 +204,13 @@ TEST_F(CliTest, MiappeValidateWorksOfflineWithExitCodes) {
   EXPECT_EQ(bad_run.exit_code, 1) << bad_run.err;
   auto j = nlohmann::json::parse(bad_run.out);
   EXPECT_GE(j["errors"].get<int>(), 1);
-  EXPECT_EQ(j["findings"][0]["code"], "FMT-DATE-EXCEL-SERIAL");
-  EXPECT_EQ(j["findings"][0]["field"], "studyStartDate");
+  nlohmann::json serial;
+  for (const auto& f : j["findings"]) {
+    if (f["code"] == "FMT-DATE-EXCEL-SERIAL") serial = f;
+  }
+  ASSERT_FALSE(serial.is_null()) << bad_run.out;
+  EXPECT_EQ(serial["severity"], "ERROR");
+  EXPECT_EQ(serial["field"], "studyStartDate");
   auto lenient = offline({"investigations", "validate", "--lenient", bad.string()});
   EXPECT_EQ(lenient.exit_code, 0) << lenient.out;
   EXPECT_THAT(lenient.out, HasSubstr("fixed to: 2012-05-14"));

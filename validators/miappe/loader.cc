@@ -235,6 +235,7 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
     std::string base, stem;
     bool csv;
     Table table;
+    absl::string_view data;  // the submitted bytes (files outlive this call)
   };
   std::vector<Other> others;
   for (const InputFile& file : files) {
@@ -259,7 +260,8 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
     bool csv = absl::EndsWithIgnoreCase(base, ".csv");
     if (schema.SectionForFile(Stem(file.name)) == nullptr || csv) {
       others.push_back({base, Stem(file.name), csv,
-                        csv ? ParseDataFile(base, file.data, findings) : ParseTsv(base, file.data, findings)});
+                        csv ? ParseDataFile(base, file.data, findings) : ParseTsv(base, file.data, findings),
+                        file.data});
       continue;
     }
     Table table = ParseTsv(base, file.data, findings);
@@ -270,9 +272,26 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
     if (r.section == "data_file") links.insert(std::string(absl::StripAsciiWhitespace(r.Get("dataFileLink"))));
   }
   std::vector<const Table*> data_files;
+  std::set<std::string> submitted;
   for (const Other& o : others) {
     if (links.contains(o.base)) {
+      submitted.insert(o.base);
       data_files.push_back(&o.table);
+      // Control characters (NUL, ...) are not data: say so once per file.
+      size_t controls = 0, first_line = 0, line = 1;
+      for (char c : o.data) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u == '\n') ++line;
+        if (u < 0x20 && u != '\t' && u != '\n' && u != '\r') {
+          if (controls++ == 0) first_line = line;
+        }
+      }
+      if (controls > 0) {
+        findings->push_back(Syn("FMT-TEXT", Severity::kError, "data_file", absl::StrCat(o.base, ":", first_line),
+                                absl::StrCat(controls, " control character(s) (NUL, ...) in the data file, the first",
+                                             " on line ", first_line),
+                                "export the data again as plain text"));
+      }
     } else if (o.csv) {
       findings->push_back(Syn("SYN-01", Severity::kWarning, "", o.base,
                               "a CSV file that no Data file record names; not read",
@@ -280,6 +299,20 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
     } else {
       AddSheet(o.stem, o.table, schema, &sub, findings);
     }
+  }
+  // A data file a record names but that was not submitted: not checked.
+  for (const Record& r : sub.records) {
+    if (r.section != "data_file") continue;
+    std::string link(absl::StripAsciiWhitespace(r.Get("dataFileLink")));
+    if (link.empty() || submitted.contains(link)) continue;
+    Finding f = Syn("XRF-DATAFILE-UNCHECKED", Severity::kInfo, "data_file", r.location,
+                    absl::StrCat("the data file \"", link, "\" was not submitted; it was not checked"),
+                    "submit the file beside the sheets to check it against the metadata");
+    f.entity_id = RecordId(r);
+    f.field = "dataFileLink";
+    if (const FieldRule* rule = schema.Field("data_file", "dataFileLink")) f.dm = rule->dm;
+    f.value = link;
+    findings->push_back(std::move(f));
   }
   KeepExtensionSheets(&sub);
   for (const Table* t : data_files) CheckDataFile(sub, *t, findings);

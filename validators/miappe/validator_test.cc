@@ -257,6 +257,24 @@ TEST(ValidatorTest, LinkedDataFilesAreCheckedAgainstTheirStudy) {
   Report ok = ValidateFiles(files);
   EXPECT_TRUE(ok.ok()) << ok.ToText();
   EXPECT_EQ(CountCode(ok, "SYN-03", Severity::kInfo), 0) << ok.ToText();  // not taken for an extension sheet
+  // data_s2.csv is named but not submitted: said, not checked.
+  EXPECT_EQ(CountCode(ok, "XRF-DATAFILE-UNCHECKED", Severity::kInfo), 1) << ok.ToText();
+  for (const Finding& f : ok.findings) {
+    if (f.code != "XRF-DATAFILE-UNCHECKED") continue;
+    EXPECT_EQ(f.value, "data_s2.csv");
+    EXPECT_EQ(f.field, "dataFileLink");
+    EXPECT_EQ(f.section, "data_file");
+  }
+  // Control characters in a linked data file are reported once, with the line.
+  files["data_s1.csv"] = "obsUnitId,date,LeafArea_Img_cm2\nS1-P1,2025-04-01,12.5\nS1-P2,2025-04-01,1";
+  files["data_s1.csv"] += std::string("1.0\0\0\n", 6);
+  Report nul = ValidateFiles(files);
+  ASSERT_EQ(CountCode(nul, "FMT-TEXT"), 1) << nul.ToText();
+  for (const Finding& f : nul.findings) {
+    if (f.code == "FMT-TEXT") {
+      EXPECT_EQ(f.location, "data_s1.csv:3");
+    }
+  }
 
   files["data_s1.csv"] = "obsUnitId;date;LeafArea_Img_cm2;Height\nS1-P1;2025-04-01;12,5;3\nS2-P1;2025-04-01;11,0;4\n";
   files["stray.csv"] = "a,b\n1,2\n";
