@@ -52,6 +52,12 @@ class Zip {
     if (archive_ != nullptr) zip_discard(archive_);
   }
   bool ok() const { return archive_ != nullptr; }
+  // Whether the archive holds a part of that name.
+  bool Has(const std::string& name) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    return zip_stat(archive_, name.c_str(), 0, &st) == 0;
+  }
   // The part's bytes; nullopt with `error` set when absent, corrupt or too big.
   std::optional<std::string> Read(const std::string& name, const XlsxLimits& limits, size_t* total,
                                   std::string* error) {
@@ -217,6 +223,12 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     if (!bytes && required) {
       findings->push_back(Syn(file, Severity::kError, absl::StrCat("not a readable xlsx workbook: ", err),
                               "save the workbook as Excel .xlsx (a zip that is not a workbook, or a damaged one)"));
+    } else if (!bytes && !absl::EndsWith(err, " is missing")) {
+      // An optional part that is there but over the limit or corrupt is an
+      // error, never silently dropped (the cells it holds would look empty).
+      findings->push_back(Syn(absl::StrCat(file, "/", part), Severity::kError,
+                              absl::StrCat("part of the workbook not read: ", err),
+                              "split the workbook, or submit the large sheets as TSV"));
     }
     return bytes;
   };
@@ -312,8 +324,10 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     }
     std::optional<std::string> xml = read(target->second, false);
     if (!xml) {
-      findings->push_back(
-          Syn(where, Severity::kError, absl::StrCat("cannot read ", target->second), "re-save the workbook"));
+      if (!zip.Has(target->second)) {  // too big or corrupt: read() said so
+        findings->push_back(
+            Syn(where, Severity::kError, absl::StrCat("cannot read ", target->second), "re-save the workbook"));
+      }
       continue;
     }
     std::map<int, std::map<int, std::string>> grid;  // row -> col -> value

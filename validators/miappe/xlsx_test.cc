@@ -82,5 +82,20 @@ TEST(XlsxTest, UnpackLimitsStopZipBombs) {
   EXPECT_TRUE(sheets.empty());
 }
 
+// An optional part over the limit is an error naming it, not a silent drop
+// that makes every text cell look empty (sharedStrings.xml is 8,774 bytes
+// in the fixture; every other part is under 2,000).
+TEST(XlsxTest, AnOptionalPartOverTheLimitIsAnError) {
+  std::vector<Finding> f;
+  XlsxLimits limits;
+  limits.max_part_bytes = 4000;
+  ReadXlsx("valid.xlsx", Fixture("valid-1.2.xlsx"), &f, limits);
+  int named = 0;
+  for (const Finding& x : f) {
+    if (x.severity == Severity::kError && x.location.find("sharedStrings.xml") != std::string::npos) ++named;
+  }
+  EXPECT_EQ(named, 1);
+}
+
 }  // namespace
 }  // namespace fairtrace::miappe
