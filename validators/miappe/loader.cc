@@ -105,7 +105,14 @@ void AddSheet(const std::string& sheet, const Table& table, const Schema& schema
     sub->extension_sheets[sheet] = table.rows;
     return;
   }
-  sub->sheets.insert(section->section);
+  if (!sub->sheets.insert(section->section).second) {
+    // Two sheets for one section ("Study" and "study", or a copy of a
+    // sheet): both are read, and the user is told.
+    findings->push_back(Syn("SYN-01", Severity::kWarning, section->section, base,
+                            absl::StrCat("a second sheet for section ", section->section, " (\"", sheet,
+                                         "\"); its rows are read as more rows of that section"),
+                            "keep one sheet per section"));
+  }
   if (table.rows.empty()) return;
   // v1.1 investigation sheet: "field<TAB>value" pairs, one field per row.
   if (section->section == "investigation" && table.rows[0].size() == 2 &&

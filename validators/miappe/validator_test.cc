@@ -112,6 +112,18 @@ TEST(ValidatorTest, AMissingSectionIsReportedInThatSection) {
   EXPECT_EQ(found, 2) << r.ToText();  // one per study
 }
 
+// Two sheets that name the same section are both read, and said.
+TEST(ValidatorTest, TwoSheetsForOneSectionAreReported) {
+  auto files = Fixture();
+  files["Person.tsv"] = files["person.tsv"];
+  Report r = ValidateFiles(files);
+  int second = 0;
+  for (const Finding& f : r.findings) {
+    if (f.code == "SYN-01" && f.message.find("a second sheet for section person") != std::string::npos) ++second;
+  }
+  EXPECT_EQ(second, 1) << r.ToText();
+}
+
 TEST(ValidatorTest, HierarchyLevelsAndCycles) {
   auto files = Fixture();
   Replace(files, "study.tsv", "block>pot>plant\tPlants in pots, one", "block>pot>block\tPlants in pots, one");
