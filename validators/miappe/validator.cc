@@ -496,9 +496,19 @@ class Checker {
     double lat = 0, lon = 0;
     std::string country = CountryAlpha2(st.Get("locationCountry"));
     if (country.empty() || !absl::SimpleAtod(absl::StripAsciiWhitespace(st.Get("locationLatitude")), &lat) ||
-        !absl::SimpleAtod(absl::StripAsciiWhitespace(st.Get("locationLongitude")), &lon) || std::abs(lat) > 90 ||
-        std::abs(lon) > 180) {
+        !absl::SimpleAtod(absl::StripAsciiWhitespace(st.Get("locationLongitude")), &lon)) {
       return;  // format findings cover unreadable values
+    }
+    if (std::abs(lat) > 90 || std::abs(lon) > 180) {
+      // FMT-LATLON says out of range; say what the value probably meant.
+      std::string hint = CoordinateHint(country, lat, lon);
+      if (!hint.empty()) {
+        Add(&st, "SEM-COORD-COUNTRY", Severity::kInfo, "locationLatitude",
+            absl::StrCat("the site (", st.Get("locationLatitude"), ", ", st.Get("locationLongitude"),
+                         ") is out of range"),
+            hint, absl::StrCat(st.Get("locationLatitude"), ", ", st.Get("locationLongitude")));
+      }
+      return;
     }
     std::optional<bool> near = options_.places->Near(country, lat, lon, options_.country_tolerance_deg);
     if (std::string snapshot = options_.places->Snapshot(); !snapshot.empty()) used_.insert(snapshot);
@@ -507,12 +517,45 @@ class Checker {
           absl::StrCat("no outline for country ", country, "; the coordinates were not checked"), "",
           st.Get("locationCountry"));
     } else if (!*near) {
-      Add(&st, "SEM-COORD-COUNTRY", Severity::kWarning, "locationLongitude",
+      Add(
+          &st, "SEM-COORD-COUNTRY", Severity::kWarning, "locationLongitude",
           absl::StrCat("the site (", st.Get("locationLatitude"), ", ", st.Get("locationLongitude"),
                        ") is not in the declared country ", country),
-          "check the coordinates (sign, latitude/longitude order, decimal degrees) and the country",
+          [&] {
+            std::string hint = CoordinateHint(country, lat, lon);
+            return hint.empty()
+                       ? "check the coordinates (sign, latitude/longitude order, decimal degrees) and the country"
+                       : hint;
+          }(),
           absl::StrCat(st.Get("locationLatitude"), ", ", st.Get("locationLongitude")));
     }
+  }
+
+  // What a site's coordinates probably meant, when that lands in `country`:
+  // a misplaced decimal point (a value divided by 10^k, k = 1..6) is tried
+  // before a latitude/longitude swap, since 436.1 for 43.61 is the more
+  // common slip. "" when neither lands there.
+  std::string CoordinateHint(const std::string& country, double lat, double lon) {
+    auto lands = [&](double a, double b) {
+      return std::abs(a) <= 90 && std::abs(b) <= 180 &&
+             options_.places->Near(country, a, b, options_.country_tolerance_deg) == std::optional<bool>(true);
+    };
+    for (int k = 1; k <= 6; ++k) {
+      const double p = std::pow(10.0, k);
+      if (lands(lat / p, lon)) {
+        return absl::StrCat("a decimal point seems misplaced: latitude ", lat / p, " lies in ", country);
+      }
+      if (lands(lat, lon / p)) {
+        return absl::StrCat("a decimal point seems misplaced: longitude ", lon / p, " lies in ", country);
+      }
+      if (lands(lat / p, lon / p)) {
+        return absl::StrCat("decimal points seem misplaced: (", lat / p, ", ", lon / p, ") lies in ", country);
+      }
+    }
+    if (lands(lon, lat)) {
+      return absl::StrCat("latitude and longitude seem swapped: (", lon, ", ", lat, ") lies in ", country);
+    }
+    return "";
   }
 
   void CheckSemantics() {

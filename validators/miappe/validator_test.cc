@@ -303,7 +303,7 @@ class StubLocator : public CountryLocator {
  public:
   explicit StubLocator(std::optional<bool> answer) : answer_(answer) {}
   std::optional<bool> Near(const std::string& code, double lat, double lon, double) const override {
-    asked_ = absl::StrCat(code, " ", lat, " ", lon);
+    if (asked_.empty()) asked_ = absl::StrCat(code, " ", lat, " ", lon);  // the site as written (hints ask more)
     return answer_;
   }
   std::string Snapshot() const override { return "stub 1"; }
@@ -324,6 +324,37 @@ TEST(ValidatorTest, SiteOutsideItsCountryIsAWarning) {
     EXPECT_EQ(CountCode(r, "SEM-COORD-COUNTRY", Severity::kInfo), answer.has_value() ? 0 : 2);
     EXPECT_NE(std::find(r.ontologies.begin(), r.ontologies.end(), "stub 1"), r.ontologies.end());
   }
+}
+
+// A locator whose country is a box (France, roughly).
+class BoxLocator : public CountryLocator {
+ public:
+  std::optional<bool> Near(const std::string& alpha2, double lat, double lon, double) const override {
+    return alpha2 == "FR" && lat > 42 && lat < 51 && lon > -5 && lon < 8;
+  }
+  std::string Snapshot() const override { return "box"; }
+};
+
+// The hint says what the coordinates probably meant: a misplaced decimal
+// point first, then a latitude/longitude swap.
+TEST(ValidatorTest, CoordinateHintsTryADecimalPointBeforeASwap) {
+  BoxLocator places;
+  ValidateOptions o;
+  o.places = &places;
+  auto hint_for = [&](const std::string& lat, const std::string& lon) {
+    auto files = Fixture();
+    Replace(files, "study.tsv", "43.61\t3.87", lat + "\t" + lon);
+    Report r = ValidateFiles(files, o);
+    for (const Finding& f : r.findings) {
+      if (f.code == "SEM-COORD-COUNTRY") return f.hint;
+    }
+    return std::string("(none)");
+  };
+  EXPECT_EQ(hint_for("436.1", "3.87"), "a decimal point seems misplaced: latitude 43.61 lies in FR");
+  EXPECT_EQ(hint_for("43.61", "38.7"), "a decimal point seems misplaced: longitude 3.87 lies in FR");
+  EXPECT_EQ(hint_for("3.87", "43.61"), "latitude and longitude seem swapped: (43.61, 3.87) lies in FR");
+  EXPECT_NE(hint_for("-20.5", "-60.1").find("check the coordinates"), std::string::npos);
+  EXPECT_EQ(hint_for("43.61", "3.87"), "(none)");
 }
 
 // A sheet that is no MIAPPE section is kept whole with the investigation,
