@@ -30,6 +30,15 @@ Finding Syn(const std::string& code, Severity sev, const std::string& section, c
   return ReaderFinding(code, sev, section, where, std::move(message), std::move(hint));
 }
 
+// A reader finding about one field: it names the field (codename, DM id).
+Finding FieldSyn(const std::string& code, Severity sev, const std::string& section, const std::string& where,
+                 const FieldRule& field, std::string message, std::string hint) {
+  Finding f = Syn(code, sev, section, where, std::move(message), std::move(hint));
+  f.field = field.codename;
+  f.dm = field.dm;
+  return f;
+}
+
 bool IsUnsupportedFormat(const std::string& base) {
   for (const char* ext : {".yaml", ".yml", ".ods", ".xls"}) {
     if (absl::EndsWithIgnoreCase(base, ext)) return true;
@@ -128,8 +137,9 @@ void AddSheet(const std::string& sheet, const Table& table, const Schema& schema
         findings->push_back(Syn("SYN-03", Severity::kInfo, "investigation", absl::StrCat(base, ":", table.lines[r]),
                                 absl::StrCat("unknown field \"", row[0], "\" kept as an extension"), ""));
       } else if (rec.values.contains(f->codename)) {
-        findings->push_back(Syn("SYN-03", Severity::kError, "investigation", absl::StrCat(base, ":", table.lines[r]),
-                                absl::StrCat(f->codename, " is given twice"), "keep one row per field"));
+        findings->push_back(FieldSyn("SYN-03", Severity::kError, "investigation",
+                                     absl::StrCat(base, ":", table.lines[r]), *f,
+                                     absl::StrCat(f->codename, " is given twice"), "keep one row per field"));
       } else {
         rec.values[f->codename] = row[1];
       }
@@ -153,10 +163,10 @@ void AddSheet(const std::string& sheet, const Table& table, const Schema& schema
       continue;
     }
     if (auto it = seen.find(f->codename); it != seen.end()) {
-      findings->push_back(Syn("SYN-03", Severity::kError, section->section, where,
-                              absl::StrCat("columns ", it->second + 1, " and ", c + 1, " both name ", f->codename,
-                                           " (\"", header[it->second], "\", \"", header[c], "\")"),
-                              "keep one column per field; the second one is kept as an extension"));
+      findings->push_back(FieldSyn("SYN-03", Severity::kError, section->section, where, *f,
+                                   absl::StrCat("columns ", it->second + 1, " and ", c + 1, " both name ", f->codename,
+                                                " (\"", header[it->second], "\", \"", header[c], "\")"),
+                                   "keep one column per field; the second one is kept as an extension"));
       continue;
     }
     seen.emplace(f->codename, c);

@@ -163,7 +163,14 @@ TEST(ValidatorTest, UnknownColumnsAreKeptAndDuplicatesAreErrors) {
   }
   EXPECT_TRUE(kept);
   Report r = Validate(sub, Schema::Default(), {}, pre);
-  EXPECT_EQ(CountCode(r, "SYN-03"), 1) << r.ToText();     // infraspecificName twice
+  EXPECT_EQ(CountCode(r, "SYN-03"), 1) << r.ToText();  // infraspecificName twice
+  for (const Finding& f : r.findings) {
+    if (f.code == "SYN-03" && f.severity == Severity::kError) {
+      EXPECT_EQ(f.field, "infraspecificName");  // a duplicated header names the field
+      EXPECT_EQ(f.section, "biological_material");
+      EXPECT_FALSE(f.dm.empty());
+    }
+  }
   EXPECT_EQ(CountCode(r, "SYN-03", Severity::kInfo), 1);  // sensorId kept
 }
 
