@@ -122,6 +122,13 @@ void AddSheet(const std::string& sheet, const Table& table, const Schema& schema
                                          "\"); its rows are read as more rows of that section"),
                             "keep one sheet per section"));
   }
+  for (size_t i = 0; i < table.merged_ranges.size() && i < 20; ++i) {
+    const std::string& ref = table.merged_ranges[i];
+    findings->push_back(
+        Syn("SYN-01", Severity::kWarning, section->section, absl::StrCat(base, "!", ref),
+            absl::StrCat("merged cells ", ref, ": only the first cell holds a value, the others ", "read as empty"),
+            "unmerge the cells and fill each one"));
+  }
   if (table.rows.empty()) return;
   // v1.1 investigation sheet: "field<TAB>value" pairs, one field per row.
   if (section->section == "investigation" && table.rows[0].size() == 2 &&

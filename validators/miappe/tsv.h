@@ -23,6 +23,9 @@ struct Table {
   std::string name;                            // file name, for locations
   std::vector<std::vector<std::string>> rows;  // rows[0] is the header
   std::vector<int> lines;                      // 1-based source line of each row
+  // xlsx: merged ranges ("B2:C3") that reach right of column A or merge
+  // the header row into data rows (only their top-left cell holds a value).
+  std::vector<std::string> merged_ranges;
 };
 
 // `ragged`: rows keep their own width (ISA-Tab investigation files, whose

@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 
 namespace fairtrace::miappe {
@@ -151,6 +152,14 @@ std::string ParseXml(const std::string& xml, XmlHandler* h) {
 }
 
 // ---- cells ----------------------------------------------------------------
+
+// "BC12" -> row 12; 0 when malformed.
+int RowOf(absl::string_view ref) {
+  size_t i = 0;
+  while (i < ref.size() && ref[i] >= 'A' && ref[i] <= 'Z') ++i;
+  int row = 0;
+  return absl::SimpleAtoi(ref.substr(i), &row) ? row : 0;
+}
 
 // "BC12" -> column index 54 (0-based); -1 when malformed.
 int ColumnOf(absl::string_view ref) {
@@ -338,6 +347,8 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     // Date conversions found in this sheet: (index in *findings, column),
     // to name their field once the header row is known.
     std::vector<std::pair<size_t, int>> date_findings;
+    std::vector<std::string> merges;  // "B2:C3", at most kMaxMerges kept
+    constexpr size_t kMaxMerges = 1000;
     XmlHandler ws{[&](const std::string& n, const char** a) {
                     if (n == "row") {
                       int r = 0;
@@ -351,6 +362,8 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
                       if (!Attr(a, "s") || !absl::SimpleAtoi(Attr(a, "s"), &style)) style = 0;
                       value.clear();
                       inline_text.clear();
+                    } else if (n == "mergeCell" && Attr(a, "ref") && merges.size() < kMaxMerges) {
+                      merges.emplace_back(Attr(a, "ref"));
                     } else if (n == "v") {
                       in_v = true;
                     } else if (n == "is") {
@@ -447,6 +460,16 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
         t.rows.push_back(std::move(cells_of_row));
         t.lines.push_back(r);
       }
+    }
+    // Merged ranges that can hide values: right of column A (the templates
+    // merge only their column-A banners and titles), or a header merged
+    // down into the data rows.
+    const int header_line = grid.empty() ? 1 : grid.begin()->first;
+    for (const std::string& ref : merges) {
+      std::vector<std::string> ends = absl::StrSplit(ref, ':');
+      if (ends.size() != 2) continue;
+      const int c2 = ColumnOf(ends[1]), r1 = RowOf(ends[0]), r2 = RowOf(ends[1]);
+      if (c2 > 0 || (r1 <= header_line && r2 > header_line)) t.merged_ranges.push_back(ref);
     }
     out.emplace_back(sheet_name, std::move(t));
   }

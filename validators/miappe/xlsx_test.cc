@@ -1,6 +1,10 @@
 #include "validators/miappe/xlsx.h"
 
+#include <zip.h>
+
+#include <filesystem>
 #include <fstream>
+#include <list>
 
 #include <gtest/gtest.h>
 
@@ -95,6 +99,60 @@ TEST(XlsxTest, AnOptionalPartOverTheLimitIsAnError) {
     if (x.severity == Severity::kError && x.location.find("sharedStrings.xml") != std::string::npos) ++named;
   }
   EXPECT_EQ(named, 1);
+}
+
+// The fixture workbook with `edit` applied to one part (libzip, through a
+// temp file): how tests make the variants people send.
+std::string EditedFixture(const std::string& part, const std::function<void(std::string&)>& edit) {
+  const std::string src = std::string(FAIRTRACE_MIAPPE_FIXTURES) + "/xlsx/valid-1.2.xlsx";
+  const std::string dst = (std::filesystem::temp_directory_path() / "fairtrace-edited.xlsx").string();
+  int err = 0;
+  zip_t* in = zip_open(src.c_str(), ZIP_RDONLY, &err);
+  zip_t* out = zip_open(dst.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+  EXPECT_TRUE(in && out);
+  std::list<std::string> keep;  // libzip reads the buffers at zip_close
+  for (zip_int64_t i = 0; i < zip_get_num_entries(in, 0); ++i) {
+    zip_stat_t st;
+    zip_stat_index(in, i, 0, &st);
+    std::string data(st.size, '\0');
+    zip_file_t* f = zip_fopen_index(in, i, 0);
+    zip_fread(f, data.data(), st.size);
+    zip_fclose(f);
+    if (part == st.name) edit(data);
+    keep.push_back(std::move(data));
+    zip_source_t* source = zip_source_buffer(out, keep.back().data(), keep.back().size(), 0);
+    zip_file_add(out, st.name, source, ZIP_FL_OVERWRITE);
+  }
+  zip_close(out);
+  zip_close(in);
+  std::ifstream back(dst, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(back)), {});
+  std::filesystem::remove(dst);
+  return bytes;
+}
+
+// Merged cells that can hide values get a finding; merges only in column A
+// (how the official templates draw their banners) do not.
+TEST(XlsxTest, MergedCellsRightOfColumnAOrOverTheHeaderAreReported) {
+  std::string book = EditedFixture("xl/worksheets/sheet2.xml", [](std::string& xml) {
+    const std::string merges =
+        "<mergeCells count=\"3\"><mergeCell ref=\"B2:C2\"/><mergeCell ref=\"A2:A3\"/>"
+        "<mergeCell ref=\"D1:D2\"/></mergeCells>";
+    xml.insert(xml.find("</sheetData>") + std::string("</sheetData>").size(), merges);
+  });
+  std::vector<Finding> f;
+  auto sheets = ReadXlsx("edited.xlsx", book, &f);
+  ASSERT_GE(sheets.size(), 2u);
+  EXPECT_EQ(sheets[1].second.merged_ranges, (std::vector<std::string>{"B2:C2", "D1:D2"}));
+  Report r = ValidateWorkbook("edited.xlsx", book);
+  int merged = 0;
+  for (const Finding& x : r.findings) {
+    if (x.code == "SYN-01" && x.message.find("merged cells") != std::string::npos) {
+      ++merged;
+      EXPECT_EQ(x.section, "study");
+    }
+  }
+  EXPECT_EQ(merged, 2) << r.ToText();
 }
 
 }  // namespace
