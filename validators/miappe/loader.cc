@@ -102,10 +102,27 @@ namespace {
 
 // Adds one sheet's table (named `sheet`, e.g. "study" or "Observation Unit")
 // to the submission.
-void AddSheet(const std::string& sheet, const Table& table, const Schema& schema, Submission* sub,
+void AddSheet(const std::string& sheet, const Table& whole, const Schema& schema, Submission* sub,
               std::vector<Finding>* findings) {
-  const std::string& base = table.name;
+  const std::string& base = whole.name;
   const SectionRule* section = schema.SectionForFile(sheet);
+  // A MIAPPE section is read up to its last header column: filled cells
+  // right of it are errors (and dropped); a sheet kept whole keeps them.
+  Table trimmed;
+  if (section != nullptr && whole.header_width > 0) {
+    trimmed = whole;
+    for (size_t r = 0; r < trimmed.rows.size(); ++r) {
+      auto& row = trimmed.rows[r];
+      bool filled = false;
+      for (size_t c = whole.header_width; c < row.size(); ++c) filled = filled || !row[c].empty();
+      if (filled) {
+        findings->push_back(Syn("SYN-01", Severity::kError, section->section, absl::StrCat(base, ":", trimmed.lines[r]),
+                                "a filled cell right of the last header column", "add a header for it or move it"));
+      }
+      row.resize(whole.header_width);
+    }
+  }
+  const Table& table = section != nullptr && whole.header_width > 0 ? trimmed : whole;
   if (section == nullptr) {
     findings->push_back(Syn("SYN-03", Severity::kInfo, "", base,
                             absl::StrCat("\"", sheet, "\" is not a MIAPPE sheet; kept whole with the investigation ",

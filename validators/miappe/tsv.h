@@ -26,6 +26,11 @@ struct Table {
   // xlsx: merged ranges ("B2:C3") that reach right of column A or merge
   // the header row into data rows (only their top-left cell holds a value).
   std::vector<std::string> merged_ranges;
+  // xlsx: the header row's width when some row has filled cells right of
+  // it (rows then keep them, so that a sheet kept whole as an extension
+  // loses nothing); 0 when every row fits the header. The loader reports
+  // and drops those cells for MIAPPE sections (SYN-01).
+  size_t header_width = 0;
 };
 
 // `ragged`: rows keep their own width (ISA-Tab investigation files, whose

@@ -446,17 +446,18 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
           (*findings)[index].field = h->second;
         }
       }
-      int width = header_row.empty() ? 0 : header_row.rbegin()->first + 1;
+      const int header_width = header_row.empty() ? 0 : header_row.rbegin()->first + 1;
+      int width = header_width;
+      for (const auto& [r, cols] : grid) {
+        if (!cols.empty()) width = std::max(width, cols.rbegin()->first + 1);
+      }
+      // Cells right of the header are kept; whether they are an error
+      // depends on the sheet (a MIAPPE section or a sheet kept whole), which
+      // the loader knows.
+      if (width > header_width) t.header_width = static_cast<size_t>(header_width);
       for (const auto& [r, cols] : grid) {
         std::vector<std::string> cells_of_row(width);
-        for (const auto& [c, v] : cols) {
-          if (c < width) {
-            cells_of_row[c] = v;
-          } else {
-            findings->push_back(Syn(absl::StrCat(where, ":", r), Severity::kError,
-                                    "a filled cell right of the last header column", "add a header for it or move it"));
-          }
-        }
+        for (const auto& [c, v] : cols) cells_of_row[c] = v;
         t.rows.push_back(std::move(cells_of_row));
         t.lines.push_back(r);
       }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <list>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -103,7 +104,7 @@ TEST(XlsxTest, AnOptionalPartOverTheLimitIsAnError) {
 
 // The fixture workbook with `edit` applied to one part (libzip, through a
 // temp file): how tests make the variants people send.
-std::string EditedFixture(const std::string& part, const std::function<void(std::string&)>& edit) {
+std::string EditedFixture(const std::map<std::string, std::function<void(std::string&)>>& edits) {
   const std::string src = std::string(FAIRTRACE_MIAPPE_FIXTURES) + "/xlsx/valid-1.2.xlsx";
   const std::string dst = (std::filesystem::temp_directory_path() / "fairtrace-edited.xlsx").string();
   int err = 0;
@@ -118,7 +119,7 @@ std::string EditedFixture(const std::string& part, const std::function<void(std:
     zip_file_t* f = zip_fopen_index(in, i, 0);
     zip_fread(f, data.data(), st.size);
     zip_fclose(f);
-    if (part == st.name) edit(data);
+    if (auto e = edits.find(st.name); e != edits.end()) e->second(data);
     keep.push_back(std::move(data));
     zip_source_t* source = zip_source_buffer(out, keep.back().data(), keep.back().size(), 0);
     zip_file_add(out, st.name, source, ZIP_FL_OVERWRITE);
@@ -134,12 +135,13 @@ std::string EditedFixture(const std::string& part, const std::function<void(std:
 // Merged cells that can hide values get a finding; merges only in column A
 // (how the official templates draw their banners) do not.
 TEST(XlsxTest, MergedCellsRightOfColumnAOrOverTheHeaderAreReported) {
-  std::string book = EditedFixture("xl/worksheets/sheet2.xml", [](std::string& xml) {
-    const std::string merges =
-        "<mergeCells count=\"3\"><mergeCell ref=\"B2:C2\"/><mergeCell ref=\"A2:A3\"/>"
-        "<mergeCell ref=\"D1:D2\"/></mergeCells>";
-    xml.insert(xml.find("</sheetData>") + std::string("</sheetData>").size(), merges);
-  });
+  std::string book =
+      EditedFixture({{"xl/worksheets/sheet2.xml", [](std::string& xml) {
+                        const std::string merges =
+                            "<mergeCells count=\"3\"><mergeCell ref=\"B2:C2\"/><mergeCell "
+                            "ref=\"A2:A3\"/><mergeCell ref=\"D1:D2\"/></mergeCells>";
+                        xml.insert(xml.find("</sheetData>") + std::string("</sheetData>").size(), merges);
+                      }}});
   std::vector<Finding> f;
   auto sheets = ReadXlsx("edited.xlsx", book, &f);
   ASSERT_GE(sheets.size(), 2u);
@@ -153,6 +155,38 @@ TEST(XlsxTest, MergedCellsRightOfColumnAOrOverTheHeaderAreReported) {
     }
   }
   EXPECT_EQ(merged, 2) << r.ToText();
+}
+
+// A filled cell right of the header is an error on a MIAPPE sheet, and
+// kept on a sheet kept whole (the templates' README and appendix sheets
+// have text in many columns: 577 to 677 false errors before).
+TEST(XlsxTest, CellsRightOfTheHeaderAreErrorsOnlyInMiappeSheets) {
+  auto stray_in_row_2 = [](std::string& xml) {
+    const size_t row2 = xml.find("<row r=\"2\"");
+    ASSERT_NE(row2, std::string::npos);
+    xml.insert(xml.find("</row>", row2), "<c r=\"Z2\" t=\"inlineStr\"><is><t>stray</t></is></c>");
+  };
+  std::string book = EditedFixture({{"xl/worksheets/sheet2.xml", stray_in_row_2},   // Study
+                                    {"xl/worksheets/sheet10.xml", stray_in_row_2},  // Sample, renamed:
+                                    {"xl/workbook.xml", [](std::string& xml) {
+                                       xml.replace(xml.find("name=\"Sample\""), 13, "name=\"Lab notes\"");
+                                     }}});
+  std::vector<InputFile> in = {{"edited.xlsx", book}};
+  std::vector<Finding> pre;
+  Submission sub = LoadSheets(in, Schema::Default(), &pre);
+  int right_of_header = 0;
+  for (const Finding& f : pre) {
+    if (f.message == "a filled cell right of the last header column") {
+      ++right_of_header;
+      EXPECT_EQ(f.section, "study");
+      EXPECT_EQ(f.location, "edited.xlsx#Study:2");
+    }
+  }
+  EXPECT_EQ(right_of_header, 1);
+  ASSERT_TRUE(sub.extension_sheets.contains("Lab notes"));
+  const auto& notes = sub.extension_sheets.at("Lab notes");
+  ASSERT_GE(notes.size(), 2u);
+  EXPECT_EQ(notes[1].back(), "stray");  // kept whole
 }
 
 }  // namespace
