@@ -292,8 +292,23 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
       continue;
     }
     if (LooksLikeZip(file.data) || absl::EndsWithIgnoreCase(base, ".xlsx")) {
-      for (const auto& [sheet, table] : ReadXlsx(base, file.data, findings))
-        AddSheet(sheet, table, schema, &sub, findings);
+      const size_t first_reader_finding = findings->size();
+      auto sheets = ReadXlsx(base, file.data, findings);
+      // Reader findings name their section: the reader knows the sheet
+      // ("book.xlsx#Study:2"), the schema knows its section.
+      for (size_t i = first_reader_finding; i < findings->size(); ++i) {
+        Finding& f = (*findings)[i];
+        if (!f.section.empty()) continue;
+        for (const auto& [sheet, table] : sheets) {
+          const std::string prefix = absl::StrCat(base, "#", sheet);
+          if (!absl::StartsWith(f.location, prefix)) continue;
+          const absl::string_view rest = absl::string_view(f.location).substr(prefix.size());
+          if (!rest.empty() && rest[0] != ':' && rest[0] != '!') continue;
+          if (const SectionRule* s = schema.SectionForFile(sheet)) f.section = s->section;
+          break;
+        }
+      }
+      for (const auto& [sheet, table] : sheets) AddSheet(sheet, table, schema, &sub, findings);
       continue;
     }
     // A file that names no section is an extension sheet, or the data file

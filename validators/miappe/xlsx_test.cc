@@ -48,6 +48,11 @@ TEST(XlsxTest, TheValidWorkbookReadsLikeItsTsvSheets) {
   EXPECT_EQ(conversions, 4);  // start and end of two studies
   Report r = ValidateWorkbook("valid.xlsx", Fixture("valid-1.2.xlsx"));
   EXPECT_EQ(r.profile, "MIAPPE 1.2");
+  for (const Finding& x : r.findings) {
+    if (x.code == "FMT-DATE-EXCEL-SERIAL") {
+      EXPECT_EQ(x.section, "study") << x.location;  // reader findings name their section too
+    }
+  }
   EXPECT_EQ(r.Count(Severity::kError), 0) << r.ToText();
   EXPECT_EQ(r.Count(Severity::kWarning), 0) << r.ToText();
 }
