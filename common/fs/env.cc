@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 
@@ -22,11 +23,9 @@ absl::StatusOr<Fd> Env::OpenFile(const std::filesystem::path& path, int flags, i
 absl::Status Env::WriteAll(int fd, absl::string_view data, const std::filesystem::path& path) {
   size_t len = data.size();
   absl::Status fault = Before(Op::kWrite, path, &len);
-  if (!fault.ok()) {
-    if (len < data.size()) (void)fs::WriteAll(fd, data.substr(0, len), path);
-    return fault;
-  }
-  return fs::WriteAll(fd, data, path);
+  if (!fault.ok()) data = data.substr(0, std::min(len, data.size()));  // a short write, then the fault
+  FT_RETURN_IF_ERROR(fs::WriteAll(fd, data, path));
+  return fault;
 }
 
 absl::Status Env::PWriteAll(int fd, absl::string_view data, int64_t offset, const std::filesystem::path& path) {

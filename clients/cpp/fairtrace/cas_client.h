@@ -24,7 +24,6 @@
 #include "common/content/tree.h"
 #include "fairtrace/v1/admin.grpc.pb.h"
 #include "fairtrace/v1/cas.grpc.pb.h"
-#include "google/rpc/status.pb.h"
 
 namespace fairtrace::client {
 

@@ -30,10 +30,7 @@ EnvVfs* Outer(sqlite3_vfs* v) { return reinterpret_cast<EnvVfs*>(v); }
 EnvFile* Outer(sqlite3_file* f) { return reinterpret_cast<EnvFile*>(f); }
 sqlite3_file* Real(sqlite3_file* f) { return Outer(f)->real; }
 
-int Close(sqlite3_file* f) {
-  int rc = Real(f)->pMethods ? Real(f)->pMethods->xClose(Real(f)) : SQLITE_OK;
-  return rc;
-}
+int Close(sqlite3_file* f) { return Real(f)->pMethods ? Real(f)->pMethods->xClose(Real(f)) : SQLITE_OK; }
 int Read(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
   return Real(f)->pMethods->xRead(Real(f), buf, amt, off);
 }

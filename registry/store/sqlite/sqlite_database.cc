@@ -236,20 +236,19 @@ absl::StatusOr<std::optional<RequestIdRow>> SqliteDatabase::LookupRequestId(cons
 
 absl::StatusOr<std::string> SqliteDatabase::GetOrCreateSecret(const std::string& name,
                                                               const std::function<std::string()>& make) {
-  absl::MutexLock lock(&writer_mu_);
-  FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
-  FT_ASSIGN_OR_RETURN(Stmt * q, writer_->Prepare("SELECT value FROM server_secrets WHERE name = ?"));
-  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, name).Step());
-  if (row) {
-    std::string value = q->Text(0);
-    q->Reset();
-    FT_RETURN_IF_ERROR(txn.Commit());
-    return value;
-  }
-  std::string value = make();
-  FT_ASSIGN_OR_RETURN(Stmt * ins, writer_->Prepare("INSERT INTO server_secrets (name, value) VALUES (?, ?)"));
-  FT_RETURN_IF_ERROR(ins->Bind(1, name).Bind(2, value).Run());
-  FT_RETURN_IF_ERROR(txn.Commit());
+  std::string value;
+  FT_RETURN_IF_ERROR(WriteUnaudited([&](Db* db) -> absl::Status {
+    FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT value FROM server_secrets WHERE name = ?"));
+    FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, name).Step());
+    if (row) {
+      value = q->Text(0);
+      q->Reset();
+      return absl::OkStatus();
+    }
+    value = make();
+    FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO server_secrets (name, value) VALUES (?, ?)"));
+    return ins->Bind(1, name).Bind(2, value).Run();
+  }));
   return value;
 }
 

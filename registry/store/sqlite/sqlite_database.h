@@ -80,7 +80,8 @@ class SqliteDatabase {
 
   // Runs `fn` in a transaction of its own on the writer, without an audit
   // record: only for derived data that can be recomputed (a tree's page
-  // index). Committed when `fn` succeeds, rolled back otherwise.
+  // index) and server configuration (secrets). Committed when `fn`
+  // succeeds, rolled back otherwise.
   absl::Status WriteUnaudited(const std::function<absl::Status(sqlite::Db*)>& fn);
 
   // Request ids (ModelStore::LookupRequestId, shared by every capability).
