@@ -23,6 +23,7 @@
 #include "registry/investigations/investigation_names.h"
 #include "validators/miappe/isatab_writer.h"
 #include "validators/miappe/loader.h"
+#include "validators/miappe/locations.h"
 #include "validators/miappe/miappe_json.h"
 #include "validators/miappe/validator.h"
 
@@ -115,15 +116,23 @@ Checked Check(const google::protobuf::RepeatedPtrField<v1::SheetFile>& files, co
 
 // Lenient mode: store the fixed values the report names (whole-cell fixes
 // only; list cells keep their text).
+// A finding names the cell it is about (mp::FieldLocation), so the record
+// is found by the location of that field's cell.
 void ApplyFixes(const mp::Report& report, mp::Submission* sub) {
-  absl::flat_hash_map<std::string, mp::Record*> by_location;
-  for (mp::Record& r : sub->records) by_location[absl::StrCat(r.section, "|", r.location)] = &r;
+  // field -> "section|cell location" -> record, built once per fixed field.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, mp::Record*>> by_cell;
   for (const mp::Finding& f : report.findings) {
     if (f.fixed.empty() || f.field.empty() || f.severity == mp::Severity::kError) continue;
     const mp::FieldRule* rule = mp::Schema::Default().Field(f.section, f.field);
     if (rule == nullptr || absl::StrContains(rule->format, "list") || absl::StrContains(rule->format, "refs")) continue;
-    auto it = by_location.find(absl::StrCat(f.section, "|", f.location));
-    if (it != by_location.end()) it->second->values[f.field] = f.fixed;
+    auto [cells, fresh] = by_cell.try_emplace(f.field);
+    if (fresh) {
+      for (mp::Record& r : sub->records) {
+        cells->second[absl::StrCat(r.section, "|", mp::FieldLocation(r, f.field))] = &r;
+      }
+    }
+    auto it = cells->second.find(absl::StrCat(f.section, "|", f.location));
+    if (it != cells->second.end()) it->second->values[f.field] = f.fixed;
   }
 }
 

@@ -13,7 +13,9 @@
 #include "validators/miappe/data_file_check.h"
 #include "validators/miappe/isatab_parse.h"
 #include "validators/miappe/isatab_reader.h"
+#include "validators/miappe/locations.h"
 #include "validators/miappe/miappe_json.h"
+#include "validators/miappe/sheet_layout.h"
 #include "validators/miappe/tsv.h"
 #include "validators/miappe/xlsx.h"
 
@@ -100,12 +102,156 @@ std::vector<InputFile> ReadSheetFiles(const std::vector<std::string>& paths, std
 
 namespace {
 
+// The findings the reader made that a sheet's layout turns out to make
+// moot (date cells in help rows and reference sheets), by index.
+using DroppedFindings = std::set<size_t>;
+
+// Names the field of each date cell the reader converted in `table`, or
+// drops the finding when the cell is no data. `field_of(r, c)` is the
+// field of the cell at row index r and column c, or null.
+template <typename FieldOf>
+void NameConvertedCells(const Table& table, const SheetShape& shape, const FieldOf& field_of,
+                        std::vector<Finding>* findings, DroppedFindings* dropped) {
+  for (const Table::ConvertedCell& cell : table.converted) {
+    if (cell.finding >= findings->size()) continue;
+    auto it = std::lower_bound(table.lines.begin(), table.lines.end(), cell.line);
+    const size_t r = static_cast<size_t>(it - table.lines.begin());
+    const bool help_column = shape.layout == SheetLayout::kFieldValue && shape.help_columns && cell.col >= 2;
+    if (it == table.lines.end() || *it != cell.line || r == 0 || shape.layout == SheetLayout::kReference ||
+        shape.help_row[r] || help_column) {
+      dropped->insert(cell.finding);
+      continue;
+    }
+    Finding& f = (*findings)[cell.finding];
+    if (const FieldRule* rule = field_of(r, cell.col)) {
+      f.field = rule->codename;
+      f.dm = rule->dm;
+    }
+  }
+}
+
+// A field/value sheet (v1.1 Investigation): one field per row, the value
+// in column B; help columns (Definition, Example, Format) are not read.
+void ReadFieldValueSheet(const SectionRule& section, const Table& table, const SheetShape& shape, const Schema& schema,
+                         Submission* sub, std::vector<Finding>* findings, DroppedFindings* dropped) {
+  auto cells = std::make_shared<CellMap>();
+  cells->style = table.sheet.empty() ? CellMap::Style::kTsv : CellMap::Style::kXlsx;
+  cells->prefix = table.sheet.empty() ? table.name : absl::StrCat(SheetLocation(table), "!");
+  cells->value_column = 1;
+  Record rec;
+  rec.section = section.section;
+  rec.location = RowLocation(table, 0);
+  rec.line = table.lines[0];
+  std::vector<const FieldRule*> row_field(table.rows.size(), nullptr);
+  for (size_t r = 1; r < table.rows.size(); ++r) {
+    const auto& row = table.rows[r];
+    const std::string name = row.empty() ? "" : row[0];
+    const std::string value = row.size() > 1 ? row[1] : "";
+    if (name.empty() && value.empty()) continue;
+    const FieldRule* f = schema.FieldByHeader(section.section, name);
+    if (f == nullptr) {
+      rec.extensions.emplace_back(name, value);
+      findings->push_back(Syn("SYN-03", Severity::kInfo, section.section, CellLocation(table, r, 0),
+                              absl::StrCat("unknown field \"", name, "\" kept as an extension"),
+                              "if it is a MIAPPE field, use its title, codename or DM id"));
+    } else if (rec.values.contains(f->codename)) {
+      findings->push_back(FieldSyn("SYN-03", Severity::kError, section.section, CellLocation(table, r, 0), *f,
+                                   absl::StrCat(f->codename, " is given twice"), "keep one row per field"));
+    } else {
+      rec.values[f->codename] = value;
+      cells->row[f->codename] = table.lines[r];
+      row_field[r] = f;
+    }
+  }
+  NameConvertedCells(
+      table, shape, [&](size_t r, int c) { return c == 1 ? row_field[r] : nullptr; }, findings, dropped);
+  rec.cells = std::move(cells);
+  sub->records.push_back(std::move(rec));
+}
+
+// A tabular sheet: a header row, then one record per row. In a label-column
+// sheet (v1.1 template) column A holds labels, not data: help rows are
+// skipped silently, the "Values (add rows if necessary)" banner is no
+// value, anything else typed there is kept as an extension.
+void ReadTableSheet(const SectionRule& section, const Table& table, const SheetShape& shape, const Schema& schema,
+                    Submission* sub, std::vector<Finding>* findings, DroppedFindings* dropped) {
+  const bool label_column = shape.layout == SheetLayout::kLabelColumn;
+  const std::vector<std::string>& header = table.rows[0];
+  std::vector<const FieldRule*> columns(header.size(), nullptr);
+  absl::flat_hash_map<std::string, size_t> seen;
+  auto cells = std::make_shared<CellMap>();
+  cells->style = table.sheet.empty() ? CellMap::Style::kTsv : CellMap::Style::kXlsx;
+  cells->prefix = table.sheet.empty() ? table.name : absl::StrCat(SheetLocation(table), "!");
+  for (size_t c = label_column ? 1 : 0; c < header.size(); ++c) {
+    const FieldRule* f = schema.FieldByHeader(section.section, header[c]);
+    const std::string where = CellLocation(table, 0, c);
+    if (f == nullptr) {
+      if (!header[c].empty()) {
+        findings->push_back(Syn("SYN-03", Severity::kInfo, section.section, where,
+                                absl::StrCat("unknown column \"", header[c], "\" kept as an extension"),
+                                "if it is a MIAPPE field, use its title, codename or DM id as the header"));
+      }
+      continue;
+    }
+    if (auto it = seen.find(f->codename); it != seen.end()) {
+      findings->push_back(FieldSyn(
+          "SYN-03", Severity::kError, section.section, where, *f,
+          absl::StrCat("columns ", ExcelColumn(static_cast<int>(it->second)), " and ", ExcelColumn(static_cast<int>(c)),
+                       " both name ", f->codename, " (\"", header[it->second], "\", \"", header[c], "\")"),
+          "keep one column per field; the second one is kept as an extension"));
+      continue;
+    }
+    seen.emplace(f->codename, c);
+    columns[c] = f;
+    cells->column[f->codename] = static_cast<int>(c);
+  }
+  NameConvertedCells(
+      table, shape,
+      [&](size_t, int c) { return c >= 0 && static_cast<size_t>(c) < columns.size() ? columns[c] : nullptr; }, findings,
+      dropped);
+  std::shared_ptr<const CellMap> shared_cells = std::move(cells);
+  for (size_t r = 1; r < table.rows.size(); ++r) {
+    const auto& row = table.rows[r];
+    if (shape.help_row[r]) continue;  // the template's own help: expected
+    if (!label_column && IsTemplateRow(row)) {
+      findings->push_back(Syn("SYN-04", Severity::kInfo, section.section, RowLocation(table, r),
+                              "template row (definition/example/format) skipped", ""));
+      continue;
+    }
+    Record rec;
+    rec.section = section.section;
+    rec.location = RowLocation(table, r);
+    rec.line = table.lines[r];
+    rec.cells = shared_cells;
+    bool filled = false;
+    if (label_column && !row.empty() && !row[0].empty() && !IsValuesBanner(row[0])) {
+      rec.extensions.emplace_back(header[0], row[0]);
+      filled = true;
+    }
+    for (size_t c = label_column ? 1 : 0; c < row.size() && c < header.size(); ++c) {
+      filled = filled || !row[c].empty();
+      if (columns[c] != nullptr) {
+        rec.values[columns[c]->codename] = row[c];
+      } else if (!header[c].empty() || !row[c].empty()) {
+        rec.extensions.emplace_back(header[c], row[c]);
+      }
+    }
+    if (filled) sub->records.push_back(std::move(rec));  // a row of empty cells is no record
+  }
+}
+
 // Adds one sheet's table (named `sheet`, e.g. "study" or "Observation Unit")
-// to the submission.
-void AddSheet(const std::string& sheet, const Table& whole, const Schema& schema, Submission* sub,
-              std::vector<Finding>* findings) {
-  const std::string& base = whole.name;
+// to the submission, read as its layout says.
+SheetShape AddSheet(const std::string& sheet, const Table& whole, const Schema& schema, Submission* sub,
+                    std::vector<Finding>* findings, DroppedFindings* dropped) {
   const SectionRule* section = schema.SectionForFile(sheet);
+  SheetShape shape = DetectLayout(whole, section, schema);
+  if (shape.layout == SheetLayout::kReference) {
+    sub->reference_sheets.push_back(sheet);
+    NameConvertedCells(
+        whole, shape, [](size_t, int) { return nullptr; }, findings, dropped);
+    return shape;
+  }
   // A MIAPPE section is read up to its last header column: filled cells
   // right of it are errors (and dropped); a sheet kept whole keeps them.
   Table trimmed;
@@ -113,10 +259,12 @@ void AddSheet(const std::string& sheet, const Table& whole, const Schema& schema
     trimmed = whole;
     for (size_t r = 0; r < trimmed.rows.size(); ++r) {
       auto& row = trimmed.rows[r];
-      bool filled = false;
-      for (size_t c = whole.header_width; c < row.size(); ++c) filled = filled || !row[c].empty();
-      if (filled) {
-        findings->push_back(Syn("SYN-01", Severity::kError, section->section, absl::StrCat(base, ":", trimmed.lines[r]),
+      size_t first_filled = 0;
+      for (size_t c = whole.header_width; c < row.size() && first_filled == 0; ++c) {
+        if (!row[c].empty()) first_filled = c;
+      }
+      if (first_filled > 0) {
+        findings->push_back(Syn("SYN-01", Severity::kError, section->section, CellLocation(trimmed, r, first_filled),
                                 "a filled cell right of the last header column", "add a header for it or move it"));
       }
       row.resize(whole.header_width);
@@ -124,17 +272,17 @@ void AddSheet(const std::string& sheet, const Table& whole, const Schema& schema
   }
   const Table& table = section != nullptr && whole.header_width > 0 ? trimmed : whole;
   if (section == nullptr) {
-    findings->push_back(Syn("SYN-03", Severity::kInfo, "", base,
+    findings->push_back(Syn("SYN-03", Severity::kInfo, "", SheetLocation(table),
                             absl::StrCat("\"", sheet, "\" is not a MIAPPE sheet; kept whole with the investigation ",
                                          "as its extension \"", kSheetExtensionPrefix, sheet, "\""),
                             "name MIAPPE sheets after their section: Study, Observation Unit, ..."));
     sub->extension_sheets[sheet] = table.rows;
-    return;
+    return shape;
   }
   if (!sub->sheets.insert(section->section).second) {
     // Two sheets for one section ("Study" and "study", or a copy of a
     // sheet): both are read, and the user is told.
-    findings->push_back(Syn("SYN-01", Severity::kWarning, section->section, base,
+    findings->push_back(Syn("SYN-01", Severity::kWarning, section->section, SheetLocation(table),
                             absl::StrCat("a second sheet for section ", section->section, " (\"", sheet,
                                          "\"); its rows are read as more rows of that section"),
                             "keep one sheet per section"));
@@ -142,79 +290,123 @@ void AddSheet(const std::string& sheet, const Table& whole, const Schema& schema
   for (size_t i = 0; i < table.merged_ranges.size() && i < 20; ++i) {
     const std::string& ref = table.merged_ranges[i];
     findings->push_back(
-        Syn("SYN-01", Severity::kWarning, section->section, absl::StrCat(base, "!", ref),
+        Syn("SYN-01", Severity::kWarning, section->section, absl::StrCat(SheetLocation(table), "!", ref),
             absl::StrCat("merged cells ", ref, ": only the first cell holds a value, the others ", "read as empty"),
             "unmerge the cells and fill each one"));
   }
-  if (table.rows.empty()) return;
-  // v1.1 investigation sheet: "field<TAB>value" pairs, one field per row.
-  if (section->section == "investigation" && table.rows[0].size() == 2 &&
-      NormalizeHeader(table.rows[0][0]) == "field") {
-    Record rec;
-    rec.section = "investigation";
-    rec.location = absl::StrCat(base, ":", table.lines[0]);
-    for (size_t r = 1; r < table.rows.size(); ++r) {
-      const auto& row = table.rows[r];
-      const FieldRule* f = schema.FieldByHeader("investigation", row[0]);
-      if (f == nullptr) {
-        rec.extensions.emplace_back(row[0], row[1]);
-        findings->push_back(Syn("SYN-03", Severity::kInfo, "investigation", absl::StrCat(base, ":", table.lines[r]),
-                                absl::StrCat("unknown field \"", row[0], "\" kept as an extension"), ""));
-      } else if (rec.values.contains(f->codename)) {
-        findings->push_back(FieldSyn("SYN-03", Severity::kError, "investigation",
-                                     absl::StrCat(base, ":", table.lines[r]), *f,
-                                     absl::StrCat(f->codename, " is given twice"), "keep one row per field"));
-      } else {
-        rec.values[f->codename] = row[1];
-      }
-    }
-    sub->records.push_back(std::move(rec));
-    return;
+  if (table.rows.empty()) return shape;
+  if (shape.layout == SheetLayout::kFieldValue) {
+    ReadFieldValueSheet(*section, table, shape, schema, sub, findings, dropped);
+  } else {
+    ReadTableSheet(*section, table, shape, schema, sub, findings, dropped);
   }
-  // Tabular sheet: map the header once.
-  const std::vector<std::string>& header = table.rows[0];
-  std::vector<const FieldRule*> columns(header.size(), nullptr);
-  absl::flat_hash_map<std::string, size_t> seen;
-  for (size_t c = 0; c < header.size(); ++c) {
-    const FieldRule* f = schema.FieldByHeader(section->section, header[c]);
-    std::string where = absl::StrCat(base, ":", table.lines[0], " column ", c + 1);
-    if (f == nullptr) {
-      if (!header[c].empty()) {
-        findings->push_back(Syn("SYN-03", Severity::kInfo, section->section, where,
-                                absl::StrCat("unknown column \"", header[c], "\" kept as an extension"),
-                                "if it is a MIAPPE field, use its title, codename or DM id as the header"));
-      }
+  return shape;
+}
+
+// Which official template a workbook is, from its sheets' layouts: a
+// README declaring "MIAPPE Version 1.2" (the minimal template has no Event,
+// Sample, Environment or Experimental Factor sheet), or a field/value
+// Investigation sheet with help columns beside label-column data sheets
+// (the 1.1 training spreadsheet).
+void RecogniseTemplate(const std::vector<std::pair<const SectionRule*, SheetShape>>& shapes, Submission* sub) {
+  std::string readme_version;
+  bool field_value_help = false, full = false;
+  int label_sheets = 0;
+  for (const auto& [section, shape] : shapes) {
+    if (shape.reference_kind == "README" && !shape.readme_version.empty()) readme_version = shape.readme_version;
+    if (shape.layout == SheetLayout::kFieldValue && shape.help_columns) field_value_help = true;
+    if (shape.layout == SheetLayout::kLabelColumn) ++label_sheets;
+    if (section != nullptr && (section->section == "event" || section->section == "sample" ||
+                               section->section == "environment" || section->section == "factor")) {
+      full = true;
+    }
+  }
+  if (!readme_version.empty()) {
+    sub->template_name = absl::StrCat("MIAPPE ", readme_version, full ? "" : " minimal", " spreadsheet template");
+    sub->template_version = readme_version;
+  } else if (field_value_help && label_sheets > 0) {
+    sub->template_name = "MIAPPE 1.1 training spreadsheet";
+    sub->template_version = "1.1";
+  }
+}
+
+// Reads an xlsx workbook: every sheet by its layout; the reader's
+// findings name their section; those about cells that are no data (help
+// rows, reference sheets) are dropped.
+void ReadWorkbook(const std::string& base, absl::string_view data, const Schema& schema, Submission* sub,
+                  std::vector<Finding>* findings) {
+  sub->input_kind = "workbook";
+  const size_t first_reader_finding = findings->size();
+  auto sheets = ReadXlsx(base, data, findings);
+  // Reader findings name their section: the reader knows the sheet
+  // ("book.xlsx#Study!E5"), the schema knows its section.
+  for (size_t i = first_reader_finding; i < findings->size(); ++i) {
+    Finding& f = (*findings)[i];
+    if (!f.section.empty()) continue;
+    for (const auto& [sheet, table] : sheets) {
+      const std::string prefix = SheetLocation(table);
+      if (!absl::StartsWith(f.location, prefix)) continue;
+      const absl::string_view rest = absl::string_view(f.location).substr(prefix.size());
+      if (!rest.empty() && rest[0] != '!') continue;
+      if (const SectionRule* s = schema.SectionForFile(sheet)) f.section = s->section;
+      break;
+    }
+  }
+  DroppedFindings dropped;
+  std::vector<std::pair<const SectionRule*, SheetShape>> shapes;
+  for (const auto& [sheet, table] : sheets) {
+    shapes.emplace_back(schema.SectionForFile(sheet), AddSheet(sheet, table, schema, sub, findings, &dropped));
+  }
+  RecogniseTemplate(shapes, sub);
+  if (dropped.empty()) return;
+  std::vector<Finding> kept;
+  kept.reserve(findings->size() - dropped.size());
+  for (size_t i = 0; i < findings->size(); ++i) {
+    if (!dropped.contains(i)) kept.push_back(std::move((*findings)[i]));
+  }
+  *findings = std::move(kept);
+}
+
+// The minimal 1.2 template's Observation Unit sheet has no studyId column:
+// a unit belongs to the only study, or to the one study of its biological
+// material. The value is filled and said once (INFO); a unit whose study
+// cannot be told is left without one (XRF-STUDY-REF says so).
+void InferUnitStudies(Submission* sub, std::vector<Finding>* findings) {
+  std::vector<std::string> studies;
+  absl::flat_hash_map<std::string, std::vector<std::string>> bm_studies;
+  for (const Record& r : sub->records) {
+    if (r.section == "study") studies.emplace_back(absl::StripAsciiWhitespace(r.Get("studyId")));
+    if (r.section == "biological_material") {
+      auto& list = bm_studies[std::string(absl::StripAsciiWhitespace(r.Get("biologicalMaterialId")))];
+      for (const std::string& s : isatab::SplitList(r.Get("studyId"))) list.push_back(s);
+    }
+  }
+  size_t inferred = 0, unknown = 0;
+  std::string first_location;
+  for (Record& r : sub->records) {
+    if (r.section != "observation_unit" || r.values.contains("studyId") || r.cells == nullptr) continue;
+    if (first_location.empty()) first_location = r.location;
+    std::string study;
+    if (studies.size() == 1) {
+      study = studies[0];
+    } else if (auto it = bm_studies.find(std::string(absl::StripAsciiWhitespace(r.Get("biologicalMaterialId"))));
+               it != bm_studies.end() && it->second.size() == 1) {
+      study = it->second[0];
+    }
+    if (study.empty()) {
+      ++unknown;
       continue;
     }
-    if (auto it = seen.find(f->codename); it != seen.end()) {
-      findings->push_back(FieldSyn("SYN-03", Severity::kError, section->section, where, *f,
-                                   absl::StrCat("columns ", it->second + 1, " and ", c + 1, " both name ", f->codename,
-                                                " (\"", header[it->second], "\", \"", header[c], "\")"),
-                                   "keep one column per field; the second one is kept as an extension"));
-      continue;
-    }
-    seen.emplace(f->codename, c);
-    columns[c] = f;
+    r.values["studyId"] = study;
+    ++inferred;
   }
-  for (size_t r = 1; r < table.rows.size(); ++r) {
-    const auto& row = table.rows[r];
-    if (IsTemplateRow(row)) {
-      findings->push_back(Syn("SYN-04", Severity::kInfo, section->section, absl::StrCat(base, ":", table.lines[r]),
-                              "template row (definition/example/format) skipped", ""));
-      continue;
-    }
-    Record rec;
-    rec.section = section->section;
-    rec.location = absl::StrCat(base, ":", table.lines[r]);
-    for (size_t c = 0; c < row.size() && c < header.size(); ++c) {
-      if (columns[c] != nullptr) {
-        rec.values[columns[c]->codename] = row[c];
-      } else if (!header[c].empty() || !row[c].empty()) {
-        rec.extensions.emplace_back(header[c], row[c]);
-      }
-    }
-    sub->records.push_back(std::move(rec));
-  }
+  if (inferred + unknown == 0) return;
+  findings->push_back(
+      Syn("SYN-03", Severity::kInfo, "observation_unit", first_location,
+          absl::StrCat("the Observation Unit sheet has no studyId column (the minimal template's layout): ", inferred,
+                       " unit(s) take the study of the submission or of their biological material",
+                       unknown > 0 ? absl::StrCat(", ", unknown, " cannot be told (several studies)") : ""),
+          unknown > 0 ? "add a studyId column to the Observation Unit sheet" : ""));
 }
 
 // Sheets that are no MIAPPE section go with the investigation record, as
@@ -292,23 +484,7 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
       continue;
     }
     if (LooksLikeZip(file.data) || absl::EndsWithIgnoreCase(base, ".xlsx")) {
-      const size_t first_reader_finding = findings->size();
-      auto sheets = ReadXlsx(base, file.data, findings);
-      // Reader findings name their section: the reader knows the sheet
-      // ("book.xlsx#Study:2"), the schema knows its section.
-      for (size_t i = first_reader_finding; i < findings->size(); ++i) {
-        Finding& f = (*findings)[i];
-        if (!f.section.empty()) continue;
-        for (const auto& [sheet, table] : sheets) {
-          const std::string prefix = absl::StrCat(base, "#", sheet);
-          if (!absl::StartsWith(f.location, prefix)) continue;
-          const absl::string_view rest = absl::string_view(f.location).substr(prefix.size());
-          if (!rest.empty() && rest[0] != ':' && rest[0] != '!') continue;
-          if (const SectionRule* s = schema.SectionForFile(sheet)) f.section = s->section;
-          break;
-        }
-      }
-      for (const auto& [sheet, table] : sheets) AddSheet(sheet, table, schema, &sub, findings);
+      ReadWorkbook(base, file.data, schema, &sub, findings);
       continue;
     }
     // A file that names no section is an extension sheet, or the data file
@@ -321,7 +497,8 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
       continue;
     }
     Table table = ParseTsv(base, file.data, findings);
-    AddSheet(Stem(file.name), table, schema, &sub, findings);
+    DroppedFindings none;
+    AddSheet(Stem(file.name), table, schema, &sub, findings, &none);
   }
   std::set<std::string> links;
   for (const Record& r : sub.records) {
@@ -353,7 +530,8 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
                               "a CSV file that no Data file record names; not read",
                               "MIAPPE sheets are TSV; name a data file in the Data file sheet's dataFileLink"));
     } else {
-      AddSheet(o.stem, o.table, schema, &sub, findings);
+      DroppedFindings none;
+      AddSheet(o.stem, o.table, schema, &sub, findings, &none);
     }
   }
   // A data file a record names but that was not submitted: not checked.
@@ -370,6 +548,7 @@ Submission LoadSheets(const std::vector<InputFile>& files, const Schema& schema,
     f.value = link;
     findings->push_back(std::move(f));
   }
+  InferUnitStudies(&sub, findings);
   KeepExtensionSheets(&sub);
   for (const Table* t : data_files) CheckDataFile(sub, *t, findings);
   return sub;

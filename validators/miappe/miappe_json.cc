@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "validators/miappe/locations.h"
 
 namespace fairtrace::miappe {
 namespace {
@@ -55,6 +56,9 @@ void ReadRecord(const json& obj, const char* section, const std::string& where, 
   Record rec;
   rec.section = section;
   rec.location = where;
+  auto cells = std::make_shared<CellMap>();
+  cells->style = CellMap::Style::kJson;
+  cells->prefix = where;
   for (const auto& [key, value] : obj.items()) {
     if (key == "extensions") {
       if (!value.is_object()) {
@@ -69,20 +73,23 @@ void ReadRecord(const json& obj, const char* section, const std::string& where, 
     }
     std::string text;
     if (!CellText(value, &text)) {
-      findings->push_back(Syn("SYN-06", Severity::kError, section, absl::StrCat(where, ".", key),
+      findings->push_back(Syn("SYN-06", Severity::kError, section, absl::StrCat(where, "/", JsonPointerToken(key)),
                               "a value must be a string, a number or a list of strings"));
       continue;
     }
     const FieldRule* f = schema.FieldByHeader(section, key);
     if (f == nullptr) {
-      findings->push_back(Syn("SYN-03", Severity::kInfo, section, absl::StrCat(where, ".", key),
+      findings->push_back(Syn("SYN-03", Severity::kInfo, section, absl::StrCat(where, "/", JsonPointerToken(key)),
                               absl::StrCat("unknown key \"", key, "\" kept as an extension"),
                               "use the MIAPPE 1.2 codename of the field"));
       rec.extensions.emplace_back(key, text);
     } else {
       rec.values[f->codename] = text;
+      cells->column[f->codename] = static_cast<int>(cells->keys.size());
+      cells->keys.push_back(key);
     }
   }
+  rec.cells = std::move(cells);
   sub->records.push_back(std::move(rec));
 }
 
@@ -141,23 +148,23 @@ void ReadMiappeJsonUnchecked(absl::string_view file_name, absl::string_view data
       if (key == k) section = s.c_str();
     }
     if (section == nullptr) {
-      findings->push_back(Syn("SYN-03", Severity::kInfo, "", absl::StrCat(name, ".", key),
+      findings->push_back(Syn("SYN-03", Severity::kInfo, "", absl::StrCat(name, "#/", JsonPointerToken(key)),
                               absl::StrCat("unknown key \"", key, "\" ignored"),
                               "sections are investigation, studies, persons, ..., observedVariables"));
       continue;
     }
     sub->sheets.insert(section);
     if (std::string(section) == "investigation") {
-      ReadRecord(value, section, absl::StrCat(name, ".investigation"), schema, sub, findings);
+      ReadRecord(value, section, absl::StrCat(name, "#/investigation"), schema, sub, findings);
       continue;
     }
     if (!value.is_array()) {
-      findings->push_back(Syn("SYN-06", Severity::kError, section, absl::StrCat(name, ".", key),
+      findings->push_back(Syn("SYN-06", Severity::kError, section, absl::StrCat(name, "#/", JsonPointerToken(key)),
                               absl::StrCat("\"", key, "\" must be a list of records")));
       continue;
     }
     for (size_t i = 0; i < value.size(); ++i) {
-      ReadRecord(value[i], section, absl::StrCat(name, ".", key, "[", i, "]"), schema, sub, findings);
+      ReadRecord(value[i], section, absl::StrCat(name, "#/", JsonPointerToken(key), "/", i), schema, sub, findings);
     }
   }
 }

@@ -4,6 +4,8 @@
 #include <map>
 #include <sstream>
 
+#include "absl/strings/str_join.h"
+
 namespace fairtrace::miappe {
 
 const char* SeverityName(Severity s) {
@@ -58,8 +60,14 @@ nlohmann::json Report::ToJson() const {
     if (!f.fixed.empty()) j["fixed"] = f.fixed;
     list.push_back(std::move(j));
   }
+  nlohmann::json recognised = nullptr;
+  if (!template_name.empty() || !reference_sheets.empty()) {
+    recognised = {
+        {"name", template_name}, {"miappe_version", template_version}, {"reference_sheets", reference_sheets}};
+  }
   return {{"profile", profile},
           {"validator_version", validator_version},
+          {"template", std::move(recognised)},
           {"ontologies", ontologies},
           {"errors", Count(Severity::kError)},
           {"warnings", Count(Severity::kWarning)},
@@ -71,6 +79,12 @@ std::string Report::ToText() const {
   std::ostringstream out;
   out << (profile.empty() ? "MIAPPE (profile unknown)" : profile) << ": " << Count(Severity::kError) << " error(s), "
       << Count(Severity::kWarning) << " warning(s), " << Count(Severity::kInfo) << " info\n";
+  if (!template_name.empty()) {
+    out << "read as: the official " << template_name << " (MIAPPE " << template_version << ")\n";
+  }
+  if (!reference_sheets.empty()) {
+    out << "template documentation, not read as data: " << absl::StrJoin(reference_sheets, ", ") << "\n";
+  }
   for (const std::string& o : ontologies) out << "reference data: " << o << "\n";
   std::map<std::string, std::vector<const Finding*>> by_section;
   for (const Finding& f : findings) by_section[f.section.empty() ? "submission" : f.section].push_back(&f);

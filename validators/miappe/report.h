@@ -38,6 +38,10 @@ struct Report {
   std::string profile;                  // "MIAPPE 1.1" / "MIAPPE 1.2" ("" when unknown)
   std::string validator_version;        // kValidatorVersion
   std::vector<std::string> ontologies;  // snapshots of the ontologies (and country outlines) used
+  // The official template the workbook was recognised as, and its MIAPPE
+  // version ("" when none); the sheets read as its documentation.
+  std::string template_name, template_version;
+  std::vector<std::string> reference_sheets;
   std::vector<Finding> findings;
   // Findings past kMaxFindings are counted here by severity, not kept: a
   // hostile workbook could otherwise make millions (docs/limits.md).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -14,9 +15,26 @@
 
 namespace fairtrace::miappe {
 
+// How the cells of the records read from one sheet or document are
+// located (locations.h), shared by those records.
+struct CellMap {
+  enum class Style { kXlsx, kTsv, kJson };
+  Style style = Style::kTsv;
+  // xlsx: "book.xlsx#Study!"; TSV: "study.tsv"; JSON: "doc.json#/studies/0".
+  std::string prefix;
+  absl::flat_hash_map<std::string, int> column;  // codename -> 0-based column (JSON: index into `keys`)
+  std::vector<std::string> keys;                 // JSON: the member names as written
+  // Field/value sheets (one field per row): codename -> line of its row;
+  // the values are in `value_column`.
+  absl::flat_hash_map<std::string, int> row;
+  int value_column = 1;
+};
+
 struct Record {
   std::string section;                                          // "study", ...
-  std::string location;                                         // "study.tsv:3"
+  std::string location;                                         // "study.tsv:3", "book.xlsx#Study!3:3"
+  int line = 0;                                                 // its line or row in the source (0: none)
+  std::shared_ptr<const CellMap> cells;                         // null: findings use `location`
   absl::flat_hash_map<std::string, std::string> values;         // codename -> cell as written
   std::vector<std::pair<std::string, std::string>> extensions;  // header -> cell, in column order
 
@@ -46,6 +64,15 @@ struct Submission {
   std::set<std::string> sheets;  // sections whose sheet was present (even empty)
   // Sheets that are not MIAPPE sections (e.g. TTADDA's sensor sheet), kept.
   std::map<std::string, std::vector<std::vector<std::string>>> extension_sheets;
+  // The official template recognised from the workbook's layout
+  // (sheet_layout.h), e.g. "MIAPPE 1.1 training spreadsheet", and the
+  // MIAPPE version it is made for; empty when none was.
+  std::string template_name, template_version;
+  // Sheets recognised as template documentation (README, appendices,
+  // definitions): not data, not kept.
+  std::vector<std::string> reference_sheets;
+  // "workbook" when an xlsx workbook was read, for the reader's messages.
+  std::string input_kind = "submission";
 };
 
 }  // namespace fairtrace::miappe

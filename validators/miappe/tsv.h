@@ -20,7 +20,8 @@
 namespace fairtrace::miappe {
 
 struct Table {
-  std::string name;                            // file name, for locations
+  std::string name;                            // file name ("<file>#<sheet>" for xlsx)
+  std::string file, sheet;                     // xlsx: the workbook's file name and the sheet's name
   std::vector<std::vector<std::string>> rows;  // rows[0] is the header
   std::vector<int> lines;                      // 1-based source line of each row
   // xlsx: merged ranges ("B2:C3") that reach right of column A or merge
@@ -31,6 +32,15 @@ struct Table {
   // loses nothing); 0 when every row fits the header. The loader reports
   // and drops those cells for MIAPPE sections (SYN-01).
   size_t header_width = 0;
+  // xlsx: the date cells the reader converted and reported
+  // (FMT-DATE-EXCEL-SERIAL), by index into the findings it was given, with
+  // their cell: the loader names their field, or drops them with the help
+  // rows and reference sheets they are in.
+  struct ConvertedCell {
+    size_t finding;
+    int line, col;
+  };
+  std::vector<ConvertedCell> converted;
 };
 
 // `ragged`: rows keep their own width (ISA-Tab investigation files, whose

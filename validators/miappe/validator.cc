@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "common/text/utf8.h"
 #include "validators/miappe/formats.h"
+#include "validators/miappe/locations.h"
 
 namespace fairtrace::miappe {
 namespace {
@@ -66,6 +67,20 @@ class Checker {
       : sub_(sub), schema_(schema), options_(options), report_(report) {}
 
   void Run() {
+    if (!HasData()) {
+      // An untouched template: one clear finding, not one per empty
+      // section and field.
+      Finding f;
+      f.code = "PRE-NODATA";
+      f.severity = Severity::kError;
+      f.message = absl::StrCat("no data in this ", sub_.input_kind,
+                               sub_.template_name.empty() ? "" : absl::StrCat(" (an empty ", sub_.template_name, ")"));
+      f.hint =
+          "fill in the Investigation, Study, Person, Biological Material, Observation Unit and Observed Variable "
+          "sheets";
+      report_->findings.push_back(std::move(f));
+      return;
+    }
     ChooseProfile();
     size_t n = 0;
     for (const Record& r : sub_.records) {
@@ -86,6 +101,20 @@ class Checker {
     CheckSemantics();
   }
 
+  // Whether any record holds a value: template rows, banners and reference
+  // sheets are not data (the readers drop them).
+  bool HasData() const {
+    for (const Record& r : sub_.records) {
+      for (const auto& [codename, value] : r.values) {
+        if (!Blank(value)) return true;
+      }
+      for (const auto& [header, value] : r.extensions) {
+        if (!Blank(value)) return true;
+      }
+    }
+    return !sub_.extension_sheets.empty();
+  }
+
   bool Stop() {
     if (report_->stopped) return true;
     if (options_.should_stop && options_.should_stop()) report_->stopped = true;
@@ -101,7 +130,7 @@ class Checker {
     if (r != nullptr) {
       f.section = r->section;
       f.entity_id = RecordId(*r);
-      f.location = r->location;
+      f.location = FieldLocation(*r, field);
       if (!field.empty()) {
         if (const FieldRule* rule = schema_.Field(r->section, field)) f.dm = rule->dm;
         if (value.empty()) value = r->Get(field);
@@ -176,7 +205,7 @@ class Checker {
       CheckTerm(r, *rule, v);
       for (size_t i = before; i < report_->findings.size(); ++i) {
         report_->findings[i].entity_id = RecordId(r);
-        report_->findings[i].location = r.location;
+        report_->findings[i].location = FieldLocation(r, report_->findings[i].field);
       }
     }
     // Conditional pairs: both or neither.
@@ -403,6 +432,11 @@ class Checker {
 
   void CheckLinks() {
     // OU -> BM of the same study; OU factor values; OU types vs hierarchy.
+    // Without any Experimental Factor sheet (the minimal 1.2 template has
+    // none) factor values cannot be checked: said once, not per unit.
+    const bool factors_declared = sub_.sheets.contains("factor") || !factors_.empty();
+    const Record* unchecked_factor_value = nullptr;
+    size_t unchecked_factor_values = 0;
     for (const auto& [study, list] : ou_) {
       std::vector<std::set<std::string>> levels;  // declared factor levels, lowercase
       std::set<std::string> factor_types;
@@ -432,7 +466,9 @@ class Checker {
             }
           }
         }
-        if (!Blank(r->Get("obsUnitFactorValue"))) {
+        if (!Blank(r->Get("obsUnitFactorValue")) && !factors_declared) {
+          if (unchecked_factor_values++ == 0) unchecked_factor_value = r;
+        } else if (!Blank(r->Get("obsUnitFactorValue"))) {
           for (const auto& [k, v] : SplitPairs(r->Get("obsUnitFactorValue"))) {
             std::string value = absl::AsciiStrToLower(v.empty() ? k : v);
             bool known = false;
@@ -466,6 +502,12 @@ class Checker {
           }
         }
       }
+    }
+    if (unchecked_factor_value != nullptr) {
+      Add(unchecked_factor_value, "XRF-FACTOR-VALUE", Severity::kInfo, "obsUnitFactorValue",
+          absl::StrCat(unchecked_factor_values, " observation unit(s) name factor values, and the submission has no ",
+                       "Experimental Factor sheet: the values were not checked against declared levels"),
+          "add an Experimental Factor sheet declaring each factor and its levels");
     }
     // Events -> OUs of their study.
     for (const auto& [study, list] : events_) {
@@ -638,6 +680,9 @@ Report Validate(const Submission& submission, const Schema& schema, const Valida
   checker.Run();
   report.Compact();
   report.ontologies.assign(checker.used_.begin(), checker.used_.end());
+  report.template_name = submission.template_name;
+  report.template_version = submission.template_version;
+  report.reference_sheets = submission.reference_sheets;
   return report;
 }
 

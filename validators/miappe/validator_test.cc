@@ -71,7 +71,7 @@ TEST(ValidatorTest, ReferencesMustResolve) {
     if (f.code == "XRF-OU-BM") {
       EXPECT_EQ(f.entity_id, "S1-P2");
       EXPECT_EQ(f.field, "biologicalMaterialId");
-      EXPECT_EQ(f.location, "observation_unit.tsv:3");
+      EXPECT_EQ(f.location, "observation_unit.tsv:3:2");  // line 3, field 2
       EXPECT_FALSE(f.hint.empty());
     }
   }

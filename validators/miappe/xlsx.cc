@@ -19,6 +19,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "validators/miappe/locations.h"
 
 namespace fairtrace::miappe {
 namespace {
@@ -194,10 +195,13 @@ bool IsBuiltinDate(int id) {
   return (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) || (id >= 50 && id <= 58);
 }
 
-// Excel serial (1900 system; day 0 = 1899-12-30) to ISO 8601.
-std::string SerialToIso(double serial) {
+// Excel serial to ISO 8601: in the 1900 system (Windows Excel, LibreOffice,
+// Google Sheets) day 0 is 1899-12-30 (Lotus' leap-year bug folded in); in
+// the 1904 system (workbookPr date1904, old Mac Excel) day 0 is 1904-01-01.
+std::string SerialToIso(double serial, bool date1904) {
   double days = std::floor(serial);
-  absl::CivilDay d = absl::CivilDay(1899, 12, 30) + static_cast<int64_t>(days);
+  absl::CivilDay d =
+      (date1904 ? absl::CivilDay(1904, 1, 1) : absl::CivilDay(1899, 12, 30)) + static_cast<int64_t>(days);
   std::string out = absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
   int64_t secs = std::llround((serial - days) * 86400);
   if (secs > 0 && secs < 86400) {
@@ -255,9 +259,14 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
   std::optional<std::string> workbook = read("xl/workbook.xml", true);
   if (!workbook) return out;
   std::vector<std::pair<std::string, std::string>> sheets;  // name, rId
+  bool date1904 = false;
   XmlHandler wb{[&](const std::string& n, const char** a) {
                   if (n == "sheet" && Attr(a, "name") && Attr(a, "id"))
                     sheets.emplace_back(Attr(a, "name"), Attr(a, "id"));
+                  if (n == "workbookPr" && Attr(a, "date1904")) {
+                    const std::string v = Attr(a, "date1904");
+                    date1904 = v == "1" || v == "true";
+                  }
                 },
                 nullptr, nullptr};
   if (!parse("xl/workbook.xml", *workbook, &wb)) return out;
@@ -326,7 +335,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
   size_t cells = 0, text_bytes = 0;
   for (const auto& [sheet_name, rid] : sheets) {
     auto target = targets.find(rid);
-    std::string where = absl::StrCat(file, "#", sheet_name);
+    const std::string where = XlsxSheetLocation(file, sheet_name);
     if (target == targets.end()) {
       findings->push_back(Syn(where, Severity::kError, "the sheet has no worksheet part", "re-save the workbook"));
       continue;
@@ -344,9 +353,9 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     std::string type, value, inline_text;
     bool in_v = false, in_is_t = false, in_is = false, too_many = false;
     size_t date_cells = 0;
-    // Date conversions found in this sheet: (index in *findings, column),
-    // to name their field once the header row is known.
-    std::vector<std::pair<size_t, int>> date_findings;
+    // Date conversions found in this sheet, to name their field once the
+    // header row is known.
+    std::vector<Table::ConvertedCell> date_findings;
     std::vector<std::string> merges;  // "B2:C3", at most kMaxMerges kept
     constexpr size_t kMaxMerges = 1000;
     XmlHandler ws{[&](const std::string& n, const char** a) {
@@ -389,15 +398,16 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
                                static_cast<size_t>(style) < xf_is_date.size() && xf_is_date[style]) {
                       double serial = 0;
                       if (absl::SimpleAtod(value, &serial) && serial >= 0 && serial < 2958466) {
-                        text = SerialToIso(serial);
+                        text = SerialToIso(serial, date1904);
                         if (++date_cells > limits.max_date_findings_per_sheet) goto store;
-                        Finding f = Syn(absl::StrCat(where, ":", row), Severity::kInfo,
-                                        absl::StrCat("date cell (Excel serial ", value, ") read as ", text),
+                        Finding f = Syn(absl::StrCat(where, "!", ExcelColumn(col), row), Severity::kInfo,
+                                        absl::StrCat("date cell (Excel serial ", value,
+                                                     date1904 ? ", 1904 date system" : "", ") read as ", text),
                                         "dates typed as text (YYYY-MM-DD) avoid any conversion");
                         f.code = "FMT-DATE-EXCEL-SERIAL";
                         f.value = value;
                         f.fixed = text;
-                        date_findings.emplace_back(findings->size(), col);
+                        date_findings.push_back({findings->size(), row, col});
                         findings->push_back(std::move(f));
                       } else {
                         text = value;
@@ -434,17 +444,19 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
       findings->push_back(std::move(f));
     }
     Table t;
-    t.name = where;
+    t.name = absl::StrCat(file, "#", sheet_name);
+    t.file = file;
+    t.sheet = sheet_name;
+    t.converted = std::move(date_findings);
     if (!grid.empty()) {
       const auto& header_row = grid.begin()->second;
       // Every finding names its field: a converted date cell is in the
       // column its header names (the first row; the cell's own row when it
-      // is the header itself, which has no field).
-      for (const auto& [index, column] : date_findings) {
-        auto h = header_row.find(column);
-        if (h != header_row.end() && (*findings)[index].location != absl::StrCat(where, ":", grid.begin()->first)) {
-          (*findings)[index].field = h->second;
-        }
+      // is the header itself, which has no field). The loader, which knows
+      // the sheet's layout, names it by codename and DM id.
+      for (const Table::ConvertedCell& cell : t.converted) {
+        auto h = header_row.find(cell.col);
+        if (h != header_row.end() && cell.line != grid.begin()->first) (*findings)[cell.finding].field = h->second;
       }
       const int header_width = header_row.empty() ? 0 : header_row.rbegin()->first + 1;
       int width = header_width;

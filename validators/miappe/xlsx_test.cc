@@ -184,7 +184,7 @@ TEST(XlsxTest, CellsRightOfTheHeaderAreErrorsOnlyInMiappeSheets) {
     if (f.message == "a filled cell right of the last header column") {
       ++right_of_header;
       EXPECT_EQ(f.section, "study");
-      EXPECT_EQ(f.location, "edited.xlsx#Study:2");
+      EXPECT_EQ(f.location, "edited.xlsx#Study!Z2");
     }
   }
   EXPECT_EQ(right_of_header, 1);
@@ -192,6 +192,31 @@ TEST(XlsxTest, CellsRightOfTheHeaderAreErrorsOnlyInMiappeSheets) {
   const auto& notes = sub.extension_sheets.at("Lab notes");
   ASSERT_GE(notes.size(), 2u);
   EXPECT_EQ(notes[1].back(), "stray");  // kept whole
+}
+
+}  // namespace
+}  // namespace fairtrace::miappe
+
+namespace fairtrace::miappe {
+namespace {
+
+// Old Mac Excel counts days from 1904-01-01: the same serial is 1,462 days
+// later than in the 1900 system.
+TEST(XlsxTest, The1904DateSystemIsRead) {
+  std::vector<Finding> f1900;
+  auto plain = ReadXlsx("valid.xlsx", Fixture("valid-1.2.xlsx"), &f1900);
+  std::string book = EditedFixture({{"xl/workbook.xml", [](std::string& xml) {
+                                       const size_t at = xml.find("<sheets>");
+                                       xml.insert(at, "<workbookPr date1904=\"1\"/>");
+                                     }}});
+  std::vector<Finding> f1904;
+  auto mac = ReadXlsx("mac.xlsx", book, &f1904);
+  ASSERT_GE(mac.size(), 2u);
+  EXPECT_EQ(plain[1].second.rows[1][3], "2025-03-01");
+  EXPECT_EQ(mac[1].second.rows[1][3], "2029-03-02");  // + 1,462 days
+  bool said = false;
+  for (const Finding& x : f1904) said = said || x.message.find("1904 date system") != std::string::npos;
+  EXPECT_TRUE(said);
 }
 
 }  // namespace
