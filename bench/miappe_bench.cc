@@ -9,6 +9,8 @@
 // SQLite store (durable commit) — target < 10 s — in process, so the
 // figure is validation + canonical digest + storage, without gRPC transfer.
 // Run: build/bench/miappe_bench
+//      build/bench/miappe_bench --write DIR   (only writes the TSV sheets to
+//      DIR, for the end-to-end process benchmark bench/miappe_e2e.py)
 #include <chrono>
 
 #include <cstdio>
@@ -118,8 +120,19 @@ void TimeReadAndValidate(const char* label, const std::vector<InputFile>& files)
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   Generated g = Generate();
+  if (argc == 3 && std::string(argv[1]) == "--write") {
+    for (const auto& f : g.files) {
+      std::FILE* out = std::fopen(absl::StrCat(argv[2], "/", f.name).c_str(), "wb");
+      if (out == nullptr || std::fwrite(f.data.data(), 1, f.data.size(), out) != f.data.size()) {
+        std::perror(f.name.c_str());
+        return 1;
+      }
+      std::fclose(out);
+    }
+    return 0;
+  }
   size_t bytes = 0;
   for (const auto& f : g.files) bytes += f.data.size();
   std::printf("generated %zu sheets, %.1f MB, %lld cross-references\n", g.files.size(), bytes / 1e6, g.references);

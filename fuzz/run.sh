@@ -19,7 +19,7 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 libs=$(pkg-config --libs absl_strings absl_str_format absl_time absl_flat_hash_map absl_flat_hash_set \
        absl_status absl_statusor absl_cord libzip expat libcrypto re2 libutf8proc yaml-cpp protobuf)
 text_srcs=("$root"/common/text/utf8.cc)
-validator_srcs=("${text_srcs[@]}" "$root"/validators/miappe/{report,tsv,xlsx,miappe_json,ontology,schema,loader,formats,validator}.cc
+validator_srcs=("${text_srcs[@]}" "$root"/validators/miappe/{report,tsv,xlsx,miappe_json,ontology,schema,loader,formats,validator,locations,sheet_layout}.cc
                 "$root"/validators/miappe/isatab_{map,parse,reader,tables,writer}.cc "$root"/validators/miappe/data_file_check.cc
                 "$build"/validators/miappe/{fields,sections,iso3166,isatab}_data.cc)
 
@@ -52,7 +52,7 @@ core_srcs=("${text_srcs[@]}" "$root"/common/content/{digest,sha256,tree,tree_nam
            "$build"/proto/google/rpc/{status,error_details,code}.pb.cc "$build"/proto/fairtrace/v1/common.pb.cc)
 
 build_target miappe_tsv_fuzz "${text_srcs[@]}" "$root/validators/miappe/tsv.cc" "$root/validators/miappe/report.cc"
-build_target miappe_xlsx_fuzz "${text_srcs[@]}" "$root"/validators/miappe/{xlsx,tsv,report}.cc
+build_target miappe_xlsx_fuzz "${text_srcs[@]}" "$root"/validators/miappe/{xlsx,tsv,report,locations}.cc
 build_target miappe_validator_fuzz "${validator_srcs[@]}"
 build_target miappe_isatab_fuzz "${validator_srcs[@]}"
 build_target mlmodel_fuzz "${text_srcs[@]}" "$root/validators/mlmodel/mlmodel_validator.cc" \

@@ -1,5 +1,6 @@
 // Country outlines of the Digital Chart of the World as packaged for GMT
-// (Debian gmt-dcw: /usr/share/gmt-dcw/dcw-gmt.nc, netCDF). For each ISO
+// (Debian gmt-dcw: /usr/share/gmt-dcw/dcw-gmt.nc, netCDF-4, read through
+// libhdf5 directly so that only the countries asked for are touched). For each ISO
 // 3166-1 alpha-2 code XX the file holds XX_lon and XX_lat, unsigned 16-bit
 // values v meaning min + v / scale (attributes of each variable), with
 // 65535 separating the polygons (islands, exclaves). A point is inside when
@@ -11,6 +12,7 @@
 // file is missing or not a DCW file.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,11 +41,11 @@ class DcwCountries final : public CountryLocator {
     double west, east, south, north;
   };
   using Shape = std::vector<Ring>;
-  DcwCountries(int ncid, std::string snapshot) : ncid_(ncid), snapshot_(std::move(snapshot)) {}
+  DcwCountries(int64_t file, std::string snapshot) : file_(file), snapshot_(std::move(snapshot)) {}
   // Reads XX_lon/XX_lat; an empty shape when the file has none.
   Shape Read(const std::string& alpha2) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  const int ncid_;
+  const int64_t file_;  // HDF5 hid_t
   const std::string snapshot_;
   mutable absl::Mutex mu_;
   mutable std::map<std::string, Shape> shapes_ ABSL_GUARDED_BY(mu_);

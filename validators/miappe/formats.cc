@@ -577,76 +577,116 @@ void CheckFormat(const FieldRule& rule, const std::string& value, const FormatOp
   Emitter e{rule, value, options, out};
   CheckText(e);
   const std::string& f = rule.format;
+  using K = FormatKind;
   // Lists (of references, dates, DOIs, key:value pairs) and free text may be
   // long; one value of a single-value format may not.
-  static const absl::flat_hash_set<std::string>* kUnbounded = new absl::flat_hash_set<std::string>{
-      "text",      "text_na",       "id_list",   "date_list",  "doi_list", "list",   "kv",
-      "hierarchy", "infraspecific", "matsource", "study_refs", "bm_refs",  "ou_refs"};
-  if (value.size() > kMaxFormattedValueBytes && !kUnbounded->contains(f)) {
+  const bool unbounded = rule.kind == K::kText || rule.kind == K::kTextNa || rule.kind == K::kIdList ||
+                         rule.kind == K::kDateList || rule.kind == K::kDoiList || rule.kind == K::kList ||
+                         rule.kind == K::kKv || rule.kind == K::kHierarchy || rule.kind == K::kInfraspecific ||
+                         rule.kind == K::kMatSource || rule.kind == K::kStudyRefs || rule.kind == K::kBmRefs ||
+                         rule.kind == K::kOuRefs;
+  if (value.size() > kMaxFormattedValueBytes && !unbounded) {
     e.Add("FMT-TOO-LONG", Severity::kError,
           absl::StrCat("a ", f, " value of ", value.size(), " bytes; at most ", kMaxFormattedValueBytes),
           "this field holds a short value (an identifier, date, term or URI)");
     return;
   }
   std::string v = Trim(value);
-  if (f == "id") {
-    CheckWhitespace(e);
-  } else if (f == "id_list") {
-    CheckList(e, v, 1);
-  } else if (f == "date") {
-    CheckDate(e, value);
-  } else if (f == "date_list") {
-    for (const std::string& d : SplitList(v)) CheckDate(e, d);
-  } else if (f == "country") {
-    CheckCountry(e);
-  } else if (f == "latitude") {
-    CheckCoordinate(e, 90);
-  } else if (f == "longitude") {
-    CheckCoordinate(e, 180);
-  } else if (f == "altitude" || f == "uncertainty") {
-    CheckAltitude(e, f == "uncertainty");
-  } else if (f == "curie") {
-    CheckCurie(e);
-  } else if (f == "co715_design" || f == "co715_facility" || f == "co715_event") {
-    CheckCurie(e, "CO_715:");
-  } else if (f == "taxon") {
-    if (CheckWhitespace(e)) CheckTaxon(e);
-  } else if (f == "doi") {
-    CheckDoi(e, v);
-  } else if (f == "doi_list") {
-    for (const std::string& d : SplitList(v)) CheckDoi(e, d);
-  } else if (f == "uri") {
-    CheckUri(e, false);
-  } else if (f == "uri_or_file") {
-    CheckUri(e, true);
-  } else if (f == "email") {
-    if (!Matches(v, R"([^@\s]+@[^@\s]+\.[A-Za-z]{2,})")) {
-      e.Add("FMT-EMAIL", Severity::kError, "not an e-mail address", "write name@example.org");
-    }
-  } else if (f == "person_id") {
-    CheckPersonId(e);
-  } else if (f == "license") {
-    CheckLicense(e);
-  } else if (f == "version") {
-    if (!Matches(v, R"(\d+(\.\d+){0,2})")) {
-      e.Add("FMT-VERSION", Severity::kError, "not a version number", "write 1.1 or 1.2");
-    }
-  } else if (f == "list") {
-    CheckList(e, v, rule.card == "2+" ? 2 : 1);
-  } else if (f == "kv") {
-    CheckKv(e, v);
-  } else if (f == "hierarchy") {
-    CheckHierarchy(e, v);
-  } else if (f == "infraspecific") {
-    CheckInfraspecific(e, v);
-  } else if (f == "matsource") {
-    CheckMatSource(e, v);
-  } else if (f == "ou_type") {
-    CheckOuType(e, value);
-  } else if (f == "dev_stage" || f == "po_anatomy") {
-    CheckAnatomy(e, f == "dev_stage");
-  } else if (f == "study_refs" || f == "bm_refs" || f == "ou_refs") {
-    CheckList(e, v, 1);
+  switch (rule.kind) {
+    case K::kId:
+      CheckWhitespace(e);
+      break;
+    case K::kIdList:
+      CheckList(e, v, 1);
+      break;
+    case K::kDate:
+      CheckDate(e, value);
+      break;
+    case K::kDateList:
+      for (const std::string& d : SplitList(v)) CheckDate(e, d);
+      break;
+    case K::kCountry:
+      CheckCountry(e);
+      break;
+    case K::kLatitude:
+      CheckCoordinate(e, 90);
+      break;
+    case K::kLongitude:
+      CheckCoordinate(e, 180);
+      break;
+    case K::kAltitude:
+    case K::kUncertainty:
+      CheckAltitude(e, rule.kind == K::kUncertainty);
+      break;
+    case K::kCurie:
+      CheckCurie(e);
+      break;
+    case K::kCo715Design:
+    case K::kCo715Facility:
+    case K::kCo715Event:
+      CheckCurie(e, "CO_715:");
+      break;
+    case K::kTaxon:
+      if (CheckWhitespace(e)) CheckTaxon(e);
+      break;
+    case K::kDoi:
+      CheckDoi(e, v);
+      break;
+    case K::kDoiList:
+      for (const std::string& d : SplitList(v)) CheckDoi(e, d);
+      break;
+    case K::kUri:
+      CheckUri(e, false);
+      break;
+    case K::kUriOrFile:
+      CheckUri(e, true);
+      break;
+    case K::kEmail:
+      if (!Matches(v, R"([^@\s]+@[^@\s]+\.[A-Za-z]{2,})")) {
+        e.Add("FMT-EMAIL", Severity::kError, "not an e-mail address", "write name@example.org");
+      }
+      break;
+    case K::kPersonId:
+      CheckPersonId(e);
+      break;
+    case K::kLicense:
+      CheckLicense(e);
+      break;
+    case K::kVersion:
+      if (!Matches(v, R"(\d+(\.\d+){0,2})")) {
+        e.Add("FMT-VERSION", Severity::kError, "not a version number", "write 1.1 or 1.2");
+      }
+      break;
+    case K::kList:
+      CheckList(e, v, rule.card == "2+" ? 2 : 1);
+      break;
+    case K::kKv:
+      CheckKv(e, v);
+      break;
+    case K::kHierarchy:
+      CheckHierarchy(e, v);
+      break;
+    case K::kInfraspecific:
+      CheckInfraspecific(e, v);
+      break;
+    case K::kMatSource:
+      CheckMatSource(e, v);
+      break;
+    case K::kOuType:
+      CheckOuType(e, value);
+      break;
+    case K::kDevStage:
+    case K::kPoAnatomy:
+      CheckAnatomy(e, rule.kind == K::kDevStage);
+      break;
+    case K::kStudyRefs:
+    case K::kBmRefs:
+    case K::kOuRefs:
+      CheckList(e, v, 1);
+      break;
+    case K::kText:
+    case K::kTextNa:
+      break;
   }
   // "text" and "text_na": hygiene only (above).
 }

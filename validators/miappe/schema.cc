@@ -79,12 +79,56 @@ absl::StatusOr<Schema> Schema::Parse(absl::string_view fields_tsv, absl::string_
     }
     f.card = cols[5];
     f.format = cols[6];
+    static const absl::flat_hash_map<std::string, FormatKind>* kKinds =
+        new absl::flat_hash_map<std::string, FormatKind>{
+            {"text", FormatKind::kText},
+            {"text_na", FormatKind::kTextNa},
+            {"id", FormatKind::kId},
+            {"id_list", FormatKind::kIdList},
+            {"date", FormatKind::kDate},
+            {"date_list", FormatKind::kDateList},
+            {"country", FormatKind::kCountry},
+            {"latitude", FormatKind::kLatitude},
+            {"longitude", FormatKind::kLongitude},
+            {"altitude", FormatKind::kAltitude},
+            {"uncertainty", FormatKind::kUncertainty},
+            {"curie", FormatKind::kCurie},
+            {"co715_design", FormatKind::kCo715Design},
+            {"co715_facility", FormatKind::kCo715Facility},
+            {"co715_event", FormatKind::kCo715Event},
+            {"taxon", FormatKind::kTaxon},
+            {"doi", FormatKind::kDoi},
+            {"doi_list", FormatKind::kDoiList},
+            {"uri", FormatKind::kUri},
+            {"uri_or_file", FormatKind::kUriOrFile},
+            {"email", FormatKind::kEmail},
+            {"person_id", FormatKind::kPersonId},
+            {"license", FormatKind::kLicense},
+            {"version", FormatKind::kVersion},
+            {"list", FormatKind::kList},
+            {"kv", FormatKind::kKv},
+            {"hierarchy", FormatKind::kHierarchy},
+            {"infraspecific", FormatKind::kInfraspecific},
+            {"matsource", FormatKind::kMatSource},
+            {"ou_type", FormatKind::kOuType},
+            {"dev_stage", FormatKind::kDevStage},
+            {"po_anatomy", FormatKind::kPoAnatomy},
+            {"study_refs", FormatKind::kStudyRefs},
+            {"bm_refs", FormatKind::kBmRefs},
+            {"ou_refs", FormatKind::kOuRefs},
+        };
+    auto kind = kKinds->find(f.format);
+    if (kind == kKinds->end()) {
+      return absl::InvalidArgumentError(absl::StrCat("fields.tsv line ", line, ": unknown format ", f.format));
+    }
+    f.kind = kind->second;
     f.aliases.push_back(NormalizeHeader(f.codename));
     if (f.dm.rfind("DM-", 0) == 0) f.aliases.push_back(NormalizeHeader(f.dm));
     for (absl::string_view a : absl::StrSplit(cols[7], '|', absl::SkipEmpty())) f.aliases.push_back(NormalizeHeader(a));
     s.fields_.push_back(std::move(f));
   }
   for (size_t i = 0; i < s.fields_.size(); ++i) {
+    s.by_codename_.emplace(std::make_pair(s.fields_[i].section, s.fields_[i].codename), i);
     for (const std::string& a : s.fields_[i].aliases) {
       s.by_header_.emplace(absl::StrCat(s.fields_[i].section, "/", a), i);
     }
@@ -135,10 +179,8 @@ const FieldRule* Schema::FieldByHeader(absl::string_view section, absl::string_v
 }
 
 const FieldRule* Schema::Field(absl::string_view section, absl::string_view codename) const {
-  for (const FieldRule& f : fields_) {
-    if (f.section == section && f.codename == codename) return &f;
-  }
-  return nullptr;
+  auto it = by_codename_.find(std::make_pair(section, codename));
+  return it == by_codename_.end() ? nullptr : &fields_[it->second];
 }
 
 }  // namespace fairtrace::miappe

@@ -55,14 +55,16 @@ Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Findi
     data.remove_prefix(3);
     findings->push_back(Syn(name, 1, Severity::kInfo, "byte order mark removed", "save as UTF-8 without BOM"));
   }
-  // Decode to valid UTF-8 first, so that cells never hold broken text.
-  std::string text;
-  text.reserve(data.size());
+  // Decode to valid UTF-8 first, so that cells never hold broken text
+  // (valid input, the usual case, is read in place).
+  std::string repaired;
+  const bool valid = text::IsValidUtf8(data);
+  if (!valid) repaired.reserve(data.size());
   int line = 1, bad_lines = 0, first_bad = 0;
-  for (size_t i = 0; i < data.size();) {
+  for (size_t i = 0; !valid && i < data.size();) {
     size_t n = text::Utf8SequenceLength(data, i);
     if (n == 0) {
-      text += "\xEF\xBF\xBD";
+      repaired += "\xEF\xBF\xBD";
       if (bad_lines == 0 || first_bad != line) {
         if (bad_lines == 0) first_bad = line;
         ++bad_lines;
@@ -71,9 +73,10 @@ Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Findi
       continue;
     }
     if (data[i] == '\n') ++line;
-    text.append(data.data() + i, n);
+    repaired.append(data.data() + i, n);
     i += n;
   }
+  const absl::string_view text = valid ? data : absl::string_view(repaired);
   if (bad_lines > 0) {
     findings->push_back(Syn(name, first_bad, Severity::kError, "the file is not valid UTF-8 (bytes replaced by U+FFFD)",
                             "re-save the sheet as UTF-8 (files from old Excel on a Mac are often Mac Roman)"));
@@ -135,9 +138,12 @@ Table ParseTsv(absl::string_view name, absl::string_view data, std::vector<Findi
       row_line = line;
       at_cell_start = true;
     } else {
-      cell.push_back(c);
+      // The rest of an unquoted cell, at once.
+      size_t end = i + 1;
+      while (end < text.size() && text[end] != delimiter && text[end] != '\n' && text[end] != '\r') ++end;
+      cell.append(text.data() + i, end - i);
       at_cell_start = false;
-      ++i;
+      i = end;
     }
   }
   if (!cell.empty() || !row.empty()) end_row();

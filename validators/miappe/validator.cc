@@ -144,19 +144,24 @@ class Checker {
     return report_->findings.back();
   }
 
-  std::vector<const Record*> Of(const char* section) const {
-    std::vector<const Record*> out;
-    for (const Record& r : sub_.records) {
-      if (r.section == section) out.push_back(&r);
+  // The records of `section`, in submission order (indexed once: the
+  // checks ask for sections many times, and a submission may hold 100,000
+  // units).
+  const std::vector<const Record*>& Of(const std::string& section) {
+    if (!indexed_) {
+      for (const Record& r : sub_.records) by_section_[r.section].push_back(&r);
+      indexed_ = true;
     }
-    return out;
+    static const std::vector<const Record*> kNone;
+    auto it = by_section_.find(section);
+    return it == by_section_.end() ? kNone : it->second;
   }
 
   // ---- profile -----------------------------------------------------------
 
   void ChooseProfile() {
     profile_ = Profile::k1_2;
-    std::vector<const Record*> inv = Of("investigation");
+    const std::vector<const Record*>& inv = Of("investigation");
     std::string version = inv.empty() ? "" : std::string(absl::StripAsciiWhitespace(inv[0]->Get("miappeVersion")));
     if (version.empty()) {
       report_->profile = "";
@@ -285,7 +290,7 @@ class Checker {
 
   void CheckSections() {
     for (const SectionRule& s : schema_.sections()) {
-      size_t n = Of(s.section.c_str()).size();
+      size_t n = Of(s.section).size();
       if (s.required && !sub_.sheets.contains(s.section) && n == 0) {
         Add(nullptr, "SYN-02", Severity::kError, "", absl::StrCat("the ", s.title, " sheet is missing"),
             absl::StrCat("add the ", s.title, " sheet (", s.section, ".tsv)"))
@@ -660,6 +665,8 @@ class Checker {
   const ValidateOptions& options_;
   Report* report_;
   Profile profile_ = Profile::k1_2;
+  bool indexed_ = false;
+  absl::flat_hash_map<std::string, std::vector<const Record*>> by_section_;
   std::map<std::string, const Record*> studies_;
   std::map<std::string, std::vector<const Record*>> bm_, ou_, ov_, factors_, events_;
   absl::flat_hash_set<std::string> bm_keys_, ou_keys_, ou_any_;

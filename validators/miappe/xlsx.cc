@@ -3,6 +3,7 @@
 #include <expat.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -98,13 +99,13 @@ class Zip {
 // ---- XML: a tiny event adapter over expat -------------------------------
 
 struct XmlHandler {
-  std::function<void(const std::string& name, const char** attrs)> start;
-  std::function<void(const std::string& name)> end;
+  std::function<void(absl::string_view name, const char** attrs)> start;
+  std::function<void(absl::string_view name)> end;
   std::function<void(absl::string_view text)> text;
 };
 
 // The element name without its namespace prefix ("x:row" -> "row").
-std::string Local(const char* name) {
+absl::string_view Local(const char* name) {
   const char* colon = std::strrchr(name, ':');
   return colon ? colon + 1 : name;
 }
@@ -153,6 +154,59 @@ std::string ParseXml(const std::string& xml, XmlHandler* h) {
 }
 
 // ---- cells ----------------------------------------------------------------
+
+// The filled cells of one sheet. Rows and cells come sorted in files that
+// Excel, LibreOffice and Google Sheets write, so they are appended as read
+// (a map node per cell cost a third of the reading time); Finish() sorts and
+// merges them when a file has them out of order, a later value for the
+// same cell winning.
+struct Grid {
+  struct Row {
+    int line;
+    std::vector<std::pair<int, std::string>> cells;  // (0-based column, text)
+  };
+  std::vector<Row> rows;
+
+  void Put(int line, int col, std::string text) {
+    if (rows.empty() || rows.back().line != line) rows.push_back({line, {}});
+    rows.back().cells.emplace_back(col, std::move(text));
+  }
+
+  void Finish() {
+    auto by_line = [](const Row& a, const Row& b) { return a.line < b.line; };
+    if (!std::is_sorted(rows.begin(), rows.end(), by_line) ||
+        std::adjacent_find(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.line == b.line; }) !=
+            rows.end()) {
+      std::stable_sort(rows.begin(), rows.end(), by_line);
+      std::vector<Row> merged;
+      for (Row& r : rows) {
+        if (!merged.empty() && merged.back().line == r.line) {
+          for (auto& cell : r.cells) merged.back().cells.push_back(std::move(cell));
+        } else {
+          merged.push_back(std::move(r));
+        }
+      }
+      rows = std::move(merged);
+    }
+    for (Row& r : rows) {
+      auto strictly = [](const auto& a, const auto& b) { return a.first < b.first; };
+      if (std::adjacent_find(r.cells.begin(), r.cells.end(),
+                             [](const auto& a, const auto& b) { return a.first >= b.first; }) == r.cells.end()) {
+        continue;
+      }
+      std::stable_sort(r.cells.begin(), r.cells.end(), strictly);
+      std::vector<std::pair<int, std::string>> unique;
+      for (auto& cell : r.cells) {
+        if (!unique.empty() && unique.back().first == cell.first) {
+          unique.back().second = std::move(cell.second);
+        } else {
+          unique.push_back(std::move(cell));
+        }
+      }
+      r.cells = std::move(unique);
+    }
+  }
+};
 
 // "BC12" -> row 12; 0 when malformed.
 int RowOf(absl::string_view ref) {
@@ -260,7 +314,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
   if (!workbook) return out;
   std::vector<std::pair<std::string, std::string>> sheets;  // name, rId
   bool date1904 = false;
-  XmlHandler wb{[&](const std::string& n, const char** a) {
+  XmlHandler wb{[&](absl::string_view n, const char** a) {
                   if (n == "sheet" && Attr(a, "name") && Attr(a, "id"))
                     sheets.emplace_back(Attr(a, "name"), Attr(a, "id"));
                   if (n == "workbookPr" && Attr(a, "date1904")) {
@@ -272,7 +326,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
   if (!parse("xl/workbook.xml", *workbook, &wb)) return out;
   absl::flat_hash_map<std::string, std::string> targets;  // rId -> part
   if (auto rels = read("xl/_rels/workbook.xml.rels", true)) {
-    XmlHandler rh{[&](const std::string& n, const char** a) {
+    XmlHandler rh{[&](absl::string_view n, const char** a) {
                     if (n == "Relationship" && Attr(a, "Id") && Attr(a, "Target")) {
                       std::string t = Attr(a, "Target");
                       targets[Attr(a, "Id")] = t[0] == '/' ? t.substr(1) : absl::StrCat("xl/", t);
@@ -286,12 +340,12 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
   if (auto sst = read("xl/sharedStrings.xml", false)) {
     bool in_t = false, in_ph = false;
     std::string cur;
-    XmlHandler sh{[&](const std::string& n, const char**) {
+    XmlHandler sh{[&](absl::string_view n, const char**) {
                     if (n == "si") cur.clear();
                     if (n == "rPh") in_ph = true;
                     if (n == "t" && !in_ph) in_t = true;
                   },
-                  [&](const std::string& n) {
+                  [&](absl::string_view n) {
                     if (n == "t") in_t = false;
                     if (n == "rPh") in_ph = false;
                     if (n == "si") shared.push_back(cur);
@@ -307,7 +361,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     absl::flat_hash_map<int, bool> custom;  // numFmtId -> date?
     bool in_cell_xfs = false;
     std::vector<int> xf_fmt;
-    XmlHandler st{[&](const std::string& n, const char** a) {
+    XmlHandler st{[&](absl::string_view n, const char** a) {
                     if (n == "numFmt" && Attr(a, "numFmtId") && Attr(a, "formatCode")) {
                       int id = 0;
                       if (absl::SimpleAtoi(Attr(a, "numFmtId"), &id))
@@ -320,7 +374,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
                       xf_fmt.push_back(id);
                     }
                   },
-                  [&](const std::string& n) {
+                  [&](absl::string_view n) {
                     if (n == "cellXfs") in_cell_xfs = false;
                   },
                   nullptr};
@@ -348,7 +402,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
       }
       continue;
     }
-    std::map<int, std::map<int, std::string>> grid;  // row -> col -> value
+    Grid grid;
     int row = 0, col = -1, next_col = 0, style = 0;
     std::string type, value, inline_text;
     bool in_v = false, in_is_t = false, in_is = false, too_many = false;
@@ -358,7 +412,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     std::vector<Table::ConvertedCell> date_findings;
     std::vector<std::string> merges;  // "B2:C3", at most kMaxMerges kept
     constexpr size_t kMaxMerges = 1000;
-    XmlHandler ws{[&](const std::string& n, const char** a) {
+    XmlHandler ws{[&](absl::string_view n, const char** a) {
                     if (n == "row") {
                       int r = 0;
                       row = Attr(a, "r") && absl::SimpleAtoi(Attr(a, "r"), &r) ? r : row + 1;
@@ -381,7 +435,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
                       in_is_t = true;
                     }
                   },
-                  [&](const std::string& n) {
+                  [&](absl::string_view n) {
                     if (n == "v") in_v = false;
                     if (n == "t") in_is_t = false;
                     if (n == "is") in_is = false;
@@ -422,7 +476,7 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
                       too_many = true;
                       return;
                     }
-                    grid[row][col] = std::move(text);
+                    grid.Put(row, col, std::move(text));
                   },
                   [&](absl::string_view s) {
                     if (in_v) value.append(s.data(), s.size());
@@ -448,36 +502,41 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
     t.file = file;
     t.sheet = sheet_name;
     t.converted = std::move(date_findings);
-    if (!grid.empty()) {
-      const auto& header_row = grid.begin()->second;
+    grid.Finish();
+    if (!grid.rows.empty()) {
+      const auto& header_row = grid.rows.front().cells;
+      const int header_line = grid.rows.front().line;
       // Every finding names its field: a converted date cell is in the
       // column its header names (the first row; the cell's own row when it
       // is the header itself, which has no field). The loader, which knows
       // the sheet's layout, names it by codename and DM id.
       for (const Table::ConvertedCell& cell : t.converted) {
-        auto h = header_row.find(cell.col);
-        if (h != header_row.end() && cell.line != grid.begin()->first) (*findings)[cell.finding].field = h->second;
+        for (const auto& [c, v] : header_row) {
+          if (c == cell.col && cell.line != header_line) (*findings)[cell.finding].field = v;
+        }
       }
-      const int header_width = header_row.empty() ? 0 : header_row.rbegin()->first + 1;
+      const int header_width = header_row.empty() ? 0 : header_row.back().first + 1;
       int width = header_width;
-      for (const auto& [r, cols] : grid) {
-        if (!cols.empty()) width = std::max(width, cols.rbegin()->first + 1);
+      for (const Grid::Row& r : grid.rows) {
+        if (!r.cells.empty()) width = std::max(width, r.cells.back().first + 1);
       }
       // Cells right of the header are kept; whether they are an error
       // depends on the sheet (a MIAPPE section or a sheet kept whole), which
       // the loader knows.
       if (width > header_width) t.header_width = static_cast<size_t>(header_width);
-      for (const auto& [r, cols] : grid) {
+      t.rows.reserve(grid.rows.size());
+      t.lines.reserve(grid.rows.size());
+      for (Grid::Row& r : grid.rows) {
         std::vector<std::string> cells_of_row(width);
-        for (const auto& [c, v] : cols) cells_of_row[c] = v;
+        for (auto& [c, v] : r.cells) cells_of_row[c] = std::move(v);
         t.rows.push_back(std::move(cells_of_row));
-        t.lines.push_back(r);
+        t.lines.push_back(r.line);
       }
     }
     // Merged ranges that can hide values: right of column A (the templates
     // merge only their column-A banners and titles), or a header merged
     // down into the data rows.
-    const int header_line = grid.empty() ? 1 : grid.begin()->first;
+    const int header_line = t.lines.empty() ? 1 : t.lines.front();
     for (const std::string& ref : merges) {
       std::vector<std::string> ends = absl::StrSplit(ref, ':');
       if (ends.size() != 2) continue;

@@ -221,3 +221,37 @@ TEST(XlsxTest, The1904DateSystemIsRead) {
 
 }  // namespace
 }  // namespace fairtrace::miappe
+
+namespace fairtrace::miappe {
+namespace {
+
+// Rows and cells out of document order (hand-written or generated files)
+// read as where they are: sorted by row and column, the later of two
+// values for one cell winning.
+TEST(XlsxTest, RowsAndCellsOutOfOrderAreSorted) {
+  std::vector<Finding> f;
+  auto plain = ReadXlsx("valid.xlsx", Fixture("valid-1.2.xlsx"), &f);
+  std::string book =
+      EditedFixture({{"xl/worksheets/sheet2.xml", [](std::string& xml) {
+                        // Row 2 moves after row 3; row 3 gets a stray cell A3 at its end.
+                        const size_t r2 = xml.find("<row r=\"2\"");
+                        const size_t r3 = xml.find("<row r=\"3\"");
+                        const size_t r3_end = xml.find("</row>", r3) + 6;
+                        std::string row2 = xml.substr(r2, r3 - r2);
+                        std::string row3 = xml.substr(r3, r3_end - r3);
+                        row3.insert(row3.size() - 6, "<c r=\"A3\" t=\"inlineStr\"><is><t>S9</t></is></c>");
+                        xml.replace(r2, r3_end - r2, row3 + row2);
+                      }}});
+  std::vector<Finding> g;
+  auto edited = ReadXlsx("edited.xlsx", book, &g);
+  ASSERT_GE(edited.size(), 2u);
+  const Table& a = plain[1].second;
+  const Table& b = edited[1].second;
+  ASSERT_EQ(b.lines, a.lines);
+  EXPECT_EQ(b.rows[1], a.rows[1]);  // row 2, intact, back in its place
+  EXPECT_EQ(b.rows[2][0], "S9");    // the later A3 won
+  for (size_t c = 1; c < a.rows[2].size(); ++c) EXPECT_EQ(b.rows[2][c], a.rows[2][c]);
+}
+
+}  // namespace
+}  // namespace fairtrace::miappe
