@@ -418,11 +418,20 @@ std::vector<std::pair<std::string, Table>> ReadXlsx(absl::string_view file_name,
                       row = Attr(a, "r") && absl::SimpleAtoi(Attr(a, "r"), &r) ? r : row + 1;
                       next_col = 0;
                     } else if (n == "c") {
-                      col = Attr(a, "r") ? ColumnOf(Attr(a, "r")) : next_col;
+                      // One pass over the attributes (a cell is the most
+                      // frequent element of a workbook).
+                      const char *ref = nullptr, *t = nullptr, *s = nullptr;
+                      for (int i = 0; a[i] != nullptr; i += 2) {
+                        const absl::string_view name = Local(a[i]);
+                        if (name == "r") ref = a[i + 1];
+                        if (name == "t") t = a[i + 1];
+                        if (name == "s") s = a[i + 1];
+                      }
+                      col = ref != nullptr ? ColumnOf(ref) : next_col;
                       if (col < 0) col = next_col;
                       next_col = col + 1;
-                      type = Attr(a, "t") ? Attr(a, "t") : "n";
-                      if (!Attr(a, "s") || !absl::SimpleAtoi(Attr(a, "s"), &style)) style = 0;
+                      type = t != nullptr ? t : "n";
+                      if (s == nullptr || !absl::SimpleAtoi(s, &style)) style = 0;
                       value.clear();
                       inline_text.clear();
                     } else if (n == "mergeCell" && Attr(a, "ref") && merges.size() < kMaxMerges) {
