@@ -59,6 +59,12 @@ v1::ValidationReport ReportProto(const mp::Report& r, bool include_errors) {
   p.set_info_count(r.Count(mp::Severity::kInfo));
   p.set_omitted_findings(r.omitted_total());
   for (const std::string& o : r.ontologies) p.add_ontology_snapshots(o);
+  if (!r.template_name.empty() || !r.reference_sheets.empty()) {
+    v1::RecognisedTemplate* t = p.mutable_template_();
+    t->set_name(r.template_name);
+    t->set_miappe_version(r.template_version);
+    for (const std::string& sheet : r.reference_sheets) t->add_reference_sheets(sheet);
+  }
   for (const mp::Finding& f : r.findings) {
     if (!include_errors && f.severity == mp::Severity::kError) continue;
     v1::Finding* x = p.add_findings();

@@ -127,6 +127,30 @@ TEST_F(InvestigationRegistryTest, ASubmissionWithErrorsIsRejectedWholeWithOneVio
   EXPECT_EQ(report.error_count(), 2);
 }
 
+// The report says which official template a workbook was (issue 10); an
+// untouched template is one error.
+TEST_F(InvestigationRegistryTest, TheReportNamesTheRecognisedTemplate) {
+  const std::string path =
+      std::string(FAIRTRACE_SHARED_DIR) + "/miappe-examples/templates/MIAPPE_Spreadsheet_Template-v1.2.xlsx";
+  std::ifstream in(path, std::ios::binary);
+  v1::ValidateInvestigationRequest dry;
+  v1::SheetFile* f = dry.add_files();
+  f->set_name("MIAPPE_Spreadsheet_Template-v1.2.xlsx");
+  f->set_data(std::string(std::istreambuf_iterator<char>(in), {}));
+  ASSERT_OK_AND_ASSIGN(v1::ValidationReport report, registry_->ValidateInvestigation(ctx_, dry));
+  EXPECT_EQ(report.template_().name(), "MIAPPE 1.2 spreadsheet template");
+  EXPECT_EQ(report.template_().miappe_version(), "1.2");
+  EXPECT_EQ(report.template_().reference_sheets_size(), 3);
+  EXPECT_EQ(report.error_count(), 1);
+  ASSERT_EQ(report.findings_size(), 1);
+  EXPECT_EQ(report.findings(0).code(), "PRE-NODATA");
+  // TSV sheets are no template.
+  v1::ValidateInvestigationRequest tsv;
+  *tsv.mutable_files() = Request("x").files();
+  ASSERT_OK_AND_ASSIGN(v1::ValidationReport plain, registry_->ValidateInvestigation(ctx_, tsv));
+  EXPECT_FALSE(plain.has_template_());
+}
+
 // Heavy calls honour cancellation and the server's deadline (issue 8, item 5):
 // a stopped validation stores nothing and says why.
 TEST_F(InvestigationRegistryTest, AStoppedValidationStoresNothing) {
