@@ -218,6 +218,24 @@ TEST_F(CliTest, MiappeValidateWorksOfflineWithExitCodes) {
   EXPECT_EQ(missing.exit_code, 1);
 }
 
+// The official templates as they are downloaded: one clear error each, the
+// template named, exit 1 (issue 10; was 361 to 687 findings).
+TEST_F(CliTest, MiappeValidateOfAnEmptyOfficialTemplateIsOneError) {
+  const std::string templates = std::string(FAIRTRACE_SHARED_DIR) + "/miappe-examples/templates/";
+  for (const std::string name : {"MIAPPEv1.1_training_spreadsheet.xlsx", "MIAPPE_Spreadsheet_Template-v1.2.xlsx",
+                                 "MIAPPE_Minimal_Spreadsheet_Template-v1.2.xlsx"}) {
+    auto r = RunCommand({ServerProcess::CliBinary(), "miappe", "validate", templates + name, "--json"});
+    EXPECT_EQ(r.exit_code, 1) << name << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j["findings"].size(), 1u) << r.out;
+    EXPECT_EQ(j["findings"][0]["code"], "PRE-NODATA");
+    EXPECT_THAT(j["template"]["name"].get<std::string>(), HasSubstr("MIAPPE 1."));
+    auto text = RunCommand({ServerProcess::CliBinary(), "miappe", "validate", templates + name});
+    EXPECT_THAT(text.out, HasSubstr("no data in this workbook")) << text.out;
+    EXPECT_THAT(text.out, HasSubstr("read as: the official MIAPPE 1.")) << text.out;
+  }
+}
+
 // Global options are accepted after the subcommand as well as before it,
 // for every command; a usage error is one sentence and exit 1 (CLI11 would
 // exit 109 for an unknown option, 106 for a missing argument).
