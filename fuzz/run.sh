@@ -52,7 +52,7 @@ core_srcs=("${text_srcs[@]}" "$root"/common/content/{digest,sha256,tree,tree_nam
            "$build"/proto/google/rpc/{status,error_details,code}.pb.cc "$build"/proto/fairtrace/v1/common.pb.cc)
 
 build_target miappe_tsv_fuzz "${text_srcs[@]}" "$root/validators/miappe/tsv.cc" "$root/validators/miappe/report.cc"
-build_target miappe_xlsx_fuzz "${text_srcs[@]}" "$root"/validators/miappe/{xlsx,tsv,report,locations}.cc
+build_target miappe_xlsx_fuzz "${validator_srcs[@]}"
 build_target miappe_validator_fuzz "${validator_srcs[@]}"
 build_target miappe_isatab_fuzz "${validator_srcs[@]}"
 build_target mlmodel_fuzz "${text_srcs[@]}" "$root/validators/mlmodel/mlmodel_validator.cc" \
@@ -68,11 +68,15 @@ for target in "${targets[@]}"; do
   mkdir -p "$out/corpus/$target"
   dict=()
   [ -f "$root/fuzz/dict/$target.dict" ] && dict=(-dict="$root/fuzz/dict/$target.dict")
+  # Extra read-only seeds: the official MIAPPE templates beside the clone.
+  extra=()
+  [ "$target" = miappe_xlsx_fuzz ] && [ -d "$root/../shared/miappe-examples/templates" ] &&
+    extra=("$root/../shared/miappe-examples/templates")
   echo "fuzz: running $target for ${seconds}s"
   # Inputs up to 1 MiB: the crashes of issue 8 needed 30 KB values.
   if ! "$out/$target" -max_total_time="$seconds" -max_len=1048576 -timeout=20 -rss_limit_mb=2048 "${dict[@]}" \
       -artifact_prefix="$out/artifacts/$target-" -print_final_stats=1 \
-      "$out/corpus/$target" "$root/fuzz/corpus/$target" 2> "$out/$target.log"; then
+      "$out/corpus/$target" "$root/fuzz/corpus/$target" "${extra[@]}" 2> "$out/$target.log"; then
     echo "fuzz: $target FAILED; see $out/$target.log and $out/artifacts/" >&2
     tail -30 "$out/$target.log" >&2
     status=1
