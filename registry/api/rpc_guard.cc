@@ -45,6 +45,8 @@ constexpr absl::string_view kHeavyMethods[] = {
     "/fairtrace.v1.ExperimentService/UpdateEntity",
     "/fairtrace.v1.ExperimentService/DeleteEntity",
     "/fairtrace.v1.ExperimentService/ExportInvestigation",
+    "/fairtrace.v1.DatasetService/CreateDatasetVersion",
+    "/fairtrace.v1.DatasetService/DiffDatasetVersions",
     "/fairtrace.v1.CasService/CreateTree",
     "/fairtrace.v1.AdminService/Fsck",
     "/fairtrace.v1.RunService/GetLineage",

@@ -92,6 +92,10 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
                                                                               "fairtrace.v1.InvestigationService");
   s->experiment_service_ = std::make_unique<api::ExperimentServiceImpl>(  // deprecated alias
       s->investigation_registry_.get(), guard, "fairtrace.v1.ExperimentService");
+  s->dataset_registry_ =
+      std::make_unique<DatasetRegistry>(s->backend_->content(), s->content_store_.get(), s->backend_->models(),
+                                        s->backend_->investigations(), s->backend_->datasets(), token_key, now);
+  s->dataset_service_ = std::make_unique<api::DatasetServiceImpl>(s->dataset_registry_.get(), guard);
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);
 
@@ -108,6 +112,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   builder.RegisterService(s->run_service_.get());
   builder.RegisterService(s->investigation_service_.get());
   builder.RegisterService(s->experiment_service_.get());
+  builder.RegisterService(s->dataset_service_.get());
   if (options.log_requests) builder.experimental().SetInterceptorCreators(RequestLogInterceptors());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {
@@ -142,6 +147,8 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   admin_service_.reset();
   audit_service_.reset();
   experiment_service_.reset();
+  dataset_service_.reset();
+  dataset_registry_.reset();
   investigation_service_.reset();
   investigation_registry_.reset();
   run_service_.reset();

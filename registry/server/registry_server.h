@@ -20,6 +20,7 @@
 #include "absl/time/time.h"
 #include "registry/api/admin_service.h"
 #include "registry/api/cas_service.h"
+#include "registry/api/dataset_service.h"
 #include "registry/api/investigation_service.h"
 #include "registry/api/model_service.h"
 #include "registry/api/run_service.h"
@@ -82,6 +83,8 @@ class RegistryServer {
   std::unique_ptr<InvestigationRegistry> investigation_registry_;
   std::unique_ptr<api::InvestigationServiceImpl> investigation_service_;
   std::unique_ptr<api::ExperimentServiceImpl> experiment_service_;  // deprecated alias
+  std::unique_ptr<DatasetRegistry> dataset_registry_;
+  std::unique_ptr<api::DatasetServiceImpl> dataset_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Notification stopping_;

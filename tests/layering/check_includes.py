@@ -20,7 +20,7 @@ COMMON = ("common/",)
 VALIDATORS = COMMON + ("validators/",)
 STORAGE = COMMON + ("registry/cas/", "registry/store/")
 CAPABILITY = VALIDATORS + STORAGE + ("registry/core/", "registry/content/", "registry/models/",
-                                     "registry/runs/", "registry/investigations/")
+                                     "registry/runs/", "registry/investigations/", "registry/datasets/")
 RULES = [
     ("common/text/", ("common/text/",)),
     ("common/status/", ("common/text/", "common/status/")),
@@ -33,6 +33,7 @@ RULES = [
     ("registry/models/", CAPABILITY),
     ("registry/runs/", CAPABILITY),
     ("registry/investigations/", CAPABILITY),
+    ("registry/datasets/", CAPABILITY),
     ("registry/api/", CAPABILITY + ("registry/api/",)),
     ("registry/server/", CAPABILITY + ("registry/api/", "registry/server/")),
     ("clients/", COMMON + VALIDATORS + ("clients/",)),
@@ -40,7 +41,8 @@ RULES = [
 # Folders that must not see gRPC (nor google.rpc: errors below the API
 # layer are ErrorDetails; common/wire alone converts them).
 GRPC_FREE = ("common/", "validators/", "registry/cas/", "registry/store/", "registry/core/",
-             "registry/content/", "registry/models/", "registry/runs/", "registry/investigations/")
+             "registry/content/", "registry/models/", "registry/runs/", "registry/investigations/",
+             "registry/datasets/")
 GRPC_HEADER = re.compile(r'^(grpcpp/|grpc/|.*\.grpc\.pb\.h$)')
 RPC_HEADER = re.compile(r'^google/rpc/')
 FIRST_PARTY = ("common/", "validators/", "registry/", "clients/", "tests/", "bench/", "fuzz/")

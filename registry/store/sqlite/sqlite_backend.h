@@ -1,5 +1,5 @@
 // The SQLite backend: one database file shared by one store per capability
-// (content and audit, models, runs, investigations). Open() opens (and
+// (content and audit, models, runs, investigations, datasets). Open() opens (and
 // migrates) the database; the stores borrow it and live as long as the
 // backend. Thread-safe.
 #pragma once
@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "registry/store/sqlite/sqlite_database.h"
+#include "registry/store/sqlite/sqlite_dataset_store.h"
 #include "registry/store/sqlite/sqlite_investigation_store.h"
 #include "registry/store/sqlite/sqlite_model_store.h"
 #include "registry/store/sqlite/sqlite_run_store.h"
@@ -29,6 +30,7 @@ class SqliteBackend {
   SqliteModelStore* models() { return &models_; }
   SqliteRunStore* runs() { return &runs_; }
   SqliteInvestigationStore* investigations() { return &investigations_; }
+  SqliteDatasetStore* datasets() { return &datasets_; }
 
  private:
   explicit SqliteBackend(std::unique_ptr<SqliteDatabase> db)
@@ -36,13 +38,15 @@ class SqliteBackend {
         content_(db_.get()),
         models_(db_.get()),
         runs_(db_.get(), &models_),
-        investigations_(db_.get()) {}
+        investigations_(db_.get()),
+        datasets_(db_.get()) {}
 
   std::unique_ptr<SqliteDatabase> db_;
   SqliteStore content_;
   SqliteModelStore models_;
   SqliteRunStore runs_;
   SqliteInvestigationStore investigations_;
+  SqliteDatasetStore datasets_;
 };
 
 }  // namespace fairtrace
