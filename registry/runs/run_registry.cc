@@ -204,6 +204,15 @@ absl::StatusOr<std::vector<EdgeRow>> RunRegistry::ValidateEdges(
             }
             FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> v, models_->GetModelVersion(std::string(p[1]), version));
             exists = v.has_value();
+          } else if (absl::StartsWith(r, "datasets/") && datasets_ != nullptr) {
+            std::vector<absl::string_view> p = absl::StrSplit(r, '/');
+            int64_t version = 0;
+            if (p.size() != 4 || p[2] != "versions" || !ParseCanonicalInt(p[3], &version)) {
+              return InvalidField(absl::StrCat(f, ".artifact.resource"),
+                                  "a dataset is referenced by version: \"datasets/{dataset}/versions/{n}\"");
+            }
+            FT_ASSIGN_OR_RETURN(std::optional<DatasetVersionRow> v, datasets_->GetVersion(std::string(p[1]), version));
+            exists = v.has_value();
           }
           break;
         }

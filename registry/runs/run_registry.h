@@ -24,6 +24,7 @@
 #include "registry/content/content_store.h"
 #include "registry/core/call_context.h"
 #include "registry/models/model_registry.h"
+#include "registry/store/dataset_store.h"
 #include "registry/store/model_store.h"
 #include "registry/store/run_store.h"
 #include "registry/store/store.h"
@@ -56,6 +57,11 @@ class RunRegistry {
   RunRegistry(Store* store, ModelStore* models, RunStore* runs, ModelRegistry* model_registry,
               std::string page_token_key, std::function<int64_t()> now_micros, RunLimits limits = {});
 
+  // Dataset versions named as inputs or outputs ("datasets/d/versions/n")
+  // are checked to exist once this is set (borrowed; may stay null: then
+  // any such name is accepted, as before datasets existed).
+  void set_datasets(DatasetStore* datasets) { datasets_ = datasets; }
+
   absl::StatusOr<v1::Run> CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req);
   absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req);
   absl::StatusOr<v1::ListRunsResponse> ListRuns(const v1::ListRunsRequest& req);
@@ -83,6 +89,7 @@ class RunRegistry {
   Store* store_;
   ModelStore* models_;
   RunStore* runs_;
+  DatasetStore* datasets_ = nullptr;
   ModelRegistry* model_registry_;
   std::string token_key_;
   std::function<int64_t()> now_;

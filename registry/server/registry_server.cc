@@ -96,6 +96,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       std::make_unique<DatasetRegistry>(s->backend_->content(), s->content_store_.get(), s->backend_->models(),
                                         s->backend_->investigations(), s->backend_->datasets(), token_key, now);
   s->dataset_service_ = std::make_unique<api::DatasetServiceImpl>(s->dataset_registry_.get(), guard);
+  s->run_registry_->set_datasets(s->backend_->datasets());
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);
 

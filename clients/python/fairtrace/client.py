@@ -18,8 +18,8 @@ import grpc
 
 from fairtrace.errors import FairtraceError
 from fairtrace.tree import Digest, Tree, build_tree, digest_of
-from fairtrace.v1 import (cas_pb2, cas_pb2_grpc, common_pb2, investigations_pb2_grpc, models_pb2, models_pb2_grpc,
-                          run_resources_pb2, runs_pb2, runs_pb2_grpc)
+from fairtrace.v1 import (cas_pb2, cas_pb2_grpc, common_pb2, datasets_pb2_grpc, investigations_pb2_grpc, models_pb2,
+                          models_pb2_grpc, run_resources_pb2, runs_pb2, runs_pb2_grpc)
 
 DEFAULT_SERVER = "localhost:50051"
 _MAX_MESSAGE = 16 << 20
@@ -73,6 +73,13 @@ class Client:
         self.models = models_pb2_grpc.ModelServiceStub(self._channel)
         self.runs = runs_pb2_grpc.RunServiceStub(self._channel)
         self.investigation_service = investigations_pb2_grpc.InvestigationServiceStub(self._channel)
+        self.dataset_service = datasets_pb2_grpc.DatasetServiceStub(self._channel)
+
+    @property
+    def datasets(self):
+        """Dataset versions (fairtrace/datasets.py)."""
+        from fairtrace.datasets import Datasets
+        return Datasets(self)
 
     @property
     def investigations(self):
@@ -200,6 +207,18 @@ class Client:
         if self.find_missing([d]):
             self._batch_upload([(d, data)])
         return d
+
+    def read_blob(self, digest: Digest) -> bytes:
+        """The blob's bytes (streamed with Read), checked against its digest."""
+        req = cas_pb2.ReadRequest(resource_name=f"blobs/{digest.sha256}/{digest.size_bytes}")
+        try:
+            data = b"".join(r.data for r in self.cas.Read(req, timeout=max(self.timeout, digest.size_bytes / 10e6),
+                                                          metadata=self._metadata))
+        except grpc.RpcError as err:
+            raise FairtraceError.from_rpc_error(err) from None
+        if digest_of(data) != digest:
+            raise FairtraceError(grpc.StatusCode.DATA_LOSS, f"blob {digest.sha256} read back with other bytes")
+        return data
 
     def push_folder(self, path: str) -> Tree:
         """Uploads the folder's missing blobs and its manifest, and registers

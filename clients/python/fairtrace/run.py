@@ -107,6 +107,12 @@ class Run:
         edge = run_resources_pb2.RunEdge(role=role, artifact=self._artifact(what))
         self._run = self.client.call(self.client.runs.AddRunEdges, runs_pb2.AddRunEdgesRequest(run=self.name, inputs=[edge]))
 
+    def use(self, what, role: str = "input") -> None:
+        """Records that the run used `what` in `role` ("train", "test", ...):
+        a dataset version (as returned by client.datasets) or any artifact
+        log_input takes. The version's name puts it in the run's lineage."""
+        self.log_input(getattr(what, "name", what), role)
+
     def log_output(self, what: Artifact, role: str) -> None:
         edge = run_resources_pb2.RunEdge(role=role, artifact=self._artifact(what))
         self._run = self.client.call(self.client.runs.AddRunEdges, runs_pb2.AddRunEdgesRequest(run=self.name, outputs=[edge]))

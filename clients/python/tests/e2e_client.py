@@ -199,6 +199,56 @@ class ClientEndToEnd(unittest.TestCase):
         with self.assertRaises(ValueError):
             inv_api.export("py-barley", fmt="xml")
 
+    def test_dataset_versions_link_images_to_plants_and_reach_models(self):
+        fixtures = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "fixtures", "miappe")
+        self.client.investigations.import_files("py-drought", [os.path.join(fixtures, "valid-1.2")])
+        ds = self.client.datasets
+        ds.create("py-leaves", license="CC-BY-4.0", creators=["Ada"])
+        images = os.path.join(self.tmp, "py-images")
+        for unit in ("S1-P1", "S1-P2"):
+            os.makedirs(os.path.join(images, unit), exist_ok=True)
+            with open(os.path.join(images, unit, "top.png"), "wb") as f:
+                f.write(f"png of {unit}".encode())
+        table = os.path.join(self.tmp, "py-items.jsonl")
+        with open(table, "w") as f:
+            f.write('{"path": "S1-P1/top.png", "obsUnitId": "S1-P1", "view": "top"}\n'
+                    '{"path": "S1-P2/top.png", "obsUnitId": ["S1-P2"], "view": "top", "plot": 2}\n')
+        v = ds.create_version("py-leaves", images, items=table, investigation="investigations/py-drought")
+        self.assertEqual(v.name, "datasets/py-leaves/versions/1")
+        self.assertEqual(v.observation_unit_count, 2)
+        linked = list(ds.items(v.name, filter='link = "investigations/py-drought/observationUnits/S1-P2"'))
+        self.assertEqual([i.path for i in linked], ["S1-P2/top.png"])
+        self.assertEqual(linked[0].attributes["plot"], "2")
+        # A refused table names the line of each problem.
+        with open(table, "a") as f:
+            f.write('{"path": "S1-P9/top.png", "obsUnitId": "S1-P9"}\n')
+        with self.assertRaises(FairtraceError) as err:
+            ds.create_version("py-leaves", images, items=table, investigation="investigations/py-drought")
+        self.assertEqual(err.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("item_table[item_table:3 (path)]", [f for f, _ in err.exception.field_violations])
+        # Pull gives the same bytes back.
+        copy = os.path.join(self.tmp, "py-pulled")
+        self.assertEqual(ds.pull(v.name, copy), 2)
+        with open(os.path.join(copy, "S1-P1", "top.png"), "rb") as f:
+            self.assertEqual(f.read(), b"png of S1-P1")
+        # A run that trained on the version, and the model it made, are
+        # reached downstream from the material the images show.
+        with fairtrace.start_run(experiment="leaf-segmentation", client=self.client) as run:
+            run.use(v, role="train")
+            model = run.log_model(self.model_folder(), registered_model="py-leaf-model")
+        down = self.client.call(self.client.runs.GetLineage, runs_pb2.GetLineageRequest(
+            resource="investigations/py-drought/biologicalMaterials/Col-0", direction=runs_pb2.GetLineageRequest.DOWNSTREAM))
+        nodes = {e.subject for e in down.edges} | {e.object for e in down.edges}
+        self.assertIn(v.name, nodes)
+        self.assertIn(run.name, nodes)
+        self.assertIn(model.name, nodes)
+        with fairtrace.start_run(experiment="leaf-segmentation", client=self.client) as bad:
+            with self.assertRaises(FairtraceError) as missing:
+                bad.use("datasets/py-leaves/versions/9", role="train")
+        self.assertEqual(missing.exception.code, grpc.StatusCode.FAILED_PRECONDITION)
+        changes = ds.diff(v.name, v.name)
+        self.assertEqual(changes["changes"], [])
+
     def test_errors_with_many_violations_reach_the_client(self):
         # Issue 8, item 4: a tree naming 150 missing blobs, and a MIAPPE
         # submission with 60 errors, used to exceed the client's 8 KiB

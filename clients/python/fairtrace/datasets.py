@@ -1,0 +1,146 @@
+"""Dataset versions in the registry (docs/datasets.md).
+
+    client = fairtrace.Client()
+    client.datasets.create("leaves", license="CC-BY-4.0", creators=["Ada"])
+    v = client.datasets.create_version("leaves", "images/", items="items.csv",
+                                       investigation="investigations/drought")
+    for item in client.datasets.items(v.name, filter='link = "investigations/drought/observationUnits/S1-P1"'):
+        print(item.path, list(item.links))
+    changes = client.datasets.diff("datasets/leaves/versions/1", v.name)
+    client.datasets.pull(v.name, "copy-of-images/")
+    with fairtrace.start_run("train") as run:
+        run.use(v.name, role="train")
+
+create_version pushes only the files the server lacks (the folder's tree)
+and the item table, then registers the version; a refused table raises
+FairtraceError whose field_violations name each problem's line. Creates
+carry a request_id chosen once per call, so a retry after a lost reply
+returns the first result. Thread-safe like the Client.
+"""
+
+import os
+import uuid
+from typing import Dict, Iterable, List, Optional
+
+from fairtrace.tree import Digest
+from fairtrace.v1 import datasets_pb2
+
+_FORMATS = {
+    "": datasets_pb2.ITEM_TABLE_FORMAT_UNSPECIFIED,
+    "csv": datasets_pb2.ITEM_TABLE_FORMAT_CSV,
+    "tsv": datasets_pb2.ITEM_TABLE_FORMAT_TSV,
+    "jsonl": datasets_pb2.ITEM_TABLE_FORMAT_JSONL,
+}
+
+
+def _dataset_name(dataset: str) -> str:
+    return dataset if dataset.startswith("datasets/") else f"datasets/{dataset}"
+
+
+class Datasets:
+    """The DatasetService through a Client (client.datasets)."""
+
+    def __init__(self, client):
+        self._client = client
+        self._stub = client.dataset_service
+
+    def create(self, dataset_id: str, description: str = "", license: str = "",  # noqa: A002 (the field's name)
+               creators: Optional[List[str]] = None, collection_method: str = "",
+               intended_use: str = "") -> "datasets_pb2.Dataset":
+        sheet = datasets_pb2.Datasheet(description=description, license=license, creators=creators or [],
+                                       collection_method=collection_method, intended_use=intended_use)
+        req = datasets_pb2.CreateDatasetRequest(dataset_id=dataset_id, datasheet=sheet, request_id=uuid.uuid4().hex)
+        return self._client.call(self._stub.CreateDataset, req)
+
+    def get(self, dataset: str) -> "datasets_pb2.Dataset":
+        return self._client.call(self._stub.GetDataset, datasets_pb2.GetDatasetRequest(name=_dataset_name(dataset)))
+
+    def update_datasheet(self, dataset: str, etag: str, **fields) -> "datasets_pb2.Dataset":
+        """Replaces the datasheet (fields as in create); etag: the dataset's current one."""
+        req = datasets_pb2.UpdateDatasetRequest(name=_dataset_name(dataset), datasheet=datasets_pb2.Datasheet(**fields),
+                                                etag=etag)
+        return self._client.call(self._stub.UpdateDataset, req)
+
+    def create_version(self, dataset: str, folder: str, items: Optional[str] = None, investigation: str = "",
+                       fmt: str = "") -> "datasets_pb2.DatasetVersion":
+        """Pushes `folder` and the item table file `items` (CSV, TSV or JSON
+        Lines; fmt forces one), then registers the next version of `dataset`
+        with its links checked against `investigation`
+        ("investigations/{i}" or "investigations/{i}/revisions/{r}")."""
+        if fmt not in _FORMATS:
+            raise ValueError(f"fmt is one of {sorted(k for k in _FORMATS if k)}, not {fmt!r}")
+        tree = self._client.push_folder(folder)
+        req = datasets_pb2.CreateDatasetVersionRequest(
+            parent=_dataset_name(dataset), tree=_proto_digest(tree.digest), item_table_format=_FORMATS[fmt],
+            investigation_revision=investigation, request_id=uuid.uuid4().hex)
+        if items is not None:
+            with open(items, "rb") as f:
+                req.item_table.CopyFrom(_proto_digest(self._client.upload_bytes(f.read())))
+        return self._client.call(self._stub.CreateDatasetVersion, req, idempotent=False)
+
+    def get_version(self, name: str) -> "datasets_pb2.DatasetVersion":
+        return self._client.call(self._stub.GetDatasetVersion, datasets_pb2.GetDatasetVersionRequest(name=name))
+
+    def versions(self, dataset: str) -> Iterable["datasets_pb2.DatasetVersion"]:
+        """Newest first."""
+        token = ""
+        while True:
+            resp = self._client.call(self._stub.ListDatasetVersions, datasets_pb2.ListDatasetVersionsRequest(
+                parent=_dataset_name(dataset), page_token=token))
+            yield from resp.versions
+            token = resp.next_page_token
+            if not token:
+                return
+
+    def items(self, version: str, filter: str = "", page_size: int = 1000) -> Iterable["datasets_pb2.Item"]:  # noqa: A002
+        """The version's items by path, all pages (filter: docs/datasets.md)."""
+        token = ""
+        while True:
+            resp = self._client.call(self._stub.ListItems, datasets_pb2.ListItemsRequest(
+                parent=version, filter=filter, page_size=page_size, page_token=token))
+            yield from resp.items
+            token = resp.next_page_token
+            if not token:
+                return
+
+    def diff(self, base: str, target: str) -> Dict[str, object]:
+        """{"added", "removed", "changed", "moved", "relinked": counts,
+        "across_datasets": bool, "changes": [ItemChange, ...]} by path."""
+        req = datasets_pb2.DiffDatasetVersionsRequest(base=base, target=target)
+        out: Dict[str, object] = {"changes": []}
+        try:
+            for i, page in enumerate(self._stub.DiffDatasetVersions(req, timeout=self._client.timeout,
+                                                                    metadata=self._client._metadata)):
+                if i == 0:
+                    for k in ("added", "removed", "changed", "moved", "relinked", "across_datasets"):
+                        out[k] = getattr(page, k)
+                out["changes"].extend(page.changes)
+        except Exception as err:  # grpc.RpcError
+            from fairtrace.errors import FairtraceError
+            if hasattr(err, "code"):
+                raise FairtraceError.from_rpc_error(err) from None
+            raise
+        return out
+
+    def pull(self, version: str, dest: str) -> int:
+        """Writes the version's files under `dest` (which must not exist or be
+        empty), each checked against its digest; returns the file count."""
+        os.makedirs(dest, exist_ok=True)
+        if os.listdir(dest):
+            raise ValueError(f"{dest} is not empty")
+        n = 0
+        for item in self.items(version, page_size=10000):
+            path = os.path.normpath(os.path.join(dest, item.path))
+            if not path.startswith(os.path.abspath(dest) + os.sep) and not path.startswith(dest.rstrip("/") + "/"):
+                raise ValueError(f"item path {item.path!r} leaves {dest}")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            data = self._client.read_blob(Digest(item.blob.sha256, item.blob.size_bytes))
+            with open(path, "wb") as f:
+                f.write(data)
+            n += 1
+        return n
+
+
+def _proto_digest(d: Digest):
+    from fairtrace.v1 import common_pb2
+    return common_pb2.Digest(sha256=d.sha256, size_bytes=d.size_bytes)
