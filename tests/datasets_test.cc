@@ -85,6 +85,14 @@ TEST_F(DatasetsTest, ImagesLinkedToPlantsThroughTheCli) {
   auto versions = Cli({"datasets", "versions", "leaves"});
   ASSERT_EQ(versions.exit_code, 0);
   EXPECT_LT(versions.out.find("versions/2"), versions.out.find("versions/1"));  // newest first
+  auto croissant = Cli({"datasets", "export", "datasets/leaves/versions/2", "--base-iri", "https://reg.example/"});
+  ASSERT_EQ(croissant.exit_code, 0) << croissant.err;
+  auto doc = nlohmann::json::parse(croissant.out);
+  EXPECT_EQ(doc["@id"], "https://reg.example/datasets/leaves/versions/2");
+  EXPECT_EQ(doc["distribution"].size(), 3u);
+  EXPECT_EQ(doc["conformsTo"], "http://mlcommons.org/croissant/1.0");
+  auto relative = Cli({"datasets", "export", "datasets/leaves/versions/2", "--base-iri", "reg/"});
+  EXPECT_EQ(relative.exit_code, 1);  // not an absolute IRI
   auto missing = Cli({"datasets", "get", "nowhere"});
   EXPECT_EQ(missing.exit_code, 1);
 }

@@ -1,5 +1,6 @@
 #include "clients/cli/datasets_command.h"
 
+#include <fstream>
 #include <iostream>
 
 #include <grpcpp/grpcpp.h>
@@ -102,6 +103,10 @@ DatasetsCommand::DatasetsCommand(CLI::App& app) {
   diff_ = datasets_->add_subcommand("diff", "what changed between two versions");
   diff_->add_option("BASE", name_)->required();
   diff_->add_option("TARGET", other_)->required();
+  export_ = datasets_->add_subcommand("export", "a version as Croissant 1.0 JSON-LD");
+  export_->add_option("VERSION", name_, "datasets/{d}/versions/{n}")->required();
+  export_->add_option("--output", output_, "file to write (default: standard output)");
+  export_->add_option("--base-iri", base_iri_, "absolute IRI the @ids start with (default urn:fairtrace:)");
 }
 
 int DatasetsCommand::Run(const client::ClientOptions& options, bool json, bool tty) {
@@ -111,6 +116,7 @@ int DatasetsCommand::Run(const client::ClientOptions& options, bool json, bool t
   if (version_->parsed()) return NewVersion(options, json, tty);
   if (versions_->parsed()) return Versions(options, json);
   if (items_->parsed()) return Items(options, json);
+  if (export_->parsed()) return Export(options);
   return Diff(options, json);
 }
 
@@ -262,6 +268,28 @@ int DatasetsCommand::Diff(const client::ClientOptions& options, bool json) {
   }
   absl::Status st = client::FromGrpcStatus(reader->Finish());
   if (!st.ok()) return Fail(st, options.target);
+  return 0;
+}
+
+int DatasetsCommand::Export(const client::ClientOptions& options) {
+  v1::ExportDatasetVersionRequest req;
+  req.set_name(name_);
+  req.set_base_iri(base_iri_);
+  auto ctx = Context(options);
+  auto reader = Stub(options)->ExportDatasetVersion(ctx.get(), req);
+  std::string doc;
+  v1::ExportDatasetVersionResponse chunk;
+  while (reader->Read(&chunk)) doc += chunk.data();
+  absl::Status st = client::FromGrpcStatus(reader->Finish());
+  if (!st.ok()) return Fail(st, options.target);
+  if (output_.empty()) {
+    std::cout << doc << "\n";
+    return 0;
+  }
+  std::ofstream out(output_, std::ios::binary);
+  out << doc;
+  if (!out.flush()) return Fail(InvalidField("--output", "cannot write the file"), options.target);
+  std::cerr << "wrote " << output_ << " (" << doc.size() << " bytes)\n";
   return 0;
 }
 

@@ -12,6 +12,7 @@
 //   datasets versions DATASET
 //   datasets items VERSION [--filter F] [--limit N]
 //   datasets diff BASE TARGET
+//   datasets export VERSION [--output FILE] [--base-iri IRI]   Croissant 1.0 JSON-LD
 //
 // DATASET: "leaves" or "datasets/leaves"; VERSION: "datasets/leaves/versions/3".
 // --json prints the proto JSON (one line per item or change for lists).
@@ -40,9 +41,10 @@ class DatasetsCommand {
   int Versions(const client::ClientOptions& options, bool json);
   int Items(const client::ClientOptions& options, bool json);
   int Diff(const client::ClientOptions& options, bool json);
+  int Export(const client::ClientOptions& options);
 
-  CLI::App *datasets_, *create_, *get_, *list_, *version_, *versions_, *items_, *diff_;
-  std::string name_, other_, path_, items_file_, format_, investigation_, request_id_, filter_;
+  CLI::App *datasets_, *create_, *get_, *list_, *version_, *versions_, *items_, *diff_, *export_;
+  std::string name_, other_, path_, items_file_, format_, investigation_, request_id_, filter_, output_, base_iri_;
   std::string description_, license_, collection_method_, intended_use_;
   std::vector<std::string> creators_;
   int64_t limit_ = 1000;

@@ -79,4 +79,19 @@ grpc::Status DatasetServiceImpl::DiffDatasetVersions(grpc::ServerContext* ctx,
   });
 }
 
+grpc::Status DatasetServiceImpl::ExportDatasetVersion(grpc::ServerContext* ctx,
+                                                      const v1::ExportDatasetVersionRequest* req,
+                                                      grpc::ServerWriter<v1::ExportDatasetVersionResponse>* writer) {
+  return guard_->Run(ctx, Method("ExportDatasetVersion"), req, false, [&]() -> grpc::Status {
+    bool alive = true;
+    absl::Status s = registry_->ExportDatasetVersion(ContextOf(ctx, kService, "ExportDatasetVersion", *req), *req,
+                                                     [&](const v1::ExportDatasetVersionResponse& chunk) {
+                                                       alive = writer->Write(chunk);
+                                                       return alive;
+                                                     });
+    if (!alive) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+    return ToGrpcStatus(s);
+  });
+}
+
 }  // namespace fairtrace::api

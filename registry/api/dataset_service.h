@@ -29,6 +29,8 @@ class DatasetServiceImpl final : public v1::DatasetService::Service {
                          v1::ListItemsResponse* resp) override;
   grpc::Status DiffDatasetVersions(grpc::ServerContext* ctx, const v1::DiffDatasetVersionsRequest* req,
                                    grpc::ServerWriter<v1::DiffDatasetVersionsResponse>* writer) override;
+  grpc::Status ExportDatasetVersion(grpc::ServerContext* ctx, const v1::ExportDatasetVersionRequest* req,
+                                    grpc::ServerWriter<v1::ExportDatasetVersionResponse>* writer) override;
 
  private:
   DatasetRegistry* registry_;

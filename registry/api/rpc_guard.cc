@@ -47,6 +47,7 @@ constexpr absl::string_view kHeavyMethods[] = {
     "/fairtrace.v1.ExperimentService/ExportInvestigation",
     "/fairtrace.v1.DatasetService/CreateDatasetVersion",
     "/fairtrace.v1.DatasetService/DiffDatasetVersions",
+    "/fairtrace.v1.DatasetService/ExportDatasetVersion",
     "/fairtrace.v1.CasService/CreateTree",
     "/fairtrace.v1.AdminService/Fsck",
     "/fairtrace.v1.RunService/GetLineage",

@@ -18,6 +18,7 @@
 #include "registry/core/audited.h"
 #include "registry/core/page_token.h"
 #include "registry/core/resource_util.h"
+#include "registry/datasets/croissant.h"
 #include "registry/datasets/dataset_digest.h"
 #include "registry/datasets/item_table.h"
 #include "registry/investigations/investigation_names.h"
@@ -682,6 +683,36 @@ absl::Status DatasetRegistry::DiffDatasetVersions(
     if (!sink(msg)) return absl::OkStatus();  // the client went away
     msg.Clear();
   } while (k < changes.size());
+  return absl::OkStatus();
+}
+
+absl::Status DatasetRegistry::ExportDatasetVersion(
+    const CallContext& ctx, const v1::ExportDatasetVersionRequest& req,
+    const std::function<bool(const v1::ExportDatasetVersionResponse&)>& sink) {
+  const std::string base = req.base_iri().empty() ? "urn:fairtrace:" : req.base_iri();
+  // An absolute IRI: a scheme ("https:", "urn:") then no spaces or quotes.
+  const size_t colon = base.find(':');
+  bool valid = colon != std::string::npos && colon > 0 && base.size() <= 1024 &&
+               (base.back() == '/' || base.back() == ':') && absl::ascii_isalpha(static_cast<unsigned char>(base[0]));
+  for (char c : base) valid = valid && static_cast<unsigned char>(c) > 0x20 && c != '"' && c != '<' && c != '>';
+  if (!valid) return InvalidField("base_iri", "an absolute IRI ending in '/' or ':' (\"https://host/\", \"urn:x:\")");
+  FT_ASSIGN_OR_RETURN(DatasetVersionRow v, LoadVersion(req.name(), "name"));
+  FT_ASSIGN_OR_RETURN(std::optional<DatasetRow> ds, datasets_->GetDataset(v.dataset_id));
+  if (!ds) return DatasetNotFound(absl::StrCat("datasets/", v.dataset_id));
+  FT_ASSIGN_OR_RETURN(std::vector<ItemRow> rows,
+                      datasets_->ListItems(v.uid, ParsedFilter{}, "", static_cast<int>(limits_.max_items) + 1));
+  if (ctx.should_stop && ctx.should_stop()) return absl::DeadlineExceededError("stopped");
+  std::vector<v1::Item> items;
+  items.reserve(rows.size());
+  for (const ItemRow& r : rows) items.push_back(ItemProto(r));
+  const std::string doc = datasets::CroissantJsonLd(DatasetProto(*ds), DatasetVersionProto(v), items, base);
+  constexpr size_t kChunk = size_t{1} << 20;
+  for (size_t pos = 0; pos == 0 || pos < doc.size(); pos += kChunk) {
+    v1::ExportDatasetVersionResponse msg;
+    if (pos == 0) msg.set_media_type("application/ld+json");
+    msg.set_data(doc.substr(pos, kChunk));
+    if (!sink(msg)) return absl::OkStatus();
+  }
   return absl::OkStatus();
 }
 

@@ -55,6 +55,9 @@ class DatasetRegistry {
   // client went away); the first page carries the counts.
   absl::Status DiffDatasetVersions(const CallContext& ctx, const v1::DiffDatasetVersionsRequest& req,
                                    const std::function<bool(const v1::DiffDatasetVersionsResponse&)>& sink);
+  // Sends the Croissant document in chunks of at most 1 MiB to `sink`.
+  absl::Status ExportDatasetVersion(const CallContext& ctx, const v1::ExportDatasetVersionRequest& req,
+                                    const std::function<bool(const v1::ExportDatasetVersionResponse&)>& sink);
 
  private:
   struct VersionRef {

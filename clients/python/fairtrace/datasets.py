@@ -122,6 +122,19 @@ class Datasets:
             raise
         return out
 
+    def export_croissant(self, version: str, base_iri: str = "") -> bytes:
+        """The version as Croissant 1.0 JSON-LD (bytes); every @id starts with
+        base_iri (default "urn:fairtrace:")."""
+        req = datasets_pb2.ExportDatasetVersionRequest(name=version, base_iri=base_iri)
+        try:
+            return b"".join(r.data for r in self._stub.ExportDatasetVersion(req, timeout=self._client.timeout,
+                                                                          metadata=self._client._metadata))
+        except Exception as err:  # grpc.RpcError
+            from fairtrace.errors import FairtraceError
+            if hasattr(err, "code"):
+                raise FairtraceError.from_rpc_error(err) from None
+            raise
+
     def pull(self, version: str, dest: str) -> int:
         """Writes the version's files under `dest` (which must not exist or be
         empty), each checked against its digest; returns the file count."""

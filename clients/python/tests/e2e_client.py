@@ -248,6 +248,23 @@ class ClientEndToEnd(unittest.TestCase):
         self.assertEqual(missing.exception.code, grpc.StatusCode.FAILED_PRECONDITION)
         changes = ds.diff(v.name, v.name)
         self.assertEqual(changes["changes"], [])
+        # Croissant: a JSON-LD processor (Debian's rdflib) reads it with
+        # absolute IRIs, every file's sha256 and every item digest.
+        import json
+        import rdflib
+        doc = ds.export_croissant(v.name, base_iri="https://registry.example.org/")
+        graph = rdflib.Graph().parse(data=doc, format="json-ld")
+        schema = rdflib.Namespace("https://schema.org/")
+        shas = {str(o) for o in graph.objects(None, schema.sha256)}
+        items = list(ds.items(v.name))
+        self.assertEqual(shas, {i.blob.sha256 for i in items})
+        records = [json.loads(str(o)) for o in graph.objects(None, rdflib.URIRef("http://mlcommons.org/croissant/data"))]
+        digests = {r[k] for rec in records for r in rec for k in r if k.endswith("/item_digest")}
+        self.assertEqual(digests, {i.digest for i in items})
+        dataset_node = rdflib.URIRef("https://registry.example.org/" + v.name)
+        self.assertIn((dataset_node, rdflib.RDF.type, schema.Dataset), graph)
+        for s_, p_, o_ in graph:
+            self.assertFalse(isinstance(s_, rdflib.URIRef) and not str(s_).startswith(("http", "urn")), s_)
 
     def test_errors_with_many_violations_reach_the_client(self):
         # Issue 8, item 4: a tree naming 150 missing blobs, and a MIAPPE
