@@ -699,21 +699,28 @@ absl::Status DatasetRegistry::ExportDatasetVersion(
   FT_ASSIGN_OR_RETURN(DatasetVersionRow v, LoadVersion(req.name(), "name"));
   FT_ASSIGN_OR_RETURN(std::optional<DatasetRow> ds, datasets_->GetDataset(v.dataset_id));
   if (!ds) return DatasetNotFound(absl::StrCat("datasets/", v.dataset_id));
-  FT_ASSIGN_OR_RETURN(std::vector<ItemRow> rows,
-                      datasets_->ListItems(v.uid, ParsedFilter{}, "", static_cast<int>(limits_.max_items) + 1));
-  if (ctx.should_stop && ctx.should_stop()) return absl::DeadlineExceededError("stopped");
-  std::vector<v1::Item> items;
-  items.reserve(rows.size());
-  for (const ItemRow& r : rows) items.push_back(ItemProto(r));
-  const std::string doc = datasets::CroissantJsonLd(DatasetProto(*ds), DatasetVersionProto(v), items, base);
-  constexpr size_t kChunk = size_t{1} << 20;
-  for (size_t pos = 0; pos == 0 || pos < doc.size(); pos += kChunk) {
+  // Items are read 10,000 at a time, twice (the files, then the records):
+  // memory stays bounded whatever the version's size.
+  datasets::ItemSource items = [&](const std::function<bool(const v1::Item&)>& each) -> absl::Status {
+    std::string after;
+    while (true) {
+      if (ctx.should_stop && ctx.should_stop()) return absl::DeadlineExceededError("stopped");
+      FT_ASSIGN_OR_RETURN(std::vector<ItemRow> rows, datasets_->ListItems(v.uid, ParsedFilter{}, after, 10'000));
+      for (const ItemRow& r : rows) {
+        if (!each(ItemProto(r))) return absl::OkStatus();
+      }
+      if (rows.size() < 10'000) return absl::OkStatus();
+      after = rows.back().path;
+    }
+  };
+  bool first = true;
+  return datasets::WriteCroissant(DatasetProto(*ds), DatasetVersionProto(v), base, items, [&](absl::string_view piece) {
     v1::ExportDatasetVersionResponse msg;
-    if (pos == 0) msg.set_media_type("application/ld+json");
-    msg.set_data(doc.substr(pos, kChunk));
-    if (!sink(msg)) return absl::OkStatus();
-  }
-  return absl::OkStatus();
+    if (first) msg.set_media_type("application/ld+json");
+    first = false;
+    msg.set_data(std::string(piece));
+    return sink(msg);
+  });
 }
 
 }  // namespace fairtrace
