@@ -614,9 +614,16 @@ absl::Status DatasetRegistry::DiffDatasetVersions(
       if (x.blob_digest != y.blob_digest || x.blob_size != y.blob_size) {
         c.set_kind(v1::ItemChange::CHANGED);
       } else {
+        // Links are read only for the items whose links changed.
         c.set_kind(v1::ItemChange::RELINKED);
-        for (const std::string& l : LinksOf(x)) c.add_old_links(l);
-        for (const std::string& l : LinksOf(y)) c.add_new_links(l);
+        FT_ASSIGN_OR_RETURN(std::optional<ItemRow> old_item, datasets_->GetItem(base.uid, x.path));
+        FT_ASSIGN_OR_RETURN(std::optional<ItemRow> new_item, datasets_->GetItem(target.uid, y.path));
+        if (old_item) {
+          for (const std::string& l : LinksOf(*old_item)) c.add_old_links(l);
+        }
+        if (new_item) {
+          for (const std::string& l : LinksOf(*new_item)) c.add_new_links(l);
+        }
       }
       changes.push_back(std::move(c));
     }

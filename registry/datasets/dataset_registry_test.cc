@@ -252,6 +252,9 @@ TEST_F(DatasetRegistryTest, DiffNamesAddedRemovedChangedMovedAndRelinked) {
                                                             {"e.png", v1::ItemChange::MOVED},
                                                             {"f.png", v1::ItemChange::ADDED}}));
   EXPECT_EQ(pages[1].changes(1).old_path(), "c.png");
+  ASSERT_EQ(pages[0].changes(0).old_links_size(), 1);  // a.png: relinked from S1-P1 to S1-P2
+  EXPECT_EQ(pages[0].changes(0).old_links(0), "investigations/drought/observationUnits/S1-P1");
+  EXPECT_EQ(pages[0].changes(0).new_links(0), "investigations/drought/observationUnits/S1-P2");
   req.set_target("datasets/leaves/versions/9");
   EXPECT_THAT(registry_->DiffDatasetVersions(ctx_, req, [](const auto&) { return true; }),
               StatusIs(absl::StatusCode::kNotFound));

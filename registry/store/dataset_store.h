@@ -89,9 +89,11 @@ class DatasetStore {
   // `filter` (fields of docs/datasets.md).
   virtual absl::StatusOr<std::vector<ItemRow>> ListItems(const std::string& version_uid, const ParsedFilter& filter,
                                                          const std::string& after_path, int limit) = 0;
-  // Every item of the version, by path, with what a diff needs: path, blob,
-  // links and item digest (the other fields are left empty).
+  // Every item of the version, by path, with what a diff needs: path, blob
+  // and item digest (the other fields are left empty).
   virtual absl::StatusOr<std::vector<ItemRow>> AllItems(const std::string& version_uid) = 0;
+  // One item, whole.
+  virtual absl::StatusOr<std::optional<ItemRow>> GetItem(const std::string& version_uid, const std::string& path) = 0;
 };
 
 }  // namespace fairtrace

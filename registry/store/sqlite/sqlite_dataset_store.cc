@@ -261,7 +261,7 @@ absl::StatusOr<std::vector<ItemRow>> SqliteDatasetStore::ListItems(const std::st
 
 absl::StatusOr<std::vector<ItemRow>> SqliteDatasetStore::AllItems(const std::string& version_uid) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT path, blob_digest, blob_size, links_json, item_digest "
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT path, blob_digest, blob_size, item_digest "
                                             "FROM dataset_items WHERE version_uid = ? ORDER BY path"));
   q->Bind(1, version_uid);
   return sqlite::CollectRows<ItemRow>(q, [](Stmt* r) {
@@ -269,10 +269,21 @@ absl::StatusOr<std::vector<ItemRow>> SqliteDatasetStore::AllItems(const std::str
     row.path = r->Text(0);
     row.blob_digest = r->Text(1);
     row.blob_size = r->Int(2);
-    row.links_json = r->Text(3);
-    row.item_digest = r->Text(4);
+    row.item_digest = r->Text(3);
     return row;
   });
+}
+
+absl::StatusOr<std::optional<ItemRow>> SqliteDatasetStore::GetItem(const std::string& version_uid,
+                                                                   const std::string& path) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kItemColumns,
+                                                         " FROM dataset_items WHERE version_uid = ? AND path = ?")));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, version_uid).Bind(2, path).Step());
+  if (!row) return std::nullopt;
+  ItemRow out = ItemFrom(q);
+  q->Reset();
+  return out;
 }
 
 }  // namespace fairtrace

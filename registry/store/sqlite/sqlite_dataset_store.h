@@ -32,6 +32,7 @@ class SqliteDatasetStore final : public DatasetStore {
   absl::StatusOr<std::vector<ItemRow>> ListItems(const std::string& version_uid, const ParsedFilter& filter,
                                                  const std::string& after_path, int limit) override;
   absl::StatusOr<std::vector<ItemRow>> AllItems(const std::string& version_uid) override;
+  absl::StatusOr<std::optional<ItemRow>> GetItem(const std::string& version_uid, const std::string& path) override;
 
  private:
   SqliteDatabase* db_;
