@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "absl/container/flat_hash_set.h"
@@ -115,9 +117,18 @@ absl::StatusOr<Digest> HashFile(const stdfs::path& path) {
   return Digest{h.FinishHex(), size};
 }
 
-absl::StatusOr<std::vector<TreeEntry>> ScanFolder(const stdfs::path& root) {
+namespace {
+
+// The regular files under `root` as tree entries without digests, with
+// their paths and sizes.
+struct Listing {
   std::vector<TreeEntry> entries;
   std::vector<stdfs::path> paths;
+  std::vector<int64_t> sizes;
+};
+
+absl::StatusOr<Listing> ListFolder(const stdfs::path& root) {
+  Listing out;
   std::error_code ec;
   stdfs::recursive_directory_iterator it(root, stdfs::directory_options::none, ec), end;
   if (ec) return absl::NotFoundError(absl::StrCat("cannot read folder ", root.string(), ": ", ec.message()));
@@ -137,28 +148,65 @@ absl::StatusOr<std::vector<TreeEntry>> ScanFolder(const stdfs::path& root) {
     if (std::string problem = TreePathProblem(rel); !problem.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("cannot push \"", rel, "\": ", problem));
     }
-    entries.push_back(TreeEntry{rel, Digest{}, (st.st_mode & S_IXUSR) != 0});
-    paths.push_back(p);
+    out.entries.push_back(TreeEntry{rel, Digest{}, (st.st_mode & S_IXUSR) != 0});
+    out.paths.push_back(p);
+    out.sizes.push_back(st.st_size);
   }
-  // Hash on every core: files are independent.
-  std::atomic<size_t> next{0};
-  std::vector<absl::Status> errors(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> workers;
-  for (size_t w = 0; w < errors.size(); ++w) {
-    workers.emplace_back([&, w] {
-      for (size_t i = next++; i < entries.size(); i = next++) {
-        auto d = HashFile(paths[i]);
-        if (!d.ok()) {
-          errors[w] = d.status();
-          return;
-        }
-        entries[i].digest = *d;
+  return out;
+}
+
+// Hashes the listed files on every core, in index order as far as the
+// workers go; Wait(i) returns once file i is hashed (or hashing failed).
+class Hasher {
+ public:
+  explicit Hasher(Listing* listing) : listing_(listing), done_(listing->entries.size(), false) {
+    const size_t n = std::max(1u, std::thread::hardware_concurrency());
+    for (size_t w = 0; w < n; ++w) workers_.emplace_back([this] { Work(); });
+  }
+  ~Hasher() {
+    stop_ = true;
+    for (auto& t : workers_) t.join();
+  }
+  absl::Status Wait(size_t i) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return done_[i] || !error_.ok(); });
+    return error_;
+  }
+
+ private:
+  void Work() {
+    for (size_t i = next_++; i < listing_->entries.size() && !stop_; i = next_++) {
+      absl::StatusOr<Digest> d = HashFile(listing_->paths[i]);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!d.ok()) {
+        if (error_.ok()) error_ = d.status();
+      } else {
+        listing_->entries[i].digest = *d;
+        done_[i] = true;
       }
-    });
+      cv_.notify_all();
+    }
   }
-  for (auto& t : workers) t.join();
-  for (const auto& e : errors) FT_RETURN_IF_ERROR(e);
-  return entries;
+
+  Listing* listing_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<bool> done_;  // guarded by mu_
+  absl::Status error_;      // guarded by mu_
+  std::atomic<size_t> next_{0};
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<TreeEntry>> ScanFolder(const stdfs::path& root) {
+  FT_ASSIGN_OR_RETURN(Listing listing, ListFolder(root));
+  {
+    Hasher hasher(&listing);
+    for (size_t i = 0; i < listing.entries.size(); ++i) FT_RETURN_IF_ERROR(hasher.Wait(i));
+  }
+  return std::move(listing.entries);
 }
 
 absl::StatusOr<PushResult> Push(CasClient& client, const stdfs::path& path, const PushOptions& options) {
@@ -180,28 +228,51 @@ absl::StatusOr<PushResult> Push(CasClient& client, const stdfs::path& path, cons
   if (!S_ISDIR(st.st_mode)) {
     return absl::InvalidArgumentError(absl::StrCat(path.string(), " is neither a file nor a folder"));
   }
-  FT_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, ScanFolder(path));
+  // Pipelined: while the workers hash the next files, the files hashed so
+  // far are checked with FindMissingBlobs in batches (64 MiB or 1,000 files)
+  // and the missing ones uploaded. A file's digest is known before its
+  // upload starts (it names the upload).
+  FT_ASSIGN_OR_RETURN(Listing listing, ListFolder(path));
   result.is_tree = true;
-  result.files = static_cast<int64_t>(entries.size());
+  result.files = static_cast<int64_t>(listing.entries.size());
+  for (int64_t size : listing.sizes) result.total_bytes += size;
+  Progress progress("push", result.total_bytes, options.show_progress);
+  Uploader up(client, progress, result, options.batch_threshold);
+  absl::flat_hash_set<Digest> queued;  // uploaded or found present already
+  {
+    Hasher hasher(&listing);
+    constexpr int64_t kBatchBytes = int64_t{64} << 20;
+    constexpr size_t kBatchFiles = 1000;
+    for (size_t start = 0; start < listing.entries.size();) {
+      size_t end = start;
+      int64_t bytes = 0;
+      while (end < listing.entries.size() && end - start < kBatchFiles && (end == start || bytes < kBatchBytes)) {
+        bytes += listing.sizes[end++];
+      }
+      std::vector<Digest> wanted;
+      for (size_t i = start; i < end; ++i) {
+        FT_RETURN_IF_ERROR(hasher.Wait(i));
+        wanted.push_back(listing.entries[i].digest);
+      }
+      FT_ASSIGN_OR_RETURN(std::vector<Digest> missing_list, client.FindMissing(wanted));
+      absl::flat_hash_set<Digest> missing(missing_list.begin(), missing_list.end());
+      for (size_t i = start; i < end; ++i) {
+        const Digest& d = listing.entries[i].digest;
+        if (!queued.insert(d).second) continue;  // a duplicate of an earlier file
+        if (missing.contains(d)) {
+          FT_RETURN_IF_ERROR(up.Add(path / listing.entries[i].path, d));
+        } else {
+          progress.Add(d.size_bytes);  // already on the server
+        }
+      }
+      start = end;
+    }
+  }
+  std::vector<TreeEntry>& entries = listing.entries;
   FT_ASSIGN_OR_RETURN(std::string manifest, EncodeTree(entries));
   result.digest = DigestOf(manifest);
-  std::vector<Digest> wanted;
-  wanted.reserve(entries.size() + 1);
-  for (const TreeEntry& e : entries) {
-    result.total_bytes += e.digest.size_bytes;
-    wanted.push_back(e.digest);
-  }
-  wanted.push_back(result.digest);
-  FT_ASSIGN_OR_RETURN(std::vector<Digest> missing_list, client.FindMissing(wanted));
-  absl::flat_hash_set<Digest> missing(missing_list.begin(), missing_list.end());
-  int64_t missing_bytes = 0;
-  for (const Digest& d : missing) missing_bytes += d.size_bytes;
-  Progress progress("push", missing_bytes, options.show_progress);
-  Uploader up(client, progress, result, options.batch_threshold);
-  for (const TreeEntry& e : entries) {
-    if (missing.erase(e.digest) == 0) continue;  // present, or already queued
-    FT_RETURN_IF_ERROR(up.Add(path / e.path, e.digest));
-  }
+  FT_ASSIGN_OR_RETURN(std::vector<Digest> manifest_missing, client.FindMissing({result.digest}));
+  absl::flat_hash_set<Digest> missing(manifest_missing.begin(), manifest_missing.end());
   FT_RETURN_IF_ERROR(up.Flush());
   if (missing.contains(result.digest)) {
     FT_RETURN_IF_ERROR(UploadBytes(client, result.digest, manifest));
