@@ -5,6 +5,8 @@
 # page cache warm for both). Prints both and the ratio; a second push of the
 # unchanged folder shows what only hashing costs.
 # Usage: bench/push_folder_bench.sh [GIB]   (needs a built tree: scripts/build.sh)
+# FAIRTRACE_CLIS="a b": compare several CLI binaries on the same files (each
+# pushes to a fresh server data folder); default build/clients/fairtrace.
 # Uses BENCH_DIR (default: a fresh folder under build/), removed afterwards.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,10 +18,13 @@ cleanup() { [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null; rm -rf "
 trap cleanup EXIT
 now() { date +%s.%N; }
 
-"$build/registry/server/fairtrace-server" --listen 127.0.0.1:0 --data-dir "$work/data" --quiet > "$work/server.out" &
-server_pid=$!
-for _ in $(seq 100); do grep -q listening "$work/server.out" 2>/dev/null && break; sleep 0.1; done
-export FAIRTRACE_SERVER="127.0.0.1:$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.out")"
+start_server() {
+  rm -rf "$work/data" "$work/server.out"
+  "$build/registry/server/fairtrace-server" --listen 127.0.0.1:0 --data-dir "$work/data" --quiet > "$work/server.out" &
+  server_pid=$!
+  for _ in $(seq 100); do grep -q listening "$work/server.out" 2>/dev/null && break; sleep 0.1; done
+  export FAIRTRACE_SERVER="127.0.0.1:$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.out")"
+}
 
 # Files of 2-20 MB (a fixed sequence of sizes), random bytes, GIB in total.
 /usr/bin/python3 - "$work/images" "$gib" <<'PY'
@@ -41,12 +46,17 @@ sync; cat "$work"/images/* > /dev/null  # warm the page cache for both
 
 t0=$(now); openssl dgst -sha256 "$work"/images/* > /dev/null; t1=$(now)
 ossl=$(echo "$t1 - $t0" | bc -l)
-t0=$(now); "$build/clients/fairtrace" --json push "$work/images" > "$work/push1.json"; t1=$(now)
-push=$(echo "$t1 - $t0" | bc -l)
-t0=$(now); "$build/clients/fairtrace" --json push "$work/images" > "$work/push2.json"; t1=$(now)
-again=$(echo "$t1 - $t0" | bc -l)
 mb=$(echo "$gib * 1073.741824" | bc -l)
 printf "openssl dgst -sha256: %6.2f s  %6.1f MB/s\n" "$ossl" "$(echo "$mb / $ossl" | bc -l)"
-printf "fairtrace push:       %6.2f s  %6.1f MB/s  = %.2fx openssl (target >= 0.45x)\n" "$push" \
-  "$(echo "$mb / $push" | bc -l)" "$(echo "$ossl / $push" | bc -l)"
-printf "second push:          %6.2f s  (nothing sent: hashing and FindMissingBlobs only)\n" "$again"
+for cli in ${FAIRTRACE_CLIS:-$build/clients/fairtrace}; do
+  start_server
+  t0=$(now); "$cli" --json push "$work/images" > "$work/push1.json"; t1=$(now)
+  push=$(echo "$t1 - $t0" | bc -l)
+  t0=$(now); "$cli" --json push "$work/images" > "$work/push2.json"; t1=$(now)
+  again=$(echo "$t1 - $t0" | bc -l)
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
+  echo "$cli:"
+  printf "  fairtrace push:     %6.2f s  %6.1f MB/s  = %.2fx openssl (target >= 0.45x)\n" "$push" \
+    "$(echo "$mb / $push" | bc -l)" "$(echo "$ossl / $push" | bc -l)"
+  printf "  second push:        %6.2f s  (nothing sent: hashing and FindMissingBlobs only)\n" "$again"
+done
