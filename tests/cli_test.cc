@@ -218,6 +218,29 @@ TEST_F(CliTest, MiappeValidateWorksOfflineWithExitCodes) {
   EXPECT_EQ(missing.exit_code, 1);
 }
 
+// Several large files stream at once (issue 11): every byte arrives, and
+// the folder pulls back identical.
+TEST_F(CliTest, AFolderOfLargeFilesStreamsSeveralAtOnceAndPullsBackIdentical) {
+  stdfs::path src = work() / "images";
+  for (int i = 0; i < 7; ++i) {
+    std::string data((1 + i % 3) << 20, '\0');
+    for (size_t k = 0; k < data.size(); ++k) data[k] = static_cast<char>((k * 131 + i * 7) % 251);
+    WriteFile(src / ("plant-" + std::to_string(i) + ".png"), data);
+  }
+  WriteFile(src / "small.csv", "path\n");
+  auto push = Cli({"--json", "push", src.string()});
+  ASSERT_EQ(push.exit_code, 0) << push.err;
+  auto j = nlohmann::json::parse(push.out);
+  EXPECT_EQ(j["files"], 8);
+  EXPECT_EQ(j["uploaded_blobs"], 9);  // the 8 files and the tree manifest
+  stdfs::path dest = work() / "images-pulled";
+  auto pull = Cli({"pull", j["digest"].get<std::string>(), dest.string()});
+  ASSERT_EQ(pull.exit_code, 0) << pull.err;
+  for (const auto& e : stdfs::directory_iterator(src)) {
+    EXPECT_EQ(ReadFile(dest / e.path().filename()), ReadFile(e.path())) << e.path();
+  }
+}
+
 // The official templates as they are downloaded: one clear error each, the
 // template named, exit 1 (issue 10; was 361 to 687 findings).
 TEST_F(CliTest, MiappeValidateOfAnEmptyOfficialTemplateIsOneError) {

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -52,7 +54,13 @@ class Uploader {
     result_.uploaded_blobs++;
     result_.uploaded_bytes += d.size_bytes;
     if (d.size_bytes > threshold_) {
-      return client_.UploadFile(path, d, [this](int64_t n) { progress_.Add(n); });
+      // Large files stream on up to kStreams uploads at once: the server's
+      // durable write of one (its fsyncs) overlaps the transfer of the next.
+      if (inflight_.size() >= kStreams) FT_RETURN_IF_ERROR(WaitOldest());
+      inflight_.push_back(std::async(std::launch::async, [this, path, d] {
+        return client_.UploadFile(path, d, [this](int64_t n) { progress_.Add(n); });
+      }));
+      return absl::OkStatus();
     }
     // Each blob costs its bytes plus its digest and framing in the message.
     int64_t cost = d.size_bytes + kPerBlobOverhead;
@@ -69,7 +77,9 @@ class Uploader {
     return absl::OkStatus();
   }
 
+  // Waits for the uploads in flight too.
   absl::Status Flush() {
+    while (!inflight_.empty()) FT_RETURN_IF_ERROR(WaitOldest());
     if (batch_.empty()) return absl::OkStatus();
     FT_RETURN_IF_ERROR(client_.UploadBatch(batch_));
     progress_.Add(batch_data_bytes_);
@@ -84,6 +94,16 @@ class Uploader {
   Progress& progress_;
   PushResult& result_;
   int64_t threshold_;
+  absl::Status WaitOldest() {
+    absl::Status s = inflight_.front().get();
+    inflight_.pop_front();
+    return s;
+  }
+
+  static constexpr size_t kStreams = 3;
+  // Streams in flight (std::async: a thread each); on an error the others
+  // are still waited for, by the destructor of their futures.
+  std::deque<std::future<absl::Status>> inflight_;
   std::vector<std::pair<Digest, std::string>> batch_;
   int64_t batch_bytes_ = 0;       // message cost, data plus overhead
   int64_t batch_data_bytes_ = 0;  // data only, for progress
