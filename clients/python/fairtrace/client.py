@@ -10,6 +10,7 @@ Thread-safe (gRPC channels and stubs are).
 import hashlib
 import os
 import random
+import sys
 import time
 import uuid
 from typing import Callable, Dict, Iterable, List, Optional
@@ -220,18 +221,36 @@ class Client:
             raise FairtraceError(grpc.StatusCode.DATA_LOSS, f"blob {digest.sha256} read back with other bytes")
         return data
 
-    def push_folder(self, path: str) -> Tree:
+    def push_folder(self, path: str, progress: Optional[bool] = None) -> Tree:
         """Uploads the folder's missing blobs and its manifest, and registers
-        the tree. Returns the tree (its digest names the folder)."""
+        the tree. Returns the tree (its digest names the folder).
+
+        progress: draw "push: sent/total" on stderr; default: when stderr is
+        a terminal."""
         tree = build_tree(path)
         local = {e.digest: e.local_path for e in tree.entries}
         missing = set(self.find_missing(list(local) + [tree.digest]))
+        show = sys.stderr.isatty() if progress is None else progress
+        total = sum(d.size_bytes for d in missing if d != tree.digest)
+        sent = 0
+        last_draw = 0.0
+
+        def draw(final: bool = False) -> None:
+            nonlocal last_draw
+            if not show or (not final and time.monotonic() - last_draw < 0.2):
+                return
+            last_draw = time.monotonic()
+            sys.stderr.write(f"\rpush: {sent / 1e6:.1f}/{total / 1e6:.1f} MB" + ("\n" if final else ""))
+            sys.stderr.flush()
+
         batch, batch_bytes = [], 0
         for d in sorted(missing):
             if d == tree.digest:
                 continue
+            sent += d.size_bytes
             if d.size_bytes > _SMALL_BLOB:
                 self._stream_upload(d, local[d])
+                draw()
                 continue
             with open(local[d], "rb") as f:
                 data = f.read()
@@ -242,10 +261,12 @@ class Client:
                 batch, batch_bytes = [], 0
             batch.append((d, data))
             batch_bytes += len(data)
+            draw()
         if tree.digest in missing:
             batch.append((tree.digest, tree.manifest))
         if batch:
             self._batch_upload(batch)
+        draw(final=True)
         self.call(self.cas.CreateTree, cas_pb2.CreateTreeRequest(digest=to_digest(tree.digest)))
         return tree
 

@@ -62,14 +62,15 @@ class Datasets:
         return self._client.call(self._stub.UpdateDataset, req)
 
     def create_version(self, dataset: str, folder: str, items: Optional[str] = None, investigation: str = "",
-                       fmt: str = "") -> "datasets_pb2.DatasetVersion":
+                       fmt: str = "", progress: Optional[bool] = None) -> "datasets_pb2.DatasetVersion":
         """Pushes `folder` and the item table file `items` (CSV, TSV or JSON
         Lines; fmt forces one), then registers the next version of `dataset`
         with its links checked against `investigation`
-        ("investigations/{i}" or "investigations/{i}/revisions/{r}")."""
+        ("investigations/{i}" or "investigations/{i}/revisions/{r}").
+        progress: as Client.push_folder (default: on a terminal)."""
         if fmt not in _FORMATS:
             raise ValueError(f"fmt is one of {sorted(k for k in _FORMATS if k)}, not {fmt!r}")
-        tree = self._client.push_folder(folder)
+        tree = self._client.push_folder(folder, progress=progress)
         req = datasets_pb2.CreateDatasetVersionRequest(
             parent=_dataset_name(dataset), tree=_proto_digest(tree.digest), item_table_format=_FORMATS[fmt],
             investigation_revision=investigation, request_id=uuid.uuid4().hex)

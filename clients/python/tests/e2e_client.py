@@ -106,9 +106,17 @@ class ClientEndToEnd(unittest.TestCase):
             f.write(MLMODEL)
         with open(os.path.join(d, "model.pkl"), "wb") as f:
             f.write(os.urandom(3 << 20) + b"end")  # > 1 MiB: streamed with Write
-        tree = self.client.push_folder(d)
+        import contextlib
+        import io
+        drawn = io.StringIO()
+        with contextlib.redirect_stderr(drawn):
+            tree = self.client.push_folder(d, progress=True)
+        self.assertIn("push: 3.1/3.1 MB", drawn.getvalue())  # progress drawn, ending with the total
         self.assertEqual(self.client.find_missing([e.digest for e in tree.entries] + [tree.digest]), [])
-        self.assertEqual(self.client.push_folder(d).digest, tree.digest)
+        quiet = io.StringIO()
+        with contextlib.redirect_stderr(quiet):
+            self.assertEqual(self.client.push_folder(d).digest, tree.digest)
+        self.assertEqual(quiet.getvalue(), "")  # not a terminal: nothing drawn
 
     def test_a_failing_script_marks_the_run_failed(self):
         with self.assertRaises(ZeroDivisionError):
