@@ -57,12 +57,14 @@ build_target miappe_validator_fuzz "${validator_srcs[@]}"
 build_target miappe_isatab_fuzz "${validator_srcs[@]}"
 build_target mlmodel_fuzz "${text_srcs[@]}" "$root/validators/mlmodel/mlmodel_validator.cc" \
   "$build/validators/mlmodel/rules_data.cc"
+build_target item_table_fuzz "${text_srcs[@]}" "$root/registry/datasets/item_table.cc" \
+  "$root/validators/miappe/tsv.cc" "$root/validators/miappe/report.cc"
 build_target tree_manifest_fuzz "${core_srcs[@]}"
 build_target filter_fuzz "${core_srcs[@]}"
 build_target names_tokens_fuzz "${core_srcs[@]}"
 
 targets=(${FUZZ_TARGETS:-miappe_tsv_fuzz miappe_xlsx_fuzz miappe_validator_fuzz miappe_isatab_fuzz mlmodel_fuzz
-         tree_manifest_fuzz filter_fuzz names_tokens_fuzz})
+         item_table_fuzz tree_manifest_fuzz filter_fuzz names_tokens_fuzz})
 status=0
 for target in "${targets[@]}"; do
   mkdir -p "$out/corpus/$target"
