@@ -16,17 +16,11 @@ namespace fairtrace::cli {
 namespace {
 
 std::unique_ptr<v1::DatasetService::Stub> Stub(const client::ClientOptions& o) {
-  grpc::ChannelArguments args;
-  args.SetMaxSendMessageSize(static_cast<int>(o.max_message_bytes));
-  args.SetMaxReceiveMessageSize(static_cast<int>(o.max_message_bytes));
-  return v1::DatasetService::NewStub(grpc::CreateCustomChannel(o.target, grpc::InsecureChannelCredentials(), args));
+  return v1::DatasetService::NewStub(client::NewChannel(o));
 }
 
 std::unique_ptr<grpc::ClientContext> Context(const client::ClientOptions& o) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(o.rpc_timeout));
-  if (!o.user.empty()) ctx->AddMetadata("x-fairtrace-user", o.user);
-  return ctx;
+  return client::NewCallContext(o, o.rpc_timeout);
 }
 
 std::string DatasetName(const std::string& s) { return absl::StartsWith(s, "datasets/") ? s : "datasets/" + s; }

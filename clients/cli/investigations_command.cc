@@ -27,18 +27,11 @@ void PrintInvestigation(const v1::Investigation& inv) {
 }
 
 std::unique_ptr<v1::InvestigationService::Stub> Stub(const client::ClientOptions& o) {
-  grpc::ChannelArguments args;
-  args.SetMaxSendMessageSize(static_cast<int>(o.max_message_bytes));
-  args.SetMaxReceiveMessageSize(static_cast<int>(o.max_message_bytes));
-  return v1::InvestigationService::NewStub(
-      grpc::CreateCustomChannel(o.target, grpc::InsecureChannelCredentials(), args));
+  return v1::InvestigationService::NewStub(client::NewChannel(o));
 }
 
 std::unique_ptr<grpc::ClientContext> Context(const client::ClientOptions& o) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(o.rpc_timeout));
-  if (!o.user.empty()) ctx->AddMetadata("x-fairtrace-user", o.user);
-  return ctx;
+  return client::NewCallContext(o, o.rpc_timeout);
 }
 
 }  // namespace

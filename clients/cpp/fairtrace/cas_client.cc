@@ -64,22 +64,29 @@ absl::Status CasClient::AbortUpload(const Digest& digest) {
   return FromGrpcStatus(cas_->AbortUpload(ctx.get(), req, &resp));
 }
 
-CasClient::CasClient(ClientOptions options) : options_(std::move(options)) {
+std::shared_ptr<grpc::Channel> NewChannel(const ClientOptions& options) {
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
-  args.SetMaxSendMessageSize(static_cast<int>(options_.max_message_bytes));
-  channel_ = grpc::CreateCustomChannel(options_.target, grpc::InsecureChannelCredentials(), args);
+  args.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
+  args.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
+  return grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), args);
+}
+
+std::unique_ptr<grpc::ClientContext> NewCallContext(const ClientOptions& options, absl::Duration timeout) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+  if (!options.user.empty()) ctx->AddMetadata("x-fairtrace-user", options.user);
+  return ctx;
+}
+
+CasClient::CasClient(ClientOptions options) : options_(std::move(options)) {
+  channel_ = NewChannel(options_);
   cas_ = v1::CasService::NewStub(channel_);
   admin_ = v1::AdminService::NewStub(channel_);
   audit_ = v1::AuditService::NewStub(channel_);
 }
 
 std::unique_ptr<grpc::ClientContext> CasClient::Context(absl::Duration timeout) const {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
-  ctx->set_wait_for_ready(false);
-  if (!options_.user.empty()) ctx->AddMetadata("x-fairtrace-user", options_.user);
-  return ctx;
+  return NewCallContext(options_, timeout);
 }
 
 absl::StatusOr<std::vector<Digest>> CasClient::FindMissing(absl::Span<const Digest> digests) {

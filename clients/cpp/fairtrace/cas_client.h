@@ -39,6 +39,12 @@ struct ClientOptions {
   absl::Duration upload_stall_timeout = absl::Seconds(120);
 };
 
+// A channel to options.target whose messages may be max_message_bytes
+// either way: what every client of one server shares.
+std::shared_ptr<grpc::Channel> NewChannel(const ClientOptions& options);
+// A unary call's context: the deadline `timeout` from now, and the user.
+std::unique_ptr<grpc::ClientContext> NewCallContext(const ClientOptions& options, absl::Duration timeout);
+
 // The upload id of `digest` pushed by `user`: the same for every run, so a
 // second `fairtrace push` of a file continues the upload the first one
 // left, and two concurrent pushes of one file meet on one upload (the

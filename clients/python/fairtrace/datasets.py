@@ -22,6 +22,10 @@ import os
 import uuid
 from typing import Dict, Iterable, List, Optional
 
+import grpc
+
+from fairtrace.client import to_digest
+from fairtrace.errors import FairtraceError
 from fairtrace.tree import Digest
 from fairtrace.v1 import datasets_pb2
 
@@ -72,11 +76,11 @@ class Datasets:
             raise ValueError(f"fmt is one of {sorted(k for k in _FORMATS if k)}, not {fmt!r}")
         tree = self._client.push_folder(folder, progress=progress)
         req = datasets_pb2.CreateDatasetVersionRequest(
-            parent=_dataset_name(dataset), tree=_proto_digest(tree.digest), item_table_format=_FORMATS[fmt],
+            parent=_dataset_name(dataset), tree=to_digest(tree.digest), item_table_format=_FORMATS[fmt],
             investigation_revision=investigation, request_id=uuid.uuid4().hex)
         if items is not None:
             with open(items, "rb") as f:
-                req.item_table.CopyFrom(_proto_digest(self._client.upload_bytes(f.read())))
+                req.item_table.CopyFrom(to_digest(self._client.upload_bytes(f.read())))
         return self._client.call(self._stub.CreateDatasetVersion, req, idempotent=False)
 
     def get_version(self, name: str) -> "datasets_pb2.DatasetVersion":
@@ -104,37 +108,30 @@ class Datasets:
             if not token:
                 return
 
+    def _stream(self, method, request) -> Iterable:
+        """The messages of a server-streaming call; errors as FairtraceError."""
+        try:
+            yield from method(request, timeout=self._client.timeout, metadata=self._client._metadata)
+        except grpc.RpcError as err:
+            raise FairtraceError.from_rpc_error(err) from None
+
     def diff(self, base: str, target: str) -> Dict[str, object]:
         """{"added", "removed", "changed", "moved", "relinked": counts,
         "across_datasets": bool, "changes": [ItemChange, ...]} by path."""
         req = datasets_pb2.DiffDatasetVersionsRequest(base=base, target=target)
         out: Dict[str, object] = {"changes": []}
-        try:
-            for i, page in enumerate(self._stub.DiffDatasetVersions(req, timeout=self._client.timeout,
-                                                                    metadata=self._client._metadata)):
-                if i == 0:
-                    for k in ("added", "removed", "changed", "moved", "relinked", "across_datasets"):
-                        out[k] = getattr(page, k)
-                out["changes"].extend(page.changes)
-        except Exception as err:  # grpc.RpcError
-            from fairtrace.errors import FairtraceError
-            if hasattr(err, "code"):
-                raise FairtraceError.from_rpc_error(err) from None
-            raise
+        for i, page in enumerate(self._stream(self._stub.DiffDatasetVersions, req)):
+            if i == 0:
+                for k in ("added", "removed", "changed", "moved", "relinked", "across_datasets"):
+                    out[k] = getattr(page, k)
+            out["changes"].extend(page.changes)
         return out
 
     def export_croissant(self, version: str, base_iri: str = "") -> bytes:
         """The version as Croissant 1.0 JSON-LD (bytes); every @id starts with
         base_iri (default "urn:fairtrace:")."""
         req = datasets_pb2.ExportDatasetVersionRequest(name=version, base_iri=base_iri)
-        try:
-            return b"".join(r.data for r in self._stub.ExportDatasetVersion(req, timeout=self._client.timeout,
-                                                                          metadata=self._client._metadata))
-        except Exception as err:  # grpc.RpcError
-            from fairtrace.errors import FairtraceError
-            if hasattr(err, "code"):
-                raise FairtraceError.from_rpc_error(err) from None
-            raise
+        return b"".join(r.data for r in self._stream(self._stub.ExportDatasetVersion, req))
 
     def pull(self, version: str, dest: str) -> int:
         """Writes the version's files under `dest` (which must not exist or be
@@ -142,10 +139,11 @@ class Datasets:
         os.makedirs(dest, exist_ok=True)
         if os.listdir(dest):
             raise ValueError(f"{dest} is not empty")
+        root = os.path.abspath(dest)
         n = 0
         for item in self.items(version, page_size=10000):
-            path = os.path.normpath(os.path.join(dest, item.path))
-            if not path.startswith(os.path.abspath(dest) + os.sep) and not path.startswith(dest.rstrip("/") + "/"):
+            path = os.path.abspath(os.path.join(root, item.path))
+            if not path.startswith(root + os.sep):
                 raise ValueError(f"item path {item.path!r} leaves {dest}")
             os.makedirs(os.path.dirname(path), exist_ok=True)
             data = self._client.read_blob(Digest(item.blob.sha256, item.blob.size_bytes))
@@ -154,7 +152,3 @@ class Datasets:
             n += 1
         return n
 
-
-def _proto_digest(d: Digest):
-    from fairtrace.v1 import common_pb2
-    return common_pb2.Digest(sha256=d.sha256, size_bytes=d.size_bytes)
