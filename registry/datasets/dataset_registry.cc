@@ -106,11 +106,9 @@ v1::DatasetVersion DatasetVersionProto(const DatasetVersionRow& row) {
   v1::DatasetVersion p;
   p.set_name(absl::StrCat("datasets/", row.dataset_id, "/versions/", row.version));
   p.set_digest(row.digest);
-  p.mutable_tree()->set_sha256(row.tree_digest);
-  p.mutable_tree()->set_size_bytes(row.tree_size);
+  *p.mutable_tree() = DigestToProto({row.tree_digest, row.tree_size});
   if (!row.item_table_digest.empty()) {
-    p.mutable_item_table()->set_sha256(row.item_table_digest);
-    p.mutable_item_table()->set_size_bytes(row.item_table_size);
+    *p.mutable_item_table() = DigestToProto({row.item_table_digest, row.item_table_size});
   }
   p.set_investigation_revision(row.investigation_revision);
   p.set_investigation_digest(row.investigation_digest);
@@ -127,8 +125,7 @@ v1::DatasetVersion DatasetVersionProto(const DatasetVersionRow& row) {
 v1::Item ItemProto(const ItemRow& row) {
   v1::Item p;
   p.set_path(row.path);
-  p.mutable_blob()->set_sha256(row.blob_digest);
-  p.mutable_blob()->set_size_bytes(row.blob_size);
+  *p.mutable_blob() = DigestToProto({row.blob_digest, row.blob_size});
   p.set_media_type(row.media_type);
   for (const std::string& l : LinksOf(row)) p.add_links(l);
   p.set_acquired_at(row.acquired_at);
@@ -592,12 +589,7 @@ absl::Status DatasetRegistry::DiffDatasetVersions(
   std::vector<v1::ItemChange> changes;
   std::vector<const ItemRow*> removed, added;
   size_t i = 0, j = 0;
-  auto digest = [](const ItemRow& r) {
-    v1::Digest d;
-    d.set_sha256(r.blob_digest);
-    d.set_size_bytes(r.blob_size);
-    return d;
-  };
+  auto digest = [](const ItemRow& r) { return DigestToProto({r.blob_digest, r.blob_size}); };
   while (i < a.size() || j < b.size()) {
     if (j == b.size() || (i < a.size() && a[i].path < b[j].path)) {
       removed.push_back(&a[i++]);

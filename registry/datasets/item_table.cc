@@ -228,7 +228,11 @@ bool CellText(const nlohmann::json& v, std::string* out) {
     *out = std::move(joined);
     return true;
   }
-  return v.is_null() && (out->clear(), true);
+  if (v.is_null()) {
+    out->clear();
+    return true;
+  }
+  return false;
 }
 
 void ParseJsonLines(absl::string_view name, absl::string_view data, const TableLimits& limits, ItemTable* out) {

@@ -20,6 +20,25 @@
 namespace fairtrace {
 namespace {
 
+// "{collection}/{parent}/versions/{n}": a model or dataset named as a run's
+// input or output. INVALID_ARGUMENT on `<field>.artifact.resource`.
+struct VersionName {
+  std::string parent;
+  int64_t version = 0;
+};
+absl::StatusOr<VersionName> ParseVersionName(absl::string_view name, absl::string_view collection,
+                                             absl::string_view noun, absl::string_view field) {
+  std::vector<absl::string_view> p = absl::StrSplit(name, '/');
+  VersionName out;
+  if (p.size() != 4 || p[0] != collection || p[2] != "versions" || !ParseCanonicalInt(p[3], &out.version)) {
+    return InvalidField(
+        absl::StrCat(field, ".artifact.resource"),
+        absl::StrCat("a ", noun, " is referenced by version: \"", collection, "/{", noun, "}/versions/{n}\""));
+  }
+  out.parent = std::string(p[1]);
+  return out;
+}
+
 using google::protobuf::util::TimeUtil;
 
 const std::vector<FilterField>& RunFilterFields() {
@@ -93,11 +112,13 @@ absl::StatusOr<int64_t> TimeOrNow(const google::protobuf::Timestamp& t, int64_t 
 
 }  // namespace
 
-RunRegistry::RunRegistry(Store* store, ModelStore* models, RunStore* runs, ModelRegistry* model_registry,
-                         std::string page_token_key, std::function<int64_t()> now_micros, RunLimits limits)
+RunRegistry::RunRegistry(Store* store, ModelStore* models, RunStore* runs, DatasetStore* datasets,
+                         ModelRegistry* model_registry, std::string page_token_key, std::function<int64_t()> now_micros,
+                         RunLimits limits)
     : store_(store),
       models_(models),
       runs_(runs),
+      datasets_(datasets),
       model_registry_(model_registry),
       token_key_(std::move(page_token_key)),
       now_(std::move(now_micros)),
@@ -196,23 +217,13 @@ absl::StatusOr<std::vector<EdgeRow>> RunRegistry::ValidateEdges(
             FT_ASSIGN_OR_RETURN(std::optional<RunRow> run, runs_->GetRun(id));
             exists = run.has_value();
           } else if (absl::StartsWith(r, "models/")) {
-            std::vector<absl::string_view> p = absl::StrSplit(r, '/');
-            int64_t version = 0;
-            if (p.size() != 4 || p[2] != "versions" || !ParseCanonicalInt(p[3], &version)) {
-              return InvalidField(absl::StrCat(f, ".artifact.resource"),
-                                  "a model is referenced by version: \"models/{model}/versions/{n}\"");
-            }
-            FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> v, models_->GetModelVersion(std::string(p[1]), version));
-            exists = v.has_value();
-          } else if (absl::StartsWith(r, "datasets/") && datasets_ != nullptr) {
-            std::vector<absl::string_view> p = absl::StrSplit(r, '/');
-            int64_t version = 0;
-            if (p.size() != 4 || p[2] != "versions" || !ParseCanonicalInt(p[3], &version)) {
-              return InvalidField(absl::StrCat(f, ".artifact.resource"),
-                                  "a dataset is referenced by version: \"datasets/{dataset}/versions/{n}\"");
-            }
-            FT_ASSIGN_OR_RETURN(std::optional<DatasetVersionRow> v, datasets_->GetVersion(std::string(p[1]), version));
-            exists = v.has_value();
+            FT_ASSIGN_OR_RETURN(VersionName v, ParseVersionName(r, "models", "model", f));
+            FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(v.parent, v.version));
+            exists = row.has_value();
+          } else if (absl::StartsWith(r, "datasets/")) {
+            FT_ASSIGN_OR_RETURN(VersionName v, ParseVersionName(r, "datasets", "dataset", f));
+            FT_ASSIGN_OR_RETURN(std::optional<DatasetVersionRow> row, datasets_->GetVersion(v.parent, v.version));
+            exists = row.has_value();
           }
           break;
         }

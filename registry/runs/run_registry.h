@@ -54,13 +54,10 @@ struct RunLimits {
 
 class RunRegistry {
  public:
-  RunRegistry(Store* store, ModelStore* models, RunStore* runs, ModelRegistry* model_registry,
+  // `datasets`: dataset versions named as inputs or outputs
+  // ("datasets/d/versions/n") must exist in it.
+  RunRegistry(Store* store, ModelStore* models, RunStore* runs, DatasetStore* datasets, ModelRegistry* model_registry,
               std::string page_token_key, std::function<int64_t()> now_micros, RunLimits limits = {});
-
-  // Dataset versions named as inputs or outputs ("datasets/d/versions/n")
-  // are checked to exist once this is set (borrowed; may stay null: then
-  // any such name is accepted, as before datasets existed).
-  void set_datasets(DatasetStore* datasets) { datasets_ = datasets; }
 
   absl::StatusOr<v1::Run> CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req);
   absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req);
@@ -89,7 +86,7 @@ class RunRegistry {
   Store* store_;
   ModelStore* models_;
   RunStore* runs_;
-  DatasetStore* datasets_ = nullptr;
+  DatasetStore* datasets_;
   ModelRegistry* model_registry_;
   std::string token_key_;
   std::function<int64_t()> now_;

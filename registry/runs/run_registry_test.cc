@@ -29,8 +29,8 @@ class RunRegistryTest : public ::testing::Test {
     auto now = [this] { return clock_ += 1000; };
     models_ = std::make_unique<ModelRegistry>(store_->content(), store_->models(), store_->runs(), cas_.get(),
                                               &mlmodel::Validator::Default(), "secret", now);
-    runs_ = std::make_unique<RunRegistry>(store_->content(), store_->models(), store_->runs(), models_.get(), "secret",
-                                          now);
+    runs_ = std::make_unique<RunRegistry>(store_->content(), store_->models(), store_->runs(), store_->datasets(),
+                                          models_.get(), "secret", now);
   }
   Digest PutBlob(const std::string& data) {
     blobs_data_.push_back(data);
@@ -300,6 +300,16 @@ TEST_F(RunRegistryTest, ListFiltersAndPages) {
 
 TEST_F(RunRegistryTest, EdgesMustNameWhatExists) {
   ASSERT_OK_AND_ASSIGN(v1::Run run, Create());
+  // datasets/arabidopsis with versions 1 to 3.
+  const AuditEntry audit{"user:t", "/m", "datasets/arabidopsis", std::string(64, 'b'), "OK"};
+  ASSERT_TRUE(store_->datasets()->InsertDataset({"arabidopsis", "uid-a", "{}"}, {}, audit).ok());
+  for (int i = 0; i < 3; ++i) {
+    DatasetVersionRow v;
+    v.dataset_id = "arabidopsis";
+    v.uid = "version-" + std::to_string(i);
+    v.digest = v.tree_digest = std::string(64, 'c');
+    ASSERT_TRUE(store_->datasets()->InsertVersion(v, {}, {}, {}, {}, audit).ok());
+  }
   Digest data = PutBlob("images.tar");
   v1::AddRunEdgesRequest req;
   req.set_run(run.name());
@@ -322,6 +332,8 @@ TEST_F(RunRegistryTest, EdgesMustNameWhatExists) {
   req.clear_outputs();
   split->mutable_artifact()->set_resource("datasets/../etc");
   EXPECT_THAT(runs_->AddRunEdges(ctx_, req), StatusIs(absl::StatusCode::kInvalidArgument));
+  split->mutable_artifact()->set_resource("datasets/arabidopsis/versions/4");  // not there
+  EXPECT_THAT(runs_->AddRunEdges(ctx_, req), StatusIs(absl::StatusCode::kFailedPrecondition));
   split->mutable_artifact()->set_resource("datasets/arabidopsis/versions/3");
   ASSERT_OK_AND_ASSIGN(v1::Run with, runs_->AddRunEdges(ctx_, req));
   ASSERT_EQ(with.inputs_size(), 2);

@@ -132,13 +132,20 @@ void NameConvertedCells(const Table& table, const SheetShape& shape, const Field
   }
 }
 
+// How the cells of the records read from `table` are located: Excel
+// style for a workbook sheet, file:line:field for TSV.
+std::shared_ptr<CellMap> NewCellMap(const Table& table) {
+  auto cells = std::make_shared<CellMap>();
+  cells->style = table.sheet.empty() ? CellMap::Style::kTsv : CellMap::Style::kXlsx;
+  cells->prefix = table.sheet.empty() ? table.name : absl::StrCat(SheetLocation(table), "!");
+  return cells;
+}
+
 // A field/value sheet (v1.1 Investigation): one field per row, the value
 // in column B; help columns (Definition, Example, Format) are not read.
 void ReadFieldValueSheet(const SectionRule& section, const Table& table, const SheetShape& shape, const Schema& schema,
                          Submission* sub, std::vector<Finding>* findings, DroppedFindings* dropped) {
-  auto cells = std::make_shared<CellMap>();
-  cells->style = table.sheet.empty() ? CellMap::Style::kTsv : CellMap::Style::kXlsx;
-  cells->prefix = table.sheet.empty() ? table.name : absl::StrCat(SheetLocation(table), "!");
+  auto cells = NewCellMap(table);
   cells->value_column = 1;
   Record rec;
   rec.section = section.section;
@@ -181,9 +188,7 @@ void ReadTableSheet(const SectionRule& section, Table& table, const SheetShape& 
   const std::vector<std::string>& header = table.rows[0];
   std::vector<const FieldRule*> columns(header.size(), nullptr);
   absl::flat_hash_map<std::string, size_t> seen;
-  auto cells = std::make_shared<CellMap>();
-  cells->style = table.sheet.empty() ? CellMap::Style::kTsv : CellMap::Style::kXlsx;
-  cells->prefix = table.sheet.empty() ? table.name : absl::StrCat(SheetLocation(table), "!");
+  auto cells = NewCellMap(table);
   for (size_t c = label_column ? 1 : 0; c < header.size(); ++c) {
     const FieldRule* f = schema.FieldByHeader(section.section, header[c]);
     const std::string where = CellLocation(table, 0, c);

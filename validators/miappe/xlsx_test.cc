@@ -1,15 +1,13 @@
 #include "validators/miappe/xlsx.h"
 
-#include <zip.h>
-
-#include <filesystem>
 #include <fstream>
-#include <list>
+#include <functional>
 #include <map>
 
 #include <gtest/gtest.h>
 
 #include "validators/miappe/loader.h"
+#include "validators/miappe/testing/template_copy.h"
 #include "validators/miappe/validator.h"
 
 namespace fairtrace::miappe {
@@ -107,34 +105,12 @@ TEST(XlsxTest, AnOptionalPartOverTheLimitIsAnError) {
   EXPECT_EQ(named, 1);
 }
 
-// The fixture workbook with `edit` applied to one part (libzip, through a
-// temp file): how tests make the variants people send.
+// The fixture workbook with `edit` applied to each named part: how tests
+// make the variants people send.
 std::string EditedFixture(const std::map<std::string, std::function<void(std::string&)>>& edits) {
-  const std::string src = std::string(FAIRTRACE_MIAPPE_FIXTURES) + "/xlsx/valid-1.2.xlsx";
-  const std::string dst = (std::filesystem::temp_directory_path() / "fairtrace-edited.xlsx").string();
-  int err = 0;
-  zip_t* in = zip_open(src.c_str(), ZIP_RDONLY, &err);
-  zip_t* out = zip_open(dst.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
-  EXPECT_TRUE(in && out);
-  std::list<std::string> keep;  // libzip reads the buffers at zip_close
-  for (zip_int64_t i = 0; i < zip_get_num_entries(in, 0); ++i) {
-    zip_stat_t st;
-    zip_stat_index(in, i, 0, &st);
-    std::string data(st.size, '\0');
-    zip_file_t* f = zip_fopen_index(in, i, 0);
-    zip_fread(f, data.data(), st.size);
-    zip_fclose(f);
-    if (auto e = edits.find(st.name); e != edits.end()) e->second(data);
-    keep.push_back(std::move(data));
-    zip_source_t* source = zip_source_buffer(out, keep.back().data(), keep.back().size(), 0);
-    zip_file_add(out, st.name, source, ZIP_FL_OVERWRITE);
-  }
-  zip_close(out);
-  zip_close(in);
-  std::ifstream back(dst, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(back)), {});
-  std::filesystem::remove(dst);
-  return bytes;
+  auto book = testing::TemplateCopy::Open(std::string(FAIRTRACE_MIAPPE_FIXTURES) + "/xlsx/valid-1.2.xlsx");
+  for (const auto& [part, edit] : edits) book.Edit(part, edit);
+  return book.Bytes();
 }
 
 // Merged cells that can hide values get a finding; merges only in column A
@@ -194,12 +170,6 @@ TEST(XlsxTest, CellsRightOfTheHeaderAreErrorsOnlyInMiappeSheets) {
   EXPECT_EQ(notes[1].back(), "stray");  // kept whole
 }
 
-}  // namespace
-}  // namespace fairtrace::miappe
-
-namespace fairtrace::miappe {
-namespace {
-
 // Old Mac Excel counts days from 1904-01-01: the same serial is 1,462 days
 // later than in the 1900 system.
 TEST(XlsxTest, The1904DateSystemIsRead) {
@@ -218,12 +188,6 @@ TEST(XlsxTest, The1904DateSystemIsRead) {
   for (const Finding& x : f1904) said = said || x.message.find("1904 date system") != std::string::npos;
   EXPECT_TRUE(said);
 }
-
-}  // namespace
-}  // namespace fairtrace::miappe
-
-namespace fairtrace::miappe {
-namespace {
 
 // Rows and cells out of document order (hand-written or generated files)
 // read as where they are: sorted by row and column, the later of two
