@@ -20,7 +20,8 @@ COMMON = ("common/",)
 VALIDATORS = COMMON + ("validators/",)
 STORAGE = COMMON + ("registry/cas/", "registry/store/")
 CAPABILITY = VALIDATORS + STORAGE + ("registry/core/", "registry/content/", "registry/models/",
-                                     "registry/runs/", "registry/investigations/", "registry/datasets/")
+                                     "registry/runs/", "registry/investigations/", "registry/datasets/",
+                                     "registry/annotations/")
 RULES = [
     ("common/text/", ("common/text/",)),
     ("common/status/", ("common/text/", "common/status/")),
@@ -34,6 +35,7 @@ RULES = [
     ("registry/runs/", CAPABILITY),
     ("registry/investigations/", CAPABILITY),
     ("registry/datasets/", CAPABILITY),
+    ("registry/annotations/", CAPABILITY),
     ("registry/api/", CAPABILITY + ("registry/api/",)),
     ("registry/server/", CAPABILITY + ("registry/api/", "registry/server/")),
     ("clients/", COMMON + VALIDATORS + ("clients/",)),
@@ -42,7 +44,7 @@ RULES = [
 # layer are ErrorDetails; common/wire alone converts them).
 GRPC_FREE = ("common/", "validators/", "registry/cas/", "registry/store/", "registry/core/",
              "registry/content/", "registry/models/", "registry/runs/", "registry/investigations/",
-             "registry/datasets/")
+             "registry/datasets/", "registry/annotations/")
 GRPC_HEADER = re.compile(r'^(grpcpp/|grpc/|.*\.grpc\.pb\.h$)')
 RPC_HEADER = re.compile(r'^google/rpc/')
 FIRST_PARTY = ("common/", "validators/", "registry/", "clients/", "tests/", "bench/", "fuzz/")
