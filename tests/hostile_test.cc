@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/text/utf8.h"
 #include "fairtrace/v1/admin.grpc.pb.h"
+#include "fairtrace/v1/annotations.grpc.pb.h"
 #include "fairtrace/v1/cas.grpc.pb.h"
 #include "fairtrace/v1/datasets.grpc.pb.h"
 #include "fairtrace/v1/experiments.pb.h"
@@ -72,16 +73,17 @@ std::vector<std::pair<std::string, std::string>> Catalogue() {
 }
 
 TEST_F(HostileTest, EveryRpcAnswersHostileStringsPrecisely) {
-  const char* kServices[] = {"fairtrace.v1.CasService",        "fairtrace.v1.AdminService",
-                             "fairtrace.v1.AuditService",      "fairtrace.v1.ModelService",
-                             "fairtrace.v1.RunService",        "fairtrace.v1.InvestigationService",
-                             "fairtrace.v1.ExperimentService", "fairtrace.v1.DatasetService"};
+  const char* kServices[] = {
+      "fairtrace.v1.CasService",        "fairtrace.v1.AdminService",   "fairtrace.v1.AuditService",
+      "fairtrace.v1.ModelService",      "fairtrace.v1.RunService",     "fairtrace.v1.InvestigationService",
+      "fairtrace.v1.ExperimentService", "fairtrace.v1.DatasetService", "fairtrace.v1.AnnotationService"};
   // Link and register every service's file (a static library only links
   // what is referenced).
   for (const pb::Descriptor* d :
        {v1::FindMissingBlobsRequest::descriptor(), v1::FsckRequest::descriptor(),
         v1::CreateRegisteredModelRequest::descriptor(), v1::CreateRunRequest::descriptor(),
-        v1::ValidateInvestigationRequest::descriptor(), v1::CreateDatasetRequest::descriptor()}) {
+        v1::ValidateInvestigationRequest::descriptor(), v1::CreateDatasetRequest::descriptor(),
+        v1::CreateAnnotationSetRequest::descriptor()}) {
     ASSERT_NE(d, nullptr);
   }
   // experiments.proto declares only the deprecated service (no messages of

@@ -417,36 +417,46 @@ Matching MatchInstances(int a_count, int b_count, const std::function<double(int
 
 Interval BootstrapInterval(size_t units, int replicates, uint64_t seed,
                            const std::function<Estimate(Weights)>& statistic) {
-  Interval out;
+  return BootstrapIntervals(units, replicates, seed, [&](Weights w) { return std::vector<Estimate>{statistic(w)}; })[0];
+}
+
+std::vector<Interval> BootstrapIntervals(size_t units, int replicates, uint64_t seed,
+                                         const std::function<std::vector<Estimate>(Weights)>& statistics) {
   const Estimate none = Estimate::Undefined("fewer than half of the bootstrap replicates are defined");
-  if (units == 0 || replicates <= 0) {
-    out.lower = out.upper = none;
-    return out;
+  std::vector<std::vector<double>> values;
+  if (units > 0 && replicates > 0) {
+    SplitMix64 rng(seed);
+    std::vector<uint32_t> counts(units);
+    for (int b = 0; b < replicates; ++b) {
+      std::fill(counts.begin(), counts.end(), 0);
+      for (size_t i = 0; i < units; ++i) ++counts[rng.Below(units)];
+      std::vector<Estimate> e = statistics(counts);
+      if (values.size() < e.size()) values.resize(e.size());
+      for (size_t k = 0; k < e.size(); ++k) {
+        if (e[k].defined) values[k].push_back(e[k].value);
+      }
+    }
+  } else {
+    values.resize(statistics({}).size());
   }
-  SplitMix64 rng(seed);
-  std::vector<uint32_t> counts(units);
-  std::vector<double> values;
-  values.reserve(replicates);
-  for (int b = 0; b < replicates; ++b) {
-    std::fill(counts.begin(), counts.end(), 0);
-    for (size_t i = 0; i < units; ++i) ++counts[rng.Below(units)];
-    Estimate e = statistic(counts);
-    if (e.defined) values.push_back(e.value);
+  std::vector<Interval> out(values.size());
+  for (size_t k = 0; k < values.size(); ++k) {
+    std::vector<double>& v = values[k];
+    out[k].defined_replicates = static_cast<int>(v.size());
+    if (v.empty() || 2 * v.size() < static_cast<size_t>(replicates)) {
+      out[k].lower = out[k].upper = none;
+      continue;
+    }
+    std::sort(v.begin(), v.end());
+    auto quantile = [&](double p) {
+      const double pos = p * static_cast<double>(v.size() - 1);
+      const size_t lo = static_cast<size_t>(pos);
+      const size_t hi = std::min(lo + 1, v.size() - 1);
+      return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+    };
+    out[k].lower = Estimate::Of(quantile(0.025));
+    out[k].upper = Estimate::Of(quantile(0.975));
   }
-  out.defined_replicates = static_cast<int>(values.size());
-  if (values.empty() || 2 * values.size() < static_cast<size_t>(replicates)) {
-    out.lower = out.upper = none;
-    return out;
-  }
-  std::sort(values.begin(), values.end());
-  auto quantile = [&](double p) {
-    const double pos = p * static_cast<double>(values.size() - 1);
-    const size_t lo = static_cast<size_t>(pos);
-    const size_t hi = std::min(lo + 1, values.size() - 1);
-    return values[lo] + (pos - static_cast<double>(lo)) * (values[hi] - values[lo]);
-  };
-  out.lower = Estimate::Of(quantile(0.025));
-  out.upper = Estimate::Of(quantile(0.975));
   return out;
 }
 

@@ -118,6 +118,11 @@ struct Interval {
 Interval BootstrapInterval(size_t units, int replicates, uint64_t seed,
                            const std::function<Estimate(Weights)>& statistic);
 
+// The same for statistics computed together (Fleiss' κ and its per
+// category κ_j): one draw per replicate, one interval per statistic.
+std::vector<Interval> BootstrapIntervals(size_t units, int replicates, uint64_t seed,
+                                         const std::function<std::vector<Estimate>(Weights)>& statistics);
+
 // The generator: SplitMix64 (Steele, Lea, Flood 2014), and an index in
 // [0, n) by rejection below the largest multiple of n.
 class SplitMix64 {

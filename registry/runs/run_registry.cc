@@ -13,6 +13,7 @@
 #include "common/status/status_macros.h"
 #include "common/text/utf8.h"
 #include "google/protobuf/util/time_util.h"
+#include "registry/annotations/annotation_names.h"
 #include "registry/core/page_token.h"
 #include "registry/core/resource_util.h"
 #include "registry/runs/run_proto.h"
@@ -113,12 +114,13 @@ absl::StatusOr<int64_t> TimeOrNow(const google::protobuf::Timestamp& t, int64_t 
 }  // namespace
 
 RunRegistry::RunRegistry(Store* store, ModelStore* models, RunStore* runs, DatasetStore* datasets,
-                         ModelRegistry* model_registry, std::string page_token_key, std::function<int64_t()> now_micros,
-                         RunLimits limits)
+                         AnnotationStore* annotations, ModelRegistry* model_registry, std::string page_token_key,
+                         std::function<int64_t()> now_micros, RunLimits limits)
     : store_(store),
       models_(models),
       runs_(runs),
       datasets_(datasets),
+      annotations_(annotations),
       model_registry_(model_registry),
       token_key_(std::move(page_token_key)),
       now_(std::move(now_micros)),
@@ -219,6 +221,18 @@ absl::StatusOr<std::vector<EdgeRow>> RunRegistry::ValidateEdges(
           } else if (absl::StartsWith(r, "models/")) {
             FT_ASSIGN_OR_RETURN(VersionName v, ParseVersionName(r, "models", "model", f));
             FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(v.parent, v.version));
+            exists = row.has_value();
+          } else if (absl::StartsWith(r, "datasets/") && absl::StrContains(r, "/annotationSets/")) {
+            FT_ASSIGN_OR_RETURN(DatasetChildName n,
+                                ParseDatasetChildName(r, "annotationSets", absl::StrCat(f, ".artifact.resource")));
+            FT_ASSIGN_OR_RETURN(std::optional<AnnotationSetRow> row,
+                                annotations_->GetSet(n.dataset_id, n.version, n.id));
+            exists = row.has_value();
+          } else if (absl::StartsWith(r, "datasets/") && absl::StrContains(r, "/agreementReports/")) {
+            FT_ASSIGN_OR_RETURN(DatasetChildName n,
+                                ParseDatasetChildName(r, "agreementReports", absl::StrCat(f, ".artifact.resource")));
+            FT_ASSIGN_OR_RETURN(std::optional<AgreementReportRow> row,
+                                annotations_->GetReport(n.dataset_id, n.version, n.id));
             exists = row.has_value();
           } else if (absl::StartsWith(r, "datasets/")) {
             FT_ASSIGN_OR_RETURN(VersionName v, ParseVersionName(r, "datasets", "dataset", f));

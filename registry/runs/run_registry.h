@@ -24,6 +24,7 @@
 #include "registry/content/content_store.h"
 #include "registry/core/call_context.h"
 #include "registry/models/model_registry.h"
+#include "registry/store/annotation_store.h"
 #include "registry/store/dataset_store.h"
 #include "registry/store/model_store.h"
 #include "registry/store/run_store.h"
@@ -55,9 +56,12 @@ struct RunLimits {
 class RunRegistry {
  public:
   // `datasets`: dataset versions named as inputs or outputs
-  // ("datasets/d/versions/n") must exist in it.
-  RunRegistry(Store* store, ModelStore* models, RunStore* runs, DatasetStore* datasets, ModelRegistry* model_registry,
-              std::string page_token_key, std::function<int64_t()> now_micros, RunLimits limits = {});
+  // ("datasets/d/versions/n") must exist in it; `annotations`: so must
+  // annotation sets and agreement reports ("…/annotationSets/a",
+  // "…/agreementReports/r").
+  RunRegistry(Store* store, ModelStore* models, RunStore* runs, DatasetStore* datasets, AnnotationStore* annotations,
+              ModelRegistry* model_registry, std::string page_token_key, std::function<int64_t()> now_micros,
+              RunLimits limits = {});
 
   absl::StatusOr<v1::Run> CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req);
   absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req);
@@ -87,6 +91,7 @@ class RunRegistry {
   ModelStore* models_;
   RunStore* runs_;
   DatasetStore* datasets_;
+  AnnotationStore* annotations_;
   ModelRegistry* model_registry_;
   std::string token_key_;
   std::function<int64_t()> now_;

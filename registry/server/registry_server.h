@@ -19,6 +19,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "registry/api/admin_service.h"
+#include "registry/api/annotation_service.h"
 #include "registry/api/cas_service.h"
 #include "registry/api/dataset_service.h"
 #include "registry/api/investigation_service.h"
@@ -85,6 +86,8 @@ class RegistryServer {
   std::unique_ptr<api::ExperimentServiceImpl> experiment_service_;  // deprecated alias
   std::unique_ptr<DatasetRegistry> dataset_registry_;
   std::unique_ptr<api::DatasetServiceImpl> dataset_service_;
+  std::unique_ptr<AnnotationRegistry> annotation_registry_;
+  std::unique_ptr<api::AnnotationServiceImpl> annotation_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Notification stopping_;

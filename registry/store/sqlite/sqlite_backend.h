@@ -1,5 +1,5 @@
 // The SQLite backend: one database file shared by one store per capability
-// (content and audit, models, runs, investigations, datasets). Open() opens (and
+// (content and audit, models, runs, investigations, datasets, annotations). Open() opens (and
 // migrates) the database; the stores borrow it and live as long as the
 // backend. Thread-safe.
 #pragma once
@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "registry/store/sqlite/sqlite_annotation_store.h"
 #include "registry/store/sqlite/sqlite_database.h"
 #include "registry/store/sqlite/sqlite_dataset_store.h"
 #include "registry/store/sqlite/sqlite_investigation_store.h"
@@ -31,6 +32,7 @@ class SqliteBackend {
   SqliteRunStore* runs() { return &runs_; }
   SqliteInvestigationStore* investigations() { return &investigations_; }
   SqliteDatasetStore* datasets() { return &datasets_; }
+  SqliteAnnotationStore* annotations() { return &annotations_; }
 
  private:
   explicit SqliteBackend(std::unique_ptr<SqliteDatabase> db)
@@ -39,7 +41,8 @@ class SqliteBackend {
         models_(db_.get()),
         runs_(db_.get(), &models_),
         investigations_(db_.get()),
-        datasets_(db_.get()) {}
+        datasets_(db_.get()),
+        annotations_(db_.get()) {}
 
   std::unique_ptr<SqliteDatabase> db_;
   SqliteStore content_;
@@ -47,6 +50,7 @@ class SqliteBackend {
   SqliteRunStore runs_;
   SqliteInvestigationStore investigations_;
   SqliteDatasetStore datasets_;
+  SqliteAnnotationStore annotations_;
 };
 
 }  // namespace fairtrace
