@@ -10,6 +10,7 @@
 //     runs ...              runs, metric history, lineage (clients/cli/runs_command.h)
 //     investigations validate ...   MIAPPE sheets, offline (clients/cli/investigations_command.h)
 //     datasets ...          dataset versions and their items (clients/cli/datasets_command.h)
+//     annotations ...       annotation sets and agreement (clients/cli/annotations_command.h)
 //
 // The server comes from --server, else FAIRTRACE_SERVER, else
 // 127.0.0.1:50051. Exit codes: 0 ok; 1 a failure the user caused or a check
@@ -26,6 +27,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "clients/cli/annotations_command.h"
 #include "clients/cli/cli_common.h"
 #include "clients/cli/datasets_command.h"
 #include "clients/cli/investigations_command.h"
@@ -84,6 +86,7 @@ int main(int argc, char** argv) {
   fairtrace::cli::RunsCommand runs(app);
   fairtrace::cli::InvestigationsCommand investigations(app);
   fairtrace::cli::DatasetsCommand datasets(app);
+  fairtrace::cli::AnnotationsCommand annotations(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -103,6 +106,7 @@ int main(int argc, char** argv) {
   if (runs.selected()) return runs.Run(options, as_json);
   if (investigations.selected()) return investigations.Run(options, as_json);
   if (datasets.selected()) return datasets.Run(options, as_json, tty);
+  if (annotations.selected()) return annotations.Run(options, as_json);
 
   if (*push) {
     auto r = fairtrace::client::Push(client, push_path, {.show_progress = tty});

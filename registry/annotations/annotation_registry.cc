@@ -378,16 +378,14 @@ absl::StatusOr<v1::AnnotationSet> AnnotationRegistry::CreateAnnotationSet(const 
                                            head.append(chunk.data(), chunk.size());
                                            return true;
                                          });
-      absl::StatusOr<annotations::ImageSize> size = read;
-      if (read.ok()) {
+      absl::StatusOr<annotations::ImageSize> size = [&]() -> absl::StatusOr<annotations::ImageSize> {
+        FT_RETURN_IF_ERROR(read);
         if (annotations::SniffImageFormat(head) == "tiff" && d.size_bytes > static_cast<int64_t>(head.size())) {
-          absl::StatusOr<std::string> whole = content_->ReadBlob(d, limits_.max_image_bytes);
-          if (whole.ok()) head = *std::move(whole);
+          FT_ASSIGN_OR_RETURN(head, content_->ReadBlob(d, limits_.max_image_bytes));
         }
-        absl::StatusOr<annotations::ImageInfo> info = annotations::ReadImageInfo(head);
-        size = info.ok() ? absl::StatusOr<annotations::ImageSize>(annotations::ImageSize{info->width, info->height})
-                         : absl::StatusOr<annotations::ImageSize>(info.status());
-      }
+        FT_ASSIGN_OR_RETURN(annotations::ImageInfo info, annotations::ReadImageInfo(head));
+        return annotations::ImageSize{info.width, info.height};
+      }();
       sizes.emplace(p, size);
       return size;
     };
@@ -610,6 +608,24 @@ AnnotationRegistry::FactorLevels(const DatasetVersionRow& version) {
   const std::string investigation(rev[1]);
   FT_ASSIGN_OR_RETURN(std::vector<ItemRow> items,
                       datasets_->ListItems(version.uid, ParsedFilter{}, "", static_cast<int>(version.item_count) + 1));
+  // A level written without its factor ("drought") belongs to the one
+  // declared factor that lists it (MIAPPE rule 5: matched unambiguously).
+  std::map<std::string, std::set<std::string>> factors_of_level;
+  FT_ASSIGN_OR_RETURN(std::vector<EntityRow> factors,
+                      investigations_->ListEntities(investigation, revision, "factor", 0, 10'000));
+  for (const EntityRow& f : factors) {
+    json rec = json::parse(f.record_json, nullptr, false);
+    if (!rec.is_object() || !rec.contains("values") || !rec["values"].is_object()) continue;
+    const json& v = rec["values"];
+    if (!v.contains("expeFactorType") || !v["expeFactorType"].is_string() || !v.contains("expeFactorValues") ||
+        !v["expeFactorValues"].is_string()) {
+      continue;
+    }
+    for (absl::string_view level :
+         absl::StrSplit(v["expeFactorValues"].get<std::string>(), ';', absl::SkipWhitespace())) {
+      factors_of_level[std::string(absl::StripAsciiWhitespace(level))].insert(v["expeFactorType"].get<std::string>());
+    }
+  }
   // Unit id -> its levels; sample id -> its unit ids (looked up once each).
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> unit_levels;
   std::map<std::string, std::vector<std::string>> sample_units;
@@ -631,7 +647,9 @@ AnnotationRegistry::FactorLevels(const DatasetVersionRow& version) {
         v = absl::StripAsciiWhitespace(v);
         size_t colon = v.find(':');
         if (colon == absl::string_view::npos) {
-          levels.emplace_back("factor", std::string(v));
+          auto f = factors_of_level.find(std::string(v));
+          const bool one = f != factors_of_level.end() && f->second.size() == 1;
+          levels.emplace_back(one ? *f->second.begin() : "factor", std::string(v));
         } else {
           levels.emplace_back(std::string(absl::StripAsciiWhitespace(v.substr(0, colon))),
                               std::string(absl::StripAsciiWhitespace(v.substr(colon + 1))));

@@ -19,8 +19,9 @@ import grpc
 
 from fairtrace.errors import FairtraceError
 from fairtrace.tree import Digest, Tree, build_tree, digest_of
-from fairtrace.v1 import (cas_pb2, cas_pb2_grpc, common_pb2, datasets_pb2_grpc, investigations_pb2_grpc, models_pb2,
-                          models_pb2_grpc, run_resources_pb2, runs_pb2, runs_pb2_grpc)
+from fairtrace.v1 import (annotations_pb2_grpc, cas_pb2, cas_pb2_grpc, common_pb2, datasets_pb2_grpc,
+                          investigations_pb2_grpc, models_pb2, models_pb2_grpc, run_resources_pb2, runs_pb2,
+                          runs_pb2_grpc)
 
 DEFAULT_SERVER = "localhost:50051"
 _MAX_MESSAGE = 16 << 20
@@ -75,12 +76,24 @@ class Client:
         self.runs = runs_pb2_grpc.RunServiceStub(self._channel)
         self.investigation_service = investigations_pb2_grpc.InvestigationServiceStub(self._channel)
         self.dataset_service = datasets_pb2_grpc.DatasetServiceStub(self._channel)
+        self.annotation_service = annotations_pb2_grpc.AnnotationServiceStub(self._channel)
 
     @property
     def datasets(self):
         """Dataset versions (fairtrace/datasets.py)."""
         from fairtrace.datasets import Datasets
         return Datasets(self)
+
+    @property
+    def annotations(self):
+        """Annotation sets and agreement reports (fairtrace/annotations.py)."""
+        from fairtrace.annotations import Annotations
+        return Annotations(self)
+
+    def agreement(self, sets: List, **options):
+        """Computes and stores the agreement between two or more annotation sets
+        of one dataset version; options as Annotations.agreement."""
+        return self.annotations.agreement(sets, **options)
 
     @property
     def investigations(self):

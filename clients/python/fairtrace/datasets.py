@@ -41,6 +41,29 @@ def _dataset_name(dataset: str) -> str:
     return dataset if dataset.startswith("datasets/") else f"datasets/{dataset}"
 
 
+class DatasetVersion:
+    """A dataset version: its proto's fields (name, digest, tree, ...) plus
+    what is done on it (add_annotations)."""
+
+    def __init__(self, client, proto: "datasets_pb2.DatasetVersion"):
+        self._client = client
+        self.proto = proto
+
+    def __getattr__(self, field):
+        return getattr(self.proto, field)
+
+    def __repr__(self) -> str:
+        return f"DatasetVersion({self.proto.name!r}, digest={self.proto.digest!r})"
+
+    def add_annotations(self, path: str, annotator: str = "", protocol: str = "", **options):
+        """Registers an annotation file or mask folder on this version
+        (fairtrace/annotations.py, Annotations.add)."""
+        return self._client.annotations.add(self, path, annotator=annotator, protocol=protocol, **options)
+
+    def annotation_sets(self):
+        return self._client.annotations.list(self)
+
+
 class Datasets:
     """The DatasetService through a Client (client.datasets)."""
 
@@ -81,10 +104,13 @@ class Datasets:
         if items is not None:
             with open(items, "rb") as f:
                 req.item_table.CopyFrom(to_digest(self._client.upload_bytes(f.read())))
-        return self._client.call(self._stub.CreateDatasetVersion, req, idempotent=False)
+        return DatasetVersion(self._client, self._client.call(self._stub.CreateDatasetVersion, req, idempotent=False))
 
-    def get_version(self, name: str) -> "datasets_pb2.DatasetVersion":
-        return self._client.call(self._stub.GetDatasetVersion, datasets_pb2.GetDatasetVersionRequest(name=name))
+    def get_version(self, name: str) -> "DatasetVersion":
+        return DatasetVersion(self._client, self._client.call(
+            self._stub.GetDatasetVersion, datasets_pb2.GetDatasetVersionRequest(name=name)))
+
+    version = get_version
 
     def versions(self, dataset: str) -> Iterable["datasets_pb2.DatasetVersion"]:
         """Newest first."""
