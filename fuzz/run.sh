@@ -17,7 +17,8 @@ command -v ccache >/dev/null && cxx=(ccache clang++-14)
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$root" -I"$build/proto")
 libs=$(pkg-config --libs absl_strings absl_str_format absl_time absl_flat_hash_map absl_flat_hash_set \
-       absl_status absl_statusor absl_cord libzip expat libcrypto re2 libutf8proc yaml-cpp protobuf)
+       absl_status absl_statusor absl_cord libzip expat libcrypto re2 libutf8proc yaml-cpp protobuf libpng libjpeg \
+       libtiff-4)
 text_srcs=("$root"/common/text/utf8.cc)
 validator_srcs=("${text_srcs[@]}" "$root"/validators/miappe/{report,tsv,xlsx,miappe_json,ontology,schema,loader,formats,validator,locations,sheet_layout}.cc
                 "$root"/validators/miappe/isatab_{map,parse,reader,tables,writer}.cc "$root"/validators/miappe/data_file_check.cc
@@ -59,12 +60,14 @@ build_target mlmodel_fuzz "${text_srcs[@]}" "$root/validators/mlmodel/mlmodel_va
   "$build/validators/mlmodel/rules_data.cc"
 build_target item_table_fuzz "${text_srcs[@]}" "$root/registry/datasets/item_table.cc" \
   "$root/validators/miappe/tsv.cc" "$root/validators/miappe/report.cc"
+build_target annotation_formats_fuzz "${text_srcs[@]}" "$root"/registry/annotations/{annotation_formats,image_io}.cc \
+  "$root/validators/miappe/tsv.cc" "$root/validators/miappe/report.cc"
 build_target tree_manifest_fuzz "${core_srcs[@]}"
 build_target filter_fuzz "${core_srcs[@]}"
 build_target names_tokens_fuzz "${core_srcs[@]}"
 
 targets=(${FUZZ_TARGETS:-miappe_tsv_fuzz miappe_xlsx_fuzz miappe_validator_fuzz miappe_isatab_fuzz mlmodel_fuzz
-         item_table_fuzz tree_manifest_fuzz filter_fuzz names_tokens_fuzz})
+         item_table_fuzz annotation_formats_fuzz tree_manifest_fuzz filter_fuzz names_tokens_fuzz})
 status=0
 for target in "${targets[@]}"; do
   mkdir -p "$out/corpus/$target"
