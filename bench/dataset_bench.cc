@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "bench/bench_util.h"
 #include "common/content/tree.h"
 #include "registry/cas/blob_store.h"
 #include "registry/datasets/dataset_registry.h"
@@ -27,18 +28,12 @@
 #include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/temp_dir.h"
 
-using Clock = std::chrono::steady_clock;
 using namespace fairtrace;
+using bench::Clock;
+using bench::Millis;
+using bench::PeakRssMiB;
 
 namespace {
-
-double Millis(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-
-long PeakRssMiB() {
-  rusage u;
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024;
-}
 
 constexpr int kUnits = 2000, kItems = 100'000, kFileBytes = 4096;
 
@@ -46,34 +41,6 @@ std::string FileBytes(int i, int generation) {
   std::string s = absl::StrCat("image ", i, " generation ", generation, " ");
   s.resize(kFileBytes, static_cast<char>('a' + i % 26));
   return s;
-}
-
-// Stores the files (made in batches of 1,000, so that the bench's own
-// memory stays small) and registers their tree. `paths` sorted; file n is
-// re-shot (other bytes) when generation_every divides n.
-Digest PushTree(ContentStore* cas, const CallContext& ctx, const std::vector<std::pair<std::string, int>>& paths,
-                int generation_every) {
-  std::vector<TreeEntry> entries;
-  entries.reserve(paths.size());
-  for (size_t start = 0; start < paths.size(); start += 1000) {
-    std::vector<std::string> data;
-    std::vector<std::pair<Digest, absl::string_view>> batch;
-    for (size_t i = start; i < paths.size() && i < start + 1000; ++i) {
-      const int n = paths[i].second;
-      data.push_back(FileBytes(n, generation_every > 0 && n % generation_every == 0 ? 2 : 1));
-    }
-    for (size_t i = start; i < paths.size() && i < start + 1000; ++i) {
-      Digest d = DigestOf(data[i - start]);
-      entries.push_back({paths[i].first, d, false});
-      batch.emplace_back(d, data[i - start]);
-    }
-    if (!cas->BatchUpdate(ctx, batch).ok()) std::abort();
-  }
-  std::string manifest = *EncodeTree(entries);
-  Digest tree = DigestOf(manifest);
-  std::vector<std::pair<Digest, absl::string_view>> one = {{tree, manifest}};
-  if (!cas->BatchUpdate(ctx, one).ok() || !cas->CreateTree(ctx, tree).ok()) std::abort();
-  return tree;
 }
 
 }  // namespace
@@ -130,8 +97,9 @@ int main() {
   }
   std::sort(paths.begin(), paths.end());
   auto t0 = Clock::now();
-  Digest tree1 = PushTree(&cas, ctx, paths, 0);
-  Digest tree2 = PushTree(&cas, ctx, paths, 100);  // 1% re-shot
+  Digest tree1 = bench::PushTree(&cas, ctx, paths, [](int n) { return FileBytes(n, 1); });
+  Digest tree2 =
+      bench::PushTree(&cas, ctx, paths, [](int n) { return FileBytes(n, n % 100 == 0 ? 2 : 1); });  // 1% re-shot
   const long rss_after_push = PeakRssMiB();
   Digest table_digest = DigestOf(table);
   std::vector<std::pair<Digest, absl::string_view>> one = {{table_digest, table}};

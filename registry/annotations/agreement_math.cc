@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 
 namespace fairtrace::agreement {
@@ -35,16 +36,59 @@ uint64_t SplitMix64::Next() {
 }
 
 uint64_t SplitMix64::Below(uint64_t n) {
-  // 2^64 mod n; draws above the largest multiple of n are redrawn.
-  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
-  const uint64_t rest = (kMax % n + 1) % n;
-  for (;;) {
-    uint64_t z = Next();
-    if (rest == 0 || z <= kMax - rest) return z % n;
+  // Lemire (2019), "Fast random integer generation in an interval": the high
+  // word of z * n, redrawn when the low word falls below 2^64 mod n.
+  unsigned __int128 m = static_cast<unsigned __int128>(Next()) * n;
+  uint64_t low = static_cast<uint64_t>(m);
+  if (low < n) {
+    const uint64_t threshold = (0 - n) % n;
+    while (low < threshold) {
+      m = static_cast<unsigned __int128>(Next()) * n;
+      low = static_cast<uint64_t>(m);
+    }
+  }
+  return static_cast<uint64_t>(m >> 64);
+}
+
+LabelStats::LabelStats(const Table& t, int categories) : raters_(t.raters()), k_(categories), pattern_of_(t.units()) {
+  absl::flat_hash_map<std::vector<int32_t>, uint32_t> index;
+  std::vector<int32_t> key(static_cast<size_t>(categories) + 3);
+  for (size_t u = 0; u < t.units(); ++u) {
+    std::fill(key.begin(), key.end(), 0);
+    key[categories + 1] = key[categories + 2] = -1;
+    for (int r = 0; r < t.raters(); ++r) {
+      const int c = CategoryOf(t.at(u, r), categories);
+      if (c < 0) continue;
+      ++key[c];
+      ++key[categories];
+      if (r == 0) key[categories + 1] = c;
+      if (r == 1) key[categories + 2] = c;
+    }
+    auto [it, fresh] = index.try_emplace(key, static_cast<uint32_t>(rated_.size()));
+    if (fresh) {
+      counts_.insert(counts_.end(), key.begin(), key.begin() + categories);
+      rated_.push_back(key[categories]);
+      first_.push_back(key[categories + 1]);
+      second_.push_back(key[categories + 2]);
+      multiplicity_.push_back(0);
+    }
+    pattern_of_[u] = it->second;
+    ++multiplicity_[it->second];
   }
 }
 
+std::vector<double> LabelStats::PatternWeights(absl::Span<const uint32_t> w) const {
+  std::vector<double> out(patterns(), 0.0);
+  if (w.empty()) {
+    for (size_t p = 0; p < patterns(); ++p) out[p] = static_cast<double>(multiplicity_[p]);
+    return out;
+  }
+  for (size_t u = 0; u < pattern_of_.size(); ++u) out[pattern_of_[u]] += w[u];
+  return out;
+}
+
 Estimate PercentAgreement(const Table& t, Weights w) {
+  // Values compared as they are (they need not be category indices).
   double total = 0, agree = 0;
   std::vector<double> v;
   for (size_t u = 0; u < t.units(); ++u) {
@@ -52,28 +96,50 @@ Estimate PercentAgreement(const Table& t, Weights w) {
     if (wu == 0) continue;
     Present(t, u, &v);
     if (v.size() < 2) continue;
-    double pairs = 0, same = 0;
+    double same = 0;
     for (size_t i = 0; i < v.size(); ++i) {
-      for (size_t j = i + 1; j < v.size(); ++j) {
-        pairs += 1;
-        same += v[i] == v[j] ? 1 : 0;
-      }
+      for (size_t j = i + 1; j < v.size(); ++j) same += v[i] == v[j] ? 1 : 0;
     }
     total += wu;
-    agree += wu * same / pairs;
+    agree += wu * same / (static_cast<double>(v.size()) * (v.size() - 1) / 2);
+  }
+  if (total == 0) return Estimate::Undefined("no unit is rated by two raters");
+  return Estimate::Of(agree / total);
+}
+
+Estimate PercentAgreement(const LabelStats& s, Weights w) {
+  double total = 0, agree = 0;
+  const int k = s.categories();
+  const std::vector<double> pw = s.PatternWeights(w);
+  for (size_t u = 0; u < s.patterns(); ++u) {
+    const double wu = pw[u];
+    const double m = s.rated(u);
+    if (wu == 0 || m < 2) continue;
+    double same = 0;
+    for (int c = 0; c < k; ++c) {
+      const double n = s.count(u, c);
+      same += n * (n - 1);
+    }
+    total += wu;
+    agree += wu * same / (m * (m - 1));
   }
   if (total == 0) return Estimate::Undefined("no unit is rated by two raters");
   return Estimate::Of(agree / total);
 }
 
 Estimate CohenKappa(const Table& t, int categories, KappaWeighting weighting, Weights w) {
-  if (t.raters() != 2) return Estimate::Undefined("Cohen's kappa needs exactly two raters");
-  const size_t k = static_cast<size_t>(categories);
+  return CohenKappa(LabelStats(t, categories), weighting, w);
+}
+
+Estimate CohenKappa(const LabelStats& s, KappaWeighting weighting, Weights w) {
+  if (s.raters() != 2) return Estimate::Undefined("Cohen's kappa needs exactly two raters");
+  const size_t k = static_cast<size_t>(s.categories());
   std::vector<double> o(k * k, 0.0), a(k, 0.0), b(k, 0.0);
   double n = 0;
-  for (size_t u = 0; u < t.units(); ++u) {
-    const double wu = WeightOf(w, u);
-    int x = CategoryOf(t.at(u, 0), categories), y = CategoryOf(t.at(u, 1), categories);
+  const std::vector<double> pw = s.PatternWeights(w);
+  for (size_t u = 0; u < s.patterns(); ++u) {
+    const double wu = pw[u];
+    const int x = s.first(u), y = s.second(u);
     if (wu == 0 || x < 0 || y < 0) continue;
     o[x * k + y] += wu;
     a[x] += wu;
@@ -104,33 +170,29 @@ Estimate CohenKappa(const Table& t, int categories, KappaWeighting weighting, We
 }
 
 Estimate FleissKappa(const Table& t, int categories, Weights w, size_t* left_out, std::vector<Estimate>* per_category) {
-  const int n = t.raters();
-  const size_t k = static_cast<size_t>(categories);
-  std::vector<double> pj(k, 0.0), disagree_j(k, 0.0), counts(k, 0.0);
+  return FleissKappa(LabelStats(t, categories), w, left_out, per_category);
+}
+
+Estimate FleissKappa(const LabelStats& s, Weights w, size_t* left_out, std::vector<Estimate>* per_category) {
+  const int n = s.raters();
+  const size_t k = static_cast<size_t>(s.categories());
+  std::vector<double> pj(k, 0.0), disagree_j(k, 0.0);
   double units = 0, p_bar = 0;
   size_t out = 0;
-  for (size_t u = 0; u < t.units(); ++u) {
-    std::fill(counts.begin(), counts.end(), 0.0);
-    bool complete = true;
-    for (int r = 0; r < n && complete; ++r) {
-      int c = CategoryOf(t.at(u, r), categories);
-      if (c < 0) {
-        complete = false;
-      } else {
-        counts[c] += 1;
-      }
-    }
-    if (!complete) {
-      ++out;
+  const std::vector<double> pw = s.PatternWeights(w);
+  for (size_t u = 0; u < s.patterns(); ++u) {
+    if (s.rated(u) != n) {
+      out += static_cast<size_t>(s.multiplicity(u));
       continue;
     }
-    const double wu = WeightOf(w, u);
+    const double wu = pw[u];
     if (wu == 0) continue;
     double sq = 0;
     for (size_t c = 0; c < k; ++c) {
-      sq += counts[c] * counts[c];
-      pj[c] += wu * counts[c];
-      disagree_j[c] += wu * counts[c] * (n - counts[c]);
+      const double x = s.count(u, static_cast<int>(c));
+      sq += x * x;
+      pj[c] += wu * x;
+      disagree_j[c] += wu * x * (n - x);
     }
     if (n >= 2) p_bar += wu * (sq - n) / (static_cast<double>(n) * (n - 1));
     units += wu;
@@ -155,6 +217,69 @@ Estimate FleissKappa(const Table& t, int categories, Weights w, size_t* left_out
   }
   if (1 - pe < kTiny) return Estimate::Undefined("P_e = 1: every rating is one and the same category");
   return Estimate::Of((p_bar - pe) / (1 - pe));
+}
+
+Estimate KrippendorffAlpha(const LabelStats& s, Metric metric, Weights w) {
+  const size_t k = static_cast<size_t>(s.categories());
+  std::vector<double> nc(k, 0.0);
+  double n = 0;
+  const std::vector<double> pw = s.PatternWeights(w);
+  for (size_t u = 0; u < s.patterns(); ++u) {
+    const double wu = pw[u];
+    if (wu == 0 || s.rated(u) < 2) continue;
+    for (size_t c = 0; c < k; ++c) nc[c] += wu * s.count(u, static_cast<int>(c));
+    n += wu * s.rated(u);
+  }
+  if (n <= 1) return Estimate::Undefined("fewer than two pairable values");
+  // δ² between categories.
+  std::vector<double> delta(k * k, 0.0);
+  for (size_t c = 0; c < k; ++c) {
+    for (size_t d = 0; d < k; ++d) {
+      if (c == d) continue;
+      if (metric != Metric::kOrdinal) {
+        delta[c * k + d] = 1;
+      } else {
+        double between = 0;
+        for (size_t g = std::min(c, d); g <= std::max(c, d); ++g) between += nc[g];
+        between -= (nc[c] + nc[d]) / 2;
+        delta[c * k + d] = between * between;
+      }
+    }
+  }
+  double d_o = 0;
+  std::vector<size_t> present;
+  for (size_t u = 0; u < s.patterns(); ++u) {
+    const double wu = pw[u];
+    const double m = s.rated(u);
+    if (wu == 0 || m < 2) continue;
+    double unit = 0;
+    if (metric != Metric::kOrdinal) {
+      double sq = 0;
+      for (size_t c = 0; c < k; ++c)
+        sq += static_cast<double>(s.count(u, static_cast<int>(c))) * s.count(u, static_cast<int>(c));
+      unit = m * m - sq;
+    } else {
+      present.clear();
+      for (size_t c = 0; c < k; ++c) {
+        if (s.count(u, static_cast<int>(c)) > 0) present.push_back(c);
+      }
+      for (size_t c : present) {
+        for (size_t d : present) {
+          unit +=
+              static_cast<double>(s.count(u, static_cast<int>(c))) * s.count(u, static_cast<int>(d)) * delta[c * k + d];
+        }
+      }
+    }
+    d_o += wu * unit / (m - 1);
+  }
+  d_o /= n;
+  double d_e = 0;
+  for (size_t c = 0; c < k; ++c) {
+    for (size_t d = 0; d < k; ++d) d_e += nc[c] * nc[d] * delta[c * k + d];
+  }
+  d_e /= n * (n - 1);
+  if (d_e < kTiny) return Estimate::Undefined("no expected disagreement: every value is the same");
+  return Estimate::Of(1 - d_o / d_e);
 }
 
 Estimate KrippendorffAlpha(const Table& t, Metric metric, int categories, Weights w) {
@@ -193,62 +318,7 @@ Estimate KrippendorffAlpha(const Table& t, Metric metric, int categories, Weight
     if (d_e < kTiny) return Estimate::Undefined("no expected disagreement: every value is the same");
     return Estimate::Of(1 - d_o / d_e);
   }
-  const size_t k = static_cast<size_t>(categories);
-  std::vector<double> nc(k, 0.0), mc(k, 0.0);
-  double n = 0;
-  for (size_t u = 0; u < t.units(); ++u) {
-    const double wu = WeightOf(w, u);
-    Present(t, u, &v);
-    if (wu == 0 || v.size() < 2) continue;
-    for (double x : v) {
-      if (int c = CategoryOf(x, categories); c >= 0) nc[c] += wu;
-    }
-    n += wu * v.size();
-  }
-  if (n <= 1) return Estimate::Undefined("fewer than two pairable values");
-  // δ² between categories.
-  std::vector<double> delta(k * k, 0.0);
-  for (size_t c = 0; c < k; ++c) {
-    for (size_t d = 0; d < k; ++d) {
-      if (c == d) continue;
-      if (metric == Metric::kNominal) {
-        delta[c * k + d] = 1;
-      } else {
-        double between = 0;
-        for (size_t g = std::min(c, d); g <= std::max(c, d); ++g) between += nc[g];
-        between -= (nc[c] + nc[d]) / 2;
-        delta[c * k + d] = between * between;
-      }
-    }
-  }
-  double d_o = 0;
-  std::vector<size_t> present;
-  for (size_t u = 0; u < t.units(); ++u) {
-    const double wu = WeightOf(w, u);
-    Present(t, u, &v);
-    if (wu == 0 || v.size() < 2) continue;
-    present.clear();
-    for (double x : v) {
-      int c = CategoryOf(x, categories);
-      if (c < 0) continue;
-      if (mc[c] == 0) present.push_back(static_cast<size_t>(c));
-      mc[c] += 1;
-    }
-    double unit = 0;
-    for (size_t c : present) {
-      for (size_t d : present) unit += mc[c] * mc[d] * delta[c * k + d];
-    }
-    d_o += wu * unit / (static_cast<double>(v.size()) - 1);
-    for (size_t c : present) mc[c] = 0;
-  }
-  d_o /= n;
-  double d_e = 0;
-  for (size_t c = 0; c < k; ++c) {
-    for (size_t d = 0; d < k; ++d) d_e += nc[c] * nc[d] * delta[c * k + d];
-  }
-  d_e /= n * (n - 1);
-  if (d_e < kTiny) return Estimate::Undefined("no expected disagreement: every value is the same");
-  return Estimate::Of(1 - d_o / d_e);
+  return KrippendorffAlpha(LabelStats(t, categories), metric, w);
 }
 
 Estimate Icc21(const Table& t, Weights w, size_t* left_out) {

@@ -53,22 +53,58 @@ class Table {
 // Unit weights: empty = every unit once.
 using Weights = absl::Span<const uint32_t>;
 
+// Categorical ratings summarised once: units with the same ratings
+// pattern (the count in each category, and the first two raters' ratings)
+// are grouped, so every coefficient costs one pass adding up the units'
+// weights per pattern plus O(patterns x categories) — with 3 raters and 5
+// categories there are at most a few dozen patterns, whatever the number
+// of units. That keeps each bootstrap replicate cheap. Ratings outside
+// 0..K-1 count as missing.
+class LabelStats {
+ public:
+  LabelStats(const Table& t, int categories);
+  size_t units() const { return pattern_of_.size(); }
+  size_t patterns() const { return rated_.size(); }
+  int raters() const { return raters_; }
+  int categories() const { return k_; }
+  // Of pattern p:
+  int rated(size_t p) const { return rated_[p]; }
+  int count(size_t p, int c) const { return counts_[p * k_ + c]; }
+  int first(size_t p) const { return first_[p]; }  // rater 0's category, -1 when missing
+  int second(size_t p) const { return second_[p]; }
+  // The summed weight of each pattern's units (empty `w`: one each).
+  std::vector<double> PatternWeights(absl::Span<const uint32_t> w) const;
+  // Units whose pattern is `p`, with unit weights of one.
+  int64_t multiplicity(size_t p) const { return multiplicity_[p]; }
+
+ private:
+  int raters_, k_;
+  std::vector<uint32_t> pattern_of_;  // per unit
+  std::vector<int32_t> counts_;       // patterns x k
+  std::vector<int32_t> rated_, first_, second_;
+  std::vector<int64_t> multiplicity_;
+};
+
 // Raw agreement: over units rated by >= 2 raters, the weighted mean share
 // of agreeing rater pairs (for two raters: the share of units where both
 // gave the same rating).
 Estimate PercentAgreement(const Table& t, Weights w = {});
+Estimate PercentAgreement(const LabelStats& s, Weights w = {});
 
 enum class KappaWeighting { kNone, kQuadratic };
 // Cohen's κ (2 raters, units both rated); quadratic weights (i - j)^2 over
 // the K ordered categories give weighted κ. Undefined when p_e = 1 (both
 // raters used one and the same category) or no unit is rated by both.
 Estimate CohenKappa(const Table& t, int categories, KappaWeighting weighting, Weights w = {});
+Estimate CohenKappa(const LabelStats& s, KappaWeighting weighting, Weights w = {});
 
 // Fleiss' κ over the units rated by every rater (`left_out`, when given,
 // receives the number of units left out). `per_category`, when given,
 // receives the category-specific κ_j = 1 - Σ_i n_ij (n - n_ij) /
 // (N n (n - 1) p_j (1 - p_j)) (undefined when p_j is 0 or 1).
 Estimate FleissKappa(const Table& t, int categories, Weights w = {}, size_t* left_out = nullptr,
+                     std::vector<Estimate>* per_category = nullptr);
+Estimate FleissKappa(const LabelStats& s, Weights w = {}, size_t* left_out = nullptr,
                      std::vector<Estimate>* per_category = nullptr);
 
 enum class Metric { kNominal, kOrdinal, kInterval };
@@ -77,6 +113,8 @@ enum class Metric { kNominal, kOrdinal, kInterval };
 // number of categories (ordinal ranks are the indices); interval uses the
 // values as numbers. Undefined when there is no expected disagreement.
 Estimate KrippendorffAlpha(const Table& t, Metric metric, int categories, Weights w = {});
+// Nominal or ordinal only.
+Estimate KrippendorffAlpha(const LabelStats& s, Metric metric, Weights w = {});
 
 // ICC(2,1) (two-way random effects, absolute agreement, single rater;
 // Shrout & Fleiss 1979) over the units rated by every rater.
@@ -124,7 +162,8 @@ std::vector<Interval> BootstrapIntervals(size_t units, int replicates, uint64_t 
                                          const std::function<std::vector<Estimate>(Weights)>& statistics);
 
 // The generator: SplitMix64 (Steele, Lea, Flood 2014), and an index in
-// [0, n) by rejection below the largest multiple of n.
+// [0, n) by Lemire's multiply-shift with rejection (unbiased, no division
+// in the common case).
 class SplitMix64 {
  public:
   explicit SplitMix64(uint64_t seed) : state_(seed) {}

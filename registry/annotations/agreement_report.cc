@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <list>
 #include <set>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
@@ -183,7 +185,7 @@ absl::StatusOr<AgreementResult> Labels(const AgreementInput& in, const Agreement
   }
   const agreement::Metric metric =
       o.scale == Scale::kOrdinal ? agreement::Metric::kOrdinal : agreement::Metric::kNominal;
-  auto stats_of = [&](const Table& t, bool per_category) {
+  auto stats_of = [&](const agreement::LabelStats& t, bool per_category) {
     StatSet s;
     s.measures = {"percent_agreement"};
     if (raters == 2) s.measures.push_back("cohen_kappa");
@@ -193,23 +195,24 @@ absl::StatusOr<AgreementResult> Labels(const AgreementInput& in, const Agreement
     if (per_category) {
       for (const std::string& n : names) s.measures.push_back(absl::StrCat("fleiss_kappa:", n));
     }
-    s.compute = [&t, raters, k, metric, per_category, scale = o.scale](Weights w) {
+    s.compute = [&t, raters, metric, per_category, scale = o.scale](Weights w) {
       std::vector<Estimate> e = {agreement::PercentAgreement(t, w)};
-      if (raters == 2) e.push_back(agreement::CohenKappa(t, k, agreement::KappaWeighting::kNone, w));
+      if (raters == 2) e.push_back(agreement::CohenKappa(t, agreement::KappaWeighting::kNone, w));
       if (raters == 2 && scale == Scale::kOrdinal) {
-        e.push_back(agreement::CohenKappa(t, k, agreement::KappaWeighting::kQuadratic, w));
+        e.push_back(agreement::CohenKappa(t, agreement::KappaWeighting::kQuadratic, w));
       }
       std::vector<Estimate> per;
-      e.push_back(agreement::FleissKappa(t, k, w, nullptr, &per));
-      e.push_back(agreement::KrippendorffAlpha(t, metric, k, w));
+      e.push_back(agreement::FleissKappa(t, w, nullptr, per_category ? &per : nullptr));
+      e.push_back(agreement::KrippendorffAlpha(t, metric, w));
       if (per_category) e.insert(e.end(), per.begin(), per.end());
       return e;
     };
     return s;
   };
+  const agreement::LabelStats summary(table, k);
   size_t left_out = 0;
-  (void)agreement::FleissKappa(table, k, {}, &left_out);
-  std::vector<Coefficient> all = Evaluate(stats_of(table, true), paths.size(), paths.size(), o);
+  (void)agreement::FleissKappa(summary, {}, &left_out);
+  std::vector<Coefficient> all = Evaluate(stats_of(summary, true), paths.size(), paths.size(), o);
   const size_t n_overall = all.size() - names.size();
   AgreementResult r;
   r.overall.assign(all.begin(), all.begin() + n_overall);
@@ -223,9 +226,9 @@ absl::StatusOr<AgreementResult> Labels(const AgreementInput& in, const Agreement
   for (Coefficient& c : r.overall) {
     if (c.measure == "fleiss_kappa") c.units = static_cast<int64_t>(paths.size() - left_out);
   }
-  std::vector<Table> keep;  // the factor sub-tables outlive their StatSets' use
+  std::list<agreement::LabelStats> keep;  // the factor subsets' summaries outlive their StatSets' use
   json per_factor = PerFactor(in, paths, o, [&](const std::vector<size_t>& subset) {
-    keep.push_back(SubTable(table, subset));
+    keep.emplace_back(SubTable(table, subset), k);
     return stats_of(keep.back(), false);
   });
   std::vector<double> score(paths.size());
@@ -293,7 +296,7 @@ absl::StatusOr<AgreementResult> Measurements(const AgreementInput& in, const Agr
                        {"bland_altman_upper", EstimateJson(ba.upper)}});
     }
   }
-  std::vector<Table> keep;
+  std::list<Table> keep;  // the factor sub-tables outlive their StatSets' use
   json per_factor = PerFactor(in, paths, o, [&](const std::vector<size_t>& subset) {
     keep.push_back(SubTable(table, subset));
     return stats_of(keep.back());
@@ -353,53 +356,85 @@ absl::StatusOr<AgreementResult> MaskFolders(const AgreementInput& in, const Agre
   // when no pair is (both empty, or fewer than two masks).
   std::vector<double> dice(paths.size() * nc, kNaN), iou(paths.size() * nc, kNaN);
   std::vector<int64_t> both_empty(nc, 0);
-  std::vector<uint64_t> count_a(65536), count_b(65536), count_ab(65536);
-  for (size_t u = 0; u < paths.size(); ++u) {
-    if (u % 64 == 0 && in.should_stop && in.should_stop()) {
-      return absl::DeadlineExceededError("stopped: the call was cancelled or reached its deadline");
-    }
-    std::vector<std::optional<Mask>> masks(raters);
-    for (int s = 0; s < raters; ++s) {
-      auto it = mask_of[s].find(paths[u]);
-      if (it == mask_of[s].end()) continue;
-      absl::StatusOr<Mask> m = in.load_mask(it->second);
-      if (!m.ok()) return m.status();
-      masks[s] = *std::move(m);
-    }
-    std::vector<double> dsum(nc, 0), isum(nc, 0);
-    std::vector<int> defined(nc, 0);
-    for (int a = 0; a < raters; ++a) {
-      for (int b = a + 1; b < raters; ++b) {
-        if (!masks[a] || !masks[b] || masks[a]->pixels.size() != masks[b]->pixels.size()) continue;
-        std::fill(count_a.begin(), count_a.end(), 0);
-        std::fill(count_b.begin(), count_b.end(), 0);
-        std::fill(count_ab.begin(), count_ab.end(), 0);
-        const std::vector<uint16_t>& pa = masks[a]->pixels;
-        const std::vector<uint16_t>& pb = masks[b]->pixels;
-        for (size_t p = 0; p < pa.size(); ++p) {
-          ++count_a[pa[p]];
-          ++count_b[pb[p]];
-          if (pa[p] == pb[p]) ++count_ab[pa[p]];
+  // Class ids are at most the largest declared one (the masks were checked
+  // on the way in); anything above lands in one overflow bucket.
+  const size_t buckets = classes.empty() ? 2 : static_cast<size_t>(classes.back()) + 2;
+  // One worker scores the units u with u % workers == index: decoding and
+  // counting are independent per unit. Two workers: the server's machine
+  // kind has two cores, and heavy calls are limited to two at once.
+  struct Worker {
+    std::vector<int64_t> both_empty;
+    absl::Status status;
+  };
+  const int workers = paths.size() >= 64 ? 2 : 1;
+  std::vector<Worker> results(workers, Worker{std::vector<int64_t>(nc, 0), absl::OkStatus()});
+  auto work = [&](int index) {
+    Worker& me = results[index];
+    std::vector<uint64_t> count_a(buckets), count_b(buckets), count_ab(buckets);
+    auto bucket = [&](uint16_t v) { return std::min<size_t>(v, buckets - 1); };
+    for (size_t u = index; u < paths.size(); u += workers) {
+      if (u % 64 == static_cast<size_t>(index) && in.should_stop && in.should_stop()) {
+        me.status = absl::DeadlineExceededError("stopped: the call was cancelled or reached its deadline");
+        return;
+      }
+      std::vector<std::optional<Mask>> masks(raters);
+      for (int s = 0; s < raters; ++s) {
+        auto it = mask_of[s].find(paths[u]);
+        if (it == mask_of[s].end()) continue;
+        absl::StatusOr<Mask> m = in.load_mask(it->second);
+        if (!m.ok()) {
+          me.status = m.status();
+          return;
         }
-        for (size_t c = 0; c < nc; ++c) {
-          const double x = static_cast<double>(count_a[classes[c]]), y = static_cast<double>(count_b[classes[c]]);
-          const double both = static_cast<double>(count_ab[classes[c]]);
-          if (x + y == 0) {
-            ++both_empty[c];
-            continue;
+        masks[s] = *std::move(m);
+      }
+      std::vector<double> dsum(nc, 0), isum(nc, 0);
+      std::vector<int> defined(nc, 0);
+      for (int a = 0; a < raters; ++a) {
+        for (int b = a + 1; b < raters; ++b) {
+          if (!masks[a] || !masks[b] || masks[a]->pixels.size() != masks[b]->pixels.size()) continue;
+          std::fill(count_a.begin(), count_a.end(), 0);
+          std::fill(count_b.begin(), count_b.end(), 0);
+          std::fill(count_ab.begin(), count_ab.end(), 0);
+          const std::vector<uint16_t>& pa = masks[a]->pixels;
+          const std::vector<uint16_t>& pb = masks[b]->pixels;
+          for (size_t p = 0; p < pa.size(); ++p) {
+            const size_t x = bucket(pa[p]), y = bucket(pb[p]);
+            ++count_a[x];
+            ++count_b[y];
+            count_ab[x] += x == y;
           }
-          dsum[c] += 2 * both / (x + y);
-          isum[c] += both / (x + y - both);
-          ++defined[c];
+          for (size_t c = 0; c < nc; ++c) {
+            const size_t id = static_cast<size_t>(classes[c]);
+            const double x = static_cast<double>(count_a[id]), y = static_cast<double>(count_b[id]);
+            const double both = static_cast<double>(count_ab[id]);
+            if (x + y == 0) {
+              ++me.both_empty[c];
+              continue;
+            }
+            dsum[c] += 2 * both / (x + y);
+            isum[c] += both / (x + y - both);
+            ++defined[c];
+          }
+        }
+      }
+      for (size_t c = 0; c < nc; ++c) {
+        if (defined[c] > 0) {
+          dice[u * nc + c] = dsum[c] / defined[c];
+          iou[u * nc + c] = isum[c] / defined[c];
         }
       }
     }
-    for (size_t c = 0; c < nc; ++c) {
-      if (defined[c] > 0) {
-        dice[u * nc + c] = dsum[c] / defined[c];
-        iou[u * nc + c] = isum[c] / defined[c];
-      }
-    }
+  };
+  {
+    std::vector<std::thread> threads;
+    for (int t = 1; t < workers; ++t) threads.emplace_back(work, t);
+    work(0);
+    for (std::thread& t : threads) t.join();
+  }
+  for (const Worker& w : results) {
+    if (!w.status.ok()) return w.status;
+    for (size_t c = 0; c < nc; ++c) both_empty[c] += w.both_empty[c];
   }
   // Per unit: the mean over the classes it scores.
   std::vector<double> unit_dice(paths.size(), kNaN), unit_iou(paths.size(), kNaN);

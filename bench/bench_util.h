@@ -1,0 +1,57 @@
+// Helpers the in-process benchmarks share: a stopwatch, the peak RSS, and
+// pushing a folder's worth of files into a ContentStore. Benchmarks only;
+// aborts on failure (a broken setup is not a measurement).
+#pragma once
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/content/tree.h"
+#include "registry/content/content_store.h"
+
+namespace fairtrace::bench {
+
+using Clock = std::chrono::steady_clock;
+
+inline double Millis(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+inline long PeakRssMiB() {
+  rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;
+}
+
+// Stores the files (made by `bytes_of(n)` in batches of 1,000, so that the
+// bench's own memory stays small) and registers their tree. `paths` (path,
+// n) sorted by path.
+inline Digest PushTree(ContentStore* cas, const CallContext& ctx, const std::vector<std::pair<std::string, int>>& paths,
+                       const std::function<std::string(int)>& bytes_of) {
+  std::vector<TreeEntry> entries;
+  entries.reserve(paths.size());
+  for (size_t start = 0; start < paths.size(); start += 1000) {
+    std::vector<std::string> data;
+    std::vector<std::pair<Digest, absl::string_view>> batch;
+    for (size_t i = start; i < paths.size() && i < start + 1000; ++i) data.push_back(bytes_of(paths[i].second));
+    for (size_t i = start; i < paths.size() && i < start + 1000; ++i) {
+      Digest d = DigestOf(data[i - start]);
+      entries.push_back({paths[i].first, d, false});
+      batch.emplace_back(d, data[i - start]);
+    }
+    if (!cas->BatchUpdate(ctx, batch).ok()) std::abort();
+  }
+  std::string manifest = *EncodeTree(entries);
+  Digest tree = DigestOf(manifest);
+  std::vector<std::pair<Digest, absl::string_view>> one = {{tree, manifest}};
+  if (!cas->BatchUpdate(ctx, one).ok() || !cas->CreateTree(ctx, tree).ok()) std::abort();
+  return tree;
+}
+
+}  // namespace fairtrace::bench
