@@ -185,17 +185,40 @@ absl::StatusOr<AgreementResult> Labels(const AgreementInput& in, const Agreement
   }
   const agreement::Metric metric =
       o.scale == Scale::kOrdinal ? agreement::Metric::kOrdinal : agreement::Metric::kNominal;
+  // The interval scale reads the labels as numbers (scores 0-5, ...).
+  std::optional<Table> numeric;
+  if (o.scale == Scale::kInterval) {
+    std::vector<double> value_of(names.size());
+    for (size_t c = 0; c < names.size(); ++c) {
+      if (!absl::SimpleAtod(names[c], &value_of[c]) || !std::isfinite(value_of[c])) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("the interval scale needs numeric labels; \"", names[c], "\" is not a number"));
+      }
+    }
+    numeric.emplace(paths.size(), raters);
+    for (size_t u = 0; u < paths.size(); ++u) {
+      for (int r = 0; r < raters; ++r) {
+        if (double v = table.at(u, r); !Table::missing(v)) numeric->set(u, r, value_of[static_cast<size_t>(v)]);
+      }
+    }
+  }
+  const char* alpha_name = o.scale == Scale::kOrdinal    ? "krippendorff_alpha_ordinal"
+                           : o.scale == Scale::kInterval ? "krippendorff_alpha_interval"
+                                                         : "krippendorff_alpha_nominal";
   auto stats_of = [&](const agreement::LabelStats& t, bool per_category) {
     StatSet s;
     s.measures = {"percent_agreement"};
     if (raters == 2) s.measures.push_back("cohen_kappa");
     if (raters == 2 && o.scale == Scale::kOrdinal) s.measures.push_back("weighted_kappa");
     s.measures.push_back("fleiss_kappa");
-    s.measures.push_back(o.scale == Scale::kOrdinal ? "krippendorff_alpha_ordinal" : "krippendorff_alpha_nominal");
+    s.measures.push_back(alpha_name);
     if (per_category) {
       for (const std::string& n : names) s.measures.push_back(absl::StrCat("fleiss_kappa:", n));
     }
-    s.compute = [&t, raters, metric, per_category, scale = o.scale](Weights w) {
+    // The interval α reads the numeric table of all items (factor subsets
+    // report it as not computed).
+    const Table* values = per_category && numeric ? &*numeric : nullptr;
+    s.compute = [&t, raters, metric, per_category, values, scale = o.scale](Weights w) {
       std::vector<Estimate> e = {agreement::PercentAgreement(t, w)};
       if (raters == 2) e.push_back(agreement::CohenKappa(t, agreement::KappaWeighting::kNone, w));
       if (raters == 2 && scale == Scale::kOrdinal) {
@@ -203,7 +226,13 @@ absl::StatusOr<AgreementResult> Labels(const AgreementInput& in, const Agreement
       }
       std::vector<Estimate> per;
       e.push_back(agreement::FleissKappa(t, w, nullptr, per_category ? &per : nullptr));
-      e.push_back(agreement::KrippendorffAlpha(t, metric, w));
+      if (values) {
+        e.push_back(agreement::KrippendorffAlpha(*values, agreement::Metric::kInterval, 0, w));
+      } else if (scale == Scale::kInterval) {
+        e.push_back(Estimate::Undefined("the interval alpha is computed over all items only"));
+      } else {
+        e.push_back(agreement::KrippendorffAlpha(t, metric, w));
+      }
       if (per_category) e.insert(e.end(), per.begin(), per.end());
       return e;
     };

@@ -759,7 +759,9 @@ absl::StatusOr<v1::AgreementReport> AnnotationRegistry::ComputeAgreement(const C
             req.scale() == v1::AGREEMENT_SCALE_NOMINAL ? annotations::Scale::kNominal : annotations::Scale::kOrdinal;
         break;
       case v1::AGREEMENT_SCALE_INTERVAL:
-        if (task != TaskType::kMeasurements) return InvalidField("scale", "the interval scale is for measurements");
+        if (task != TaskType::kMeasurements && task != TaskType::kLabels) {
+          return InvalidField("scale", "the interval scale is for measurements and numeric labels");
+        }
         o.scale = annotations::Scale::kInterval;
         break;
       default:
@@ -803,7 +805,9 @@ absl::StatusOr<v1::AgreementReport> AnnotationRegistry::ComputeAgreement(const C
       FT_ASSIGN_OR_RETURN(std::string png, content_->ReadBlob(d, limits_.max_mask_bytes));
       return annotations::DecodeMask(png, limits_.format.max_pixels);
     };
-    FT_ASSIGN_OR_RETURN(annotations::AgreementResult result, annotations::ComputeAgreementReport(in, o));
+    absl::StatusOr<annotations::AgreementResult> computed = annotations::ComputeAgreementReport(in, o);
+    if (absl::IsInvalidArgument(computed.status())) return InvalidField("scale", computed.status().message());
+    FT_ASSIGN_OR_RETURN(annotations::AgreementResult result, std::move(computed));
     const std::string bytes = annotations::ReportBytes(result.document);
     if (static_cast<int64_t>(bytes.size()) > content_->limits().max_batch_bytes) {
       return ErrorBuilder(absl::StatusCode::kResourceExhausted,

@@ -161,6 +161,9 @@ class AnnotationsEndToEnd(unittest.TestCase):
         self.assertEqual(got["fleiss_kappa"].units, 54)
         units = [[a[k], b[k]] + ([] if k in c_missing else [c[k]]) for k in range(len(ITEMS))]
         self.assertAlmostEqual(got["krippendorff_alpha_nominal"].value, alpha_reference(units, "nominal"), places=12)
+        interval = overall(self.client.agreement(sets, scale="interval", bootstrap=-1))
+        self.assertAlmostEqual(interval["krippendorff_alpha_interval"].value, alpha_reference(units, "interval"),
+                               places=12)
         doc = self.client.annotations.document(three)
         self.assertEqual(doc["units"]["left_out_of_fleiss_kappa"], 6)
         self.assertEqual([c["category"] for c in doc["per_category"]], ["0", "1", "2", "3"])
@@ -199,6 +202,9 @@ class AnnotationsEndToEnd(unittest.TestCase):
         self.assertFalse(got["cohen_kappa"].defined)
         self.assertIn("p_e = 1", got["cohen_kappa"].undefined_reason)
         self.assertEqual(got["percent_agreement"].value, 1.0)
+        with self.assertRaises(FairtraceError) as err:
+            self.client.agreement(sets, scale="interval")
+        self.assertIn("needs numeric labels", str(err.exception))
 
     def test_measurements_match_the_formulas(self):
         rnd = random.Random(9)
