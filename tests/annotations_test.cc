@@ -17,19 +17,10 @@ using ::testing::HasSubstr;
 
 class AnnotationsTest : public ServerFixture {
  protected:
-  CommandResult Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {ServerProcess::CliBinary(), "--server", server_->target()});
-    return RunCommand(args);
-  }
-  static void WriteFile(const stdfs::path& p, const std::string& data) {
-    stdfs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << data;
-  }
   static std::string Png(int64_t w, int64_t h, uint16_t value) {
     annotations::Mask m{w, h, std::vector<uint16_t>(static_cast<size_t>(w * h), value)};
     return annotations::EncodeMaskPng(m);
   }
-  stdfs::path work() { return dir_.path() / "work"; }
 
   // A version of three 8x6 images.
   void MakeVersion() {

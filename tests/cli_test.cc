@@ -15,20 +15,10 @@ using ::testing::HasSubstr;
 
 class CliTest : public ServerFixture {
  protected:
-  CommandResult Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {ServerProcess::CliBinary(), "--server", server_->target()});
-    return RunCommand(args);
-  }
-  static void WriteFile(const stdfs::path& p, const std::string& data, bool exec = false) {
-    stdfs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << data;
-    if (exec) stdfs::permissions(p, stdfs::perms::owner_exec, stdfs::perm_options::add);
-  }
   static std::string ReadFile(const stdfs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
-  stdfs::path work() { return dir_.path() / "work"; }
 };
 
 TEST_F(CliTest, PushPullFolderRoundTripIsIdentical) {

@@ -14,15 +14,6 @@ using ::testing::HasSubstr;
 
 class DatasetsTest : public ServerFixture {
  protected:
-  CommandResult Cli(std::vector<std::string> args) {
-    args.insert(args.begin(), {ServerProcess::CliBinary(), "--server", server_->target()});
-    return RunCommand(args);
-  }
-  static void WriteFile(const stdfs::path& p, const std::string& data) {
-    stdfs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << data;
-  }
-  stdfs::path work() { return dir_.path() / "work"; }
   std::vector<nlohmann::json> Lines(const std::string& out) {
     std::vector<nlohmann::json> v;
     std::istringstream in(out);

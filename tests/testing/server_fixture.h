@@ -2,7 +2,11 @@
 // data folder, a CasClient and raw stubs connected to it.
 #pragma once
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -65,6 +69,22 @@ class ServerFixture : public ::testing::Test {
     }
     return "";
   }
+
+  // The fairtrace CLI against this server.
+  CommandResult Cli(std::vector<std::string> args) {
+    args.insert(args.begin(), {ServerProcess::CliBinary(), "--server", server_->target()});
+    return RunCommand(args);
+  }
+  // Writes `data` to `p` (parents made), executable when asked.
+  static void WriteFile(const std::filesystem::path& p, const std::string& data, bool exec = false) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << data;
+    if (exec) {
+      std::filesystem::permissions(p, std::filesystem::perms::owner_exec, std::filesystem::perm_options::add);
+    }
+  }
+  // A scratch folder beside the server's data folder.
+  std::filesystem::path work() { return dir_.path() / "work"; }
 
   TempDir dir_;
   std::unique_ptr<ServerProcess> server_;
