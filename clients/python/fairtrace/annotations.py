@@ -112,26 +112,14 @@ class Annotations:
         return self._client.call(self._stub.GetAnnotationSet, annotations_pb2.GetAnnotationSetRequest(name=name))
 
     def list(self, version) -> Iterable["annotations_pb2.AnnotationSet"]:
-        token = ""
-        while True:
-            resp = self._client.call(self._stub.ListAnnotationSets, annotations_pb2.ListAnnotationSetsRequest(
-                parent=_name(version), page_token=token))
-            yield from resp.annotation_sets
-            token = resp.next_page_token
-            if not token:
-                return
+        return self._client.pages(self._stub.ListAnnotationSets,
+                                  annotations_pb2.ListAnnotationSetsRequest(parent=_name(version)), "annotation_sets")
 
     def annotations(self, annotation_set, filter: str = "",  # noqa: A002 (AIP-160's name)
                     page_size: int = 1000) -> Iterable["annotations_pb2.Annotation"]:
         """The set's parsed annotations in file order (filter: path, category_id)."""
-        token = ""
-        while True:
-            resp = self._client.call(self._stub.ListAnnotations, annotations_pb2.ListAnnotationsRequest(
-                parent=_name(annotation_set), filter=filter, page_size=page_size, page_token=token))
-            yield from resp.annotations
-            token = resp.next_page_token
-            if not token:
-                return
+        return self._client.pages(self._stub.ListAnnotations, annotations_pb2.ListAnnotationsRequest(
+            parent=_name(annotation_set), filter=filter, page_size=page_size), "annotations")
 
     def agreement(self, sets: List, scale: Optional[str] = None, bootstrap: int = 0, seed: int = 0,
                   iou: float = 0.0, worst: int = 0, report_id: str = "") -> "annotations_pb2.AgreementReport":

@@ -316,15 +316,18 @@ class Client:
     def get_run(self, name: str) -> run_resources_pb2.Run:
         return self.call(self.runs.GetRun, runs_pb2.GetRunRequest(name=name))
 
-    def list_runs(self, filter: str = "", page_size: int = 0) -> Iterable[run_resources_pb2.Run]:
-        token = ""
+    def pages(self, method: Callable, request, field: str) -> Iterable:
+        """Every element of `field` over all pages of a List call (AIP-158):
+        `request` is sent again with each next_page_token."""
         while True:
-            resp = self.call(self.runs.ListRuns, runs_pb2.ListRunsRequest(filter=filter, page_size=page_size,
-                                                                          page_token=token))
-            yield from resp.runs
-            token = resp.next_page_token
-            if not token:
+            resp = self.call(method, request)
+            yield from getattr(resp, field)
+            if not resp.next_page_token:
                 return
+            request.page_token = resp.next_page_token
+
+    def list_runs(self, filter: str = "", page_size: int = 0) -> Iterable[run_resources_pb2.Run]:
+        return self.pages(self.runs.ListRuns, runs_pb2.ListRunsRequest(filter=filter, page_size=page_size), "runs")
 
     def metric_history(self, run: str, key: str) -> List[run_resources_pb2.Metric]:
         out, token = [], ""

@@ -114,25 +114,13 @@ class Datasets:
 
     def versions(self, dataset: str) -> Iterable["datasets_pb2.DatasetVersion"]:
         """Newest first."""
-        token = ""
-        while True:
-            resp = self._client.call(self._stub.ListDatasetVersions, datasets_pb2.ListDatasetVersionsRequest(
-                parent=_dataset_name(dataset), page_token=token))
-            yield from resp.versions
-            token = resp.next_page_token
-            if not token:
-                return
+        return self._client.pages(self._stub.ListDatasetVersions,
+                                  datasets_pb2.ListDatasetVersionsRequest(parent=_dataset_name(dataset)), "versions")
 
     def items(self, version: str, filter: str = "", page_size: int = 1000) -> Iterable["datasets_pb2.Item"]:  # noqa: A002
         """The version's items by path, all pages (filter: docs/datasets.md)."""
-        token = ""
-        while True:
-            resp = self._client.call(self._stub.ListItems, datasets_pb2.ListItemsRequest(
-                parent=version, filter=filter, page_size=page_size, page_token=token))
-            yield from resp.items
-            token = resp.next_page_token
-            if not token:
-                return
+        return self._client.pages(self._stub.ListItems, datasets_pb2.ListItemsRequest(
+            parent=getattr(version, "name", version), filter=filter, page_size=page_size), "items")
 
     def _stream(self, method, request) -> Iterable:
         """The messages of a server-streaming call; errors as FairtraceError."""

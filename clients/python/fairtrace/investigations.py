@@ -77,14 +77,8 @@ class Investigations:
 
     def list_entities(self, investigation: str, section: str,
                       revision: int = 0) -> Iterable["investigations_pb2.MiappeEntity"]:
-        token = ""
-        while True:
-            resp = self._client.call(self._stub.ListEntities, investigations_pb2.ListEntitiesRequest(
-                parent=_investigation_name(investigation), section=section, revision=revision, page_token=token))
-            yield from resp.entities
-            token = resp.next_page_token
-            if not token:
-                return
+        return self._client.pages(self._stub.ListEntities, investigations_pb2.ListEntitiesRequest(
+            parent=_investigation_name(investigation), section=section, revision=revision), "entities")
 
     def update_entity(self, name: str, values: Optional[Dict[str, str]] = None,
                       extensions: Optional[Dict[str, str]] = None, etag: str = "",
