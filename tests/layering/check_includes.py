@@ -21,7 +21,7 @@ VALIDATORS = COMMON + ("validators/",)
 STORAGE = COMMON + ("registry/cas/", "registry/store/")
 CAPABILITY = VALIDATORS + STORAGE + ("registry/core/", "registry/content/", "registry/models/",
                                      "registry/runs/", "registry/investigations/", "registry/datasets/",
-                                     "registry/annotations/")
+                                     "registry/annotations/", "registry/splits/")
 RULES = [
     ("common/text/", ("common/text/",)),
     ("common/status/", ("common/text/", "common/status/")),
@@ -36,6 +36,7 @@ RULES = [
     ("registry/investigations/", CAPABILITY),
     ("registry/datasets/", CAPABILITY),
     ("registry/annotations/", CAPABILITY),
+    ("registry/splits/", CAPABILITY),
     ("registry/api/", CAPABILITY + ("registry/api/",)),
     ("registry/server/", CAPABILITY + ("registry/api/", "registry/server/")),
     ("clients/", COMMON + VALIDATORS + ("clients/",)),
@@ -44,7 +45,8 @@ RULES = [
 # layer are ErrorDetails; common/wire alone converts them).
 GRPC_FREE = ("common/", "validators/", "registry/cas/", "registry/store/", "registry/core/",
              "registry/content/", "registry/models/", "registry/runs/", "registry/investigations/",
-             "registry/datasets/", "registry/annotations/")
+             "registry/datasets/", "registry/annotations/",
+             "registry/splits/")
 GRPC_HEADER = re.compile(r'^(grpcpp/|grpc/|.*\.grpc\.pb\.h$)')
 RPC_HEADER = re.compile(r'^google/rpc/')
 FIRST_PARTY = ("common/", "validators/", "registry/", "clients/", "tests/", "bench/", "fuzz/")
