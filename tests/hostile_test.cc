@@ -21,6 +21,7 @@
 #include "fairtrace/v1/investigations.grpc.pb.h"
 #include "fairtrace/v1/models.grpc.pb.h"
 #include "fairtrace/v1/runs.grpc.pb.h"
+#include "fairtrace/v1/splits.grpc.pb.h"
 #include "tests/testing/server_fixture.h"
 
 namespace fairtrace::testing {
@@ -83,7 +84,7 @@ TEST_F(HostileTest, EveryRpcAnswersHostileStringsPrecisely) {
        {v1::FindMissingBlobsRequest::descriptor(), v1::FsckRequest::descriptor(),
         v1::CreateRegisteredModelRequest::descriptor(), v1::CreateRunRequest::descriptor(),
         v1::ValidateInvestigationRequest::descriptor(), v1::CreateDatasetRequest::descriptor(),
-        v1::CreateAnnotationSetRequest::descriptor()}) {
+        v1::CreateAnnotationSetRequest::descriptor(), v1::CreateSplitRequest::descriptor()}) {
     ASSERT_NE(d, nullptr);
   }
   // experiments.proto declares only the deprecated service (no messages of

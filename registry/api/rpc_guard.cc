@@ -48,6 +48,8 @@ constexpr absl::string_view kHeavyMethods[] = {
     "/fairtrace.v1.DatasetService/CreateDatasetVersion",
     "/fairtrace.v1.AnnotationService/CreateAnnotationSet",
     "/fairtrace.v1.AnnotationService/ComputeAgreement",
+    "/fairtrace.v1.SplitService/CreateSplit",
+    "/fairtrace.v1.SplitService/CheckLeakage",
     "/fairtrace.v1.DatasetService/DiffDatasetVersions",
     "/fairtrace.v1.DatasetService/ExportDatasetVersion",
     "/fairtrace.v1.CasService/CreateTree",

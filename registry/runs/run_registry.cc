@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/content/sha256.h"
 #include "common/query/filter.h"
@@ -114,17 +115,34 @@ absl::StatusOr<int64_t> TimeOrNow(const google::protobuf::Timestamp& t, int64_t 
 }  // namespace
 
 RunRegistry::RunRegistry(Store* store, ModelStore* models, RunStore* runs, DatasetStore* datasets,
-                         AnnotationStore* annotations, ModelRegistry* model_registry, std::string page_token_key,
-                         std::function<int64_t()> now_micros, RunLimits limits)
+                         AnnotationStore* annotations, SplitStore* splits, ModelRegistry* model_registry,
+                         std::string page_token_key, std::function<int64_t()> now_micros, RunLimits limits)
     : store_(store),
       models_(models),
       runs_(runs),
       datasets_(datasets),
       annotations_(annotations),
+      splits_(splits),
       model_registry_(model_registry),
       token_key_(std::move(page_token_key)),
       now_(std::move(now_micros)),
       limits_(limits) {}
+
+absl::StatusOr<bool> RunRegistry::SplitChildExists(const std::string& name, const std::string& field) {
+  std::vector<absl::string_view> p = absl::StrSplit(name, '/');
+  const std::string split = absl::StrJoin(p.begin(), p.begin() + std::min<size_t>(p.size(), 6), "/");
+  FT_ASSIGN_OR_RETURN(DatasetChildName n, ParseDatasetChildName(split, "splits", field));
+  FT_ASSIGN_OR_RETURN(std::optional<SplitRow> row, splits_->GetSplit(n.dataset_id, n.version, n.id));
+  if (p.size() == 6 || !row) return row.has_value();
+  if (p.size() != 8 || (p[6] != "parts" && p[6] != "leakageReports")) {
+    return InvalidField(field, "expected \"datasets/{d}/versions/{v}/splits/{s}[/parts/{part}]\"");
+  }
+  if (p[6] == "leakageReports") {
+    FT_ASSIGN_OR_RETURN(std::optional<LeakageReportRow> report, splits_->GetReport(row->uid, std::string(p[7])));
+    return report.has_value();
+  }
+  return absl::StrContains(row->parts_json, absl::StrCat("\"part\":\"", p[7], "\""));
+}
 
 absl::StatusOr<v1::Run> RunRegistry::Load(const std::string& run_id) {
   FT_ASSIGN_OR_RETURN(std::optional<RunRow> row, runs_->GetRun(run_id));
@@ -222,6 +240,8 @@ absl::StatusOr<std::vector<EdgeRow>> RunRegistry::ValidateEdges(
             FT_ASSIGN_OR_RETURN(VersionName v, ParseVersionName(r, "models", "model", f));
             FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(v.parent, v.version));
             exists = row.has_value();
+          } else if (absl::StartsWith(r, "datasets/") && absl::StrContains(r, "/splits/")) {
+            FT_ASSIGN_OR_RETURN(exists, SplitChildExists(r, absl::StrCat(f, ".artifact.resource")));
           } else if (absl::StartsWith(r, "datasets/") && absl::StrContains(r, "/annotationSets/")) {
             FT_ASSIGN_OR_RETURN(DatasetChildName n,
                                 ParseDatasetChildName(r, "annotationSets", absl::StrCat(f, ".artifact.resource")));

@@ -28,6 +28,7 @@
 #include "registry/store/dataset_store.h"
 #include "registry/store/model_store.h"
 #include "registry/store/run_store.h"
+#include "registry/store/split_store.h"
 #include "registry/store/store.h"
 
 namespace fairtrace {
@@ -58,10 +59,11 @@ class RunRegistry {
   // `datasets`: dataset versions named as inputs or outputs
   // ("datasets/d/versions/n") must exist in it; `annotations`: so must
   // annotation sets and agreement reports ("…/annotationSets/a",
-  // "…/agreementReports/r").
+  // "…/agreementReports/r"); `splits`: so must split parts
+  // ("…/splits/s/parts/p") and leakage reports ("…/leakageReports/r").
   RunRegistry(Store* store, ModelStore* models, RunStore* runs, DatasetStore* datasets, AnnotationStore* annotations,
-              ModelRegistry* model_registry, std::string page_token_key, std::function<int64_t()> now_micros,
-              RunLimits limits = {});
+              SplitStore* splits, ModelRegistry* model_registry, std::string page_token_key,
+              std::function<int64_t()> now_micros, RunLimits limits = {});
 
   absl::StatusOr<v1::Run> CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req);
   absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req);
@@ -74,6 +76,13 @@ class RunRegistry {
   absl::StatusOr<v1::RegisterRunResponse> RegisterRun(const CallContext& ctx, const v1::RegisterRunRequest& req);
   absl::StatusOr<v1::GetLineageResponse> GetLineage(const v1::GetLineageRequest& req);
 
+ private:
+  // Whether a split ("…/splits/s"), one of its parts ("…/parts/p") or a
+  // leakage report ("…/leakageReports/r") exists; INVALID_ARGUMENT on
+  // `field` for another shape.
+  absl::StatusOr<bool> SplitChildExists(const std::string& name, const std::string& field);
+
+ public:
  private:
   // Validates a run as given by a client into a write (row, params, seeds,
   // code, environment, edges); `finished` for RegisterRun.
@@ -92,6 +101,7 @@ class RunRegistry {
   RunStore* runs_;
   DatasetStore* datasets_;
   AnnotationStore* annotations_;
+  SplitStore* splits_;
   ModelRegistry* model_registry_;
   std::string token_key_;
   std::function<int64_t()> now_;

@@ -30,7 +30,7 @@ class RunRegistryTest : public ::testing::Test {
     models_ = std::make_unique<ModelRegistry>(store_->content(), store_->models(), store_->runs(), cas_.get(),
                                               &mlmodel::Validator::Default(), "secret", now);
     runs_ = std::make_unique<RunRegistry>(store_->content(), store_->models(), store_->runs(), store_->datasets(),
-                                          store_->annotations(), models_.get(), "secret", now);
+                                          store_->annotations(), store_->splits(), models_.get(), "secret", now);
   }
   Digest PutBlob(const std::string& data) {
     blobs_data_.push_back(data);

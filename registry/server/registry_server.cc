@@ -67,7 +67,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   s->model_service_ = std::make_unique<api::ModelServiceImpl>(s->model_registry_.get(), guard);
   s->run_registry_ = std::make_unique<RunRegistry>(s->backend_->content(), s->backend_->models(), s->backend_->runs(),
                                                    s->backend_->datasets(), s->backend_->annotations(),
-                                                   s->model_registry_.get(), token_key, now);
+                                                   s->backend_->splits(), s->model_registry_.get(), token_key, now);
   s->run_service_ = std::make_unique<api::RunServiceImpl>(s->run_registry_.get(), guard);
   for (const std::string& path : options.ontology_files) {
     std::ifstream in(path, std::ios::binary);
@@ -101,6 +101,10 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       s->backend_->content(), s->content_store_.get(), s->backend_->models(), s->backend_->datasets(),
       s->backend_->annotations(), s->backend_->investigations(), token_key, now);
   s->annotation_service_ = std::make_unique<api::AnnotationServiceImpl>(s->annotation_registry_.get(), guard);
+  s->split_registry_ = std::make_unique<SplitRegistry>(
+      s->backend_->content(), s->content_store_.get(), s->backend_->models(), s->backend_->datasets(),
+      s->backend_->annotations(), s->backend_->investigations(), s->backend_->splits(), token_key, now);
+  s->split_service_ = std::make_unique<api::SplitServiceImpl>(s->split_registry_.get(), guard);
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);
 
@@ -119,6 +123,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   builder.RegisterService(s->experiment_service_.get());
   builder.RegisterService(s->dataset_service_.get());
   builder.RegisterService(s->annotation_service_.get());
+  builder.RegisterService(s->split_service_.get());
   if (options.log_requests) builder.experimental().SetInterceptorCreators(RequestLogInterceptors());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {

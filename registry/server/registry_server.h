@@ -25,6 +25,7 @@
 #include "registry/api/investigation_service.h"
 #include "registry/api/model_service.h"
 #include "registry/api/run_service.h"
+#include "registry/api/split_service.h"
 #include "registry/cas/blob_store.h"
 #include "registry/content/content_store.h"
 #include "registry/models/model_registry.h"
@@ -88,6 +89,8 @@ class RegistryServer {
   std::unique_ptr<api::DatasetServiceImpl> dataset_service_;
   std::unique_ptr<AnnotationRegistry> annotation_registry_;
   std::unique_ptr<api::AnnotationServiceImpl> annotation_service_;
+  std::unique_ptr<SplitRegistry> split_registry_;
+  std::unique_ptr<api::SplitServiceImpl> split_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Notification stopping_;

@@ -1,5 +1,5 @@
 // The SQLite backend: one database file shared by one store per capability
-// (content and audit, models, runs, investigations, datasets, annotations). Open() opens (and
+// (content and audit, models, runs, investigations, datasets, annotations, splits). Open() opens (and
 // migrates) the database; the stores borrow it and live as long as the
 // backend. Thread-safe.
 #pragma once
@@ -13,6 +13,7 @@
 #include "registry/store/sqlite/sqlite_investigation_store.h"
 #include "registry/store/sqlite/sqlite_model_store.h"
 #include "registry/store/sqlite/sqlite_run_store.h"
+#include "registry/store/sqlite/sqlite_split_store.h"
 #include "registry/store/sqlite/sqlite_store.h"
 
 namespace fairtrace {
@@ -33,6 +34,7 @@ class SqliteBackend {
   SqliteInvestigationStore* investigations() { return &investigations_; }
   SqliteDatasetStore* datasets() { return &datasets_; }
   SqliteAnnotationStore* annotations() { return &annotations_; }
+  SqliteSplitStore* splits() { return &splits_; }
 
  private:
   explicit SqliteBackend(std::unique_ptr<SqliteDatabase> db)
@@ -42,7 +44,8 @@ class SqliteBackend {
         runs_(db_.get(), &models_),
         investigations_(db_.get()),
         datasets_(db_.get()),
-        annotations_(db_.get()) {}
+        annotations_(db_.get()),
+        splits_(db_.get()) {}
 
   std::unique_ptr<SqliteDatabase> db_;
   SqliteStore content_;
@@ -51,6 +54,7 @@ class SqliteBackend {
   SqliteInvestigationStore investigations_;
   SqliteDatasetStore datasets_;
   SqliteAnnotationStore annotations_;
+  SqliteSplitStore splits_;
 };
 
 }  // namespace fairtrace

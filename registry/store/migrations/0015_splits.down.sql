@@ -1,0 +1,3 @@
+DROP TABLE leakage_reports;
+DROP TABLE split_items;
+DROP TABLE splits;
