@@ -21,7 +21,7 @@ from fairtrace.errors import FairtraceError
 from fairtrace.tree import Digest, Tree, build_tree, digest_of
 from fairtrace.v1 import (annotations_pb2_grpc, cas_pb2, cas_pb2_grpc, common_pb2, datasets_pb2_grpc,
                           investigations_pb2_grpc, models_pb2, models_pb2_grpc, run_resources_pb2, runs_pb2,
-                          runs_pb2_grpc)
+                          runs_pb2_grpc, splits_pb2_grpc)
 
 DEFAULT_SERVER = "localhost:50051"
 _MAX_MESSAGE = 16 << 20
@@ -77,6 +77,7 @@ class Client:
         self.investigation_service = investigations_pb2_grpc.InvestigationServiceStub(self._channel)
         self.dataset_service = datasets_pb2_grpc.DatasetServiceStub(self._channel)
         self.annotation_service = annotations_pb2_grpc.AnnotationServiceStub(self._channel)
+        self.split_service = splits_pb2_grpc.SplitServiceStub(self._channel)
 
     @property
     def datasets(self):
@@ -89,6 +90,12 @@ class Client:
         """Annotation sets and agreement reports (fairtrace/annotations.py)."""
         from fairtrace.annotations import Annotations
         return Annotations(self)
+
+    @property
+    def splits(self):
+        """Splits and leakage checks (fairtrace/splits.py)."""
+        from fairtrace.splits import Splits
+        return Splits(self)
 
     def agreement(self, sets: List, **options):
         """Computes and stores the agreement between two or more annotation sets

@@ -63,6 +63,10 @@ class DatasetVersion:
     def annotation_sets(self):
         return self._client.annotations.list(self)
 
+    def split(self, method: str = "holdout", group: str = "", k: int = 0, seed: int = 0, **options):
+        """A split of this version (fairtrace/splits.py, Splits.create)."""
+        return self._client.splits.create(self, method=method, group=group, k=k, seed=seed, **options)
+
 
 class Datasets:
     """The DatasetService through a Client (client.datasets)."""

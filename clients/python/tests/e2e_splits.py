@@ -1,0 +1,159 @@
+"""Splits and leakage checks end to end against the real server; the parts
+the server makes are regenerated offline by fairtrace.split_reference (which
+shares no code with it) and must be identical, digest for digest."""
+
+import os
+import shutil
+import tempfile
+import unittest
+
+import grpc
+
+import fairtrace
+from fairtrace import FairtraceError, split_reference
+from fairtrace.v1 import runs_pb2
+
+from e2e_client import SERVER_BIN, Server
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "fixtures", "miappe")
+UNITS = ["S1-P1", "S1-P2", "S1-P3", "S1-P4", "S2-P1", "S2-P2", "S2-P3", "S2-P4"]
+
+
+@unittest.skipUnless(SERVER_BIN, "FAIRTRACE_SERVER_BIN not set")
+class SplitsEndToEnd(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp()
+        cls.server = Server(os.path.join(cls.tmp, "data"))
+        cls.client = fairtrace.Client(cls.server.address, user="e2e")
+        cls.client.investigations.import_files("sp-drought", [os.path.join(FIXTURES, "valid-1.2")])
+        images = os.path.join(cls.tmp, "images")
+        rows = ["path,observation_unit,acquired_at,plot"]
+        for k in range(80):
+            unit = UNITS[k % 8]
+            path = f"{unit}/day-{k // 8:02d}.png"
+            os.makedirs(os.path.join(images, unit), exist_ok=True)
+            with open(os.path.join(images, path), "wb") as f:
+                f.write(b"same bytes" if k in (0, 9) else f"image {k}".encode())
+            rows.append(f"{path},{unit},2025-04-{1 + k // 8:02d}T{k % 8:02d}:00:00Z,plot-{k % 4}")
+        table = os.path.join(cls.tmp, "items.csv")
+        with open(table, "w") as f:
+            f.write("\n".join(rows) + "\n")
+        cls.client.datasets.create("sp-leaves")
+        cls.version = cls.client.datasets.create_version("sp-leaves", images, items=table,
+                                                         investigation="investigations/sp-drought")
+        cls.items = []
+        for item in cls.client.datasets.items(cls.version):
+            unit = ";".join(sorted(link.rsplit("/", 1)[1] for link in item.links if "/observationUnits/" in link))
+            cls.items.append({"path": item.path, "digest": item.digest, "group": unit,
+                              "acquired_at": item.acquired_at, "plot": item.attributes["plot"]})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.client.close()
+        cls.server.stop()
+        shutil.rmtree(cls.tmp)
+
+    def assert_same_parts(self, split, reference):
+        self.assertEqual([p.part for p in split.parts], list(reference))
+        for p in split.parts:
+            self.assertEqual(p.digest, reference[p.part]["digest"], p.part)
+            paths = [i.path for i in self.client.splits.items(p)]
+            self.assertEqual(paths, sorted(reference[p.part]["paths"], key=str.encode))
+            self.assertEqual(p.group_count, reference[p.part]["groups"])
+
+    def test_server_and_offline_reference_give_identical_parts(self):
+        ratios = [("train", 0.7), ("validation", 0.1), ("test", 0.2)]
+        holdout = self.version.split(method="holdout", ratios=ratios, seed=3)
+        self.assertEqual(holdout.algorithm, "fairtrace-split/1")
+        self.assert_same_parts(holdout, split_reference.split(self.items, ratios=ratios, seed=3))
+        kfold = self.version.split(method="kfold", k=4, group="observation_unit", seed=5)
+        self.assert_same_parts(kfold, split_reference.split(self.items, folds=4, seed=5, grouped=True))
+        by_plot = self.version.split(group="attributes.plot", seed=11, ratios={"train": 0.75, "test": 0.25})
+        plot_items = [dict(i, group=i["plot"]) for i in self.items]
+        self.assert_same_parts(by_plot, split_reference.split(plot_items, ratios=[("train", 0.75), ("test", 0.25)],
+                                                              seed=11, grouped=True))
+        temporal = self.version.split(method="temporal", ratios={"train": 0.8, "test": 0.2})
+        self.assert_same_parts(temporal, split_reference.split(self.items, ratios=[("train", 0.8), ("test", 0.2)],
+                                                               temporal=True))
+        # Stratified by the labels of an annotation set.
+        labels = os.path.join(self.tmp, "labels.csv")
+        with open(labels, "w") as f:
+            f.write("path,label\n" + "".join(f"{i['path']},{'sick' if n % 3 == 0 else 'ok'}\n"
+                                             for n, i in enumerate(self.items)))
+        ann = self.version.add_annotations(labels, annotator="ada", categories=["ok", "sick"])
+        strat = self.version.split(stratify=ann, seed=9, ratios={"train": 0.5, "test": 0.5})
+        labelled = [dict(i, label="sick" if n % 3 == 0 else "ok") for n, i in enumerate(self.items)]
+        self.assert_same_parts(strat, split_reference.split(labelled, ratios=[("train", 0.5), ("test", 0.5)], seed=9,
+                                                            stratified=True, label_order=["ok", "sick"]))
+        # The same parameters give the same split digest; another seed another.
+        again = self.version.split(method="holdout", ratios=ratios, seed=3)
+        self.assertEqual(again.digest, holdout.digest)
+        self.assertNotEqual(self.version.split(method="holdout", ratios=ratios, seed=4).digest, holdout.digest)
+
+    def test_leakage_is_found_and_reported_with_names(self):
+        grouped = self.version.split(method="kfold", k=4, group="observation_unit", seed=5)
+        clean = {f.kind: f for f in grouped.check().findings}
+        self.assertEqual(clean["group:observation_unit"].count, 0)
+        # An explicit split that puts the same bytes and the same plant on both sides.
+        assignment = os.path.join(self.tmp, "assignment.csv")
+        with open(assignment, "w") as f:
+            f.write("path,part\n")
+            for n, item in enumerate(sorted(self.items, key=lambda i: i["path"])):
+                f.write(f"{item['path']},{'test' if item['path'] in ('S1-P2/day-01.png', 'S1-P1/day-09.png') else 'train'}\n")
+        leaky = self.version.split(method="explicit", assignment=assignment, split_id="leaky")
+        report = leaky.check(groups=["attributes.plot"])
+        self.assertTrue(report.leakage_found)
+        found = {f.kind: f for f in report.findings}
+        self.assertEqual(found["exact_duplicate"].count, 1)  # day-00 of S1-P1 and day-01 of S1-P2 hold the same bytes
+        pair = found["exact_duplicate"].pairs[0]
+        self.assertEqual({pair.a, pair.b}, {"S1-P1/day-00.png", "S1-P2/day-01.png"})
+        self.assertEqual(found["group:observation_unit"].count, 2)  # S1-P1 and S1-P2 straddle
+        self.assertIn("group:attributes.plot", found)
+        doc = self.client.read_blob(fairtrace.tree.Digest(report.document.sha256, report.document.size_bytes))
+        self.assertIn(b'"leakage_found":true', doc)
+        # Reports and parts are citable by runs and in lineage.
+        with fairtrace.start_run(experiment="splits", client=self.client) as run:
+            run.use(grouped.part("fold-1"), role="test")
+            run.use(report, role="leakage")
+        up = self.client.call(self.client.runs.GetLineage, runs_pb2.GetLineageRequest(
+            resource=run.name, direction=runs_pb2.GetLineageRequest.UPSTREAM))
+        nodes = {e.subject for e in up.edges} | {e.object for e in up.edges}
+        self.assertIn(grouped.part("fold-1").name, nodes)
+        self.assertIn(leaky.name, nodes)
+        with fairtrace.start_run(experiment="splits", client=self.client) as bad:
+            with self.assertRaises(FairtraceError) as err:
+                bad.use(grouped.name + "/parts/fold-9", role="test")
+        self.assertEqual(err.exception.code, grpc.StatusCode.FAILED_PRECONDITION)
+
+    def refused(self, words, **kwargs):
+        before = len(list(self.client.splits.list(self.version)))
+        with self.assertRaises(FairtraceError) as err:
+            self.version.split(**kwargs)
+        self.assertEqual(err.exception.code, grpc.StatusCode.INVALID_ARGUMENT)
+        text = str(err.exception) + " ".join(f"{f}: {d}" for f, d in err.exception.field_violations)
+        self.assertIn(words, text)
+        self.assertEqual(len(list(self.client.splits.list(self.version))), before)  # nothing stored
+
+    def test_bad_input_is_refused_precisely(self):
+        self.refused("the ratios sum to 0.9, not 1", ratios={"train": 0.7, "test": 0.2})
+        self.refused("10 folds need at least 10 groups; there are 8", method="kfold", k=10, group="observation_unit")
+        self.refused("no item of the version has a attributes.nothing", group="attributes.nothing")
+        overlap = os.path.join(self.tmp, "overlap.csv")
+        paths = sorted(i["path"] for i in self.items)
+        with open(overlap, "w") as f:
+            f.write("path,part\n" + "".join(f"{p},train\n" for p in paths) + f"{paths[0]},test\n")
+        self.refused("is assigned twice (parts overlap)", method="explicit", assignment=overlap)
+        missing = os.path.join(self.tmp, "missing.csv")
+        with open(missing, "w") as f:
+            f.write("path,part\n" + "".join(f"{p},train\n" for p in paths[1:]))
+        self.refused("this item is in no part", method="explicit", assignment=missing)
+        few = os.path.join(self.tmp, "few-labels.csv")
+        with open(few, "w") as f:
+            f.write(f"path,label\n{paths[0]},ok\n")
+        partial = self.version.add_annotations(few, annotator="bob")
+        self.refused("has no label in the annotation set", stratify=partial)
+
+
+if __name__ == "__main__":
+    unittest.main()
