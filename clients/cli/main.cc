@@ -11,6 +11,7 @@
 //     investigations validate ...   MIAPPE sheets, offline (clients/cli/investigations_command.h)
 //     datasets ...          dataset versions and their items (clients/cli/datasets_command.h)
 //     annotations ...       annotation sets and agreement (clients/cli/annotations_command.h)
+//     splits ...            splits and leakage checks (clients/cli/splits_command.h)
 //
 // The server comes from --server, else FAIRTRACE_SERVER, else
 // 127.0.0.1:50051. Exit codes: 0 ok; 1 a failure the user caused or a check
@@ -33,6 +34,7 @@
 #include "clients/cli/investigations_command.h"
 #include "clients/cli/models_command.h"
 #include "clients/cli/runs_command.h"
+#include "clients/cli/splits_command.h"
 #include "clients/cpp/fairtrace/cas_client.h"
 #include "clients/cpp/fairtrace/progress.h"
 #include "clients/cpp/fairtrace/pull.h"
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
   fairtrace::cli::InvestigationsCommand investigations(app);
   fairtrace::cli::DatasetsCommand datasets(app);
   fairtrace::cli::AnnotationsCommand annotations(app);
+  fairtrace::cli::SplitsCommand splits(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -107,6 +110,7 @@ int main(int argc, char** argv) {
   if (investigations.selected()) return investigations.Run(options, as_json);
   if (datasets.selected()) return datasets.Run(options, as_json, tty);
   if (annotations.selected()) return annotations.Run(options, as_json);
+  if (splits.selected()) return splits.Run(options, as_json);
 
   if (*push) {
     auto r = fairtrace::client::Push(client, push_path, {.show_progress = tty});

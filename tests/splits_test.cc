@@ -1,0 +1,89 @@
+// Splits and leakage checks end to end as a user runs them: the fairtrace
+// CLI against the real server binary (docs/splits.md). The algorithm's
+// parity with the offline reference is in clients/python/tests/e2e_splits.py.
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/server_fixture.h"
+
+namespace fairtrace::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class SplitsTest : public ServerFixture {
+ protected:
+  // Four plants photographed on three days; two files hold the same bytes.
+  void MakeVersion() {
+    auto imp = Cli({"investigations", "import", std::string(FAIRTRACE_SOURCE_DIR) + "/tests/fixtures/miappe/valid-1.2",
+                    "--id", "drought"});
+    ASSERT_EQ(imp.exit_code, 0) << imp.err;
+    std::string table = "path,observation_unit,acquired_at\n";
+    for (int unit = 1; unit <= 4; ++unit) {
+      for (int day = 1; day <= 3; ++day) {
+        const std::string path = absl::StrCat("S1-P", unit, "/day-", day, ".png");
+        WriteFile(work() / "images" / path, unit == 1 && day == 1 ? "twin" : absl::StrCat("image ", path));
+        absl::StrAppend(&table, path, ",S1-P", unit, ",2025-04-0", day, "T10:00:00Z\n");
+      }
+    }
+    WriteFile(work() / "images" / "S1-P4" / "day-9.png", "twin");
+    absl::StrAppend(&table, "S1-P4/day-9.png,S1-P4,2025-04-09T10:00:00Z\n");
+    WriteFile(work() / "items.csv", table);
+    ASSERT_EQ(Cli({"datasets", "create", "plants"}).exit_code, 0);
+    auto v = Cli({"datasets", "version", "plants", (work() / "images").string(), "--items",
+                  (work() / "items.csv").string(), "--investigation", "investigations/drought"});
+    ASSERT_EQ(v.exit_code, 0) << v.err;
+  }
+};
+
+TEST_F(SplitsTest, GroupedFoldsDoNotLeakPlants) {
+  MakeVersion();
+  const std::string version = "datasets/plants/versions/1";
+  auto created = Cli({"--json", "splits", "create", version, "--id", "folds", "--method", "kfold", "--k", "2",
+                      "--group", "observation_unit", "--seed", "3"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  auto split = nlohmann::json::parse(created.out);
+  EXPECT_EQ(split["name"], version + "/splits/folds");
+  EXPECT_EQ(split["algorithm"], "fairtrace-split/1");
+  ASSERT_EQ(split["parts"].size(), 2u);
+  EXPECT_EQ(split["parts"][0]["name"], version + "/splits/folds/parts/fold-1");
+  EXPECT_EQ(split["parts"][0]["group_count"], "2");
+  auto get = Cli({"splits", "get", version + "/splits/folds", "--items", "fold-1"});
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_THAT(get.out, HasSubstr("fold-1: "));
+  auto list = Cli({"splits", "list", version});
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_THAT(list.out, HasSubstr(version + "/splits/folds"));
+  auto check = Cli({"splits", "check", version + "/splits/folds"});
+  // Grouped by plant, no plant straddles; the twin files may (exit 3 then).
+  EXPECT_THAT(check.out, HasSubstr("group:observation_unit: 0"));
+}
+
+TEST_F(SplitsTest, ALeakySplitExitsThreeAndNamesThePairs) {
+  MakeVersion();
+  const std::string version = "datasets/plants/versions/1";
+  std::string assignment = "path,part\n";
+  for (int unit = 1; unit <= 4; ++unit) {
+    for (int day = 1; day <= 3; ++day) {
+      absl::StrAppend(&assignment, "S1-P", unit, "/day-", day, ".png,", day == 3 ? "test" : "train", "\n");
+    }
+  }
+  absl::StrAppend(&assignment, "S1-P4/day-9.png,test\n");
+  WriteFile(work() / "assignment.csv", assignment);
+  auto created = Cli({"splits", "create", version, "--id", "by-day", "--method", "explicit", "--assignment",
+                      (work() / "assignment.csv").string()});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  auto check = Cli({"splits", "check", version + "/splits/by-day"});
+  EXPECT_EQ(check.exit_code, 3) << check.out << check.err;
+  EXPECT_THAT(check.out, HasSubstr("LEAKAGE FOUND"));
+  EXPECT_THAT(check.out, HasSubstr("exact_duplicate: 1"));
+  EXPECT_THAT(check.out, HasSubstr("S1-P1/day-1.png (train)  ~  S1-P4/day-9.png (test)"));
+  EXPECT_THAT(check.out, HasSubstr("group:observation_unit: 4"));
+  auto bad = Cli({"splits", "create", version, "--ratio", "train=0.5", "--ratio", "test=0.4"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("the ratios sum to 0.9, not 1"));
+  auto missing = Cli({"splits", "get", version + "/splits/nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+}
+
+}  // namespace
+}  // namespace fairtrace::testing
