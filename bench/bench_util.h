@@ -12,7 +12,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/content/tree.h"
+#include "fairtrace/v1/investigations.pb.h"
 #include "registry/content/content_store.h"
 
 namespace fairtrace::bench {
@@ -52,6 +54,32 @@ inline Digest PushTree(ContentStore* cas, const CallContext& ctx, const std::vec
   std::vector<std::pair<Digest, absl::string_view>> one = {{tree, manifest}};
   if (!cas->BatchUpdate(ctx, one).ok() || !cas->CreateTree(ctx, tree).ok()) std::abort();
   return tree;
+}
+
+// The import of a scale investigation "bench": one study, 20 biological
+// materials and `units` observation units OU-0 ... (material BM-(n % 20)).
+inline v1::ImportInvestigationRequest ScaleInvestigation(int units) {
+  v1::ImportInvestigationRequest imp;
+  imp.set_investigation_id("bench");
+  auto add = [&](const std::string& name, std::string data) {
+    v1::SheetFile* f = imp.add_files();
+    f->set_name(name);
+    f->set_data(std::move(data));
+  };
+  add("investigation.tsv", "investigationId\tinvestigationTitle\tmiappeVersion\nbench:1\tScale\t1.2\n");
+  add("study.tsv",
+      "studyId\tstudyTitle\tstudyStartDate\tcontactInst\tlocationCountry\tsiteName\texpeDesignDesc\tobsUnitDesc\t"
+      "growthFacilityDesc\nS1\tScale\t2025-03-01\tInst\tFR\tSite\tRCB\tplants\tchamber\n");
+  add("person.tsv", "studyId\tpersonName\tpersonRole\tpersonAffiliation\nS1\tAda\tsubmitter\tInst\n");
+  std::string bm = "studyId\tbiologicalMaterialId\torganism\tgenus\tspecies\n";
+  for (int b = 0; b < 20; ++b) absl::StrAppend(&bm, "S1\tBM-", b, "\tNCBITAXON:3702\tArabidopsis\tthaliana\n");
+  add("biological_material.tsv", bm);
+  std::string ou = "studyId\tbiologicalMaterialId\tobsUnitId\tobsUnitType\n";
+  for (int o = 0; o < units; ++o) absl::StrAppend(&ou, "S1\tBM-", o % 20, "\tOU-", o, "\tplant\n");
+  add("observation_unit.tsv", ou);
+  add("observed_variable.tsv",
+      "studyId\tvariableId\ttraitName\tmethodName\tscaleName\nS1\tLeafArea\tLeaf area\tImaging\tcm2\n");
+  return imp;
 }
 
 }  // namespace fairtrace::bench

@@ -57,26 +57,7 @@ int main() {
   CallContext ctx{"bench", "/fairtrace.v1.DatasetService/CreateDatasetVersion", std::string(64, '0')};
 
   // The investigation: one study, 20 materials, 2,000 units.
-  v1::ImportInvestigationRequest imp;
-  imp.set_investigation_id("bench");
-  auto add = [&](const std::string& name, std::string data) {
-    v1::SheetFile* f = imp.add_files();
-    f->set_name(name);
-    f->set_data(std::move(data));
-  };
-  add("investigation.tsv", "investigationId\tinvestigationTitle\tmiappeVersion\nbench:1\tScale\t1.2\n");
-  add("study.tsv",
-      "studyId\tstudyTitle\tstudyStartDate\tcontactInst\tlocationCountry\tsiteName\texpeDesignDesc\tobsUnitDesc\t"
-      "growthFacilityDesc\nS1\tScale\t2025-03-01\tInst\tFR\tSite\tRCB\tplants\tchamber\n");
-  add("person.tsv", "studyId\tpersonName\tpersonRole\tpersonAffiliation\nS1\tAda\tsubmitter\tInst\n");
-  std::string bm = "studyId\tbiologicalMaterialId\torganism\tgenus\tspecies\n";
-  for (int b = 0; b < 20; ++b) absl::StrAppend(&bm, "S1\tBM-", b, "\tNCBITAXON:3702\tArabidopsis\tthaliana\n");
-  add("biological_material.tsv", bm);
-  std::string ou = "studyId\tbiologicalMaterialId\tobsUnitId\tobsUnitType\n";
-  for (int o = 0; o < kUnits; ++o) absl::StrAppend(&ou, "S1\tBM-", o % 20, "\tOU-", o, "\tplant\n");
-  add("observation_unit.tsv", ou);
-  add("observed_variable.tsv",
-      "studyId\tvariableId\ttraitName\tmethodName\tscaleName\nS1\tLeafArea\tLeaf area\tImaging\tcm2\n");
+  v1::ImportInvestigationRequest imp = bench::ScaleInvestigation(kUnits);
   auto inv = investigations.ImportInvestigation(ctx, imp);
   if (!inv.ok()) {
     std::printf("import failed: %s\n", inv.status().ToString().c_str());

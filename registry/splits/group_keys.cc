@@ -81,6 +81,10 @@ absl::StatusOr<std::vector<std::string>> GroupKeys::Linked(const ItemRow& item, 
 
 absl::StatusOr<std::string> GroupKeys::KeyOf(const ItemRow& item, const std::string& g) {
   std::set<std::string> keys;
+  const bool by_links = g == "observation_unit" || g == "biological_material" || g == "sample";
+  if (by_links) {
+    if (auto it = by_links_.find({g, item.links_json}); it != by_links_.end()) return it->second;
+  }
   if (g == "observation_unit" || g == "biological_material") {
     FT_ASSIGN_OR_RETURN(std::vector<std::string> units, Linked(item, "observation_unit"));
     FT_ASSIGN_OR_RETURN(std::vector<std::string> samples, Linked(item, "sample"));
@@ -114,7 +118,9 @@ absl::StatusOr<std::string> GroupKeys::KeyOf(const ItemRow& item, const std::str
     const std::string k = g.substr(11);
     if (attrs.is_object() && attrs.contains(k) && attrs[k].is_string()) keys.insert(attrs[k].get<std::string>());
   }
-  return absl::StrJoin(keys, ";");
+  std::string key = absl::StrJoin(keys, ";");
+  if (by_links) by_links_.emplace(std::make_pair(g, item.links_json), key);
+  return key;
 }
 
 }  // namespace fairtrace::splits

@@ -39,6 +39,9 @@ class GroupKeys {
   int64_t revision_ = 0;
   InvestigationStore* investigations_;
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> cache_;
+  // Link-based keys by (group_by, links_json): items of one plant share
+  // their links, so each distinct list is resolved once.
+  std::map<std::pair<std::string, std::string>, std::string> by_links_;
 };
 
 }  // namespace fairtrace::splits
