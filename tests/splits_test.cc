@@ -3,6 +3,8 @@
 // parity with the offline reference is in clients/python/tests/e2e_splits.py.
 #include <nlohmann/json.hpp>
 
+#include "fairtrace/v1/runs.grpc.pb.h"
+
 #include "tests/testing/server_fixture.h"
 
 namespace fairtrace::testing {
@@ -83,6 +85,50 @@ TEST_F(SplitsTest, ALeakySplitExitsThreeAndNamesThePairs) {
   EXPECT_THAT(bad.err, HasSubstr("the ratios sum to 0.9, not 1"));
   auto missing = Cli({"splits", "get", version + "/splits/nope"});
   EXPECT_EQ(missing.exit_code, 1);
+}
+
+// With --refuse-leakage a run whose inputs leak cannot end FINISHED.
+class RefusingSplitsTest : public SplitsTest {
+ protected:
+  std::vector<std::string> ServerFlags() override { return {"--quiet", "--refuse-leakage"}; }
+};
+
+TEST_F(RefusingSplitsTest, ALeakyRunStaysRunning) {
+  MakeVersion();
+  const std::string version = "datasets/plants/versions/1";
+  auto created = Cli({"splits", "create", version, "--id", "by-image", "--ratio", "train=0.5", "--ratio", "test=0.5"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  auto runs = v1::RunService::NewStub(channel_);
+  v1::CreateRunRequest create;
+  create.mutable_run()->set_experiment("leaky");
+  for (const char* role : {"train", "test"}) {
+    v1::RunEdge* e = create.mutable_run()->add_inputs();
+    e->set_role(role);
+    e->mutable_artifact()->set_resource(absl::StrCat(version, "/splits/by-image/parts/", role));
+  }
+  v1::Run run;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(runs->CreateRun(&c1, create, &run).ok());
+  v1::UpdateRunRequest end;
+  end.mutable_run()->set_name(run.name());
+  end.mutable_run()->set_status(v1::RUN_STATUS_FINISHED);
+  end.mutable_update_mask()->add_paths("status");
+  v1::Run ended;
+  grpc::ClientContext c2;
+  grpc::Status st = runs->UpdateRun(&c2, end, &ended);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Reason(st), "LEAKAGE_FOUND");
+  EXPECT_THAT(st.error_message(), HasSubstr("group:observation_unit"));
+  v1::GetRunRequest get;
+  get.set_name(run.name());
+  v1::Run after;
+  grpc::ClientContext c3;
+  ASSERT_TRUE(runs->GetRun(&c3, get, &after).ok());
+  EXPECT_EQ(after.status(), v1::RUN_STATUS_RUNNING);
+  // Ending it FAILED is allowed: nothing was trained on leaky data.
+  end.mutable_run()->set_status(v1::RUN_STATUS_FAILED);
+  grpc::ClientContext c4;
+  EXPECT_TRUE(runs->UpdateRun(&c4, end, &ended).ok());
 }
 
 }  // namespace

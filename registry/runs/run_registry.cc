@@ -115,14 +115,16 @@ absl::StatusOr<int64_t> TimeOrNow(const google::protobuf::Timestamp& t, int64_t 
 }  // namespace
 
 RunRegistry::RunRegistry(Store* store, ModelStore* models, RunStore* runs, DatasetStore* datasets,
-                         AnnotationStore* annotations, SplitStore* splits, ModelRegistry* model_registry,
-                         std::string page_token_key, std::function<int64_t()> now_micros, RunLimits limits)
+                         AnnotationStore* annotations, SplitStore* splits, RunEndCheck* end_check,
+                         ModelRegistry* model_registry, std::string page_token_key, std::function<int64_t()> now_micros,
+                         RunLimits limits)
     : store_(store),
       models_(models),
       runs_(runs),
       datasets_(datasets),
       annotations_(annotations),
       splits_(splits),
+      end_check_(end_check),
       model_registry_(model_registry),
       token_key_(std::move(page_token_key)),
       now_(std::move(now_micros)),
@@ -483,8 +485,29 @@ absl::StatusOr<v1::Run> RunRegistry::UpdateRun(const CallContext& ctx, const v1:
       FT_RETURN_IF_ERROR(CheckTags(run.tags(), "run.tags", TagLimits{}));
       next.tags_json = TagsJson(run.tags());
     }
-    FT_ASSIGN_OR_RETURN(
-        RunRow after, runs_->UpdateRun(next, row->revision, now_(), MakeAuditEntry(ctx, run.name(), absl::OkStatus())));
+    // Ending FINISHED: the leakage between the run's train / validation /
+    // test inputs; its report becomes an output in the same transaction.
+    std::vector<EdgeRow> outputs;
+    if (end_check_ != nullptr && row->status != "FINISHED" && next.status == "FINISHED") {
+      FT_ASSIGN_OR_RETURN(std::vector<EdgeRow> edges, runs_->EdgesOf(run.name()));
+      FT_ASSIGN_OR_RETURN(RunEndCheckResult check, end_check_->Check(ctx, run.name(), edges));
+      if (check.checked) {
+        if (check.leakage_found && limits_.refuse_leakage) {
+          return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                              absl::StrCat(run.name(), " has leakage between its inputs (", check.summary,
+                                           "); it stays RUNNING"))
+              .Reason("LEAKAGE_FOUND")
+              .Precondition("LEAKAGE_FOUND", BlobResourceName(check.report), check.summary);
+        }
+        outputs.push_back({BlobResourceName(check.report), "wasGeneratedBy", run.name(), "leakage-report"});
+        google::protobuf::Map<std::string, std::string> tags;
+        TagsFromJson(next.tags_json, &tags);
+        tags["fairtrace.leakage"] = check.leakage_found ? absl::StrCat("found: ", check.summary) : "none";
+        next.tags_json = TagsJson(tags);
+      }
+    }
+    FT_ASSIGN_OR_RETURN(RunRow after, runs_->UpdateRun(next, row->revision, now_(),
+                                                       MakeAuditEntry(ctx, run.name(), absl::OkStatus()), outputs));
     return LoadRun(runs_, after, /*edges=*/true);
   });
 }

@@ -24,6 +24,7 @@
 #include "registry/content/content_store.h"
 #include "registry/core/call_context.h"
 #include "registry/models/model_registry.h"
+#include "registry/runs/run_end_check.h"
 #include "registry/store/annotation_store.h"
 #include "registry/store/dataset_store.h"
 #include "registry/store/model_store.h"
@@ -52,6 +53,10 @@ struct RunLimits {
   int max_lineage_edges = 10000;
   int default_lineage_depth = 10;
   int max_lineage_depth = 50;
+  // A run whose train / validation / test inputs leak may not end FINISHED
+  // (FAILED_PRECONDITION, LEAKAGE_FOUND; it stays RUNNING). Default: the
+  // leakage is a warning recorded with the run.
+  bool refuse_leakage = false;
 };
 
 class RunRegistry {
@@ -61,8 +66,10 @@ class RunRegistry {
   // annotation sets and agreement reports ("…/annotationSets/a",
   // "…/agreementReports/r"); `splits`: so must split parts
   // ("…/splits/s/parts/p") and leakage reports ("…/leakageReports/r").
+  // `end_check` (may be null): the leakage check a run gets when it ends
+  // FINISHED (run_end_check.h).
   RunRegistry(Store* store, ModelStore* models, RunStore* runs, DatasetStore* datasets, AnnotationStore* annotations,
-              SplitStore* splits, ModelRegistry* model_registry, std::string page_token_key,
+              SplitStore* splits, RunEndCheck* end_check, ModelRegistry* model_registry, std::string page_token_key,
               std::function<int64_t()> now_micros, RunLimits limits = {});
 
   absl::StatusOr<v1::Run> CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req);
@@ -102,6 +109,7 @@ class RunRegistry {
   DatasetStore* datasets_;
   AnnotationStore* annotations_;
   SplitStore* splits_;
+  RunEndCheck* end_check_;
   ModelRegistry* model_registry_;
   std::string token_key_;
   std::function<int64_t()> now_;

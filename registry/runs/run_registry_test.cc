@@ -29,8 +29,9 @@ class RunRegistryTest : public ::testing::Test {
     auto now = [this] { return clock_ += 1000; };
     models_ = std::make_unique<ModelRegistry>(store_->content(), store_->models(), store_->runs(), cas_.get(),
                                               &mlmodel::Validator::Default(), "secret", now);
-    runs_ = std::make_unique<RunRegistry>(store_->content(), store_->models(), store_->runs(), store_->datasets(),
-                                          store_->annotations(), store_->splits(), models_.get(), "secret", now);
+    runs_ =
+        std::make_unique<RunRegistry>(store_->content(), store_->models(), store_->runs(), store_->datasets(),
+                                      store_->annotations(), store_->splits(), nullptr, models_.get(), "secret", now);
   }
   Digest PutBlob(const std::string& data) {
     blobs_data_.push_back(data);

@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
                  "DCW-GMT netCDF file for the site-in-country check (\"\" to skip)")
       ->capture_default_str();
   double heavy_seconds = 120;
+  app.add_flag("--refuse-leakage", opt.refuse_leakage,
+               "refuse to end FINISHED a run whose train/validation/test inputs leak (default: a warning recorded "
+               "with the run)");
   app.add_option("--max-heavy-calls", opt.guard.max_heavy_calls,
                  "heavy calls (MIAPPE validation/import, exports, CreateTree, fsck, lineage) run at once; "
                  "others wait up to 30 s, then RESOURCE_EXHAUSTED")

@@ -65,9 +65,15 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       std::make_unique<ModelRegistry>(s->backend_->content(), s->backend_->models(), s->backend_->runs(),
                                       s->content_store_.get(), &mlmodel::Validator::Default(), token_key, now);
   s->model_service_ = std::make_unique<api::ModelServiceImpl>(s->model_registry_.get(), guard);
-  s->run_registry_ = std::make_unique<RunRegistry>(s->backend_->content(), s->backend_->models(), s->backend_->runs(),
-                                                   s->backend_->datasets(), s->backend_->annotations(),
-                                                   s->backend_->splits(), s->model_registry_.get(), token_key, now);
+  s->run_end_check_ =
+      std::make_unique<splits::RunLeakageCheck>(s->content_store_.get(), s->backend_->datasets(), s->backend_->splits(),
+                                                s->backend_->investigations(), s->backend_->runs());
+  RunLimits run_limits;
+  run_limits.refuse_leakage = options.refuse_leakage;
+  s->run_registry_ =
+      std::make_unique<RunRegistry>(s->backend_->content(), s->backend_->models(), s->backend_->runs(),
+                                    s->backend_->datasets(), s->backend_->annotations(), s->backend_->splits(),
+                                    s->run_end_check_.get(), s->model_registry_.get(), token_key, now, run_limits);
   s->run_service_ = std::make_unique<api::RunServiceImpl>(s->run_registry_.get(), guard);
   for (const std::string& path : options.ontology_files) {
     std::ifstream in(path, std::ios::binary);

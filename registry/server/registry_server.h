@@ -29,6 +29,7 @@
 #include "registry/cas/blob_store.h"
 #include "registry/content/content_store.h"
 #include "registry/models/model_registry.h"
+#include "registry/splits/run_leakage.h"
 #include "registry/store/sqlite/sqlite_backend.h"
 #include "validators/miappe/dcw_countries.h"
 
@@ -50,6 +51,9 @@ struct ServerOptions {
   std::string country_outlines = "/usr/share/gmt-dcw/dcw-gmt.nc";
   // Heavy calls: how many at once and their server-side deadline.
   api::GuardOptions guard;
+  // Refuse to end FINISHED a run whose train / test inputs leak
+  // (RunLimits::refuse_leakage).
+  bool refuse_leakage = false;
   // Disk that unfinished uploads may hold (docs/limits.md).
   UploadQuota upload_quota;  // core/content_store.h
 };
@@ -78,6 +82,7 @@ class RegistryServer {
   std::unique_ptr<api::AuditServiceImpl> audit_service_;
   std::unique_ptr<ModelRegistry> model_registry_;
   std::unique_ptr<api::ModelServiceImpl> model_service_;
+  std::unique_ptr<splits::RunLeakageCheck> run_end_check_;
   std::unique_ptr<RunRegistry> run_registry_;
   std::unique_ptr<api::RunServiceImpl> run_service_;
   miappe::OntologySet ontologies_;

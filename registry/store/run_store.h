@@ -90,10 +90,11 @@ class RunStore {
   // Newest first, after `cursor` (empty run_id: from the start).
   virtual absl::StatusOr<std::vector<RunRow>> ListRuns(const ParsedFilter& filter, const RunCursor& cursor,
                                                        int limit) = 0;
-  // Replaces status, status_message, end_time, description and tags.
-  // ABORTED (ETAG_MISMATCH) when the revision moved on.
+  // Replaces status, status_message, end_time, description and tags, and
+  // adds `edges` (a leakage report output, when a run ends) in the same
+  // transaction. ABORTED (ETAG_MISMATCH) when the revision moved on.
   virtual absl::StatusOr<RunRow> UpdateRun(const RunRow& row, int64_t expected_revision, int64_t now,
-                                           const AuditEntry& audit) = 0;
+                                           const AuditEntry& audit, const std::vector<EdgeRow>& edges = {}) = 0;
   // Write-once params: same value again is a no-op; another value is
   // FAILED_PRECONDITION (PARAM_CHANGED) naming the key.
   virtual absl::Status LogParams(const std::string& run_id,

@@ -126,6 +126,46 @@ class SplitsEndToEnd(unittest.TestCase):
                 bad.use(grouped.name + "/parts/fold-9", role="test")
         self.assertEqual(err.exception.code, grpc.StatusCode.FAILED_PRECONDITION)
 
+    def test_leakage_is_checked_when_a_run_ends(self):
+        ratios = {"train": 0.5, "test": 0.5}
+        by_image = self.version.split(ratios=ratios, seed=21, split_id="by-image")  # plants straddle
+        with fairtrace.start_run(experiment="splits", client=self.client) as leaky:
+            leaky.use(by_image.part("train"), role="train")
+            leaky.use(by_image.part("test"), role="test")
+        run = self.client.get_run(leaky.name)
+        self.assertTrue(run.tags["fairtrace.leakage"].startswith("found: "), run.tags["fairtrace.leakage"])
+        self.assertIn("group:observation_unit", run.tags["fairtrace.leakage"])
+        reports = [o for o in run.outputs if o.role == "leakage-report"]
+        self.assertEqual(len(reports), 1)
+        doc = self.client.read_blob(fairtrace.tree.Digest(reports[0].artifact.blob.sha256,
+                                                          reports[0].artifact.blob.size_bytes))
+        self.assertIn(b'"leakage_found":true', doc)
+        # Grouped by plant: no plant on both sides.
+        folds = self.version.split(method="kfold", k=2, group="observation_unit", seed=21, split_id="plant-folds")
+        with fairtrace.start_run(experiment="splits", client=self.client) as clean:
+            clean.use(folds.part("fold-1"), role="train")
+            clean.use(folds.part("fold-2"), role="test")
+        tag = self.client.get_run(clean.name).tags["fairtrace.leakage"]
+        self.assertNotIn("group:observation_unit 1", tag)
+        self.assertTrue(tag == "none" or "group:observation_unit 0" in tag, tag)
+        # L1.1: an evaluation whose test part is what the model trained on.
+        folder = os.path.join(self.tmp, "model")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "MLmodel"), "w") as f:
+            f.write("flavors:\n  python_function: {}\n")
+        with fairtrace.start_run(experiment="splits", client=self.client) as train:
+            train.use(folds.part("fold-1"), role="train")
+            model = train.log_model(folder, registered_model="sp-model")
+        with fairtrace.start_run(experiment="splits", kind="evaluation", client=self.client) as evaluation:
+            evaluation.use(model.name, role="model")
+            evaluation.use(folds.part("fold-1"), role="test")
+        tag = self.client.get_run(evaluation.name).tags["fairtrace.leakage"]
+        self.assertTrue(tag.startswith("found: exact_duplicate "), tag)
+        # A run without train/test inputs is not checked.
+        with fairtrace.start_run(experiment="splits", client=self.client) as other:
+            other.use(self.version, role="input")
+        self.assertNotIn("fairtrace.leakage", self.client.get_run(other.name).tags)
+
     def refused(self, words, **kwargs):
         before = len(list(self.client.splits.list(self.version)))
         with self.assertRaises(FairtraceError) as err:

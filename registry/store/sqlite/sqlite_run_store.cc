@@ -184,7 +184,7 @@ absl::StatusOr<std::vector<RunRow>> SqliteRunStore::ListRuns(const ParsedFilter&
 }
 
 absl::StatusOr<RunRow> SqliteRunStore::UpdateRun(const RunRow& r, int64_t expected_revision, int64_t now,
-                                                 const AuditEntry& audit) {
+                                                 const AuditEntry& audit, const std::vector<EdgeRow>& edges) {
   RunRow result;
   FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<RunRow> cur, ReadRun(db, r.run_id));
@@ -204,6 +204,7 @@ absl::StatusOr<RunRow> SqliteRunStore::UpdateRun(const RunRow& r, int64_t expect
       upd->BindNull(3);
     }
     FT_RETURN_IF_ERROR(upd->Bind(4, r.description).Bind(5, r.tags_json).Bind(6, now).Bind(7, r.run_id).Run());
+    if (!edges.empty()) FT_RETURN_IF_ERROR(db_->InsertEdgesInTxn(db, edges, now));
     FT_ASSIGN_OR_RETURN(std::optional<RunRow> after, ReadRun(db, r.run_id));
     result = *after;
     return absl::OkStatus();
