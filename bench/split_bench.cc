@@ -4,6 +4,8 @@
 //   CreateSplit, 5 folds grouped by observation unit (items read, group
 //   keys, the algorithm, part digests, one durable commit)   < 1 s
 //   CheckLeakage of it (exact duplicates + group leakage)    < 1 s
+//   ending a run that trained on fold-1 and tested on fold-2: what the
+//   check adds to UpdateRun (run ended with and without it)   < 50 ms
 // and the process's peak RSS. Run: build/bench/split_bench
 #include <cstdio>
 #include <string>
@@ -16,9 +18,13 @@
 #include "registry/cas/blob_store.h"
 #include "registry/datasets/dataset_registry.h"
 #include "registry/investigations/investigation_registry.h"
+#include "registry/models/model_registry.h"
+#include "registry/runs/run_registry.h"
+#include "registry/splits/run_leakage.h"
 #include "registry/splits/split_registry.h"
 #include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/temp_dir.h"
+#include "validators/mlmodel/mlmodel_validator.h"
 
 using namespace fairtrace;
 using bench::Clock;
@@ -91,6 +97,46 @@ int main() {
         "run %d: CreateSplit 5 folds grouped by unit: %.0f ms (target < 1,000 ms); CheckLeakage (exact + "
         "group): %.0f ms (target < 1,000 ms); leakage found: %s\n",
         run + 1, split_ms, check_ms, report->leakage_found() ? "yes" : "no");
+  }
+  // Ending runs: one without the check, one with it (train fold-1, test fold-2).
+  ModelRegistry models(backend->content(), backend->models(), backend->runs(), &cas, &mlmodel::Validator::Default(),
+                       "key", now);
+  splits::RunLeakageCheck end_check(&cas, backend->datasets(), backend->splits(), backend->investigations(),
+                                    backend->runs());
+  RunRegistry plain(backend->content(), backend->models(), backend->runs(), backend->datasets(), backend->annotations(),
+                    backend->splits(), nullptr, &models, "key", now);
+  RunRegistry checked(backend->content(), backend->models(), backend->runs(), backend->datasets(),
+                      backend->annotations(), backend->splits(), &end_check, &models, "key", now);
+  for (int run = 0; run < 3; ++run) {
+    double ms[2];
+    for (int with = 0; with < 2; ++with) {
+      RunRegistry& runs = with ? checked : plain;
+      v1::CreateRunRequest create;
+      create.mutable_run()->set_experiment("bench");
+      for (const char* role : {"train", "test"}) {
+        v1::RunEdge* e = create.mutable_run()->add_inputs();
+        e->set_role(role);
+        e->mutable_artifact()->set_resource(
+            absl::StrCat("datasets/scale/versions/1/splits/folds-0/parts/fold-", std::string(role) == "train" ? 1 : 2));
+      }
+      auto r = runs.CreateRun(ctx, create);
+      if (!r.ok()) {
+        std::printf("CreateRun failed: %s\n", r.status().ToString().c_str());
+        return 1;
+      }
+      v1::UpdateRunRequest end;
+      end.mutable_run()->set_name(r->name());
+      end.mutable_run()->set_status(v1::RUN_STATUS_FINISHED);
+      end.mutable_update_mask()->add_paths("status");
+      auto t0 = Clock::now();
+      auto ended = runs.UpdateRun(ctx, end);
+      ms[with] = Millis(t0);
+      if (!ended.ok()) return 1;
+    }
+    std::printf(
+        "run %d: ending a run on fold-1/fold-2: %.1f ms without the check, %.1f ms with it: +%.1f ms "
+        "(target < 50 ms)\n",
+        run + 1, ms[0], ms[1], ms[1] - ms[0]);
   }
   std::printf("peak RSS: %ld MiB\n", bench::PeakRssMiB());
   return 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "absl/container/flat_hash_map.h"
 
@@ -88,6 +89,31 @@ std::vector<LeakageFindingOut> FindLeakage(const std::vector<LeakageItem>& items
       }
     }
     out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::map<std::pair<std::string, std::string>, std::map<std::string, int64_t>> PartPairCounts(
+    const std::vector<LeakageItem>& items, const std::vector<std::string>& group_by) {
+  std::map<std::pair<std::string, std::string>, std::map<std::string, int64_t>> out;
+  auto count = [&](const std::string& kind, const std::function<std::string(const LeakageItem&)>& value) {
+    absl::flat_hash_map<std::string, std::set<std::string>> parts_of;
+    for (const LeakageItem& it : items) {
+      std::string v = value(it);
+      if (!v.empty()) parts_of[v].insert(it.part);
+    }
+    for (const auto& [v, parts] : parts_of) {
+      for (auto a = parts.begin(); a != parts.end(); ++a) {
+        for (auto b = std::next(a); b != parts.end(); ++b) ++out[{*a, *b}][kind];
+      }
+    }
+  };
+  count("exact_duplicate", [](const LeakageItem& it) { return it.blob; });
+  for (const std::string& g : group_by) {
+    count("group:" + g, [&](const LeakageItem& it) {
+      auto k = it.groups.find(g);
+      return k == it.groups.end() ? std::string() : k->second;
+    });
   }
   return out;
 }

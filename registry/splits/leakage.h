@@ -43,4 +43,12 @@ struct LeakageOptions {
 
 std::vector<LeakageFindingOut> FindLeakage(const std::vector<LeakageItem>& items, const LeakageOptions& options);
 
+// For every two parts that share something: how many blobs
+// ("exact_duplicate") and group keys ("group:<key>" for each of
+// `group_by`) they share. Keys: the two part names in byte order. Kept
+// with a split so that a run ending on two of its parts is checked without
+// reading the items again.
+std::map<std::pair<std::string, std::string>, std::map<std::string, int64_t>> PartPairCounts(
+    const std::vector<LeakageItem>& items, const std::vector<std::string>& group_by);
+
 }  // namespace fairtrace::splits

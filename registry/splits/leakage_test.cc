@@ -69,5 +69,19 @@ TEST(FindLeakage, PairsAreBounded) {
   EXPECT_EQ(found[0].pairs.size(), 5u);
 }
 
+TEST(PartPairCounts, CountsWhatEachTwoPartsShare) {
+  std::vector<LeakageItem> items = {Item("a", "train", "b1", "P1"), Item("b", "test", "b1", "P1"),
+                                    Item("c", "train", "b2", "P2"), Item("d", "validation", "b3", "P2"),
+                                    Item("e", "test", "b4", "P3")};
+  auto counts = PartPairCounts(items, {"observation_unit"});
+  // Keys in byte order: ("test", "train"), ("train", "validation").
+  const std::pair<std::string, std::string> test_train("test", "train"), train_validation("train", "validation");
+  EXPECT_EQ(counts[test_train]["exact_duplicate"], 1);
+  EXPECT_EQ(counts[test_train]["group:observation_unit"], 1);
+  EXPECT_EQ(counts[train_validation]["group:observation_unit"], 1);
+  EXPECT_EQ(counts[train_validation].count("exact_duplicate"), 0u);
+  EXPECT_EQ(counts.count(std::make_pair(std::string("test"), std::string("validation"))), 0u);
+}
+
 }  // namespace
 }  // namespace fairtrace::splits

@@ -4,9 +4,16 @@
 // parts — and, for each model version it used, the train / validation
 // inputs of the run that made the model (found through lineage: L1.1, an
 // evaluation that overlaps the model's training data) are compared for
-// exact duplicates (the same blob) and shared observation units. The
-// report document is stored as a CAS blob. Thread-safe; borrows the stores.
+// exact duplicates (the same blob) and shared observation units. When every
+// input is a part of one split, the counts kept with the split (what each
+// two parts share) answer without reading items. The report document is
+// stored as a CAS blob. Thread-safe; borrows the stores.
 #pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "registry/content/content_store.h"
 #include "registry/runs/run_end_check.h"
@@ -27,6 +34,10 @@ class RunLeakageCheck final : public RunEndCheck {
                                           const std::vector<EdgeRow>& edges) override;
 
  private:
+  // Stores the report document and completes the result.
+  absl::StatusOr<RunEndCheckResult> Store(const CallContext& ctx, const nlohmann::json& doc,
+                                          std::vector<std::string> summary, RunEndCheckResult result);
+
   ContentStore* content_;
   DatasetStore* datasets_;
   SplitStore* splits_;

@@ -356,13 +356,38 @@ absl::StatusOr<v1::Split> SplitRegistry::CreateSplit(const CallContext& ctx, con
     row.version_uid = version.uid;
     row.method = method;
     row.params_json = ProtoJson(given);
+    // What each two parts share (blobs, plants, the split's own groups):
+    // kept with the split for the check when a run ends on its parts.
+    std::vector<std::string> pair_groups = {"observation_unit"};
+    if (!in.group_by().empty() && in.group_by() != "observation_unit") pair_groups.push_back(in.group_by());
+    splits::GroupKeys pair_keys(version, investigations_);
+    std::vector<splits::LeakageItem> assigned;
+    for (const splits::Part& p : parts) {
+      for (size_t i : p.items) {
+        splits::LeakageItem li;
+        li.part = p.name;
+        li.blob = items[i].blob_digest;
+        for (const std::string& g : pair_groups) {
+          FT_ASSIGN_OR_RETURN(li.groups[g], pair_keys.KeyOf(items[i], g));
+        }
+        assigned.push_back(std::move(li));
+      }
+    }
+    auto shared = splits::PartPairCounts(assigned, pair_groups);
     json parts_json = json::array(), digest_parts = json::array();
     std::vector<SplitAssignment> assignments;
     for (const splits::Part& p : parts) {
+      json leaks = json::object();
+      for (const auto& [pair, counts] : shared) {
+        if (pair.first != p.name && pair.second != p.name) continue;
+        const std::string& other = pair.first == p.name ? pair.second : pair.first;
+        for (const auto& [kind, n] : counts) leaks[other][kind] = n;
+      }
       parts_json.push_back({{"part", p.name},
                             {"digest", p.digest},
                             {"item_count", static_cast<int64_t>(p.items.size())},
-                            {"group_count", p.groups}});
+                            {"group_count", p.groups},
+                            {"shares_with", leaks}});
       digest_parts.push_back(json::array({p.name, p.digest}));
       for (size_t i : p.items) assignments.push_back({p.name, items[i].path});
     }

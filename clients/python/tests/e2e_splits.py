@@ -161,6 +161,12 @@ class SplitsEndToEnd(unittest.TestCase):
             evaluation.use(folds.part("fold-1"), role="test")
         tag = self.client.get_run(evaluation.name).tags["fairtrace.leakage"]
         self.assertTrue(tag.startswith("found: exact_duplicate "), tag)
+        # Inputs of different kinds (the whole version, a part): the items are compared.
+        with fairtrace.start_run(experiment="splits", client=self.client) as mixed:
+            mixed.use(self.version, role="train")
+            mixed.use(by_image.part("test"), role="test")
+        tag = self.client.get_run(mixed.name).tags["fairtrace.leakage"]
+        self.assertTrue(tag.startswith("found: exact_duplicate "), tag)
         # A run without train/test inputs is not checked.
         with fairtrace.start_run(experiment="splits", client=self.client) as other:
             other.use(self.version, role="input")
