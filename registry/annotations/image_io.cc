@@ -67,6 +67,17 @@ bool ReadPngRows(png_structp png, png_infop info, int bit_depth, png_bytep* rows
   return true;
 }
 
+bool ReadPngRgbRows(png_structp png, png_infop info, png_bytep* rows) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_set_expand(png);    // palette -> RGB, gray < 8 bit -> 8 bit, tRNS -> alpha
+  png_set_strip_16(png);  // 16-bit samples: their high byte
+  png_set_strip_alpha(png);
+  png_set_gray_to_rgb(png);
+  png_read_update_info(png, info);
+  png_read_image(png, rows);
+  return true;
+}
+
 class PngReader final {
  public:
   explicit PngReader(absl::string_view bytes) {
@@ -144,6 +155,147 @@ bool ReadJpegHeader(const unsigned char* data, unsigned long size, JpegError* er
   out_pod_fields->bits = cinfo.data_precision;
   jpeg_destroy_decompress(&cinfo);
   return true;
+}
+
+// The EXIF orientation (1-8) in a JPEG's APP1 markers; 1 when none.
+int ExifOrientation(jpeg_decompress_struct* cinfo) {
+  for (jpeg_saved_marker_ptr m = cinfo->marker_list; m != nullptr; m = m->next) {
+    if (m->marker != JPEG_APP0 + 1 || m->data_length < 14 || std::memcmp(m->data, "Exif\0\0", 6) != 0) continue;
+    const unsigned char* t = m->data + 6;
+    const size_t n = m->data_length - 6;
+    const bool le = t[0] == 'I';
+    auto u16 = [&](size_t at) -> unsigned { return le ? t[at] | (t[at + 1] << 8) : (t[at] << 8) | t[at + 1]; };
+    auto u32 = [&](size_t at) -> size_t {
+      return le ? t[at] | (t[at + 1] << 8) | (t[at + 2] << 16) | (size_t{t[at + 3]} << 24)
+                : (size_t{t[at]} << 24) | (t[at + 1] << 16) | (t[at + 2] << 8) | t[at + 3];
+    };
+    const size_t ifd = u32(4);
+    if (ifd + 2 > n) return 1;
+    const unsigned entries = u16(ifd);
+    for (unsigned e = 0; e < entries && ifd + 2 + 12 * (e + 1) <= n; ++e) {
+      const size_t at = ifd + 2 + 12 * e;
+      if (u16(at) == 0x0112) {
+        const unsigned v = u16(at + 8);
+        return v >= 1 && v <= 8 ? static_cast<int>(v) : 1;
+      }
+    }
+  }
+  return 1;
+}
+
+struct JpegGrayOut {
+  unsigned width, height;
+  int orientation;
+};
+
+// Decodes to RGB rows in `*rgb` (grown by the caller's callback); plain C
+// data only across setjmp.
+bool DecodeJpegRgb(const unsigned char* data, unsigned long size, JpegError* err, int min_w, int min_h,
+                   int64_t max_pixels, unsigned char* (*grow)(void*, size_t), void* grow_ctx, JpegGrayOut* out) {
+  jpeg_decompress_struct cinfo;
+  cinfo.err = jpeg_std_error(&err->pub);
+  err->pub.error_exit = JpegErrorExit;
+  err->pub.output_message = JpegSilence;
+  if (setjmp(err->jump)) {
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, data, size);
+  jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xffff);
+  jpeg_read_header(&cinfo, TRUE);
+  if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+    std::snprintf(err->message, sizeof err->message, "CMYK JPEG images are not decoded");
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
+  if (static_cast<int64_t>(cinfo.image_width) * cinfo.image_height > max_pixels) {
+    std::snprintf(err->message, sizeof err->message, "%ux%u pixels; at most %lld are decoded", cinfo.image_width,
+                  cinfo.image_height, static_cast<long long>(max_pixels));
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
+  out->orientation = ExifOrientation(&cinfo);
+  cinfo.out_color_space = JCS_RGB;
+  cinfo.scale_num = 1;
+  cinfo.scale_denom = 1;
+  for (unsigned d : {8u, 4u, 2u}) {
+    if (cinfo.image_width / d >= static_cast<unsigned>(min_w) &&
+        cinfo.image_height / d >= static_cast<unsigned>(min_h)) {
+      cinfo.scale_denom = d;
+      break;
+    }
+  }
+  jpeg_start_decompress(&cinfo);
+  out->width = cinfo.output_width;
+  out->height = cinfo.output_height;
+  unsigned char* rgb = grow(grow_ctx, static_cast<size_t>(out->width) * out->height * 3);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW row = rgb + static_cast<size_t>(cinfo.output_scanline) * out->width * 3;
+    jpeg_read_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  return true;
+}
+
+unsigned char* GrowVector(void* ctx, size_t n) {
+  auto* v = static_cast<std::vector<unsigned char>*>(ctx);
+  v->resize(n);
+  return v->data();
+}
+
+Gray LumaOf(const std::vector<unsigned char>& rgb, int64_t w, int64_t h) {
+  Gray g{w, h, std::vector<uint8_t>(static_cast<size_t>(w * h))};
+  for (size_t i = 0; i < g.pixels.size(); ++i) {
+    const unsigned r = rgb[3 * i], gr = rgb[3 * i + 1], b = rgb[3 * i + 2];
+    g.pixels[i] = static_cast<uint8_t>((299 * r + 587 * gr + 114 * b + 500) / 1000);
+  }
+  return g;
+}
+
+// EXIF orientation 2-8 applied: the image as it is meant to be seen.
+Gray Upright(Gray in, int orientation) {
+  if (orientation <= 1 || orientation > 8) return in;
+  const bool swap = orientation >= 5;
+  Gray out{swap ? in.height : in.width, swap ? in.width : in.height, std::vector<uint8_t>(in.pixels.size())};
+  for (int64_t y = 0; y < out.height; ++y) {
+    for (int64_t x = 0; x < out.width; ++x) {
+      int64_t sx = 0, sy = 0;  // the stored pixel shown at (x, y)
+      switch (orientation) {
+        case 2:
+          sx = in.width - 1 - x;
+          sy = y;
+          break;
+        case 3:
+          sx = in.width - 1 - x;
+          sy = in.height - 1 - y;
+          break;
+        case 4:
+          sx = x;
+          sy = in.height - 1 - y;
+          break;
+        case 5:
+          sx = y;
+          sy = x;
+          break;
+        case 6:
+          sx = y;
+          sy = in.height - 1 - x;
+          break;
+        case 7:
+          sx = in.width - 1 - y;
+          sy = in.height - 1 - x;
+          break;
+        case 8:
+          sx = in.width - 1 - y;
+          sy = x;
+          break;
+      }
+      out.pixels[y * out.width + x] = in.pixels[sy * in.width + sx];
+    }
+  }
+  return out;
 }
 
 // ---- TIFF ---------------------------------------------------------------
@@ -259,6 +411,37 @@ absl::StatusOr<Mask> DecodeMask(absl::string_view bytes, int64_t max_pixels) {
     for (size_t i = 0; i < raw.size(); ++i) m.pixels[i] = raw[i];
   }
   return m;
+}
+
+absl::StatusOr<Gray> DecodeGray(absl::string_view bytes, int64_t max_pixels, int min_width, int min_height) {
+  const std::string format = SniffImageFormat(bytes);
+  if (format == "png") {
+    PngReader r(bytes);
+    if (!r.ok()) return absl::ResourceExhaustedError("PNG: cannot allocate a reader");
+    PngHeader h{};
+    if (!ReadPngHeader(r.png(), r.info(), &h)) return r.Error();
+    if (static_cast<int64_t>(h.width) * h.height > max_pixels) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("PNG: ", h.width, "x", h.height, " pixels; at most ", max_pixels, " are decoded"));
+    }
+    std::vector<unsigned char> rgb(static_cast<size_t>(h.width) * h.height * 3);
+    std::vector<png_bytep> rows(h.height);
+    for (png_uint_32 y = 0; y < h.height; ++y) rows[y] = rgb.data() + static_cast<size_t>(y) * h.width * 3;
+    if (!ReadPngRgbRows(r.png(), r.info(), rows.data())) return r.Error();
+    return LumaOf(rgb, h.width, h.height);
+  }
+  if (format == "jpeg") {
+    JpegError err{};
+    JpegGrayOut out{};
+    std::vector<unsigned char> rgb;
+    if (!DecodeJpegRgb(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), &err, min_width, min_height,
+                       max_pixels, GrowVector, &rgb, &out)) {
+      return absl::InvalidArgumentError(absl::StrCat("JPEG: ", err.message));
+    }
+    return Upright(LumaOf(rgb, out.width, out.height), out.orientation);
+  }
+  if (format == "tiff") return absl::InvalidArgumentError("TIFF images are not decoded for perceptual hashes");
+  return absl::InvalidArgumentError("not a PNG or JPEG image");
 }
 
 std::string EncodeMaskPng(const Mask& mask) {

@@ -47,6 +47,19 @@ struct Mask {
 };
 absl::StatusOr<Mask> DecodeMask(absl::string_view png, int64_t max_pixels);
 
+// An image as 8-bit luma, Y = (299 R + 587 G + 114 B + 500) / 1000 of its
+// 8-bit RGB (docs/splits.md, "Near duplicates"): PNG of any colour type
+// (16-bit samples keep their high byte, alpha is dropped, palettes
+// expanded) and JPEG (grayscale, RGB or YCbCr; CMYK refused), decoded by
+// libjpeg-turbo with its scaled IDCT at the smallest 1/1, 1/2, 1/4 or 1/8
+// scale that keeps at least `min_width` x `min_height` pixels, and turned
+// upright by its EXIF orientation. TIFF and anything else: refused.
+struct Gray {
+  int64_t width = 0, height = 0;
+  std::vector<uint8_t> pixels;  // row-major
+};
+absl::StatusOr<Gray> DecodeGray(absl::string_view bytes, int64_t max_pixels, int min_width = 1, int min_height = 1);
+
 // A grayscale PNG of `mask` (8-bit when every id is < 256, else 16-bit);
 // for tests and benchmarks.
 std::string EncodeMaskPng(const Mask& mask);

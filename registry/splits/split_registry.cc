@@ -1,8 +1,10 @@
 #include "registry/splits/split_registry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/content/sha256.h"
 #include "common/status/errors.h"
@@ -23,6 +26,7 @@
 #include "registry/core/resource_util.h"
 #include "registry/splits/group_keys.h"
 #include "registry/splits/leakage.h"
+#include "registry/splits/perceptual_hash.h"
 #include "registry/splits/split_algorithm.h"
 #include "validators/miappe/tsv.h"
 
@@ -479,6 +483,115 @@ v1::LeakageReport ReportProto(const LeakageReportRow& row, const std::string& na
 
 }  // namespace
 
+absl::StatusOr<splits::LeakageFindingOut> SplitRegistry::NearDuplicates(
+    const CallContext& ctx, const std::vector<splits::LeakageItem>& items,
+    const absl::flat_hash_map<std::string, const ItemRow*>& item_of, const std::vector<std::string>& part_order,
+    int max_distance, size_t max_pairs, json* doc) {
+  splits::LeakageFindingOut out;
+  out.kind = "near_duplicate";
+  // The image blobs, each once, with the items holding them.
+  std::vector<std::string> blobs;
+  absl::flat_hash_map<std::string, std::vector<const splits::LeakageItem*>> holders;
+  absl::flat_hash_map<std::string, int64_t> size_of;
+  int64_t not_images = 0;
+  for (const splits::LeakageItem& it : items) {
+    const ItemRow* row = item_of.at(it.path);
+    if (!absl::StartsWith(row->media_type, "image/")) {
+      ++not_images;
+      continue;
+    }
+    auto [h, fresh] = holders.try_emplace(it.blob);
+    if (fresh) {
+      blobs.push_back(it.blob);
+      size_of[it.blob] = row->blob_size;
+    }
+    h->second.push_back(&it);
+  }
+  FT_ASSIGN_OR_RETURN(std::vector<PerceptualHashRow> cached, splits_->GetHashes(blobs));
+  absl::flat_hash_map<std::string, PerceptualHashRow> hash_of;
+  for (PerceptualHashRow& r : cached) hash_of.emplace(r.blob, std::move(r));
+  std::vector<std::string> missing;
+  for (const std::string& b : blobs) {
+    if (!hash_of.contains(b)) missing.push_back(b);
+  }
+  // Missing hashes: decoded by two workers (the machine kind has two cores).
+  std::vector<PerceptualHashRow> computed(missing.size());
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stopped{false};
+  auto work = [&] {
+    for (size_t i = next++; i < missing.size(); i = next++) {
+      if (i % 64 == 0 && ctx.should_stop && ctx.should_stop()) {
+        stopped = true;
+        return;
+      }
+      computed[i].blob = missing[i];
+      absl::StatusOr<std::string> bytes =
+          content_->ReadBlob({missing[i], size_of[missing[i]]}, limits_.max_image_bytes);
+      absl::StatusOr<uint64_t> h = bytes.ok() ? splits::DifferenceHashOf(*bytes, limits_.max_image_pixels)
+                                              : absl::StatusOr<uint64_t>(bytes.status());
+      if (h.ok()) {
+        computed[i].dhash = absl::StrFormat("%016x", *h);
+      } else {
+        computed[i].error = std::string(h.status().message());
+      }
+    }
+  };
+  {
+    std::thread helper(work);
+    work();
+    helper.join();
+  }
+  if (stopped) return absl::DeadlineExceededError("stopped: the call was cancelled or reached its deadline");
+  FT_RETURN_IF_ERROR(splits_->PutHashes(computed, MakeAuditEntry(ctx, "perceptualHashes", absl::OkStatus())));
+  for (PerceptualHashRow& r : computed) hash_of.emplace(r.blob, std::move(r));
+  // Near pairs among the hashed blobs, across parts.
+  std::vector<std::string> hashed;
+  std::vector<uint64_t> values;
+  json refused = json::array();
+  int64_t refused_count = 0;
+  for (const std::string& b : blobs) {
+    const PerceptualHashRow& r = hash_of[b];
+    uint64_t v = 0;
+    if (r.dhash.size() == 16 && absl::SimpleHexAtoi(r.dhash, &v)) {
+      hashed.push_back(b);
+      values.push_back(v);
+    } else {
+      ++refused_count;
+      if (refused.size() < 100) refused.push_back({{"path", holders[b][0]->path}, {"reason", r.error}});
+    }
+  }
+  for (const auto& [i, j] : splits::NearPairs(values, max_distance)) {
+    const splits::LeakageItem* across[2] = {nullptr, nullptr};
+    for (const splits::LeakageItem* a : holders[hashed[i]]) {
+      for (const splits::LeakageItem* b : holders[hashed[j]]) {
+        if (a->part != b->part && across[0] == nullptr) {
+          across[0] = a;
+          across[1] = b;
+        }
+      }
+    }
+    if (across[0] == nullptr) continue;
+    // As the other findings: the item of the earlier part first.
+    auto rank = [&](const std::string& part) {
+      return std::find(part_order.begin(), part_order.end(), part) - part_order.begin();
+    };
+    if (rank(across[1]->part) < rank(across[0]->part)) std::swap(across[0], across[1]);
+    ++out.count;
+    if (out.pairs.size() < max_pairs) {
+      out.pairs.push_back({across[0]->path, across[0]->part, across[1]->path, across[1]->part,
+                           absl::StrCat("hamming ", splits::Hamming(values[i], values[j]))});
+    }
+  }
+  *doc = {{"hash", "dhash-64 (docs/splits.md)"},
+          {"max_distance", max_distance},
+          {"images", blobs.size()},
+          {"computed_now", missing.size()},
+          {"not_images", not_images},
+          {"refused", refused_count},
+          {"refused_first", refused}};
+  return out;
+}
+
 absl::StatusOr<v1::LeakageReport> SplitRegistry::CheckLeakage(const CallContext& ctx,
                                                               const v1::CheckLeakageRequest& req) {
   const std::string report_id = req.report_id().empty() ? absl::StrCat("l-", NewUid().substr(0, 12)) : req.report_id();
@@ -542,6 +655,15 @@ absl::StatusOr<v1::LeakageReport> SplitRegistry::CheckLeakage(const CallContext&
     o.temporal = split.method == "temporal";
     o.max_pairs = static_cast<size_t>(req.max_pairs() == 0 ? limits_.default_pairs : req.max_pairs());
     std::vector<splits::LeakageFindingOut> found = splits::FindLeakage(check, o);
+    json near_doc;
+    if (req.near_duplicates()) {
+      if (req.max_distance() < 0 || req.max_distance() > 4)
+        return InvalidField("max_distance", "0 (the default, 4) to 4");
+      FT_ASSIGN_OR_RETURN(splits::LeakageFindingOut near,
+                          NearDuplicates(ctx, check, item_of, o.part_order,
+                                         req.max_distance() == 0 ? 4 : req.max_distance(), o.max_pairs, &near_doc));
+      found.push_back(std::move(near));
+    }
     json findings = json::array();
     bool leak = false;
     for (const splits::LeakageFindingOut& f : found) {
@@ -561,6 +683,10 @@ absl::StatusOr<v1::LeakageReport> SplitRegistry::CheckLeakage(const CallContext&
                 {"not_checked", "near duplicates (perceptual hashes) are not implemented yet"}};
     for (size_t i = 0; i < found.size(); ++i) {
       if (absl::StartsWith(found[i].kind, "group:")) doc["findings"][i]["items_without_key"] = found[i].unkeyed_items;
+    }
+    if (req.near_duplicates()) {
+      doc["near_duplicates"] = near_doc;
+      doc.erase("not_checked");
     }
     const std::string bytes = doc.dump() + "\n";
     Sha256 h;

@@ -15,10 +15,14 @@
 #include <functional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "fairtrace/v1/splits.pb.h"
 #include "registry/content/content_store.h"
 #include "registry/core/call_context.h"
+#include "registry/splits/leakage.h"
 #include "registry/store/annotation_store.h"
 #include "registry/store/dataset_store.h"
 #include "registry/store/investigation_store.h"
@@ -35,6 +39,8 @@ struct SplitLimits {
   int default_pairs = 20, max_pairs = 1000;
   size_t max_parts = 100;
   int max_folds = 100;
+  int64_t max_image_bytes = int64_t{256} << 20;  // an image read for its perceptual hash
+  int64_t max_image_pixels = int64_t{64} << 20;
 };
 
 class SplitRegistry {
@@ -54,6 +60,12 @@ class SplitRegistry {
   absl::StatusOr<DatasetVersionRow> LoadVersion(const std::string& dataset_id, int64_t version,
                                                 const std::string& name);
   absl::StatusOr<SplitRow> LoadSplit(const std::string& name, const std::string& field);
+  // The near_duplicate finding: hashes read from the cache or computed (two
+  // workers) and cached; `doc` gets the counts and the refused images.
+  absl::StatusOr<splits::LeakageFindingOut> NearDuplicates(
+      const CallContext& ctx, const std::vector<splits::LeakageItem>& items,
+      const absl::flat_hash_map<std::string, const ItemRow*>& item_of, const std::vector<std::string>& part_order,
+      int max_distance, size_t max_pairs, nlohmann::json* doc);
 
   Store* store_;
   ContentStore* content_;

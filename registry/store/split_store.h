@@ -42,6 +42,11 @@ struct LeakageReportRow {
   int64_t create_time = 0;
 };
 
+// A blob's perceptual hash, or why its image was refused.
+struct PerceptualHashRow {
+  std::string blob, dhash, error;
+};
+
 class SplitStore {
  public:
   virtual ~SplitStore() = default;
@@ -68,6 +73,11 @@ class SplitStore {
                                     const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<LeakageReportRow>> GetReport(const std::string& split_uid,
                                                                     const std::string& report_id) = 0;
+
+  // The cached perceptual hashes of the blobs (sha256 hex) that have one.
+  virtual absl::StatusOr<std::vector<PerceptualHashRow>> GetHashes(const std::vector<std::string>& blobs) = 0;
+  // Caches hashes (a blob already cached keeps its row).
+  virtual absl::Status PutHashes(const std::vector<PerceptualHashRow>& rows, const AuditEntry& audit) = 0;
 };
 
 }  // namespace fairtrace

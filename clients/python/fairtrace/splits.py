@@ -48,8 +48,10 @@ class Split:
                 return p
         raise KeyError(f"{self.proto.name} has no part {name!r} (it has {[p.part for p in self.proto.parts]})")
 
-    def check(self, groups: Sequence[str] = (), max_pairs: int = 0) -> "splits_pb2.LeakageReport":
-        return self._client.splits.check(self, groups=groups, max_pairs=max_pairs)
+    def check(self, groups: Sequence[str] = (), max_pairs: int = 0, near_duplicates: bool = False,
+              max_distance: int = 0) -> "splits_pb2.LeakageReport":
+        return self._client.splits.check(self, groups=groups, max_pairs=max_pairs, near_duplicates=near_duplicates,
+                                         max_distance=max_distance)
 
 
 class Splits:
@@ -98,8 +100,11 @@ class Splits:
         return self._client.pages(self._stub.ListPartItems, splits_pb2.ListPartItemsRequest(
             parent=_name(part), page_size=page_size), "items")
 
-    def check(self, split, groups: Sequence[str] = (), max_pairs: int = 0,
-              report_id: str = "") -> "splits_pb2.LeakageReport":
+    def check(self, split, groups: Sequence[str] = (), max_pairs: int = 0, report_id: str = "",
+              near_duplicates: bool = False, max_distance: int = 0) -> "splits_pb2.LeakageReport":
+        """Exact, group and temporal leakage; near_duplicates adds perceptual
+        hashes (Hamming distance <= max_distance, default 4)."""
         req = splits_pb2.CheckLeakageRequest(split=_name(split), groups=list(groups), max_pairs=max_pairs,
-                                             report_id=report_id, request_id=uuid.uuid4().hex)
+                                             report_id=report_id, request_id=uuid.uuid4().hex,
+                                             near_duplicates=near_duplicates, max_distance=max_distance)
         return self._client.call(self._stub.CheckLeakage, req, idempotent=False)

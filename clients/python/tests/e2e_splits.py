@@ -2,6 +2,7 @@
 the server makes are regenerated offline by fairtrace.split_reference (which
 shares no code with it) and must be identical, digest for digest."""
 
+import json
 import os
 import shutil
 import tempfile
@@ -171,6 +172,41 @@ class SplitsEndToEnd(unittest.TestCase):
         with fairtrace.start_run(experiment="splits", client=self.client) as other:
             other.use(self.version, role="input")
         self.assertNotIn("fairtrace.leakage", self.client.get_run(other.name).tags)
+
+    def test_near_duplicates_by_perceptual_hash(self):
+        from e2e_annotations import png
+        images = os.path.join(self.tmp, "near")
+        os.makedirs(images)
+        w, h = 90, 80
+        base = [(x * 3 + y * 2) % 256 for y in range(h) for x in range(w)]  # a gradient
+        other = [((x - 45) ** 2 + (y - 40) ** 2) % 256 for y in range(h) for x in range(w)]
+        noisy = list(base)
+        noisy[5] = (noisy[5] + 3) % 256  # one pixel off: the same picture
+        for name, pixels in (("a.png", base), ("b.png", noisy), ("c.png", other)):
+            with open(os.path.join(images, name), "wb") as f:
+                f.write(png(w, h, pixels))
+        with open(os.path.join(images, "broken.png"), "wb") as f:
+            f.write(b"\x89PNG\r\n\x1a\n not really")
+        self.client.datasets.create("sp-near")
+        v = self.client.datasets.create_version("sp-near", images)
+        assignment = os.path.join(self.tmp, "near.csv")
+        with open(assignment, "w") as f:
+            f.write("path,part\na.png,train\nb.png,test\nc.png,test\nbroken.png,train\n")
+        split = v.split(method="explicit", assignment=assignment)
+        report = split.check(near_duplicates=True)
+        found = {f.kind: f for f in report.findings}
+        self.assertEqual(found["exact_duplicate"].count, 0)
+        self.assertEqual(found["near_duplicate"].count, 1)
+        pair = found["near_duplicate"].pairs[0]
+        self.assertEqual((pair.a, pair.b), ("a.png", "b.png"))
+        doc = json.loads(self.client.read_blob(fairtrace.tree.Digest(report.document.sha256,
+                                                                     report.document.size_bytes)))
+        self.assertEqual(doc["near_duplicates"]["refused"], 1)
+        self.assertEqual(doc["near_duplicates"]["refused_first"][0]["path"], "broken.png")
+        self.assertEqual(doc["near_duplicates"]["computed_now"], 4)
+        again = split.check(near_duplicates=True)  # hashes come from the cache now
+        doc = json.loads(self.client.read_blob(fairtrace.tree.Digest(again.document.sha256, again.document.size_bytes)))
+        self.assertEqual(doc["near_duplicates"]["computed_now"], 0)
 
     def refused(self, words, **kwargs):
         before = len(list(self.client.splits.list(self.version)))

@@ -39,3 +39,11 @@ CREATE TABLE leakage_reports (
   create_time      INTEGER NOT NULL,
   PRIMARY KEY (split_uid, report_id)
 ) STRICT;
+
+-- Perceptual hashes (dHash, docs/splits.md "Near duplicates"), computed once
+-- per blob: 16 hex characters, or "" with the decoder's refusal.
+CREATE TABLE perceptual_hashes (
+  blob_digest  TEXT NOT NULL PRIMARY KEY,
+  dhash        TEXT NOT NULL,
+  error        TEXT NOT NULL
+) STRICT, WITHOUT ROWID;

@@ -184,4 +184,27 @@ absl::StatusOr<std::optional<LeakageReportRow>> SqliteSplitStore::GetReport(cons
   return out;
 }
 
+absl::StatusOr<std::vector<PerceptualHashRow>> SqliteSplitStore::GetHashes(const std::vector<std::string>& blobs) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT dhash, error FROM perceptual_hashes WHERE blob_digest = ?"));
+  std::vector<PerceptualHashRow> out;
+  for (const std::string& b : blobs) {
+    FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, b).Step());
+    if (row) out.push_back({b, q->Text(0), q->Text(1)});
+    q->Reset();
+  }
+  return out;
+}
+
+absl::Status SqliteSplitStore::PutHashes(const std::vector<PerceptualHashRow>& rows, const AuditEntry& audit) {
+  if (rows.empty()) return absl::OkStatus();
+  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+    FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT OR IGNORE INTO perceptual_hashes (blob_digest, dhash, error) "
+                                                "VALUES (?, ?, ?)"));
+    for (const PerceptualHashRow& r : rows)
+      FT_RETURN_IF_ERROR(ins->Bind(1, r.blob).Bind(2, r.dhash).Bind(3, r.error).Run());
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace fairtrace

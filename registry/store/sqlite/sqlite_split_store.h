@@ -30,6 +30,8 @@ class SqliteSplitStore final : public SplitStore {
                             const RequestKey& request_id, const AuditEntry& audit) override;
   absl::StatusOr<std::optional<LeakageReportRow>> GetReport(const std::string& split_uid,
                                                             const std::string& report_id) override;
+  absl::StatusOr<std::vector<PerceptualHashRow>> GetHashes(const std::vector<std::string>& blobs) override;
+  absl::Status PutHashes(const std::vector<PerceptualHashRow>& rows, const AuditEntry& audit) override;
 
  private:
   SqliteDatabase* db_;
