@@ -31,24 +31,31 @@ inline long PeakRssMiB() {
   return u.ru_maxrss / 1024;
 }
 
-// Stores the files (made by `bytes_of(n)` in batches of 1,000, so that the
-// bench's own memory stays small) and registers their tree. `paths` (path,
-// n) sorted by path.
+// Stores the files (made by `bytes_of(n)`, in batches so that the bench's
+// own memory stays small) and registers their tree. `paths` (path, n)
+// sorted by path.
 inline Digest PushTree(ContentStore* cas, const CallContext& ctx, const std::vector<std::pair<std::string, int>>& paths,
                        const std::function<std::string(int)>& bytes_of) {
   std::vector<TreeEntry> entries;
   entries.reserve(paths.size());
-  for (size_t start = 0; start < paths.size(); start += 1000) {
-    std::vector<std::string> data;
+  std::vector<std::string> data;
+  size_t bytes = 0;
+  auto flush = [&] {
     std::vector<std::pair<Digest, absl::string_view>> batch;
-    for (size_t i = start; i < paths.size() && i < start + 1000; ++i) data.push_back(bytes_of(paths[i].second));
-    for (size_t i = start; i < paths.size() && i < start + 1000; ++i) {
-      Digest d = DigestOf(data[i - start]);
-      entries.push_back({paths[i].first, d, false});
-      batch.emplace_back(d, data[i - start]);
-    }
-    if (!cas->BatchUpdate(ctx, batch).ok()) std::abort();
+    for (const std::string& d : data) batch.emplace_back(DigestOf(d), d);
+    if (!batch.empty() && !cas->BatchUpdate(ctx, batch).ok()) std::abort();
+    data.clear();
+    bytes = 0;
+  };
+  // Batches of at most 1,000 files or 8 MiB (a batch call holds 15 MiB).
+  for (const auto& [path, n] : paths) {
+    std::string d = bytes_of(n);
+    if (data.size() == 1000 || bytes + d.size() > (8u << 20)) flush();
+    entries.push_back({path, DigestOf(d), false});
+    bytes += d.size();
+    data.push_back(std::move(d));
   }
+  flush();
   std::string manifest = *EncodeTree(entries);
   Digest tree = DigestOf(manifest);
   std::vector<std::pair<Digest, absl::string_view>> one = {{tree, manifest}};
