@@ -103,7 +103,7 @@ int Run(const char* kind, int images, bool jpeg) {
   DatasetRegistry datasets(backend->content(), &cas, backend->models(), backend->investigations(), backend->datasets(),
                            "key", now);
   SplitRegistry splits(backend->content(), &cas, backend->models(), backend->datasets(), backend->annotations(),
-                       backend->investigations(), backend->splits(), "key", now);
+                       backend->investigations(), backend->splits(), backend->runs(), "key", now);
   CallContext ctx{"bench", "/fairtrace.v1.SplitService/CheckLeakage", std::string(64, '0')};
   std::vector<std::pair<std::string, int>> paths;
   for (int i = 0; i < images; ++i) paths.emplace_back(absl::StrCat("img-", 100000 + i, jpeg ? ".jpg" : ".png"), i);

@@ -44,7 +44,7 @@ int main() {
   DatasetRegistry datasets(backend->content(), &cas, backend->models(), backend->investigations(), backend->datasets(),
                            "key", now);
   SplitRegistry splits(backend->content(), &cas, backend->models(), backend->datasets(), backend->annotations(),
-                       backend->investigations(), backend->splits(), "key", now);
+                       backend->investigations(), backend->splits(), backend->runs(), "key", now);
   CallContext ctx{"bench", "/fairtrace.v1.SplitService/CreateSplit", std::string(64, '0')};
   if (!investigations.ImportInvestigation(ctx, bench::ScaleInvestigation(kUnits)).ok()) return 1;
   std::vector<std::pair<std::string, int>> paths;

@@ -107,9 +107,10 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       s->backend_->content(), s->content_store_.get(), s->backend_->models(), s->backend_->datasets(),
       s->backend_->annotations(), s->backend_->investigations(), token_key, now);
   s->annotation_service_ = std::make_unique<api::AnnotationServiceImpl>(s->annotation_registry_.get(), guard);
-  s->split_registry_ = std::make_unique<SplitRegistry>(
-      s->backend_->content(), s->content_store_.get(), s->backend_->models(), s->backend_->datasets(),
-      s->backend_->annotations(), s->backend_->investigations(), s->backend_->splits(), token_key, now);
+  s->split_registry_ = std::make_unique<SplitRegistry>(s->backend_->content(), s->content_store_.get(),
+                                                       s->backend_->models(), s->backend_->datasets(),
+                                                       s->backend_->annotations(), s->backend_->investigations(),
+                                                       s->backend_->splits(), s->backend_->runs(), token_key, now);
   s->split_service_ = std::make_unique<api::SplitServiceImpl>(s->split_registry_.get(), guard);
 
   s->blobs_->CleanAbandonedUploads(options.abandoned_upload_age);

@@ -27,6 +27,7 @@
 #include "registry/splits/group_keys.h"
 #include "registry/splits/leakage.h"
 #include "registry/splits/perceptual_hash.h"
+#include "registry/splits/run_leakage.h"
 #include "registry/splits/split_algorithm.h"
 #include "validators/miappe/tsv.h"
 
@@ -121,7 +122,8 @@ v1::Split SplitProto(const SplitRow& row) {
 
 SplitRegistry::SplitRegistry(Store* store, ContentStore* content, ModelStore* request_ids, DatasetStore* datasets,
                              AnnotationStore* annotations, InvestigationStore* investigations, SplitStore* splits,
-                             std::string page_token_key, std::function<int64_t()> now_micros, SplitLimits limits)
+                             RunStore* runs, std::string page_token_key, std::function<int64_t()> now_micros,
+                             SplitLimits limits)
     : store_(store),
       content_(content),
       request_ids_(request_ids),
@@ -129,6 +131,7 @@ SplitRegistry::SplitRegistry(Store* store, ContentStore* content, ModelStore* re
       annotations_(annotations),
       investigations_(investigations),
       splits_(splits),
+      runs_(runs),
       token_key_(std::move(page_token_key)),
       now_(std::move(now_micros)),
       limits_(limits) {}
@@ -595,6 +598,8 @@ absl::StatusOr<splits::LeakageFindingOut> SplitRegistry::NearDuplicates(
 absl::StatusOr<v1::LeakageReport> SplitRegistry::CheckLeakage(const CallContext& ctx,
                                                               const v1::CheckLeakageRequest& req) {
   const std::string report_id = req.report_id().empty() ? absl::StrCat("l-", NewUid().substr(0, 12)) : req.report_id();
+  if (!req.run().empty() && !req.split().empty()) return InvalidField("run", "check a split or a run, not both");
+  if (!req.run().empty()) return CheckRun(ctx, req, report_id);
   const std::string name = absl::StrCat(req.split(), "/leakageReports/", report_id);
   return Audited(store_, ctx, name, [&]() -> absl::StatusOr<v1::LeakageReport> {
     FT_ASSIGN_OR_RETURN(SplitRow split, LoadSplit(req.split(), "split"));
@@ -716,8 +721,81 @@ absl::StatusOr<v1::LeakageReport> SplitRegistry::CheckLeakage(const CallContext&
   });
 }
 
+absl::StatusOr<v1::LeakageReport> SplitRegistry::CheckRun(const CallContext& ctx, const v1::CheckLeakageRequest& req,
+                                                          const std::string& report_id) {
+  const std::string name = absl::StrCat(req.run(), "/leakageReports/", report_id);
+  return Audited(store_, ctx, name, [&]() -> absl::StatusOr<v1::LeakageReport> {
+    std::vector<absl::string_view> p = absl::StrSplit(req.run(), '/');
+    if (p.size() != 2 || p[0] != "runs" || p[1].empty()) return InvalidField("run", "expected \"runs/{run}\"");
+    if (!IsValidResourceId(report_id)) {
+      return InvalidField("report_id", "1-63 characters of [a-z0-9-], starting with a letter");
+    }
+    if (req.near_duplicates()) return InvalidField("near_duplicates", "near duplicates are checked on splits only");
+    FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));
+    FT_ASSIGN_OR_RETURN(std::optional<RunRow> run, runs_->GetRun(std::string(p[1])));
+    if (!run) {
+      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat(req.run(), " does not exist"))
+          .Reason("RUN_NOT_FOUND")
+          .Resource("fairtrace.v1.Run", req.run());
+    }
+    FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier,
+                        EarlierRequest(request_ids_, RequestKeyOf(ctx, req.request_id()), ctx.method));
+    if (earlier) {
+      FT_ASSIGN_OR_RETURN(auto child, SplitChild(*earlier, "leakageReports", "request_id"));
+      FT_ASSIGN_OR_RETURN(std::optional<LeakageReportRow> row, splits_->GetReport(req.run(), child.second));
+      if (row) return ReportProto(*row, *earlier);
+    }
+    FT_ASSIGN_OR_RETURN(std::vector<EdgeRow> edges, runs_->EdgesOf(req.run()));
+    splits::RunLeakageCheck check(content_, datasets_, splits_, investigations_, runs_);
+    FT_ASSIGN_OR_RETURN(RunEndCheckResult result, check.Check(ctx, req.run(), edges));
+    if (!result.checked) {
+      return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                          absl::StrCat(req.run(), " used no inputs on two of the roles train, validation, test"))
+          .Reason("NOTHING_TO_CHECK")
+          .Build();
+    }
+    FT_ASSIGN_OR_RETURN(std::string bytes, content_->ReadBlob(result.report, int64_t{16} << 20));
+    json doc = json::parse(bytes, nullptr, false);
+    json findings = json::array();
+    if (doc.is_object() && doc.contains("findings")) {
+      for (json f : doc["findings"]) {
+        f["count"] = std::to_string(f.value("count", int64_t{0}));
+        if (f.contains("pairs")) {
+          for (json& pr : f["pairs"]) {
+            if (pr.contains("shared") && !pr["shared"].is_string()) pr["shared"] = pr["shared"].dump();
+          }
+        }
+        findings.push_back(f);
+      }
+    }
+    LeakageReportRow row;
+    row.split_uid = req.run();  // a run's reports are keyed by its name
+    row.report_id = report_id;
+    row.uid = NewUid();
+    row.split_name = req.run();
+    row.leakage_found = result.leakage_found;
+    row.document_digest = result.report.sha256;
+    row.document_size = result.report.size_bytes;
+    row.findings_json = findings.dump();
+    row.created_by = ctx.principal;
+    row.create_time = now_();
+    std::vector<EdgeRow> report_edges = {{"", "wasDerivedFrom", req.run(), "checked"},
+                                         {"", "wasDerivedFrom", BlobResourceName(result.report), "document"}};
+    FT_RETURN_IF_ERROR(splits_->InsertReport(row, name, report_edges, RequestKeyOf(ctx, req.request_id()),
+                                             MakeAuditEntry(ctx, name, absl::OkStatus())));
+    return ReportProto(row, name);
+  });
+}
+
 absl::StatusOr<v1::LeakageReport> SplitRegistry::GetLeakageReport(const v1::GetLeakageReportRequest& req) {
   FT_ASSIGN_OR_RETURN(auto child, SplitChild(req.name(), "leakageReports", "name"));
+  if (absl::StartsWith(req.name(), "runs/")) {
+    FT_ASSIGN_OR_RETURN(std::optional<LeakageReportRow> row, splits_->GetReport(child.first, child.second));
+    if (row) return ReportProto(*row, req.name());
+    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat(req.name(), " does not exist"))
+        .Reason("REPORT_NOT_FOUND")
+        .Resource("fairtrace.v1.LeakageReport", req.name());
+  }
   FT_ASSIGN_OR_RETURN(SplitRow split, LoadSplit(child.first, "name"));
   FT_ASSIGN_OR_RETURN(std::optional<LeakageReportRow> row, splits_->GetReport(split.uid, child.second));
   if (!row) {

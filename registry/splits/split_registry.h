@@ -27,6 +27,7 @@
 #include "registry/store/dataset_store.h"
 #include "registry/store/investigation_store.h"
 #include "registry/store/model_store.h"
+#include "registry/store/run_store.h"
 #include "registry/store/split_store.h"
 #include "registry/store/store.h"
 
@@ -45,8 +46,9 @@ struct SplitLimits {
 
 class SplitRegistry {
  public:
+  // `runs`: for checks of a run's inputs (CheckLeakage with `run`).
   SplitRegistry(Store* store, ContentStore* content, ModelStore* request_ids, DatasetStore* datasets,
-                AnnotationStore* annotations, InvestigationStore* investigations, SplitStore* splits,
+                AnnotationStore* annotations, InvestigationStore* investigations, SplitStore* splits, RunStore* runs,
                 std::string page_token_key, std::function<int64_t()> now_micros, SplitLimits limits = {});
 
   absl::StatusOr<v1::Split> CreateSplit(const CallContext& ctx, const v1::CreateSplitRequest& req);
@@ -62,6 +64,9 @@ class SplitRegistry {
   absl::StatusOr<SplitRow> LoadSplit(const std::string& name, const std::string& field);
   // The near_duplicate finding: hashes read from the cache or computed (two
   // workers) and cached; `doc` gets the counts and the refused images.
+  // CheckLeakage of a run's inputs.
+  absl::StatusOr<v1::LeakageReport> CheckRun(const CallContext& ctx, const v1::CheckLeakageRequest& req,
+                                             const std::string& report_id);
   absl::StatusOr<splits::LeakageFindingOut> NearDuplicates(
       const CallContext& ctx, const std::vector<splits::LeakageItem>& items,
       const absl::flat_hash_map<std::string, const ItemRow*>& item_of, const std::vector<std::string>& part_order,
@@ -74,6 +79,7 @@ class SplitRegistry {
   AnnotationStore* annotations_;
   InvestigationStore* investigations_;
   SplitStore* splits_;
+  RunStore* runs_;
   std::string token_key_;
   std::function<int64_t()> now_;
   SplitLimits limits_;

@@ -108,3 +108,9 @@ class Splits:
                                              report_id=report_id, request_id=uuid.uuid4().hex,
                                              near_duplicates=near_duplicates, max_distance=max_distance)
         return self._client.call(self._stub.CheckLeakage, req, idempotent=False)
+
+    def check_run(self, run, report_id: str = "") -> "splits_pb2.LeakageReport":
+        """The leakage between a run's train / validation / test inputs (and a
+        model's training inputs, for a run that evaluates it), as at run end."""
+        req = splits_pb2.CheckLeakageRequest(run=_name(run), report_id=report_id, request_id=uuid.uuid4().hex)
+        return self._client.call(self._stub.CheckLeakage, req, idempotent=False)

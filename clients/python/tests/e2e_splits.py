@@ -12,6 +12,7 @@ import grpc
 
 import fairtrace
 from fairtrace import FairtraceError, split_reference
+import fairtrace.v1.splits_pb2
 from fairtrace.v1 import runs_pb2
 
 from e2e_client import SERVER_BIN, Server
@@ -141,6 +142,13 @@ class SplitsEndToEnd(unittest.TestCase):
         doc = self.client.read_blob(fairtrace.tree.Digest(reports[0].artifact.blob.sha256,
                                                           reports[0].artifact.blob.size_bytes))
         self.assertIn(b'"leakage_found":true', doc)
+        # The same check on demand, for a running or ended run.
+        on_demand = self.client.splits.check_run(leaky)
+        self.assertTrue(on_demand.leakage_found)
+        self.assertTrue(on_demand.name.startswith(leaky.name + "/leakageReports/"))
+        self.assertEqual(self.client.call(self.client.split_service.GetLeakageReport,
+                                          fairtrace.v1.splits_pb2.GetLeakageReportRequest(name=on_demand.name)).uid,
+                         on_demand.uid)
         # Grouped by plant: no plant on both sides.
         folds = self.version.split(method="kfold", k=2, group="observation_unit", seed=21, split_id="plant-folds")
         with fairtrace.start_run(experiment="splits", client=self.client) as clean:
