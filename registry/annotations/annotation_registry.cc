@@ -95,23 +95,9 @@ std::string ReportName(const AgreementReportRow& r) {
   return absl::StrCat(DatasetVersionName(r.dataset_id, r.version), "/agreementReports/", r.report_id);
 }
 
-std::string ProtoJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return out;
-}
-
-void ProtoFromJson(const std::string& text, google::protobuf::Message* m) {
-  google::protobuf::util::JsonParseOptions o;
-  o.ignore_unknown_fields = true;
-  (void)google::protobuf::util::JsonStringToMessage(text, m, o);
-}
-
 std::vector<annotations::Category> CategoriesOf(const AnnotationSetRow& row) {
   v1::AnnotationSet meta;
-  ProtoFromJson(row.meta_json, &meta);
+  MessageFromJson(row.meta_json, &meta);
   std::vector<annotations::Category> out;
   for (const v1::AnnotationCategory& c : meta.categories()) out.push_back({c.id(), c.name()});
   return out;
@@ -218,7 +204,7 @@ json GeometryJson(const annotations::Annotation& a) {
 
 v1::AnnotationSet AnnotationSetProto(const AnnotationSetRow& row) {
   v1::AnnotationSet p;
-  ProtoFromJson(row.meta_json, &p);
+  MessageFromJson(row.meta_json, &p);
   p.set_name(SetName(row));
   p.set_uid(row.uid);
   p.set_annotator(row.annotator);
@@ -252,7 +238,7 @@ v1::AgreementReport AgreementReportProto(const AgreementReportRow& row) {
   *p.mutable_document() = DigestToProto({row.document_digest, row.document_size});
   json overall = json::parse(row.overall_json, nullptr, false);
   if (overall.is_array()) {
-    for (const json& c : overall) ProtoFromJson(c.dump(), p.add_overall());
+    for (const json& c : overall) MessageFromJson(c.dump(), p.add_overall());
   }
   p.set_created_by(row.created_by);
   *p.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row.create_time);
@@ -472,7 +458,7 @@ absl::StatusOr<v1::AnnotationSet> AnnotationRegistry::CreateAnnotationSet(const 
       p->set_name(c.name);
     }
     meta.set_replaces(in.replaces());
-    row.meta_json = ProtoJson(meta);
+    row.meta_json = MessageJson(meta);
     row.digest = SetDigest(version, row, meta, replaces_digest);
     row.created_by = ctx.principal;
     row.create_time = now_();

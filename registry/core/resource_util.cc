@@ -12,6 +12,7 @@
 #include "common/fs/fs_util.h"
 #include "common/status/errors.h"
 #include "common/text/utf8.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace fairtrace {
 
@@ -143,5 +144,19 @@ bool ParseCanonicalInt(absl::string_view s, int64_t* out) {
 }
 
 std::string NewUid() { return fs::RandomName(); }
+
+std::string MessageJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out;
+}
+
+void MessageFromJson(const std::string& text, google::protobuf::Message* m) {
+  google::protobuf::util::JsonParseOptions o;
+  o.ignore_unknown_fields = true;
+  (void)google::protobuf::util::JsonStringToMessage(text, m, o);
+}
 
 }  // namespace fairtrace

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/map.h"
+#include "google/protobuf/message.h"
 #include "registry/core/audited.h"
 #include "registry/core/call_context.h"
 #include "registry/store/model_store.h"
@@ -67,6 +68,12 @@ RequestKey RequestKeyOf(const CallContext& ctx, const std::string& request_id);
 // (REQUEST_ID_CONFLICT): never the answer to a different question.
 absl::StatusOr<std::optional<std::string>> EarlierRequest(ModelStore* store, const RequestKey& key,
                                                           const std::string& method);
+
+// A message as proto JSON (field names as in the .proto), and back
+// (unknown fields ignored; text that does not parse leaves `m` as far as it
+// got). For rows that keep a message's fields as JSON.
+std::string MessageJson(const google::protobuf::Message& m);
+void MessageFromJson(const std::string& text, google::protobuf::Message* m);
 
 // A random server-assigned identifier (32 lowercase hex characters).
 std::string NewUid();

@@ -56,13 +56,7 @@ std::string EntityResource(const std::string& investigation, const std::string& 
   return absl::StrCat("investigations/", investigation, "/", CollectionOf(section), "/", PercentEncode(id));
 }
 
-std::string DatasheetJson(const v1::Datasheet& d) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(d, &out, o);
-  return out;
-}
+std::string DatasheetJson(const v1::Datasheet& d) { return MessageJson(d); }
 
 absl::Status CheckDatasheet(const v1::Datasheet& d, size_t max_bytes) {
   if (d.ByteSizeLong() > max_bytes) {
@@ -158,9 +152,7 @@ v1::Dataset DatasetRegistry::DatasetProto(const DatasetRow& row) const {
   v1::Dataset p;
   p.set_name(absl::StrCat("datasets/", row.dataset_id));
   p.set_uid(row.uid);
-  google::protobuf::util::JsonParseOptions o;
-  o.ignore_unknown_fields = true;
-  (void)google::protobuf::util::JsonStringToMessage(row.datasheet_json, p.mutable_datasheet(), o);
+  MessageFromJson(row.datasheet_json, p.mutable_datasheet());
   p.set_latest_version(row.latest_version);
   *p.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row.create_time);
   *p.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row.update_time);

@@ -60,20 +60,6 @@ std::string SplitName(const SplitRow& r) {
   return absl::StrCat(DatasetVersionName(r.dataset_id, r.version), "/splits/", r.split_id);
 }
 
-std::string ProtoJson(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return out;
-}
-
-void ProtoFromJson(const std::string& text, google::protobuf::Message* m) {
-  google::protobuf::util::JsonParseOptions o;
-  o.ignore_unknown_fields = true;
-  (void)google::protobuf::util::JsonStringToMessage(text, m, o);
-}
-
 absl::Status SplitNotFound(const std::string& name) {
   return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat(name, " does not exist"))
       .Reason("SPLIT_NOT_FOUND")
@@ -99,7 +85,7 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitChild(const std::string
 
 v1::Split SplitProto(const SplitRow& row) {
   v1::Split p;
-  ProtoFromJson(row.params_json, &p);
+  MessageFromJson(row.params_json, &p);
   p.set_name(SplitName(row));
   p.set_uid(row.uid);
   p.set_algorithm(kAlgorithm);
@@ -362,7 +348,7 @@ absl::StatusOr<v1::Split> SplitRegistry::CreateSplit(const CallContext& ctx, con
     row.uid = NewUid();
     row.version_uid = version.uid;
     row.method = method;
-    row.params_json = ProtoJson(given);
+    row.params_json = MessageJson(given);
     // What each two parts share (blobs, plants, the split's own groups):
     // kept with the split for the check when a run ends on its parts.
     std::vector<std::string> pair_groups = {"observation_unit"};
@@ -476,7 +462,7 @@ v1::LeakageReport ReportProto(const LeakageReportRow& row, const std::string& na
   p.set_leakage_found(row.leakage_found);
   json findings = json::parse(row.findings_json, nullptr, false);
   if (findings.is_array()) {
-    for (const json& f : findings) ProtoFromJson(f.dump(), p.add_findings());
+    for (const json& f : findings) MessageFromJson(f.dump(), p.add_findings());
   }
   *p.mutable_document() = DigestToProto({row.document_digest, row.document_size});
   p.set_created_by(row.created_by);

@@ -243,6 +243,14 @@ class SplitsEndToEnd(unittest.TestCase):
             f.write(f"path,label\n{paths[0]},ok\n")
         partial = self.version.add_annotations(few, annotator="bob")
         self.refused("has no label in the annotation set", stratify=partial)
+        images = os.path.join(self.tmp, "images")
+        other_version = self.client.datasets.create_version("sp-leaves", images)  # no item table: no acquired_at
+        with self.assertRaises(FairtraceError) as err:
+            other_version.split(method="temporal")
+        self.assertIn("has no acquired_at", str(err.exception))
+        with self.assertRaises(FairtraceError) as err:
+            other_version.split(stratify=partial)
+        self.assertIn("the annotation set must be of the same dataset version", str(err.exception))
 
 
 if __name__ == "__main__":
