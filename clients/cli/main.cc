@@ -64,6 +64,11 @@ int main(int argc, char** argv) {
   bool as_json = false;
   app.add_option("--server", server, "server ADDR:PORT (default: $FAIRTRACE_SERVER or 127.0.0.1:50051)");
   app.add_option("--user", user, "name recorded in audit records (default: $USER)");
+  auto env = [](const char* name) { return std::getenv(name) ? std::string(std::getenv(name)) : std::string(); };
+  std::string ca = env("FAIRTRACE_CA"), cert = env("FAIRTRACE_CERT"), key = env("FAIRTRACE_KEY");
+  app.add_option("--ca", ca, "PEM CA bundle of the server's certificate: TLS (default: $FAIRTRACE_CA)");
+  app.add_option("--cert", cert, "PEM client certificate for mutual TLS (default: $FAIRTRACE_CERT)");
+  app.add_option("--key", key, "PEM key of --cert (default: $FAIRTRACE_KEY)");
   app.add_flag("--json", as_json, "machine-readable output on stdout");
 
   std::string push_path, pull_digest, pull_dest, stat_digest;
@@ -103,6 +108,9 @@ int main(int argc, char** argv) {
   fairtrace::client::ClientOptions options;
   options.target = server;
   options.user = user;
+  options.ca_file = ca;
+  options.cert_file = cert;
+  options.key_file = key;
   CasClient client(options);
   bool tty = ::isatty(STDERR_FILENO) && !as_json;
   if (models.selected()) return models.Run(options, as_json, tty);

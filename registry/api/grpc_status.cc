@@ -81,6 +81,13 @@ CallContext MakeCallContext(const grpc::ServerContext& ctx, std::string method, 
   CallContext out;
   out.method = std::move(method);
   out.request_sha256 = std::move(request_sha256);
+  // Mutual TLS: the client certificate's subject, and nothing a header says.
+  if (std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context(); auth && auth->IsPeerAuthenticated()) {
+    for (const grpc::string_ref& subject : auth->FindPropertyValues("x509_subject")) {
+      out.principal = absl::StrCat("x509:", std::string(subject.data(), subject.size()).substr(0, 512));
+      return out;
+    }
+  }
   const auto& md = ctx.client_metadata();
   if (auto it = md.find("x-fairtrace-user"); it != md.end()) {
     std::string user;

@@ -42,9 +42,11 @@ std::string RequestSha256(const google::protobuf::Message& request);
 // identity of what was asked, which an honest retry repeats exactly.
 std::string RequestBodySha256(const google::protobuf::Message& request);
 
-// Principal and method for audit records. The principal is the unverified
-// `x-fairtrace-user` metadata value ("user:<name>") until authentication
-// exists, otherwise "anonymous".
+// Principal and method for audit records. Over mutual TLS the principal is
+// "x509:" and the client certificate's subject as gRPC gives it (RFC 2253,
+// e.g. "x509:CN=ada,O=Plant Lab"), whatever the headers say; otherwise the
+// unverified `x-fairtrace-user` metadata value ("user:<name>"), otherwise
+// "anonymous".
 CallContext MakeCallContext(const grpc::ServerContext& ctx, std::string method, std::string request_sha256);
 
 // Copies a successful result into the response, or maps the error: the

@@ -67,6 +67,13 @@ int main(int argc, char** argv) {
                  "bytes of unfinished uploads all principals together may hold")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--tls-cert", opt.transport.tls_cert, "PEM certificate chain: serve gRPC over TLS");
+  app.add_option("--tls-key", opt.transport.tls_key, "PEM private key of --tls-cert");
+  app.add_option("--client-ca", opt.transport.client_ca,
+                 "PEM CA bundle: require client certificates it signed (mutual TLS); the principal of a call is "
+                 "its certificate's subject");
+  app.add_flag("--insecure", opt.transport.insecure,
+               "allow plaintext without client authentication on a non-loopback address");
   bool quiet = false;
   app.add_flag("--quiet", quiet, "no per-request log lines");
   CLI11_PARSE(app, argc, argv);
@@ -87,8 +94,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string host = opt.listen.substr(0, opt.listen.rfind(':'));
-  std::printf("fairtrace-server listening on %s:%d (data in %s)\n", host.c_str(), (*server)->port(),
-              opt.data_dir.c_str());
+  std::printf("fairtrace-server listening on %s:%d (data in %s; %s)\n", host.c_str(), (*server)->port(),
+              opt.data_dir.c_str(), fairtrace::TransportDescription(opt.listen, opt.transport).c_str());
   std::fflush(stdout);
 
   std::thread waiter([&] {

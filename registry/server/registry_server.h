@@ -29,6 +29,7 @@
 #include "registry/cas/blob_store.h"
 #include "registry/content/content_store.h"
 #include "registry/models/model_registry.h"
+#include "registry/server/transport_security.h"
 #include "registry/splits/run_leakage.h"
 #include "registry/store/sqlite/sqlite_backend.h"
 #include "validators/miappe/dcw_countries.h"
@@ -54,6 +55,9 @@ struct ServerOptions {
   // Refuse to end FINISHED a run whose train / test inputs leak
   // (RunLimits::refuse_leakage).
   bool refuse_leakage = false;
+  // TLS, mutual TLS, and whether plaintext may leave loopback
+  // (transport_security.h).
+  TransportOptions transport;
   // Disk that unfinished uploads may hold (docs/limits.md).
   UploadQuota upload_quota;  // core/content_store.h
 };

@@ -1,5 +1,8 @@
 #include "clients/cpp/fairtrace/cas_client.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "common/wire/rpc_status.h"
 
 #include "common/audit/audit_proto.h"
@@ -64,11 +67,36 @@ absl::Status CasClient::AbortUpload(const Digest& digest) {
   return FromGrpcStatus(cas_->AbortUpload(ctx.get(), req, &resp));
 }
 
+namespace {
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  if (in) s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
 std::shared_ptr<grpc::Channel> NewChannel(const ClientOptions& options) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
   args.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
-  return grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), args);
+  if (options.ca_file.empty()) {
+    return grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), args);
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = ReadFileOrEmpty(options.ca_file);
+  if (!options.cert_file.empty()) {
+    ssl.pem_cert_chain = ReadFileOrEmpty(options.cert_file);
+    ssl.pem_private_key = ReadFileOrEmpty(options.key_file);
+  }
+  if (ssl.pem_root_certs.empty() || (!options.cert_file.empty() && ssl.pem_cert_chain.empty())) {
+    // Never fall back to plaintext: a channel to nowhere whose calls fail.
+    return grpc::CreateCustomChannel("unix:/nonexistent/fairtrace-unreadable-tls-files",
+                                     grpc::InsecureChannelCredentials(), args);
+  }
+  return grpc::CreateCustomChannel(options.target, grpc::SslCredentials(ssl), args);
 }
 
 std::unique_ptr<grpc::ClientContext> NewCallContext(const ClientOptions& options, absl::Duration timeout) {

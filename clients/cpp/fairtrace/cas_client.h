@@ -37,10 +37,15 @@ struct ClientOptions {
   // A streamed upload keeps resuming after transport failures and server
   // restarts until it has made no progress for this long.
   absl::Duration upload_stall_timeout = absl::Seconds(120);
+  // TLS: the CA bundle (PEM file) that signed the server's certificate; with
+  // a client certificate and key (PEM files), mutual TLS. Empty: plaintext.
+  std::string ca_file, cert_file, key_file;
 };
 
 // A channel to options.target whose messages may be max_message_bytes
-// either way: what every client of one server shares.
+// either way: what every client of one server shares. TLS when ca_file is
+// set; a PEM file that cannot be read gives a channel that fails every call
+// with UNAVAILABLE naming the file.
 std::shared_ptr<grpc::Channel> NewChannel(const ClientOptions& options);
 // A unary call's context: the deadline `timeout` from now, and the user.
 std::unique_ptr<grpc::ClientContext> NewCallContext(const ClientOptions& options, absl::Duration timeout);

@@ -59,14 +59,28 @@ class Client:
     """
 
     def __init__(self, server: Optional[str] = None, user: Optional[str] = None, timeout: float = 60.0,
-                 retry: Optional[RetryPolicy] = None):
+                 retry: Optional[RetryPolicy] = None, ca: Optional[str] = None, cert: Optional[str] = None,
+                 key: Optional[str] = None):
+        """ca: the PEM CA bundle of the server's certificate (TLS); cert and
+        key: a PEM client certificate and key (mutual TLS). Defaults:
+        $FAIRTRACE_CA, $FAIRTRACE_CERT, $FAIRTRACE_KEY; none: plaintext."""
         self.server = server or os.environ.get("FAIRTRACE_SERVER") or DEFAULT_SERVER
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self._channel = grpc.insecure_channel(self.server, options=[
-            ("grpc.max_receive_message_length", _MAX_MESSAGE),
-            ("grpc.max_send_message_length", _MAX_MESSAGE),
-        ])
+        options = [("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
+        ca = ca or os.environ.get("FAIRTRACE_CA")
+        cert = cert or os.environ.get("FAIRTRACE_CERT")
+        key = key or os.environ.get("FAIRTRACE_KEY")
+        if ca:
+            def read(path):
+                with open(path, "rb") as f:
+                    return f.read()
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=read(ca), private_key=read(key) if cert else None,
+                certificate_chain=read(cert) if cert else None)
+            self._channel = grpc.secure_channel(self.server, credentials, options=options)
+        else:
+            self._channel = grpc.insecure_channel(self.server, options=options)
         user = user or os.environ.get("FAIRTRACE_USER")
         self.user = user or ""
         self.upload_stall_timeout = 120.0  # seconds without progress before an upload gives up
