@@ -11,12 +11,12 @@ namespace {
 using ::testing::HasSubstr;
 
 // A CA, a server certificate for 127.0.0.1 and a client certificate for
-// "ada" of "Plant Lab", written once for the suite.
+// "ada" of "Plant Lab", made for each test in its own folder (tests run in
+// parallel processes) before its server starts.
 class TlsTest : public ServerFixture {
  protected:
-  static std::filesystem::path Certs() { return std::filesystem::temp_directory_path() / "fairtrace-tls-test"; }
-  static void SetUpTestSuite() {
-    std::filesystem::remove_all(Certs());
+  std::filesystem::path Certs() { return dir_.path() / "certs"; }
+  std::vector<std::string> ServerFlags() override {
     std::filesystem::create_directories(Certs());
     const std::string script = R"(set -e
 cd ")" + Certs().string() + R"("
@@ -28,9 +28,7 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client.ke
 openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 2>/dev/null
 )";
     CommandResult r = RunCommand({"/bin/sh", "-c", script});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-  std::vector<std::string> ServerFlags() override {
+    EXPECT_EQ(r.exit_code, 0) << "making test certificates: " << r.err;
     return {"--quiet",
             "--tls-cert",
             (Certs() / "server.pem").string(),
@@ -89,10 +87,12 @@ TEST_F(TlsTest, PlaintextAndCertificateLessClientsAreRefused) {
 }
 
 TEST(ServerExposure, RefusesAPublicAddressWithoutTls) {
-  auto r = RunCommand({ServerProcess::ServerBinary(), "--listen", "0.0.0.0:0", "--data-dir",
-                       (std::filesystem::temp_directory_path() / "fairtrace-exposure-test").string()});
+  TempDir dir;
+  auto r = RunCommand(
+      {ServerProcess::ServerBinary(), "--listen", "0.0.0.0:0", "--data-dir", (dir.path() / "data").string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("refusing to listen on 0.0.0.0:0 without TLS and client authentication"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "data"));  // refused before touching the disk
 }
 
 }  // namespace

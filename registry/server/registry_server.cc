@@ -17,6 +17,9 @@
 namespace fairtrace {
 
 absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const ServerOptions& options) {
+  // How the port may be exposed is decided before anything touches the disk.
+  FT_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                      ServerCredentialsFor(options.listen, options.transport));
   std::unique_ptr<RegistryServer> s(new RegistryServer());
   s->options_ = options;
   std::error_code ec;
@@ -118,8 +121,6 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  FT_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
-                      ServerCredentialsFor(options.listen, options.transport));
   builder.AddListeningPort(options.listen, credentials, &s->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(options.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(options.max_message_bytes));
