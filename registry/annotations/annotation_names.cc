@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status/errors.h"
+#include "common/status/status_macros.h"
 #include "registry/core/resource_util.h"
 
 namespace fairtrace {
@@ -31,6 +32,18 @@ absl::StatusOr<DatasetChildName> ParseDatasetChildName(absl::string_view name, a
 
 std::string DatasetVersionName(const std::string& dataset_id, int64_t version) {
   return absl::StrCat("datasets/", dataset_id, "/versions/", version);
+}
+
+absl::StatusOr<DatasetVersionRow> LoadDatasetVersion(DatasetStore* datasets, const std::string& name,
+                                                     const std::string& field) {
+  FT_ASSIGN_OR_RETURN(DatasetChildName n, ParseDatasetChildName(name, "", field));
+  FT_ASSIGN_OR_RETURN(std::optional<DatasetVersionRow> row, datasets->GetVersion(n.dataset_id, n.version));
+  if (!row) {
+    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat(name, " does not exist"))
+        .Reason("VERSION_NOT_FOUND")
+        .Resource("fairtrace.v1.DatasetVersion", name);
+  }
+  return *row;
 }
 
 }  // namespace fairtrace

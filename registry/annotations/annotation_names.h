@@ -1,6 +1,7 @@
 // Names under a dataset version: "datasets/{d}/versions/{v}" and its
 // children "…/annotationSets/{a}" and "…/agreementReports/{r}"
-// (docs/annotations.md). Pure; thread-safe.
+// (docs/annotations.md), and loading the version a name names.
+// Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "registry/store/dataset_store.h"
 
 namespace fairtrace {
 
@@ -24,5 +26,10 @@ absl::StatusOr<DatasetChildName> ParseDatasetChildName(absl::string_view name, a
                                                        absl::string_view field);
 
 std::string DatasetVersionName(const std::string& dataset_id, int64_t version);
+
+// The stored version `name` names: INVALID_ARGUMENT on `field` for another
+// shape, NOT_FOUND (VERSION_NOT_FOUND) when it does not exist.
+absl::StatusOr<DatasetVersionRow> LoadDatasetVersion(DatasetStore* datasets, const std::string& name,
+                                                     const std::string& field);
 
 }  // namespace fairtrace

@@ -260,14 +260,7 @@ AnnotationRegistry::AnnotationRegistry(Store* store, ContentStore* content, Mode
       limits_(limits) {}
 
 absl::StatusOr<DatasetVersionRow> AnnotationRegistry::LoadVersion(const std::string& name, const std::string& field) {
-  FT_ASSIGN_OR_RETURN(DatasetChildName n, ParseDatasetChildName(name, "", field));
-  FT_ASSIGN_OR_RETURN(std::optional<DatasetVersionRow> row, datasets_->GetVersion(n.dataset_id, n.version));
-  if (!row) {
-    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat(name, " does not exist"))
-        .Reason("VERSION_NOT_FOUND")
-        .Resource("fairtrace.v1.DatasetVersion", name);
-  }
-  return *row;
+  return LoadDatasetVersion(datasets_, name, field);
 }
 
 absl::StatusOr<AnnotationSetRow> AnnotationRegistry::LoadSet(const std::string& name, const std::string& field) {

@@ -122,17 +122,6 @@ SplitRegistry::SplitRegistry(Store* store, ContentStore* content, ModelStore* re
       now_(std::move(now_micros)),
       limits_(limits) {}
 
-absl::StatusOr<DatasetVersionRow> SplitRegistry::LoadVersion(const std::string& dataset_id, int64_t version,
-                                                             const std::string& name) {
-  FT_ASSIGN_OR_RETURN(std::optional<DatasetVersionRow> row, datasets_->GetVersion(dataset_id, version));
-  if (!row) {
-    return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat(name, " does not exist"))
-        .Reason("VERSION_NOT_FOUND")
-        .Resource("fairtrace.v1.DatasetVersion", name);
-  }
-  return *row;
-}
-
 absl::StatusOr<SplitRow> SplitRegistry::LoadSplit(const std::string& name, const std::string& field) {
   FT_ASSIGN_OR_RETURN(DatasetChildName n, ParseDatasetChildName(name, "splits", field));
   FT_ASSIGN_OR_RETURN(std::optional<SplitRow> row, splits_->GetSplit(n.dataset_id, n.version, n.id));
@@ -143,8 +132,7 @@ absl::StatusOr<SplitRow> SplitRegistry::LoadSplit(const std::string& name, const
 absl::StatusOr<v1::Split> SplitRegistry::CreateSplit(const CallContext& ctx, const v1::CreateSplitRequest& req) {
   const std::string resource = absl::StrCat(req.parent(), "/splits/", req.split_id());
   return Audited(store_, ctx, resource, [&]() -> absl::StatusOr<v1::Split> {
-    FT_ASSIGN_OR_RETURN(DatasetChildName vn, ParseDatasetChildName(req.parent(), "", "parent"));
-    FT_ASSIGN_OR_RETURN(DatasetVersionRow version, LoadVersion(vn.dataset_id, vn.version, req.parent()));
+    FT_ASSIGN_OR_RETURN(DatasetVersionRow version, LoadDatasetVersion(datasets_, req.parent(), "parent"));
     if (!IsValidResourceId(req.split_id())) {
       return InvalidField("split_id", "1-63 characters of [a-z0-9-], starting with a letter");
     }
@@ -406,8 +394,7 @@ absl::StatusOr<v1::Split> SplitRegistry::GetSplit(const v1::GetSplitRequest& req
 }
 
 absl::StatusOr<v1::ListSplitsResponse> SplitRegistry::ListSplits(const v1::ListSplitsRequest& req) {
-  FT_ASSIGN_OR_RETURN(DatasetChildName vn, ParseDatasetChildName(req.parent(), "", "parent"));
-  FT_ASSIGN_OR_RETURN(DatasetVersionRow v, LoadVersion(vn.dataset_id, vn.version, req.parent()));
+  FT_ASSIGN_OR_RETURN(DatasetVersionRow v, LoadDatasetVersion(datasets_, req.parent(), "parent"));
   if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
   const int page =
       req.page_size() == 0 ? limits_.default_split_page : std::min(req.page_size(), limits_.max_split_page);
@@ -616,8 +603,8 @@ absl::StatusOr<v1::LeakageReport> SplitRegistry::CheckLeakage(const CallContext&
       FT_RETURN_IF_ERROR(splits::GroupKeys::CheckGroupBy(req.groups(i), absl::StrCat("groups[", i, "]")));
       add_group(req.groups(i));
     }
-    FT_ASSIGN_OR_RETURN(DatasetVersionRow version, LoadVersion(split.dataset_id, split.version,
-                                                               DatasetVersionName(split.dataset_id, split.version)));
+    FT_ASSIGN_OR_RETURN(DatasetVersionRow version,
+                        LoadDatasetVersion(datasets_, DatasetVersionName(split.dataset_id, split.version), "split"));
     FT_ASSIGN_OR_RETURN(std::vector<ItemRow> items, datasets_->ListItems(version.uid, ParsedFilter{}, "",
                                                                          static_cast<int>(version.item_count) + 1));
     FT_ASSIGN_OR_RETURN(std::vector<SplitAssignment> assignments, splits_->Assignments(split.uid));

@@ -59,8 +59,6 @@ class SplitRegistry {
   absl::StatusOr<v1::LeakageReport> GetLeakageReport(const v1::GetLeakageReportRequest& req);
 
  private:
-  absl::StatusOr<DatasetVersionRow> LoadVersion(const std::string& dataset_id, int64_t version,
-                                                const std::string& name);
   absl::StatusOr<SplitRow> LoadSplit(const std::string& name, const std::string& field);
   // The near_duplicate finding: hashes read from the cache or computed (two
   // workers) and cached; `doc` gets the counts and the refused images.
