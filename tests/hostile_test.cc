@@ -74,10 +74,11 @@ std::vector<std::pair<std::string, std::string>> Catalogue() {
 }
 
 TEST_F(HostileTest, EveryRpcAnswersHostileStringsPrecisely) {
-  const char* kServices[] = {
-      "fairtrace.v1.CasService",        "fairtrace.v1.AdminService",   "fairtrace.v1.AuditService",
-      "fairtrace.v1.ModelService",      "fairtrace.v1.RunService",     "fairtrace.v1.InvestigationService",
-      "fairtrace.v1.ExperimentService", "fairtrace.v1.DatasetService", "fairtrace.v1.AnnotationService"};
+  const char* kServices[] = {"fairtrace.v1.CasService",        "fairtrace.v1.AdminService",
+                             "fairtrace.v1.AuditService",      "fairtrace.v1.ModelService",
+                             "fairtrace.v1.RunService",        "fairtrace.v1.InvestigationService",
+                             "fairtrace.v1.ExperimentService", "fairtrace.v1.DatasetService",
+                             "fairtrace.v1.AnnotationService", "fairtrace.v1.SplitService"};
   // Link and register every service's file (a static library only links
   // what is referenced).
   for (const pb::Descriptor* d :

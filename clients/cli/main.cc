@@ -5,7 +5,7 @@
 //     pull DIGEST DEST      download a blob or tree; DEST must not exist
 //     stat DIGEST           what the server knows of a digest
 //     fsck                  server re-hashes every blob, checks references
-//     audit verify          re-walks the audit hash chain locally
+//     audit ...             the verifiable audit log (clients/cli/audit_command.h)
 //     models ...            the model registry (clients/cli/models_command.h)
 //     runs ...              runs, metric history, lineage (clients/cli/runs_command.h)
 //     investigations validate ...   MIAPPE sheets, offline (clients/cli/investigations_command.h)
@@ -29,6 +29,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "clients/cli/annotations_command.h"
+#include "clients/cli/audit_command.h"
 #include "clients/cli/cli_common.h"
 #include "clients/cli/datasets_command.h"
 #include "clients/cli/investigations_command.h"
@@ -86,9 +87,7 @@ int main(int argc, char** argv) {
   auto* abort_upload = upload->add_subcommand(
       "abort", "drop your unfinished upload of FILE on the server (a later push starts from byte 0)");
   abort_upload->add_option("FILE", abort_path, "the file whose push was interrupted")->required();
-  auto* audit = app.add_subcommand("audit", "audit log commands");
-  audit->require_subcommand(1);
-  auto* verify = audit->add_subcommand("verify", "fetch the audit log and re-walk its hash chain");
+  fairtrace::cli::AuditCommand audit(app);
   fairtrace::cli::ModelsCommand models(app);
   fairtrace::cli::RunsCommand runs(app);
   fairtrace::cli::InvestigationsCommand investigations(app);
@@ -119,6 +118,7 @@ int main(int argc, char** argv) {
   if (datasets.selected()) return datasets.Run(options, as_json, tty);
   if (annotations.selected()) return annotations.Run(options, as_json);
   if (splits.selected()) return splits.Run(options, as_json);
+  if (audit.selected()) return audit.Run(options, as_json);
 
   if (*push) {
     auto r = fairtrace::client::Push(client, push_path, {.show_progress = tty});
@@ -222,21 +222,6 @@ int main(int argc, char** argv) {
       std::cout << (r->problem_count() == 0 ? "clean" : absl::StrCat(r->problem_count(), " problem(s)")) << "\n";
     }
     return r->problem_count() == 0 ? 0 : 1;
-  }
-  if (*verify) {
-    auto n = client.VerifyAuditChain();
-    if (!n.ok() && n.status().code() == absl::StatusCode::kDataLoss) {
-      if (as_json) std::cout << json{{"ok", false}, {"error", std::string(n.status().message())}}.dump() << "\n";
-      std::cerr << "fairtrace: " << n.status().message() << "\n";
-      return 1;
-    }
-    if (!n.ok()) return Fail(n.status(), server);
-    if (as_json) {
-      std::cout << json{{"ok", true}, {"records", *n}}.dump() << "\n";
-    } else {
-      std::cout << "audit chain verified: " << *n << " record(s)\n";
-    }
-    return 0;
   }
   return 0;
 }

@@ -63,4 +63,37 @@ grpc::Status AuditServiceImpl::ListAuditRecords(grpc::ServerContext* ctx, const 
   });
 }
 
+namespace {
+constexpr char kAuditService[] = "fairtrace.v1.AuditService";
+std::string AuditMethod(const char* name) { return absl::StrCat("/", kAuditService, "/", name); }
+}  // namespace
+
+grpc::Status AuditServiceImpl::GetCheckpoint(grpc::ServerContext* ctx, const v1::GetCheckpointRequest* req,
+                                             v1::SignedCheckpoint* resp) {
+  return guard_->Run(ctx, AuditMethod("GetCheckpoint"), req, false,
+                     [&]() -> grpc::Status { return Reply(log_->Checkpoint(req->tree_size()), resp); });
+}
+
+grpc::Status AuditServiceImpl::GetInclusionProof(grpc::ServerContext* ctx, const v1::GetInclusionProofRequest* req,
+                                                 v1::InclusionProof* resp) {
+  return guard_->Run(ctx, AuditMethod("GetInclusionProof"), req, false,
+                     [&]() -> grpc::Status { return Reply(log_->Prove(req->sequence(), req->tree_size()), resp); });
+}
+
+grpc::Status AuditServiceImpl::GetConsistencyProof(grpc::ServerContext* ctx, const v1::GetConsistencyProofRequest* req,
+                                                   v1::ConsistencyProof* resp) {
+  return guard_->Run(ctx, AuditMethod("GetConsistencyProof"), req, false, [&]() -> grpc::Status {
+    return Reply(log_->Consistency(req->old_size(), req->new_size()), resp);
+  });
+}
+
+grpc::Status AuditServiceImpl::AddCheckpointCosignatures(grpc::ServerContext* ctx,
+                                                         const v1::AddCheckpointCosignaturesRequest* req,
+                                                         v1::SignedCheckpoint* resp) {
+  return guard_->Run(ctx, AuditMethod("AddCheckpointCosignatures"), req, false, [&]() -> grpc::Status {
+    return Reply(log_->AddCosignatures(ContextOf(ctx, kAuditService, "AddCheckpointCosignatures", *req), req->note()),
+                 resp);
+  });
+}
+
 }  // namespace fairtrace::api

@@ -5,6 +5,7 @@
 #include "fairtrace/v1/admin.grpc.pb.h"
 #include "registry/cas/blob_store.h"
 #include "registry/store/store.h"
+#include "registry/trust/audit_log.h"
 
 #include "registry/api/rpc_guard.h"
 
@@ -25,13 +26,22 @@ class AdminServiceImpl final : public v1::AdminService::Service {
 class AuditServiceImpl final : public v1::AuditService::Service {
  public:
   // `page_token_key` signs ListAuditRecords page tokens (core/page_token.h).
-  AuditServiceImpl(Store* store, const RpcGuard* guard, std::string page_token_key)
-      : store_(store), guard_(guard), token_key_(std::move(page_token_key)) {}
+  AuditServiceImpl(Store* store, AuditLog* log, const RpcGuard* guard, std::string page_token_key)
+      : store_(store), log_(log), guard_(guard), token_key_(std::move(page_token_key)) {}
   grpc::Status ListAuditRecords(grpc::ServerContext* ctx, const v1::ListAuditRecordsRequest* req,
                                 v1::ListAuditRecordsResponse* resp) override;
+  grpc::Status GetCheckpoint(grpc::ServerContext* ctx, const v1::GetCheckpointRequest* req,
+                             v1::SignedCheckpoint* resp) override;
+  grpc::Status GetInclusionProof(grpc::ServerContext* ctx, const v1::GetInclusionProofRequest* req,
+                                 v1::InclusionProof* resp) override;
+  grpc::Status GetConsistencyProof(grpc::ServerContext* ctx, const v1::GetConsistencyProofRequest* req,
+                                   v1::ConsistencyProof* resp) override;
+  grpc::Status AddCheckpointCosignatures(grpc::ServerContext* ctx, const v1::AddCheckpointCosignaturesRequest* req,
+                                         v1::SignedCheckpoint* resp) override;
 
  private:
   Store* store_;
+  AuditLog* log_;
   const RpcGuard* guard_;
   std::string token_key_;
 };

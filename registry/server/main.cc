@@ -9,11 +9,13 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "registry/server/log_keys.h"
 #include "registry/server/registry_server.h"
 
 int main(int argc, char** argv) {
@@ -74,9 +76,52 @@ int main(int argc, char** argv) {
                  "its certificate's subject");
   app.add_flag("--insecure", opt.transport.insecure,
                "allow plaintext without client authentication on a non-loopback address");
+  app.add_option("--log-origin", opt.log_origin,
+                 "name of the audit log (its checkpoints' origin and key name), used when the key is created on "
+                 "first start; default fairtrace/<host>/<random>");
   bool quiet = false;
   app.add_flag("--quiet", quiet, "no per-request log lines");
+  // Offline commands on the data folder (the server must not be running
+  // for rotate/finish; show may run any time).
+  app.fallthrough();
+  auto* log_key = app.add_subcommand("log-key", "the audit log's checkpoint signing key (docs/audit-log.md)");
+  log_key->require_subcommand(1);
+  auto* key_show = log_key->add_subcommand("show", "print the verifier key(s) to pin in auditors' tools");
+  std::string next_name;
+  auto* key_rotate = log_key->add_subcommand("rotate", "make a new key that co-signs every checkpoint from now on");
+  key_rotate->add_option("--name", next_name, "the new key's name (default: the current name)");
+  auto* key_finish =
+      log_key->add_subcommand("finish-rotation", "make the new key the log's only key; the old one is retired");
   CLI11_PARSE(app, argc, argv);
+  if (*log_key) {
+    std::filesystem::path data(opt.data_dir);
+    absl::StatusOr<std::vector<fairtrace::NoteSigner>> keys;
+    if (*key_show) {
+      if (!std::filesystem::exists(data / "keys" / "checkpoint.key")) {
+        std::cerr << "fairtrace-server: " << opt.data_dir << " has no checkpoint key yet: start the server once\n";
+        return 1;
+      }
+      keys = fairtrace::LoadOrCreateLogKeys(data, "");
+    } else if (*key_rotate) {
+      auto next = fairtrace::StartKeyRotation(data, next_name);
+      if (next.ok())
+        keys = std::vector<fairtrace::NoteSigner>{*next};
+      else
+        keys = next.status();
+    } else if (*key_finish) {
+      auto now = fairtrace::FinishKeyRotation(data);
+      if (now.ok())
+        keys = std::vector<fairtrace::NoteSigner>{*now};
+      else
+        keys = now.status();
+    }
+    if (!keys.ok()) {
+      std::cerr << "fairtrace-server: " << keys.status().message() << "\n";
+      return 1;
+    }
+    for (const auto& k : *keys) std::cout << k.VerifierKey() << "\n";
+    return 0;
+  }
   opt.guard.heavy_call_limit = absl::Seconds(heavy_seconds);
   opt.abandoned_upload_age = absl::Seconds(upload_age_hours * 3600);
   opt.log_requests = !quiet;
@@ -96,6 +141,9 @@ int main(int argc, char** argv) {
   std::string host = opt.listen.substr(0, opt.listen.rfind(':'));
   std::printf("fairtrace-server listening on %s:%d (data in %s; %s)\n", host.c_str(), (*server)->port(),
               opt.data_dir.c_str(), fairtrace::TransportDescription(opt.listen, opt.transport).c_str());
+  for (const std::string& key : (*server)->checkpoint_keys()) {
+    std::printf("fairtrace-server audit log checkpoint key: %s\n", key.c_str());
+  }
   std::fflush(stdout);
 
   std::thread waiter([&] {

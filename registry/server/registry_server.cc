@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/fs/fs_util.h"
 #include "common/status/status_macros.h"
+#include "registry/server/log_keys.h"
 #include "registry/server/request_log.h"
 #include "registry/store/sqlite/sqlite_backend.h"
 
@@ -62,7 +63,14 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       s->content_store_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)),
       guard);
   s->admin_service_ = std::make_unique<api::AdminServiceImpl>(s->backend_->content(), s->blobs_.get(), guard);
-  s->audit_service_ = std::make_unique<api::AuditServiceImpl>(s->backend_->content(), guard, token_key);
+  // The checkpoint key lives beside the database, not in it: whoever can
+  // rewrite the database cannot re-sign its history unless they also hold
+  // this file (docs/audit-log.md).
+  FT_ASSIGN_OR_RETURN(std::vector<NoteSigner> log_keys, LoadOrCreateLogKeys(options.data_dir, options.log_origin));
+  for (const NoteSigner& k : log_keys) s->checkpoint_keys_.push_back(k.VerifierKey());
+  s->audit_log_ = std::make_unique<AuditLog>(s->backend_->content(), std::move(log_keys));
+  s->audit_service_ =
+      std::make_unique<api::AuditServiceImpl>(s->backend_->content(), s->audit_log_.get(), guard, token_key);
   auto now = [] { return absl::ToUnixMicros(absl::Now()); };
   s->model_registry_ =
       std::make_unique<ModelRegistry>(s->backend_->content(), s->backend_->models(), s->backend_->runs(),
@@ -167,6 +175,7 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   cas_service_.reset();
   admin_service_.reset();
   audit_service_.reset();
+  audit_log_.reset();
   experiment_service_.reset();
   dataset_service_.reset();
   dataset_registry_.reset();

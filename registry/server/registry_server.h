@@ -58,6 +58,9 @@ struct ServerOptions {
   // TLS, mutual TLS, and whether plaintext may leave loopback
   // (transport_security.h).
   TransportOptions transport;
+  // The audit log's origin (checkpoint key name) when its key is created,
+  // on first start; "" picks "fairtrace/<host>/<random>" (log_keys.h).
+  std::string log_origin;
   // Disk that unfinished uploads may hold (docs/limits.md).
   UploadQuota upload_quota;  // core/content_store.h
 };
@@ -68,6 +71,8 @@ class RegistryServer {
   ~RegistryServer();
 
   int port() const { return port_; }
+  // The audit log's verifier key(s) ("<name>+<id>+<key>"), the log's first.
+  const std::vector<std::string>& checkpoint_keys() const { return checkpoint_keys_; }
   // Blocks until Shutdown() completes.
   void Wait();
   void Shutdown(absl::Duration grace);
@@ -83,6 +88,7 @@ class RegistryServer {
   std::unique_ptr<api::RpcGuard> guard_;  // before the services that borrow it
   std::unique_ptr<api::CasServiceImpl> cas_service_;
   std::unique_ptr<api::AdminServiceImpl> admin_service_;
+  std::unique_ptr<AuditLog> audit_log_;
   std::unique_ptr<api::AuditServiceImpl> audit_service_;
   std::unique_ptr<ModelRegistry> model_registry_;
   std::unique_ptr<api::ModelServiceImpl> model_service_;
@@ -102,6 +108,7 @@ class RegistryServer {
   std::unique_ptr<api::SplitServiceImpl> split_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  std::vector<std::string> checkpoint_keys_;
   absl::Notification stopping_;
   absl::Notification stopped_;
   std::thread cleanup_;

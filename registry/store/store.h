@@ -20,6 +20,8 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "common/audit/audit_record.h"
+#include "common/audit/merkle.h"
+#include "common/audit/signed_note.h"
 #include "common/content/digest.h"
 #include "common/content/tree.h"
 #include "registry/cas/blob_location.h"
@@ -84,6 +86,27 @@ class Store {
   virtual absl::Status AppendAudit(const AuditEntry& audit) = 0;
   // Records with sequence > after_sequence, ascending, at most `limit`.
   virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after_sequence, int limit) = 0;
+
+  // The RFC 6962 Merkle tree whose leaves are the audit records' canonical
+  // bytes (leaf i = record i + 1): its committed size and root, and proofs
+  // against any size up to it. INVALID_ARGUMENT for an index or size out of
+  // range; DATA_LOSS when a stored node is missing.
+  struct AuditTreeHead {
+    int64_t size = 0;
+    MerkleHash root{};
+  };
+  virtual AuditTreeHead GetAuditTreeHead() = 0;
+  virtual absl::StatusOr<std::vector<MerkleHash>> AuditInclusionProof(int64_t leaf_index, int64_t tree_size) = 0;
+  virtual absl::StatusOr<std::vector<MerkleHash>> AuditConsistencyProof(int64_t old_size, int64_t new_size) = 0;
+  // The root of the tree of the first `tree_size` records.
+  virtual absl::StatusOr<MerkleHash> AuditTreeRoot(int64_t tree_size) = 0;
+
+  // Witness cosignatures of the checkpoint of `tree_size` (which must be
+  // <= the tree's size): added signatures replace those of the same key
+  // name and id; listed in key order.
+  virtual absl::Status AddCheckpointCosignatures(int64_t tree_size, absl::Span<const NoteSignature> signatures,
+                                                 const AuditEntry& audit) = 0;
+  virtual absl::StatusOr<std::vector<NoteSignature>> CheckpointCosignatures(int64_t tree_size) = 0;
 
   // Full scans for fsck. Callbacks run without locks held on the writer; an
   // error from the callback stops the scan and is returned.

@@ -234,6 +234,57 @@ TEST_P(StoreConformance, ConcurrentWritersKeepTheChainLinear) {
   for (const auto& r : records) ASSERT_FALSE(v.Next(r).has_value());
 }
 
+// The Merkle tree over the log is the tree of the records' canonical bytes,
+// whatever way they were appended, and its proofs verify against its roots.
+TEST_P(StoreConformance, AuditMerkleTreeCoversEveryRecordAndProves) {
+  EXPECT_EQ(store_->GetAuditTreeHead().size, 0);
+  EXPECT_EQ(store_->GetAuditTreeHead().root, MerkleEmptyRoot());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 12; ++i) ASSERT_OK(store_->AppendAudit(Audit(std::to_string(t * 100 + i))));
+    });
+  }
+  for (auto& th : threads) th.join();
+  // A failed write appends nothing to the tree either.
+  EXPECT_FALSE(store_->CommitTree(DigestOf("no manifest"), {}, Audit()).ok());
+  ASSERT_OK_AND_ASSIGN(auto records, store_->ListAudit(0, 1000));
+  MerkleFrontier expected;
+  std::vector<MerkleHash> leaves;
+  std::vector<MerkleHash> roots{MerkleEmptyRoot()};
+  for (const auto& r : records) {
+    leaves.push_back(MerkleLeafHash(AuditCanonicalBytes(r)));
+    expected.Append(leaves.back());
+    roots.push_back(expected.Root());
+  }
+  Store::AuditTreeHead head = store_->GetAuditTreeHead();
+  ASSERT_EQ(head.size, static_cast<int64_t>(records.size()));
+  EXPECT_EQ(head.root, expected.Root());
+  for (int64_t size : {int64_t{1}, int64_t{7}, int64_t{16}, head.size}) {
+    ASSERT_OK_AND_ASSIGN(MerkleHash root, store_->AuditTreeRoot(size));
+    EXPECT_EQ(root, roots[size]);
+    for (int64_t i = 0; i < size; ++i) {
+      ASSERT_OK_AND_ASSIGN(auto proof, store_->AuditInclusionProof(i, size));
+      EXPECT_TRUE(VerifyMerkleInclusion(leaves[i], i, size, proof, roots[size])) << i << " in " << size;
+    }
+    for (int64_t old = 0; old <= size; ++old) {
+      ASSERT_OK_AND_ASSIGN(auto proof, store_->AuditConsistencyProof(old, size));
+      EXPECT_TRUE(VerifyMerkleConsistency(old, size, roots[old], roots[size], proof)) << old << " -> " << size;
+    }
+  }
+  EXPECT_THAT(store_->AuditInclusionProof(head.size, head.size), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->AuditInclusionProof(0, head.size + 1), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->AuditConsistencyProof(5, 4), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->AuditConsistencyProof(1, head.size + 1), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store_->AuditTreeRoot(-1), StatusIs(absl::StatusCode::kInvalidArgument));
+  Reopen();
+  EXPECT_EQ(store_->GetAuditTreeHead().root, expected.Root());
+  ASSERT_OK(store_->AppendAudit(Audit("after reopen")));
+  ASSERT_OK_AND_ASSIGN(records, store_->ListAudit(head.size, 10));
+  expected.Append(MerkleLeafHash(AuditCanonicalBytes(records.at(0))));
+  EXPECT_EQ(store_->GetAuditTreeHead().root, expected.Root());
+}
+
 TEST_P(StoreConformance, ForEachBlobVisitsAllInPages) {
   std::vector<Digest> many;
   for (int i = 0; i < 2500; ++i) many.push_back(DigestOf(std::to_string(i)));

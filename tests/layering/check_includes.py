@@ -21,7 +21,7 @@ VALIDATORS = COMMON + ("validators/",)
 STORAGE = COMMON + ("registry/cas/", "registry/store/")
 CAPABILITY = VALIDATORS + STORAGE + ("registry/core/", "registry/content/", "registry/models/",
                                      "registry/runs/", "registry/investigations/", "registry/datasets/",
-                                     "registry/annotations/", "registry/splits/")
+                                     "registry/annotations/", "registry/splits/", "registry/trust/")
 RULES = [
     ("common/text/", ("common/text/",)),
     ("common/status/", ("common/text/", "common/status/")),
@@ -37,6 +37,7 @@ RULES = [
     ("registry/datasets/", CAPABILITY),
     ("registry/annotations/", CAPABILITY),
     ("registry/splits/", CAPABILITY),
+    ("registry/trust/", CAPABILITY),
     ("registry/api/", CAPABILITY + ("registry/api/",)),
     ("registry/server/", CAPABILITY + ("registry/api/", "registry/server/")),
     ("clients/", COMMON + VALIDATORS + ("clients/",)),
@@ -46,7 +47,7 @@ RULES = [
 GRPC_FREE = ("common/", "validators/", "registry/cas/", "registry/store/", "registry/core/",
              "registry/content/", "registry/models/", "registry/runs/", "registry/investigations/",
              "registry/datasets/", "registry/annotations/",
-             "registry/splits/")
+             "registry/splits/", "registry/trust/")
 GRPC_HEADER = re.compile(r'^(grpcpp/|grpc/|.*\.grpc\.pb\.h$)')
 RPC_HEADER = re.compile(r'^google/rpc/')
 FIRST_PARTY = ("common/", "validators/", "registry/", "clients/", "tests/", "bench/", "fuzz/")

@@ -1,5 +1,7 @@
 #include "clients/cpp/fairtrace/cas_client.h"
 
+#include "clients/cpp/fairtrace/audit_client.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -356,31 +358,9 @@ absl::StatusOr<v1::FsckResponse> CasClient::Fsck() {
 }
 
 absl::StatusOr<int64_t> CasClient::VerifyAuditChain() {
-  AuditChainVerifier verifier;
-  v1::ListAuditRecordsRequest req;
-  req.set_page_size(10'000);
-  do {
-    v1::ListAuditRecordsResponse resp;
-    auto ctx = Context(options_.rpc_timeout);
-    FT_RETURN_IF_ERROR(FromGrpcStatus(audit_->ListAuditRecords(ctx.get(), req, &resp)));
-    for (const auto& p : resp.records()) {
-      absl::StatusOr<AuditRecord> decoded = AuditRecordFromProto(p);
-      if (!decoded.ok()) {
-        return ErrorBuilder(absl::StatusCode::kDataLoss,
-                            absl::StrCat("audit record ", p.sequence(), " is unreadable: ", decoded.status().message()))
-            .Reason("AUDIT_RECORD_UNREADABLE")
-            .Meta("sequence", absl::StrCat(p.sequence()));
-      }
-      const AuditRecord& r = *decoded;
-      if (auto problem = verifier.Next(r)) {
-        return ErrorBuilder(absl::StatusCode::kDataLoss, absl::StrCat("audit chain broken: ", *problem))
-            .Reason("AUDIT_CHAIN_BROKEN")
-            .Meta("sequence", absl::StrCat(r.sequence));
-      }
-    }
-    req.set_page_token(resp.next_page_token());
-  } while (!req.page_token().empty());
-  return verifier.checked();
+  // Chain and Merkle root, without a pinned key or kept state.
+  FT_ASSIGN_OR_RETURN(AuditVerifyResult r, AuditClient(options_).Verify({}));
+  return r.records;
 }
 
 }  // namespace fairtrace::client

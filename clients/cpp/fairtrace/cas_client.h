@@ -101,9 +101,10 @@ class CasClient {
   absl::StatusOr<v1::Blob> GetBlob(const Digest& digest);
 
   absl::StatusOr<v1::FsckResponse> Fsck();
-  // Fetches the whole audit log and re-walks its hash chain here, trusting
-  // nothing the server computed. Returns the number of records verified, or
-  // DATA_LOSS naming the first broken record.
+  // Fetches the whole audit log and re-walks its hash chain and Merkle root
+  // here, trusting nothing the server computed (AuditClient::Verify without
+  // a key). Returns the number of records verified, or DATA_LOSS naming the
+  // first broken record.
   absl::StatusOr<int64_t> VerifyAuditChain();
 
  private:

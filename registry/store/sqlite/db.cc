@@ -38,6 +38,11 @@ Stmt& Stmt::Bind(int i, absl::string_view text) {
   return *this;
 }
 
+Stmt& Stmt::BindBlob(int i, absl::string_view bytes) {
+  sqlite3_bind_blob(s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
 Stmt& Stmt::BindNull(int i) {
   sqlite3_bind_null(s_, i);
   return *this;
@@ -84,6 +89,12 @@ std::string Stmt::Text(int col) const {
   const unsigned char* t = sqlite3_column_text(s_, col);
   int n = sqlite3_column_bytes(s_, col);
   return t ? std::string(reinterpret_cast<const char*>(t), n) : std::string();
+}
+
+std::string Stmt::Blob(int col) const {
+  const void* b = sqlite3_column_blob(s_, col);
+  int n = sqlite3_column_bytes(s_, col);
+  return b ? std::string(static_cast<const char*>(b), n) : std::string();
 }
 
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }

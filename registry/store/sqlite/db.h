@@ -29,6 +29,8 @@ class Stmt {
   // Parameters are 1-based, as in SQLite.
   Stmt& Bind(int i, int64_t v);
   Stmt& Bind(int i, absl::string_view text);
+  // Bytes stored as a BLOB (no text encoding implied).
+  Stmt& BindBlob(int i, absl::string_view bytes);
   Stmt& BindNull(int i);
   // NaN is stored as NULL (SQLite has no NaN); Double() reads NULL as NaN.
   Stmt& BindDouble(int i, double v);
@@ -40,6 +42,7 @@ class Stmt {
   int64_t Int(int col) const;
   double Double(int col) const;
   std::string Text(int col) const;
+  std::string Blob(int col) const;
   bool IsNull(int col) const;
   // Clears bindings and resets for reuse.
   void Reset();

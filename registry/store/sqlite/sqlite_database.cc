@@ -47,9 +47,10 @@ absl::Status SqliteDatabase::Init() {
   FT_ASSIGN_OR_RETURN(Stmt * q,
                       writer_->Prepare("SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"));
   FT_ASSIGN_OR_RETURN(bool row, q->Step());
-  audit_head_ =
-      row ? std::make_pair(q->Int(0), q->Text(1)) : std::make_pair(int64_t{0}, std::string(kAuditGenesisHash));
+  audit_head_.sequence = row ? q->Int(0) : 0;
+  audit_head_.hash = row ? q->Text(1) : std::string(kAuditGenesisHash);
   q->Reset();
+  FT_RETURN_IF_ERROR(BackfillMerkle());
   absl::MutexLock rlock(&readers_mu_);
   for (int i = 0; i < options_.reader_connections; ++i) {
     FT_ASSIGN_OR_RETURN(auto reader, Db::Open(options_.path, vfs));
@@ -67,16 +68,108 @@ SqliteDatabase::ReaderLease SqliteDatabase::AcquireReader() {
   return ReaderLease(this, std::move(db));
 }
 
-absl::Status SqliteDatabase::AppendAuditInTxn(const AuditEntry& audit, std::pair<int64_t, std::string>* head) {
+absl::Status SqliteDatabase::BackfillMerkle() {
+  FT_ASSIGN_OR_RETURN(Stmt * count, writer_->Prepare("SELECT count(*) FROM audit_merkle WHERE level = 0"));
+  FT_ASSIGN_OR_RETURN(bool row, count->Step());
+  int64_t leaves = row ? count->Int(0) : 0;
+  count->Reset();
+  Db* writer = writer_.get();  // the lambda runs here, under writer_mu_
+  auto nodes = [this, writer](int level, int64_t index) -> absl::StatusOr<MerkleHash> {
+    return AuditMerkleNode(writer, level, index);
+  };
+  FT_ASSIGN_OR_RETURN(MerkleFrontier tree, MerkleFrontier::Load(nodes, leaves));
+  AuditHead head{leaves, "", std::move(tree)};
+  if (leaves < audit_head_.sequence) {
+    FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
+    FT_ASSIGN_OR_RETURN(Stmt * q, writer_->Prepare("SELECT sequence, time_micros, principal, method, resource, "
+                                                   "request_sha256, result, previous_hash, hash, version, "
+                                                   "state_digest FROM audit_log WHERE sequence > ? ORDER BY sequence"));
+    q->Bind(1, leaves);
+    std::vector<AuditRecord> records;
+    while (true) {
+      FT_ASSIGN_OR_RETURN(bool more, q->Step());
+      if (!more) break;
+      AuditRecord a;
+      a.sequence = q->Int(0);
+      a.time_micros = q->Int(1);
+      a.entry = {q->Text(2), q->Text(3), q->Text(4), q->Text(5), q->Text(6)};
+      a.previous_hash = q->Text(7);
+      a.hash = q->Text(8);
+      a.version = static_cast<int>(q->Int(9));
+      a.state_digest = q->Text(10);
+      records.push_back(std::move(a));
+    }
+    for (const AuditRecord& a : records) {
+      if (a.sequence != head.tree.size() + 1) {
+        return ErrorBuilder(absl::StatusCode::kDataLoss,
+                            absl::StrCat("audit record ", head.tree.size() + 1,
+                                         " is missing; the Merkle tree over "
+                                         "the audit log cannot be built (run fairtrace fsck)"))
+            .Reason("AUDIT_CHAIN_BROKEN");
+      }
+      FT_RETURN_IF_ERROR(AppendMerkleLeafInTxn(a, &head));
+    }
+    FT_RETURN_IF_ERROR(txn.Commit());
+  }
+  if (head.tree.size() != audit_head_.sequence) {
+    return ErrorBuilder(absl::StatusCode::kDataLoss,
+                        absl::StrCat("the audit log ends at record ", audit_head_.sequence, " but its Merkle tree has ",
+                                     head.tree.size(), " leaves: newer records were removed from the database"))
+        .Reason("AUDIT_LOG_TRUNCATED");
+  }
+  audit_head_.tree = std::move(head.tree);
+  PublishHead(audit_head_);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<MerkleHash> SqliteDatabase::AuditMerkleNode(Db* db, int level, int64_t index) {
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT hash FROM audit_merkle WHERE level = ? AND idx = ?"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, int64_t{level}).Bind(2, index).Step());
+  std::string bytes = row ? q->Blob(0) : "";
+  q->Reset();
+  MerkleHash h;
+  if (bytes.size() != h.size()) {
+    return ErrorBuilder(absl::StatusCode::kDataLoss,
+                        absl::StrCat("the audit log's Merkle node ", level, "/", index, " is missing or damaged"))
+        .Reason("AUDIT_MERKLE_NODE_MISSING");
+  }
+  std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
+std::pair<int64_t, MerkleHash> SqliteDatabase::AuditTreeHead() {
+  absl::MutexLock lock(&tree_head_mu_);
+  return tree_head_;
+}
+
+void SqliteDatabase::PublishHead(AuditHead head) {
+  audit_head_ = std::move(head);
+  std::pair<int64_t, MerkleHash> published{audit_head_.tree.size(), audit_head_.tree.Root()};
+  absl::MutexLock lock(&tree_head_mu_);
+  tree_head_ = published;
+}
+
+absl::Status SqliteDatabase::AppendMerkleLeafInTxn(const AuditRecord& r, AuditHead* head) {
+  FT_ASSIGN_OR_RETURN(Stmt * ins, writer_->Prepare("INSERT INTO audit_merkle (level, idx, hash) VALUES (?, ?, ?)"));
+  for (const MerkleFrontier::Node& n : head->tree.Append(MerkleLeafHash(AuditCanonicalBytes(r)))) {
+    FT_RETURN_IF_ERROR(ins->Bind(1, int64_t{n.level})
+                           .Bind(2, n.index)
+                           .BindBlob(3, absl::string_view(reinterpret_cast<const char*>(n.hash.data()), n.hash.size()))
+                           .Run());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteDatabase::AppendAuditInTxn(const AuditEntry& audit, AuditHead* head) {
   // Every new record is version 2: its fields are clipped by code point and
   // escaped into valid UTF-8 here, the one place records are made, so no
   // request byte can make the log unreadable.
   AuditRecord r;
   r.version = kAuditCurrentVersion;
-  r.sequence = head->first + 1;
+  r.sequence = head->sequence + 1;
   r.time_micros = options_.now_micros();
   r.entry = EncodeAuditEntryV2(audit);
-  r.previous_hash = head->second;
+  r.previous_hash = head->hash;
   r.hash = AuditRecordHash(r);
   FT_ASSIGN_OR_RETURN(Stmt * ins,
                       writer_->Prepare("INSERT INTO audit_log (sequence, time_micros, principal, method, resource, "
@@ -94,7 +187,9 @@ absl::Status SqliteDatabase::AppendAuditInTxn(const AuditEntry& audit, std::pair
                          .Bind(10, int64_t{r.version})
                          .Bind(11, r.state_digest)
                          .Run());
-  *head = {r.sequence, r.hash};
+  FT_RETURN_IF_ERROR(AppendMerkleLeafInTxn(r, head));
+  head->sequence = r.sequence;
+  head->hash = r.hash;
   return absl::OkStatus();
 }
 
@@ -167,10 +262,10 @@ void SqliteDatabase::RunGroup(const std::vector<PendingWrite*>& batch) {
   try {
     auto txn = sqlite::Transaction::Begin(writer_.get());
     if (!txn.ok()) return fail_all(txn.status());
-    std::pair<int64_t, std::string> head = audit_head_;
+    AuditHead head = audit_head_;
     for (PendingWrite* w : batch) {
       if (absl::Status sp = writer_->Exec("SAVEPOINT write"); !sp.ok()) return fail_all(sp);
-      std::pair<int64_t, std::string> next = head;
+      AuditHead next = head;
       absl::Status s = RunWriteFn(*w->fn, writer_.get(), w->audit);
       if (s.ok()) s = AppendAuditInTxn(w->audit, &next);
       if (s.ok()) {
@@ -198,7 +293,7 @@ void SqliteDatabase::RunGroup(const std::vector<PendingWrite*>& batch) {
       }
       return;
     }
-    audit_head_ = std::move(head);
+    PublishHead(std::move(head));
   } catch (...) {
     fail_all(absl::InternalError("the write group failed with an exception; nothing of it was committed"));
   }

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "common/audit/audit_record.h"
+#include "common/audit/merkle.h"
 #include "common/fs/env.h"
 #include "registry/store/model_store.h"
 #include "registry/store/run_store.h"
@@ -94,13 +95,28 @@ class SqliteDatabase {
   // ModelStore::GetOrCreateSecret: not audited (server configuration).
   absl::StatusOr<std::string> GetOrCreateSecret(const std::string& name, const std::function<std::string()>& make);
 
+  // The Merkle tree over the audit log (Store::AuditTreeHead and the
+  // proofs): the size and root of the last committed tree, and the root of
+  // a stored perfect subtree (DATA_LOSS when it is missing).
+  std::pair<int64_t, MerkleHash> AuditTreeHead();
+  absl::StatusOr<MerkleHash> AuditMerkleNode(sqlite::Db* db, int level, int64_t index);
+
  private:
   explicit SqliteDatabase(Options options) : options_(std::move(options)) {}
   absl::Status Init();
   // Appends inside the writer's open transaction; updates the cached head
   // only through `head`, which the caller publishes after commit.
-  absl::Status AppendAuditInTxn(const AuditEntry& audit, std::pair<int64_t, std::string>* head)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  struct AuditHead {
+    int64_t sequence = 0;
+    std::string hash;
+    MerkleFrontier tree;  // the Merkle tree's right edge, tree.size() == sequence
+  };
+  absl::Status AppendAuditInTxn(const AuditEntry& audit, AuditHead* head) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // Adds the record's leaf to `head->tree` and stores every node it completes.
+  absl::Status AppendMerkleLeafInTxn(const AuditRecord& r, AuditHead* head) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // Hashes records appended before the Merkle table existed into it.
+  absl::Status BackfillMerkle() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  void PublishHead(AuditHead head) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
 
   Options options_;
   // A write waiting for (or done by) a group commit.
@@ -119,8 +135,12 @@ class SqliteDatabase {
 
   absl::Mutex writer_mu_;
   std::unique_ptr<sqlite::Db> writer_ ABSL_GUARDED_BY(writer_mu_);
-  // Sequence and hash of the last committed audit record.
-  std::pair<int64_t, std::string> audit_head_ ABSL_GUARDED_BY(writer_mu_);
+  // Sequence, hash and Merkle frontier of the last committed audit record.
+  AuditHead audit_head_ ABSL_GUARDED_BY(writer_mu_);
+  // The tree head readers see, published after each commit (a separate
+  // lock, so a reader never waits for a commit's fsync).
+  absl::Mutex tree_head_mu_;
+  std::pair<int64_t, MerkleHash> tree_head_ ABSL_GUARDED_BY(tree_head_mu_);
 
   absl::Mutex readers_mu_;
   std::vector<std::unique_ptr<sqlite::Db>> idle_readers_ ABSL_GUARDED_BY(readers_mu_);

@@ -174,6 +174,88 @@ absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_se
   });
 }
 
+Store::AuditTreeHead SqliteStore::GetAuditTreeHead() {
+  auto [size, root] = db_->AuditTreeHead();
+  return AuditTreeHead{size, root};
+}
+
+namespace {
+
+absl::Status CheckTreeSize(int64_t tree_size, int64_t committed) {
+  if (tree_size < 0 || tree_size > committed) {
+    return ErrorBuilder(absl::StatusCode::kInvalidArgument,
+                        absl::StrCat("tree_size ", tree_size, " is not between 0 and the log's size, ", committed))
+        .Field("tree_size", "past the log's size")
+        .Reason("TREE_SIZE_OUT_OF_RANGE");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<MerkleHash>> SqliteStore::AuditInclusionProof(int64_t leaf_index, int64_t tree_size) {
+  FT_RETURN_IF_ERROR(CheckTreeSize(tree_size, db_->AuditTreeHead().first));
+  if (leaf_index < 0 || leaf_index >= tree_size) {
+    return ErrorBuilder(absl::StatusCode::kInvalidArgument,
+                        absl::StrCat("record ", leaf_index + 1, " is not in a log of ", tree_size, " records"))
+        .Field("sequence", "past the tree size")
+        .Reason("RECORD_OUT_OF_RANGE")
+        .Build();
+  }
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
+  auto nodes = [&](int level, int64_t index) { return db_->AuditMerkleNode(db.get(), level, index); };
+  return MerkleInclusionProof(nodes, leaf_index, tree_size);
+}
+
+absl::StatusOr<std::vector<MerkleHash>> SqliteStore::AuditConsistencyProof(int64_t old_size, int64_t new_size) {
+  FT_RETURN_IF_ERROR(CheckTreeSize(new_size, db_->AuditTreeHead().first));
+  if (old_size < 0 || old_size > new_size) {
+    return ErrorBuilder(absl::StatusCode::kInvalidArgument,
+                        absl::StrCat("old size ", old_size, " is not between 0 and the new size ", new_size))
+        .Field("old_size", "larger than the new size")
+        .Reason("TREE_SIZE_OUT_OF_RANGE")
+        .Build();
+  }
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
+  auto nodes = [&](int level, int64_t index) { return db_->AuditMerkleNode(db.get(), level, index); };
+  return MerkleConsistencyProof(nodes, old_size, new_size);
+}
+
+absl::StatusOr<MerkleHash> SqliteStore::AuditTreeRoot(int64_t tree_size) {
+  FT_RETURN_IF_ERROR(CheckTreeSize(tree_size, db_->AuditTreeHead().first));
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
+  auto nodes = [&](int level, int64_t index) { return db_->AuditMerkleNode(db.get(), level, index); };
+  return MerkleRoot(nodes, tree_size);
+}
+
+absl::Status SqliteStore::AddCheckpointCosignatures(int64_t tree_size, absl::Span<const NoteSignature> signatures,
+                                                    const AuditEntry& audit) {
+  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+    FT_RETURN_IF_ERROR(CheckTreeSize(tree_size, db_->AuditTreeHead().first));
+    FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT OR REPLACE INTO checkpoint_cosignatures (tree_size, key_name, "
+                                                "key_id, signature, create_time) VALUES (?, ?, ?, ?, ?)"));
+    for (const NoteSignature& s : signatures) {
+      FT_RETURN_IF_ERROR(ins->Bind(1, tree_size)
+                             .Bind(2, s.key_name)
+                             .Bind(3, int64_t{s.key_id})
+                             .BindBlob(4, s.signature)
+                             .Bind(5, db_->now_micros())
+                             .Run());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<NoteSignature>> SqliteStore::CheckpointCosignatures(int64_t tree_size) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT key_name, key_id, signature FROM checkpoint_cosignatures "
+                                            "WHERE tree_size = ? ORDER BY key_name, key_id"));
+  q->Bind(1, tree_size);
+  return sqlite::CollectRows<NoteSignature>(q, [](Stmt* r) {
+    return NoteSignature{r->Text(0), static_cast<uint32_t>(r->Int(1)), r->Blob(2)};
+  });
+}
+
 absl::Status SqliteStore::ForEachBlob(const std::function<absl::Status(const BlobRow&)>& fn) {
   // Pages by primary key so that no statement stays open across callbacks.
   Digest after{"", -1};

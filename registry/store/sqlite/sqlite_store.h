@@ -25,6 +25,13 @@ class SqliteStore final : public Store {
   absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries, const AuditEntry& audit) override;
   absl::Status AppendAudit(const AuditEntry& audit) override;
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after_sequence, int limit) override;
+  AuditTreeHead GetAuditTreeHead() override;
+  absl::StatusOr<std::vector<MerkleHash>> AuditInclusionProof(int64_t leaf_index, int64_t tree_size) override;
+  absl::StatusOr<std::vector<MerkleHash>> AuditConsistencyProof(int64_t old_size, int64_t new_size) override;
+  absl::StatusOr<MerkleHash> AuditTreeRoot(int64_t tree_size) override;
+  absl::Status AddCheckpointCosignatures(int64_t tree_size, absl::Span<const NoteSignature> signatures,
+                                         const AuditEntry& audit) override;
+  absl::StatusOr<std::vector<NoteSignature>> CheckpointCosignatures(int64_t tree_size) override;
   absl::Status ForEachBlob(const std::function<absl::Status(const BlobRow&)>& fn) override;
   absl::StatusOr<int64_t> CountTreeReferences() override;
   absl::StatusOr<std::vector<DanglingReference>> DanglingTreeReferences(int limit) override;

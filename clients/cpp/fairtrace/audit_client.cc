@@ -1,0 +1,301 @@
+#include "clients/cpp/fairtrace/audit_client.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/audit/audit_proto.h"
+#include "common/content/sha256.h"
+#include "common/fs/fs_util.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
+
+namespace fairtrace::client {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kPage = 10'000;
+constexpr absl::string_view kBundleFormat = "fairtrace-audit-proof/1";
+
+absl::Status Broken(absl::string_view reason, std::string message) {
+  return ErrorBuilder(absl::StatusCode::kDataLoss, std::move(message)).Reason(reason);
+}
+
+std::vector<MerkleHash> HashesOf(const google::protobuf::RepeatedPtrField<std::string>& in, bool* ok) {
+  std::vector<MerkleHash> out;
+  *ok = true;
+  for (const std::string& b : in) {
+    MerkleHash h;
+    if (b.size() != h.size()) {
+      *ok = false;
+      return {};
+    }
+    std::copy(b.begin(), b.end(), h.begin());
+    out.push_back(h);
+  }
+  return out;
+}
+
+std::filesystem::path StateFile(const std::filesystem::path& dir, const std::string& origin) {
+  std::string clean;
+  for (char c : origin) clean.push_back(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '_');
+  return dir / "checkpoints" / absl::StrCat(clean.substr(0, 100), "-", Sha256Hex(origin).substr(0, 8), ".note");
+}
+
+std::optional<std::string> ReadText(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::Status SaveState(const std::filesystem::path& dir, const Checkpoint& cp, const std::string& note) {
+  std::filesystem::path file = StateFile(dir, cp.origin);
+  std::error_code ec;
+  std::filesystem::create_directories(file.parent_path(), ec);
+  if (ec)
+    return absl::UnavailableError(absl::StrCat("cannot create ", file.parent_path().string(), ": ", ec.message()));
+  std::filesystem::path tmp = file.string() + "." + fs::RandomName();
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << note;
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp.string()));
+  }
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot write ", file.string(), ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::filesystem::path DefaultAuditStateDir() {
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x != nullptr && x[0] == '/') {
+    return std::filesystem::path(x) / "fairtrace";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
+    return std::filesystem::path(home) / ".local" / "state" / "fairtrace";
+  }
+  return {};
+}
+
+AuditClient::AuditClient(ClientOptions options) : options_(std::move(options)) {
+  channel_ = NewChannel(options_);
+  audit_ = v1::AuditService::NewStub(channel_);
+}
+
+absl::StatusOr<v1::SignedCheckpoint> AuditClient::GetCheckpoint(int64_t tree_size) {
+  v1::GetCheckpointRequest req;
+  req.set_tree_size(tree_size);
+  v1::SignedCheckpoint resp;
+  auto ctx = NewCallContext(options_, options_.rpc_timeout);
+  FT_RETURN_IF_ERROR(FromGrpcStatus(audit_->GetCheckpoint(ctx.get(), req, &resp)));
+  return resp;
+}
+
+absl::StatusOr<v1::SignedCheckpoint> AuditClient::AddCosignatures(const std::string& note) {
+  v1::AddCheckpointCosignaturesRequest req;
+  req.set_note(note);
+  v1::SignedCheckpoint resp;
+  auto ctx = NewCallContext(options_, options_.rpc_timeout);
+  FT_RETURN_IF_ERROR(FromGrpcStatus(audit_->AddCheckpointCosignatures(ctx.get(), req, &resp)));
+  return resp;
+}
+
+absl::StatusOr<Checkpoint> AuditClient::OpenWith(const AuditVerifyOptions& options, const std::string& note,
+                                                 std::optional<absl::string_view> origin) const {
+  if (options.key) return OpenCheckpoint(note, *options.key, origin);
+  FT_ASSIGN_OR_RETURN(SignedNote parsed, ParseSignedNote(note));
+  FT_ASSIGN_OR_RETURN(Checkpoint c, ParseCheckpointBody(parsed.body));
+  if (origin && c.origin != *origin) {
+    return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                        absl::StrCat("the checkpoint is of log '", c.origin, "', not of '", *origin, "'"))
+        .Reason("CHECKPOINT_ORIGIN_MISMATCH")
+        .Build();
+  }
+  return c;
+}
+
+absl::Status AuditClient::CheckConsistent(const Checkpoint& old_cp, const Checkpoint& now) {
+  if (old_cp.size > now.size) {
+    return Broken("CHECKPOINT_ROLLBACK",
+                  absl::StrCat("the log has ", now.size, " records but a checkpoint you hold has ", old_cp.size,
+                               ": records were removed or the server shows an older log"));
+  }
+  v1::GetConsistencyProofRequest req;
+  req.set_old_size(old_cp.size);
+  req.set_new_size(now.size);
+  v1::ConsistencyProof resp;
+  auto ctx = NewCallContext(options_, options_.rpc_timeout);
+  FT_RETURN_IF_ERROR(FromGrpcStatus(audit_->GetConsistencyProof(ctx.get(), req, &resp)));
+  bool ok = false;
+  std::vector<MerkleHash> proof = HashesOf(resp.hashes(), &ok);
+  if (!ok || !VerifyMerkleConsistency(old_cp.size, now.size, old_cp.root, now.root, proof)) {
+    return Broken("CHECKPOINT_INCONSISTENT",
+                  absl::StrCat("the log of ", now.size, " records does not extend your checkpoint of ", old_cp.size,
+                               " records: its history was rewritten"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& options) {
+  AuditVerifyResult result;
+  FT_ASSIGN_OR_RETURN(v1::SignedCheckpoint latest, GetCheckpoint(0));
+  FT_ASSIGN_OR_RETURN(result.checkpoint, OpenWith(options, latest.note(), std::nullopt));
+  result.checkpoint_note = latest.note();
+  result.signature_checked = options.key.has_value();
+  const Checkpoint& now = result.checkpoint;
+
+  std::vector<Checkpoint> older;
+  for (const std::string& text : options.old_checkpoints) {
+    FT_ASSIGN_OR_RETURN(Checkpoint c, OpenWith(options, text, now.origin));
+    older.push_back(c);
+  }
+  if (!options.state_dir.empty()) {
+    if (std::optional<std::string> kept = ReadText(StateFile(options.state_dir, now.origin))) {
+      absl::StatusOr<Checkpoint> c = OpenWith(options, *kept, now.origin);
+      if (!c.ok()) {
+        return WithMessage(c.status(), absl::StrCat("the checkpoint kept in ", options.state_dir.string(),
+                                                    " does not open: ", c.status().message()));
+      }
+      older.push_back(*c);
+    }
+  }
+  for (const Checkpoint& c : older) FT_RETURN_IF_ERROR(CheckConsistent(c, now));
+
+  // Every record up to the checkpoint's size, re-hashed here.
+  AuditChainVerifier chain;
+  MerkleFrontier tree;
+  auto check_older_roots = [&] {
+    for (const Checkpoint& c : older) {
+      if (c.size == tree.size() && c.root != tree.Root()) {
+        return Broken("AUDIT_ROOT_MISMATCH",
+                      absl::StrCat("the first ", c.size, " records do not hash to your checkpoint's root"));
+      }
+    }
+    return absl::OkStatus();
+  };
+  FT_RETURN_IF_ERROR(check_older_roots());
+  v1::ListAuditRecordsRequest req;
+  req.set_page_size(kPage);
+  while (tree.size() < now.size) {
+    v1::ListAuditRecordsResponse resp;
+    auto ctx = NewCallContext(options_, options_.rpc_timeout);
+    FT_RETURN_IF_ERROR(FromGrpcStatus(audit_->ListAuditRecords(ctx.get(), req, &resp)));
+    for (const auto& p : resp.records()) {
+      if (tree.size() == now.size) break;
+      absl::StatusOr<AuditRecord> r = AuditRecordFromProto(p);
+      if (!r.ok()) {
+        return ErrorBuilder(absl::StatusCode::kDataLoss,
+                            absl::StrCat("audit record ", p.sequence(), " is unreadable: ", r.status().message()))
+            .Reason("AUDIT_RECORD_UNREADABLE")
+            .Meta("sequence", absl::StrCat(p.sequence()))
+            .Build();
+      }
+      if (auto problem = chain.Next(*r)) {
+        return ErrorBuilder(absl::StatusCode::kDataLoss, absl::StrCat("audit chain broken: ", *problem))
+            .Reason("AUDIT_CHAIN_BROKEN")
+            .Meta("sequence", absl::StrCat(r->sequence))
+            .Build();
+      }
+      tree.Append(MerkleLeafHash(AuditCanonicalBytes(*r)));
+      FT_RETURN_IF_ERROR(check_older_roots());
+    }
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  if (tree.size() != now.size) {
+    return Broken("AUDIT_CHAIN_BROKEN",
+                  absl::StrCat("the checkpoint covers ", now.size, " records but the log lists ", tree.size()));
+  }
+  if (tree.Root() != now.root) {
+    return Broken("AUDIT_ROOT_MISMATCH",
+                  absl::StrCat("the ", now.size, " records do not hash to the checkpoint's root"));
+  }
+  result.records = tree.size();
+  for (const Checkpoint& c : older) result.older_sizes.push_back(c.size);
+  if (!options.state_dir.empty() && options.key) {
+    FT_RETURN_IF_ERROR(SaveState(options.state_dir, now, latest.note()));
+  }
+  return result;
+}
+
+absl::StatusOr<std::string> AuditClient::Prove(int64_t sequence, const AuditVerifyOptions& options) {
+  v1::GetInclusionProofRequest req;
+  req.set_sequence(sequence);
+  v1::InclusionProof resp;
+  auto ctx = NewCallContext(options_, options_.rpc_timeout);
+  FT_RETURN_IF_ERROR(FromGrpcStatus(audit_->GetInclusionProof(ctx.get(), req, &resp)));
+  FT_ASSIGN_OR_RETURN(Checkpoint cp, OpenWith(options, resp.checkpoint().note(), std::nullopt));
+  std::string record_json;
+  if (!google::protobuf::util::MessageToJsonString(resp.record(), &record_json).ok()) {
+    return absl::InternalError("cannot write the record as JSON");
+  }
+  std::vector<std::string> hex;
+  bool ok = false;
+  for (const MerkleHash& h : HashesOf(resp.hashes(), &ok)) hex.push_back(MerkleHex(h));
+  json bundle = {{"format", kBundleFormat},         {"record", json::parse(record_json)},
+                 {"leaf_index", resp.leaf_index()}, {"tree_size", resp.tree_size()},
+                 {"inclusion_proof", hex},          {"checkpoint", resp.checkpoint().note()}};
+  std::string text = bundle.dump(2) + "\n";
+  // Checked here exactly as an auditor would check it later.
+  if (options.key) {
+    FT_RETURN_IF_ERROR(VerifyBundle(text, *options.key).status());
+  }
+  if (!ok || resp.tree_size() != cp.size) return Broken("AUDIT_PROOF_INVALID", "the server's proof is malformed");
+  if (!options.state_dir.empty() && options.key) {
+    if (std::optional<std::string> kept = ReadText(StateFile(options.state_dir, cp.origin))) {
+      FT_ASSIGN_OR_RETURN(Checkpoint old_cp, OpenWith(options, *kept, cp.origin));
+      FT_RETURN_IF_ERROR(CheckConsistent(old_cp, cp));
+    }
+    FT_RETURN_IF_ERROR(SaveState(options.state_dir, cp, resp.checkpoint().note()));
+  }
+  return text;
+}
+
+absl::StatusOr<ProofBundleSummary> AuditClient::VerifyBundle(const std::string& text, const NoteVerifier& key) {
+  auto malformed = [](const std::string& why) {
+    return ErrorBuilder(absl::StatusCode::kInvalidArgument, absl::StrCat("not a proof bundle: ", why))
+        .Reason("BUNDLE_MALFORMED")
+        .Build();
+  };
+  json b;
+  try {
+    b = json::parse(text);
+  } catch (const json::exception& e) {
+    return malformed(e.what());
+  }
+  try {
+    if (!b.is_object() || b.value("format", "") != kBundleFormat)
+      return malformed("format is not fairtrace-audit-proof/1");
+    FT_ASSIGN_OR_RETURN(Checkpoint cp, OpenCheckpoint(b.at("checkpoint").get<std::string>(), key));
+    v1::AuditRecord p;
+    if (!google::protobuf::util::JsonStringToMessage(b.at("record").dump(), &p).ok()) return malformed("record");
+    absl::StatusOr<AuditRecord> r = AuditRecordFromProto(p);
+    if (!r.ok()) return malformed(std::string(r.status().message()));
+    int64_t index = b.at("leaf_index").get<int64_t>();
+    int64_t size = b.at("tree_size").get<int64_t>();
+    std::vector<MerkleHash> proof;
+    for (const auto& h : b.at("inclusion_proof")) {
+      std::optional<MerkleHash> parsed = MerkleFromHex(h.get<std::string>());
+      if (!parsed) return malformed("a proof hash is not 64 hex digits");
+      proof.push_back(*parsed);
+    }
+    if (size != cp.size || index != r->sequence - 1 ||
+        !VerifyMerkleInclusion(MerkleLeafHash(AuditCanonicalBytes(*r)), index, size, proof, cp.root)) {
+      return Broken(
+          "AUDIT_PROOF_INVALID",
+          absl::StrCat("record ", r->sequence, " is not proven to be in the signed log of ", cp.size, " records"));
+    }
+    return ProofBundleSummary{r->sequence, size, cp.origin, r->entry.resource, r->entry.method, r->entry.principal};
+  } catch (const json::exception& e) {
+    return malformed(e.what());
+  }
+}
+
+}  // namespace fairtrace::client

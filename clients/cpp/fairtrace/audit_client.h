@@ -1,0 +1,90 @@
+// AuditClient: verifies fairtrace's audit log on the client, trusting
+// nothing the server computed (docs/audit-log.md § Verifying).
+//
+// Verify() fetches the latest signed checkpoint, checks its signature with
+// the pinned key, fetches every record up to its size, re-walks the hash
+// chain, recomputes the Merkle root, and checks that every older checkpoint
+// the caller holds (files, plus the last one verified from this origin, kept
+// under the state folder) is a prefix of it — both by consistency proof and
+// by recomputing the old root from the records. Prove() fetches and checks
+// one record's inclusion proof and can export it as an offline bundle;
+// VerifyBundle() checks a bundle with nothing but the key.
+//
+// Errors: DATA_LOSS with reason AUDIT_CHAIN_BROKEN, AUDIT_ROOT_MISMATCH,
+// CHECKPOINT_INCONSISTENT or CHECKPOINT_ROLLBACK when the log is not what
+// its checkpoints promise; UNAUTHENTICATED NOTE_SIGNATURE_INVALID for a
+// checkpoint the key did not sign; FAILED_PRECONDITION
+// CHECKPOINT_ORIGIN_MISMATCH for another log's checkpoint; transport and
+// server errors as they come. Thread-safe like the stubs.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "clients/cpp/fairtrace/cas_client.h"
+#include "common/audit/signed_note.h"
+#include "fairtrace/v1/admin.grpc.pb.h"
+
+namespace fairtrace::client {
+
+struct AuditVerifyOptions {
+  // The log's verifier key, pinned by the auditor. Without it checkpoints
+  // are read but not authenticated (the result says so).
+  std::optional<NoteVerifier> key;
+  // Checkpoints saved earlier (signed-note text).
+  std::vector<std::string> old_checkpoints;
+  // Where the last verified checkpoint of each origin is kept; "" keeps none.
+  std::filesystem::path state_dir;
+};
+
+struct AuditVerifyResult {
+  int64_t records = 0;
+  Checkpoint checkpoint;
+  std::string checkpoint_note;
+  bool signature_checked = false;
+  // Sizes of the older checkpoints found consistent (files and state).
+  std::vector<int64_t> older_sizes;
+};
+
+struct ProofBundleSummary {
+  int64_t sequence = 0;
+  int64_t tree_size = 0;
+  std::string origin;
+  std::string resource;
+  std::string method;
+  std::string principal;
+};
+
+class AuditClient {
+ public:
+  explicit AuditClient(ClientOptions options);
+
+  absl::StatusOr<v1::SignedCheckpoint> GetCheckpoint(int64_t tree_size = 0);
+  absl::StatusOr<AuditVerifyResult> Verify(const AuditVerifyOptions& options);
+  // The verified inclusion proof of record `sequence` in the latest tree,
+  // as a bundle (JSON text, format "fairtrace-audit-proof/1").
+  absl::StatusOr<std::string> Prove(int64_t sequence, const AuditVerifyOptions& options);
+  absl::StatusOr<v1::SignedCheckpoint> AddCosignatures(const std::string& note);
+
+  // Offline: checks a bundle's checkpoint signature and inclusion proof.
+  static absl::StatusOr<ProofBundleSummary> VerifyBundle(const std::string& bundle, const NoteVerifier& key);
+
+ private:
+  absl::StatusOr<Checkpoint> OpenWith(const AuditVerifyOptions& options, const std::string& note,
+                                      std::optional<absl::string_view> origin) const;
+  absl::Status CheckConsistent(const Checkpoint& old_cp, const Checkpoint& now);
+
+  ClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AuditService::Stub> audit_;
+};
+
+// $XDG_STATE_HOME/fairtrace, else ~/.local/state/fairtrace ("" when neither
+// is known).
+std::filesystem::path DefaultAuditStateDir();
+
+}  // namespace fairtrace::client

@@ -1,0 +1,2 @@
+DROP TABLE checkpoint_cosignatures;
+DROP TABLE audit_merkle;
