@@ -117,7 +117,7 @@ TEST_F(AuditLogIntegrationTest, CheckpointIsASignedNoteOpensslAccepts) {
   std::vector<std::string> lines = absl::StrSplit(note, '\n');
   ASSERT_GE(lines.size(), 5u);
   EXPECT_EQ(lines[0] + "+", key_.substr(0, key_.find('+') + 1));  // origin = key name
-  EXPECT_EQ(lines[1], "5");                                       // five creates; showing the key wrote nothing
+  EXPECT_EQ(lines[1], "6");  // the fixture's token and five creates; showing the key wrote nothing
   // The body and the raw signature, checked by openssl with the public key
   // taken from the server's key file.
   std::string body = note.substr(0, note.find("\n\n") + 1);
@@ -164,7 +164,7 @@ TEST_F(AuditLogIntegrationTest, VerifyChecksOldCheckpointsAndKeepsTheLastOne) {
   EXPECT_TRUE(j["ok"].get<bool>());
   EXPECT_TRUE(j["signature_checked"].get<bool>());
   EXPECT_EQ(j["records"].get<int64_t>(), j["tree_size"].get<int64_t>());
-  EXPECT_EQ(j["older_checkpoints"], nlohmann::json::array({5}));
+  EXPECT_EQ(j["older_checkpoints"], nlohmann::json::array({6}));
   // The verified checkpoint was kept; the next verify checks against it.
   Write("even-later");
   auto again = Audit({"verify", "--key", key_, "--json"});
@@ -179,13 +179,13 @@ TEST_F(AuditLogIntegrationTest, VerifyChecksOldCheckpointsAndKeepsTheLastOne) {
 TEST_F(AuditLogIntegrationTest, ProofBundlesVerifyOfflineAndRefuseTampering) {
   stdfs::create_directories(work());
   stdfs::path bundle = work() / "bundle.json";
-  auto p = Audit({"prove", "3", "--key", key_, "--bundle", bundle.string()});
+  auto p = Audit({"prove", "4", "--key", key_, "--bundle", bundle.string()});
   ASSERT_EQ(p.exit_code, 0) << p.err;
   ASSERT_EQ(server_->Stop(), 0);  // offline from here
   auto v = Audit({"verify-bundle", bundle.string(), "--key", key_, "--json"});
   ASSERT_EQ(v.exit_code, 0) << v.err;
   auto j = nlohmann::json::parse(v.out);
-  EXPECT_EQ(j["sequence"].get<int64_t>(), 3);
+  EXPECT_EQ(j["sequence"].get<int64_t>(), 4);
   EXPECT_EQ(j["resource"].get<std::string>(), "models/model-2");
 
   auto b = nlohmann::json::parse(ReadAll(bundle));

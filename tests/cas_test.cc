@@ -141,7 +141,7 @@ TEST_F(CasTest, ClientDisconnectMidStreamThenResume) {
   Digest d = DigestOf(data);
   {
     grpc::ClientContext ctx;
-    ctx.AddMetadata("x-fairtrace-user", "tester");  // the principal client_ uses
+    ctx.AddMetadata("authorization", "Bearer " + tester_token_);  // the principal client_ uses
     v1::WriteResponse resp;
     auto w = cas_->Write(&ctx, &resp);
     v1::WriteRequest msg;
@@ -248,17 +248,18 @@ TEST_F(CasTest, EveryMutationIsAudited) {
   v1::WriteResponse resp;
   RawWrite(UploadResourceName("bad", DigestOf("two")), "TWO", 0, true, &resp);
   ASSERT_OK_AND_ASSIGN(int64_t n, client_->VerifyAuditChain());
-  EXPECT_EQ(n, 2);
+  EXPECT_EQ(n, 3);  // the fixture's token, then the two calls
   grpc::ClientContext ctx;
   auto audit = v1::AuditService::NewStub(channel_);
   v1::ListAuditRecordsRequest req;
   v1::ListAuditRecordsResponse list;
   ASSERT_TRUE(audit->ListAuditRecords(&ctx, req, &list).ok());
-  EXPECT_EQ(list.records(0).method(), "/fairtrace.v1.CasService/BatchUpdateBlobs");
-  EXPECT_EQ(list.records(0).principal(), "user:tester");
-  EXPECT_EQ(list.records(0).result(), "OK");
-  EXPECT_EQ(list.records(1).method(), "/fairtrace.v1.CasService/Write");
-  EXPECT_EQ(list.records(1).result(), "INVALID_ARGUMENT");
+  EXPECT_EQ(list.records(0).method(), "/fairtrace.v1.AccessService/CreateToken");
+  EXPECT_EQ(list.records(1).method(), "/fairtrace.v1.CasService/BatchUpdateBlobs");
+  EXPECT_EQ(list.records(1).principal(), "user:tester");  // authenticated by its token
+  EXPECT_EQ(list.records(1).result(), "OK");
+  EXPECT_EQ(list.records(2).method(), "/fairtrace.v1.CasService/Write");
+  EXPECT_EQ(list.records(2).result(), "INVALID_ARGUMENT");
 }
 
 }  // namespace

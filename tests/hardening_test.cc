@@ -4,6 +4,7 @@
 // and checks afterwards that the server still answers and the audit log
 // still verifies.
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <sqlite3.h>
@@ -313,10 +314,11 @@ TEST_F(HardeningTest, RequestIdsNeverAnswerADifferentQuestion) {
   std::ofstream(folder / "model.pkl") << "pickle";
   auto pushed = client::Push(*client_, folder, {});
   ASSERT_TRUE(pushed.ok()) << pushed.status();
+  std::map<std::string, std::string> tokens = {{"ana", TokenFor("user:ana")}, {"bob", TokenFor("user:bob")}};
   auto create = [&](const std::string& parent, const std::string& user, const std::string& description,
                     v1::ModelVersion* out) {
     grpc::ClientContext ctx;
-    ctx.AddMetadata("x-fairtrace-user", user);
+    ctx.AddMetadata("authorization", "Bearer " + tokens[user]);
     v1::CreateModelVersionRequest req;
     req.set_parent(parent);
     req.set_request_id("retry-1");
@@ -465,10 +467,11 @@ TEST_F(HardeningTest, APushContinuesTheUploadAnInterruptedOneLeft) {
   EXPECT_LE(committed, 2 << 20);
 
   // Another principal can neither take the upload over nor abort it.
-  auto other = Cli({"--user", "mallory", "upload", "abort", file.string()});
+  // (mallory names the same upload: only the principal differs)
+  auto other = Cli({"--user", "tester", "--token", TokenFor("user:mallory"), "upload", "abort", file.string()});
   EXPECT_EQ(other.exit_code, 1) << other.err;
 
-  auto pushed = Cli({"--user", "tester", "--json", "push", file.string()});
+  auto pushed = Cli({"--user", "tester", "--token", tester_token_, "--json", "push", file.string()});
   ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
   EXPECT_EQ(nlohmann::json::parse(pushed.out)["sha256"], d.sha256);
   auto fsck = client_->Fsck();
@@ -481,8 +484,8 @@ TEST_F(HardeningTest, APushContinuesTheUploadAnInterruptedOneLeft) {
   stdfs::path file2 = dir_.path() / "weights2.bin";
   std::ofstream(file2, std::ios::binary) << data2;
   CommandResult a, b;
-  std::thread ta([&] { a = Cli({"--user", "tester", "push", file2.string()}); });
-  std::thread tb([&] { b = Cli({"--user", "tester", "push", file2.string()}); });
+  std::thread ta([&] { a = Cli({"--user", "tester", "--token", tester_token_, "push", file2.string()}); });
+  std::thread tb([&] { b = Cli({"--user", "tester", "--token", tester_token_, "push", file2.string()}); });
   ta.join();
   tb.join();
   EXPECT_EQ(a.exit_code, 0) << a.err;
@@ -509,7 +512,7 @@ TEST_F(HardeningTest, APushContinuesTheUploadAnInterruptedOneLeft) {
   // The server releases the upload once it has seen the stream end.
   CommandResult aborted;
   Eventually([&] {
-    aborted = Cli({"--user", "tester", "upload", "abort", file3.string()});
+    aborted = Cli({"--user", "tester", "--token", tester_token_, "upload", "abort", file3.string()});
     return aborted.err.find("being written") == std::string::npos;
   });
   EXPECT_EQ(aborted.exit_code, 0) << aborted.err;
@@ -531,11 +534,13 @@ class QuotaTest : public HardeningTest {
 
 // Item 5: unfinished uploads were disk any anonymous caller could fill.
 TEST_F(QuotaTest, UnfinishedUploadsAreQuotaedPerPrincipalAndInTotal) {
+  std::map<std::string, std::string> tokens;
+  for (const char* u : {"ana", "bob", "carl"}) tokens[u] = TokenFor(absl::StrCat("user:", u));
   auto start_upload = [&](const std::string& user, const std::string& id, int64_t size) {
     std::string data(size, static_cast<char>('a' + id.size()));
     Digest d{Sha256Hex(data + id), size};  // a digest that will never match: the upload stays partial
     grpc::ClientContext ctx;
-    ctx.AddMetadata("x-fairtrace-user", user);
+    ctx.AddMetadata("authorization", "Bearer " + tokens[user]);
     v1::WriteResponse resp;
     auto w = cas_->Write(&ctx, &resp);
     v1::WriteRequest msg;

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/text/utf8.h"
+#include "fairtrace/v1/access.grpc.pb.h"
 #include "fairtrace/v1/admin.grpc.pb.h"
 #include "fairtrace/v1/annotations.grpc.pb.h"
 #include "fairtrace/v1/cas.grpc.pb.h"
@@ -36,7 +37,7 @@ class HostileTest : public ServerFixture {
     grpc::CompletionQueue cq;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    ctx.AddMetadata("x-fairtrace-user", "hostile");
+    ctx.AddMetadata("x-fairtrace-user", "hostile");  // ignored: a header never chooses the principal
     grpc::Slice slice(request_bytes);
     grpc::ByteBuffer req(&slice, 1);
     auto call = stub.PrepareUnaryCall(&ctx, method, req, &cq);
@@ -81,11 +82,11 @@ TEST_F(HostileTest, EveryRpcAnswersHostileStringsPrecisely) {
                              "fairtrace.v1.AnnotationService", "fairtrace.v1.SplitService"};
   // Link and register every service's file (a static library only links
   // what is referenced).
-  for (const pb::Descriptor* d :
-       {v1::FindMissingBlobsRequest::descriptor(), v1::FsckRequest::descriptor(),
-        v1::CreateRegisteredModelRequest::descriptor(), v1::CreateRunRequest::descriptor(),
-        v1::ValidateInvestigationRequest::descriptor(), v1::CreateDatasetRequest::descriptor(),
-        v1::CreateAnnotationSetRequest::descriptor(), v1::CreateSplitRequest::descriptor()}) {
+  for (const pb::Descriptor* d : {v1::FindMissingBlobsRequest::descriptor(), v1::FsckRequest::descriptor(),
+                                  v1::CreateRegisteredModelRequest::descriptor(), v1::CreateRunRequest::descriptor(),
+                                  v1::ValidateInvestigationRequest::descriptor(),
+                                  v1::CreateDatasetRequest::descriptor(), v1::CreateAnnotationSetRequest::descriptor(),
+                                  v1::CreateSplitRequest::descriptor(), v1::WhoAmIRequest::descriptor()}) {
     ASSERT_NE(d, nullptr);
   }
   // experiments.proto declares only the deprecated service (no messages of

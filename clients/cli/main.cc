@@ -22,6 +22,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -64,8 +65,11 @@ int main(int argc, char** argv) {
   std::string user = std::getenv("USER") ? std::getenv("USER") : "";
   bool as_json = false;
   app.add_option("--server", server, "server ADDR:PORT (default: $FAIRTRACE_SERVER or 127.0.0.1:50051)");
-  app.add_option("--user", user, "name recorded in audit records (default: $USER)");
+  app.add_option("--user", user, "names your resumable uploads (default: $USER); not who the server says you are");
   auto env = [](const char* name) { return std::getenv(name) ? std::string(std::getenv(name)) : std::string(); };
+  std::string token = env("FAIRTRACE_TOKEN"), token_file = env("FAIRTRACE_TOKEN_FILE");
+  app.add_option("--token", token, "a fairtrace token (default: $FAIRTRACE_TOKEN); prefer --token-file");
+  app.add_option("--token-file", token_file, "a file holding a token (default: $FAIRTRACE_TOKEN_FILE)");
   std::string ca = env("FAIRTRACE_CA"), cert = env("FAIRTRACE_CERT"), key = env("FAIRTRACE_KEY");
   app.add_option("--ca", ca, "PEM CA bundle of the server's certificate: TLS (default: $FAIRTRACE_CA)");
   app.add_option("--cert", cert, "PEM client certificate for mutual TLS (default: $FAIRTRACE_CERT)");
@@ -107,6 +111,16 @@ int main(int argc, char** argv) {
   fairtrace::client::ClientOptions options;
   options.target = server;
   options.user = user;
+  if (token.empty() && !token_file.empty()) {
+    std::ifstream in(token_file);
+    if (!in) {
+      std::cerr << "fairtrace: cannot read the token file " << token_file << "\n";
+      return 1;
+    }
+    std::getline(in, token);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  }
+  options.token = token;
   options.ca_file = ca;
   options.cert_file = cert;
   options.key_file = key;

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/content/sha256.h"
 #include "common/status/errors.h"
 #include "common/text/utf8.h"
@@ -77,26 +78,45 @@ std::string RequestBodySha256(const google::protobuf::Message& request) {
   return RequestSha256(*copy);
 }
 
+CallerCredentials CredentialsOf(const grpc::ServerContext& ctx) {
+  CallerCredentials out;
+  if (std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context(); auth && auth->IsPeerAuthenticated()) {
+    for (const grpc::string_ref& subject : auth->FindPropertyValues("x509_subject")) {
+      out.x509_subject = std::string(subject.data(), subject.size());
+      break;
+    }
+  }
+  const auto& md = ctx.client_metadata();
+  if (auto it = md.find("authorization"); it != md.end()) {
+    absl::string_view value(it->second.data(), std::min<size_t>(it->second.size(), 4096));
+    // Any other scheme is a token we cannot read: it must not pass as none.
+    out.bearer = absl::ConsumePrefix(&value, "Bearer ") ? std::string(value) : std::string();
+  }
+  return out;
+}
+
+namespace {
+thread_local std::string current_principal;
+}  // namespace
+
+const std::string& CurrentCallPrincipal() { return current_principal; }
+
+CallPrincipalScope::CallPrincipalScope(std::string principal) : saved_(std::move(current_principal)) {
+  current_principal = std::move(principal);
+}
+
+CallPrincipalScope::~CallPrincipalScope() { current_principal = std::move(saved_); }
+
 CallContext MakeCallContext(const grpc::ServerContext& ctx, std::string method, std::string request_sha256) {
   CallContext out;
   out.method = std::move(method);
   out.request_sha256 = std::move(request_sha256);
-  // Mutual TLS: the client certificate's subject, and nothing a header says.
-  if (std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context(); auth && auth->IsPeerAuthenticated()) {
-    for (const grpc::string_ref& subject : auth->FindPropertyValues("x509_subject")) {
-      out.principal = absl::StrCat("x509:", std::string(subject.data(), subject.size()).substr(0, 512));
-      return out;
-    }
+  if (!current_principal.empty()) {
+    out.principal = current_principal;
+    return out;
   }
-  const auto& md = ctx.client_metadata();
-  if (auto it = md.find("x-fairtrace-user"); it != md.end()) {
-    std::string user;
-    for (char c : it->second) {
-      if (user.size() >= 128) break;
-      if (c > 0x20 && c < 0x7f) user.push_back(c);
-    }
-    if (!user.empty()) out.principal = absl::StrCat("user:", user);
-  }
+  CallerCredentials c = CredentialsOf(ctx);
+  if (!c.x509_subject.empty()) out.principal = absl::StrCat("x509:", c.x509_subject.substr(0, 500));
   return out;
 }
 

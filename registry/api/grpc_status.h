@@ -15,6 +15,7 @@
 #include "google/rpc/status.pb.h"
 #include "registry/api/rpc_guard.h"
 #include "registry/core/call_context.h"
+#include "registry/trust/access_control.h"
 
 namespace fairtrace::api {
 
@@ -42,11 +43,29 @@ std::string RequestSha256(const google::protobuf::Message& request);
 // identity of what was asked, which an honest retry repeats exactly.
 std::string RequestBodySha256(const google::protobuf::Message& request);
 
-// Principal and method for audit records. Over mutual TLS the principal is
-// "x509:" and the client certificate's subject as gRPC gives it (RFC 2253,
-// e.g. "x509:CN=ada,O=Plant Lab"), whatever the headers say; otherwise the
-// unverified `x-fairtrace-user` metadata value ("user:<name>"), otherwise
-// "anonymous".
+// What a call presents to prove who it is: the client certificate's
+// subject when mutual TLS verified it (RFC 2253 as gRPC gives it), and the
+// token of an "authorization: Bearer <token>" header. No other header
+// counts (x-fairtrace-user is ignored).
+CallerCredentials CredentialsOf(const grpc::ServerContext& ctx);
+
+// The authenticated principal of the guarded call running on this thread
+// (RpcGuard::Run sets it for the call's duration); "" outside one.
+const std::string& CurrentCallPrincipal();
+class CallPrincipalScope {
+ public:
+  explicit CallPrincipalScope(std::string principal);
+  ~CallPrincipalScope();
+  CallPrincipalScope(const CallPrincipalScope&) = delete;
+  CallPrincipalScope& operator=(const CallPrincipalScope&) = delete;
+
+ private:
+  std::string saved_;
+};
+
+// Principal and method for audit records: the guarded call's authenticated
+// principal (docs/security.md); outside a guarded call, the client
+// certificate's subject ("x509:<subject>") or "anonymous".
 CallContext MakeCallContext(const grpc::ServerContext& ctx, std::string method, std::string request_sha256);
 
 // Copies a successful result into the response, or maps the error: the

@@ -125,14 +125,37 @@ void RpcGuard::OnException(grpc::ServerContext* ctx, absl::string_view method, c
   }
 }
 
+absl::StatusOr<std::string> RpcGuard::Admission(grpc::ServerContext* ctx, absl::string_view method,
+                                                const google::protobuf::Message* request) const {
+  CallerCredentials credentials = CredentialsOf(*ctx);
+  if (access_ == nullptr) {
+    return credentials.x509_subject.empty() ? std::string(kAnonymous)
+                                            : absl::StrCat("x509:", credentials.x509_subject.substr(0, 500));
+  }
+  absl::StatusOr<std::string> principal = access_->Authenticate(credentials);
+  absl::Status allowed = principal.ok() ? access_->Authorize(*principal, method) : principal.status();
+  if (allowed.ok()) return principal;
+  // Denied and unauthenticated attempts are audited too; the principal is
+  // the one authenticated, or anonymous when authentication failed.
+  CallPrincipalScope scope(principal.ok() ? *principal : std::string(kAnonymous));
+  CallContext call = MakeCallContext(*ctx, std::string(method), request ? RequestSha256(*request) : "");
+  AppendStandaloneAudit(store_, call, request ? RequestResource(*request) : "", allowed);
+  return allowed;
+}
+
 grpc::Status RpcGuard::Run(grpc::ServerContext* ctx, absl::string_view method, const google::protobuf::Message* request,
                            bool mutating, const std::function<grpc::Status()>& body) const noexcept {
   const char* what = "unknown exception";
   std::string text;
   const bool heavy = IsHeavy(method);
+  std::string who;  // the authenticated principal, for the audit of an exception
   absl::Time deadline = absl::FromChrono(ctx->deadline());
   if (heavy) deadline = std::min(deadline, absl::Now() + options_.heavy_call_limit);
   try {
+    absl::StatusOr<std::string> principal = Admission(ctx, method, request);
+    if (!principal.ok()) return ToGrpcStatus(principal.status());
+    who = *principal;
+    CallPrincipalScope principal_scope(*std::move(principal));
     if (heavy && !Admit(ctx, deadline)) {
       return ToGrpcStatus(
           ErrorBuilder(absl::StatusCode::kResourceExhausted,
@@ -153,7 +176,10 @@ grpc::Status RpcGuard::Run(grpc::ServerContext* ctx, absl::string_view method, c
     what = text.c_str();
   } catch (...) {
   }
-  OnException(ctx, method, request, mutating, what);
+  {
+    CallPrincipalScope principal_scope(who);
+    OnException(ctx, method, request, mutating, what);
+  }
   try {
     return ToGrpcStatus(ErrorBuilder(absl::StatusCode::kInternal,
                                      "internal error while handling the request; the server log has the cause")

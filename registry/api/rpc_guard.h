@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "registry/store/store.h"
+#include "registry/trust/access_control.h"
 
 namespace fairtrace::api {
 
@@ -42,7 +43,11 @@ std::function<bool()> CurrentCallShouldStop();
 
 class RpcGuard {
  public:
-  explicit RpcGuard(Store* audit_store, GuardOptions options = {}) : store_(audit_store), options_(options) {}
+  // `access` authenticates and authorizes every call before its body runs
+  // (docs/security.md); null: no checks, every caller is anonymous unless
+  // mutual TLS names it (unit tests).
+  explicit RpcGuard(Store* audit_store, GuardOptions options = {}, const AccessControl* access = nullptr)
+      : store_(audit_store), options_(options), access_(access) {}
   static bool IsHeavy(absl::string_view method);
 
   // `method` is the full gRPC name ("/fairtrace.v1.ModelService/CreateModelVersion");
@@ -57,8 +62,13 @@ class RpcGuard {
   bool Admit(grpc::ServerContext* ctx, absl::Time deadline) const;
   void Release() const;
 
+  // UNAUTHENTICATED / PERMISSION_DENIED (audited) or the principal.
+  absl::StatusOr<std::string> Admission(grpc::ServerContext* ctx, absl::string_view method,
+                                        const google::protobuf::Message* request) const;
+
   Store* store_;
   GuardOptions options_;
+  const AccessControl* access_;
   mutable absl::Mutex mu_;
   mutable int heavy_running_ ABSL_GUARDED_BY(mu_) = 0;
 };

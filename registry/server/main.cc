@@ -16,6 +16,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "registry/server/log_keys.h"
+#include "registry/server/offline_commands.h"
 #include "registry/server/registry_server.h"
 
 int main(int argc, char** argv) {
@@ -92,7 +93,45 @@ int main(int argc, char** argv) {
   key_rotate->add_option("--name", next_name, "the new key's name (default: the current name)");
   auto* key_finish =
       log_key->add_subcommand("finish-rotation", "make the new key the log's only key; the old one is retired");
+  // Tokens and grants, offline (the first admin is made this way).
+  std::string principal, role, project, expires = "0", description, token_name;
+  bool as_json = false;
+  auto* tokens = app.add_subcommand("tokens", "tokens for scripts and services (offline; docs/security.md)");
+  tokens->require_subcommand(1);
+  auto* token_create = tokens->add_subcommand("create", "make a token; its secret is printed once");
+  token_create->add_option("--principal", principal, "who the token authenticates, e.g. user:ana")->required();
+  token_create->add_option("--expires", expires, "lifetime: 90d, 12h, 30m or seconds; 0 never (default)");
+  token_create->add_option("--description", description);
+  auto* token_list = tokens->add_subcommand("list", "list tokens (never their secrets)");
+  token_list->add_option("--principal", principal);
+  auto* token_revoke = tokens->add_subcommand("revoke", "revoke a token at once");
+  token_revoke->add_option("TOKEN", token_name, "tokens/<id> or <id>")->required();
+  auto* grants = app.add_subcommand("grants", "roles of principals per project (offline; docs/security.md)");
+  grants->require_subcommand(1);
+  auto* grant_add = grants->add_subcommand("add", "give PRINCIPAL the role ROLE");
+  auto* grant_revoke = grants->add_subcommand("revoke", "take the role ROLE from PRINCIPAL");
+  for (CLI::App* c : {grant_add, grant_revoke}) {
+    c->add_option("PRINCIPAL", principal)->required();
+    c->add_option("ROLE", role, "admin, data-engineer, data-manager, annotator, data-scientist, auditor, viewer")
+        ->required();
+    c->add_option("--project", project, "a project; default every project (*)");
+  }
+  auto* grant_list = grants->add_subcommand("list", "list grants");
+  grant_list->add_option("--principal", principal);
+  for (CLI::App* c : {token_create, token_list, token_revoke, grant_add, grant_revoke, grant_list}) {
+    c->add_flag("--json", as_json, "print JSON");
+  }
   CLI11_PARSE(app, argc, argv);
+  if (*tokens || *grants) {
+    fairtrace::OfflineAccessCommand command{principal, role, project, expires, description, token_name, as_json};
+    const char* which = *token_create   ? "tokens create"
+                        : *token_list   ? "tokens list"
+                        : *token_revoke ? "tokens revoke"
+                        : *grant_add    ? "grants add"
+                        : *grant_revoke ? "grants revoke"
+                                        : "grants list";
+    return fairtrace::RunOfflineAccessCommand(opt.data_dir, which, command);
+  }
   if (*log_key) {
     std::filesystem::path data(opt.data_dir);
     absl::StatusOr<std::vector<fairtrace::NoteSigner>> keys;
@@ -140,7 +179,8 @@ int main(int argc, char** argv) {
   }
   std::string host = opt.listen.substr(0, opt.listen.rfind(':'));
   std::printf("fairtrace-server listening on %s:%d (data in %s; %s)\n", host.c_str(), (*server)->port(),
-              opt.data_dir.c_str(), fairtrace::TransportDescription(opt.listen, opt.transport).c_str());
+              opt.data_dir.c_str(),
+              fairtrace::TransportDescription(opt.listen, opt.transport, (*server)->authorization_enforced()).c_str());
   for (const std::string& key : (*server)->checkpoint_keys()) {
     std::printf("fairtrace-server audit log checkpoint key: %s\n", key.c_str());
   }

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/fs/fs_util.h"
 #include "common/status/status_macros.h"
+#include "registry/server/data_folder.h"
 #include "registry/server/log_keys.h"
 #include "registry/server/request_log.h"
 #include "registry/store/sqlite/sqlite_backend.h"
@@ -38,6 +39,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
     return absl::FailedPreconditionError(
         absl::StrCat("cannot restrict the data folder ", options.data_dir, " to its owner: ", ec.message()));
   }
+  FT_ASSIGN_OR_RETURN(s->lock_, LockDataFolder(options.data_dir));
   const std::filesystem::path db_path = std::filesystem::path(options.data_dir) / "fairtrace.db";
   FT_ASSIGN_OR_RETURN(s->backend_, SqliteBackend::Open({.path = db_path.string()}));
   for (const char* suffix : {"", "-wal", "-shm"}) {
@@ -57,7 +59,11 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   // Leave room for the message envelope around batch data.
   limits.max_batch_bytes = std::max<int64_t>(options.max_message_bytes - (64 << 10), 1 << 16);
   s->content_store_ = std::make_unique<ContentStore>(s->backend_->content(), s->blobs_.get(), limits, token_key);
-  s->guard_ = std::make_unique<api::RpcGuard>(s->backend_->content(), options.guard);
+  auto now_micros = [] { return absl::ToUnixMicros(absl::Now()); };
+  FT_ASSIGN_OR_RETURN(s->access_, AccessControl::Create(s->backend_->access(), s->backend_->content(), now_micros));
+  FT_RETURN_IF_ERROR(CheckExposure(options.listen, options.transport, s->access_->enforced()));
+  s->guard_ = std::make_unique<api::RpcGuard>(s->backend_->content(), options.guard, s->access_.get());
+  s->access_service_ = std::make_unique<api::AccessServiceImpl>(s->access_.get(), s->guard_.get());
   const api::RpcGuard* guard = s->guard_.get();
   s->cas_service_ = std::make_unique<api::CasServiceImpl>(
       s->content_store_.get(), static_cast<size_t>(std::min(options.read_chunk_bytes, options.max_message_bytes / 2)),
@@ -142,6 +148,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   builder.RegisterService(s->dataset_service_.get());
   builder.RegisterService(s->annotation_service_.get());
   builder.RegisterService(s->split_service_.get());
+  builder.RegisterService(s->access_service_.get());
   if (options.log_requests) builder.experimental().SetInterceptorCreators(RequestLogInterceptors());
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {
@@ -175,6 +182,7 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   cas_service_.reset();
   admin_service_.reset();
   audit_service_.reset();
+  access_service_.reset();
   audit_log_.reset();
   experiment_service_.reset();
   dataset_service_.reset();
@@ -187,7 +195,9 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   model_registry_.reset();
   content_store_.reset();
   blobs_.reset();
+  access_.reset();
   backend_.reset();  // checkpoints and closes the database
+  lock_ = fs::Fd();  // then the data folder is free for offline commands
   stopped_.Notify();
 }
 

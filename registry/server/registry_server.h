@@ -18,6 +18,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "common/fs/fs_util.h"
+#include "registry/api/access_service.h"
 #include "registry/api/admin_service.h"
 #include "registry/api/annotation_service.h"
 #include "registry/api/cas_service.h"
@@ -71,6 +73,7 @@ class RegistryServer {
   ~RegistryServer();
 
   int port() const { return port_; }
+  bool authorization_enforced() const { return access_->enforced(); }
   // The audit log's verifier key(s) ("<name>+<id>+<key>"), the log's first.
   const std::vector<std::string>& checkpoint_keys() const { return checkpoint_keys_; }
   // Blocks until Shutdown() completes.
@@ -82,10 +85,13 @@ class RegistryServer {
   void CleanupLoop();
 
   ServerOptions options_;
+  fs::Fd lock_;  // the data folder's flock, held while the server lives
   std::unique_ptr<SqliteBackend> backend_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<ContentStore> content_store_;
-  std::unique_ptr<api::RpcGuard> guard_;  // before the services that borrow it
+  std::unique_ptr<AccessControl> access_;  // before the guard that borrows it
+  std::unique_ptr<api::RpcGuard> guard_;   // before the services that borrow it
+  std::unique_ptr<api::AccessServiceImpl> access_service_;
   std::unique_ptr<api::CasServiceImpl> cas_service_;
   std::unique_ptr<api::AdminServiceImpl> admin_service_;
   std::unique_ptr<AuditLog> audit_log_;

@@ -42,11 +42,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(co
     return InvalidField("--client-ca", "mutual TLS needs --tls-cert and --tls-key too");
   }
   const bool tls = !o.tls_cert.empty(), mutual = !o.client_ca.empty();
-  if (!IsLoopback(listen) && !(tls && mutual) && !o.insecure) {
+  if (!IsLoopback(listen) && !tls && !o.insecure) {
     return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
                         absl::StrCat("refusing to listen on ", listen,
-                                     " without TLS and client authentication: give --tls-cert, --tls-key and "
-                                     "--client-ca, listen on a loopback address, or say --insecure"))
+                                     " without TLS: give --tls-cert and --tls-key (and --client-ca for client "
+                                     "certificates), listen on a loopback address, or say --insecure"))
         .Reason("EXPOSED_WITHOUT_TLS")
         .Build();
   }
@@ -62,12 +62,30 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(co
   return grpc::SslServerCredentials(ssl);
 }
 
-std::string TransportDescription(const std::string& listen, const TransportOptions& o) {
-  if (!o.client_ca.empty()) return "mutual TLS: principals are client certificate subjects";
-  if (!o.tls_cert.empty()) return "TLS; principals not authenticated";
-  if (IsLoopback(listen))
-    return "plaintext, loopback only: for one person on this machine; principals not authenticated";
-  return "PLAINTEXT OFF LOOPBACK (--insecure): anyone who reaches this port can read and write, as anyone";
+std::string TransportDescription(const std::string& listen, const TransportOptions& o, bool enforced) {
+  std::string transport;
+  if (!o.client_ca.empty()) {
+    transport = "mutual TLS (client certificates or tokens)";
+  } else if (!o.tls_cert.empty()) {
+    transport = "TLS (tokens)";
+  } else if (IsLoopback(listen)) {
+    transport = "plaintext, loopback only";
+  } else {
+    transport = "PLAINTEXT OFF LOOPBACK (--insecure): tokens travel in clear text";
+  }
+  return absl::StrCat(transport, enforced ? "; grants enforced"
+                                          : "; NO GRANTS: every caller may do everything (for one person on this "
+                                            "machine; make an admin with fairtrace-server grants add)");
+}
+
+absl::Status CheckExposure(const std::string& listen, const TransportOptions& o, bool enforced) {
+  if (IsLoopback(listen) || o.insecure || enforced) return absl::OkStatus();
+  return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                      absl::StrCat("refusing to listen on ", listen,
+                                   " with no grants: anyone could do anything. Make the first admin offline "
+                                   "(fairtrace-server grants add PRINCIPAL admin --data-dir ...) or say --insecure"))
+      .Reason("EXPOSED_WITHOUT_AUTHORIZATION")
+      .Build();
 }
 
 }  // namespace fairtrace

@@ -27,8 +27,21 @@ TEST(ServerCredentialsFor, PlaintextOnlyOnLoopbackUnlessInsecure) {
   TransportOptions insecure;
   insecure.insecure = true;
   EXPECT_TRUE(ServerCredentialsFor("0.0.0.0:0", insecure).ok());
-  EXPECT_NE(TransportDescription("0.0.0.0:0", insecure).find("PLAINTEXT OFF LOOPBACK"), std::string::npos);
-  EXPECT_NE(TransportDescription("127.0.0.1:1", {}).find("plaintext, loopback only"), std::string::npos);
+  EXPECT_NE(TransportDescription("0.0.0.0:0", insecure, false).find("PLAINTEXT OFF LOOPBACK"), std::string::npos);
+  EXPECT_NE(TransportDescription("127.0.0.1:1", {}, false).find("plaintext, loopback only; NO GRANTS"),
+            std::string::npos);
+  EXPECT_NE(TransportDescription("127.0.0.1:1", {}, true).find("grants enforced"), std::string::npos);
+}
+
+TEST(CheckExposure, OffLoopbackNeedsGrantsUnlessInsecure) {
+  TransportOptions tls;
+  tls.tls_cert = tls.tls_key = "/x.pem";
+  EXPECT_TRUE(CheckExposure("127.0.0.1:0", {}, false).ok());
+  EXPECT_EQ(CheckExposure("0.0.0.0:0", tls, false).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(CheckExposure("0.0.0.0:0", tls, true).ok());
+  TransportOptions insecure;
+  insecure.insecure = true;
+  EXPECT_TRUE(CheckExposure("0.0.0.0:0", insecure, false).ok());
 }
 
 TEST(ServerCredentialsFor, FlagsGoTogetherAndFilesMustBePem) {
@@ -49,7 +62,7 @@ TEST(ServerCredentialsFor, FlagsGoTogetherAndFilesMustBePem) {
   auto s = ServerCredentialsFor("127.0.0.1:0", not_pem);
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   std::filesystem::remove(junk);
-  // Mutual TLS off loopback is what a shared server needs: no refusal.
+  // TLS off loopback (tokens; mutual TLS optional) passes this check.
   TransportOptions mutual;
   mutual.tls_cert = mutual.tls_key = mutual.client_ca = "/nonexistent/x.pem";
   EXPECT_EQ(ServerCredentialsFor("0.0.0.0:0", mutual).status().code(), absl::StatusCode::kNotFound);

@@ -27,7 +27,7 @@ from google.protobuf import descriptor_pb2, text_format
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECORD = os.path.join(HERE, "fairtrace_v1.descriptors.txt")
 PUBLIC = ["common", "cas", "admin", "models", "run_resources", "runs", "investigations", "experiments", "datasets",
-          "annotations", "splits"]
+          "annotations", "splits", "access"]
 
 
 def compile_protos(protoc, proto_dir):

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "clients/cpp/fairtrace/cas_client.h"
+#include "fairtrace/v1/access.grpc.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "tests/testing/server_process.h"
@@ -22,6 +23,8 @@ namespace fairtrace::testing {
 class ServerFixture : public ::testing::Test {
  protected:
   virtual std::vector<std::string> ServerFlags() { return {"--quiet"}; }
+  // Whether Connect() gives client_ a token of "user:tester".
+  virtual bool MakeTesterToken() { return true; }
 
   void SetUp() override {
     server_ = std::make_unique<ServerProcess>(dir_.path(), ServerFlags());
@@ -29,10 +32,26 @@ class ServerFixture : public ::testing::Test {
     Connect();
   }
 
+  // Tokens are made through AccessService, which anyone may call while the
+  // server has no grant (a fresh data folder): the client below is
+  // "user:tester", authenticated.
+  std::string TokenFor(const std::string& principal) {
+    auto stub = v1::AccessService::NewStub(grpc::CreateChannel(server_->target(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    if (!admin_token_.empty()) ctx.AddMetadata("authorization", "Bearer " + admin_token_);
+    v1::CreateTokenRequest req;
+    req.set_principal(principal);
+    v1::CreatedToken resp;
+    grpc::Status s = stub->CreateToken(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << "CreateToken(" << principal << "): " << s.error_message();
+    return resp.secret();
+  }
   void Connect() {
     client::ClientOptions o;
     o.target = server_->target();
     o.user = "tester";
+    if (tester_token_.empty() && MakeTesterToken()) tester_token_ = TokenFor("user:tester");
+    o.token = tester_token_;
     o.rpc_timeout = absl::Seconds(30);
     client_ = std::make_unique<client::CasClient>(o);
     channel_ = grpc::CreateChannel(server_->target(), grpc::InsecureChannelCredentials());
@@ -87,6 +106,8 @@ class ServerFixture : public ::testing::Test {
   std::filesystem::path work() { return dir_.path() / "work"; }
 
   TempDir dir_;
+  std::string tester_token_;  // "user:tester", the token of client_
+  std::string admin_token_;   // set by tests that turn authorization on
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<client::CasClient> client_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -104,7 +104,7 @@ std::shared_ptr<grpc::Channel> NewChannel(const ClientOptions& options) {
 std::unique_ptr<grpc::ClientContext> NewCallContext(const ClientOptions& options, absl::Duration timeout) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
-  if (!options.user.empty()) ctx->AddMetadata("x-fairtrace-user", options.user);
+  if (!options.token.empty()) ctx->AddMetadata("authorization", "Bearer " + options.token);
   return ctx;
 }
 

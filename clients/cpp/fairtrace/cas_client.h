@@ -32,8 +32,12 @@ struct ClientOptions {
   int64_t max_message_bytes = int64_t{16} << 20;
   // Deadline of unary calls; streams get one per MiB (see cas_client.cc).
   absl::Duration rpc_timeout = absl::Seconds(120);
-  // Sent as x-fairtrace-user (unverified until authentication exists).
+  // Names this client's resumable uploads (UploadIdFor); the server does
+  // not take it as the principal (docs/security.md).
   std::string user;
+  // A fairtrace token ("ft1_..."), sent as "authorization: Bearer <token>"
+  // on every call: the principal the server authenticates.
+  std::string token;
   // A streamed upload keeps resuming after transport failures and server
   // restarts until it has made no progress for this long.
   absl::Duration upload_stall_timeout = absl::Seconds(120);

@@ -13,7 +13,7 @@ RunClient::RunClient(const ClientOptions& options) : options_(options) {
 std::unique_ptr<grpc::ClientContext> RunClient::Context() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.rpc_timeout));
-  if (!options_.user.empty()) ctx->AddMetadata("x-fairtrace-user", options_.user);
+  if (!options_.token.empty()) ctx->AddMetadata("authorization", "Bearer " + options_.token);
   return ctx;
 }
 

@@ -55,12 +55,16 @@ class Client:
     """A fairtrace server connection.
 
     server: "host:port"; defaults to $FAIRTRACE_SERVER, else localhost:50051.
-    user: recorded as the principal of audit records ($FAIRTRACE_USER).
+    user: names this client's resumable uploads ($FAIRTRACE_USER); the server
+      does not take it as the principal.
+    token: a fairtrace token ($FAIRTRACE_TOKEN, or the first line of the file
+      $FAIRTRACE_TOKEN_FILE), sent as "authorization: Bearer <token>": the
+      principal the server authenticates (docs/security.md).
     """
 
     def __init__(self, server: Optional[str] = None, user: Optional[str] = None, timeout: float = 60.0,
                  retry: Optional[RetryPolicy] = None, ca: Optional[str] = None, cert: Optional[str] = None,
-                 key: Optional[str] = None):
+                 key: Optional[str] = None, token: Optional[str] = None):
         """ca: the PEM CA bundle of the server's certificate (TLS); cert and
         key: a PEM client certificate and key (mutual TLS). Defaults:
         $FAIRTRACE_CA, $FAIRTRACE_CERT, $FAIRTRACE_KEY; none: plaintext."""
@@ -84,7 +88,11 @@ class Client:
         user = user or os.environ.get("FAIRTRACE_USER")
         self.user = user or ""
         self.upload_stall_timeout = 120.0  # seconds without progress before an upload gives up
-        self._metadata = (("x-fairtrace-user", user),) if user else ()
+        token = token or os.environ.get("FAIRTRACE_TOKEN")
+        if not token and os.environ.get("FAIRTRACE_TOKEN_FILE"):
+            with open(os.environ["FAIRTRACE_TOKEN_FILE"], encoding="utf-8") as f:
+                token = f.readline().strip()
+        self._metadata = (("authorization", "Bearer " + token),) if token else ()
         self.cas = cas_pb2_grpc.CasServiceStub(self._channel)
         self.models = models_pb2_grpc.ModelServiceStub(self._channel)
         self.runs = runs_pb2_grpc.RunServiceStub(self._channel)

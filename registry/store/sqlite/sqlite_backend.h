@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "registry/store/sqlite/sqlite_access_store.h"
 #include "registry/store/sqlite/sqlite_annotation_store.h"
 #include "registry/store/sqlite/sqlite_database.h"
 #include "registry/store/sqlite/sqlite_dataset_store.h"
@@ -35,6 +36,7 @@ class SqliteBackend {
   SqliteDatasetStore* datasets() { return &datasets_; }
   SqliteAnnotationStore* annotations() { return &annotations_; }
   SqliteSplitStore* splits() { return &splits_; }
+  SqliteAccessStore* access() { return &access_; }
 
  private:
   explicit SqliteBackend(std::unique_ptr<SqliteDatabase> db)
@@ -45,7 +47,8 @@ class SqliteBackend {
         investigations_(db_.get()),
         datasets_(db_.get()),
         annotations_(db_.get()),
-        splits_(db_.get()) {}
+        splits_(db_.get()),
+        access_(db_.get()) {}
 
   std::unique_ptr<SqliteDatabase> db_;
   SqliteStore content_;
@@ -55,6 +58,7 @@ class SqliteBackend {
   SqliteDatasetStore datasets_;
   SqliteAnnotationStore annotations_;
   SqliteSplitStore splits_;
+  SqliteAccessStore access_;
 };
 
 }  // namespace fairtrace

@@ -1,0 +1,2 @@
+DROP TABLE access_grants;
+DROP TABLE access_tokens;
