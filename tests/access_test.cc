@@ -111,6 +111,38 @@ TEST(AccessTable, EveryRpcHasExactlyOneRow) {
   for (const std::string& row : rows) EXPECT_TRUE(rpcs.count(row)) << row << " names no RPC";
 }
 
+// docs/access-table.md is the table rendered: one row per RPC, one column
+// per role. Regenerate with FAIRTRACE_UPDATE_DOCS=1.
+std::string RenderAccessTable() {
+  std::string out =
+      "# Who may call what\n\n"
+      "Generated from `registry/trust/rpc_access.tsv` and the roles in `registry/trust/access_control.cc` by\n"
+      "`tests/access_test.cc` (`FAIRTRACE_UPDATE_DOCS=1 build/tests/ft_access_integration_test\n"
+      "--gtest_filter=AccessTable.*`); a test fails when this page is stale. ✓: the role may call the RPC in\n"
+      "the projects it holds the role in. Every RPC needs authentication once a grant exists, except\n"
+      "`WhoAmI`. See [security.md](security.md).\n\n| RPC | access |";
+  for (const std::string& role : Roles()) absl::StrAppend(&out, " ", role, " |");
+  absl::StrAppend(&out, "\n|---|---|");
+  for (size_t i = 0; i < Roles().size(); ++i) absl::StrAppend(&out, ":-:|");
+  absl::StrAppend(&out, "\n");
+  for (const std::string& method : MethodsWithAccess()) {
+    Access a = *AccessOfMethod(method);
+    absl::StrAppend(&out, "| `", method.substr(method.find('.') + 4), "` | ", AccessName(a), " |");
+    for (const std::string& role : Roles()) absl::StrAppend(&out, RoleHasAccess(role, a) ? " ✓ |" : "  |");
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
+}
+
+TEST(AccessTable, TheDocsPageIsTheTableRendered) {
+  const std::filesystem::path page = std::filesystem::path(FAIRTRACE_SOURCE_DIR) / "docs" / "access-table.md";
+  const std::string expected = RenderAccessTable();
+  if (std::getenv("FAIRTRACE_UPDATE_DOCS") != nullptr) std::ofstream(page, std::ios::binary) << expected;
+  std::ifstream in(page, std::ios::binary);
+  std::string actual((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(actual, expected) << "docs/access-table.md is stale: run with FAIRTRACE_UPDATE_DOCS=1";
+}
+
 // Every RPC × every role × no credentials, against the table.
 TEST_F(AccessTest, EveryRpcAndEveryRoleFollowTheTable) {
   BecomeAdmin();
