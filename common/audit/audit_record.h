@@ -71,6 +71,9 @@ class AuditChainVerifier {
   // Returns the first problem as a sentence, or nullopt when `r` extends the
   // chain correctly.
   std::optional<std::string> Next(const AuditRecord& r);
+  // The same with `canonical` = AuditCanonicalBytes(r), computed once by a
+  // caller that also needs it (the Merkle leaf).
+  std::optional<std::string> Next(const AuditRecord& r, absl::string_view canonical);
   int64_t checked() const { return checked_; }
   const std::string& head_hash() const { return head_; }
 

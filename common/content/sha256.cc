@@ -13,8 +13,23 @@ Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
 
 Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
 
+namespace {
+
+// Fetched once: OpenSSL 3 would look the implementation up by name on every
+// init of the legacy EVP_sha256() handle (an "implicit fetch").
+const EVP_MD* FetchedSha256() {
+  static EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (m == nullptr) std::abort();
+    return m;
+  }();
+  return md;
+}
+
+}  // namespace
+
 void Sha256::Reset() {
-  if (EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) std::abort();
+  if (EVP_DigestInit_ex(ctx_, FetchedSha256(), nullptr) != 1) std::abort();
 }
 
 void Sha256::Update(const void* data, size_t size) {
@@ -58,7 +73,9 @@ bool FromHex(absl::string_view hex, uint8_t* out, size_t out_size) {
 }
 
 std::string Sha256Hex(absl::string_view data) {
-  Sha256 h;
+  // One hasher per thread: OpenSSL 3 looks the algorithm up on every new
+  // context, which costs more than hashing a short input.
+  thread_local Sha256 h;
   h.Update(data);
   return h.FinishHex();
 }

@@ -1,11 +1,14 @@
 #include "clients/cpp/fairtrace/audit_client.h"
 
 #include <cstdlib>
+#include <deque>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/audit/audit_proto.h"
 #include "common/content/sha256.h"
 #include "common/fs/fs_util.h"
@@ -71,6 +74,74 @@ absl::Status SaveState(const std::filesystem::path& dir, const Checkpoint& cp, c
   if (ec) return absl::UnavailableError(absl::StrCat("cannot write ", file.string(), ": ", ec.message()));
   return absl::OkStatus();
 }
+
+// Fetches ListAuditRecords pages on its own thread, at most two ahead, until
+// `records` records or the end of the log. Next() returns pages in order,
+// nullopt at the end, or the first error.
+class PagePrefetcher {
+ public:
+  PagePrefetcher(v1::AuditService::Stub* stub, const ClientOptions& options, int64_t records)
+      : thread_([this, stub, options, records] { Run(stub, options, records); }) {}
+  ~PagePrefetcher() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    thread_.join();
+  }
+
+  absl::StatusOr<std::optional<v1::ListAuditRecordsResponse>> Next() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](PagePrefetcher* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return !p->pages_.empty() || p->done_; }, this));
+    if (!pages_.empty()) {
+      v1::ListAuditRecordsResponse page = std::move(pages_.front());
+      pages_.pop_front();
+      return std::optional<v1::ListAuditRecordsResponse>(std::move(page));
+    }
+    if (!status_.ok()) return status_;
+    return std::optional<v1::ListAuditRecordsResponse>();
+  }
+
+ private:
+  void Run(v1::AuditService::Stub* stub, ClientOptions options, int64_t records) {
+    v1::ListAuditRecordsRequest req;
+    req.set_page_size(kPage);
+    int64_t fetched = 0;
+    absl::Status status;
+    while (fetched < records) {
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](PagePrefetcher* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) { return p->pages_.size() < 2 || p->stop_; },
+            this));
+        if (stop_) break;
+      }
+      v1::ListAuditRecordsResponse resp;
+      auto ctx = NewCallContext(options, options.rpc_timeout);
+      status = FromGrpcStatus(stub->ListAuditRecords(ctx.get(), req, &resp));
+      if (!status.ok()) break;
+      fetched += resp.records_size();
+      std::string next = resp.next_page_token();
+      {
+        absl::MutexLock lock(&mu_);
+        pages_.push_back(std::move(resp));
+      }
+      if (next.empty()) break;
+      req.set_page_token(next);
+    }
+    absl::MutexLock lock(&mu_);
+    status_ = status;
+    done_ = true;
+  }
+
+  absl::Mutex mu_;
+  std::deque<v1::ListAuditRecordsResponse> pages_ ABSL_GUARDED_BY(mu_);
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: starts after the fields it uses
+};
 
 }  // namespace
 
@@ -181,13 +252,13 @@ absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& 
     return absl::OkStatus();
   };
   FT_RETURN_IF_ERROR(check_older_roots());
-  v1::ListAuditRecordsRequest req;
-  req.set_page_size(kPage);
+  // Pages are fetched by a second thread while this one hashes: the
+  // server reads and sends page n + 1 while page n is checked here.
+  PagePrefetcher pages(audit_.get(), options_, now.size);
   while (tree.size() < now.size) {
-    v1::ListAuditRecordsResponse resp;
-    auto ctx = NewCallContext(options_, options_.rpc_timeout);
-    FT_RETURN_IF_ERROR(FromGrpcStatus(audit_->ListAuditRecords(ctx.get(), req, &resp)));
-    for (const auto& p : resp.records()) {
+    FT_ASSIGN_OR_RETURN(std::optional<v1::ListAuditRecordsResponse> page, pages.Next());
+    if (!page) break;
+    for (const auto& p : page->records()) {
       if (tree.size() == now.size) break;
       absl::StatusOr<AuditRecord> r = AuditRecordFromProto(p);
       if (!r.ok()) {
@@ -197,17 +268,16 @@ absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& 
             .Meta("sequence", absl::StrCat(p.sequence()))
             .Build();
       }
-      if (auto problem = chain.Next(*r)) {
+      const std::string canonical = AuditCanonicalBytes(*r);
+      if (auto problem = chain.Next(*r, canonical)) {
         return ErrorBuilder(absl::StatusCode::kDataLoss, absl::StrCat("audit chain broken: ", *problem))
             .Reason("AUDIT_CHAIN_BROKEN")
             .Meta("sequence", absl::StrCat(r->sequence))
             .Build();
       }
-      tree.Append(MerkleLeafHash(AuditCanonicalBytes(*r)));
+      tree.Append(MerkleLeafHash(canonical));
       FT_RETURN_IF_ERROR(check_older_roots());
     }
-    if (resp.next_page_token().empty()) break;
-    req.set_page_token(resp.next_page_token());
   }
   if (tree.size() != now.size) {
     return Broken("AUDIT_CHAIN_BROKEN",
