@@ -11,7 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
   python3-grpcio python3-protobuf bc iso-codes clang-14 libclang-rt-14-dev libzip-dev libexpat1-dev
   gmt-dcw libhdf5-dev libre2-dev libutf8proc-dev clang-format universal-ctags python3-rdflib
-  libpng-dev libjpeg62-turbo-dev libtiff-dev python3-statsmodels python3-sklearn
+  libpng-dev libjpeg62-turbo-dev libtiff-dev python3-statsmodels python3-sklearn python3-cryptography
 )
 
 missing=()

@@ -102,6 +102,12 @@ class Client:
         self.split_service = splits_pb2_grpc.SplitServiceStub(self._channel)
 
     @property
+    def audit(self):
+        """The verifiable audit log (fairtrace/audit.py)."""
+        from fairtrace.audit import Audit
+        return Audit(self)
+
+    @property
     def datasets(self):
         """Dataset versions (fairtrace/datasets.py)."""
         from fairtrace.datasets import Datasets

@@ -1,0 +1,113 @@
+"""The verifiable audit log and tokens from Python, against the real server:
+checkpoints checked with the key the server printed, consistency with an
+older checkpoint and with the kept state, inclusion proofs, a wrong key
+refused, and a token turning an anonymous caller into a principal."""
+
+import base64
+import hashlib
+import os
+import shutil
+import tempfile
+import unittest
+
+import grpc
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+import fairtrace
+from fairtrace import FairtraceError
+from fairtrace.audit import (AuditVerificationError, MerkleFrontier, canonical_bytes, leaf_hash, verify_consistency,
+                             verify_inclusion)
+from fairtrace.v1 import access_pb2, access_pb2_grpc, admin_pb2, models_pb2
+
+from e2e_client import SERVER_BIN, Server
+
+
+class MerkleVectors(unittest.TestCase):
+    """The RFC 6962 vectors of ../shared/COMPLIANCE.md section 6."""
+
+    def test_roots_and_proofs(self):
+        leaves = [bytes.fromhex(h) for h in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+                                             "606162636465666768696a6b6c6d6e6f"]]
+        f = MerkleFrontier()
+        for leaf in leaves:
+            f.append(leaf_hash(leaf))
+        root8 = f.root()
+        self.assertEqual(root8.hex(), "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328")
+        proof = [bytes.fromhex(h) for h in ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                                            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                                            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]]
+        self.assertTrue(verify_inclusion(leaf_hash(leaves[0]), 0, 8, proof, root8))
+        self.assertTrue(verify_consistency(1, 8, leaf_hash(leaves[0]), root8, proof))
+        bad = [proof[0], proof[1], bytes(32)]
+        self.assertFalse(verify_inclusion(leaf_hash(leaves[0]), 0, 8, bad, root8))
+        self.assertFalse(verify_consistency(1, 8, leaf_hash(leaves[0]), root8, bad))
+
+
+@unittest.skipUnless(SERVER_BIN, "FAIRTRACE_SERVER_BIN not set")
+class AuditEndToEnd(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.server = Server(os.path.join(self.tmp, "data"))
+        line = self.server.proc.stdout.readline().decode()
+        self.assertIn("checkpoint key: ", line)
+        self.key = line.split("checkpoint key: ", 1)[1].strip()
+        self.state = os.path.join(self.tmp, "state")
+        self.client = fairtrace.Client(self.server.address)
+        for i in range(5):
+            self.client.call(self.client.models.CreateRegisteredModel,
+                             models_pb2.CreateRegisteredModelRequest(model_id=f"m{i}"), idempotent=False)
+
+    def tearDown(self):
+        self.client.close()
+        self.server.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_verify_checks_signature_history_and_state(self):
+        old_note = self.client.audit.checkpoint()
+        result = self.client.audit.verify(key=self.key, state_dir=self.state)
+        self.assertTrue(result.signature_checked)
+        self.assertEqual(result.records, 5)
+        self.client.call(self.client.models.CreateRegisteredModel,
+                         models_pb2.CreateRegisteredModelRequest(model_id="later"), idempotent=False)
+        again = self.client.audit.verify(key=self.key, checkpoints=[old_note], state_dir=self.state)
+        self.assertEqual(again.records, 6)
+        self.assertEqual(again.older_sizes, [5, 5])  # the file given and the kept state
+        # Every record's leaf is proven in the signed tree.
+        bundle = self.client.audit.prove(3, key=self.key)
+        self.assertEqual(bundle["record"]["resource"], "models/m2")
+        # A valid key of another Ed25519 key pair with the log's name: refused.
+        name = self.key.split("+")[0]
+        blob = b"\x01" + Ed25519PrivateKey.generate().public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        kid = hashlib.sha256(name.encode() + b"\n" + blob).digest()[:4].hex()
+        with self.assertRaises(AuditVerificationError) as err:
+            self.client.audit.verify(key=f"{name}+{kid}+{base64.b64encode(blob).decode()}", state_dir="")
+        self.assertEqual(err.exception.reason, "NOTE_SIGNATURE_INVALID")
+        self.assertEqual(err.exception.code, grpc.StatusCode.UNAUTHENTICATED)
+
+    def test_canonical_bytes_match_the_server_hashes(self):
+        records = list(self.client.pages(self.client.audit._stub.ListAuditRecords,
+                                         admin_pb2.ListAuditRecordsRequest(), "records"))
+        self.assertEqual(len(records), 5)
+        for r in records:
+            self.assertEqual(hashlib.sha256(canonical_bytes(r)).hexdigest(), r.hash)
+
+    def test_a_token_makes_an_authenticated_principal(self):
+        access = access_pb2_grpc.AccessServiceStub(self.client._channel)
+        made = self.client.call(access.CreateToken, access_pb2.CreateTokenRequest(principal="user:py"),
+                                idempotent=False)
+        self.client.call(access.AddGrant, access_pb2.AddGrantRequest(principal="user:py", role="admin"),
+                         idempotent=False)
+        with self.assertRaises(FairtraceError) as err:
+            self.client.call(self.client.models.ListRegisteredModels, models_pb2.ListRegisteredModelsRequest())
+        self.assertEqual(err.exception.code, grpc.StatusCode.UNAUTHENTICATED)
+        with fairtrace.Client(self.server.address, token=made.secret) as authed:
+            who = authed.call(access_pb2_grpc.AccessServiceStub(authed._channel).WhoAmI, access_pb2.WhoAmIRequest())
+            self.assertEqual(who.principal, "user:py")
+            self.assertTrue(who.authorization_enforced)
+            authed.call(authed.models.ListRegisteredModels, models_pb2.ListRegisteredModelsRequest())
+
+
+if __name__ == "__main__":
+    unittest.main()
