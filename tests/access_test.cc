@@ -273,6 +273,34 @@ TEST_F(AccessTest, TheFirstAdminIsMadeOfflineAndTokensComeFromTheEnvironment) {
   EXPECT_THAT(server_->log(), Not(HasSubstr(ci_secret)));
 }
 
+TEST_F(AccessTest, TheCliManagesTokensAndGrantsThroughTheAdminRpcs) {
+  BecomeAdmin();
+  auto as_admin = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--token", admin_token_, "access"});
+    return Cli(args);
+  };
+  auto made = as_admin({"tokens", "create", "--principal", "svc:nightly", "--json"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::string secret = nlohmann::json::parse(made.out)["secret"];
+  ASSERT_EQ(as_admin({"grants", "add", "svc:nightly", "data-scientist", "--project", "default"}).exit_code, 0);
+  auto who = Cli({"--token", secret, "access", "whoami", "--json"});
+  ASSERT_EQ(who.exit_code, 0) << who.err;
+  auto w = nlohmann::json::parse(who.out);
+  EXPECT_EQ(w["principal"], "svc:nightly");
+  EXPECT_EQ(w["grants"][0]["role"], "data-scientist");
+  // Not an admin: the admin RPCs refuse it.
+  auto denied = Cli({"--token", secret, "access", "grants", "add", "svc:nightly", "admin"});
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_THAT(denied.err, HasSubstr("admin access"));
+  auto list = as_admin({"tokens", "list", "--principal", "svc:nightly"});
+  EXPECT_THAT(list.out, HasSubstr("svc:nightly"));
+  std::string name = list.out.substr(list.out.find("tokens/"), 23);
+  ASSERT_EQ(as_admin({"tokens", "revoke", name}).exit_code, 0);
+  EXPECT_EQ(Cli({"--token", secret, "access", "whoami"}).exit_code, 1);
+  ASSERT_EQ(as_admin({"grants", "revoke", "svc:nightly", "data-scientist", "--project", "default"}).exit_code, 0);
+  EXPECT_THAT(as_admin({"grants", "list"}).out, Not(HasSubstr("svc:nightly")));
+}
+
 TEST_F(AccessTest, WhoAmISaysWhoTheServerThinksYouAre) {
   auto stub = v1::AccessService::NewStub(channel_);
   grpc::ClientContext ctx;

@@ -6,6 +6,7 @@
 //     stat DIGEST           what the server knows of a digest
 //     fsck                  server re-hashes every blob, checks references
 //     audit ...             the verifiable audit log (clients/cli/audit_command.h)
+//     access ...            tokens and grants on a running server (clients/cli/access_command.h)
 //     models ...            the model registry (clients/cli/models_command.h)
 //     runs ...              runs, metric history, lineage (clients/cli/runs_command.h)
 //     investigations validate ...   MIAPPE sheets, offline (clients/cli/investigations_command.h)
@@ -29,6 +30,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "clients/cli/access_command.h"
 #include "clients/cli/annotations_command.h"
 #include "clients/cli/audit_command.h"
 #include "clients/cli/cli_common.h"
@@ -92,6 +94,7 @@ int main(int argc, char** argv) {
       "abort", "drop your unfinished upload of FILE on the server (a later push starts from byte 0)");
   abort_upload->add_option("FILE", abort_path, "the file whose push was interrupted")->required();
   fairtrace::cli::AuditCommand audit(app);
+  fairtrace::cli::AccessCommand access(app);
   fairtrace::cli::ModelsCommand models(app);
   fairtrace::cli::RunsCommand runs(app);
   fairtrace::cli::InvestigationsCommand investigations(app);
@@ -133,6 +136,7 @@ int main(int argc, char** argv) {
   if (annotations.selected()) return annotations.Run(options, as_json);
   if (splits.selected()) return splits.Run(options, as_json);
   if (audit.selected()) return audit.Run(options, as_json);
+  if (access.selected()) return access.Run(options, as_json);
 
   if (*push) {
     auto r = fairtrace::client::Push(client, push_path, {.show_progress = tty});
