@@ -96,5 +96,21 @@ TEST_F(FsckTest, FindsTamperedAuditRecord) {
   EXPECT_EQ(r.problems[0].subject, "audit/2");
 }
 
+// A Merkle node edited behind the server's back would make proofs that fail
+// for honest records: fsck compares every stored node with the records.
+TEST_F(FsckTest, FindsTamperedOrMissingMerkleNodes) {
+  {
+    auto db = *sqlite::Db::Open((dir_.path() / "db").string());
+    ASSERT_OK(db->Exec("UPDATE audit_merkle SET hash = zeroblob(32) WHERE level = 1 AND idx = 0"));
+    ASSERT_OK(db->Exec("DELETE FROM audit_merkle WHERE level = 0 AND idx = 2"));
+  }
+  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_->content(), *blobs_));
+  ASSERT_EQ(r.problem_count, 2);
+  EXPECT_EQ(r.problems[0].kind, "AUDIT_MERKLE_MISMATCH");
+  EXPECT_EQ(r.problems[0].subject, "audit/merkle/1/0");
+  EXPECT_EQ(r.problems[1].subject, "audit/merkle/0/2");
+  EXPECT_EQ(r.problems[1].detail, "the node is missing");
+}
+
 }  // namespace
 }  // namespace fairtrace

@@ -100,6 +100,9 @@ class Store {
   virtual absl::StatusOr<std::vector<MerkleHash>> AuditConsistencyProof(int64_t old_size, int64_t new_size) = 0;
   // The root of the tree of the first `tree_size` records.
   virtual absl::StatusOr<MerkleHash> AuditTreeRoot(int64_t tree_size) = 0;
+  // One stored node (a perfect subtree's root), for fsck; DATA_LOSS when
+  // missing.
+  virtual absl::StatusOr<MerkleHash> AuditMerkleNode(int level, int64_t index) = 0;
 
   // Witness cosignatures of the checkpoint of `tree_size` (which must be
   // <= the tree's size): added signatures replace those of the same key

@@ -228,6 +228,11 @@ absl::StatusOr<MerkleHash> SqliteStore::AuditTreeRoot(int64_t tree_size) {
   return MerkleRoot(nodes, tree_size);
 }
 
+absl::StatusOr<MerkleHash> SqliteStore::AuditMerkleNode(int level, int64_t index) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
+  return db_->AuditMerkleNode(db.get(), level, index);
+}
+
 absl::Status SqliteStore::AddCheckpointCosignatures(int64_t tree_size, absl::Span<const NoteSignature> signatures,
                                                     const AuditEntry& audit) {
   return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {

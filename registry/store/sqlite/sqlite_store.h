@@ -29,6 +29,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<MerkleHash>> AuditInclusionProof(int64_t leaf_index, int64_t tree_size) override;
   absl::StatusOr<std::vector<MerkleHash>> AuditConsistencyProof(int64_t old_size, int64_t new_size) override;
   absl::StatusOr<MerkleHash> AuditTreeRoot(int64_t tree_size) override;
+  absl::StatusOr<MerkleHash> AuditMerkleNode(int level, int64_t index) override;
   absl::Status AddCheckpointCosignatures(int64_t tree_size, absl::Span<const NoteSignature> signatures,
                                          const AuditEntry& audit) override;
   absl::StatusOr<std::vector<NoteSignature>> CheckpointCosignatures(int64_t tree_size) override;
