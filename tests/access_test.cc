@@ -3,7 +3,6 @@
 // against registry/trust/rpc_access.tsv; the offline commands that make
 // the first admin; tokens from the CLI's environment; denied attempts in
 // the audit log.
-#include <grpcpp/generic/generic_stub.h>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +18,7 @@
 #include "fairtrace/v1/runs.grpc.pb.h"
 #include "fairtrace/v1/splits.grpc.pb.h"
 #include "registry/trust/access_control.h"
+#include "tests/testing/raw_call.h"
 #include "tests/testing/server_fixture.h"
 
 namespace fairtrace::testing {
@@ -30,25 +30,8 @@ namespace pb = google::protobuf;
 class AccessTest : public ServerFixture {
  protected:
   grpc::Status CallRaw(const std::string& method, const std::string& token) {
-    grpc::GenericStub stub(channel_);
-    grpc::CompletionQueue cq;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
-    grpc::Slice empty("");
-    grpc::ByteBuffer req(&empty, 1);  // an empty message
-    auto call = stub.PrepareUnaryCall(&ctx, method, req, &cq);
-    call->StartCall();
-    grpc::ByteBuffer resp;
-    grpc::Status status;
-    call->Finish(&resp, &status, reinterpret_cast<void*>(1));
-    void* tag = nullptr;
-    bool ok = false;
-    EXPECT_TRUE(cq.Next(&tag, &ok));
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-    return status;
+    if (token.empty()) return testing::CallRaw(channel_, method, "");
+    return testing::CallRaw(channel_, method, "", {{"authorization", "Bearer " + token}});
   }
   // Grants `role` (every project) to `principal` with the admin's token.
   void Grant(const std::string& principal, const std::string& role, const std::string& project = "") {

@@ -7,7 +7,6 @@
 // audit log still verifies and fsck is clean.
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/dynamic_message.h>
-#include <grpcpp/generic/generic_stub.h>
 
 #include <set>
 
@@ -23,6 +22,7 @@
 #include "fairtrace/v1/models.grpc.pb.h"
 #include "fairtrace/v1/runs.grpc.pb.h"
 #include "fairtrace/v1/splits.grpc.pb.h"
+#include "tests/testing/raw_call.h"
 #include "tests/testing/server_fixture.h"
 
 namespace fairtrace::testing {
@@ -33,25 +33,8 @@ namespace pb = google::protobuf;
 class HostileTest : public ServerFixture {
  protected:
   grpc::Status CallRaw(const std::string& method, const std::string& request_bytes) {
-    grpc::GenericStub stub(channel_);
-    grpc::CompletionQueue cq;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    ctx.AddMetadata("x-fairtrace-user", "hostile");  // ignored: a header never chooses the principal
-    grpc::Slice slice(request_bytes);
-    grpc::ByteBuffer req(&slice, 1);
-    auto call = stub.PrepareUnaryCall(&ctx, method, req, &cq);
-    call->StartCall();
-    grpc::ByteBuffer resp;
-    grpc::Status status;
-    call->Finish(&resp, &status, reinterpret_cast<void*>(1));
-    void* tag = nullptr;
-    bool ok = false;
-    EXPECT_TRUE(cq.Next(&tag, &ok));
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-    return status;
+    // The header is ignored: a header never chooses the principal.
+    return testing::CallRaw(channel_, method, request_bytes, {{"x-fairtrace-user", "hostile"}});
   }
 };
 
