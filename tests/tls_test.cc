@@ -87,6 +87,24 @@ TEST_F(TlsTest, PlaintextAndCertificateLessClientsAreRefused) {
   EXPECT_EQ(unreadable.exit_code, 2);
 }
 
+TEST_F(TlsTest, AClientCertificateFromAnotherCaIsRefused) {
+  const std::string script = R"(set -e
+cd ")" + Certs().string() + R"("
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout rogue-ca.key -out rogue-ca.pem -days 2 -subj "/CN=Rogue CA" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout rogue.key -out rogue.csr -subj "/O=Plant Lab/CN=ada" 2>/dev/null
+openssl x509 -req -in rogue.csr -CA rogue-ca.pem -CAkey rogue-ca.key -CAcreateserial -out rogue.pem -days 2 2>/dev/null
+)";
+  ASSERT_EQ(RunCommand({"/bin/sh", "-c", script}).exit_code, 0);
+  WriteFile(work() / "a.txt", "x");
+  // The same subject as the real client's, signed by a CA the server does
+  // not trust: the handshake fails, nothing is stored or audited as ada.
+  auto rogue = Cli({"--ca", (Certs() / "ca.pem").string(), "--cert", (Certs() / "rogue.pem").string(), "--key",
+                    (Certs() / "rogue.key").string(), "--json", "push", (work() / "a.txt").string()});
+  EXPECT_EQ(rogue.exit_code, 2) << rogue.out;
+  auto good = Cli(Tls({"--json", "push", (work() / "a.txt").string()}));
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+}
+
 TEST(ServerExposure, RefusesAPublicAddressWithoutTls) {
   TempDir dir;
   auto r = RunCommand(
