@@ -5,8 +5,10 @@ refused, and a token turning an anonymous caller into a principal."""
 
 import base64
 import hashlib
+import json
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 
@@ -76,6 +78,16 @@ class AuditEndToEnd(unittest.TestCase):
         # Every record's leaf is proven in the signed tree.
         bundle = self.client.audit.prove(3, key=self.key)
         self.assertEqual(bundle["record"]["resource"], "models/m2")
+        # The C++ CLI reads the Python bundle offline.
+        cli = os.path.join(os.path.dirname(SERVER_BIN), "..", "..", "clients", "fairtrace")
+        self.assertTrue(os.path.exists(cli), cli)
+        path = os.path.join(self.tmp, "bundle.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(bundle, f)
+        checked = subprocess.run([cli, "audit", "verify-bundle", path, "--key", self.key], capture_output=True,
+                                 text=True, check=False)
+        self.assertEqual(checked.returncode, 0, checked.stderr)
+        self.assertIn("record 3 ", checked.stdout)
         # A valid key of another Ed25519 key pair with the log's name: refused.
         name = self.key.split("+")[0]
         blob = b"\x01" + Ed25519PrivateKey.generate().public_key().public_bytes(
