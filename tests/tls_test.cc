@@ -52,6 +52,11 @@ TEST_F(TlsTest, MutualTlsCallsCarryTheCertificateSubject) {
   WriteFile(work() / "a.txt", "hello over TLS");
   auto push = Cli(Tls({"--user", "mallory", "--json", "push", (work() / "a.txt").string()}));
   ASSERT_EQ(push.exit_code, 0) << push.err;
+  // The model and run clients use the same TLS channel as the others.
+  auto models = Cli(Tls({"models", "create", "over-tls"}));
+  EXPECT_EQ(models.exit_code, 0) << models.err;
+  auto runs = Cli(Tls({"runs", "list"}));
+  EXPECT_EQ(runs.exit_code, 0) << runs.err;
   // The principal is the certificate's subject, not the header.
   grpc::SslCredentialsOptions ssl;
   auto read = [](const std::filesystem::path& p) {

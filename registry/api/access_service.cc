@@ -34,7 +34,7 @@ grpc::Status AccessServiceImpl::WhoAmI(grpc::ServerContext* ctx, const v1::WhoAm
                                        v1::WhoAmIResponse* resp) {
   return guard_->Run(ctx, Method("WhoAmI"), req, false, [&]() -> grpc::Status {
     resp->set_principal(CurrentCallPrincipal());
-    for (const GrantRow& g : access_->GrantsOf(CurrentCallPrincipal())) GrantToProto(g, resp->add_grants());
+    for (const GrantRow& g : access_->ListGrants(CurrentCallPrincipal())) GrantToProto(g, resp->add_grants());
     resp->set_authorization_enforced(access_->enforced());
     return grpc::Status::OK;
   });

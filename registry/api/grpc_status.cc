@@ -116,7 +116,7 @@ CallContext MakeCallContext(const grpc::ServerContext& ctx, std::string method, 
     return out;
   }
   CallerCredentials c = CredentialsOf(ctx);
-  if (!c.x509_subject.empty()) out.principal = absl::StrCat("x509:", c.x509_subject.substr(0, 500));
+  if (!c.x509_subject.empty()) out.principal = CertificatePrincipal(c.x509_subject);
   return out;
 }
 

@@ -129,8 +129,7 @@ absl::StatusOr<std::string> RpcGuard::Admission(grpc::ServerContext* ctx, absl::
                                                 const google::protobuf::Message* request) const {
   CallerCredentials credentials = CredentialsOf(*ctx);
   if (access_ == nullptr) {
-    return credentials.x509_subject.empty() ? std::string(kAnonymous)
-                                            : absl::StrCat("x509:", credentials.x509_subject.substr(0, 500));
+    return credentials.x509_subject.empty() ? std::string(kAnonymous) : CertificatePrincipal(credentials.x509_subject);
   }
   absl::StatusOr<std::string> principal = access_->Authenticate(credentials);
   absl::Status allowed = principal.ok() ? access_->Authorize(*principal, method) : principal.status();

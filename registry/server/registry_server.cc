@@ -59,8 +59,8 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   // Leave room for the message envelope around batch data.
   limits.max_batch_bytes = std::max<int64_t>(options.max_message_bytes - (64 << 10), 1 << 16);
   s->content_store_ = std::make_unique<ContentStore>(s->backend_->content(), s->blobs_.get(), limits, token_key);
-  auto now_micros = [] { return absl::ToUnixMicros(absl::Now()); };
-  FT_ASSIGN_OR_RETURN(s->access_, AccessControl::Create(s->backend_->access(), s->backend_->content(), now_micros));
+  auto now = [] { return absl::ToUnixMicros(absl::Now()); };
+  FT_ASSIGN_OR_RETURN(s->access_, AccessControl::Create(s->backend_->access(), s->backend_->content(), now));
   FT_RETURN_IF_ERROR(CheckExposure(options.listen, options.transport, s->access_->enforced()));
   s->guard_ = std::make_unique<api::RpcGuard>(s->backend_->content(), options.guard, s->access_.get());
   s->access_service_ = std::make_unique<api::AccessServiceImpl>(s->access_.get(), s->guard_.get());
@@ -77,7 +77,6 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   s->audit_log_ = std::make_unique<AuditLog>(s->backend_->content(), std::move(log_keys));
   s->audit_service_ =
       std::make_unique<api::AuditServiceImpl>(s->backend_->content(), s->audit_log_.get(), guard, token_key);
-  auto now = [] { return absl::ToUnixMicros(absl::Now()); };
   s->model_registry_ =
       std::make_unique<ModelRegistry>(s->backend_->content(), s->backend_->models(), s->backend_->runs(),
                                       s->content_store_.get(), &mlmodel::Validator::Default(), token_key, now);

@@ -171,6 +171,10 @@ std::optional<Access> AccessOfMethod(absl::string_view method) {
   return it->second;
 }
 
+std::string CertificatePrincipal(absl::string_view subject) {
+  return absl::StrCat("x509:", text::ClipText(subject, 500));
+}
+
 std::vector<std::string> MethodsWithAccess() {
   std::vector<std::string> out;
   for (const auto& [m, a] : Table().rows) out.push_back(m);
@@ -190,7 +194,7 @@ absl::StatusOr<std::unique_ptr<AccessControl>> AccessControl::Create(AccessStore
 }
 
 absl::StatusOr<std::string> AccessControl::Authenticate(const CallerCredentials& c) const {
-  if (!c.x509_subject.empty()) return absl::StrCat("x509:", text::ClipText(c.x509_subject, 500));
+  if (!c.x509_subject.empty()) return CertificatePrincipal(c.x509_subject);
   if (!c.bearer) return std::string(kAnonymous);
   // ft1_<16 hex id>_<64 hex secret>
   absl::string_view t = *c.bearer;
@@ -251,8 +255,6 @@ absl::Status AccessControl::Authorize(const std::string& principal, absl::string
       .Meta("access", AccessName(*access))
       .Build();
 }
-
-std::vector<GrantRow> AccessControl::GrantsOf(const std::string& principal) const { return ListGrants(principal); }
 
 absl::StatusOr<CreatedTokenSecret> AccessControl::CreateToken(const CallContext& ctx, const std::string& principal,
                                                               int64_t expires_in_seconds,

@@ -68,6 +68,10 @@ std::optional<Access> AccessOfMethod(absl::string_view method);
 // Every method with a row, in file order.
 std::vector<std::string> MethodsWithAccess();
 
+// "x509:<subject>": the principal of a mutual-TLS client certificate
+// (subject clipped to 500 code points).
+std::string CertificatePrincipal(absl::string_view subject);
+
 struct CallerCredentials {
   std::string x509_subject;           // "" unless mutual TLS authenticated
   std::optional<std::string> bearer;  // the text after "Bearer "
@@ -89,7 +93,6 @@ class AccessControl {
   absl::Status Authorize(const std::string& principal, absl::string_view method,
                          absl::string_view project = kDefaultProject) const;
   bool enforced() const;
-  std::vector<GrantRow> GrantsOf(const std::string& principal) const;
 
   absl::StatusOr<CreatedTokenSecret> CreateToken(const CallContext& ctx, const std::string& principal,
                                                  int64_t expires_in_seconds, const std::string& description);

@@ -5,16 +5,12 @@
 namespace fairtrace::client {
 
 RunClient::RunClient(const ClientOptions& options) : options_(options) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(static_cast<int>(options_.max_message_bytes));
-  stub_ = v1::RunService::NewStub(grpc::CreateCustomChannel(options_.target, grpc::InsecureChannelCredentials(), args));
+  // The shared channel: TLS and message limits as every client has them.
+  stub_ = v1::RunService::NewStub(NewChannel(options_));
 }
 
 std::unique_ptr<grpc::ClientContext> RunClient::Context() const {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.rpc_timeout));
-  if (!options_.token.empty()) ctx->AddMetadata("authorization", "Bearer " + options_.token);
-  return ctx;
+  return NewCallContext(options_, options_.rpc_timeout);
 }
 
 absl::StatusOr<v1::Run> RunClient::GetRun(const std::string& name) {

@@ -68,6 +68,25 @@ SqliteDatabase::ReaderLease SqliteDatabase::AcquireReader() {
   return ReaderLease(this, std::move(db));
 }
 
+absl::StatusOr<std::vector<AuditRecord>> SqliteDatabase::ReadAuditRecords(Db* db, int64_t after_sequence,
+                                                                          int64_t limit) {
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT sequence, time_micros, principal, method, resource, "
+                                            "request_sha256, result, previous_hash, hash, version, state_digest "
+                                            "FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?"));
+  q->Bind(1, after_sequence).Bind(2, limit);
+  return sqlite::CollectRows<AuditRecord>(q, [](Stmt* r) {
+    AuditRecord a;
+    a.sequence = r->Int(0);
+    a.time_micros = r->Int(1);
+    a.entry = {r->Text(2), r->Text(3), r->Text(4), r->Text(5), r->Text(6)};
+    a.previous_hash = r->Text(7);
+    a.hash = r->Text(8);
+    a.version = static_cast<int>(r->Int(9));
+    a.state_digest = r->Text(10);
+    return a;
+  });
+}
+
 absl::Status SqliteDatabase::BackfillMerkle() {
   FT_ASSIGN_OR_RETURN(Stmt * count, writer_->Prepare("SELECT count(*) FROM audit_merkle WHERE level = 0"));
   FT_ASSIGN_OR_RETURN(bool row, count->Step());
@@ -81,33 +100,20 @@ absl::Status SqliteDatabase::BackfillMerkle() {
   AuditHead head{leaves, "", std::move(tree)};
   if (leaves < audit_head_.sequence) {
     FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
-    FT_ASSIGN_OR_RETURN(Stmt * q, writer_->Prepare("SELECT sequence, time_micros, principal, method, resource, "
-                                                   "request_sha256, result, previous_hash, hash, version, "
-                                                   "state_digest FROM audit_log WHERE sequence > ? ORDER BY sequence"));
-    q->Bind(1, leaves);
-    std::vector<AuditRecord> records;
+    // In pages: an old log of millions of records is never held in memory.
     while (true) {
-      FT_ASSIGN_OR_RETURN(bool more, q->Step());
-      if (!more) break;
-      AuditRecord a;
-      a.sequence = q->Int(0);
-      a.time_micros = q->Int(1);
-      a.entry = {q->Text(2), q->Text(3), q->Text(4), q->Text(5), q->Text(6)};
-      a.previous_hash = q->Text(7);
-      a.hash = q->Text(8);
-      a.version = static_cast<int>(q->Int(9));
-      a.state_digest = q->Text(10);
-      records.push_back(std::move(a));
-    }
-    for (const AuditRecord& a : records) {
-      if (a.sequence != head.tree.size() + 1) {
-        return ErrorBuilder(absl::StatusCode::kDataLoss,
-                            absl::StrCat("audit record ", head.tree.size() + 1,
-                                         " is missing; the Merkle tree over "
-                                         "the audit log cannot be built (run fairtrace fsck)"))
-            .Reason("AUDIT_CHAIN_BROKEN");
+      FT_ASSIGN_OR_RETURN(std::vector<AuditRecord> records, ReadAuditRecords(writer_.get(), head.tree.size(), 10'000));
+      if (records.empty()) break;
+      for (const AuditRecord& a : records) {
+        if (a.sequence != head.tree.size() + 1) {
+          return ErrorBuilder(absl::StatusCode::kDataLoss,
+                              absl::StrCat("audit record ", head.tree.size() + 1,
+                                           " is missing; the Merkle tree over the audit log cannot be built (run "
+                                           "fairtrace fsck)"))
+              .Reason("AUDIT_CHAIN_BROKEN");
+        }
+        FT_RETURN_IF_ERROR(AppendMerkleLeafInTxn(a, &head));
       }
-      FT_RETURN_IF_ERROR(AppendMerkleLeafInTxn(a, &head));
     }
     FT_RETURN_IF_ERROR(txn.Commit());
   }

@@ -95,6 +95,11 @@ class SqliteDatabase {
   // ModelStore::GetOrCreateSecret: not audited (server configuration).
   absl::StatusOr<std::string> GetOrCreateSecret(const std::string& name, const std::function<std::string()>& make);
 
+  // Audit records with sequence > after_sequence, ascending, at most
+  // `limit`, read on `db` (a reader, or the writer inside a write).
+  static absl::StatusOr<std::vector<AuditRecord>> ReadAuditRecords(sqlite::Db* db, int64_t after_sequence,
+                                                                   int64_t limit);
+
   // The Merkle tree over the audit log (Store::AuditTreeHead and the
   // proofs): the size and root of the last committed tree, and the root of
   // a stored perfect subtree (DATA_LOSS when it is missing).

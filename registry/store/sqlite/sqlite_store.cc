@@ -156,22 +156,7 @@ absl::Status SqliteStore::AppendAudit(const AuditEntry& audit) {
 
 absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_sequence, int limit) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
-  FT_ASSIGN_OR_RETURN(Stmt * q,
-                      db->Prepare("SELECT sequence, time_micros, principal, method, resource, "
-                                  "request_sha256, result, previous_hash, hash, version, state_digest FROM audit_log "
-                                  "WHERE sequence > ? ORDER BY sequence LIMIT ?"));
-  q->Bind(1, after_sequence).Bind(2, int64_t{limit});
-  return sqlite::CollectRows<AuditRecord>(q, [](Stmt* r) {
-    AuditRecord a;
-    a.sequence = r->Int(0);
-    a.time_micros = r->Int(1);
-    a.entry = {r->Text(2), r->Text(3), r->Text(4), r->Text(5), r->Text(6)};
-    a.previous_hash = r->Text(7);
-    a.hash = r->Text(8);
-    a.version = static_cast<int>(r->Int(9));
-    a.state_digest = r->Text(10);
-    return a;
-  });
+  return SqliteDatabase::ReadAuditRecords(db.get(), after_sequence, limit);
 }
 
 Store::AuditTreeHead SqliteStore::GetAuditTreeHead() {
