@@ -225,6 +225,7 @@ int main(int argc, char** argv) {
                 {"bytes_hashed", r->bytes_hashed()},
                 {"tree_references_checked", r->tree_references_checked()},
                 {"audit_records_checked", r->audit_records_checked()},
+                {"resources_checked", r->resources_checked()},
                 {"unreferenced_files", r->unreferenced_files()},
                 {"partial_uploads", r->partial_uploads()},
                 {"problem_count", r->problem_count()},
@@ -238,6 +239,7 @@ int main(int argc, char** argv) {
                 << fairtrace::client::Progress::HumanBytes(r->bytes_hashed()) << " re-hashed)\n"
                 << "tree references checked: " << r->tree_references_checked() << "\n"
                 << "audit records checked: " << r->audit_records_checked() << "\n"
+                << "resource states checked: " << r->resources_checked() << "\n"
                 << "unreferenced files: " << r->unreferenced_files() << "\n"
                 << "partial uploads: " << r->partial_uploads() << "\n";
       for (const auto& p : r->problems()) {

@@ -28,13 +28,19 @@ struct AuditEntry {
   std::string resource;        // what it touched, e.g. "blobs/<sha>/<size>"
   std::string request_sha256;  // SHA-256 hex of the request
   std::string result;          // status code name, "OK" on success
+  // Not recorded itself: other resources a successful call changed besides
+  // `resource` (a run created with its model version). The store appends
+  // one more record for each, with the same principal, method, request and
+  // result, carrying that resource's state digest.
+  std::vector<std::string> also_changed;
 };
 
 // Record versions (docs/audit-log.md). Version 1 records hold the entry's
 // bytes as they came and keep verifying as those stored bytes; version 2
 // (every record appended now) holds each field escaped reversibly into
 // valid UTF-8 (text::EscapeText) and clipped by code point, and carries a
-// state digest (empty until signed checkpoints fill it).
+// state digest: for a successful change of a stateful resource, the digest
+// of its state after the change (common/audit/state_digest.h); "" otherwise.
 inline constexpr int kAuditVersion1 = 1;
 inline constexpr int kAuditVersion2 = 2;
 inline constexpr int kAuditCurrentVersion = kAuditVersion2;
@@ -49,7 +55,7 @@ struct AuditRecord {
   int64_t sequence = 0;     // 1, 2, 3, ...
   int64_t time_micros = 0;  // Unix time, microseconds
   AuditEntry entry;
-  std::string state_digest;  // version 2; "" until checkpoints exist
+  std::string state_digest;  // version 2; "sha256:<hex>" or ""
   std::string previous_hash;
   std::string hash;
 };

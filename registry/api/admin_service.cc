@@ -29,6 +29,7 @@ grpc::Status AdminServiceImpl::Fsck(grpc::ServerContext* ctx, const v1::FsckRequ
     resp->set_bytes_hashed(report->bytes_hashed);
     resp->set_tree_references_checked(report->tree_references_checked);
     resp->set_audit_records_checked(report->audit_records_checked);
+    resp->set_resources_checked(report->resources_checked);
     resp->set_unreferenced_files(report->unreferenced_files);
     resp->set_partial_uploads(report->partial_uploads);
     resp->set_problem_count(report->problem_count);

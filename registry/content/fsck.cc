@@ -104,6 +104,9 @@ absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs, const s
   }));
   report.partial_uploads = blobs.CountPartialUploads();
   FT_RETURN_IF_ERROR(CheckAuditChain(store, report));
+  FT_ASSIGN_OR_RETURN(report.resources_checked, store.CheckResourceStates([&report](Store::StateProblem p) {
+    report.Add({std::move(p.kind), std::move(p.resource), std::move(p.detail)});
+  }));
   return report;
 }
 

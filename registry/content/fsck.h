@@ -1,7 +1,9 @@
 // Fsck: re-checks everything the registry promises about stored bytes.
 // - every visible blob's file exists and hashes to its digest;
 // - every tree reference names a visible blob;
-// - the audit chain re-walks from the first record to the last.
+// - the audit chain re-walks from the first record to the last;
+// - every stored resource's state matches its latest audit record
+//   (Store::CheckResourceStates).
 // It reports and never repairs. Safe to run while the server serves (it
 // reads a consistent view page by page; blobs added meanwhile may or may not
 // be checked).
@@ -20,7 +22,9 @@
 namespace fairtrace {
 
 struct FsckProblem {
-  std::string kind;     // BLOB_MISSING, BLOB_CORRUPT, TREE_REFERENCE_MISSING, TREE_NOT_RESTORABLE, AUDIT_CHAIN_BROKEN
+  // BLOB_MISSING, BLOB_CORRUPT, TREE_REFERENCE_MISSING, TREE_NOT_RESTORABLE,
+  // AUDIT_CHAIN_BROKEN, AUDIT_MERKLE_MISMATCH, STATE_* (store.h).
+  std::string kind;
   std::string subject;  // blobs/<sha>/<size>, audit/<sequence>, ...
   std::string detail;
 };
@@ -30,6 +34,7 @@ struct FsckReport {
   int64_t bytes_hashed = 0;
   int64_t tree_references_checked = 0;
   int64_t audit_records_checked = 0;
+  int64_t resources_checked = 0;
   int64_t unreferenced_files = 0;
   int64_t partial_uploads = 0;
   int64_t problem_count = 0;

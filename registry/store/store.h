@@ -111,6 +111,21 @@ class Store {
                                                  const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::vector<NoteSignature>> CheckpointCosignatures(int64_t tree_size) = 0;
 
+  // The state check (docs/audit-log.md, "State digests"): recomputes the
+  // state digest of every stored resource from its rows and compares it
+  // with the latest audit record that carries one for it, in one consistent
+  // snapshot. Calls `problem` for each finding:
+  //   STATE_MISMATCH   stored state differs from what its latest record says;
+  //   STATE_UNRECORDED stored, but no record carries its state;
+  //   STATE_VANISHED   its latest record says it exists, but it is not stored;
+  //   STATE_POINTER_MISMATCH a "latest"/"next" counter disagrees with the
+  //                    versions stored (these counters are in no document).
+  // Returns the number of resources checked.
+  struct StateProblem {
+    std::string kind, resource, detail;
+  };
+  virtual absl::StatusOr<int64_t> CheckResourceStates(const std::function<void(StateProblem)>& problem) = 0;
+
   // Full scans for fsck. Callbacks run without locks held on the writer; an
   // error from the callback stops the scan and is returned.
   virtual absl::Status ForEachBlob(const std::function<absl::Status(const BlobRow&)>& fn) = 0;

@@ -5,29 +5,13 @@
 
 #include "common/status/errors.h"
 #include "registry/store/sqlite/db.h"
-#include "registry/store/sqlite/sqlite_backend.h"
+#include "registry/store/sqlite/sqlite_file_test_base.h"
 #include "tests/testing/status_matchers.h"
-#include "tests/testing/temp_dir.h"
 
 namespace fairtrace {
 namespace {
 
-class AuditMerkleTest : public ::testing::Test {
- protected:
-  std::string path() const { return (dir_.path() / "t.db").string(); }
-  std::unique_ptr<SqliteBackend> Open() {
-    auto s = SqliteBackend::Open({.path = path()});
-    EXPECT_TRUE(s.ok()) << s.status();
-    return s.ok() ? *std::move(s) : nullptr;
-  }
-  void Exec(const std::string& sql) {
-    auto db = sqlite::Db::Open(path());
-    ASSERT_TRUE(db.ok());
-    ASSERT_OK((*db)->Exec(sql));
-  }
-  static AuditEntry Entry(const std::string& r) { return AuditEntry{"p", "/m", r, std::string(64, '0'), "OK"}; }
-  testing::TempDir dir_;
-};
+using AuditMerkleTest = SqliteFileTestBase;
 
 TEST_F(AuditMerkleTest, RecordsOlderThanTheTreeAreHashedInOnOpen) {
   MerkleHash root;

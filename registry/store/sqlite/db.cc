@@ -99,6 +99,28 @@ std::string Stmt::Blob(int col) const {
 
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
+int Stmt::ColumnCount() const { return sqlite3_column_count(s_); }
+
+std::string Stmt::ColumnName(int col) const {
+  const char* n = sqlite3_column_name(s_, col);
+  return n ? std::string(n) : std::string();
+}
+
+Stmt::Type Stmt::ColumnType(int col) const {
+  switch (sqlite3_column_type(s_, col)) {
+    case SQLITE_INTEGER:
+      return Type::kInteger;
+    case SQLITE_FLOAT:
+      return Type::kReal;
+    case SQLITE_TEXT:
+      return Type::kText;
+    case SQLITE_BLOB:
+      return Type::kBlob;
+    default:
+      return Type::kNull;
+  }
+}
+
 void Stmt::Reset() {
   sqlite3_reset(s_);
   sqlite3_clear_bindings(s_);

@@ -44,6 +44,12 @@ class Stmt {
   std::string Text(int col) const;
   std::string Blob(int col) const;
   bool IsNull(int col) const;
+  // The current row's columns: how many, their names (the AS alias when
+  // given) and the storage type of each value.
+  enum class Type { kInteger, kReal, kText, kBlob, kNull };
+  int ColumnCount() const;
+  std::string ColumnName(int col) const;
+  Type ColumnType(int col) const;
   // Clears bindings and resets for reuse.
   void Reset();
 

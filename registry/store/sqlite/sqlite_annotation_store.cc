@@ -154,7 +154,7 @@ absl::Status SqliteAnnotationStore::InsertSet(const AnnotationSetRow& row,
                              .Bind(12, r.mask_digest)
                              .Run());
     }
-    return db_->InsertEdgesInTxn(db, Named(edges, name), row.create_time);
+    return db_->InsertEdgesInTxn(db, Named(edges, name), row.create_time, name);
   });
 }
 
@@ -233,7 +233,7 @@ absl::Status SqliteAnnotationStore::InsertReport(const AgreementReportRow& row, 
                            .Bind(10, row.created_by)
                            .Bind(11, row.create_time)
                            .Run());
-    return db_->InsertEdgesInTxn(db, Named(edges, name), row.create_time);
+    return db_->InsertEdgesInTxn(db, Named(edges, name), row.create_time, name);
   });
 }
 

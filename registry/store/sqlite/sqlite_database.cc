@@ -2,11 +2,16 @@
 
 #include <chrono>
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit/state_digest.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
+#include "common/text/utf8.h"
 #include "registry/store/migrations.h"
 #include "registry/store/sqlite/env_vfs.h"
+#include "registry/store/sqlite/resource_state.h"
 
 namespace fairtrace {
 
@@ -51,6 +56,7 @@ absl::Status SqliteDatabase::Init() {
   audit_head_.hash = row ? q->Text(1) : std::string(kAuditGenesisHash);
   q->Reset();
   FT_RETURN_IF_ERROR(BackfillMerkle());
+  FT_RETURN_IF_ERROR(AnchorResourceStates());
   absl::MutexLock rlock(&readers_mu_);
   for (int i = 0; i < options_.reader_connections; ++i) {
     FT_ASSIGN_OR_RETURN(auto reader, Db::Open(options_.path, vfs));
@@ -128,6 +134,116 @@ absl::Status SqliteDatabase::BackfillMerkle() {
   return absl::OkStatus();
 }
 
+absl::Status SqliteDatabase::AnchorResourceStates() {
+  FT_ASSIGN_OR_RETURN(Stmt * done, writer_->Prepare("SELECT count(*) FROM state_anchors"));
+  FT_ASSIGN_OR_RETURN(bool row, done->Step());
+  int64_t anchored = row ? done->Int(0) : 0;
+  done->Reset();
+  if (anchored > 0) return absl::OkStatus();
+  FT_ASSIGN_OR_RETURN(sqlite::Transaction txn, sqlite::Transaction::Begin(writer_.get()));
+  Db* db = writer_.get();
+  {
+    FT_ASSIGN_OR_RETURN(Stmt * runs, db->Prepare("SELECT DISTINCT run_id FROM run_metrics"));
+    FT_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                        sqlite::CollectRows<std::string>(runs, [](Stmt* r) { return r->Text(0); }));
+    FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE runs SET metrics_chain = ? WHERE run_id = ?"));
+    for (const std::string& id : ids) {
+      FT_ASSIGN_OR_RETURN(std::string chain, RecomputeMetricsChain(db, id));
+      FT_RETURN_IF_ERROR(upd->Bind(1, chain).Bind(2, id).Run());
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> states;  // (name, digest)
+  FT_RETURN_IF_ERROR(
+      ForEachResourceState(db, StateRead::kStoredChains, [&states](const std::string& name, const std::string& digest) {
+        states.emplace_back(name, digest);
+        return absl::OkStatus();
+      }));
+  AuditHead head = audit_head_;
+  const int64_t count = static_cast<int64_t>(states.size());
+  for (auto& [name, digest] : states) {
+    AuditEntry anchor{"fairtrace-server", kStateAnchorMethod, std::move(name), "", "OK"};
+    FT_RETURN_IF_ERROR(AppendAuditInTxn(anchor, std::move(digest), &head));
+  }
+  FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO state_anchors (anchored_at_sequence, resource_count, "
+                                              "anchor_time) VALUES (?, ?, ?)"));
+  FT_RETURN_IF_ERROR(ins->Bind(1, head.sequence).Bind(2, count).Bind(3, options_.now_micros()).Run());
+  FT_RETURN_IF_ERROR(txn.Commit());
+  PublishHead(std::move(head));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> SqliteDatabase::CheckResourceStates(const std::function<void(Store::StateProblem)>& problem) {
+  ReaderLease db = AcquireReader();
+  // One snapshot: the log and the rows as of the same commit.
+  FT_RETURN_IF_ERROR(db->Exec("BEGIN"));
+  absl::Cleanup end = [&db] { (void)db->Exec("ROLLBACK"); };
+  struct Latest {
+    int64_t sequence;
+    std::string digest;
+  };
+  absl::flat_hash_map<std::string, Latest> latest;
+  {
+    FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT sequence, resource, state_digest FROM audit_log "
+                                              "WHERE state_digest != '' ORDER BY sequence"));
+    while (true) {
+      FT_ASSIGN_OR_RETURN(bool row, q->Step());
+      if (!row) break;
+      std::string stored = q->Text(1);
+      std::optional<std::string> raw = text::UnescapeText(stored);
+      std::optional<std::string> name = StateResourceName(raw ? *raw : stored);
+      if (name) latest[*name] = Latest{q->Int(0), q->Text(2)};
+    }
+  }
+  int64_t checked = 0;
+  FT_RETURN_IF_ERROR(ForEachResourceState(
+      db.get(), StateRead::kRecomputeChains, [&](const std::string& name, const std::string& digest) {
+        ++checked;
+        auto it = latest.find(name);
+        if (it == latest.end()) {
+          problem({"STATE_UNRECORDED", name,
+                   "stored, but no audit record carries its state: it was written behind the server's back"});
+          return absl::OkStatus();
+        }
+        if (it->second.digest != digest) {
+          problem({"STATE_MISMATCH", name,
+                   absl::StrCat("its stored state is ", digest, " but audit record ", it->second.sequence, " recorded ",
+                                it->second.digest, ": it was changed behind the server's back")});
+        }
+        latest.erase(it);
+        return absl::OkStatus();
+      }));
+  for (const auto& [name, rec] : latest) {
+    if (rec.digest == DeletedStateDocDigest(name)) continue;
+    problem({"STATE_VANISHED", name,
+             absl::StrCat("audit record ", rec.sequence,
+                          " says it exists, but it is not stored: it was deleted behind the server's back")});
+  }
+  // Counters that point at versions are in no state document (other calls
+  // move them); they must agree with the versions stored.
+  static constexpr const char* kPointers[][2] = {
+      {"SELECT 'investigations/' || investigation_id, latest_revision FROM investigations i WHERE latest_revision "
+       "!= (SELECT coalesce(max(revision), 0) FROM investigation_revisions r "
+       "WHERE r.investigation_id = i.investigation_id)",
+       "latest_revision"},
+      {"SELECT 'datasets/' || dataset_id, latest_version FROM datasets d WHERE latest_version "
+       "!= (SELECT coalesce(max(version), 0) FROM dataset_versions v WHERE v.dataset_id = d.dataset_id)",
+       "latest_version"},
+      {"SELECT 'models/' || model_id, next_version FROM registered_models m WHERE next_version "
+       "<= (SELECT coalesce(max(version), 0) FROM model_versions v WHERE v.model_id = m.model_id)",
+       "next_version"},
+  };
+  for (const auto& [sql, column] : kPointers) {
+    FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(sql));
+    while (true) {
+      FT_ASSIGN_OR_RETURN(bool row, q->Step());
+      if (!row) break;
+      problem({"STATE_POINTER_MISMATCH", q->Text(0),
+               absl::StrCat(column, " is ", q->Int(1), ", which disagrees with the versions stored")});
+    }
+  }
+  return checked;
+}
+
 absl::StatusOr<MerkleHash> SqliteDatabase::AuditMerkleNode(Db* db, int level, int64_t index) {
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT hash FROM audit_merkle WHERE level = ? AND idx = ?"));
   FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, int64_t{level}).Bind(2, index).Step());
@@ -166,7 +282,7 @@ absl::Status SqliteDatabase::AppendMerkleLeafInTxn(const AuditRecord& r, AuditHe
   return absl::OkStatus();
 }
 
-absl::Status SqliteDatabase::AppendAuditInTxn(const AuditEntry& audit, AuditHead* head) {
+absl::Status SqliteDatabase::AppendAuditInTxn(const AuditEntry& audit, std::string state_digest, AuditHead* head) {
   // Every new record is version 2: its fields are clipped by code point and
   // escaped into valid UTF-8 here, the one place records are made, so no
   // request byte can make the log unreadable.
@@ -175,6 +291,7 @@ absl::Status SqliteDatabase::AppendAuditInTxn(const AuditEntry& audit, AuditHead
   r.sequence = head->sequence + 1;
   r.time_micros = options_.now_micros();
   r.entry = EncodeAuditEntryV2(audit);
+  r.state_digest = std::move(state_digest);
   r.previous_hash = head->hash;
   r.hash = AuditRecordHash(r);
   FT_ASSIGN_OR_RETURN(Stmt * ins,
@@ -196,6 +313,28 @@ absl::Status SqliteDatabase::AppendAuditInTxn(const AuditEntry& audit, AuditHead
   FT_RETURN_IF_ERROR(AppendMerkleLeafInTxn(r, head));
   head->sequence = r.sequence;
   head->hash = r.hash;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> SqliteDatabase::StateDigestInTxn(const AuditEntry& audit, const std::string& resource) {
+  // Only a successful call changed state; a failed one (whose record may
+  // name a resource with millions of rows) costs no recomputation.
+  if (audit.result != "OK") return std::string();
+  std::optional<std::string> name = StateResourceName(resource);
+  if (!name) return std::string();
+  return ResourceStateDigest(writer_.get(), *name, StateRead::kStoredChains);
+}
+
+absl::Status SqliteDatabase::AppendRecordsOfWrite(const AuditEntry& audit, AuditHead* head) {
+  FT_ASSIGN_OR_RETURN(std::string digest, StateDigestInTxn(audit, audit.resource));
+  FT_RETURN_IF_ERROR(AppendAuditInTxn(audit, std::move(digest), head));
+  for (const std::string& other : audit.also_changed) {
+    AuditEntry also = audit;
+    also.resource = other;
+    also.also_changed.clear();
+    FT_ASSIGN_OR_RETURN(std::string also_digest, StateDigestInTxn(also, other));
+    FT_RETURN_IF_ERROR(AppendAuditInTxn(also, std::move(also_digest), head));
+  }
   return absl::OkStatus();
 }
 
@@ -273,7 +412,7 @@ void SqliteDatabase::RunGroup(const std::vector<PendingWrite*>& batch) {
       if (absl::Status sp = writer_->Exec("SAVEPOINT write"); !sp.ok()) return fail_all(sp);
       AuditHead next = head;
       absl::Status s = RunWriteFn(*w->fn, writer_.get(), w->audit);
-      if (s.ok()) s = AppendAuditInTxn(w->audit, &next);
+      if (s.ok()) s = AppendRecordsOfWrite(w->audit, &next);
       if (s.ok()) {
         if (absl::Status rel = writer_->Exec("RELEASE write"); !rel.ok()) {
           return fail_all(absl::InternalError(absl::StrCat("cannot release a write's savepoint: ", rel.message())));
@@ -353,12 +492,18 @@ absl::StatusOr<std::string> SqliteDatabase::GetOrCreateSecret(const std::string&
   return value;
 }
 
-absl::Status SqliteDatabase::InsertEdgesInTxn(Db* db, const std::vector<EdgeRow>& edges, int64_t now) {
+absl::Status SqliteDatabase::InsertEdgesInTxn(Db* db, const std::vector<EdgeRow>& edges, int64_t now,
+                                              const std::string& origin) {
   FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT OR IGNORE INTO lineage_edges (subject, predicate, object, "
-                                              "role, create_time) VALUES (?, ?, ?, ?, ?)"));
+                                              "role, create_time, origin) VALUES (?, ?, ?, ?, ?, ?)"));
   for (const EdgeRow& e : edges) {
-    FT_RETURN_IF_ERROR(
-        ins->Bind(1, e.subject).Bind(2, e.predicate).Bind(3, e.object).Bind(4, e.role).Bind(5, now).Run());
+    FT_RETURN_IF_ERROR(ins->Bind(1, e.subject)
+                           .Bind(2, e.predicate)
+                           .Bind(3, e.object)
+                           .Bind(4, e.role)
+                           .Bind(5, now)
+                           .Bind(6, origin)
+                           .Run());
   }
   return absl::OkStatus();
 }

@@ -31,8 +31,12 @@
 #include "registry/store/model_store.h"
 #include "registry/store/run_store.h"
 #include "registry/store/sqlite/db.h"
+#include "registry/store/store.h"
 
 namespace fairtrace {
+
+// The method named by the anchor records of AnchorResourceStates.
+inline constexpr char kStateAnchorMethod[] = "fairtrace-server/AnchorState";
 
 class SqliteDatabase {
  public:
@@ -90,8 +94,11 @@ class SqliteDatabase {
   // Records a request id inside the writer's open transaction (in a
   // WriteWithAudit function); ALREADY_EXISTS (REQUEST_ID_USED) when taken.
   absl::Status InsertRequestId(sqlite::Db* db, const RequestKey& request_id, const AuditEntry& audit);
-  // Lineage edges inside the writer's open transaction (duplicates ignored).
-  absl::Status InsertEdgesInTxn(sqlite::Db* db, const std::vector<EdgeRow>& edges, int64_t now);
+  // Lineage edges inside the writer's open transaction (duplicates ignored:
+  // an edge keeps its first origin). `origin` names the resource whose call
+  // made them; the edges enter its state document (resource_state.h).
+  absl::Status InsertEdgesInTxn(sqlite::Db* db, const std::vector<EdgeRow>& edges, int64_t now,
+                                const std::string& origin);
   // ModelStore::GetOrCreateSecret: not audited (server configuration).
   absl::StatusOr<std::string> GetOrCreateSecret(const std::string& name, const std::function<std::string()>& make);
 
@@ -99,6 +106,9 @@ class SqliteDatabase {
   // `limit`, read on `db` (a reader, or the writer inside a write).
   static absl::StatusOr<std::vector<AuditRecord>> ReadAuditRecords(sqlite::Db* db, int64_t after_sequence,
                                                                    int64_t limit);
+
+  // Store::CheckResourceStates.
+  absl::StatusOr<int64_t> CheckResourceStates(const std::function<void(Store::StateProblem)>& problem);
 
   // The Merkle tree over the audit log (Store::AuditTreeHead and the
   // proofs): the size and root of the last committed tree, and the root of
@@ -116,9 +126,21 @@ class SqliteDatabase {
     std::string hash;
     MerkleFrontier tree;  // the Merkle tree's right edge, tree.size() == sequence
   };
-  absl::Status AppendAuditInTxn(const AuditEntry& audit, AuditHead* head) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  absl::Status AppendAuditInTxn(const AuditEntry& audit, std::string state_digest, AuditHead* head)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // A write's records: one for `audit.resource` and one per
+  // `audit.also_changed`, each with its resource's state digest.
+  absl::Status AppendRecordsOfWrite(const AuditEntry& audit, AuditHead* head) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  absl::StatusOr<std::string> StateDigestInTxn(const AuditEntry& audit, const std::string& resource)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   // Adds the record's leaf to `head->tree` and stores every node it completes.
   absl::Status AppendMerkleLeafInTxn(const AuditRecord& r, AuditHead* head) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // Once per database: fills the metrics chains of runs logged before
+  // state digests existed and appends one anchor record (principal
+  // "fairtrace-server", method kStateAnchorMethod) carrying the state digest
+  // of every resource stored then. Edits made before the anchors cannot be
+  // detected; every later one can.
+  absl::Status AnchorResourceStates() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   // Hashes records appended before the Merkle table existed into it.
   absl::Status BackfillMerkle() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
   void PublishHead(AuditHead head) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);

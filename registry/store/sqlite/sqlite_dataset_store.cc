@@ -210,7 +210,7 @@ absl::StatusOr<DatasetVersionRow> SqliteDatasetStore::InsertVersion(
     for (EdgeRow& e : named) {
       if (e.subject.empty()) e.subject = name;
     }
-    return db_->InsertEdgesInTxn(db, named, row.create_time);
+    return db_->InsertEdgesInTxn(db, named, row.create_time, name);
   }));
   return out;
 }

@@ -3,10 +3,12 @@
 // through filter_sql.h), writes in one transaction with their audit record.
 #include "registry/store/sqlite/sqlite_run_store.h"
 #include "absl/strings/str_cat.h"
+#include "common/audit/state_digest.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/text/utf8.h"
 #include "registry/store/sqlite/filter_sql.h"
+#include "registry/store/sqlite/resource_state.h"
 
 namespace fairtrace {
 
@@ -95,14 +97,24 @@ absl::Status InsertParams(Db* db, const std::string& run_id,
   return absl::OkStatus();
 }
 
+// Inserts the rows and extends the run's metrics chain over them (the
+// chain its state document holds; resource_state.h).
 absl::Status InsertMetrics(Db* db, const std::string& run_id, const std::vector<MetricRow>& metrics) {
+  if (metrics.empty()) return absl::OkStatus();
+  FT_ASSIGN_OR_RETURN(Stmt * get, db->Prepare("SELECT metrics_chain FROM runs WHERE run_id = ?"));
+  FT_ASSIGN_OR_RETURN(bool found, get->Bind(1, run_id).Step());
+  if (!found) return RunNotFound(run_id);
+  std::string chain = get->Text(0);
+  get->Reset();
   FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO run_metrics (run_id, key, step, timestamp, value) "
                                               "VALUES (?, ?, ?, ?, ?)"));
   for (const MetricRow& m : metrics) {
     FT_RETURN_IF_ERROR(
         ins->Bind(1, run_id).Bind(2, m.key).Bind(3, m.step).Bind(4, m.timestamp).BindDouble(5, m.value).Run());
+    FT_ASSIGN_OR_RETURN(chain, StateChainNext(chain, MetricStateRow(m.key, m.step, m.timestamp, m.value)));
   }
-  return absl::OkStatus();
+  FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE runs SET metrics_chain = ? WHERE run_id = ?"));
+  return upd->Bind(1, chain).Bind(2, run_id).Run();
 }
 
 }  // namespace
@@ -140,12 +152,14 @@ absl::StatusOr<std::optional<ModelVersionRow>> SqliteRunStore::InsertRun(const R
                            .Run());
     FT_RETURN_IF_ERROR(InsertParams(db, r.run_id, w.params));
     FT_RETURN_IF_ERROR(InsertMetrics(db, r.run_id, w.metrics));
-    FT_RETURN_IF_ERROR(db_->InsertEdgesInTxn(db, w.edges, r.create_time));
+    FT_RETURN_IF_ERROR(db_->InsertEdgesInTxn(db, w.edges, r.create_time, a.resource));
     if (version) {
       // The version's own request id is not recorded: the run's covers the
-      // whole call. The audit record names the run.
+      // whole call. The call's record names the run; the version gets a
+      // record of its own (with its state digest) after it.
       AuditEntry version_audit = a;
       FT_RETURN_IF_ERROR(models_->InsertModelVersionInTxn(db, &*version, "", version_audit));
+      a.also_changed.push_back(version_audit.resource);
     }
     return absl::OkStatus();
   }));
@@ -204,7 +218,7 @@ absl::StatusOr<RunRow> SqliteRunStore::UpdateRun(const RunRow& r, int64_t expect
       upd->BindNull(3);
     }
     FT_RETURN_IF_ERROR(upd->Bind(4, r.description).Bind(5, r.tags_json).Bind(6, now).Bind(7, r.run_id).Run());
-    if (!edges.empty()) FT_RETURN_IF_ERROR(db_->InsertEdgesInTxn(db, edges, now));
+    if (!edges.empty()) FT_RETURN_IF_ERROR(db_->InsertEdgesInTxn(db, edges, now, absl::StrCat("runs/", r.run_id)));
     FT_ASSIGN_OR_RETURN(std::optional<RunRow> after, ReadRun(db, r.run_id));
     result = *after;
     return absl::OkStatus();
@@ -233,7 +247,7 @@ absl::Status SqliteRunStore::AddEdges(const std::string& run_id, const std::vect
                                       const AuditEntry& audit) {
   return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_RETURN_IF_ERROR(RequireRunning(db, run_id));
-    return db_->InsertEdgesInTxn(db, edges, db_->now_micros());
+    return db_->InsertEdgesInTxn(db, edges, db_->now_micros(), absl::StrCat("runs/", run_id));
   });
 }
 

@@ -94,7 +94,7 @@ absl::Status SqliteSplitStore::InsertSplit(const SplitRow& row, const std::vecto
     FT_ASSIGN_OR_RETURN(Stmt * item, db->Prepare("INSERT INTO split_items (split_uid, part, path) VALUES (?, ?, ?)"));
     for (const SplitAssignment& s : items)
       FT_RETURN_IF_ERROR(item->Bind(1, row.uid).Bind(2, s.part).Bind(3, s.path).Run());
-    return db_->InsertEdgesInTxn(db, Named(edges, name), row.create_time);
+    return db_->InsertEdgesInTxn(db, Named(edges, name), row.create_time, name);
   });
 }
 
@@ -167,7 +167,7 @@ absl::Status SqliteSplitStore::InsertReport(const LeakageReportRow& row, const s
                            .Bind(9, row.created_by)
                            .Bind(10, row.create_time)
                            .Run());
-    return db_->InsertEdgesInTxn(db, Named(edges, name), row.create_time);
+    return db_->InsertEdgesInTxn(db, Named(edges, name), row.create_time, name);
   });
 }
 

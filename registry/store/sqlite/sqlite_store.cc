@@ -154,6 +154,10 @@ absl::Status SqliteStore::AppendAudit(const AuditEntry& audit) {
   return db_->WriteWithAudit(audit, [](Db*, AuditEntry&) { return absl::OkStatus(); });
 }
 
+absl::StatusOr<int64_t> SqliteStore::CheckResourceStates(const std::function<void(StateProblem)>& problem) {
+  return db_->CheckResourceStates(problem);
+}
+
 absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_sequence, int limit) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
   return SqliteDatabase::ReadAuditRecords(db.get(), after_sequence, limit);

@@ -33,6 +33,7 @@ class SqliteStore final : public Store {
   absl::Status AddCheckpointCosignatures(int64_t tree_size, absl::Span<const NoteSignature> signatures,
                                          const AuditEntry& audit) override;
   absl::StatusOr<std::vector<NoteSignature>> CheckpointCosignatures(int64_t tree_size) override;
+  absl::StatusOr<int64_t> CheckResourceStates(const std::function<void(StateProblem)>& problem) override;
   absl::Status ForEachBlob(const std::function<absl::Status(const BlobRow&)>& fn) override;
   absl::StatusOr<int64_t> CountTreeReferences() override;
   absl::StatusOr<std::vector<DanglingReference>> DanglingTreeReferences(int limit) override;

@@ -1,0 +1,45 @@
+#include "common/audit/state_digest.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "common/content/sha256.h"
+
+namespace fairtrace {
+
+absl::StatusOr<std::string> CanonicalStateJson(const nlohmann::json& doc) {
+  try {
+    // nlohmann's objects are std::maps: keys come out in byte order.
+    return doc.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::strict);
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("a state document cannot be written: ", e.what()));
+  }
+}
+
+absl::StatusOr<std::string> StateDigestOf(const nlohmann::json& doc) {
+  absl::StatusOr<std::string> bytes = CanonicalStateJson(doc);
+  if (!bytes.ok()) return bytes.status();
+  return absl::StrCat(kStateDigestPrefix, Sha256Hex(*bytes));
+}
+
+std::string DeletedStateDocDigest(absl::string_view name) {
+  nlohmann::json doc = {{"deleted", true}, {"name", std::string(name)}};
+  absl::StatusOr<std::string> d = StateDigestOf(doc);
+  // A name that is not valid UTF-8 cannot be a stored resource's; its
+  // tombstone is the digest of the name's bytes, which nothing matches.
+  return d.ok() ? *d : absl::StrCat(kStateDigestPrefix, Sha256Hex(name));
+}
+
+nlohmann::json StateDouble(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return v;
+}
+
+absl::StatusOr<std::string> StateChainNext(absl::string_view chain, const nlohmann::json& row) {
+  absl::StatusOr<std::string> bytes = CanonicalStateJson(row);
+  if (!bytes.ok()) return bytes.status();
+  return Sha256Hex(absl::StrCat(chain, *bytes));
+}
+
+}  // namespace fairtrace

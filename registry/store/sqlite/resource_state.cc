@@ -1,0 +1,346 @@
+#include "registry/store/sqlite/resource_state.h"
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/audit/state_digest.h"
+#include "common/status/status_macros.h"
+#include "re2/re2.h"
+
+namespace fairtrace {
+
+using nlohmann::json;
+using sqlite::Db;
+using sqlite::Stmt;
+
+namespace {
+
+// A child collection: its rows in chain order, with ?1.. bound from the
+// parent's columns named in `bind`.
+struct ChildSpec {
+  const char* field;
+  const char* sql;
+  std::vector<const char*> bind;
+  // When set, StateRead::kStoredChains reads the chain from this parent
+  // column (kept up to date by writes) instead of from the rows.
+  const char* stored_column = nullptr;
+};
+
+// One kind of resource: its name pattern (full match; the captures bind
+// ?1.. of `where`), its row (`select` names the resource in a column
+// "name") and its children.
+struct KindSpec {
+  const char* kind;
+  const char* pattern;
+  const char* select;
+  const char* where;
+  std::vector<ChildSpec> children;
+};
+
+const ChildSpec kLineage{"lineage",
+                         "SELECT subject, predicate, object, role FROM lineage_edges WHERE origin = ?1 "
+                         "ORDER BY subject, predicate, object, role",
+                         {"name"}};
+
+const ChildSpec kMetrics{"metrics",
+                         "SELECT key, step, timestamp, value FROM run_metrics WHERE run_id = ?1 ORDER BY seq",
+                         {"run_id"},
+                         "metrics_chain"};
+
+#define FT_DATASET_VERSION_NAME "'datasets/' || dataset_id || '/versions/' || version"
+
+const std::vector<KindSpec>& Kinds() {
+  static const auto* kinds = new std::vector<KindSpec>{
+      {"registeredModel",
+       "models/([^/]+)",
+       "SELECT 'models/' || model_id AS name, model_id, uid, description, owner, license, tags_json, create_time, "
+       "delete_time FROM registered_models",
+       " WHERE model_id = ?1",
+       {}},
+      {"modelVersion",
+       "models/([^/]+)/versions/([1-9][0-9]{0,18})",
+       "SELECT 'models/' || model_id || '/versions/' || version AS name, model_id, version, uid, tree_sha256, "
+       "tree_size, mlmodel_json, source_run, description, tags_json, stage, create_time, update_time, revision "
+       "FROM model_versions",
+       " WHERE model_id = ?1 AND version = ?2",
+       {kLineage}},
+      {"modelAlias",
+       "models/([^/]+)/aliases/([^/]+)",
+       "SELECT 'models/' || model_id || '/aliases/' || alias AS name, model_id, alias, version FROM model_aliases",
+       " WHERE model_id = ?1 AND alias = ?2",
+       {}},
+      {"run",
+       "runs/([0-9a-f]{32})",
+       "SELECT 'runs/' || run_id AS name, run_id, uid, experiment, kind, status, status_message, start_time, "
+       "end_time, seeds_json, code_json, code_commit, environment_json, description, tags_json, create_time, "
+       "update_time, revision, metrics_chain FROM runs",
+       " WHERE run_id = ?1",
+       {{"params", "SELECT key, value FROM run_params WHERE run_id = ?1 ORDER BY key", {"run_id"}},
+        kMetrics,
+        kLineage}},
+      {"investigationRevision",
+       "investigations/([^/]+)/revisions/([1-9][0-9]{0,18})",
+       "SELECT 'investigations/' || investigation_id || '/revisions/' || revision AS name, investigation_id, "
+       "revision, digest, profile, validator_version, title, study_count, entity_count, report_json, create_time "
+       "FROM investigation_revisions",
+       " WHERE investigation_id = ?1 AND revision = ?2",
+       {{"entities",
+         "SELECT seq, section, entity_id, record_json, location FROM miappe_entities "
+         "WHERE investigation_id = ?1 AND revision = ?2 ORDER BY seq",
+         {"investigation_id", "revision"}},
+        kLineage}},
+      {"dataset",
+       "datasets/([^/]+)",
+       "SELECT 'datasets/' || dataset_id AS name, dataset_id, uid, datasheet_json, create_time FROM datasets",
+       " WHERE dataset_id = ?1",
+       {}},
+      {"datasetVersion",
+       "datasets/([^/]+)/versions/([1-9][0-9]{0,18})",
+       "SELECT " FT_DATASET_VERSION_NAME " AS name, dataset_id, version, uid, digest, tree_digest, tree_size, "
+       "item_table_digest, item_table_size, investigation_revision, investigation_digest, item_count, "
+       "linked_item_count, total_bytes, observation_unit_count, biological_material_count, sample_count, "
+       "create_time FROM dataset_versions",
+       " WHERE dataset_id = ?1 AND version = ?2",
+       {{"items",
+         "SELECT path, blob_digest, blob_size, media_type, acquired_at, sensor, view, station, attributes_json, "
+         "links_json, item_digest FROM dataset_items WHERE version_uid = ?1 ORDER BY path",
+         {"uid"}},
+        {"links", "SELECT link, path FROM dataset_item_links WHERE version_uid = ?1 ORDER BY link, path", {"uid"}},
+        kLineage}},
+      {"annotationSet",
+       "datasets/([^/]+)/versions/([1-9][0-9]{0,18})/annotationSets/([^/]+)",
+       "SELECT " FT_DATASET_VERSION_NAME " || '/annotationSets/' || set_id AS name, dataset_id, version, set_id, uid, "
+       "version_uid, digest, annotator, task, format, source_digest, source_size, meta_json, annotation_count, "
+       "item_count, created_by, create_time FROM annotation_sets",
+       " WHERE dataset_id = ?1 AND version = ?2 AND set_id = ?3",
+       {{"annotations",
+         "SELECT seq, path, source_id, category_id, value, bbox_x, bbox_y, bbox_w, bbox_h, geometry_json, "
+         "mask_digest FROM annotations WHERE set_uid = ?1 ORDER BY seq",
+         {"uid"}},
+        kLineage}},
+      {"agreementReport",
+       "datasets/([^/]+)/versions/([1-9][0-9]{0,18})/agreementReports/([^/]+)",
+       "SELECT " FT_DATASET_VERSION_NAME " || '/agreementReports/' || report_id AS name, dataset_id, version, "
+       "report_id, uid, task, sets_json, document_digest, document_size, overall_json, created_by, create_time "
+       "FROM agreement_reports",
+       " WHERE dataset_id = ?1 AND version = ?2 AND report_id = ?3",
+       {kLineage}},
+      {"split",
+       "datasets/([^/]+)/versions/([1-9][0-9]{0,18})/splits/([^/]+)",
+       "SELECT " FT_DATASET_VERSION_NAME " || '/splits/' || split_id AS name, dataset_id, version, split_id, uid, "
+       "version_uid, digest, method, params_json, parts_json, created_by, create_time FROM splits",
+       " WHERE dataset_id = ?1 AND version = ?2 AND split_id = ?3",
+       {{"items", "SELECT part, path FROM split_items WHERE split_uid = ?1 ORDER BY part, path", {"uid"}}, kLineage}},
+      {"leakageReport",
+       "(.+)/leakageReports/([^/]+)",
+       "SELECT split_name || '/leakageReports/' || report_id AS name, split_uid, report_id, uid, split_name, "
+       "leakage_found, document_digest, document_size, findings_json, created_by, create_time "
+       "FROM leakage_reports",
+       " WHERE split_name = ?1 AND report_id = ?2",
+       {kLineage}},
+      {"accessToken",
+       "tokens/([0-9a-f]{16})",
+       "SELECT 'tokens/' || token_id AS name, token_id, principal, secret_sha256, description, create_time, "
+       "expire_time, revoke_time FROM access_tokens",
+       " WHERE token_id = ?1",
+       {}},
+      {"accessGrant",
+       "grants/(.+)/([^/]+)/([^/]+)",
+       "SELECT 'grants/' || principal || '/' || role || '/' || project AS name, principal, role, project, "
+       "create_time FROM access_grants",
+       " WHERE principal = ?1 AND role = ?2 AND project = ?3",
+       {}},
+  };
+  return *kinds;
+}
+
+#undef FT_DATASET_VERSION_NAME
+
+const std::vector<std::unique_ptr<RE2>>& Patterns() {
+  static const auto* patterns = [] {
+    auto* out = new std::vector<std::unique_ptr<RE2>>;
+    for (const KindSpec& k : Kinds()) out->push_back(std::make_unique<RE2>(k.pattern));
+    return out;
+  }();
+  return *patterns;
+}
+
+json ColumnValue(const Stmt& q, int col, absl::string_view column_name) {
+  switch (q.ColumnType(col)) {
+    case Stmt::Type::kInteger:
+      return q.Int(col);
+    case Stmt::Type::kReal:
+      return StateDouble(q.Double(col));
+    case Stmt::Type::kBlob:
+      return absl::BytesToHexString(q.Blob(col));
+    case Stmt::Type::kNull:
+      return nullptr;
+    case Stmt::Type::kText:
+      break;
+  }
+  std::string text = q.Text(col);
+  if (absl::EndsWith(column_name, "_json")) {
+    json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_discarded()) return parsed;
+  }
+  return text;
+}
+
+json RowObject(const Stmt& q) {
+  json row = json::object();
+  for (int i = 0; i < q.ColumnCount(); ++i) {
+    std::string name = q.ColumnName(i);
+    row[name] = ColumnValue(q, i, name);
+  }
+  return row;
+}
+
+absl::Status BindJson(Stmt* q, int index, const json& v) {
+  if (v.is_number_integer()) {
+    q->Bind(index, v.get<int64_t>());
+  } else if (v.is_string()) {
+    q->Bind(index, v.get<std::string>());
+  } else {
+    return absl::InternalError("a state child is bound to a column that is neither text nor integer");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ChildChain(Db* db, const ChildSpec& child, const json& parent) {
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(child.sql));
+  for (size_t i = 0; i < child.bind.size(); ++i) {
+    absl::Status bound = BindJson(q, static_cast<int>(i + 1), parent.at(child.bind[i]));
+    if (!bound.ok()) {
+      q->Reset();
+      return bound;
+    }
+  }
+  std::string chain;
+  while (true) {
+    absl::StatusOr<bool> row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    absl::StatusOr<std::string> next = StateChainNext(chain, RowObject(*q));
+    if (!next.ok()) {
+      q->Reset();
+      return next.status();
+    }
+    chain = *std::move(next);
+  }
+  return chain;
+}
+
+// The document of the row `q` is on.
+absl::StatusOr<json> DocOfRow(Db* db, const KindSpec& kind, const Stmt& q, StateRead how) {
+  json doc = RowObject(q);
+  doc["kind"] = kind.kind;
+  for (const ChildSpec& child : kind.children) {
+    if (child.stored_column != nullptr && how == StateRead::kStoredChains) {
+      doc[child.field] = doc.at(child.stored_column);
+    } else {
+      FT_ASSIGN_OR_RETURN(doc[child.field], ChildChain(db, child, doc));
+    }
+  }
+  for (const ChildSpec& child : kind.children) {
+    if (child.stored_column != nullptr) doc.erase(child.stored_column);
+  }
+  return doc;
+}
+
+// The kind whose pattern `name` matches, with the captures.
+const KindSpec* KindOf(absl::string_view name, std::vector<std::string>* captures) {
+  for (size_t i = 0; i < Kinds().size(); ++i) {
+    const RE2& re = *Patterns()[i];
+    int n = re.NumberOfCapturingGroups();
+    std::vector<std::string> out(n);
+    std::vector<RE2::Arg> args(n);
+    std::vector<const RE2::Arg*> arg_ptrs(n);
+    for (int j = 0; j < n; ++j) {
+      args[j] = &out[j];
+      arg_ptrs[j] = &args[j];
+    }
+    if (RE2::FullMatchN(re2::StringPiece(name.data(), name.size()), re, arg_ptrs.data(), n)) {
+      *captures = std::move(out);
+      return &Kinds()[i];
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<std::string> StateResourceName(absl::string_view resource) {
+  absl::string_view name = resource;
+  if (absl::StartsWith(name, "tokens/")) {
+    size_t space = name.find(" for ");
+    if (space != absl::string_view::npos) name = name.substr(0, space);
+  }
+  std::vector<std::string> captures;
+  if (KindOf(name, &captures) == nullptr) return std::nullopt;
+  return std::string(name);
+}
+
+absl::StatusOr<std::optional<json>> ResourceStateDoc(Db* db, absl::string_view name, StateRead how) {
+  std::vector<std::string> captures;
+  const KindSpec* kind = KindOf(name, &captures);
+  if (kind == nullptr) return std::optional<json>();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat(kind->select, kind->where)));
+  for (size_t i = 0; i < captures.size(); ++i) q->Bind(static_cast<int>(i + 1), captures[i]);
+  FT_ASSIGN_OR_RETURN(bool found, q->Step());
+  if (!found) return std::optional<json>();
+  absl::StatusOr<json> doc = DocOfRow(db, *kind, *q, how);
+  q->Reset();
+  if (!doc.ok()) return doc.status();
+  // A name can match a row under another spelling (SQLite compares
+  // version = '01' numerically); only the stored spelling names it.
+  if (doc->at("name") != std::string(name)) return std::optional<json>();
+  return std::optional<json>(*std::move(doc));
+}
+
+absl::StatusOr<std::string> ResourceStateDigest(Db* db, absl::string_view name, StateRead how) {
+  std::vector<std::string> captures;
+  if (KindOf(name, &captures) == nullptr) return std::string();
+  FT_ASSIGN_OR_RETURN(std::optional<json> doc, ResourceStateDoc(db, name, how));
+  if (!doc) return DeletedStateDocDigest(name);
+  return StateDigestOf(*doc);
+}
+
+absl::Status ForEachResourceState(Db* db, StateRead how,
+                                  const std::function<absl::Status(const std::string&, const std::string&)>& fn) {
+  for (const KindSpec& kind : Kinds()) {
+    FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(kind.select));
+    while (true) {
+      absl::StatusOr<bool> row = q->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      absl::Status s = [&]() -> absl::Status {
+        FT_ASSIGN_OR_RETURN(json doc, DocOfRow(db, kind, *q, how));
+        FT_ASSIGN_OR_RETURN(std::string digest, StateDigestOf(doc));
+        return fn(doc.at("name").get<std::string>(), digest);
+      }();
+      if (!s.ok()) {
+        q->Reset();
+        return s;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+json MetricStateRow(const std::string& key, int64_t step, int64_t timestamp, double value) {
+  // NaN is stored as NULL (SQLite has no NaN), so the chain holds it as null.
+  return json{{"key", key},
+              {"step", step},
+              {"timestamp", timestamp},
+              {"value", std::isnan(value) ? json(nullptr) : StateDouble(value)}};
+}
+
+absl::StatusOr<std::string> RecomputeMetricsChain(Db* db, const std::string& run_id) {
+  return ChildChain(db, kMetrics, json{{"run_id", run_id}});
+}
+
+}  // namespace fairtrace

@@ -1,0 +1,159 @@
+// State digests through the real server (issue 14, "Data tied to the log"):
+// edits of the database behind the server's back that the hash chain and the
+// Merkle tree cannot see (a model version pointed at another tree, an edited
+// metric or run status, a deleted version row, an edited entity of an
+// immutable MIAPPE revision, a grant slipped in) are named by `fairtrace
+// fsck`, while the same registry untouched is clean.
+#include <sqlite3.h>
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "fairtrace/v1/admin.grpc.pb.h"
+#include "fairtrace/v1/runs.grpc.pb.h"
+#include "nlohmann/json.hpp"
+#include "tests/testing/server_fixture.h"
+
+namespace fairtrace::testing {
+namespace {
+
+namespace stdfs = std::filesystem;
+using ::testing::HasSubstr;
+
+class StateDigestTest : public ServerFixture {
+ protected:
+  void SetUp() override {
+    ServerFixture::SetUp();
+    ASSERT_EQ(Cli({"models", "create", "leaf-segmenter"}).exit_code, 0);
+    for (const char* v : {"1", "2"}) {
+      stdfs::path src = work() / (std::string("model-") + v);
+      WriteFile(src / "MLmodel", "flavors:\n  sklearn:\n    pickled_model: model.pkl\n");
+      WriteFile(src / "model.pkl", std::string("weights ") + v);
+      auto reg = Cli({"--json", "models", "versions", "register", "leaf-segmenter", src.string()});
+      ASSERT_EQ(reg.exit_code, 0) << reg.err;
+    }
+    auto runs = v1::RunService::NewStub(channel_);
+    {
+      grpc::ClientContext ctx;
+      v1::CreateRunRequest req;
+      req.mutable_run()->set_experiment("leaf-seg");
+      (*req.mutable_run()->mutable_params())["lr"] = "0.001";
+      v1::Run run;
+      grpc::Status s = runs->CreateRun(&ctx, req, &run);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+      run_ = run.name();
+    }
+    {
+      grpc::ClientContext ctx;
+      v1::LogMetricsRequest req;
+      req.set_run(run_);
+      v1::Metric* m = req.add_metrics();
+      m->set_key("loss");
+      m->set_value(0.5);
+      m->set_step(1);
+      v1::LogMetricsResponse resp;
+      grpc::Status s = runs->LogMetrics(&ctx, req, &resp);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+    }
+    auto imported = Cli({"investigations", "import",
+                         std::string(FAIRTRACE_SOURCE_DIR) + "/tests/fixtures/miappe/valid-1.2", "--id", "drought"});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  }
+  stdfs::path work() const { return dir_.path() / "work"; }
+  std::string db() const { return (dir_.path() / "data" / "fairtrace.db").string(); }
+  void EditDatabase(const std::string& sql) {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db().c_str(), &h), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(h);
+  }
+  // subject -> kind of every problem fsck reports, and its JSON.
+  std::map<std::string, std::string> Fsck(nlohmann::json* out = nullptr, int expected_exit = 1) {
+    auto r = Cli({"--token", tester_token_, "--json", "fsck"});
+    EXPECT_EQ(r.exit_code, expected_exit) << r.out << r.err;
+    nlohmann::json j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+    EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+    if (j.is_discarded()) return {};
+    std::map<std::string, std::string> problems;
+    for (const auto& p : j["problems"]) problems[p["subject"]] = p["kind"];
+    if (out != nullptr) *out = j;
+    return problems;
+  }
+  std::string run_;
+};
+
+TEST_F(StateDigestTest, AnUntouchedRegistryIsCleanAndEveryChangeCarriesItsState) {
+  nlohmann::json report;
+  EXPECT_TRUE(Fsck(&report, 0).empty()) << report.dump();
+  // model, 2 versions, run, investigation revision, and the fixture's
+  // tokens and grants: every one was compared.
+  EXPECT_GE(report["resources_checked"].get<int64_t>(), 5) << report.dump();
+  grpc::ClientContext ctx;
+  v1::ListAuditRecordsResponse list;
+  ASSERT_TRUE(v1::AuditService::NewStub(channel_)->ListAuditRecords(&ctx, v1::ListAuditRecordsRequest(), &list).ok());
+  int with_state = 0, run_records = 0;
+  for (const v1::AuditRecord& r : list.records()) {
+    if (r.resource() == run_) {
+      ++run_records;
+      EXPECT_EQ(r.state_digest().rfind("sha256:", 0), 0u) << r.DebugString();
+    }
+    if (!r.state_digest().empty()) ++with_state;
+  }
+  EXPECT_EQ(run_records, 2);  // created, then a metric logged
+  EXPECT_GE(with_state, 5);
+}
+
+TEST_F(StateDigestTest, EditsBehindTheServersBackAreNamed) {
+  ASSERT_EQ(server_->Stop(), 0);
+  EditDatabase(
+      // version 1 pointed at version 2's tree
+      "UPDATE model_versions SET tree_sha256 = (SELECT tree_sha256 FROM model_versions WHERE version = 2), "
+      "tree_size = (SELECT tree_size FROM model_versions WHERE version = 2) WHERE version = 1;"
+      // a better loss, a run that never finished marked FINISHED
+      "UPDATE run_metrics SET value = 0.01;"
+      "UPDATE runs SET status = 'FINISHED';"
+      // an immutable MIAPPE revision's entity edited
+      "UPDATE miappe_entities SET record_json = replace(record_json, 'a', 'b') WHERE seq = 1;"
+      // an admin grant slipped in
+      // (the tester's own token is then needed for fsck: a grant turns
+      // authorization on)
+      "INSERT INTO access_grants VALUES ('user:tester', 'admin', 'default', 1);");
+  Restart();
+  std::map<std::string, std::string> expected = {
+      {"models/leaf-segmenter/versions/1", "STATE_MISMATCH"},
+      {run_, "STATE_MISMATCH"},
+      {"investigations/drought/revisions/1", "STATE_MISMATCH"},
+      {"grants/user:tester/admin/default", "STATE_UNRECORDED"},
+  };
+  nlohmann::json report;
+  EXPECT_EQ(Fsck(&report), expected) << report.dump();
+  // Without --json the problems are named too, with the record they differ from.
+  auto text = Cli({"--token", tester_token_, "fsck"});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_THAT(text.out + text.err, HasSubstr("models/leaf-segmenter/versions/1"));
+  EXPECT_THAT(text.out + text.err, HasSubstr("behind the server's back"));
+}
+
+TEST_F(StateDigestTest, ADeletedVersionRowIsNamed) {
+  ASSERT_EQ(server_->Stop(), 0);
+  EditDatabase(
+      "DELETE FROM model_version_tags WHERE version = 2; DELETE FROM model_version_flavors WHERE version = 2;"
+      "DELETE FROM lineage_edges WHERE subject = 'models/leaf-segmenter/versions/2';"
+      "DELETE FROM model_versions WHERE version = 2;");
+  Restart();
+  std::map<std::string, std::string> expected = {{"models/leaf-segmenter/versions/2", "STATE_VANISHED"}};
+  EXPECT_EQ(Fsck(), expected);
+}
+
+TEST_F(StateDigestTest, AMovedLatestPointerIsNamed) {
+  ASSERT_EQ(server_->Stop(), 0);
+  EditDatabase("UPDATE investigations SET latest_revision = 7;");
+  Restart();
+  std::map<std::string, std::string> expected = {{"investigations/drought", "STATE_POINTER_MISMATCH"}};
+  EXPECT_EQ(Fsck(), expected);
+}
+
+}  // namespace
+}  // namespace fairtrace::testing
