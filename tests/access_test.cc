@@ -194,6 +194,38 @@ TEST_F(AccessTest, DeniedAndUnauthenticatedAttemptsAreAudited) {
                                      "anonymous /fairtrace.v1.ModelService/GetRegisteredModel UNAUTHENTICATED"));
 }
 
+TEST_F(AccessTest, RefusedCallsCannotGrowTheLogWithoutBound) {
+  BecomeAdmin();
+  std::string viewer = TokenFor("user:vera");
+  Grant("user:vera", "viewer");
+  // An anonymous flood: every call is refused, 20 of them (the per-caller
+  // burst) get a record; the rest are counted.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(CallRaw("/fairtrace.v1.ModelService/GetRegisteredModel", "").error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  // Another caller is still recorded, after a summary of what was not.
+  EXPECT_EQ(CallRaw("/fairtrace.v1.ModelService/CreateRegisteredModel", viewer).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto audit = v1::AuditService::NewStub(channel_);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + admin_token_);
+  v1::ListAuditRecordsResponse list;
+  ASSERT_TRUE(audit->ListAuditRecords(&ctx, v1::ListAuditRecordsRequest(), &list).ok());
+  int anonymous = 0;
+  std::vector<std::string> tail;
+  for (const auto& r : list.records()) {
+    if (r.result() == "UNAUTHENTICATED") ++anonymous;
+    tail.push_back(absl::StrCat(r.principal(), " ", r.method(), " ", r.resource(), " ", r.result()));
+  }
+  EXPECT_EQ(anonymous, 20);
+  ASSERT_GE(tail.size(), 2u);
+  EXPECT_EQ(tail[tail.size() - 2],
+            "fairtrace-server fairtrace-server/RefusalsNotRecorded 80 refused calls "
+            "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(tail.back(), "user:vera /fairtrace.v1.ModelService/CreateRegisteredModel  PERMISSION_DENIED");
+}
+
 TEST_F(AccessTest, TheFirstAdminIsMadeOfflineAndTokensComeFromTheEnvironment) {
   const std::string data = (dir_.path() / "data").string();
   const std::string server_bin = ServerProcess::ServerBinary();

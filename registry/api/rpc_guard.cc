@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "common/text/utf8.h"
@@ -97,6 +98,15 @@ void RpcGuard::Release() const {
   if (last) malloc_trim(0);
 }
 
+std::string RefusalCaller(absl::string_view peer, const absl::StatusOr<std::string>& principal) {
+  if (principal.ok()) return *principal;
+  size_t colon = peer.rfind(':');
+  // "ipv4:1.2.3.4:5678" and "ipv6:[::1]:5678" end with a port; "unix:/path"
+  // has none worth removing.
+  if (absl::StartsWith(peer, "ipv") && colon != absl::string_view::npos && colon > 5) peer = peer.substr(0, colon);
+  return std::string(peer);
+}
+
 std::string RequestResource(const google::protobuf::Message& request) {
   const auto* desc = request.GetDescriptor();
   const auto* refl = request.GetReflection();
@@ -134,11 +144,23 @@ absl::StatusOr<std::string> RpcGuard::Admission(grpc::ServerContext* ctx, absl::
   absl::StatusOr<std::string> principal = access_->Authenticate(credentials);
   absl::Status allowed = principal.ok() ? access_->Authorize(*principal, method) : principal.status();
   if (allowed.ok()) return principal;
-  // Denied and unauthenticated attempts are audited too; the principal is
-  // the one authenticated, or anonymous when authentication failed.
-  CallPrincipalScope scope(principal.ok() ? *principal : std::string(kAnonymous));
-  CallContext call = MakeCallContext(*ctx, std::string(method), request ? RequestSha256(*request) : "");
-  AppendStandaloneAudit(store_, call, request ? RequestResource(*request) : "", allowed);
+  // Denied and unauthenticated attempts are audited too, within a budget
+  // per caller and per server, so that refusals cannot grow the log without
+  // bound; the principal is the one authenticated, or anonymous when
+  // authentication failed.
+  RefusalLimiter::Decision budget = refusals_.Admit(RefusalCaller(ctx->peer(), principal));
+  if (budget.not_recorded > 0) {
+    AuditEntry summary{std::string(kRefusalsNotRecordedPrincipal), std::string(kRefusalsNotRecordedMethod),
+                       absl::StrCat(budget.not_recorded, " refused calls"), "", "RESOURCE_EXHAUSTED"};
+    if (absl::Status s = store_->AppendAudit(summary); !s.ok()) {
+      std::cerr << "fairtrace-server: cannot audit a refusal summary: " << s << "\n";
+    }
+  }
+  if (budget.record) {
+    CallPrincipalScope scope(principal.ok() ? *principal : std::string(kAnonymous));
+    CallContext call = MakeCallContext(*ctx, std::string(method), request ? RequestSha256(*request) : "");
+    AppendStandaloneAudit(store_, call, request ? RequestResource(*request) : "", allowed);
+  }
   return allowed;
 }
 

@@ -23,6 +23,7 @@
 #include "google/protobuf/message.h"
 #include "registry/store/store.h"
 #include "registry/trust/access_control.h"
+#include "registry/trust/refusal_limiter.h"
 
 namespace fairtrace::api {
 
@@ -34,6 +35,9 @@ struct GuardOptions {
   int max_heavy_calls = 2;                               // at once; others wait
   absl::Duration admission_wait = absl::Seconds(30);     // then RESOURCE_EXHAUSTED
   absl::Duration heavy_call_limit = absl::Seconds(120);  // server-side deadline
+  // How many refused calls get an audit record of their own (the rest are
+  // counted in a summary record; docs/security.md).
+  RefusalLimiter::Options refusal_records;
 };
 
 // The stop condition of the call running on this thread (cancelled by the
@@ -41,13 +45,18 @@ struct GuardOptions {
 // server's limit); an empty function outside a guarded call.
 std::function<bool()> CurrentCallShouldStop();
 
+// The summary record appended when refused calls went unrecorded
+// (docs/security.md): its resource says how many.
+inline constexpr absl::string_view kRefusalsNotRecordedPrincipal = "fairtrace-server";
+inline constexpr absl::string_view kRefusalsNotRecordedMethod = "fairtrace-server/RefusalsNotRecorded";
+
 class RpcGuard {
  public:
   // `access` authenticates and authorizes every call before its body runs
   // (docs/security.md); null: no checks, every caller is anonymous unless
   // mutual TLS names it (unit tests).
   explicit RpcGuard(Store* audit_store, GuardOptions options = {}, const AccessControl* access = nullptr)
-      : store_(audit_store), options_(options), access_(access) {}
+      : store_(audit_store), options_(options), access_(access), refusals_(options_.refusal_records) {}
   static bool IsHeavy(absl::string_view method);
 
   // `method` is the full gRPC name ("/fairtrace.v1.ModelService/CreateModelVersion");
@@ -71,7 +80,12 @@ class RpcGuard {
   const AccessControl* access_;
   mutable absl::Mutex mu_;
   mutable int heavy_running_ ABSL_GUARDED_BY(mu_) = 0;
+  mutable RefusalLimiter refusals_;
 };
+
+// Who a refusal is counted against: the authenticated principal, else the
+// peer's address without its port ("ipv4:10.0.0.1", "ipv6:[::1]").
+std::string RefusalCaller(absl::string_view peer, const absl::StatusOr<std::string>& principal);
 
 // What a request is about, for the audit record of a failed attempt: the
 // first non-empty top-level string field among name, parent, run,
