@@ -5,7 +5,7 @@
 
 #include "common/status/errors.h"
 #include "registry/store/sqlite/db.h"
-#include "registry/store/sqlite/sqlite_file_test_base.h"
+#include "tests/testing/sqlite_file_test_base.h"
 #include "tests/testing/status_matchers.h"
 
 namespace fairtrace {

@@ -12,7 +12,7 @@
 #include "common/audit/state_digest.h"
 #include "registry/store/migrations.h"
 #include "registry/store/sqlite/sqlite_database.h"
-#include "registry/store/sqlite/sqlite_file_test_base.h"
+#include "tests/testing/sqlite_file_test_base.h"
 #include "tests/testing/status_matchers.h"
 
 namespace fairtrace {
