@@ -75,7 +75,7 @@ const std::vector<KindSpec>& Kinds() {
        {}},
       {"run",
        "runs/([0-9a-f]{32})",
-       "SELECT 'runs/' || run_id AS name, run_id, uid, experiment, kind, status, status_message, start_time, "
+       "SELECT 'runs/' || run_id AS name, run_id, uid, experiment, kind AS run_kind, status, status_message, start_time, "
        "end_time, seeds_json, code_json, code_commit, environment_json, description, tags_json, create_time, "
        "update_time, revision, metrics_chain FROM runs",
        " WHERE run_id = ?1",
@@ -237,6 +237,9 @@ absl::StatusOr<std::string> ChildChain(Db* db, const ChildSpec& child, const jso
 // The document of the row `q` is on.
 absl::StatusOr<json> DocOfRow(Db* db, const KindSpec& kind, const Stmt& q, StateRead how) {
   json doc = RowObject(q);
+  // "kind" names the resource kind; a column of that name is selected
+  // under another (a run's kind is "run_kind").
+  if (doc.contains("kind")) return absl::InternalError(absl::StrCat(kind.kind, ": a column is named \"kind\""));
   doc["kind"] = kind.kind;
   for (const ChildSpec& child : kind.children) {
     if (child.stored_column != nullptr && how == StateRead::kStoredChains) {

@@ -66,6 +66,7 @@ TEST_F(ResourceStateTest, EveryChangeRecordsTheStateItLeft) {
   EXPECT_EQ(*StateDigestOf(**doc), records[1].state_digest);
   EXPECT_EQ((**doc)["kind"], "run");
   EXPECT_EQ((**doc)["status"], "RUNNING");
+  EXPECT_EQ((**doc)["run_kind"], "TRAINING");
   EXPECT_FALSE((**doc).contains("metrics_chain"));
   EXPECT_EQ((**doc)["metrics"].get<std::string>().size(), 64u);
   EXPECT_EQ((**doc)["tags_json"], nlohmann::json::object());  // JSON texts are embedded as JSON
