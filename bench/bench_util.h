@@ -5,6 +5,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <functional>
@@ -23,6 +24,23 @@ using Clock = std::chrono::steady_clock;
 
 inline double Millis(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// Microseconds at the 50th and 99th percentiles of `n` timed calls of
+// `fn(i)`.
+struct Percentiles {
+  double p50, p99;
+};
+template <typename Fn>
+Percentiles Time(int n, Fn fn) {
+  std::vector<double> us;
+  for (int i = 0; i < n; ++i) {
+    auto t0 = Clock::now();
+    fn(i);
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  std::sort(us.begin(), us.end());
+  return {us[us.size() / 2], us[us.size() * 99 / 100]};
 }
 
 inline long PeakRssMiB() {

@@ -34,22 +34,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using fairtrace::bench::Millis;
-
-struct Percentiles {
-  double p50, p99;
-};
-
-template <typename Fn>
-Percentiles Time(int n, Fn fn) {
-  std::vector<double> us;
-  for (int i = 0; i < n; ++i) {
-    auto t0 = Clock::now();
-    fn(i);
-    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-  }
-  std::sort(us.begin(), us.end());
-  return {us[us.size() / 2], us[us.size() * 99 / 100]};
-}
+using fairtrace::bench::Percentiles;
+using fairtrace::bench::Time;
 
 bool WriteLog(const std::string& path, int64_t n) {
   sqlite3* db = nullptr;

@@ -1,5 +1,6 @@
 #include "registry/store/sqlite/resource_state.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -8,7 +9,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/audit/state_digest.h"
+#include "common/content/sha256.h"
 #include "common/status/status_macros.h"
+#include "common/text/utf8.h"
 #include "re2/re2.h"
 
 namespace fairtrace {
@@ -75,7 +78,8 @@ const std::vector<KindSpec>& Kinds() {
        {}},
       {"run",
        "runs/([0-9a-f]{32})",
-       "SELECT 'runs/' || run_id AS name, run_id, uid, experiment, kind AS run_kind, status, status_message, start_time, "
+       "SELECT 'runs/' || run_id AS name, run_id, uid, experiment, kind AS run_kind, status, status_message, "
+       "start_time, "
        "end_time, seeds_json, code_json, code_commit, environment_json, description, tags_json, create_time, "
        "update_time, revision, metrics_chain FROM runs",
        " WHERE run_id = ?1",
@@ -199,6 +203,106 @@ json RowObject(const Stmt& q) {
   return row;
 }
 
+// The canonical JSON of a string (common/audit/state_digest.h): what
+// nlohmann's dump writes with ensure_ascii off, without building a json
+// value. INVALID_ARGUMENT for invalid UTF-8.
+absl::Status AppendJsonString(absl::string_view s, std::string* out) {
+  if (text::FirstInvalidUtf8(s).has_value()) {
+    return absl::InvalidArgumentError("a state document holds text that is not valid UTF-8");
+  }
+  out->push_back('"');
+  size_t plain = 0;  // start of the bytes not yet appended
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default: {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out->append("\\u00");
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 0xf]);
+      }
+    }
+  }
+  out->append(s.data() + plain, s.size() - plain);
+  out->push_back('"');
+  return absl::OkStatus();
+}
+
+// A child row's canonical JSON written directly (the chains' rows are
+// many: building a json object per row costs several times more). Equals
+// CanonicalStateJson of the row as a json object of its columns, with
+// JSON texts as strings; resource_state_test.cc checks it.
+class RowWriter {
+ public:
+  explicit RowWriter(const Stmt& q) {
+    for (int i = 0; i < q.ColumnCount(); ++i) columns_.push_back({q.ColumnName(i), i});
+    std::sort(columns_.begin(), columns_.end());
+    for (auto& [name, index] : columns_) {
+      std::string key;
+      (void)AppendJsonString(name, &key);  // column names are ASCII
+      keys_.push_back(key + ":");
+    }
+  }
+  absl::Status Append(const Stmt& q, std::string* out) const {
+    out->push_back('{');
+    for (size_t k = 0; k < columns_.size(); ++k) {
+      if (k > 0) out->push_back(',');
+      out->append(keys_[k]);
+      const auto& [name, col] = columns_[k];
+      switch (q.ColumnType(col)) {
+        case Stmt::Type::kInteger:
+          absl::StrAppend(out, q.Int(col));
+          break;
+        case Stmt::Type::kNull:
+          out->append("null");
+          break;
+        case Stmt::Type::kReal:
+        case Stmt::Type::kBlob: {
+          FT_ASSIGN_OR_RETURN(std::string v, CanonicalStateJson(ColumnValue(q, col, name)));
+          out->append(v);
+          break;
+        }
+        case Stmt::Type::kText:
+          // A child row's JSON texts enter as the text stored (the code
+          // that stores them writes them canonically): parsing every
+          // item's attributes would double the cost of the chain.
+          FT_RETURN_IF_ERROR(AppendJsonString(q.Text(col), out));
+          break;
+      }
+    }
+    out->push_back('}');
+    return absl::OkStatus();
+  }
+
+ private:
+  std::vector<std::pair<std::string, int>> columns_;  // by name
+  std::vector<std::string> keys_;                     // "\"name\":"
+};
+
 absl::Status BindJson(Stmt* q, int index, const json& v) {
   if (v.is_number_integer()) {
     q->Bind(index, v.get<int64_t>());
@@ -220,16 +324,19 @@ absl::StatusOr<std::string> ChildChain(Db* db, const ChildSpec& child, const jso
     }
   }
   std::string chain;
+  std::optional<RowWriter> writer;
+  std::string link;
   while (true) {
     absl::StatusOr<bool> row = q->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    absl::StatusOr<std::string> next = StateChainNext(chain, RowObject(*q));
-    if (!next.ok()) {
+    if (!writer) writer.emplace(*q);
+    link = chain;  // c(i) = SHA-256(c(i-1) || canonical(row i))
+    if (absl::Status s = writer->Append(*q, &link); !s.ok()) {
       q->Reset();
-      return next.status();
+      return s;
     }
-    chain = *std::move(next);
+    chain = Sha256Hex(link);
   }
   return chain;
 }
@@ -287,15 +394,16 @@ std::optional<std::string> StateResourceName(absl::string_view resource) {
   return std::string(name);
 }
 
-absl::StatusOr<std::optional<json>> ResourceStateDoc(Db* db, absl::string_view name, StateRead how) {
-  std::vector<std::string> captures;
-  const KindSpec* kind = KindOf(name, &captures);
-  if (kind == nullptr) return std::optional<json>();
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat(kind->select, kind->where)));
+namespace {
+
+// The document of `name`, whose kind and captures KindOf gave.
+absl::StatusOr<std::optional<json>> DocOfKind(Db* db, const KindSpec& kind, const std::vector<std::string>& captures,
+                                              absl::string_view name, StateRead how) {
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat(kind.select, kind.where)));
   for (size_t i = 0; i < captures.size(); ++i) q->Bind(static_cast<int>(i + 1), captures[i]);
   FT_ASSIGN_OR_RETURN(bool found, q->Step());
   if (!found) return std::optional<json>();
-  absl::StatusOr<json> doc = DocOfRow(db, *kind, *q, how);
+  absl::StatusOr<json> doc = DocOfRow(db, kind, *q, how);
   q->Reset();
   if (!doc.ok()) return doc.status();
   // A name can match a row under another spelling (SQLite compares
@@ -304,10 +412,20 @@ absl::StatusOr<std::optional<json>> ResourceStateDoc(Db* db, absl::string_view n
   return std::optional<json>(*std::move(doc));
 }
 
+}  // namespace
+
+absl::StatusOr<std::optional<json>> ResourceStateDoc(Db* db, absl::string_view name, StateRead how) {
+  std::vector<std::string> captures;
+  const KindSpec* kind = KindOf(name, &captures);
+  if (kind == nullptr) return std::optional<json>();
+  return DocOfKind(db, *kind, captures, name, how);
+}
+
 absl::StatusOr<std::string> ResourceStateDigest(Db* db, absl::string_view name, StateRead how) {
   std::vector<std::string> captures;
-  if (KindOf(name, &captures) == nullptr) return std::string();
-  FT_ASSIGN_OR_RETURN(std::optional<json> doc, ResourceStateDoc(db, name, how));
+  const KindSpec* kind = KindOf(name, &captures);
+  if (kind == nullptr) return std::string();
+  FT_ASSIGN_OR_RETURN(std::optional<json> doc, DocOfKind(db, *kind, captures, name, how));
   if (!doc) return DeletedStateDocDigest(name);
   return StateDigestOf(*doc);
 }

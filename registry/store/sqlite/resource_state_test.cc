@@ -166,6 +166,47 @@ TEST_F(ResourceStateTest, ADatabaseFromBeforeStateDigestsIsAnchoredOnce) {
   EXPECT_NE(run_anchor, "");
 }
 
+// Chains are written without building json values (for speed); they must
+// equal the canonical JSON of the rows as json values (JSON texts as the
+// strings stored), tricky text and doubles included.
+TEST_F(ResourceStateTest, ChainsEqualTheCanonicalJsonOfTheirRows) {
+  { auto b = Open(); }
+  Exec("INSERT INTO annotation_sets VALUES ('d', 1, 's', 'u-set', 'u-v', '" + std::string(64, 'a') +
+       "', 'ann', 'task', 'coco', 'src', 3, '{\"b\":1,\"a\":[1.5,null]}', 2, 2, 'p', 1);"
+       "INSERT INTO annotations VALUES ('u-set', 1, 'q\"uo\\te\t\x7f "
+       "\xc3\xa9', 7, 2, 0.1, 1e21, -2.5, 9e999, "
+       "-9e999, '{\"z\":\"\\u0001\",\"a\":2}', '');"
+       "INSERT INTO annotations VALUES ('u-set', 2, char(1) || 'x' || char(31), 8, 3, 2.5, 0, 1, 2, 3, 'not json', "
+       "'m');");
+  auto db = sqlite::Db::Open(path());
+  ASSERT_TRUE(db.ok());
+  auto doc = ResourceStateDoc(db->get(), "datasets/d/versions/1/annotationSets/s", StateRead::kRecomputeChains);
+  ASSERT_TRUE(doc.ok()) << doc.status();
+  ASSERT_TRUE(doc->has_value());
+  using nlohmann::json;
+  auto row = [](int64_t seq, std::string path, int64_t source, int64_t category, std::vector<double> v,
+                std::string geometry, std::string mask) {
+    return json{{"seq", seq},
+                {"path", path},
+                {"source_id", source},
+                {"category_id", category},
+                {"value", StateDouble(v[0])},
+                {"bbox_x", StateDouble(v[1])},
+                {"bbox_y", StateDouble(v[2])},
+                {"bbox_w", StateDouble(v[3])},
+                {"bbox_h", StateDouble(v[4])},
+                {"geometry_json", geometry},
+                {"mask_digest", mask}};
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  std::string chain = *StateChainNext(
+      "", row(1, "q\"uo\\te\t\x7f \xc3\xa9", 7, 2, {0.1, 1e21, -2.5, inf, -inf}, "{\"z\":\"\\u0001\",\"a\":2}", ""));
+  chain = *StateChainNext(chain, row(2, "\x01x\x1f", 8, 3, {2.5, 0, 1, 2, 3}, "not json", "m"));
+  EXPECT_EQ((**doc)["annotations"], chain);
+  // In the resource's own row, JSON texts enter as JSON.
+  EXPECT_EQ((**doc)["meta_json"], (json{{"a", {1.5, nullptr}}, {"b", 1}}));
+}
+
 TEST_F(ResourceStateTest, NamesOfNoStatefulKindHaveNoState) {
   auto db = sqlite::Db::Open(path());
   ASSERT_TRUE(db.ok());
