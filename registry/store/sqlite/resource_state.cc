@@ -363,8 +363,10 @@ absl::StatusOr<json> DocOfRow(Db* db, const KindSpec& kind, const Stmt& q, State
 
 // The kind whose pattern `name` matches, with the captures.
 const KindSpec* KindOf(absl::string_view name, std::vector<std::string>* captures) {
+  const re2::StringPiece piece(name.data(), name.size());
   for (size_t i = 0; i < Kinds().size(); ++i) {
     const RE2& re = *Patterns()[i];
+    if (!RE2::FullMatch(piece, re)) continue;  // no captures: no allocations
     int n = re.NumberOfCapturingGroups();
     std::vector<std::string> out(n);
     std::vector<RE2::Arg> args(n);
@@ -373,7 +375,7 @@ const KindSpec* KindOf(absl::string_view name, std::vector<std::string>* capture
       args[j] = &out[j];
       arg_ptrs[j] = &args[j];
     }
-    if (RE2::FullMatchN(re2::StringPiece(name.data(), name.size()), re, arg_ptrs.data(), n)) {
+    if (RE2::FullMatchN(piece, re, arg_ptrs.data(), n)) {
       *captures = std::move(out);
       return &Kinds()[i];
     }
@@ -452,12 +454,22 @@ absl::Status ForEachResourceState(Db* db, StateRead how,
   return absl::OkStatus();
 }
 
-json MetricStateRow(const std::string& key, int64_t step, int64_t timestamp, double value) {
-  // NaN is stored as NULL (SQLite has no NaN), so the chain holds it as null.
-  return json{{"key", key},
-              {"step", step},
-              {"timestamp", timestamp},
-              {"value", std::isnan(value) ? json(nullptr) : StateDouble(value)}};
+absl::StatusOr<std::string> NextMetricsChain(absl::string_view chain, const std::string& key, int64_t step,
+                                             int64_t timestamp, double value) {
+  // The row as the chain's RowWriter writes it from the table's columns
+  // (key, step, timestamp, value; NaN is stored as NULL).
+  std::string link(chain);
+  link.append("{\"key\":");
+  FT_RETURN_IF_ERROR(AppendJsonString(key, &link));
+  absl::StrAppend(&link, ",\"step\":", step, ",\"timestamp\":", timestamp, ",\"value\":");
+  if (std::isnan(value)) {
+    link.append("null");
+  } else {
+    FT_ASSIGN_OR_RETURN(std::string v, CanonicalStateJson(StateDouble(value)));
+    link.append(v);
+  }
+  link.push_back('}');
+  return Sha256Hex(link);
 }
 
 absl::StatusOr<std::string> RecomputeMetricsChain(Db* db, const std::string& run_id) {

@@ -57,8 +57,10 @@ absl::StatusOr<std::optional<nlohmann::json>> ResourceStateDoc(sqlite::Db* db, a
 absl::Status ForEachResourceState(sqlite::Db* db, StateRead how,
                                   const std::function<absl::Status(const std::string&, const std::string&)>& fn);
 
-// A run's metric row as its chain holds it.
-nlohmann::json MetricStateRow(const std::string& key, int64_t step, int64_t timestamp, double value);
+// A run's metrics chain extended by one logged metric (the link the chain
+// over its stored rows has).
+absl::StatusOr<std::string> NextMetricsChain(absl::string_view chain, const std::string& key, int64_t step,
+                                             int64_t timestamp, double value);
 
 // A run's metrics chain recomputed from its rows (in the order they were
 // logged).

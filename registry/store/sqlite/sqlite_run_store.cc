@@ -3,7 +3,6 @@
 // through filter_sql.h), writes in one transaction with their audit record.
 #include "registry/store/sqlite/sqlite_run_store.h"
 #include "absl/strings/str_cat.h"
-#include "common/audit/state_digest.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/text/utf8.h"
@@ -111,7 +110,7 @@ absl::Status InsertMetrics(Db* db, const std::string& run_id, const std::vector<
   for (const MetricRow& m : metrics) {
     FT_RETURN_IF_ERROR(
         ins->Bind(1, run_id).Bind(2, m.key).Bind(3, m.step).Bind(4, m.timestamp).BindDouble(5, m.value).Run());
-    FT_ASSIGN_OR_RETURN(chain, StateChainNext(chain, MetricStateRow(m.key, m.step, m.timestamp, m.value)));
+    FT_ASSIGN_OR_RETURN(chain, NextMetricsChain(chain, m.key, m.step, m.timestamp, m.value));
   }
   FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE runs SET metrics_chain = ? WHERE run_id = ?"));
   return upd->Bind(1, chain).Bind(2, run_id).Run();
