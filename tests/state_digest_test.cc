@@ -3,7 +3,8 @@
 // Merkle tree cannot see (a model version pointed at another tree, an edited
 // metric or run status, a deleted version row, an edited entity of an
 // immutable MIAPPE revision, a grant slipped in) are named by `fairtrace
-// fsck`, while the same registry untouched is clean.
+// fsck` on the server and by `fairtrace audit verify --deep` on the client,
+// while the same registry untouched is clean.
 #include <sqlite3.h>
 
 #include <map>
@@ -69,17 +70,28 @@ class StateDigestTest : public ServerFixture {
     sqlite3_free(err);
     sqlite3_close(h);
   }
-  // subject -> kind of every problem fsck reports, and its JSON.
-  std::map<std::string, std::string> Fsck(nlohmann::json* out = nullptr, int expected_exit = 1) {
-    auto r = Cli({"--token", tester_token_, "--json", "fsck"});
+  // Runs the CLI with --json and maps what its `list` names (the `subject`
+  // field of each item) to each item's kind; the whole answer goes to `out`.
+  std::map<std::string, std::string> Findings(std::vector<std::string> args, const char* list, const char* subject,
+                                              nlohmann::json* out, int expected_exit) {
+    args.insert(args.begin(), {"--token", tester_token_, "--json"});
+    auto r = Cli(args);
     EXPECT_EQ(r.exit_code, expected_exit) << r.out << r.err;
     nlohmann::json j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
     EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
     if (j.is_discarded()) return {};
-    std::map<std::string, std::string> problems;
-    for (const auto& p : j["problems"]) problems[p["subject"]] = p["kind"];
+    std::map<std::string, std::string> found;
+    for (const auto& p : j[list]) found[p[subject]] = p["kind"];
     if (out != nullptr) *out = j;
-    return problems;
+    return found;
+  }
+  // What `fairtrace fsck` reports.
+  std::map<std::string, std::string> Fsck(nlohmann::json* out = nullptr, int expected_exit = 1) {
+    return Findings({"fsck"}, "problems", "subject", out, expected_exit);
+  }
+  // What `fairtrace audit verify --deep` finds.
+  std::map<std::string, std::string> VerifyDeep(nlohmann::json* out = nullptr, int expected_exit = 1) {
+    return Findings({"audit", "verify", "--deep", "--no-state"}, "state_findings", "resource", out, expected_exit);
   }
   std::string run_;
 };
@@ -103,6 +115,15 @@ TEST_F(StateDigestTest, AnUntouchedRegistryIsCleanAndEveryChangeCarriesItsState)
   }
   EXPECT_EQ(run_records, 2);  // created, then a metric logged
   EXPECT_GE(with_state, 5);
+
+  // The client's own comparison agrees: every resource fsck checked.
+  nlohmann::json deep;
+  EXPECT_TRUE(VerifyDeep(&deep, 0).empty()) << deep.dump();
+  EXPECT_EQ(deep["resources_checked"], report["resources_checked"]) << deep.dump();
+  EXPECT_GT(deep["states_as_of"].get<int64_t>(), 0);
+  auto text = Cli({"audit", "verify", "--deep", "--no-state"});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("resource states verified"));
 }
 
 TEST_F(StateDigestTest, EditsBehindTheServersBackAreNamed) {
@@ -129,6 +150,9 @@ TEST_F(StateDigestTest, EditsBehindTheServersBackAreNamed) {
   };
   nlohmann::json report;
   EXPECT_EQ(Fsck(&report), expected) << report.dump();
+  // The client-side check finds the same, hashing the documents itself.
+  nlohmann::json deep;
+  EXPECT_EQ(VerifyDeep(&deep), expected) << deep.dump();
   // Without --json the problems are named too, with the record they differ from.
   auto text = Cli({"--token", tester_token_, "fsck"});
   EXPECT_EQ(text.exit_code, 1);
@@ -145,6 +169,7 @@ TEST_F(StateDigestTest, ADeletedVersionRowIsNamed) {
   Restart();
   std::map<std::string, std::string> expected = {{"models/leaf-segmenter/versions/2", "STATE_VANISHED"}};
   EXPECT_EQ(Fsck(), expected);
+  EXPECT_EQ(VerifyDeep(), expected);
 }
 
 TEST_F(StateDigestTest, AMovedLatestPointerIsNamed) {

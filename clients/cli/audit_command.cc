@@ -74,6 +74,8 @@ AuditCommand::AuditCommand(CLI::App& app) {
   verify_->add_option("--key", key_, "the log's verifier key or a file holding it (default $FAIRTRACE_LOG_KEY)");
   verify_->add_option("--checkpoint", old_checkpoints_, "a checkpoint saved earlier (repeatable)");
   verify_->add_flag("--no-state", no_state_, "neither read nor keep the last verified checkpoint");
+  verify_->add_flag("--deep", deep_,
+                    "also compare every stored resource's state with its latest record (exit 1 on a difference)");
   checkpoint_ = audit_->add_subcommand("checkpoint", "print the log's latest signed checkpoint");
   checkpoint_->add_option("--tree-size", tree_size_, "an earlier tree size instead of the latest");
   checkpoint_->add_option("--key", key_, "check its signature with this verifier key");
@@ -108,20 +110,30 @@ int AuditCommand::Verify(const client::ClientOptions& options, bool as_json) {
     v.old_checkpoints.push_back(*text);
   }
   if (!no_state_) v.state_dir = client::DefaultAuditStateDir();
+  v.deep = deep_;
   client::AuditClient audit(options);
   auto r = audit.Verify(v);
   if (!r.ok()) return Broken(r.status(), as_json, options.target);
+  const bool states_agree = r->state_findings.empty();
   if (as_json) {
-    std::cout << json{{"ok", true},
-                      {"records", r->records},
-                      {"origin", r->checkpoint.origin},
-                      {"tree_size", r->checkpoint.size},
-                      {"root", MerkleHex(r->checkpoint.root)},
-                      {"signature_checked", r->signature_checked},
-                      {"older_checkpoints", r->older_sizes}}
-                     .dump()
-              << "\n";
-    return 0;
+    json out{{"ok", states_agree},
+             {"records", r->records},
+             {"origin", r->checkpoint.origin},
+             {"tree_size", r->checkpoint.size},
+             {"root", MerkleHex(r->checkpoint.root)},
+             {"signature_checked", r->signature_checked},
+             {"older_checkpoints", r->older_sizes}};
+    if (deep_) {
+      json findings = json::array();
+      for (const auto& f : r->state_findings) {
+        findings.push_back({{"kind", f.kind}, {"resource", f.resource}, {"detail", f.detail}});
+      }
+      out["resources_checked"] = r->resources_checked;
+      out["states_as_of"] = r->states_as_of;
+      out["state_findings"] = findings;
+    }
+    std::cout << out.dump() << "\n";
+    return states_agree ? 0 : 1;
   }
   std::cout << "audit chain verified: " << r->records << " record(s)\n"
             << "merkle root " << MerkleHex(r->checkpoint.root) << " matches the checkpoint of " << r->checkpoint.origin
@@ -132,6 +144,15 @@ int AuditCommand::Verify(const client::ClientOptions& options, bool as_json) {
     std::cout << "checkpoint signature NOT checked (give --key or FAIRTRACE_LOG_KEY)\n";
   }
   for (int64_t size : r->older_sizes) std::cout << "consistent with your checkpoint of " << size << " record(s)\n";
+  if (!deep_) return 0;
+  for (const auto& f : r->state_findings) std::cout << f.kind << " " << f.resource << ": " << f.detail << "\n";
+  if (!states_agree) {
+    std::cout << r->state_findings.size() << " of " << r->resources_checked
+              << " resource(s) differ from the verified log (as of record " << r->states_as_of << ")\n";
+    return 1;
+  }
+  std::cout << "resource states verified: " << r->resources_checked << " resource(s) match their latest records (as of "
+            << "record " << r->states_as_of << ")\n";
   return 0;
 }
 

@@ -45,6 +45,7 @@ class AuditCommand {
   std::string key_, out_, bundle_, file_;
   std::vector<std::string> old_checkpoints_;
   bool no_state_ = false;
+  bool deep_ = false;
   int64_t tree_size_ = 0, sequence_ = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/content/sha256.h"
 
@@ -28,6 +29,14 @@ std::string DeletedStateDocDigest(absl::string_view name) {
   // A name that is not valid UTF-8 cannot be a stored resource's; its
   // tombstone is the digest of the name's bytes, which nothing matches.
   return d.ok() ? *d : absl::StrCat(kStateDigestPrefix, Sha256Hex(name));
+}
+
+std::string StateNameOfRecordResource(absl::string_view resource) {
+  if (absl::StartsWith(resource, "tokens/")) {
+    size_t space = resource.find(" for ");
+    if (space != absl::string_view::npos) resource = resource.substr(0, space);
+  }
+  return std::string(resource);
 }
 
 nlohmann::json StateDouble(double v) {

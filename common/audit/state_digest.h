@@ -41,6 +41,12 @@ absl::StatusOr<std::string> StateDigestOf(const nlohmann::json& doc);
 // deleted alias): the digest of {"deleted": true, "name": name}.
 std::string DeletedStateDocDigest(absl::string_view name);
 
+// The resource whose state a record's digest describes, from the record's
+// (unescaped) `resource`: the resource itself, except that a token's
+// records name it "tokens/<id> for <principal>" on creation and
+// "tokens/<id>" on revocation, both meaning "tokens/<id>".
+std::string StateNameOfRecordResource(absl::string_view resource);
+
 // A double as a state document holds it (see above).
 nlohmann::json StateDouble(double v);
 

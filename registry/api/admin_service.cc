@@ -97,4 +97,14 @@ grpc::Status AuditServiceImpl::AddCheckpointCosignatures(grpc::ServerContext* ct
   });
 }
 
+grpc::Status AuditServiceImpl::ListResourceStates(grpc::ServerContext* ctx, const v1::ListResourceStatesRequest* req,
+                                                  grpc::ServerWriter<v1::ResourceState>* writer) {
+  return guard_->Run(ctx, AuditMethod("ListResourceStates"), req, false, [&]() -> grpc::Status {
+    std::function<bool()> stop = CurrentCallShouldStop();
+    absl::Status s =
+        log_->ResourceStates([&](const v1::ResourceState& m) { return !(stop && stop()) && writer->Write(m); });
+    return ToGrpcStatus(s);
+  });
+}
+
 }  // namespace fairtrace::api

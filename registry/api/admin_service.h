@@ -38,6 +38,8 @@ class AuditServiceImpl final : public v1::AuditService::Service {
                                    v1::ConsistencyProof* resp) override;
   grpc::Status AddCheckpointCosignatures(grpc::ServerContext* ctx, const v1::AddCheckpointCosignaturesRequest* req,
                                          v1::SignedCheckpoint* resp) override;
+  grpc::Status ListResourceStates(grpc::ServerContext* ctx, const v1::ListResourceStatesRequest* req,
+                                  grpc::ServerWriter<v1::ResourceState>* writer) override;
 
  private:
   Store* store_;

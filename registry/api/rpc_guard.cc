@@ -55,6 +55,7 @@ constexpr absl::string_view kHeavyMethods[] = {
     "/fairtrace.v1.DatasetService/ExportDatasetVersion",
     "/fairtrace.v1.CasService/CreateTree",
     "/fairtrace.v1.AdminService/Fsck",
+    "/fairtrace.v1.AuditService/ListResourceStates",
     "/fairtrace.v1.RunService/GetLineage",
 };
 

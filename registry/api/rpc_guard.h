@@ -30,7 +30,7 @@ namespace fairtrace::api {
 // Bounds on heavy calls (docs/limits.md): the ones whose work and memory
 // grow with the request (MIAPPE validation and imports, entity changes that
 // revalidate a whole investigation, exports, CreateTree of a large manifest,
-// fsck, lineage).
+// fsck, the resource states for audit verify --deep, lineage).
 struct GuardOptions {
   int max_heavy_calls = 2;                               // at once; others wait
   absl::Duration admission_wait = absl::Seconds(30);     // then RESOURCE_EXHAUSTED

@@ -125,6 +125,13 @@ class Store {
     std::string kind, resource, detail;
   };
   virtual absl::StatusOr<int64_t> CheckResourceStates(const std::function<void(StateProblem)>& problem) = 0;
+  // Every stored resource's state document (canonical JSON), from one
+  // snapshot: `begin` first gets the snapshot's last audit sequence, then
+  // `each` every (name, document), kind by kind. An error from a callback
+  // stops the walk and is returned.
+  virtual absl::Status ListResourceStates(
+      const std::function<absl::Status(int64_t)>& begin,
+      const std::function<absl::Status(const std::string&, const std::string&)>& each) = 0;
 
   // Full scans for fsck. Callbacks run without locks held on the writer; an
   // error from the callback stops the scan and is returned.

@@ -88,6 +88,24 @@ absl::StatusOr<v1::ConsistencyProof> AuditLog::Consistency(int64_t old_size, int
   return out;
 }
 
+absl::Status AuditLog::ResourceStates(const std::function<bool(const v1::ResourceState&)>& emit) const {
+  auto send = [&emit](const v1::ResourceState& m) {
+    return emit(m) ? absl::OkStatus() : absl::CancelledError("the client went away");
+  };
+  return store_->ListResourceStates(
+      [&](int64_t as_of) {
+        v1::ResourceState first;
+        first.set_as_of_sequence(as_of);
+        return send(first);
+      },
+      [&](const std::string& name, const std::string& document) {
+        v1::ResourceState m;
+        m.set_name(name);
+        m.set_document(document);
+        return send(m);
+      });
+}
+
 absl::StatusOr<v1::SignedCheckpoint> AuditLog::AddCosignatures(const CallContext& ctx, const std::string& text) {
   return Audited(store_, ctx, "auditLog/checkpoints", [&]() -> absl::StatusOr<v1::SignedCheckpoint> {
     FT_ASSIGN_OR_RETURN(SignedNote note, ParseSignedNote(text));

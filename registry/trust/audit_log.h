@@ -11,6 +11,7 @@
 // the store.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ class AuditLog {
   absl::StatusOr<v1::ConsistencyProof> Consistency(int64_t old_size, int64_t new_size) const;
   // Keeps the signatures of `note` that are not the log's own.
   absl::StatusOr<v1::SignedCheckpoint> AddCosignatures(const CallContext& ctx, const std::string& note);
+  // Every stored resource's state document, from one snapshot; the first
+  // message carries only the snapshot's last audit sequence. `emit` returns
+  // false when the client went away (the walk stops, CANCELLED).
+  absl::Status ResourceStates(const std::function<bool(const v1::ResourceState&)>& emit) const;
 
  private:
   absl::StatusOr<v1::SignedCheckpoint> Sign(int64_t size, const MerkleHash& root) const;

@@ -1,19 +1,23 @@
 #include "clients/cpp/fairtrace/audit_client.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/audit/audit_proto.h"
+#include "common/audit/state_digest.h"
 #include "common/content/sha256.h"
 #include "common/fs/fs_util.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
+#include "common/text/utf8.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 
@@ -214,8 +218,68 @@ absl::Status AuditClient::CheckConsistent(const Checkpoint& old_cp, const Checkp
   return absl::OkStatus();
 }
 
+namespace {
+
+// Reads every resource state the server sends and compares its digest,
+// computed here, with `latest` (which it consumes).
+void CompareStates(grpc::ClientReader<v1::ResourceState>& states,
+                   absl::flat_hash_map<std::string, std::pair<int64_t, std::string>> latest,
+                   AuditVerifyResult* result) {
+  auto find = [result](std::string kind, std::string resource, std::string detail) {
+    result->state_findings.push_back({std::move(kind), std::move(resource), std::move(detail)});
+  };
+  v1::ResourceState m;
+  while (states.Read(&m)) {
+    ++result->resources_checked;
+    nlohmann::json doc = nlohmann::json::parse(m.document(), nullptr, /*allow_exceptions=*/false);
+    absl::StatusOr<std::string> canonical =
+        doc.is_discarded() ? absl::InvalidArgumentError("not JSON") : CanonicalStateJson(doc);
+    if (!canonical.ok() || *canonical != m.document() || !doc.is_object() || doc.value("name", "") != m.name()) {
+      find("STATE_DOCUMENT_INVALID", m.name(), "its state document is not canonical JSON naming it");
+      continue;
+    }
+    const std::string digest = absl::StrCat(kStateDigestPrefix, Sha256Hex(m.document()));
+    auto it = latest.find(m.name());
+    if (it == latest.end()) {
+      find("STATE_UNRECORDED", m.name(), "stored, but no record in the verified log carries its state");
+      continue;
+    }
+    if (it->second.second != digest) {
+      find("STATE_MISMATCH", m.name(),
+           absl::StrCat("its stored state is ", digest, " but record ", it->second.first, " recorded ",
+                        it->second.second));
+    }
+    latest.erase(it);
+  }
+  for (const auto& [name, rec] : latest) {
+    if (rec.second == DeletedStateDocDigest(name)) continue;
+    find("STATE_VANISHED", name, absl::StrCat("record ", rec.first, " says it exists, but it is not stored"));
+  }
+  std::sort(result->state_findings.begin(), result->state_findings.end(),
+            [](const StateFinding& a, const StateFinding& b) { return a.resource < b.resource; });
+}
+
+}  // namespace
+
 absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& options) {
   AuditVerifyResult result;
+  // With `deep`, the snapshot of resource states is opened first, so that
+  // the checkpoint fetched next covers every record the snapshot includes.
+  std::unique_ptr<grpc::ClientContext> states_ctx;
+  std::unique_ptr<grpc::ClientReader<v1::ResourceState>> states;
+  if (options.deep) {
+    states_ctx = NewCallContext(options_, std::max(options_.rpc_timeout, absl::Minutes(10)));
+    states = audit_->ListResourceStates(states_ctx.get(), v1::ListResourceStatesRequest());
+    v1::ResourceState first;
+    if (!states->Read(&first)) {
+      absl::Status s = FromGrpcStatus(states->Finish());
+      return s.ok() ? absl::InternalError("the server sent no resource states") : s;
+    }
+    result.states_as_of = first.as_of_sequence();
+  }
+  // The latest state digest of each resource among the records the
+  // snapshot includes.
+  absl::flat_hash_map<std::string, std::pair<int64_t, std::string>> latest_state;
   FT_ASSIGN_OR_RETURN(v1::SignedCheckpoint latest, GetCheckpoint(0));
   FT_ASSIGN_OR_RETURN(result.checkpoint, OpenWith(options, latest.note(), std::nullopt));
   result.checkpoint_note = latest.note();
@@ -277,6 +341,10 @@ absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& 
       }
       tree.Append(MerkleLeafHash(canonical));
       FT_RETURN_IF_ERROR(check_older_roots());
+      if (options.deep && !r->state_digest.empty() && r->sequence <= result.states_as_of) {
+        std::optional<std::string> raw = text::UnescapeText(r->entry.resource);
+        latest_state[StateNameOfRecordResource(raw ? *raw : r->entry.resource)] = {r->sequence, r->state_digest};
+      }
     }
   }
   if (tree.size() != now.size) {
@@ -289,6 +357,14 @@ absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& 
   }
   result.records = tree.size();
   for (const Checkpoint& c : older) result.older_sizes.push_back(c.size);
+  if (options.deep) {
+    if (result.states_as_of > now.size) {
+      return Broken("AUDIT_CHAIN_BROKEN", absl::StrCat("the server's snapshot includes record ", result.states_as_of,
+                                                       " but its latest checkpoint covers ", now.size));
+    }
+    CompareStates(*states, std::move(latest_state), &result);
+    FT_RETURN_IF_ERROR(FromGrpcStatus(states->Finish()));
+  }
   if (!options.state_dir.empty() && options.key) {
     FT_RETURN_IF_ERROR(SaveState(options.state_dir, now, latest.note()));
   }

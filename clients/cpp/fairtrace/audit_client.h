@@ -1,7 +1,8 @@
 // AuditClient: verifies fairtrace's audit log on the client, trusting
 // nothing the server computed (docs/audit-log.md § Verifying).
 //
-// Verify() fetches the latest signed checkpoint, checks its signature with
+// Verify() (with `deep`, after opening the server's snapshot of resource
+// states) fetches the latest signed checkpoint, checks its signature with
 // the pinned key, fetches every record up to its size, re-walks the hash
 // chain, recomputes the Merkle root, and checks that every older checkpoint
 // the caller holds (files, plus the last one verified from this origin, kept
@@ -39,6 +40,20 @@ struct AuditVerifyOptions {
   std::vector<std::string> old_checkpoints;
   // Where the last verified checkpoint of each origin is kept; "" keeps none.
   std::filesystem::path state_dir;
+  // Also compare every stored resource's state with its latest record
+  // (docs/audit-log.md, "State digests"): the server sends each resource's
+  // state document from one snapshot; this client hashes it and compares
+  // it with the latest record carrying a state digest for that resource in
+  // the log it verified.
+  bool deep = false;
+};
+
+// One resource whose stored state disagrees with the verified log (kinds
+// as fsck's: STATE_MISMATCH, STATE_UNRECORDED, STATE_VANISHED; and
+// STATE_DOCUMENT_INVALID for a document that is not canonical JSON naming
+// its resource).
+struct StateFinding {
+  std::string kind, resource, detail;
 };
 
 struct AuditVerifyResult {
@@ -48,6 +63,11 @@ struct AuditVerifyResult {
   bool signature_checked = false;
   // Sizes of the older checkpoints found consistent (files and state).
   std::vector<int64_t> older_sizes;
+  // With `deep`: the resources compared, the last record of the server's
+  // snapshot, and what disagrees (empty when all agree).
+  int64_t resources_checked = 0;
+  int64_t states_as_of = 0;
+  std::vector<StateFinding> state_findings;
 };
 
 struct ProofBundleSummary {

@@ -176,11 +176,70 @@ class Checkpoint:
 
 
 @dataclass
+class StateFinding:
+    kind: str      # STATE_MISMATCH, STATE_UNRECORDED, STATE_VANISHED, STATE_DOCUMENT_INVALID
+    resource: str
+    detail: str
+
+
+@dataclass
 class VerifyResult:
     records: int
     checkpoint: Checkpoint
     signature_checked: bool
     older_sizes: List[int] = field(default_factory=list)
+    # With deep=True (docs/audit-log.md, "State digests").
+    resources_checked: int = 0
+    states_as_of: int = 0
+    state_findings: List[StateFinding] = field(default_factory=list)
+
+
+def canonical_state_json(doc) -> str:
+    """A state document's canonical JSON (docs/audit-log.md, "Canonical form")."""
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def state_name_of_record_resource(resource: str) -> str:
+    """The resource a record's state digest describes (a token's creation
+    record names it "tokens/<id> for <principal>")."""
+    if resource.startswith("tokens/") and " for " in resource:
+        return resource.split(" for ", 1)[0]
+    return resource
+
+
+def deleted_state_digest(name: str) -> str:
+    return "sha256:" + hashlib.sha256(canonical_state_json({"deleted": True, "name": name}).encode()).hexdigest()
+
+
+def _compare_states(states, latest: dict, result: VerifyResult):
+    """Hashes every state document the server sends and compares it with
+    the latest record carrying a state digest for that resource."""
+    findings = []
+    for m in states:
+        result.resources_checked += 1
+        try:
+            doc = json.loads(m.document)
+            valid = isinstance(doc, dict) and doc.get("name") == m.name and canonical_state_json(doc) == m.document
+        except ValueError:
+            valid = False
+        if not valid:
+            findings.append(StateFinding("STATE_DOCUMENT_INVALID", m.name,
+                                         "its state document is not canonical JSON naming it"))
+            continue
+        digest = "sha256:" + hashlib.sha256(m.document.encode("utf-8")).hexdigest()
+        recorded = latest.pop(m.name, None)
+        if recorded is None:
+            findings.append(StateFinding("STATE_UNRECORDED", m.name,
+                                         "stored, but no record in the verified log carries its state"))
+        elif recorded[1] != digest:
+            findings.append(StateFinding("STATE_MISMATCH", m.name,
+                                         f"its stored state is {digest} but record {recorded[0]} recorded "
+                                         f"{recorded[1]}"))
+    for name, (sequence, digest) in latest.items():
+        if digest != deleted_state_digest(name):
+            findings.append(StateFinding("STATE_VANISHED", name,
+                                         f"record {sequence} says it exists, but it is not stored"))
+    result.state_findings = sorted(findings, key=lambda f: f.resource)
 
 
 class VerifierKey:
@@ -274,13 +333,25 @@ class Audit:
                                          f"{old.size} records: its history was rewritten")
 
     def verify(self, key: Optional[str] = None, checkpoints: Sequence[str] = (),
-               state_dir: Optional[str] = None) -> VerifyResult:
+               state_dir: Optional[str] = None, deep: bool = False) -> VerifyResult:
         """key: the pinned verifier key (default $FAIRTRACE_LOG_KEY); without
         one, signatures are not checked. state_dir: where the last verified
-        checkpoint per origin is kept ("" to keep none)."""
+        checkpoint per origin is kept ("" to keep none). deep: also compare
+        every stored resource's state document, hashed here, with its latest
+        record (result.state_findings lists what differs)."""
         key_text = key or os.environ.get("FAIRTRACE_LOG_KEY")
         vkey = VerifierKey(key_text) if key_text else None
         state_dir = default_state_dir() if state_dir is None else state_dir
+        states, as_of, latest_state = None, 0, {}
+        if deep:
+            # The snapshot first: the checkpoint fetched next covers it.
+            states = self._stub.ListResourceStates(admin_pb2.ListResourceStatesRequest(),
+                                                   timeout=max(self._client.timeout or 0, 600),
+                                                   metadata=self._client._metadata)
+            try:
+                as_of = next(states).as_of_sequence
+            except grpc.RpcError as err:
+                raise FairtraceError.from_rpc_error(err) from None
         latest = self.checkpoint()
         now = self._open(vkey, latest)
         older = [self._open(vkey, note, now.origin) for note in checkpoints]
@@ -300,6 +371,10 @@ class Audit:
                 raise AuditVerificationError("AUDIT_CHAIN_BROKEN", f"audit chain broken at record {r.sequence}")
             chain_head = r.hash
             frontier.append(leaf_hash(data))
+            if deep and r.state_digest and r.sequence <= as_of:
+                # Version-2 records hold their text escaped (docs/audit-log.md).
+                resource = _unescape(r.resource).decode("utf-8", "replace")
+                latest_state[state_name_of_record_resource(resource)] = (r.sequence, r.state_digest)
             for old in older:
                 if old.size == frontier.size and old.root != frontier.root():
                     raise AuditVerificationError("AUDIT_ROOT_MISMATCH",
@@ -313,7 +388,18 @@ class Audit:
             with open(path + ".tmp", "w", encoding="utf-8") as f:
                 f.write(latest)
             os.replace(path + ".tmp", path)
-        return VerifyResult(frontier.size, now, vkey is not None, [o.size for o in older])
+        result = VerifyResult(frontier.size, now, vkey is not None, [o.size for o in older])
+        if deep:
+            if as_of > now.size:
+                raise AuditVerificationError("AUDIT_CHAIN_BROKEN",
+                                             f"the server's snapshot includes record {as_of} but its latest "
+                                             f"checkpoint covers {now.size}")
+            result.states_as_of = as_of
+            try:
+                _compare_states(states, latest_state, result)
+            except grpc.RpcError as err:
+                raise FairtraceError.from_rpc_error(err) from None
+        return result
 
     def prove(self, sequence: int, key: Optional[str] = None) -> dict:
         """Record `sequence` with its inclusion proof and checkpoint, checked

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import unittest
@@ -97,6 +98,26 @@ class AuditEndToEnd(unittest.TestCase):
             self.client.audit.verify(key=f"{name}+{kid}+{base64.b64encode(blob).decode()}", state_dir="")
         self.assertEqual(err.exception.reason, "NOTE_SIGNATURE_INVALID")
         self.assertEqual(err.exception.code, grpc.StatusCode.UNAUTHENTICATED)
+
+    def test_deep_verify_hashes_every_state_document_here(self):
+        result = self.client.audit.verify(key=self.key, state_dir="", deep=True)
+        # Every document the C++ server wrote is canonical by Python's
+        # json.dumps(sort_keys, compact, ensure_ascii=False) too, or it
+        # would be reported as STATE_DOCUMENT_INVALID.
+        self.assertEqual(result.state_findings, [])
+        self.assertEqual(result.resources_checked, 5)
+        self.assertEqual(result.states_as_of, 5)
+        # A model's row edited behind the server's back.
+        self.client.close()
+        self.server.stop()
+        db = sqlite3.connect(os.path.join(self.tmp, "data", "fairtrace.db"))
+        db.execute("UPDATE registered_models SET description = 'edited' WHERE model_id = 'm1'")
+        db.commit()
+        db.close()
+        self.server = Server(os.path.join(self.tmp, "data"))
+        self.client = fairtrace.Client(self.server.address)
+        result = self.client.audit.verify(key=self.key, state_dir="", deep=True)
+        self.assertEqual([(f.kind, f.resource) for f in result.state_findings], [("STATE_MISMATCH", "models/m1")])
 
     def test_canonical_bytes_match_the_server_hashes(self):
         records = list(self.client.pages(self.client.audit._stub.ListAuditRecords,

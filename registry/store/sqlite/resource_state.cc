@@ -386,14 +386,10 @@ const KindSpec* KindOf(absl::string_view name, std::vector<std::string>* capture
 }  // namespace
 
 std::optional<std::string> StateResourceName(absl::string_view resource) {
-  absl::string_view name = resource;
-  if (absl::StartsWith(name, "tokens/")) {
-    size_t space = name.find(" for ");
-    if (space != absl::string_view::npos) name = name.substr(0, space);
-  }
+  std::string name = StateNameOfRecordResource(resource);
   std::vector<std::string> captures;
   if (KindOf(name, &captures) == nullptr) return std::nullopt;
-  return std::string(name);
+  return name;
 }
 
 namespace {
@@ -432,8 +428,8 @@ absl::StatusOr<std::string> ResourceStateDigest(Db* db, absl::string_view name, 
   return StateDigestOf(*doc);
 }
 
-absl::Status ForEachResourceState(Db* db, StateRead how,
-                                  const std::function<absl::Status(const std::string&, const std::string&)>& fn) {
+absl::Status ForEachResourceDocument(Db* db, StateRead how,
+                                     const std::function<absl::Status(const std::string&, const std::string&)>& fn) {
   for (const KindSpec& kind : Kinds()) {
     FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(kind.select));
     while (true) {
@@ -442,8 +438,8 @@ absl::Status ForEachResourceState(Db* db, StateRead how,
       if (!*row) break;
       absl::Status s = [&]() -> absl::Status {
         FT_ASSIGN_OR_RETURN(json doc, DocOfRow(db, kind, *q, how));
-        FT_ASSIGN_OR_RETURN(std::string digest, StateDigestOf(doc));
-        return fn(doc.at("name").get<std::string>(), digest);
+        FT_ASSIGN_OR_RETURN(std::string canonical, CanonicalStateJson(doc));
+        return fn(doc.at("name").get<std::string>(), canonical);
       }();
       if (!s.ok()) {
         q->Reset();
@@ -452,6 +448,13 @@ absl::Status ForEachResourceState(Db* db, StateRead how,
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status ForEachResourceState(Db* db, StateRead how,
+                                  const std::function<absl::Status(const std::string&, const std::string&)>& fn) {
+  return ForEachResourceDocument(db, how, [&fn](const std::string& name, const std::string& canonical) {
+    return fn(name, absl::StrCat(kStateDigestPrefix, Sha256Hex(canonical)));
+  });
 }
 
 absl::StatusOr<std::string> NextMetricsChain(absl::string_view chain, const std::string& key, int64_t step,

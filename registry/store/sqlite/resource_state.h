@@ -56,6 +56,10 @@ absl::StatusOr<std::optional<nlohmann::json>> ResourceStateDoc(sqlite::Db* db, a
 // kind; stops at the first error `fn` returns.
 absl::Status ForEachResourceState(sqlite::Db* db, StateRead how,
                                   const std::function<absl::Status(const std::string&, const std::string&)>& fn);
+// The same with each resource's document in canonical JSON instead of its
+// digest (the digest is "sha256:" + hex SHA-256 of it).
+absl::Status ForEachResourceDocument(sqlite::Db* db, StateRead how,
+                                     const std::function<absl::Status(const std::string&, const std::string&)>& fn);
 
 // A run's metrics chain extended by one logged metric (the link the chain
 // over its stored rows has).

@@ -244,6 +244,20 @@ absl::StatusOr<int64_t> SqliteDatabase::CheckResourceStates(const std::function<
   return checked;
 }
 
+absl::Status SqliteDatabase::ListResourceStates(
+    const std::function<absl::Status(int64_t)>& begin,
+    const std::function<absl::Status(const std::string&, const std::string&)>& each) {
+  ReaderLease db = AcquireReader();
+  FT_RETURN_IF_ERROR(db->Exec("BEGIN"));
+  absl::Cleanup end = [&db] { (void)db->Exec("ROLLBACK"); };
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT coalesce(max(sequence), 0) FROM audit_log"));
+  FT_ASSIGN_OR_RETURN(bool row, q->Step());
+  const int64_t as_of = row ? q->Int(0) : 0;
+  q->Reset();
+  FT_RETURN_IF_ERROR(begin(as_of));
+  return ForEachResourceDocument(db.get(), StateRead::kRecomputeChains, each);
+}
+
 absl::StatusOr<MerkleHash> SqliteDatabase::AuditMerkleNode(Db* db, int level, int64_t index) {
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT hash FROM audit_merkle WHERE level = ? AND idx = ?"));
   FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, int64_t{level}).Bind(2, index).Step());

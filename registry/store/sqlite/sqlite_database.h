@@ -109,6 +109,9 @@ class SqliteDatabase {
 
   // Store::CheckResourceStates.
   absl::StatusOr<int64_t> CheckResourceStates(const std::function<void(Store::StateProblem)>& problem);
+  // Store::ListResourceStates.
+  absl::Status ListResourceStates(const std::function<absl::Status(int64_t)>& begin,
+                                  const std::function<absl::Status(const std::string&, const std::string&)>& each);
 
   // The Merkle tree over the audit log (Store::AuditTreeHead and the
   // proofs): the size and root of the last committed tree, and the root of

@@ -158,6 +158,12 @@ absl::StatusOr<int64_t> SqliteStore::CheckResourceStates(const std::function<voi
   return db_->CheckResourceStates(problem);
 }
 
+absl::Status SqliteStore::ListResourceStates(
+    const std::function<absl::Status(int64_t)>& begin,
+    const std::function<absl::Status(const std::string&, const std::string&)>& each) {
+  return db_->ListResourceStates(begin, each);
+}
+
 absl::StatusOr<std::vector<AuditRecord>> SqliteStore::ListAudit(int64_t after_sequence, int limit) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
   return SqliteDatabase::ReadAuditRecords(db.get(), after_sequence, limit);

@@ -34,6 +34,9 @@ class SqliteStore final : public Store {
                                          const AuditEntry& audit) override;
   absl::StatusOr<std::vector<NoteSignature>> CheckpointCosignatures(int64_t tree_size) override;
   absl::StatusOr<int64_t> CheckResourceStates(const std::function<void(StateProblem)>& problem) override;
+  absl::Status ListResourceStates(
+      const std::function<absl::Status(int64_t)>& begin,
+      const std::function<absl::Status(const std::string&, const std::string&)>& each) override;
   absl::Status ForEachBlob(const std::function<absl::Status(const BlobRow&)>& fn) override;
   absl::StatusOr<int64_t> CountTreeReferences() override;
   absl::StatusOr<std::vector<DanglingReference>> DanglingTreeReferences(int limit) override;
