@@ -7,10 +7,14 @@
 -- model version's source-run edge to the version, every other edge to its
 -- subject.
 ALTER TABLE lineage_edges ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+-- (The version is looked up by its key, parsed from the subject
+-- "models/<id>/versions/<n>", so that the update stays linear in the edges.)
 UPDATE lineage_edges SET origin = CASE
   WHEN predicate = 'wasGeneratedBy' AND NOT (role = 'model' AND subject LIKE 'models/%/versions/%'
        AND EXISTS (SELECT 1 FROM model_versions v
-                   WHERE 'models/' || v.model_id || '/versions/' || v.version = subject
+                   WHERE v.model_id = substr(subject, 8, instr(substr(subject, 8), '/') - 1)
+                     AND v.version = CAST(substr(subject, 8 + instr(substr(subject, 8), '/versions/') + 9)
+                                          AS INTEGER)
                      AND v.source_run = object))
     THEN object
   ELSE subject
