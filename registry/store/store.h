@@ -118,6 +118,7 @@ class Store {
   //   STATE_MISMATCH   stored state differs from what its latest record says;
   //   STATE_UNRECORDED stored, but no record carries its state;
   //   STATE_VANISHED   its latest record says it exists, but it is not stored;
+  //   STATE_UNREADABLE its stored text is not valid UTF-8;
   //   STATE_POINTER_MISMATCH a "latest"/"next" counter disagrees with the
   //                    versions stored (these counters are in no document).
   // Returns the number of resources checked.

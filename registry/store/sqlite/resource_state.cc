@@ -437,9 +437,14 @@ absl::Status ForEachResourceDocument(Db* db, StateRead how,
       if (!row.ok()) return row.status();
       if (!*row) break;
       absl::Status s = [&]() -> absl::Status {
-        FT_ASSIGN_OR_RETURN(json doc, DocOfRow(db, kind, *q, how));
-        FT_ASSIGN_OR_RETURN(std::string canonical, CanonicalStateJson(doc));
-        return fn(doc.at("name").get<std::string>(), canonical);
+        absl::StatusOr<json> doc = DocOfRow(db, kind, *q, how);
+        absl::StatusOr<std::string> canonical =
+            doc.ok() ? CanonicalStateJson(*doc) : absl::StatusOr<std::string>(doc.status());
+        // Stored text that is not valid UTF-8 (written behind the server's
+        // back) makes that one resource unreadable, not the walk.
+        if (absl::IsInvalidArgument(canonical.status())) return fn(q->Text(0), std::string());
+        if (!canonical.ok()) return canonical.status();
+        return fn(doc->at("name").get<std::string>(), *canonical);
       }();
       if (!s.ok()) {
         q->Reset();
@@ -453,7 +458,8 @@ absl::Status ForEachResourceDocument(Db* db, StateRead how,
 absl::Status ForEachResourceState(Db* db, StateRead how,
                                   const std::function<absl::Status(const std::string&, const std::string&)>& fn) {
   return ForEachResourceDocument(db, how, [&fn](const std::string& name, const std::string& canonical) {
-    return fn(name, absl::StrCat(kStateDigestPrefix, Sha256Hex(canonical)));
+    return fn(name, canonical.empty() ? std::string(kUnreadableState)
+                                      : absl::StrCat(kStateDigestPrefix, Sha256Hex(canonical)));
   });
 }
 

@@ -52,6 +52,10 @@ absl::StatusOr<std::string> ResourceStateDigest(sqlite::Db* db, absl::string_vie
 // The state document itself (for tests and docs); nullopt when absent.
 absl::StatusOr<std::optional<nlohmann::json>> ResourceStateDoc(sqlite::Db* db, absl::string_view name, StateRead how);
 
+// What ForEachResourceState gives for a resource whose stored text is not
+// valid UTF-8 (so it has no document); ForEachResourceDocument gives "".
+inline constexpr char kUnreadableState[] = "unreadable";
+
 // Calls `fn(name, digest)` for every stored resource of every kind, kind by
 // kind; stops at the first error `fn` returns.
 absl::Status ForEachResourceState(sqlite::Db* db, StateRead how,

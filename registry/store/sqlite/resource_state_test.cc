@@ -123,6 +123,34 @@ TEST_F(ResourceStateTest, EditsBehindTheStoresBackAreNamed) {
   EXPECT_EQ(Problems(*b), expected);  // user:c was revoked through the store: no finding
 }
 
+TEST_F(ResourceStateTest, StoredTextThatIsNotUtf8IsNamedNotFatal) {
+  {
+    auto b = Open();
+    ASSERT_OK(b->access()->InsertGrant({"user:a", "viewer", "default", 5}, Entry("grants/user:a/viewer/default")));
+  }
+  Exec(
+      "UPDATE access_grants SET create_time = 6; INSERT INTO access_grants VALUES ('user:b', 'viewer', "
+      "CAST(X'6ff6' AS TEXT), 1);");
+  auto b = Open();
+  std::map<std::string, std::string> expected = {{"grants/user:a/viewer/default", "STATE_MISMATCH"},
+                                                 {"grants/user:b/viewer/o\xf6", "STATE_UNREADABLE"}};
+  EXPECT_EQ(Problems(*b), expected);  // reported, and the check goes on
+}
+
+TEST_F(ResourceStateTest, AnchoringSkipsWhatItCannotRead) {
+  {
+    auto db = sqlite::Db::Open(path());
+    ASSERT_TRUE(db.ok());
+    ASSERT_OK(sqlite::MigrateTo(db->get(), 17));
+    ASSERT_OK((*db)->Exec("INSERT INTO access_grants VALUES ('user:b', 'viewer', CAST(X'6ff6' AS TEXT), 1);"));
+  }
+  auto b = Open();  // the server still starts
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(Records(*b).empty());
+  std::map<std::string, std::string> expected = {{"grants/user:b/viewer/o\xf6", "STATE_UNREADABLE"}};
+  EXPECT_EQ(Problems(*b), expected);
+}
+
 TEST_F(ResourceStateTest, ADatabaseFromBeforeStateDigestsIsAnchoredOnce) {
   {
     auto db = sqlite::Db::Open(path());

@@ -1,6 +1,7 @@
 #include "registry/store/sqlite/sqlite_database.h"
 
 #include <chrono>
+#include <iostream>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
@@ -155,7 +156,12 @@ absl::Status SqliteDatabase::AnchorResourceStates() {
   std::vector<std::pair<std::string, std::string>> states;  // (name, digest)
   FT_RETURN_IF_ERROR(
       ForEachResourceState(db, StateRead::kStoredChains, [&states](const std::string& name, const std::string& digest) {
-        states.emplace_back(name, digest);
+        if (digest == kUnreadableState) {
+          // fsck reports it (STATE_UNREADABLE); no anchor can vouch for it.
+          std::cerr << "fairtrace-server: " << name << " holds text that is not valid UTF-8; not anchored\n";
+        } else {
+          states.emplace_back(name, digest);
+        }
         return absl::OkStatus();
       }));
   AuditHead head = audit_head_;
@@ -199,6 +205,12 @@ absl::StatusOr<int64_t> SqliteDatabase::CheckResourceStates(const std::function<
       db.get(), StateRead::kRecomputeChains, [&](const std::string& name, const std::string& digest) {
         ++checked;
         auto it = latest.find(name);
+        if (digest == kUnreadableState) {
+          problem({"STATE_UNREADABLE", name,
+                   "its stored text is not valid UTF-8: it was written behind the server's back"});
+          if (it != latest.end()) latest.erase(it);
+          return absl::OkStatus();
+        }
         if (it == latest.end()) {
           problem({"STATE_UNRECORDED", name,
                    "stored, but no audit record carries its state: it was written behind the server's back"});
