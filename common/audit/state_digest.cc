@@ -1,5 +1,6 @@
 #include "common/audit/state_digest.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/match.h"
@@ -37,6 +38,45 @@ std::string StateNameOfRecordResource(absl::string_view resource) {
     if (space != absl::string_view::npos) resource = resource.substr(0, space);
   }
   return std::string(resource);
+}
+
+void StateComparison::AddRecord(int64_t sequence, absl::string_view resource, absl::string_view state_digest) {
+  if (state_digest.empty()) return;
+  latest_[StateNameOfRecordResource(resource)] = {sequence, std::string(state_digest)};
+}
+
+std::optional<StateFinding> StateComparison::CheckStored(const std::string& name, const std::string& digest) {
+  auto it = latest_.find(name);
+  if (it == latest_.end()) {
+    return StateFinding{"STATE_UNRECORDED", name,
+                        "stored, but no audit record carries its state: it was written behind the server's back"};
+  }
+  std::optional<StateFinding> out;
+  if (it->second.second != digest) {
+    out = StateFinding{"STATE_MISMATCH", name,
+                       absl::StrCat("its stored state is ", digest, " but audit record ", it->second.first,
+                                    " recorded ", it->second.second, ": it was changed behind the server's back")};
+  }
+  latest_.erase(it);
+  return out;
+}
+
+StateFinding StateComparison::Unusable(std::string kind, const std::string& name, std::string detail) {
+  latest_.erase(name);
+  return StateFinding{std::move(kind), name, std::move(detail)};
+}
+
+std::vector<StateFinding> StateComparison::Vanished() const {
+  std::vector<StateFinding> out;
+  for (const auto& [name, recorded] : latest_) {
+    if (recorded.second == DeletedStateDocDigest(name)) continue;
+    out.push_back({"STATE_VANISHED", name,
+                   absl::StrCat("audit record ", recorded.first,
+                                " says it exists, but it is not stored: it was deleted behind the server's back")});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const StateFinding& a, const StateFinding& b) { return a.resource < b.resource; });
+  return out;
 }
 
 nlohmann::json StateDouble(double v) {

@@ -25,8 +25,12 @@
 // means the store was edited).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
@@ -52,5 +56,36 @@ nlohmann::json StateDouble(double v);
 
 // The next link of a chain (see above).
 absl::StatusOr<std::string> StateChainNext(absl::string_view chain, const nlohmann::json& row);
+
+// One resource whose stored state disagrees with the log.
+struct StateFinding {
+  std::string kind;  // STATE_MISMATCH, STATE_UNRECORDED, STATE_VANISHED, or the caller's
+  std::string resource;
+  std::string detail;
+};
+
+// The comparison fsck (on the rows) and `fairtrace audit verify --deep` (on
+// the documents the server sends) both make: the latest state digest each
+// resource's records carry against the resources stored now. Feed every
+// record first, then every stored resource, then ask what vanished.
+// Not thread-safe.
+class StateComparison {
+ public:
+  // One record, in log order, with its unescaped `resource`; a record
+  // without a state digest changes nothing.
+  void AddRecord(int64_t sequence, absl::string_view resource, absl::string_view state_digest);
+  // A stored resource with its digest: the finding when the log disagrees
+  // (STATE_UNRECORDED, STATE_MISMATCH), else nullopt.
+  std::optional<StateFinding> CheckStored(const std::string& name, const std::string& digest);
+  // A stored resource whose state cannot be computed or read: the finding
+  // of `kind`; its records count as compared.
+  StateFinding Unusable(std::string kind, const std::string& name, std::string detail);
+  // After every stored resource: those whose latest record says they exist
+  // but were not stored (STATE_VANISHED), by name.
+  std::vector<StateFinding> Vanished() const;
+
+ private:
+  absl::flat_hash_map<std::string, std::pair<int64_t, std::string>> latest_;  // name -> (sequence, digest)
+};
 
 }  // namespace fairtrace

@@ -64,5 +64,31 @@ TEST(StateDigest, InvalidUtf8IsAnErrorNotACrash) {
   EXPECT_FALSE(StateChainNext("", doc).ok());
 }
 
+TEST(StateComparison, NamesWhatDiffersFromTheLatestRecords) {
+  StateComparison c;
+  c.AddRecord(1, "models/a", "sha256:old");
+  c.AddRecord(2, "models/a", "sha256:new");  // the latest wins
+  c.AddRecord(3, "models/b", "sha256:b");
+  c.AddRecord(4, "models/gone", "sha256:g");
+  c.AddRecord(5, "grants/x/viewer/default", DeletedStateDocDigest("grants/x/viewer/default"));
+  c.AddRecord(6, "tokens/0123456789abcdef for user:a", "sha256:t");  // the token's name
+  c.AddRecord(7, "blobs/abc/3", "");                                 // no state: ignored
+  c.AddRecord(8, "models/bad", "sha256:x");
+  EXPECT_EQ(c.CheckStored("models/a", "sha256:new"), std::nullopt);
+  auto mismatch = c.CheckStored("models/b", "sha256:edited");
+  ASSERT_TRUE(mismatch.has_value());
+  EXPECT_EQ(mismatch->kind, "STATE_MISMATCH");
+  EXPECT_NE(mismatch->detail.find("audit record 3"), std::string::npos);
+  EXPECT_EQ(c.CheckStored("tokens/0123456789abcdef", "sha256:t"), std::nullopt);
+  EXPECT_EQ(c.CheckStored("grants/mallory/admin/default", "sha256:m")->kind, "STATE_UNRECORDED");
+  EXPECT_EQ(c.Unusable("STATE_UNREADABLE", "models/bad", "why").kind, "STATE_UNREADABLE");
+  // A revoked grant's tombstone is not a vanished resource; "models/bad"
+  // was compared (unusable), not vanished.
+  std::vector<StateFinding> vanished = c.Vanished();
+  ASSERT_EQ(vanished.size(), 1u);
+  EXPECT_EQ(vanished[0].kind, "STATE_VANISHED");
+  EXPECT_EQ(vanished[0].resource, "models/gone");
+}
+
 }  // namespace
 }  // namespace fairtrace

@@ -7,7 +7,6 @@
 #include <sstream>
 #include <thread>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -221,13 +220,9 @@ absl::Status AuditClient::CheckConsistent(const Checkpoint& old_cp, const Checkp
 namespace {
 
 // Reads every resource state the server sends and compares its digest,
-// computed here, with `latest` (which it consumes).
-void CompareStates(grpc::ClientReader<v1::ResourceState>& states,
-                   absl::flat_hash_map<std::string, std::pair<int64_t, std::string>> latest,
+// computed here, with the latest records `comparison` was fed.
+void CompareStates(grpc::ClientReader<v1::ResourceState>& states, StateComparison& comparison,
                    AuditVerifyResult* result) {
-  auto find = [result](std::string kind, std::string resource, std::string detail) {
-    result->state_findings.push_back({std::move(kind), std::move(resource), std::move(detail)});
-  };
   v1::ResourceState m;
   while (states.Read(&m)) {
     ++result->resources_checked;
@@ -235,26 +230,16 @@ void CompareStates(grpc::ClientReader<v1::ResourceState>& states,
     absl::StatusOr<std::string> canonical =
         doc.is_discarded() ? absl::InvalidArgumentError("not JSON") : CanonicalStateJson(doc);
     if (!canonical.ok() || *canonical != m.document() || !doc.is_object() || doc.value("name", "") != m.name()) {
-      find("STATE_DOCUMENT_INVALID", m.name(), "its state document is not canonical JSON naming it");
+      result->state_findings.push_back(comparison.Unusable("STATE_DOCUMENT_INVALID", m.name(),
+                                                           "its state document is not canonical JSON naming it"));
       continue;
     }
-    const std::string digest = absl::StrCat(kStateDigestPrefix, Sha256Hex(m.document()));
-    auto it = latest.find(m.name());
-    if (it == latest.end()) {
-      find("STATE_UNRECORDED", m.name(), "stored, but no record in the verified log carries its state");
-      continue;
+    if (std::optional<StateFinding> f =
+            comparison.CheckStored(m.name(), absl::StrCat(kStateDigestPrefix, Sha256Hex(m.document())))) {
+      result->state_findings.push_back(*std::move(f));
     }
-    if (it->second.second != digest) {
-      find("STATE_MISMATCH", m.name(),
-           absl::StrCat("its stored state is ", digest, " but record ", it->second.first, " recorded ",
-                        it->second.second));
-    }
-    latest.erase(it);
   }
-  for (const auto& [name, rec] : latest) {
-    if (rec.second == DeletedStateDocDigest(name)) continue;
-    find("STATE_VANISHED", name, absl::StrCat("record ", rec.first, " says it exists, but it is not stored"));
-  }
+  for (StateFinding& f : comparison.Vanished()) result->state_findings.push_back(std::move(f));
   std::sort(result->state_findings.begin(), result->state_findings.end(),
             [](const StateFinding& a, const StateFinding& b) { return a.resource < b.resource; });
 }
@@ -279,7 +264,7 @@ absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& 
   }
   // The latest state digest of each resource among the records the
   // snapshot includes.
-  absl::flat_hash_map<std::string, std::pair<int64_t, std::string>> latest_state;
+  StateComparison comparison;
   FT_ASSIGN_OR_RETURN(v1::SignedCheckpoint latest, GetCheckpoint(0));
   FT_ASSIGN_OR_RETURN(result.checkpoint, OpenWith(options, latest.note(), std::nullopt));
   result.checkpoint_note = latest.note();
@@ -343,7 +328,7 @@ absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& 
       FT_RETURN_IF_ERROR(check_older_roots());
       if (options.deep && !r->state_digest.empty() && r->sequence <= result.states_as_of) {
         std::optional<std::string> raw = text::UnescapeText(r->entry.resource);
-        latest_state[StateNameOfRecordResource(raw ? *raw : r->entry.resource)] = {r->sequence, r->state_digest};
+        comparison.AddRecord(r->sequence, raw ? *raw : r->entry.resource, r->state_digest);
       }
     }
   }
@@ -362,7 +347,7 @@ absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& 
       return Broken("AUDIT_CHAIN_BROKEN", absl::StrCat("the server's snapshot includes record ", result.states_as_of,
                                                        " but its latest checkpoint covers ", now.size));
     }
-    CompareStates(*states, std::move(latest_state), &result);
+    CompareStates(*states, comparison, &result);
     FT_RETURN_IF_ERROR(FromGrpcStatus(states->Finish()));
   }
   if (!options.state_dir.empty() && options.key) {

@@ -28,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "clients/cpp/fairtrace/cas_client.h"
 #include "common/audit/signed_note.h"
+#include "common/audit/state_digest.h"
 #include "fairtrace/v1/admin.grpc.pb.h"
 
 namespace fairtrace::client {
@@ -48,13 +49,11 @@ struct AuditVerifyOptions {
   bool deep = false;
 };
 
-// One resource whose stored state disagrees with the verified log (kinds
-// as fsck's: STATE_MISMATCH, STATE_UNRECORDED, STATE_VANISHED; and
+// A StateFinding (common/audit/state_digest.h) here has the kinds of
+// fsck's (STATE_MISMATCH, STATE_UNRECORDED, STATE_VANISHED), and
 // STATE_DOCUMENT_INVALID for a document that is not canonical JSON naming
-// its resource).
-struct StateFinding {
-  std::string kind, resource, detail;
-};
+// its resource.
+using fairtrace::StateFinding;
 
 struct AuditVerifyResult {
   int64_t records = 0;

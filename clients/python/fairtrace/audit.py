@@ -223,6 +223,7 @@ def _compare_states(states, latest: dict, result: VerifyResult):
         except ValueError:
             valid = False
         if not valid:
+            latest.pop(m.name, None)  # compared: not also reported as vanished
             findings.append(StateFinding("STATE_DOCUMENT_INVALID", m.name,
                                          "its state document is not canonical JSON naming it"))
             continue

@@ -42,6 +42,7 @@ struct KindSpec {
   const char* select;
   const char* where;
   std::vector<ChildSpec> children;
+  std::string lookup;  // select + where, built once (Kinds())
 };
 
 const ChildSpec kLineage{"lineage",
@@ -57,108 +58,113 @@ const ChildSpec kMetrics{"metrics",
 #define FT_DATASET_VERSION_NAME "'datasets/' || dataset_id || '/versions/' || version"
 
 const std::vector<KindSpec>& Kinds() {
-  static const auto* kinds = new std::vector<KindSpec>{
-      {"registeredModel",
-       "models/([^/]+)",
-       "SELECT 'models/' || model_id AS name, model_id, uid, description, owner, license, tags_json, create_time, "
-       "delete_time FROM registered_models",
-       " WHERE model_id = ?1",
-       {}},
-      {"modelVersion",
-       "models/([^/]+)/versions/([1-9][0-9]{0,18})",
-       "SELECT 'models/' || model_id || '/versions/' || version AS name, model_id, version, uid, tree_sha256, "
-       "tree_size, mlmodel_json, source_run, description, tags_json, stage, create_time, update_time, revision "
-       "FROM model_versions",
-       " WHERE model_id = ?1 AND version = ?2",
-       {kLineage}},
-      {"modelAlias",
-       "models/([^/]+)/aliases/([^/]+)",
-       "SELECT 'models/' || model_id || '/aliases/' || alias AS name, model_id, alias, version FROM model_aliases",
-       " WHERE model_id = ?1 AND alias = ?2",
-       {}},
-      {"run",
-       "runs/([0-9a-f]{32})",
-       "SELECT 'runs/' || run_id AS name, run_id, uid, experiment, kind AS run_kind, status, status_message, "
-       "start_time, "
-       "end_time, seeds_json, code_json, code_commit, environment_json, description, tags_json, create_time, "
-       "update_time, revision, metrics_chain FROM runs",
-       " WHERE run_id = ?1",
-       {{"params", "SELECT key, value FROM run_params WHERE run_id = ?1 ORDER BY key", {"run_id"}},
-        kMetrics,
-        kLineage}},
-      {"investigationRevision",
-       "investigations/([^/]+)/revisions/([1-9][0-9]{0,18})",
-       "SELECT 'investigations/' || investigation_id || '/revisions/' || revision AS name, investigation_id, "
-       "revision, digest, profile, validator_version, title, study_count, entity_count, report_json, create_time "
-       "FROM investigation_revisions",
-       " WHERE investigation_id = ?1 AND revision = ?2",
-       {{"entities",
-         "SELECT seq, section, entity_id, record_json, location FROM miappe_entities "
-         "WHERE investigation_id = ?1 AND revision = ?2 ORDER BY seq",
-         {"investigation_id", "revision"}},
-        kLineage}},
-      {"dataset",
-       "datasets/([^/]+)",
-       "SELECT 'datasets/' || dataset_id AS name, dataset_id, uid, datasheet_json, create_time FROM datasets",
-       " WHERE dataset_id = ?1",
-       {}},
-      {"datasetVersion",
-       "datasets/([^/]+)/versions/([1-9][0-9]{0,18})",
-       "SELECT " FT_DATASET_VERSION_NAME " AS name, dataset_id, version, uid, digest, tree_digest, tree_size, "
-       "item_table_digest, item_table_size, investigation_revision, investigation_digest, item_count, "
-       "linked_item_count, total_bytes, observation_unit_count, biological_material_count, sample_count, "
-       "create_time FROM dataset_versions",
-       " WHERE dataset_id = ?1 AND version = ?2",
-       {{"items",
-         "SELECT path, blob_digest, blob_size, media_type, acquired_at, sensor, view, station, attributes_json, "
-         "links_json, item_digest FROM dataset_items WHERE version_uid = ?1 ORDER BY path",
-         {"uid"}},
-        {"links", "SELECT link, path FROM dataset_item_links WHERE version_uid = ?1 ORDER BY link, path", {"uid"}},
-        kLineage}},
-      {"annotationSet",
-       "datasets/([^/]+)/versions/([1-9][0-9]{0,18})/annotationSets/([^/]+)",
-       "SELECT " FT_DATASET_VERSION_NAME " || '/annotationSets/' || set_id AS name, dataset_id, version, set_id, uid, "
-       "version_uid, digest, annotator, task, format, source_digest, source_size, meta_json, annotation_count, "
-       "item_count, created_by, create_time FROM annotation_sets",
-       " WHERE dataset_id = ?1 AND version = ?2 AND set_id = ?3",
-       {{"annotations",
-         "SELECT seq, path, source_id, category_id, value, bbox_x, bbox_y, bbox_w, bbox_h, geometry_json, "
-         "mask_digest FROM annotations WHERE set_uid = ?1 ORDER BY seq",
-         {"uid"}},
-        kLineage}},
-      {"agreementReport",
-       "datasets/([^/]+)/versions/([1-9][0-9]{0,18})/agreementReports/([^/]+)",
-       "SELECT " FT_DATASET_VERSION_NAME " || '/agreementReports/' || report_id AS name, dataset_id, version, "
-       "report_id, uid, task, sets_json, document_digest, document_size, overall_json, created_by, create_time "
-       "FROM agreement_reports",
-       " WHERE dataset_id = ?1 AND version = ?2 AND report_id = ?3",
-       {kLineage}},
-      {"split",
-       "datasets/([^/]+)/versions/([1-9][0-9]{0,18})/splits/([^/]+)",
-       "SELECT " FT_DATASET_VERSION_NAME " || '/splits/' || split_id AS name, dataset_id, version, split_id, uid, "
-       "version_uid, digest, method, params_json, parts_json, created_by, create_time FROM splits",
-       " WHERE dataset_id = ?1 AND version = ?2 AND split_id = ?3",
-       {{"items", "SELECT part, path FROM split_items WHERE split_uid = ?1 ORDER BY part, path", {"uid"}}, kLineage}},
-      {"leakageReport",
-       "(.+)/leakageReports/([^/]+)",
-       "SELECT split_name || '/leakageReports/' || report_id AS name, split_uid, report_id, uid, split_name, "
-       "leakage_found, document_digest, document_size, findings_json, created_by, create_time "
-       "FROM leakage_reports",
-       " WHERE split_name = ?1 AND report_id = ?2",
-       {kLineage}},
-      {"accessToken",
-       "tokens/([0-9a-f]{16})",
-       "SELECT 'tokens/' || token_id AS name, token_id, principal, secret_sha256, description, create_time, "
-       "expire_time, revoke_time FROM access_tokens",
-       " WHERE token_id = ?1",
-       {}},
-      {"accessGrant",
-       "grants/(.+)/([^/]+)/([^/]+)",
-       "SELECT 'grants/' || principal || '/' || role || '/' || project AS name, principal, role, project, "
-       "create_time FROM access_grants",
-       " WHERE principal = ?1 AND role = ?2 AND project = ?3",
-       {}},
-  };
+  static const auto* kinds = new std::vector<KindSpec>([] {
+    std::vector<KindSpec> out{
+        {"registeredModel",
+         "models/([^/]+)",
+         "SELECT 'models/' || model_id AS name, model_id, uid, description, owner, license, tags_json, create_time, "
+         "delete_time FROM registered_models",
+         " WHERE model_id = ?1",
+         {}},
+        {"modelVersion",
+         "models/([^/]+)/versions/([1-9][0-9]{0,18})",
+         "SELECT 'models/' || model_id || '/versions/' || version AS name, model_id, version, uid, tree_sha256, "
+         "tree_size, mlmodel_json, source_run, description, tags_json, stage, create_time, update_time, revision "
+         "FROM model_versions",
+         " WHERE model_id = ?1 AND version = ?2",
+         {kLineage}},
+        {"modelAlias",
+         "models/([^/]+)/aliases/([^/]+)",
+         "SELECT 'models/' || model_id || '/aliases/' || alias AS name, model_id, alias, version FROM model_aliases",
+         " WHERE model_id = ?1 AND alias = ?2",
+         {}},
+        {"run",
+         "runs/([0-9a-f]{32})",
+         "SELECT 'runs/' || run_id AS name, run_id, uid, experiment, kind AS run_kind, status, status_message, "
+         "start_time, "
+         "end_time, seeds_json, code_json, code_commit, environment_json, description, tags_json, create_time, "
+         "update_time, revision, metrics_chain FROM runs",
+         " WHERE run_id = ?1",
+         {{"params", "SELECT key, value FROM run_params WHERE run_id = ?1 ORDER BY key", {"run_id"}},
+          kMetrics,
+          kLineage}},
+        {"investigationRevision",
+         "investigations/([^/]+)/revisions/([1-9][0-9]{0,18})",
+         "SELECT 'investigations/' || investigation_id || '/revisions/' || revision AS name, investigation_id, "
+         "revision, digest, profile, validator_version, title, study_count, entity_count, report_json, create_time "
+         "FROM investigation_revisions",
+         " WHERE investigation_id = ?1 AND revision = ?2",
+         {{"entities",
+           "SELECT seq, section, entity_id, record_json, location FROM miappe_entities "
+           "WHERE investigation_id = ?1 AND revision = ?2 ORDER BY seq",
+           {"investigation_id", "revision"}},
+          kLineage}},
+        {"dataset",
+         "datasets/([^/]+)",
+         "SELECT 'datasets/' || dataset_id AS name, dataset_id, uid, datasheet_json, create_time FROM datasets",
+         " WHERE dataset_id = ?1",
+         {}},
+        {"datasetVersion",
+         "datasets/([^/]+)/versions/([1-9][0-9]{0,18})",
+         "SELECT " FT_DATASET_VERSION_NAME " AS name, dataset_id, version, uid, digest, tree_digest, tree_size, "
+         "item_table_digest, item_table_size, investigation_revision, investigation_digest, item_count, "
+         "linked_item_count, total_bytes, observation_unit_count, biological_material_count, sample_count, "
+         "create_time FROM dataset_versions",
+         " WHERE dataset_id = ?1 AND version = ?2",
+         {{"items",
+           "SELECT path, blob_digest, blob_size, media_type, acquired_at, sensor, view, station, attributes_json, "
+           "links_json, item_digest FROM dataset_items WHERE version_uid = ?1 ORDER BY path",
+           {"uid"}},
+          {"links", "SELECT link, path FROM dataset_item_links WHERE version_uid = ?1 ORDER BY link, path", {"uid"}},
+          kLineage}},
+        {"annotationSet",
+         "datasets/([^/]+)/versions/([1-9][0-9]{0,18})/annotationSets/([^/]+)",
+         "SELECT " FT_DATASET_VERSION_NAME
+         " || '/annotationSets/' || set_id AS name, dataset_id, version, set_id, uid, "
+         "version_uid, digest, annotator, task, format, source_digest, source_size, meta_json, annotation_count, "
+         "item_count, created_by, create_time FROM annotation_sets",
+         " WHERE dataset_id = ?1 AND version = ?2 AND set_id = ?3",
+         {{"annotations",
+           "SELECT seq, path, source_id, category_id, value, bbox_x, bbox_y, bbox_w, bbox_h, geometry_json, "
+           "mask_digest FROM annotations WHERE set_uid = ?1 ORDER BY seq",
+           {"uid"}},
+          kLineage}},
+        {"agreementReport",
+         "datasets/([^/]+)/versions/([1-9][0-9]{0,18})/agreementReports/([^/]+)",
+         "SELECT " FT_DATASET_VERSION_NAME " || '/agreementReports/' || report_id AS name, dataset_id, version, "
+         "report_id, uid, task, sets_json, document_digest, document_size, overall_json, created_by, create_time "
+         "FROM agreement_reports",
+         " WHERE dataset_id = ?1 AND version = ?2 AND report_id = ?3",
+         {kLineage}},
+        {"split",
+         "datasets/([^/]+)/versions/([1-9][0-9]{0,18})/splits/([^/]+)",
+         "SELECT " FT_DATASET_VERSION_NAME " || '/splits/' || split_id AS name, dataset_id, version, split_id, uid, "
+         "version_uid, digest, method, params_json, parts_json, created_by, create_time FROM splits",
+         " WHERE dataset_id = ?1 AND version = ?2 AND split_id = ?3",
+         {{"items", "SELECT part, path FROM split_items WHERE split_uid = ?1 ORDER BY part, path", {"uid"}}, kLineage}},
+        {"leakageReport",
+         "(.+)/leakageReports/([^/]+)",
+         "SELECT split_name || '/leakageReports/' || report_id AS name, split_uid, report_id, uid, split_name, "
+         "leakage_found, document_digest, document_size, findings_json, created_by, create_time "
+         "FROM leakage_reports",
+         " WHERE split_name = ?1 AND report_id = ?2",
+         {kLineage}},
+        {"accessToken",
+         "tokens/([0-9a-f]{16})",
+         "SELECT 'tokens/' || token_id AS name, token_id, principal, secret_sha256, description, create_time, "
+         "expire_time, revoke_time FROM access_tokens",
+         " WHERE token_id = ?1",
+         {}},
+        {"accessGrant",
+         "grants/(.+)/([^/]+)/([^/]+)",
+         "SELECT 'grants/' || principal || '/' || role || '/' || project AS name, principal, role, project, "
+         "create_time FROM access_grants",
+         " WHERE principal = ?1 AND role = ?2 AND project = ?3",
+         {}},
+    };
+    for (KindSpec& k : out) k.lookup = absl::StrCat(k.select, k.where);
+    return out;
+  }());
   return *kinds;
 }
 
@@ -383,21 +389,10 @@ const KindSpec* KindOf(absl::string_view name, std::vector<std::string>* capture
   return nullptr;
 }
 
-}  // namespace
-
-std::optional<std::string> StateResourceName(absl::string_view resource) {
-  std::string name = StateNameOfRecordResource(resource);
-  std::vector<std::string> captures;
-  if (KindOf(name, &captures) == nullptr) return std::nullopt;
-  return name;
-}
-
-namespace {
-
 // The document of `name`, whose kind and captures KindOf gave.
 absl::StatusOr<std::optional<json>> DocOfKind(Db* db, const KindSpec& kind, const std::vector<std::string>& captures,
                                               absl::string_view name, StateRead how) {
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat(kind.select, kind.where)));
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(kind.lookup));
   for (size_t i = 0; i < captures.size(); ++i) q->Bind(static_cast<int>(i + 1), captures[i]);
   FT_ASSIGN_OR_RETURN(bool found, q->Step());
   if (!found) return std::optional<json>();

@@ -36,14 +36,8 @@ namespace fairtrace {
 // checks, so that an edited row no longer matches the record).
 enum class StateRead { kStoredChains, kRecomputeChains };
 
-// The resource a record's `resource` names, for state purposes: its
-// canonical name, or nullopt when it names no stateful resource (blobs,
-// trees, collections, names of no known kind). A token's records name it
-// "tokens/<id> for <principal>" on creation and "tokens/<id>" on
-// revocation; both mean "tokens/<id>".
-std::optional<std::string> StateResourceName(absl::string_view resource);
-
-// The digest of the resource `name` (a StateResourceName) as stored on `db`
+// The digest of the resource `name` (StateNameOfRecordResource of a
+// record's resource, common/audit/state_digest.h) as stored on `db`
 // now: "sha256:<hex>", or the tombstone digest when its kind is known and it
 // does not exist. "" when `name` is of no known kind. INTERNAL for database
 // errors; INVALID_ARGUMENT for stored text that is not valid UTF-8.

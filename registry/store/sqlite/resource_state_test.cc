@@ -267,9 +267,8 @@ TEST_F(ResourceStateTest, NamesOfNoStatefulKindHaveNoState) {
   // A stateful kind's absent resource has the tombstone digest.
   EXPECT_EQ(*ResourceStateDigest(db->get(), "models/m/versions/1", StateRead::kStoredChains),
             DeletedStateDocDigest("models/m/versions/1"));
-  EXPECT_EQ(StateResourceName("tokens/0123456789abcdef for user:a"), "tokens/0123456789abcdef");
-  EXPECT_EQ(StateResourceName("tokens/0123456789abcdef"), "tokens/0123456789abcdef");
-  EXPECT_EQ(StateResourceName("blobs/abc/3"), std::nullopt);
+  EXPECT_EQ(StateNameOfRecordResource("tokens/0123456789abcdef for user:a"), "tokens/0123456789abcdef");
+  EXPECT_EQ(StateNameOfRecordResource("tokens/0123456789abcdef"), "tokens/0123456789abcdef");
 }
 
 }  // namespace

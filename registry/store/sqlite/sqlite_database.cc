@@ -183,11 +183,7 @@ absl::StatusOr<int64_t> SqliteDatabase::CheckResourceStates(const std::function<
   // One snapshot: the log and the rows as of the same commit.
   FT_RETURN_IF_ERROR(db->Exec("BEGIN"));
   absl::Cleanup end = [&db] { (void)db->Exec("ROLLBACK"); };
-  struct Latest {
-    int64_t sequence;
-    std::string digest;
-  };
-  absl::flat_hash_map<std::string, Latest> latest;
+  StateComparison comparison;
   {
     FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT sequence, resource, state_digest FROM audit_log "
                                               "WHERE state_digest != '' ORDER BY sequence"));
@@ -196,40 +192,25 @@ absl::StatusOr<int64_t> SqliteDatabase::CheckResourceStates(const std::function<
       if (!row) break;
       std::string stored = q->Text(1);
       std::optional<std::string> raw = text::UnescapeText(stored);
-      std::optional<std::string> name = StateResourceName(raw ? *raw : stored);
-      if (name) latest[*name] = Latest{q->Int(0), q->Text(2)};
+      comparison.AddRecord(q->Int(0), raw ? *raw : stored, q->Text(2));
     }
   }
+  auto report = [&problem](StateFinding f) {
+    problem({std::move(f.kind), std::move(f.resource), std::move(f.detail)});
+  };
   int64_t checked = 0;
   FT_RETURN_IF_ERROR(ForEachResourceState(
       db.get(), StateRead::kRecomputeChains, [&](const std::string& name, const std::string& digest) {
         ++checked;
-        auto it = latest.find(name);
         if (digest == kUnreadableState) {
-          problem({"STATE_UNREADABLE", name,
-                   "its stored text is not valid UTF-8: it was written behind the server's back"});
-          if (it != latest.end()) latest.erase(it);
-          return absl::OkStatus();
+          report(comparison.Unusable("STATE_UNREADABLE", name,
+                                     "its stored text is not valid UTF-8: it was written behind the server's back"));
+        } else if (std::optional<StateFinding> f = comparison.CheckStored(name, digest)) {
+          report(*std::move(f));
         }
-        if (it == latest.end()) {
-          problem({"STATE_UNRECORDED", name,
-                   "stored, but no audit record carries its state: it was written behind the server's back"});
-          return absl::OkStatus();
-        }
-        if (it->second.digest != digest) {
-          problem({"STATE_MISMATCH", name,
-                   absl::StrCat("its stored state is ", digest, " but audit record ", it->second.sequence, " recorded ",
-                                it->second.digest, ": it was changed behind the server's back")});
-        }
-        latest.erase(it);
         return absl::OkStatus();
       }));
-  for (const auto& [name, rec] : latest) {
-    if (rec.digest == DeletedStateDocDigest(name)) continue;
-    problem({"STATE_VANISHED", name,
-             absl::StrCat("audit record ", rec.sequence,
-                          " says it exists, but it is not stored: it was deleted behind the server's back")});
-  }
+  for (StateFinding& f : comparison.Vanished()) report(std::move(f));
   // Counters that point at versions are in no state document (other calls
   // move them); they must agree with the versions stored.
   static constexpr const char* kPointers[][2] = {
@@ -346,9 +327,8 @@ absl::StatusOr<std::string> SqliteDatabase::StateDigestInTxn(const AuditEntry& a
   // Only a successful call changed state; a failed one (whose record may
   // name a resource with millions of rows) costs no recomputation.
   if (audit.result != "OK") return std::string();
-  std::optional<std::string> name = StateResourceName(resource);
-  if (!name) return std::string();
-  return ResourceStateDigest(writer_.get(), *name, StateRead::kStoredChains);
+  // "" for a resource of no stateful kind.
+  return ResourceStateDigest(writer_.get(), StateNameOfRecordResource(resource), StateRead::kStoredChains);
 }
 
 absl::Status SqliteDatabase::AppendRecordsOfWrite(const AuditEntry& audit, AuditHead* head) {
