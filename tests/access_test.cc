@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "fairtrace/v1/access.grpc.pb.h"
 #include "fairtrace/v1/admin.grpc.pb.h"
@@ -17,9 +18,11 @@
 #include "fairtrace/v1/models.grpc.pb.h"
 #include "fairtrace/v1/runs.grpc.pb.h"
 #include "fairtrace/v1/splits.grpc.pb.h"
+#include "registry/api/rpc_guard.h"
 #include "registry/trust/access_control.h"
 #include "tests/testing/raw_call.h"
 #include "tests/testing/server_fixture.h"
+#include "tests/testing/status_matchers.h"
 
 namespace fairtrace::testing {
 namespace {
@@ -29,9 +32,10 @@ namespace pb = google::protobuf;
 
 class AccessTest : public ServerFixture {
  protected:
-  grpc::Status CallRaw(const std::string& method, const std::string& token) {
-    if (token.empty()) return testing::CallRaw(channel_, method, "");
-    return testing::CallRaw(channel_, method, "", {{"authorization", "Bearer " + token}});
+  grpc::Status CallRaw(const std::string& method, const std::string& token,
+                       std::chrono::seconds deadline = std::chrono::seconds(60)) {
+    if (token.empty()) return testing::CallRaw(channel_, method, "", {}, deadline);
+    return testing::CallRaw(channel_, method, "", {{"authorization", "Bearer " + token}}, deadline);
   }
   // Grants `role` (every project) to `principal` with the admin's token.
   void Grant(const std::string& principal, const std::string& role, const std::string& project = "") {
@@ -94,6 +98,41 @@ TEST(AccessTable, EveryRpcHasExactlyOneRow) {
   for (const std::string& row : rows) EXPECT_TRUE(rpcs.count(row)) << row << " names no RPC";
 }
 
+// The projects column names string fields of each method's request (a
+// typo would silently check nothing), and every call that names a
+// resource of a project says so.
+TEST(AccessTable, ProjectFieldsNameStringsOfTheRequest) {
+  int fields = 0;
+  for (const pb::ServiceDescriptor* s : Services()) {
+    for (int m = 0; m < s->method_count(); ++m) {
+      const pb::MethodDescriptor* method = s->method(m);
+      const MethodRule* rule = RuleOfMethod(absl::StrCat(s->full_name(), "/", method->name()));
+      ASSERT_NE(rule, nullptr) << method->full_name();
+      std::unique_ptr<pb::Message> request(
+          pb::MessageFactory::generated_factory()->GetPrototype(method->input_type())->New());
+      for (const auto* paths : {&rule->on, &rule->in, &rule->uses}) {
+        for (const std::string& path : *paths) {
+          std::vector<std::string> values;
+          absl::Status found = api::CollectFieldStrings(*request, path, &values);
+          EXPECT_TRUE(found.ok()) << method->full_name() << " " << path << ": " << found;
+          ++fields;
+        }
+      }
+      // A top-level string field holding a resource name must be checked.
+      for (const char* name : {"name", "parent", "run", "resource", "split", "base", "target"}) {
+        const pb::FieldDescriptor* f = method->input_type()->FindFieldByName(name);
+        if (f == nullptr || f->cpp_type() != pb::FieldDescriptor::CPPTYPE_STRING) continue;
+        if (s->name() == "CasService" || s->name() == "AccessService") continue;  // digests, tokens
+        std::vector<std::string> all = rule->on;
+        all.insert(all.end(), rule->uses.begin(), rule->uses.end());
+        EXPECT_TRUE(std::find(all.begin(), all.end(), name) != all.end())
+            << method->full_name() << "." << name << " names a resource its row does not check";
+      }
+    }
+  }
+  EXPECT_GT(fields, 50);
+}
+
 // docs/access-table.md is the table rendered: one row per RPC, one column
 // per role. Regenerate with FAIRTRACE_UPDATE_DOCS=1.
 std::string RenderAccessTable() {
@@ -103,14 +142,26 @@ std::string RenderAccessTable() {
       "`tests/access_test.cc` (`FAIRTRACE_UPDATE_DOCS=1 build/tests/ft_access_integration_test\n"
       "--gtest_filter=AccessTable.*`); a test fails when this page is stale. ✓: the role may call the RPC in\n"
       "the projects it holds the role in. Every RPC needs authentication once a grant exists, except\n"
-      "`WhoAmI`. See [security.md](security.md).\n\n| RPC | access |";
+      "`WhoAmI`. The projects column says which projects a call touches (security.md, \"Projects\"): `on` the\n"
+      "resources named in those request fields, `in` the project a create names, `uses` resources only read,\n"
+      "`list` filtered to the caller's projects, `all` the access on every project (`*`), `none` no project.\n"
+      "See [security.md](security.md).\n\n| RPC | access | projects |";
   for (const std::string& role : Roles()) absl::StrAppend(&out, " ", role, " |");
-  absl::StrAppend(&out, "\n|---|---|");
+  absl::StrAppend(&out, "\n|---|---|---|");
   for (size_t i = 0; i < Roles().size(); ++i) absl::StrAppend(&out, ":-:|");
   absl::StrAppend(&out, "\n");
   for (const std::string& method : MethodsWithAccess()) {
     Access a = *AccessOfMethod(method);
-    absl::StrAppend(&out, "| `", method.substr(method.find('.') + 4), "` | ", AccessName(a), " |");
+    const MethodRule& rule = *RuleOfMethod(method);
+    std::string projects = rule.rule == ProjectRule::kNone          ? "none"
+                           : rule.rule == ProjectRule::kAllProjects ? "all"
+                           : rule.rule == ProjectRule::kList        ? "list"
+                                                                    : "";
+    for (const auto& [term, paths] : {std::pair{"in", &rule.in}, {"on", &rule.on}, {"uses", &rule.uses}}) {
+      if (!paths->empty())
+        absl::StrAppend(&projects, projects.empty() ? "" : " ", term, "=`", absl::StrJoin(*paths, ","), "`");
+    }
+    absl::StrAppend(&out, "| `", method.substr(method.find('.') + 4), "` | ", AccessName(a), " | ", projects, " |");
     for (const std::string& role : Roles()) absl::StrAppend(&out, RoleHasAccess(role, a) ? " ✓ |" : "  |");
     absl::StrAppend(&out, "\n");
   }
@@ -141,6 +192,7 @@ TEST_F(AccessTest, EveryRpcAndEveryRoleFollowTheTable) {
       const std::string method = absl::StrCat("/", s->full_name(), "/", s->method(m)->name());
       std::optional<Access> access = AccessOfMethod(method);
       ASSERT_TRUE(access.has_value()) << method;
+      const std::chrono::seconds deadline(s->method(m)->server_streaming() ? 3 : 60);
       grpc::Status nobody = CallRaw(method, "");
       if (*access == Access::kAuthenticated) {
         EXPECT_TRUE(nobody.ok()) << method << ": " << nobody.error_message();
@@ -148,7 +200,8 @@ TEST_F(AccessTest, EveryRpcAndEveryRoleFollowTheTable) {
         EXPECT_EQ(nobody.error_code(), grpc::StatusCode::UNAUTHENTICATED) << method;
       }
       for (const std::string& role : Roles()) {
-        grpc::Status s = CallRaw(method, token_of[role]);
+        // A refusal comes at once; an admitted stream runs to the deadline.
+        grpc::Status s = CallRaw(method, token_of[role], deadline);
         const bool allowed = RoleHasAccess(role, *access);
         if (allowed) {
           EXPECT_NE(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << method << " as " << role;

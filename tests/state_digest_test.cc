@@ -140,13 +140,13 @@ TEST_F(StateDigestTest, EditsBehindTheServersBackAreNamed) {
       // an admin grant slipped in
       // (the tester's own token is then needed for fsck: a grant turns
       // authorization on)
-      "INSERT INTO access_grants VALUES ('user:tester', 'admin', 'default', 1);");
+      "INSERT INTO access_grants VALUES ('user:tester', 'admin', '*', 1);");
   Restart();
   std::map<std::string, std::string> expected = {
       {"models/leaf-segmenter/versions/1", "STATE_MISMATCH"},
       {run_, "STATE_MISMATCH"},
       {"investigations/drought/revisions/1", "STATE_MISMATCH"},
-      {"grants/user:tester/admin/default", "STATE_UNRECORDED"},
+      {"grants/user:tester/admin/*", "STATE_UNRECORDED"},
   };
   nlohmann::json report;
   EXPECT_EQ(Fsck(&report), expected) << report.dump();

@@ -44,7 +44,8 @@ class DatasetsCommand {
   int Export(const client::ClientOptions& options);
 
   CLI::App *datasets_, *create_, *get_, *list_, *version_, *versions_, *items_, *diff_, *export_;
-  std::string name_, other_, path_, items_file_, format_, investigation_, request_id_, filter_, output_, base_iri_;
+  std::string name_, other_, path_, items_file_, format_, investigation_, request_id_, filter_, output_, base_iri_,
+      project_;
   std::string description_, license_, collection_method_, intended_use_;
   std::vector<std::string> creators_;
   int64_t limit_ = 1000;

@@ -49,7 +49,7 @@ class InvestigationsCommand {
   CLI::App *miappe_, *validate_, *import_, *get_, *export_, *set_, *add_, *delete_;
   std::vector<std::string> paths_, ontology_files_, assignments_, extensions_;
   std::string section_;
-  std::string id_, etag_, request_id_, name_, format_ = "json", output_;
+  std::string id_, etag_, request_id_, name_, format_ = "json", output_, project_;
   std::string country_outlines_ = "/usr/share/gmt-dcw/dcw-gmt.nc";
   int64_t revision_ = 0;
   bool strict_ = false, lenient_ = false;

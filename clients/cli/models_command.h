@@ -41,7 +41,8 @@ class ModelsCommand {
   CLI::App *alias_, *alias_set_, *alias_delete_;
   std::string alias_name_;
   int64_t alias_version_ = 0;
-  std::string model_, version_, path_, dest_, description_, owner_, license_, request_id_, etag_, source_run_, filter_;
+  std::string model_, version_, path_, dest_, description_, owner_, license_, request_id_, etag_, source_run_, filter_,
+      project_;
   std::vector<std::string> tags_;
   bool show_deleted_ = false, force_ = false;
 };

@@ -26,8 +26,9 @@ grpc::Status DatasetServiceImpl::GetDataset(grpc::ServerContext* ctx, const v1::
 
 grpc::Status DatasetServiceImpl::ListDatasets(grpc::ServerContext* ctx, const v1::ListDatasetsRequest* req,
                                               v1::ListDatasetsResponse* resp) {
-  return guard_->Run(ctx, Method("ListDatasets"), req, false,
-                     [&]() -> grpc::Status { return Reply(registry_->ListDatasets(*req), resp); });
+  return guard_->Run(ctx, Method("ListDatasets"), req, false, [&]() -> grpc::Status {
+    return Reply(registry_->ListDatasets(*req, CurrentCallProjects()), resp);
+  });
 }
 
 grpc::Status DatasetServiceImpl::UpdateDataset(grpc::ServerContext* ctx, const v1::UpdateDatasetRequest* req,

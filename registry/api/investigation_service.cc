@@ -34,8 +34,9 @@ template <typename Service>
 grpc::Status InvestigationServiceAdapter<Service>::ListInvestigations(grpc::ServerContext* ctx,
                                                                       const v1::ListInvestigationsRequest* req,
                                                                       v1::ListInvestigationsResponse* resp) {
-  return guard_->Run(ctx, Method("ListInvestigations"), req, false,
-                     [&]() -> grpc::Status { return Reply(registry_->ListInvestigations(*req), resp); });
+  return guard_->Run(ctx, Method("ListInvestigations"), req, false, [&]() -> grpc::Status {
+    return Reply(registry_->ListInvestigations(*req, CurrentCallProjects()), resp);
+  });
 }
 
 template <typename Service>

@@ -31,8 +31,9 @@ grpc::Status ModelServiceImpl::GetRegisteredModel(grpc::ServerContext* ctx, cons
 grpc::Status ModelServiceImpl::ListRegisteredModels(grpc::ServerContext* ctx,
                                                     const v1::ListRegisteredModelsRequest* req,
                                                     v1::ListRegisteredModelsResponse* resp) {
-  return guard_->Run(ctx, "/fairtrace.v1.ModelService/ListRegisteredModels", req, false,
-                     [&]() -> grpc::Status { return Reply(registry_->ListRegisteredModels(*req), resp); });
+  return guard_->Run(ctx, "/fairtrace.v1.ModelService/ListRegisteredModels", req, false, [&]() -> grpc::Status {
+    return Reply(registry_->ListRegisteredModels(*req, CurrentCallProjects()), resp);
+  });
 }
 
 grpc::Status ModelServiceImpl::DeleteRegisteredModel(grpc::ServerContext* ctx,

@@ -7,9 +7,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
+#include "common/status/status_macros.h"
 #include "common/text/utf8.h"
 #include "registry/api/grpc_status.h"
 #include "registry/core/audited.h"
+#include "registry/core/resource_project.h"
+#include "registry/core/resource_util.h"
 
 namespace fairtrace::api {
 
@@ -18,14 +21,15 @@ namespace {
 struct CurrentCall {
   grpc::ServerContext* ctx = nullptr;
   absl::Time deadline = absl::InfiniteFuture();
+  const ProjectScope* projects = nullptr;
 };
 thread_local CurrentCall current_call;
 
 // Restores the previous current call when a guarded call ends.
 class CurrentCallScope {
  public:
-  CurrentCallScope(grpc::ServerContext* ctx, absl::Time deadline) : saved_(current_call) {
-    current_call = {ctx, deadline};
+  CurrentCallScope(grpc::ServerContext* ctx, absl::Time deadline, const ProjectScope* projects) : saved_(current_call) {
+    current_call = {ctx, deadline, projects};
   }
   ~CurrentCallScope() { current_call = saved_; }
 
@@ -65,6 +69,10 @@ std::function<bool()> CurrentCallShouldStop() {
   CurrentCall call = current_call;
   if (call.ctx == nullptr) return {};
   return [call] { return call.ctx->IsCancelled() || absl::Now() > call.deadline; };
+}
+
+ProjectScope CurrentCallProjects() {
+  return current_call.projects == nullptr ? ProjectScope::All() : *current_call.projects;
 }
 
 bool RpcGuard::IsHeavy(absl::string_view method) {
@@ -123,6 +131,81 @@ std::string RequestResource(const google::protobuf::Message& request) {
   return "";
 }
 
+absl::Status CollectFieldStrings(const google::protobuf::Message& message, absl::string_view path,
+                                 std::vector<std::string>* out) {
+  using google::protobuf::FieldDescriptor;
+  size_t dot = path.find('.');
+  absl::string_view head = path.substr(0, dot);
+  const FieldDescriptor* field = message.GetDescriptor()->FindFieldByName(std::string(head));
+  const auto* refl = message.GetReflection();
+  if (field == nullptr) {
+    return absl::InternalError(absl::StrCat(message.GetDescriptor()->full_name(), " has no field ", head));
+  }
+  if (dot == absl::string_view::npos) {
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+      return absl::InternalError(absl::StrCat(field->full_name(), " is not a string"));
+    }
+    if (field->is_repeated()) {
+      for (int i = 0; i < refl->FieldSize(message, field); ++i)
+        out->push_back(refl->GetRepeatedString(message, field, i));
+    } else {
+      out->push_back(refl->GetString(message, field));
+    }
+    return absl::OkStatus();
+  }
+  if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+    return absl::InternalError(absl::StrCat(field->full_name(), " is not a message"));
+  }
+  absl::string_view rest = path.substr(dot + 1);
+  if (field->is_repeated()) {
+    for (int i = 0; i < refl->FieldSize(message, field); ++i) {
+      FT_RETURN_IF_ERROR(CollectFieldStrings(refl->GetRepeatedMessage(message, field, i), rest, out));
+    }
+    return absl::OkStatus();
+  }
+  // An unset message holds only empty strings: check the path on its type.
+  return CollectFieldStrings(refl->GetMessage(message, field), rest, out);
+}
+
+absl::StatusOr<std::vector<ProjectTarget>> RpcGuard::TargetsOf(absl::string_view method,
+                                                               const google::protobuf::Message* request) const {
+  std::vector<ProjectTarget> out;
+  const MethodRule* rule = RuleOfMethod(method);
+  if (rule == nullptr || rule->rule != ProjectRule::kFields || request == nullptr) return out;
+  std::vector<std::string> values;
+  for (const std::string& path : rule->in) {
+    values.clear();
+    FT_RETURN_IF_ERROR(CollectFieldStrings(*request, path, &values));
+    for (const std::string& v : values) {
+      FT_ASSIGN_OR_RETURN(std::string project, ProjectOfCreate(v, path));
+      out.push_back({ProjectTarget::Use::kCreateIn, absl::StrCat("projects/", project), project});
+    }
+  }
+  // Each top-level resource is looked up once, whatever the number of
+  // names under it (a run's inputs are often one dataset's versions).
+  absl::flat_hash_map<std::string, size_t> seen;  // owner -> index in out
+  for (const auto& [paths, use] :
+       {std::pair{&rule->on, ProjectTarget::Use::kActOn}, std::pair{&rule->uses, ProjectTarget::Use::kRead}}) {
+    for (const std::string& path : *paths) {
+      values.clear();
+      FT_RETURN_IF_ERROR(CollectFieldStrings(*request, path, &values));
+      for (const std::string& v : values) {
+        std::optional<ProjectOwner> owner = ProjectOwnerOf(v);
+        if (!owner) continue;  // empty, malformed (the call says so) or of no project
+        auto [it, fresh] = seen.try_emplace(owner->name(), out.size());
+        if (!fresh) {
+          // Acting on a resource also used: the stronger use wins.
+          if (use == ProjectTarget::Use::kActOn) out[it->second].use = use;
+          continue;
+        }
+        FT_ASSIGN_OR_RETURN(std::optional<std::string> project, store_->ResourceProject(owner->collection, owner->id));
+        out.push_back({use, owner->name(), std::move(project)});
+      }
+    }
+  }
+  return out;
+}
+
 void RpcGuard::OnException(grpc::ServerContext* ctx, absl::string_view method, const google::protobuf::Message* request,
                            bool mutating, const char* what) const noexcept {
   try {
@@ -136,15 +219,37 @@ void RpcGuard::OnException(grpc::ServerContext* ctx, absl::string_view method, c
   }
 }
 
-absl::StatusOr<std::string> RpcGuard::Admission(grpc::ServerContext* ctx, absl::string_view method,
-                                                const google::protobuf::Message* request) const {
+absl::StatusOr<RpcGuard::Admitted> RpcGuard::Admission(grpc::ServerContext* ctx, absl::string_view method,
+                                                       const google::protobuf::Message* request) const {
   CallerCredentials credentials = CredentialsOf(*ctx);
   if (access_ == nullptr) {
-    return credentials.x509_subject.empty() ? std::string(kAnonymous) : CertificatePrincipal(credentials.x509_subject);
+    return Admitted{
+        credentials.x509_subject.empty() ? std::string(kAnonymous) : CertificatePrincipal(credentials.x509_subject),
+        ProjectScope::All()};
   }
   absl::StatusOr<std::string> principal = access_->Authenticate(credentials);
-  absl::Status allowed = principal.ok() ? access_->Authorize(*principal, method) : principal.status();
-  if (allowed.ok()) return principal;
+  // Projects are looked up only while access control is on; a first grant
+  // made during the call is noticed and the call checked again.
+  auto authorize = [&](bool with_targets) -> absl::StatusOr<ProjectScope> {
+    if (!principal.ok()) return principal.status();
+    std::vector<ProjectTarget> targets;
+    if (with_targets) {
+      absl::StatusOr<std::vector<ProjectTarget>> resolved = TargetsOf(method, request);
+      // Not a refusal: an invalid project name or a store error.
+      if (!resolved.ok()) return resolved.status();
+      targets = *std::move(resolved);
+    }
+    return access_->AuthorizeCall(*principal, method, targets);
+  };
+  bool enforced = access_->enforced();
+  absl::StatusOr<ProjectScope> allowed = authorize(enforced);
+  if (allowed.ok() && !enforced && access_->enforced()) allowed = authorize(true);
+  if (allowed.ok()) return Admitted{*principal, *std::move(allowed)};
+  const absl::StatusCode code = allowed.status().code();
+  if (code != absl::StatusCode::kUnauthenticated && code != absl::StatusCode::kPermissionDenied &&
+      code != absl::StatusCode::kNotFound) {
+    return allowed.status();
+  }
   // Denied and unauthenticated attempts are audited too, within a budget
   // per caller and per server, so that refusals cannot grow the log without
   // bound; the principal is the one authenticated, or anonymous when
@@ -160,9 +265,9 @@ absl::StatusOr<std::string> RpcGuard::Admission(grpc::ServerContext* ctx, absl::
   if (budget.record) {
     CallPrincipalScope scope(principal.ok() ? *principal : std::string(kAnonymous));
     CallContext call = MakeCallContext(*ctx, std::string(method), request ? RequestSha256(*request) : "");
-    AppendStandaloneAudit(store_, call, request ? RequestResource(*request) : "", allowed);
+    AppendStandaloneAudit(store_, call, request ? RequestResource(*request) : "", allowed.status());
   }
-  return allowed;
+  return allowed.status();
 }
 
 grpc::Status RpcGuard::Run(grpc::ServerContext* ctx, absl::string_view method, const google::protobuf::Message* request,
@@ -174,10 +279,10 @@ grpc::Status RpcGuard::Run(grpc::ServerContext* ctx, absl::string_view method, c
   absl::Time deadline = absl::FromChrono(ctx->deadline());
   if (heavy) deadline = std::min(deadline, absl::Now() + options_.heavy_call_limit);
   try {
-    absl::StatusOr<std::string> principal = Admission(ctx, method, request);
-    if (!principal.ok()) return ToGrpcStatus(principal.status());
-    who = *principal;
-    CallPrincipalScope principal_scope(*std::move(principal));
+    absl::StatusOr<Admitted> admitted = Admission(ctx, method, request);
+    if (!admitted.ok()) return ToGrpcStatus(admitted.status());
+    who = admitted->principal;
+    CallPrincipalScope principal_scope(std::move(admitted->principal));
     if (heavy && !Admit(ctx, deadline)) {
       return ToGrpcStatus(
           ErrorBuilder(absl::StatusCode::kResourceExhausted,
@@ -191,7 +296,7 @@ grpc::Status RpcGuard::Run(grpc::ServerContext* ctx, absl::string_view method, c
         if (held) guard->Release();
       }
     } slot{this, heavy};
-    CurrentCallScope scope(ctx, deadline);
+    CurrentCallScope scope(ctx, deadline, &admitted->projects);
     return body();
   } catch (const std::exception& e) {
     text = e.what();

@@ -44,6 +44,10 @@ struct GuardOptions {
 // client, or past its deadline: the client's or, for heavy calls, the
 // server's limit); an empty function outside a guarded call.
 std::function<bool()> CurrentCallShouldStop();
+// The projects whose resources the call running on this thread may read
+// (lists filter by it, lineage redacts outside it); every project outside
+// a guarded call or when access control is off.
+ProjectScope CurrentCallProjects();
 
 // The summary record appended when refused calls went unrecorded
 // (docs/security.md): its resource says how many.
@@ -71,9 +75,18 @@ class RpcGuard {
   bool Admit(grpc::ServerContext* ctx, absl::Time deadline) const;
   void Release() const;
 
-  // UNAUTHENTICATED / PERMISSION_DENIED (audited) or the principal.
-  absl::StatusOr<std::string> Admission(grpc::ServerContext* ctx, absl::string_view method,
-                                        const google::protobuf::Message* request) const;
+  struct Admitted {
+    std::string principal;
+    ProjectScope projects;
+  };
+  // UNAUTHENTICATED / PERMISSION_DENIED / NOT_FOUND for a resource in
+  // another project (audited), or who calls and what it may read.
+  absl::StatusOr<Admitted> Admission(grpc::ServerContext* ctx, absl::string_view method,
+                                     const google::protobuf::Message* request) const;
+  // The projects the request names (rpc_access.tsv's third column),
+  // looked up in the store.
+  absl::StatusOr<std::vector<ProjectTarget>> TargetsOf(absl::string_view method,
+                                                       const google::protobuf::Message* request) const;
 
   Store* store_;
   GuardOptions options_;
@@ -91,5 +104,11 @@ std::string RefusalCaller(absl::string_view peer, const absl::StatusOr<std::stri
 // first non-empty top-level string field among name, parent, run,
 // resource_name, investigation_id, model_id (else "").
 std::string RequestResource(const google::protobuf::Message& request);
+
+// The strings at `path` ("a.b.c") in `message`, through nested and
+// repeated message fields (repeated strings too); INTERNAL when the path
+// names no string field of the message's type.
+absl::Status CollectFieldStrings(const google::protobuf::Message& message, absl::string_view path,
+                                 std::vector<std::string>* out);
 
 }  // namespace fairtrace::api

@@ -27,7 +27,7 @@ grpc::Status RunServiceImpl::GetRun(grpc::ServerContext* ctx, const v1::GetRunRe
 grpc::Status RunServiceImpl::ListRuns(grpc::ServerContext* ctx, const v1::ListRunsRequest* req,
                                       v1::ListRunsResponse* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.RunService/ListRuns", req, false,
-                     [&]() -> grpc::Status { return Reply(registry_->ListRuns(*req), resp); });
+                     [&]() -> grpc::Status { return Reply(registry_->ListRuns(*req, CurrentCallProjects()), resp); });
 }
 
 grpc::Status RunServiceImpl::UpdateRun(grpc::ServerContext* ctx, const v1::UpdateRunRequest* req, v1::Run* resp) {
@@ -72,7 +72,7 @@ grpc::Status RunServiceImpl::RegisterRun(grpc::ServerContext* ctx, const v1::Reg
 grpc::Status RunServiceImpl::GetLineage(grpc::ServerContext* ctx, const v1::GetLineageRequest* req,
                                         v1::GetLineageResponse* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.RunService/GetLineage", req, false,
-                     [&]() -> grpc::Status { return Reply(registry_->GetLineage(*req), resp); });
+                     [&]() -> grpc::Status { return Reply(registry_->GetLineage(*req, CurrentCallProjects()), resp); });
 }
 
 }  // namespace fairtrace::api

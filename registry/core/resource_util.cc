@@ -38,6 +38,24 @@ bool IsValidResourceId(absl::string_view id) {
   return true;
 }
 
+bool IsValidProjectName(absl::string_view project) {
+  if (project.empty() || project.size() > 63 || project[0] == '-' || project[0] == '_' || project[0] == '.') {
+    return false;
+  }
+  for (char c : project) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> ProjectOfCreate(const std::string& project, const std::string& field) {
+  if (project.empty()) return std::string(kDefaultProject);
+  if (!IsValidProjectName(project)) {
+    return InvalidField(field, "is a project name: lowercase letters, digits, '-', '_' and '.' (at most 63)");
+  }
+  return project;
+}
+
 absl::Status CheckRequestId(const std::string& id) {
   if (id.size() > 128) return InvalidField("request_id", "at most 128 characters");
   for (char c : id) {

@@ -28,6 +28,14 @@ absl::Status CheckEtag(const std::string& given, const std::string& uid, int64_t
 // with '-' (models, investigations).
 bool IsValidResourceId(absl::string_view id);
 
+// Projects (docs/security.md, "Projects"). A project name is 1-63 of
+// lowercase letters, digits, '-', '_' and '.', starting with a letter or a
+// digit. ProjectOfCreate gives the project a create names: "" means
+// "default"; INVALID_ARGUMENT naming `field` for an invalid name.
+inline constexpr char kDefaultProject[] = "default";
+bool IsValidProjectName(absl::string_view project);
+absl::StatusOr<std::string> ProjectOfCreate(const std::string& project, const std::string& field);
+
 // The one spelling of a non-negative integer in a resource name: decimal
 // digits, no sign, no leading zero (but "0"), no spaces, within int64 —
 // so "versions/01", "versions/+1" and "versions/1 " name nothing.

@@ -157,6 +157,7 @@ v1::Dataset DatasetRegistry::DatasetProto(const DatasetRow& row) const {
   *p.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row.create_time);
   *p.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row.update_time);
   p.set_etag(Etag(row.uid, row.revision));
+  p.set_project(row.project);
   return p;
 }
 
@@ -210,6 +211,7 @@ absl::StatusOr<v1::Dataset> DatasetRegistry::CreateDataset(const CallContext& ct
     row.dataset_id = req.dataset_id();
     row.uid = NewUid();
     row.datasheet_json = DatasheetJson(req.datasheet());
+    FT_ASSIGN_OR_RETURN(row.project, ProjectOfCreate(req.project(), "project"));
     row.create_time = row.update_time = now_();
     FT_ASSIGN_OR_RETURN(DatasetRow stored, datasets_->InsertDataset(row, RequestKeyOf(ctx, req.request_id()),
                                                                     MakeAuditEntry(ctx, resource, absl::OkStatus())));
@@ -222,11 +224,12 @@ absl::StatusOr<v1::Dataset> DatasetRegistry::GetDataset(const v1::GetDatasetRequ
   return DatasetProto(row);
 }
 
-absl::StatusOr<v1::ListDatasetsResponse> DatasetRegistry::ListDatasets(const v1::ListDatasetsRequest& req) {
+absl::StatusOr<v1::ListDatasetsResponse> DatasetRegistry::ListDatasets(const v1::ListDatasetsRequest& req,
+                                                                       const ProjectScope& scope) {
   if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
   const int page = req.page_size() == 0 ? 50 : std::min(req.page_size(), 1000);
   FT_ASSIGN_OR_RETURN(std::string after, DecodePageToken(token_key_, "datasets", req.page_token()));
-  FT_ASSIGN_OR_RETURN(std::vector<DatasetRow> rows, datasets_->ListDatasets(after, page + 1));
+  FT_ASSIGN_OR_RETURN(std::vector<DatasetRow> rows, datasets_->ListDatasets(after, page + 1, scope));
   v1::ListDatasetsResponse out;
   for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) *out.add_datasets() = DatasetProto(rows[i]);
   if (static_cast<int>(rows.size()) > page) {

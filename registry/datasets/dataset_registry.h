@@ -43,7 +43,9 @@ class DatasetRegistry {
 
   absl::StatusOr<v1::Dataset> CreateDataset(const CallContext& ctx, const v1::CreateDatasetRequest& req);
   absl::StatusOr<v1::Dataset> GetDataset(const v1::GetDatasetRequest& req);
-  absl::StatusOr<v1::ListDatasetsResponse> ListDatasets(const v1::ListDatasetsRequest& req);
+  // Only datasets in `scope`'s projects.
+  absl::StatusOr<v1::ListDatasetsResponse> ListDatasets(const v1::ListDatasetsRequest& req,
+                                                        const ProjectScope& scope = ProjectScope::All());
   absl::StatusOr<v1::Dataset> UpdateDataset(const CallContext& ctx, const v1::UpdateDatasetRequest& req);
 
   absl::StatusOr<v1::DatasetVersion> CreateDatasetVersion(const CallContext& ctx,

@@ -99,7 +99,7 @@ absl::StatusOr<v1::Investigation> InvestigationRegistry::ChangeRecords(
   for (const mp::SectionRule& s : mp::Schema::Default().sections()) sub.sheets.insert(s.section);
   mp::Report report = mp::Validate(sub, mp::Schema::Default(), ValidateOptionsFor(strictness, ctx), {});
   FT_RETURN_IF_ERROR(ValidationStoppedError(report));
-  return StoreRevision(ctx, id, std::move(sub), report, strictness, request_id, inv.revision());
+  return StoreRevision(ctx, id, inv.project(), std::move(sub), report, strictness, request_id, inv.revision());
 }
 
 absl::StatusOr<v1::Investigation> InvestigationRegistry::CreateEntity(const CallContext& ctx,

@@ -249,6 +249,7 @@ absl::StatusOr<v1::Investigation> InvestigationRegistry::ImportInvestigation(
     FT_ASSIGN_OR_RETURN(std::optional<v1::Investigation> earlier, Replay(ctx, req.request_id()));
     if (earlier) return *std::move(earlier);
     FT_RETURN_IF_ERROR(CheckFiles(req.files()));
+    FT_ASSIGN_OR_RETURN(std::string project, ProjectOfCreate(req.project(), "project"));
     int64_t expected = 0;
     if (!req.etag().empty()) {
       FT_ASSIGN_OR_RETURN(std::optional<InvestigationRow> cur, experiments_->GetInvestigation(req.investigation_id()));
@@ -258,7 +259,7 @@ absl::StatusOr<v1::Investigation> InvestigationRegistry::ImportInvestigation(
     }
     Checked c = Check(req.files(), ValidateOptionsFor(req.strictness(), ctx));
     FT_RETURN_IF_ERROR(ValidationStoppedError(c.report));
-    return StoreRevision(ctx, req.investigation_id(), std::move(c.submission), c.report, req.strictness(),
+    return StoreRevision(ctx, req.investigation_id(), project, std::move(c.submission), c.report, req.strictness(),
                          req.request_id(), expected);
   });
 }
@@ -276,8 +277,8 @@ absl::StatusOr<std::optional<v1::Investigation>> InvestigationRegistry::Replay(c
 }
 
 absl::StatusOr<v1::Investigation> InvestigationRegistry::StoreRevision(
-    const CallContext& ctx, const std::string& id, mp::Submission submission, const mp::Report& report,
-    v1::Strictness strictness, const std::string& request_id, int64_t expected_latest) {
+    const CallContext& ctx, const std::string& id, const std::string& project, mp::Submission submission,
+    const mp::Report& report, v1::Strictness strictness, const std::string& request_id, int64_t expected_latest) {
   const std::string resource = absl::StrCat("investigations/", id);
   int errors = report.Count(mp::Severity::kError);
   if (errors > 0) {
@@ -325,9 +326,10 @@ absl::StatusOr<v1::Investigation> InvestigationRegistry::StoreRevision(
   (void)google::protobuf::util::MessageToJsonString(ReportProto(report, false), &report_json);
   rev.report_json = report_json;
   rev.create_time = now_();
-  FT_ASSIGN_OR_RETURN(RevisionRow stored, experiments_->InsertRevision(
-                                              rev, NewUid(), expected_latest, entities, RequestKeyOf(ctx, request_id),
-                                              MakeAuditEntry(ctx, resource, absl::OkStatus())));
+  FT_ASSIGN_OR_RETURN(
+      RevisionRow stored,
+      experiments_->InsertRevision(rev, NewUid(), project, expected_latest, entities, RequestKeyOf(ctx, request_id),
+                                   MakeAuditEntry(ctx, resource, absl::OkStatus())));
   return Load(id, stored.revision);
 }
 
@@ -355,6 +357,7 @@ absl::StatusOr<v1::Investigation> InvestigationRegistry::Load(const std::string&
   *p.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(inv->create_time);
   *p.mutable_revision_time() = TimeUtil::MicrosecondsToTimestamp(rev->create_time);
   p.set_etag(Etag(inv->uid, inv->latest_revision));
+  p.set_project(inv->project);
   return p;
 }
 
@@ -365,11 +368,11 @@ absl::StatusOr<v1::Investigation> InvestigationRegistry::GetInvestigation(const 
 }
 
 absl::StatusOr<v1::ListInvestigationsResponse> InvestigationRegistry::ListInvestigations(
-    const v1::ListInvestigationsRequest& req) {
+    const v1::ListInvestigationsRequest& req, const ProjectScope& scope) {
   if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
   int page = req.page_size() == 0 ? 50 : std::min(req.page_size(), 1000);
   FT_ASSIGN_OR_RETURN(std::string after, DecodePageToken(token_key_, "investigations", req.page_token()));
-  FT_ASSIGN_OR_RETURN(std::vector<InvestigationRow> rows, experiments_->ListInvestigations(after, page + 1));
+  FT_ASSIGN_OR_RETURN(std::vector<InvestigationRow> rows, experiments_->ListInvestigations(after, page + 1, scope));
   v1::ListInvestigationsResponse out;
   for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) {
     FT_ASSIGN_OR_RETURN(*out.add_investigations(), Load(rows[i].investigation_id, 0));

@@ -52,7 +52,9 @@ class InvestigationRegistry {
   absl::StatusOr<v1::Investigation> ImportInvestigation(const CallContext& ctx,
                                                         const v1::ImportInvestigationRequest& req);
   absl::StatusOr<v1::Investigation> GetInvestigation(const v1::GetInvestigationRequest& req);
-  absl::StatusOr<v1::ListInvestigationsResponse> ListInvestigations(const v1::ListInvestigationsRequest& req);
+  // Only investigations in `scope`'s projects.
+  absl::StatusOr<v1::ListInvestigationsResponse> ListInvestigations(const v1::ListInvestigationsRequest& req,
+                                                                    const ProjectScope& scope = ProjectScope::All());
   absl::StatusOr<v1::MiappeEntity> GetEntity(const v1::GetEntityRequest& req);
   absl::StatusOr<v1::ListEntitiesResponse> ListEntities(const v1::ListEntitiesRequest& req);
   // MIAPPE JSON or ISA-Tab files of a revision.
@@ -83,9 +85,9 @@ class InvestigationRegistry {
   // Refuses a report with errors, else stores the submission as the next
   // revision of `id` (lenient fixes applied) and returns it.
   absl::StatusOr<v1::Investigation> StoreRevision(const CallContext& ctx, const std::string& id,
-                                                  miappe::Submission submission, const miappe::Report& report,
-                                                  v1::Strictness strictness, const std::string& request_id,
-                                                  int64_t expected_latest);
+                                                  const std::string& project, miappe::Submission submission,
+                                                  const miappe::Report& report, v1::Strictness strictness,
+                                                  const std::string& request_id, int64_t expected_latest);
   // Applies `edit` to the records of the latest revision and stores the
   // result as the next one (the entity calls).
   absl::StatusOr<v1::Investigation> ChangeRecords(

@@ -105,6 +105,7 @@ v1::RegisteredModel ModelProto(const RegisteredModelRow& r) {
   if (r.delete_time) *p.mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(*r.delete_time);
   p.set_etag(Etag(r.uid, r.revision));
   p.set_version_count(r.version_count);
+  p.set_project(r.project);
   return p;
 }
 
@@ -242,6 +243,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DoCreateRegisteredModel(const
   row.owner = m.owner();
   row.license = m.license();
   row.tags_json = TagsJson(m.tags());
+  FT_ASSIGN_OR_RETURN(row.project, ProjectOfCreate(m.project(), "registered_model.project"));
   row.create_time = row.update_time = now_();
   absl::Status s = models_->InsertRegisteredModel(row, RequestKeyOf(ctx, req.request_id()),
                                                   MakeAuditEntry(ctx, *resource, absl::OkStatus()));
@@ -261,12 +263,12 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::GetRegisteredModel(const v1::
 }
 
 absl::StatusOr<v1::ListRegisteredModelsResponse> ModelRegistry::ListRegisteredModels(
-    const v1::ListRegisteredModelsRequest& req) {
+    const v1::ListRegisteredModelsRequest& req, const ProjectScope& scope) {
   FT_ASSIGN_OR_RETURN(int page, PageSize(req.page_size()));
   std::string kind = absl::StrCat("models:", req.show_deleted() ? "all" : "live");
   FT_ASSIGN_OR_RETURN(std::string after, DecodePageToken(token_key_, kind, req.page_token()));
   FT_ASSIGN_OR_RETURN(std::vector<RegisteredModelRow> rows,
-                      models_->ListRegisteredModels(after, page + 1, req.show_deleted()));
+                      models_->ListRegisteredModels(after, page + 1, req.show_deleted(), scope));
   v1::ListRegisteredModelsResponse out;
   for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) {
     FT_ASSIGN_OR_RETURN(*out.add_registered_models(), ModelWithAliases(rows[i]));

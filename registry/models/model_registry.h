@@ -49,7 +49,9 @@ class ModelRegistry {
   absl::StatusOr<v1::RegisteredModel> CreateRegisteredModel(const CallContext& ctx,
                                                             const v1::CreateRegisteredModelRequest& req);
   absl::StatusOr<v1::RegisteredModel> GetRegisteredModel(const v1::GetRegisteredModelRequest& req);
-  absl::StatusOr<v1::ListRegisteredModelsResponse> ListRegisteredModels(const v1::ListRegisteredModelsRequest& req);
+  // Only models in `scope`'s projects.
+  absl::StatusOr<v1::ListRegisteredModelsResponse> ListRegisteredModels(
+      const v1::ListRegisteredModelsRequest& req, const ProjectScope& scope = ProjectScope::All());
   absl::StatusOr<v1::RegisteredModel> DeleteRegisteredModel(const CallContext& ctx,
                                                             const v1::DeleteRegisteredModelRequest& req);
 

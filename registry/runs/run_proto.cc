@@ -125,6 +125,7 @@ v1::Run RunProto(const RunRow& r) {
   p.set_name(RunName(r.run_id));
   p.set_uid(r.uid);
   p.set_experiment(r.experiment);
+  p.set_project(r.project);
   p.set_kind(FromName<v1::RunKind>(kKinds, r.kind));
   p.set_status(FromName<v1::RunStatus>(kStatuses, r.status));
   p.set_status_message(r.status_message);

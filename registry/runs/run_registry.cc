@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -16,6 +17,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "registry/annotations/annotation_names.h"
 #include "registry/core/page_token.h"
+#include "registry/core/resource_project.h"
 #include "registry/core/resource_util.h"
 #include "registry/runs/run_proto.h"
 
@@ -295,6 +297,7 @@ absl::StatusOr<RunWrite> RunRegistry::ValidateRun(const v1::Run& run, bool finis
     return InvalidField("run.experiment", absl::StrCat("1-", limits_.max_experiment, " characters"));
   }
   r.experiment = run.experiment();
+  FT_ASSIGN_OR_RETURN(r.project, ProjectOfCreate(run.project(), "run.project"));
   r.kind = run.kind() == v1::RUN_KIND_UNSPECIFIED ? "TRAINING" : RunKindName(run.kind());
   if (r.kind.empty()) return InvalidField("run.kind", "unknown kind");
   if (finished) {
@@ -406,7 +409,7 @@ absl::StatusOr<v1::Run> RunRegistry::GetRun(const v1::GetRunRequest& req) {
   return Load(id);
 }
 
-absl::StatusOr<v1::ListRunsResponse> RunRegistry::ListRuns(const v1::ListRunsRequest& req) {
+absl::StatusOr<v1::ListRunsResponse> RunRegistry::ListRuns(const v1::ListRunsRequest& req, const ProjectScope& scope) {
   if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
   int page = req.page_size() == 0 ? limits_.default_page : std::min(req.page_size(), limits_.max_page);
   FT_ASSIGN_OR_RETURN(ParsedFilter filter, ParseFilter(req.filter(), RunFilterFields()));
@@ -420,7 +423,7 @@ absl::StatusOr<v1::ListRunsResponse> RunRegistry::ListRuns(const v1::ListRunsReq
     }
     cursor.run_id = parts[1];
   }
-  FT_ASSIGN_OR_RETURN(std::vector<RunRow> rows, runs_->ListRuns(filter, cursor, page + 1));
+  FT_ASSIGN_OR_RETURN(std::vector<RunRow> rows, runs_->ListRuns(filter, cursor, page + 1, scope));
   v1::ListRunsResponse out;
   for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) {
     FT_ASSIGN_OR_RETURN(*out.add_runs(), LoadRun(runs_, rows[i], /*edges=*/false));
@@ -620,7 +623,8 @@ absl::StatusOr<v1::RegisterRunResponse> RunRegistry::RegisterRun(const CallConte
   });
 }
 
-absl::StatusOr<v1::GetLineageResponse> RunRegistry::GetLineage(const v1::GetLineageRequest& req) {
+absl::StatusOr<v1::GetLineageResponse> RunRegistry::GetLineage(const v1::GetLineageRequest& req,
+                                                               const ProjectScope& scope) {
   const std::string& node = req.resource();
   bool digest_node = (absl::StartsWith(node, "blobs/") || absl::StartsWith(node, "trees/")) &&
                      ParseDigest(absl::string_view(node).substr(6)).ok();
@@ -636,11 +640,31 @@ absl::StatusOr<v1::GetLineageResponse> RunRegistry::GetLineage(const v1::GetLine
   FT_ASSIGN_OR_RETURN(std::vector<EdgeRow> edges,
                       runs_->Lineage(node, upstream, depth, limits_.max_lineage_edges, &truncated));
   v1::GetLineageResponse out;
+  // A node in a project outside `scope` is shown as "redacted/{n}" (n
+  // numbers such nodes in order of appearance, so the graph keeps its
+  // shape); its edges are kept. Projects are looked up once per top-level
+  // resource.
+  absl::flat_hash_map<std::string, bool> visible_owner;
+  absl::flat_hash_map<std::string, std::string> redacted;
+  auto shown = [&](const std::string& n) -> absl::StatusOr<std::string> {
+    if (scope.all) return n;
+    std::optional<ProjectOwner> owner = ProjectOwnerOf(n);
+    if (!owner) return n;
+    auto [it, fresh] = visible_owner.try_emplace(owner->name(), false);
+    if (fresh) {
+      FT_ASSIGN_OR_RETURN(ResourceProject rp, LookUpResourceProject(store_, n));
+      it->second = rp.state == ResourceProject::State::kFound && scope.Allows(rp.project);
+    }
+    if (it->second) return n;
+    auto [r, added] = redacted.try_emplace(n, "");
+    if (added) r->second = absl::StrCat("redacted/", redacted.size());
+    return r->second;
+  };
   for (const EdgeRow& e : edges) {
     v1::LineageEdge* p = out.add_edges();
-    p->set_subject(e.subject);
+    FT_ASSIGN_OR_RETURN(*p->mutable_subject(), shown(e.subject));
     p->set_predicate(e.predicate);
-    p->set_object(e.object);
+    FT_ASSIGN_OR_RETURN(*p->mutable_object(), shown(e.object));
     p->set_role(e.role);
     p->set_depth(e.depth);
   }

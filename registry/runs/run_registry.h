@@ -74,14 +74,18 @@ class RunRegistry {
 
   absl::StatusOr<v1::Run> CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req);
   absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req);
-  absl::StatusOr<v1::ListRunsResponse> ListRuns(const v1::ListRunsRequest& req);
+  // Only runs in `scope`'s projects.
+  absl::StatusOr<v1::ListRunsResponse> ListRuns(const v1::ListRunsRequest& req,
+                                                const ProjectScope& scope = ProjectScope::All());
   absl::StatusOr<v1::Run> UpdateRun(const CallContext& ctx, const v1::UpdateRunRequest& req);
   absl::StatusOr<v1::LogParamsResponse> LogParams(const CallContext& ctx, const v1::LogParamsRequest& req);
   absl::StatusOr<v1::LogMetricsResponse> LogMetrics(const CallContext& ctx, const v1::LogMetricsRequest& req);
   absl::StatusOr<v1::ListMetricHistoryResponse> ListMetricHistory(const v1::ListMetricHistoryRequest& req);
   absl::StatusOr<v1::Run> AddRunEdges(const CallContext& ctx, const v1::AddRunEdgesRequest& req);
   absl::StatusOr<v1::RegisterRunResponse> RegisterRun(const CallContext& ctx, const v1::RegisterRunRequest& req);
-  absl::StatusOr<v1::GetLineageResponse> GetLineage(const v1::GetLineageRequest& req);
+  // Nodes outside `scope`'s projects are redacted (docs/security.md).
+  absl::StatusOr<v1::GetLineageResponse> GetLineage(const v1::GetLineageRequest& req,
+                                                    const ProjectScope& scope = ProjectScope::All());
 
  private:
   // Whether a split ("…/splits/s"), one of its parts ("…/parts/p") or a

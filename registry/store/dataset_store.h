@@ -16,6 +16,7 @@
 #include "common/audit/audit_record.h"
 #include "common/query/filter.h"
 #include "registry/store/model_store.h"
+#include "registry/store/project_scope.h"
 #include "registry/store/run_store.h"
 
 namespace fairtrace {
@@ -26,6 +27,7 @@ struct DatasetRow {
   int64_t latest_version = 0;
   int64_t revision = 1;  // bumped by every datasheet change and version (etags)
   int64_t create_time = 0, update_time = 0;
+  std::string project = "default";  // set at creation, never changed
 };
 
 struct DatasetVersionRow {
@@ -64,7 +66,9 @@ class DatasetStore {
   virtual absl::StatusOr<DatasetRow> InsertDataset(const DatasetRow& row, const RequestKey& request_id,
                                                    const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<DatasetRow>> GetDataset(const std::string& dataset_id) = 0;
-  virtual absl::StatusOr<std::vector<DatasetRow>> ListDatasets(const std::string& after_id, int limit) = 0;
+  // Ordered by id, after `after_id`, in `scope`'s projects.
+  virtual absl::StatusOr<std::vector<DatasetRow>> ListDatasets(const std::string& after_id, int limit,
+                                                               const ProjectScope& scope) = 0;
   // Replaces the datasheet; ABORTED (ETAG_MISMATCH) when `expected_revision`
   // is not the current one; NOT_FOUND when the dataset is gone.
   virtual absl::StatusOr<DatasetRow> UpdateDatasheet(const std::string& dataset_id, const std::string& datasheet_json,

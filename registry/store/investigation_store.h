@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "common/audit/audit_record.h"
 #include "registry/store/model_store.h"
+#include "registry/store/project_scope.h"
 
 namespace fairtrace {
 
@@ -21,6 +22,7 @@ struct InvestigationRow {
   std::string investigation_id, uid;
   int64_t latest_revision = 0;
   int64_t create_time = 0, update_time = 0;
+  std::string project = "default";  // set at creation, never changed
 };
 
 struct RevisionRow {
@@ -45,12 +47,17 @@ class InvestigationStore {
   // Creates the investigation (revision 1, with `new_uid`) when absent, else
   // appends revision latest + 1. `expected_latest` (0: any) must equal the
   // current latest revision (ABORTED, ETAG_MISMATCH). Returns the stored
-  // revision (with its number). ALREADY_EXISTS (REQUEST_ID_USED).
+  // revision (with its number). ALREADY_EXISTS (REQUEST_ID_USED). A new
+  // investigation is created in `project`; an existing one must be in it
+  // (FAILED_PRECONDITION, PROJECT_MISMATCH).
   virtual absl::StatusOr<RevisionRow> InsertRevision(const RevisionRow& revision, const std::string& new_uid,
-                                                     int64_t expected_latest, const std::vector<EntityRow>& entities,
+                                                     const std::string& project, int64_t expected_latest,
+                                                     const std::vector<EntityRow>& entities,
                                                      const RequestKey& request_id, const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<InvestigationRow>> GetInvestigation(const std::string& investigation_id) = 0;
-  virtual absl::StatusOr<std::vector<InvestigationRow>> ListInvestigations(const std::string& after_id, int limit) = 0;
+  // Ordered by id, after `after_id`, in `scope`'s projects.
+  virtual absl::StatusOr<std::vector<InvestigationRow>> ListInvestigations(const std::string& after_id, int limit,
+                                                                           const ProjectScope& scope) = 0;
   virtual absl::StatusOr<std::optional<RevisionRow>> GetRevision(const std::string& investigation_id,
                                                                  int64_t revision) = 0;
   // The first entity (lowest seq) of `section` with `entity_id`.

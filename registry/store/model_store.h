@@ -18,6 +18,7 @@
 #include "common/audit/audit_record.h"
 #include "common/content/digest.h"
 #include "common/query/filter.h"
+#include "registry/store/project_scope.h"
 
 namespace fairtrace {
 
@@ -29,7 +30,8 @@ struct RegisteredModelRow {
   int64_t create_time = 0, update_time = 0;
   std::optional<int64_t> delete_time;
   int64_t revision = 1;
-  int64_t version_count = 0;  // versions created so far
+  int64_t version_count = 0;        // versions created so far
+  std::string project = "default";  // set at creation, never changed
 };
 
 // A client's request id, scoped to who sent it, with the digest of what was
@@ -80,9 +82,10 @@ class ModelStore {
   virtual absl::Status InsertRegisteredModel(const RegisteredModelRow& row, const RequestKey& request_id,
                                              const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(const std::string& model_id) = 0;
-  // Ordered by model_id, after `after_model_id`.
+  // Ordered by model_id, after `after_model_id`, in `scope`'s projects.
   virtual absl::StatusOr<std::vector<RegisteredModelRow>> ListRegisteredModels(const std::string& after_model_id,
-                                                                               int limit, bool show_deleted) = 0;
+                                                                               int limit, bool show_deleted,
+                                                                               const ProjectScope& scope) = 0;
   // Sets delete_time. NOT_FOUND when absent or already deleted; ABORTED on
   // revision mismatch; FAILED_PRECONDITION (reason MODEL_HAS_VERSIONS) when
   // it has versions and !force.

@@ -18,6 +18,7 @@
 #include "common/audit/audit_record.h"
 #include "common/query/filter.h"
 #include "registry/store/model_store.h"
+#include "registry/store/project_scope.h"
 
 namespace fairtrace {
 
@@ -38,6 +39,7 @@ struct RunRow {
   std::string tags_json = "{}";
   int64_t create_time = 0, update_time = 0;
   int64_t revision = 1;
+  std::string project = "default";  // set at creation, never changed
 };
 
 struct MetricRow {
@@ -87,9 +89,10 @@ class RunStore {
   virtual absl::StatusOr<std::optional<ModelVersionRow>> InsertRun(const RunWrite& write, const RequestKey& request_id,
                                                                    const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<RunRow>> GetRun(const std::string& run_id) = 0;
-  // Newest first, after `cursor` (empty run_id: from the start).
-  virtual absl::StatusOr<std::vector<RunRow>> ListRuns(const ParsedFilter& filter, const RunCursor& cursor,
-                                                       int limit) = 0;
+  // Newest first, after `cursor` (empty run_id: from the start), in
+  // `scope`'s projects.
+  virtual absl::StatusOr<std::vector<RunRow>> ListRuns(const ParsedFilter& filter, const RunCursor& cursor, int limit,
+                                                       const ProjectScope& scope) = 0;
   // Replaces status, status_message, end_time, description and tags, and
   // adds `edges` (a leakage report output, when a run ends) in the same
   // transaction. ABORTED (ETAG_MISMATCH) when the revision moved on.

@@ -84,6 +84,13 @@ class Store {
 
   // Appends an audit record for a call that changed nothing else.
   virtual absl::Status AppendAudit(const AuditEntry& audit) = 0;
+
+  // The project (docs/security.md, "Projects") of the top-level resource
+  // `collection`/`id` ("models", "runs", "datasets" or "investigations";
+  // deleted models included); nullopt when it does not exist.
+  // INVALID_ARGUMENT for another collection.
+  virtual absl::StatusOr<std::optional<std::string>> ResourceProject(absl::string_view collection,
+                                                                     const std::string& id) = 0;
   // Records with sequence > after_sequence, ascending, at most `limit`.
   virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after_sequence, int limit) = 0;
 

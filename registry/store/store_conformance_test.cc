@@ -334,12 +334,25 @@ TEST_P(StoreConformance, RegisteredModelsInsertGetListAndRefuseDuplicates) {
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->uid, "a-uid");
   EXPECT_EQ(got->revision, 1);
-  ASSERT_OK_AND_ASSIGN(auto page1, m->ListRegisteredModels("", 1, false));
+  ASSERT_OK_AND_ASSIGN(auto page1, m->ListRegisteredModels("", 1, false, ProjectScope::All()));
   ASSERT_EQ(page1.size(), 1u);
   EXPECT_EQ(page1[0].model_id, "a");
-  ASSERT_OK_AND_ASSIGN(auto page2, m->ListRegisteredModels("a", 10, false));
+  ASSERT_OK_AND_ASSIGN(auto page2, m->ListRegisteredModels("a", 10, false, ProjectScope::All()));
   ASSERT_EQ(page2.size(), 1u);
   EXPECT_EQ(page2[0].model_id, "b");
+  // Projects: kept, listed by scope, looked up by name.
+  RegisteredModelRow maize = Model("m-maize");
+  maize.project = "maize";
+  ASSERT_OK(m->InsertRegisteredModel(maize, RequestKey(), Audit("models/m-maize")));
+  ASSERT_OK_AND_ASSIGN(auto only_maize, m->ListRegisteredModels("", 10, false, ProjectScope::Only({"maize"})));
+  ASSERT_EQ(only_maize.size(), 1u);
+  EXPECT_EQ(only_maize[0].project, "maize");
+  ASSERT_OK_AND_ASSIGN(auto only_default, m->ListRegisteredModels("", 10, false, ProjectScope::Only({"default"})));
+  EXPECT_EQ(only_default.size(), 2u);
+  ASSERT_OK_AND_ASSIGN(auto none_listed, m->ListRegisteredModels("", 10, false, ProjectScope::Only({})));
+  EXPECT_TRUE(none_listed.empty());
+  ASSERT_OK_AND_ASSIGN(std::optional<std::string> project, store_->ResourceProject("models", "m-maize"));
+  EXPECT_EQ(project, "maize");
 
   ASSERT_OK_AND_ASSIGN(auto req, m->LookupRequestId(RequestKey("req-1")));
   ASSERT_TRUE(req.has_value());
@@ -368,9 +381,9 @@ TEST_P(StoreConformance, RegisteredModelsUpdateAndSoftDeleteWithRevisions) {
   ASSERT_OK_AND_ASSIGN(auto deleted, m->SoftDeleteRegisteredModel("a", 0, true, 6000, Audit()));
   EXPECT_EQ(deleted.delete_time, 6000);
   EXPECT_THAT(m->SoftDeleteRegisteredModel("a", 0, true, 6000, Audit()), StatusIs(absl::StatusCode::kNotFound));
-  ASSERT_OK_AND_ASSIGN(auto live, m->ListRegisteredModels("", 10, false));
+  ASSERT_OK_AND_ASSIGN(auto live, m->ListRegisteredModels("", 10, false, ProjectScope::All()));
   EXPECT_TRUE(live.empty());
-  ASSERT_OK_AND_ASSIGN(auto all, m->ListRegisteredModels("", 10, true));
+  ASSERT_OK_AND_ASSIGN(auto all, m->ListRegisteredModels("", 10, true, ProjectScope::All()));
   EXPECT_EQ(all.size(), 1u);
 }
 
@@ -510,10 +523,11 @@ TEST_P(StoreConformance, RunsListNewestFirstAndUpdateWithRevisions) {
     w.run = Run(std::string(31, 'a') + std::to_string(i), 100 + i);
     ASSERT_OK(r->InsertRun(w, RequestKey(), Audit()).status());
   }
-  ASSERT_OK_AND_ASSIGN(auto page1, r->ListRuns(ParsedFilter{}, RunCursor{}, 2));
+  ASSERT_OK_AND_ASSIGN(auto page1, r->ListRuns(ParsedFilter{}, RunCursor{}, 2, ProjectScope::All()));
   ASSERT_EQ(page1.size(), 2u);
   EXPECT_EQ(page1[0].create_time, 102);
-  ASSERT_OK_AND_ASSIGN(auto page2, r->ListRuns(ParsedFilter{}, RunCursor{page1[1].create_time, page1[1].run_id}, 2));
+  ASSERT_OK_AND_ASSIGN(auto page2, r->ListRuns(ParsedFilter{}, RunCursor{page1[1].create_time, page1[1].run_id}, 2,
+                                               ProjectScope::All()));
   ASSERT_EQ(page2.size(), 1u);
   EXPECT_EQ(page2[0].create_time, 100);
 
@@ -599,27 +613,42 @@ TEST_P(StoreConformance, InvestigationRevisionsAppendWithEntities) {
                                      {2, "study", "S2", R"({"values":{}})", "study.tsv:3"},
                                      {3, "biological_material", "Col-0", R"({"values":{}})", "bm.tsv:2"}};
   const int64_t audits = AuditCount();
-  ASSERT_OK_AND_ASSIGN(auto r1,
-                       s->InsertRevision(Revision("inv"), "inv-uid", 0, entities, RequestKey("imp-1"), Audit()));
+  ASSERT_OK_AND_ASSIGN(
+      auto r1, s->InsertRevision(Revision("inv"), "inv-uid", "wheat", 0, entities, RequestKey("imp-1"), Audit()));
   EXPECT_EQ(r1.revision, 1);
-  ASSERT_OK_AND_ASSIGN(auto r2, s->InsertRevision(Revision("inv"), "ignored", 1, entities, RequestKey(), Audit()));
+  ASSERT_OK_AND_ASSIGN(auto r2,
+                       s->InsertRevision(Revision("inv"), "ignored", "wheat", 1, entities, RequestKey(), Audit()));
   EXPECT_EQ(r2.revision, 2);
-  absl::Status stale = s->InsertRevision(Revision("inv"), "x", 1, entities, RequestKey(), Audit()).status();
+  absl::Status stale = s->InsertRevision(Revision("inv"), "x", "wheat", 1, entities, RequestKey(), Audit()).status();
   EXPECT_THAT(stale, StatusIs(absl::StatusCode::kAborted));
   EXPECT_EQ(ReasonOf(stale), "ETAG_MISMATCH");
-  EXPECT_THAT(s->InsertRevision(Revision("other"), "x", 0, entities, RequestKey("imp-1"), Audit()),
+  EXPECT_THAT(s->InsertRevision(Revision("other"), "x", "wheat", 0, entities, RequestKey("imp-1"), Audit()),
               StatusIs(absl::StatusCode::kAlreadyExists));
+  // A revision of an investigation must name its project.
+  absl::Status moved = s->InsertRevision(Revision("inv"), "x", "default", 0, entities, RequestKey(), Audit()).status();
+  EXPECT_THAT(moved, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(ReasonOf(moved), "PROJECT_MISMATCH");
   EXPECT_EQ(AuditCount(), audits + 2);
 
   ASSERT_OK_AND_ASSIGN(auto inv, s->GetInvestigation("inv"));
   ASSERT_TRUE(inv.has_value());
   EXPECT_EQ(inv->latest_revision, 2);
   EXPECT_EQ(inv->uid, "inv-uid");
+  EXPECT_EQ(inv->project, "wheat");
+  ASSERT_OK_AND_ASSIGN(auto in_wheat, s->ListInvestigations("", 10, ProjectScope::Only({"maize", "wheat"})));
+  EXPECT_EQ(in_wheat.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(auto in_maize, s->ListInvestigations("", 10, ProjectScope::Only({"maize"})));
+  EXPECT_TRUE(in_maize.empty());
+  ASSERT_OK_AND_ASSIGN(std::optional<std::string> project, store_->ResourceProject("investigations", "inv"));
+  EXPECT_EQ(project, "wheat");
+  ASSERT_OK_AND_ASSIGN(project, store_->ResourceProject("investigations", "nope"));
+  EXPECT_FALSE(project.has_value());
+  EXPECT_THAT(store_->ResourceProject("blobs", "x"), StatusIs(absl::StatusCode::kInvalidArgument));
   ASSERT_OK_AND_ASSIGN(auto other, s->GetInvestigation("other"));
   EXPECT_FALSE(other.has_value());
-  ASSERT_OK_AND_ASSIGN(auto list, s->ListInvestigations("", 10));
+  ASSERT_OK_AND_ASSIGN(auto list, s->ListInvestigations("", 10, ProjectScope::All()));
   EXPECT_EQ(list.size(), 1u);
-  ASSERT_OK_AND_ASSIGN(auto after, s->ListInvestigations("inv", 10));
+  ASSERT_OK_AND_ASSIGN(auto after, s->ListInvestigations("inv", 10, ProjectScope::All()));
   EXPECT_TRUE(after.empty());
   ASSERT_OK_AND_ASSIGN(auto rev, s->GetRevision("inv", 1));
   ASSERT_TRUE(rev.has_value());

@@ -13,6 +13,7 @@
 #include "common/status/status_macros.h"
 #include "common/text/utf8.h"
 #include "registry/core/audited.h"
+#include "registry/core/resource_util.h"
 
 namespace fairtrace {
 
@@ -25,7 +26,7 @@ constexpr size_t kMaxPrincipalCodePoints = 256;
 
 struct AccessTable {
   std::vector<std::pair<std::string, Access>> rows;  // file order
-  absl::flat_hash_map<std::string, Access> by_method;
+  absl::flat_hash_map<std::string, MethodRule> by_method;
 };
 
 std::optional<Access> ParseAccess(absl::string_view s) {
@@ -46,6 +47,33 @@ std::optional<Access> ParseAccess(absl::string_view s) {
   return std::nullopt;
 }
 
+// The third column: "none", "all", "list", or on=/in=/uses= terms.
+std::optional<MethodRule> ParseRule(Access access, absl::string_view text) {
+  MethodRule r;
+  r.access = access;
+  if (text == "none") return r;
+  if (text == "all") {
+    r.rule = ProjectRule::kAllProjects;
+    return r;
+  }
+  if (text == "list") {
+    r.rule = ProjectRule::kList;
+    return r;
+  }
+  r.rule = ProjectRule::kFields;
+  for (absl::string_view term : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(term, absl::MaxSplits('=', 1));
+    std::vector<std::string>* into = kv.first == "on"     ? &r.on
+                                     : kv.first == "in"   ? &r.in
+                                     : kv.first == "uses" ? &r.uses
+                                                          : nullptr;
+    if (into == nullptr || kv.second.empty()) return std::nullopt;
+    for (absl::string_view f : absl::StrSplit(kv.second, ',')) into->emplace_back(f);
+  }
+  if (r.on.empty() && r.in.empty()) return std::nullopt;  // every such call acts somewhere
+  return r;
+}
+
 // Parsed once; a malformed row is a build defect that aborts at start (and
 // fails tests/access_test.cc) rather than a silently missing permission.
 const AccessTable& Table() {
@@ -54,13 +82,14 @@ const AccessTable& Table() {
     for (absl::string_view line : absl::StrSplit(kRpcAccessTsv, '\n')) {
       if (line.empty() || line[0] == '#') continue;
       std::vector<absl::string_view> cols = absl::StrSplit(line, '\t');
-      std::optional<Access> a = cols.size() == 2 ? ParseAccess(cols[1]) : std::nullopt;
-      if (!a) {
+      std::optional<Access> a = cols.size() == 3 ? ParseAccess(cols[1]) : std::nullopt;
+      std::optional<MethodRule> rule = a ? ParseRule(*a, cols[2]) : std::nullopt;
+      if (!rule) {
         fprintf(stderr, "fairtrace: rpc_access.tsv: bad row '%s'\n", std::string(line).c_str());
         abort();
       }
       t->rows.emplace_back(std::string(cols[0]), *a);
-      t->by_method[std::string(cols[0])] = *a;
+      t->by_method[std::string(cols[0])] = *std::move(rule);
     }
     return t;
   }();
@@ -105,11 +134,8 @@ absl::Status CheckPrincipal(const std::string& p, absl::string_view field) {
 
 absl::StatusOr<std::string> CheckProject(const std::string& project) {
   if (project.empty() || project == kAllProjects) return std::string(kAllProjects);
-  bool ok = project.size() <= 63 && absl::ascii_isalnum(static_cast<unsigned char>(project[0]));
-  for (char c : project) {
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.');
-  }
-  if (!ok) return InvalidField("project", "is '*' or lowercase letters, digits, '-', '_' and '.' (at most 63)");
+  if (!IsValidProjectName(project))
+    return InvalidField("project", "is '*' or lowercase letters, digits, '-', '_' and '.' (at most 63)");
   return project;
 }
 
@@ -164,11 +190,23 @@ std::string AccessName(Access access) {
   return "?";
 }
 
-std::optional<Access> AccessOfMethod(absl::string_view method) {
+const MethodRule* RuleOfMethod(absl::string_view method) {
   absl::ConsumePrefix(&method, "/");
   auto it = Table().by_method.find(method);
-  if (it == Table().by_method.end()) return std::nullopt;
-  return it->second;
+  return it == Table().by_method.end() ? nullptr : &it->second;
+}
+
+std::optional<Access> AccessOfMethod(absl::string_view method) {
+  const MethodRule* rule = RuleOfMethod(method);
+  if (rule == nullptr) return std::nullopt;
+  return rule->access;
+}
+
+absl::Status ResourceNotFound(absl::string_view name) {
+  return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat(name, " does not exist"))
+      .Reason("RESOURCE_NOT_FOUND")
+      .Resource("", std::string(name))
+      .Build();
 }
 
 std::string CertificatePrincipal(absl::string_view subject) {
@@ -226,34 +264,66 @@ bool AccessControl::enforced() const {
 
 absl::Status AccessControl::Authorize(const std::string& principal, absl::string_view method,
                                       absl::string_view project) const {
-  std::optional<Access> access = AccessOfMethod(method);
-  if (!access) {
+  return AuthorizeCall(
+             principal, method,
+             {ProjectTarget{ProjectTarget::Use::kCreateIn, absl::StrCat("projects/", project), std::string(project)}})
+      .status();
+}
+
+absl::StatusOr<ProjectScope> AccessControl::AuthorizeCall(const std::string& principal, absl::string_view method,
+                                                          const std::vector<ProjectTarget>& targets) const {
+  const MethodRule* rule = RuleOfMethod(method);
+  if (rule == nullptr) {
     return ErrorBuilder(absl::StatusCode::kPermissionDenied,
                         absl::StrCat(method, " has no row in the access table; nobody may call it"))
         .Reason("METHOD_NOT_IN_ACCESS_TABLE")
         .Build();
   }
+  const Access access = rule->access;
   absl::MutexLock lock(&mu_);
-  if (grants_.empty() || *access == Access::kAuthenticated) return absl::OkStatus();
-  if (principal == kAnonymous) {
+  if (grants_.empty()) return ProjectScope::All();
+  if (principal == kAnonymous && access != Access::kAuthenticated) {
     return Unauthenticated("AUTHENTICATION_REQUIRED",
                            "this server requires a token (authorization: Bearer …) or a client certificate");
   }
-  bool any_grant = false;
+  // The principal's grants, and what they give.
+  bool any_grant = false, everywhere = false, access_somewhere = false, access_everywhere = false;
+  std::vector<std::string> readable;
   for (const GrantRow& g : grants_) {
     if (g.principal != principal) continue;
     any_grant = true;
-    if ((g.project == kAllProjects || g.project == project) && RoleHasAccess(g.role, *access)) {
-      return absl::OkStatus();
-    }
+    const bool all = g.project == kAllProjects;
+    const bool has = RoleHasAccess(g.role, access);
+    everywhere = everywhere || all;
+    access_somewhere = access_somewhere || has;
+    access_everywhere = access_everywhere || (all && has);
+    readable.push_back(g.project);
   }
-  return ErrorBuilder(absl::StatusCode::kPermissionDenied,
-                      any_grant ? absl::StrCat(principal, " holds no role with ", AccessName(*access), " access in ",
-                                               project, " (", method, ")")
-                                : absl::StrCat(principal, " holds no grant on this server"))
-      .Reason(any_grant ? "PERMISSION_DENIED_FOR_ROLE" : "NO_GRANT")
-      .Meta("access", AccessName(*access))
-      .Build();
+  ProjectScope scope = everywhere ? ProjectScope::All() : ProjectScope::Only(std::move(readable));
+  if (access == Access::kAuthenticated) return scope;
+  auto denied = [&](absl::string_view where) {
+    return ErrorBuilder(absl::StatusCode::kPermissionDenied,
+                        any_grant ? absl::StrCat(principal, " holds no role with ", AccessName(access), " access ",
+                                                 where, " (", method, ")")
+                                  : absl::StrCat(principal, " holds no grant on this server"))
+        .Reason(any_grant ? "PERMISSION_DENIED_FOR_ROLE" : "NO_GRANT")
+        .Meta("access", AccessName(access))
+        .Build();
+  };
+  if (!any_grant) return denied("");
+  if (rule->rule == ProjectRule::kAllProjects && !access_everywhere) return denied("on every project ('*')");
+  if (!access_somewhere) return denied("in any project");
+  for (const ProjectTarget& t : targets) {
+    if (!t.project || !scope.Allows(*t.project)) return ResourceNotFound(t.name);
+    if (t.use == ProjectTarget::Use::kRead) continue;
+    bool allowed = false;
+    for (const GrantRow& g : grants_) {
+      allowed = allowed || (g.principal == principal && (g.project == kAllProjects || g.project == *t.project) &&
+                            RoleHasAccess(g.role, access));
+    }
+    if (!allowed) return denied(absl::StrCat("in project ", *t.project));
+  }
+  return scope;
 }
 
 absl::StatusOr<CreatedTokenSecret> AccessControl::CreateToken(const CallContext& ctx, const std::string& principal,

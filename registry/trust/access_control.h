@@ -11,11 +11,17 @@
 // grant exists at all, authorization is not enforced (a fresh install used
 // by one person on loopback); the first grant — made offline with
 // `fairtrace-server grants add` — turns it on for good (until every grant
-// is revoked). Enforced: anonymous → UNAUTHENTICATED; no role with the
-// access in the call's project → PERMISSION_DENIED (reason
-// PERMISSION_DENIED_FOR_ROLE, or NO_GRANT when the principal has none).
-// Projects: every resource is in project "default" until resources carry
-// a project (docs/security.md § What is not built yet).
+// is revoked). Enforced (AuthorizeCall), in this order:
+//   anonymous → UNAUTHENTICATED (AUTHENTICATION_REQUIRED);
+//   no grant at all → PERMISSION_DENIED (NO_GRANT);
+//   a method of rule `all` without the access on project "*", or any other
+//   without the access in some project → PERMISSION_DENIED
+//   (PERMISSION_DENIED_FOR_ROLE);
+//   each resource the call names (ProjectTarget): missing, or in a project
+//   where the principal holds no grant → the same NOT_FOUND
+//   (ResourceNotFound); acted on or created in a project where no role of
+//   the principal has the access → PERMISSION_DENIED_FOR_ROLE.
+// Projects: docs/security.md, "Projects".
 //
 // Tokens and grants are cached in memory (loaded at Create, updated by the
 // calls below, which write through the store with an audit record), so a
@@ -36,7 +42,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "registry/core/call_context.h"
+#include "registry/core/resource_util.h"
 #include "registry/store/access_store.h"
+#include "registry/store/project_scope.h"
 #include "registry/store/store.h"
 
 namespace fairtrace {
@@ -54,7 +62,6 @@ enum class Access {
   kAdmin,
 };
 
-inline constexpr char kDefaultProject[] = "default";
 inline constexpr char kAllProjects[] = "*";
 inline constexpr char kAnonymous[] = "anonymous";
 
@@ -65,6 +72,37 @@ std::string AccessName(Access access);
 // The access rpc_access.tsv gives `method` ("/fairtrace.v1.X/Y" or
 // "fairtrace.v1.X/Y"); nullopt when it has no row.
 std::optional<Access> AccessOfMethod(absl::string_view method);
+
+// How a method's projects are found (rpc_access.tsv, third column):
+//   none   no project (the CAS, WhoAmI, checkpoints, validation);
+//   all    the log and the server as a whole: the access on project "*";
+//   list   lists of top-level resources, filtered to the caller's projects;
+//   fields `on=F`, `in=F`, `uses=F` (F: comma-separated request field
+//          paths, through nested and repeated messages): the resources
+//          named in `on` fields are acted on (their project needs the
+//          access), `in` names the project a create puts its resource in
+//          ("" = default), `uses` names resources only read.
+enum class ProjectRule { kNone, kAllProjects, kList, kFields };
+struct MethodRule {
+  Access access = Access::kAdmin;
+  ProjectRule rule = ProjectRule::kNone;
+  std::vector<std::string> on, in, uses;
+};
+// nullptr when `method` has no row.
+const MethodRule* RuleOfMethod(absl::string_view method);
+
+// One project a call touches, as the api layer resolved it from the
+// request: a resource acted on or used (`name`; `project` nullopt when it
+// does not exist), or a project a create names (`name` "projects/{p}").
+struct ProjectTarget {
+  enum class Use { kActOn, kCreateIn, kRead };
+  Use use = Use::kActOn;
+  std::string name;
+  std::optional<std::string> project;
+};
+// NOT_FOUND (RESOURCE_NOT_FOUND) for `name`: one answer whether it is
+// missing or in a project the caller holds no grant in.
+absl::Status ResourceNotFound(absl::string_view name);
 // Every method with a row, in file order.
 std::vector<std::string> MethodsWithAccess();
 
@@ -90,6 +128,12 @@ class AccessControl {
                                                                std::function<int64_t()> now_micros);
 
   absl::StatusOr<std::string> Authenticate(const CallerCredentials& credentials) const;
+  // Whether `principal` may make the call (the order of checks is above);
+  // on success, the projects whose resources it may read (for lists and
+  // lineage).
+  absl::StatusOr<ProjectScope> AuthorizeCall(const std::string& principal, absl::string_view method,
+                                             const std::vector<ProjectTarget>& targets) const;
+  // AuthorizeCall for a call that creates in `project`.
   absl::Status Authorize(const std::string& principal, absl::string_view method,
                          absl::string_view project = kDefaultProject) const;
   bool enforced() const;

@@ -1,5 +1,6 @@
 #include "registry/trust/access_control.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/status/errors.h"
@@ -108,9 +109,11 @@ TEST_F(AccessControlTest, GrantsTurnAuthorizationOnAndRolesAddUp) {
   ASSERT_OK(ac_->AddGrant(ctx_, "user:ana", "data-scientist", "").status());
   EXPECT_OK(ac_->Authorize("user:ana", create_version));
   EXPECT_THAT(ac_->Authorize("user:ana", create_dataset), StatusIs(absl::StatusCode::kPermissionDenied));
-  // A grant in another project gives nothing here.
+  // A grant in another project gives nothing here: the project is as
+  // hidden as a missing resource.
   ASSERT_OK(ac_->AddGrant(ctx_, "user:bob", "data-engineer", "wheat-2027").status());
-  EXPECT_THAT(ac_->Authorize("user:bob", create_dataset), StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(ac_->Authorize("user:bob", create_dataset), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(Reason(ac_->Authorize("user:bob", create_dataset)), "RESOURCE_NOT_FOUND");
   EXPECT_OK(ac_->Authorize("user:bob", create_dataset, "wheat-2027"));
   EXPECT_THAT(ac_->AddGrant(ctx_, "user:ana", "viewer", "default").status(),
               StatusIs(absl::StatusCode::kAlreadyExists));
@@ -145,4 +148,60 @@ TEST(AccessTableTest, EveryRoleReadsAndOnlyAdminAdministers) {
 }
 
 }  // namespace
+// The project rules: hidden and missing resources answer alike, a grant in
+// the resource's project without the access is PERMISSION_DENIED, the
+// whole-log calls need the access on "*", and the scope lists the projects.
+TEST_F(AccessControlTest, ProjectsDecideWhatACallMayTouch) {
+  using Use = ProjectTarget::Use;
+  const std::string get_model = "/fairtrace.v1.ModelService/GetRegisteredModel";
+  const std::string create_version = "/fairtrace.v1.ModelService/CreateModelVersion";
+  const std::string list_models = "/fairtrace.v1.ModelService/ListRegisteredModels";
+  const std::string audit_list = "/fairtrace.v1.AuditService/ListAuditRecords";
+  ASSERT_OK(ac_->AddGrant(ctx_, "user:admin", "admin", "").status());
+  ASSERT_OK(ac_->AddGrant(ctx_, "user:ana", "data-scientist", "wheat").status());
+  ASSERT_OK(ac_->AddGrant(ctx_, "user:ana", "viewer", "maize").status());
+  ASSERT_OK(ac_->AddGrant(ctx_, "user:aud", "auditor", "wheat").status());
+  ASSERT_OK(ac_->AddGrant(ctx_, "user:aud-all", "auditor", "").status());
+
+  ProjectTarget in_wheat{Use::kActOn, "models/w", "wheat"};
+  ProjectTarget in_maize{Use::kActOn, "models/m", "maize"};
+  ProjectTarget in_rice{Use::kActOn, "models/r", "rice"};
+  ProjectTarget missing{Use::kActOn, "models/gone", std::nullopt};
+  ASSERT_OK(ac_->AuthorizeCall("user:ana", create_version, {in_wheat}).status());
+  ASSERT_OK(ac_->AuthorizeCall("user:ana", get_model, {in_maize}).status());
+  // A viewer grant in maize: reading yes, writing no.
+  EXPECT_EQ(Reason(ac_->AuthorizeCall("user:ana", create_version, {in_maize}).status()), "PERMISSION_DENIED_FOR_ROLE");
+  // No grant in rice: the same NOT_FOUND as a missing model, naming it.
+  absl::Status hidden = ac_->AuthorizeCall("user:ana", get_model, {in_rice}).status();
+  absl::Status gone = ac_->AuthorizeCall("user:ana", get_model, {missing}).status();
+  EXPECT_THAT(hidden, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(hidden.message(), "models/r does not exist");
+  EXPECT_EQ(gone.message(), "models/gone does not exist");
+  EXPECT_EQ(Reason(hidden), Reason(gone));
+  EXPECT_EQ(Reason(ac_->AuthorizeCall("user:ana", create_version, {in_rice}).status()), "RESOURCE_NOT_FOUND");
+  // Using (reading) a resource needs a grant in its project, any role.
+  ASSERT_OK(ac_->AuthorizeCall("user:ana", create_version, {in_wheat, {Use::kRead, "runs/r1", "maize"}}).status());
+  EXPECT_EQ(
+      Reason(ac_->AuthorizeCall("user:ana", create_version, {in_wheat, {Use::kRead, "runs/r2", "rice"}}).status()),
+      "RESOURCE_NOT_FOUND");
+  // Creating in a project: its grants decide.
+  ASSERT_OK(ac_->AuthorizeCall("user:ana", create_version, {{Use::kCreateIn, "projects/wheat", "wheat"}}).status());
+  EXPECT_EQ(
+      Reason(ac_->AuthorizeCall("user:ana", create_version, {{Use::kCreateIn, "projects/maize", "maize"}}).status()),
+      "PERMISSION_DENIED_FOR_ROLE");
+  // The scope: the projects of the grants; every project for a grant on *.
+  ASSERT_OK_AND_ASSIGN(ProjectScope scope, ac_->AuthorizeCall("user:ana", list_models, {}));
+  EXPECT_FALSE(scope.all);
+  EXPECT_THAT(scope.projects, ::testing::ElementsAre("maize", "wheat"));
+  ASSERT_OK_AND_ASSIGN(scope, ac_->AuthorizeCall("user:admin", list_models, {in_rice}));
+  EXPECT_TRUE(scope.all);
+  // The whole log needs the access on *.
+  EXPECT_EQ(Reason(ac_->AuthorizeCall("user:aud", audit_list, {}).status()), "PERMISSION_DENIED_FOR_ROLE");
+  ASSERT_OK(ac_->AuthorizeCall("user:aud-all", audit_list, {}).status());
+  // A role that lacks the access everywhere is refused before any lookup,
+  // whatever the resource: nothing is learnt about it.
+  EXPECT_EQ(Reason(ac_->AuthorizeCall("user:aud", create_version, {in_rice}).status()), "PERMISSION_DENIED_FOR_ROLE");
+  EXPECT_EQ(Reason(ac_->AuthorizeCall("user:aud", create_version, {missing}).status()), "PERMISSION_DENIED_FOR_ROLE");
+}
+
 }  // namespace fairtrace

@@ -320,15 +320,16 @@ class Client:
 
     # -- models ---------------------------------------------------------------
 
-    def ensure_registered_model(self, model_id: str, description: str = "") -> models_pb2.RegisteredModel:
-        """Gets models/{model_id}, creating it when absent."""
+    def ensure_registered_model(self, model_id: str, description: str = "",
+                                project: str = "") -> models_pb2.RegisteredModel:
+        """Gets models/{model_id}, creating it in `project` ("" = default) when absent."""
         try:
             return self.call(self.models.GetRegisteredModel, models_pb2.GetRegisteredModelRequest(name=f"models/{model_id}"))
         except FairtraceError as err:
             if err.code != grpc.StatusCode.NOT_FOUND:
                 raise
         req = models_pb2.CreateRegisteredModelRequest(
-            model_id=model_id, registered_model=models_pb2.RegisteredModel(description=description),
+            model_id=model_id, registered_model=models_pb2.RegisteredModel(description=description, project=project),
             request_id=uuid.uuid4().hex)
         try:
             return self.call(self.models.CreateRegisteredModel, req)

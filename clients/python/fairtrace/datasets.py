@@ -77,10 +77,11 @@ class Datasets:
 
     def create(self, dataset_id: str, description: str = "", license: str = "",  # noqa: A002 (the field's name)
                creators: Optional[List[str]] = None, collection_method: str = "",
-               intended_use: str = "") -> "datasets_pb2.Dataset":
+               intended_use: str = "", project: str = "") -> "datasets_pb2.Dataset":
         sheet = datasets_pb2.Datasheet(description=description, license=license, creators=creators or [],
                                        collection_method=collection_method, intended_use=intended_use)
-        req = datasets_pb2.CreateDatasetRequest(dataset_id=dataset_id, datasheet=sheet, request_id=uuid.uuid4().hex)
+        req = datasets_pb2.CreateDatasetRequest(dataset_id=dataset_id, datasheet=sheet, request_id=uuid.uuid4().hex,
+                                                project=project)
         return self._client.call(self._stub.CreateDataset, req)
 
     def get(self, dataset: str) -> "datasets_pb2.Dataset":

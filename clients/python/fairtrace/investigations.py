@@ -61,11 +61,13 @@ class Investigations:
         return self._client.call(self._stub.ValidateInvestigation, req)
 
     def import_files(self, investigation_id: str, paths: List[str], strictness: str = "default",
-                     etag: str = "") -> "investigations_pb2.Investigation":
-        """Stores the files as the next revision of investigations/{investigation_id}."""
+                     etag: str = "", project: str = "") -> "investigations_pb2.Investigation":
+        """Stores the files as the next revision of investigations/{investigation_id}
+        (a new investigation is created in `project`, "" = default; a new
+        revision must name the investigation's project)."""
         req = investigations_pb2.ImportInvestigationRequest(
             investigation_id=investigation_id, files=read_files(paths), strictness=_strictness(strictness),
-            etag=etag, request_id=uuid.uuid4().hex)
+            etag=etag, request_id=uuid.uuid4().hex, project=project)
         return self._client.call(self._stub.ImportInvestigation, req)
 
     def get(self, investigation: str, revision: int = 0) -> "investigations_pb2.Investigation":

@@ -171,7 +171,7 @@ def start_run(experiment: str, seed: Optional[int] = None, seeds: Optional[Mappi
               kind: str = "training", params: Optional[Mapping[str, object]] = None, description: str = "",
               tags: Optional[Mapping[str, str]] = None, client: Optional[Client] = None,
               server: Optional[str] = None, seed_libraries: bool = True, capture_code: bool = True,
-              capture_environment: bool = True) -> Run:
+              capture_environment: bool = True, project: str = "") -> Run:
     """Starts a RUNNING run and returns it (use it in a `with` block).
 
     seed: seeds `random` and the numpy/torch the script imported (unless
@@ -179,7 +179,8 @@ def start_run(experiment: str, seed: Optional[int] = None, seeds: Optional[Mappi
     given ({"dataloader": 7}). Code (git commit, branch, remote, dirty diff
     uploaded as a blob) and environment (Python, packages, OS, CPU, GPU via
     nvidia-smi, $FAIRTRACE_CONTAINER_IMAGE_DIGEST) are captured unless
-    turned off.
+    turned off. project: the project the run belongs to ("" = default;
+    docs/security.md, "Projects").
     """
     owns = client is None
     client = client or Client(server)
@@ -202,6 +203,6 @@ def start_run(experiment: str, seed: Optional[int] = None, seeds: Optional[Mappi
         experiment=experiment, kind=_KINDS[kind], description=description, tags=dict(tags or {}),
         params={k: str(v) for k, v in (params or {}).items()},
         seeds=[run_resources_pb2.Seed(name=k, value=int(v)) for k, v in sorted(recorded.items())],
-        code=code, environment=env)
+        code=code, environment=env, project=project)
     created = client.call(client.runs.CreateRun, runs_pb2.CreateRunRequest(run=run, request_id=uuid.uuid4().hex))
     return Run(client, created, owns)

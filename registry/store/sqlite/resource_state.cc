@@ -63,7 +63,7 @@ const std::vector<KindSpec>& Kinds() {
         {"registeredModel",
          "models/([^/]+)",
          "SELECT 'models/' || model_id AS name, model_id, uid, description, owner, license, tags_json, create_time, "
-         "delete_time FROM registered_models",
+         "delete_time, project FROM registered_models",
          " WHERE model_id = ?1",
          {}},
         {"modelVersion",
@@ -83,7 +83,7 @@ const std::vector<KindSpec>& Kinds() {
          "SELECT 'runs/' || run_id AS name, run_id, uid, experiment, kind AS run_kind, status, status_message, "
          "start_time, "
          "end_time, seeds_json, code_json, code_commit, environment_json, description, tags_json, create_time, "
-         "update_time, revision, metrics_chain FROM runs",
+         "update_time, revision, metrics_chain, project FROM runs",
          " WHERE run_id = ?1",
          {{"params", "SELECT key, value FROM run_params WHERE run_id = ?1 ORDER BY key", {"run_id"}},
           kMetrics,
@@ -91,8 +91,9 @@ const std::vector<KindSpec>& Kinds() {
         {"investigationRevision",
          "investigations/([^/]+)/revisions/([1-9][0-9]{0,18})",
          "SELECT 'investigations/' || investigation_id || '/revisions/' || revision AS name, investigation_id, "
-         "revision, digest, profile, validator_version, title, study_count, entity_count, report_json, create_time "
-         "FROM investigation_revisions",
+         "revision, digest, profile, validator_version, title, study_count, entity_count, report_json, create_time, "
+         "(SELECT i.project FROM investigations i WHERE i.investigation_id = investigation_revisions.investigation_id) "
+         "AS project FROM investigation_revisions",
          " WHERE investigation_id = ?1 AND revision = ?2",
          {{"entities",
            "SELECT seq, section, entity_id, record_json, location FROM miappe_entities "
@@ -101,7 +102,8 @@ const std::vector<KindSpec>& Kinds() {
           kLineage}},
         {"dataset",
          "datasets/([^/]+)",
-         "SELECT 'datasets/' || dataset_id AS name, dataset_id, uid, datasheet_json, create_time FROM datasets",
+         "SELECT 'datasets/' || dataset_id AS name, dataset_id, uid, datasheet_json, create_time, project FROM "
+         "datasets",
          " WHERE dataset_id = ?1",
          {}},
         {"datasetVersion",
@@ -354,6 +356,9 @@ absl::StatusOr<json> DocOfRow(Db* db, const KindSpec& kind, const Stmt& q, State
   // under another (a run's kind is "run_kind").
   if (doc.contains("kind")) return absl::InternalError(absl::StrCat(kind.kind, ": a column is named \"kind\""));
   doc["kind"] = kind.kind;
+  // A resource's project enters its document unless it is "default", so
+  // that documents recorded before projects existed still match.
+  if (auto p = doc.find("project"); p != doc.end() && *p == "default") doc.erase(p);
   for (const ChildSpec& child : kind.children) {
     if (child.stored_column != nullptr && how == StateRead::kStoredChains) {
       doc[child.field] = doc.at(child.stored_column);

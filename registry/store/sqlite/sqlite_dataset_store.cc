@@ -16,7 +16,7 @@ using sqlite::Stmt;
 namespace {
 
 constexpr char kDatasetColumns[] =
-    "dataset_id, uid, datasheet_json, latest_version, revision, create_time, update_time";
+    "dataset_id, uid, datasheet_json, latest_version, revision, create_time, update_time, project";
 constexpr char kVersionColumns[] =
     "dataset_id, version, uid, digest, tree_digest, tree_size, item_table_digest, item_table_size, "
     "investigation_revision, investigation_digest, item_count, linked_item_count, total_bytes, "
@@ -26,7 +26,7 @@ constexpr char kItemColumns[] =
     "item_digest";
 
 DatasetRow DatasetFrom(Stmt* q) {
-  return DatasetRow{q->Text(0), q->Text(1), q->Text(2), q->Int(3), q->Int(4), q->Int(5), q->Int(6)};
+  return DatasetRow{q->Text(0), q->Text(1), q->Text(2), q->Int(3), q->Int(4), q->Int(5), q->Int(6), q->Text(7)};
 }
 
 DatasetVersionRow VersionFrom(Stmt* q) {
@@ -100,7 +100,7 @@ absl::StatusOr<DatasetRow> SqliteDatasetStore::InsertDataset(const DatasetRow& r
           .Resource("fairtrace.v1.Dataset", absl::StrCat("datasets/", row.dataset_id));
     }
     FT_ASSIGN_OR_RETURN(
-        Stmt * ins, db->Prepare(absl::StrCat("INSERT INTO datasets (", kDatasetColumns, ") VALUES (?,?,?,?,?,?,?)")));
+        Stmt * ins, db->Prepare(absl::StrCat("INSERT INTO datasets (", kDatasetColumns, ") VALUES (?,?,?,?,?,?,?,?)")));
     return ins->Bind(1, row.dataset_id)
         .Bind(2, row.uid)
         .Bind(3, row.datasheet_json)
@@ -108,6 +108,7 @@ absl::StatusOr<DatasetRow> SqliteDatasetStore::InsertDataset(const DatasetRow& r
         .Bind(5, row.revision)
         .Bind(6, row.create_time)
         .Bind(7, row.update_time)
+        .Bind(8, row.project)
         .Run();
   }));
   return row;
@@ -118,12 +119,14 @@ absl::StatusOr<std::optional<DatasetRow>> SqliteDatasetStore::GetDataset(const s
   return ReadDataset(db.get(), dataset_id);
 }
 
-absl::StatusOr<std::vector<DatasetRow>> SqliteDatasetStore::ListDatasets(const std::string& after_id, int limit) {
+absl::StatusOr<std::vector<DatasetRow>> SqliteDatasetStore::ListDatasets(const std::string& after_id, int limit,
+                                                                         const ProjectScope& scope) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kDatasetColumns,
-                                                         " FROM datasets WHERE dataset_id > ? "
+                                                         " FROM datasets WHERE dataset_id > ? AND (? OR project IN "
+                                                         "(SELECT value FROM json_each(?))) "
                                                          "ORDER BY dataset_id LIMIT ?")));
-  q->Bind(1, after_id).Bind(2, int64_t{limit});
+  q->Bind(1, after_id).Bind(2, int64_t{scope.all}).Bind(3, scope.ProjectsJson()).Bind(4, int64_t{limit});
   return sqlite::CollectRows<DatasetRow>(q, DatasetFrom);
 }
 

@@ -19,7 +19,8 @@ class SqliteDatasetStore final : public DatasetStore {
   absl::StatusOr<DatasetRow> InsertDataset(const DatasetRow& row, const RequestKey& request_id,
                                            const AuditEntry& audit) override;
   absl::StatusOr<std::optional<DatasetRow>> GetDataset(const std::string& dataset_id) override;
-  absl::StatusOr<std::vector<DatasetRow>> ListDatasets(const std::string& after_id, int limit) override;
+  absl::StatusOr<std::vector<DatasetRow>> ListDatasets(const std::string& after_id, int limit,
+                                                       const ProjectScope& scope) override;
   absl::StatusOr<DatasetRow> UpdateDatasheet(const std::string& dataset_id, const std::string& datasheet_json,
                                              int64_t expected_revision, int64_t now, const AuditEntry& audit) override;
   absl::StatusOr<DatasetVersionRow> InsertVersion(const DatasetVersionRow& row, const std::vector<ItemRow>& items,

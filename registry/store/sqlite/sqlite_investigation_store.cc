@@ -23,14 +23,14 @@ RevisionRow RevisionFrom(Stmt* q) {
 }
 
 InvestigationRow InvestigationFrom(Stmt* q) {
-  return InvestigationRow{q->Text(0), q->Text(1), q->Int(2), q->Int(3), q->Int(4)};
+  return InvestigationRow{q->Text(0), q->Text(1), q->Int(2), q->Int(3), q->Int(4), q->Text(5)};
 }
 
 EntityRow EntityFrom(Stmt* q) { return EntityRow{q->Int(0), q->Text(1), q->Text(2), q->Text(3), q->Text(4)}; }
 
 absl::StatusOr<std::optional<InvestigationRow>> ReadInvestigation(Db* db, const std::string& id) {
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT investigation_id, uid, latest_revision, create_time, "
-                                            "update_time FROM investigations WHERE investigation_id = ?"));
+                                            "update_time, project FROM investigations WHERE investigation_id = ?"));
   FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, id).Step());
   if (!row) return std::nullopt;
   InvestigationRow out = InvestigationFrom(q);
@@ -40,15 +40,21 @@ absl::StatusOr<std::optional<InvestigationRow>> ReadInvestigation(Db* db, const 
 
 }  // namespace
 
-absl::StatusOr<RevisionRow> SqliteInvestigationStore::InsertRevision(const RevisionRow& rev, const std::string& new_uid,
-                                                                     int64_t expected_latest,
-                                                                     const std::vector<EntityRow>& entities,
-                                                                     const RequestKey& request_id,
-                                                                     const AuditEntry& audit) {
+absl::StatusOr<RevisionRow> SqliteInvestigationStore::InsertRevision(
+    const RevisionRow& rev, const std::string& new_uid, const std::string& project, int64_t expected_latest,
+    const std::vector<EntityRow>& entities, const RequestKey& request_id, const AuditEntry& audit) {
   RevisionRow out = rev;
   FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<InvestigationRow> inv, ReadInvestigation(db, rev.investigation_id));
     int64_t latest = inv ? inv->latest_revision : 0;
+    if (inv && inv->project != project) {
+      // Says no more than ALREADY_EXISTS would: the id is taken elsewhere.
+      return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                          absl::StrCat("investigations/", rev.investigation_id, " exists in another project than ",
+                                       project, "; name its project to add a revision"))
+          .Reason("PROJECT_MISMATCH")
+          .Build();
+    }
     if (expected_latest != 0 && expected_latest != latest) {
       return ErrorBuilder(absl::StatusCode::kAborted,
                           absl::StrCat("investigations/", rev.investigation_id, " changed since its etag was read"))
@@ -58,10 +64,14 @@ absl::StatusOr<RevisionRow> SqliteInvestigationStore::InsertRevision(const Revis
     a.resource = absl::StrCat("investigations/", rev.investigation_id, "/revisions/", out.revision);
     FT_RETURN_IF_ERROR(db_->InsertRequestId(db, request_id, a));
     if (!inv) {
-      FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO investigations (investigation_id, uid, "
-                                                  "latest_revision, create_time, update_time) VALUES (?, ?, 1, ?, ?)"));
-      FT_RETURN_IF_ERROR(
-          ins->Bind(1, rev.investigation_id).Bind(2, new_uid).Bind(3, rev.create_time).Bind(4, rev.create_time).Run());
+      FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO investigations (investigation_id, uid, latest_revision, "
+                                                  "create_time, update_time, project) VALUES (?, ?, 1, ?, ?, ?)"));
+      FT_RETURN_IF_ERROR(ins->Bind(1, rev.investigation_id)
+                             .Bind(2, new_uid)
+                             .Bind(3, rev.create_time)
+                             .Bind(4, rev.create_time)
+                             .Bind(5, project)
+                             .Run());
     } else {
       FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE investigations SET latest_revision = ?, update_time = ? "
                                                   "WHERE investigation_id = ?"));
@@ -104,12 +114,14 @@ absl::StatusOr<std::optional<InvestigationRow>> SqliteInvestigationStore::GetInv
 }
 
 absl::StatusOr<std::vector<InvestigationRow>> SqliteInvestigationStore::ListInvestigations(const std::string& after_id,
-                                                                                           int limit) {
+                                                                                           int limit,
+                                                                                           const ProjectScope& scope) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT investigation_id, uid, latest_revision, create_time, update_time "
-                                            "FROM investigations WHERE investigation_id > ? "
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT investigation_id, uid, latest_revision, create_time, update_time, "
+                                            "project FROM investigations WHERE investigation_id > ? AND (? OR "
+                                            "project IN (SELECT value FROM json_each(?))) "
                                             "ORDER BY investigation_id LIMIT ?"));
-  q->Bind(1, after_id).Bind(2, int64_t{limit});
+  q->Bind(1, after_id).Bind(2, int64_t{scope.all}).Bind(3, scope.ProjectsJson()).Bind(4, int64_t{limit});
   return sqlite::CollectRows<InvestigationRow>(q, InvestigationFrom);
 }
 

@@ -17,10 +17,12 @@ class SqliteInvestigationStore final : public InvestigationStore {
   explicit SqliteInvestigationStore(SqliteDatabase* db) : db_(db) {}
 
   absl::StatusOr<RevisionRow> InsertRevision(const RevisionRow& revision, const std::string& new_uid,
-                                             int64_t expected_latest, const std::vector<EntityRow>& entities,
-                                             const RequestKey& request_id, const AuditEntry& audit) override;
+                                             const std::string& project, int64_t expected_latest,
+                                             const std::vector<EntityRow>& entities, const RequestKey& request_id,
+                                             const AuditEntry& audit) override;
   absl::StatusOr<std::optional<InvestigationRow>> GetInvestigation(const std::string& investigation_id) override;
-  absl::StatusOr<std::vector<InvestigationRow>> ListInvestigations(const std::string& after_id, int limit) override;
+  absl::StatusOr<std::vector<InvestigationRow>> ListInvestigations(const std::string& after_id, int limit,
+                                                                   const ProjectScope& scope) override;
   absl::StatusOr<std::optional<RevisionRow>> GetRevision(const std::string& investigation_id,
                                                          int64_t revision) override;
   absl::StatusOr<std::optional<EntityRow>> GetEntity(const std::string& investigation_id, int64_t revision,

@@ -16,7 +16,7 @@ namespace {
 
 constexpr char kModelColumns[] =
     "m.model_id, m.uid, m.description, m.owner, m.license, m.tags_json, m.create_time, "
-    "m.update_time, m.delete_time, m.revision, m.next_version - 1";
+    "m.update_time, m.delete_time, m.revision, m.next_version - 1, m.project";
 
 RegisteredModelRow ModelFrom(Stmt* q) {
   RegisteredModelRow r;
@@ -31,6 +31,7 @@ RegisteredModelRow ModelFrom(Stmt* q) {
   if (!q->IsNull(8)) r.delete_time = q->Int(8);
   r.revision = q->Int(9);
   r.version_count = q->Int(10);
+  r.project = q->Text(11);
   return r;
 }
 
@@ -119,8 +120,8 @@ absl::Status SqliteModelStore::InsertRegisteredModel(const RegisteredModelRow& r
     }
     FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO registered_models (model_id, uid, description, "
                                                 "owner, license, tags_json, create_time, update_time, "
-                                                "delete_time, revision, next_version) "
-                                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 1, 1)"));
+                                                "delete_time, revision, next_version, project) "
+                                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 1, 1, ?)"));
     return ins->Bind(1, r.model_id)
         .Bind(2, r.uid)
         .Bind(3, r.description)
@@ -129,6 +130,7 @@ absl::Status SqliteModelStore::InsertRegisteredModel(const RegisteredModelRow& r
         .Bind(6, r.tags_json)
         .Bind(7, r.create_time)
         .Bind(8, r.update_time)
+        .Bind(9, r.project)
         .Run();
   });
 }
@@ -139,12 +141,18 @@ absl::StatusOr<std::optional<RegisteredModelRow>> SqliteModelStore::GetRegistere
 }
 
 absl::StatusOr<std::vector<RegisteredModelRow>> SqliteModelStore::ListRegisteredModels(
-    const std::string& after_model_id, int limit, bool show_deleted) {
+    const std::string& after_model_id, int limit, bool show_deleted, const ProjectScope& scope) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(absl::StrCat("SELECT ", kModelColumns,
                                                          " FROM registered_models m WHERE m.model_id > ? AND "
-                                                         "(? OR m.delete_time IS NULL) ORDER BY m.model_id LIMIT ?")));
-  q->Bind(1, after_model_id).Bind(2, int64_t{show_deleted}).Bind(3, int64_t{limit});
+                                                         "(? OR m.delete_time IS NULL) AND (? OR m.project IN "
+                                                         "(SELECT value FROM json_each(?))) "
+                                                         "ORDER BY m.model_id LIMIT ?")));
+  q->Bind(1, after_model_id)
+      .Bind(2, int64_t{show_deleted})
+      .Bind(3, int64_t{scope.all})
+      .Bind(4, scope.ProjectsJson())
+      .Bind(5, int64_t{limit});
   return sqlite::CollectRows<RegisteredModelRow>(q, ModelFrom);
 }
 

@@ -23,7 +23,8 @@ class SqliteModelStore final : public ModelStore {
                                      const AuditEntry& audit) override;
   absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(const std::string& model_id) override;
   absl::StatusOr<std::vector<RegisteredModelRow>> ListRegisteredModels(const std::string& after_model_id, int limit,
-                                                                       bool show_deleted) override;
+                                                                       bool show_deleted,
+                                                                       const ProjectScope& scope) override;
   absl::StatusOr<RegisteredModelRow> SoftDeleteRegisteredModel(const std::string& model_id, int64_t expected_revision,
                                                                bool force, int64_t now,
                                                                const AuditEntry& audit) override;

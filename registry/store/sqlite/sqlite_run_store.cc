@@ -18,7 +18,7 @@ namespace {
 
 constexpr char kRunColumns[] =
     "run_id, uid, experiment, kind, status, status_message, start_time, end_time, seeds_json, code_json, "
-    "code_commit, environment_json, description, tags_json, create_time, update_time, revision";
+    "code_commit, environment_json, description, tags_json, create_time, update_time, revision, project";
 
 RunRow RunFrom(Stmt* q) {
   RunRow r;
@@ -39,6 +39,7 @@ RunRow RunFrom(Stmt* q) {
   r.create_time = q->Int(14);
   r.update_time = q->Int(15);
   r.revision = q->Int(16);
+  r.project = q->Text(17);
   return r;
 }
 
@@ -127,7 +128,7 @@ absl::StatusOr<std::optional<ModelVersionRow>> SqliteRunStore::InsertRun(const R
     a.resource = absl::StrCat("runs/", r.run_id);
     FT_RETURN_IF_ERROR(db_->InsertRequestId(db, request_id, a));
     FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare(absl::StrCat("INSERT INTO runs (", kRunColumns,
-                                                             ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)")));
+                                                             ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)")));
     ins->Bind(1, r.run_id)
         .Bind(2, r.uid)
         .Bind(3, r.experiment)
@@ -148,6 +149,7 @@ absl::StatusOr<std::optional<ModelVersionRow>> SqliteRunStore::InsertRun(const R
                            .Bind(14, r.tags_json)
                            .Bind(15, r.create_time)
                            .Bind(16, r.update_time)
+                           .Bind(17, r.project)
                            .Run());
     FT_RETURN_IF_ERROR(InsertParams(db, r.run_id, w.params));
     FT_RETURN_IF_ERROR(InsertMetrics(db, r.run_id, w.metrics));
@@ -171,7 +173,7 @@ absl::StatusOr<std::optional<RunRow>> SqliteRunStore::GetRun(const std::string& 
 }
 
 absl::StatusOr<std::vector<RunRow>> SqliteRunStore::ListRuns(const ParsedFilter& filter, const RunCursor& cursor,
-                                                             int limit) {
+                                                             int limit, const ProjectScope& scope) {
   static const std::vector<sqlite::SqlColumn> kColumns = {
       {"experiment", "experiment"},
       {"kind", "kind"},
@@ -188,10 +190,14 @@ absl::StatusOr<std::vector<RunRow>> SqliteRunStore::ListRuns(const ParsedFilter&
   FT_ASSIGN_OR_RETURN(Stmt * q,
                       db->PrepareBounded(absl::StrCat("SELECT ", kRunColumns,
                                                       " FROM runs WHERE (? OR (create_time, run_id) < (?, ?)) "
-                                                      "AND ",
+                                                      "AND (? OR project IN (SELECT value FROM json_each(?))) AND ",
                                                       where.where, " ORDER BY create_time DESC, run_id DESC LIMIT ?")));
-  q->Bind(1, int64_t{cursor.run_id.empty()}).Bind(2, cursor.create_time).Bind(3, cursor.run_id);
-  int next = where.BindTo(q, 4);
+  q->Bind(1, int64_t{cursor.run_id.empty()})
+      .Bind(2, cursor.create_time)
+      .Bind(3, cursor.run_id)
+      .Bind(4, int64_t{scope.all})
+      .Bind(5, scope.ProjectsJson());
+  int next = where.BindTo(q, 6);
   q->Bind(next, int64_t{limit});
   return sqlite::CollectRows<RunRow>(q, RunFrom);
 }

@@ -20,7 +20,8 @@ class SqliteRunStore final : public RunStore {
   absl::StatusOr<std::optional<ModelVersionRow>> InsertRun(const RunWrite& write, const RequestKey& request_id,
                                                            const AuditEntry& audit) override;
   absl::StatusOr<std::optional<RunRow>> GetRun(const std::string& run_id) override;
-  absl::StatusOr<std::vector<RunRow>> ListRuns(const ParsedFilter& filter, const RunCursor& cursor, int limit) override;
+  absl::StatusOr<std::vector<RunRow>> ListRuns(const ParsedFilter& filter, const RunCursor& cursor, int limit,
+                                               const ProjectScope& scope) override;
   absl::StatusOr<RunRow> UpdateRun(const RunRow& row, int64_t expected_revision, int64_t now, const AuditEntry& audit,
                                    const std::vector<EdgeRow>& edges = {}) override;
   absl::Status LogParams(const std::string& run_id, const std::vector<std::pair<std::string, std::string>>& params,

@@ -154,6 +154,28 @@ absl::Status SqliteStore::AppendAudit(const AuditEntry& audit) {
   return db_->WriteWithAudit(audit, [](Db*, AuditEntry&) { return absl::OkStatus(); });
 }
 
+absl::StatusOr<std::optional<std::string>> SqliteStore::ResourceProject(absl::string_view collection,
+                                                                        const std::string& id) {
+  // The statements are fixed texts chosen by collection; `id` is bound.
+  static constexpr std::pair<absl::string_view, const char*> kLookups[] = {
+      {"models", "SELECT project FROM registered_models WHERE model_id = ?"},
+      {"runs", "SELECT project FROM runs WHERE run_id = ?"},
+      {"datasets", "SELECT project FROM datasets WHERE dataset_id = ?"},
+      {"investigations", "SELECT project FROM investigations WHERE investigation_id = ?"},
+  };
+  for (const auto& [name, sql] : kLookups) {
+    if (name != collection) continue;
+    SqliteDatabase::ReaderLease db = db_->AcquireReader();
+    FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(sql));
+    FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, id).Step());
+    if (!row) return std::nullopt;
+    std::string project = q->Text(0);
+    q->Reset();
+    return project;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("'", collection, "' is not a collection with projects"));
+}
+
 absl::StatusOr<int64_t> SqliteStore::CheckResourceStates(const std::function<void(StateProblem)>& problem) {
   return db_->CheckResourceStates(problem);
 }

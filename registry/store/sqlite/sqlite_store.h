@@ -24,6 +24,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<TreeIndexPoint>> TreeIndexPointAtOrBefore(const Digest& tree, int64_t entry) override;
   absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries, const AuditEntry& audit) override;
   absl::Status AppendAudit(const AuditEntry& audit) override;
+  absl::StatusOr<std::optional<std::string>> ResourceProject(absl::string_view collection,
+                                                             const std::string& id) override;
   absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after_sequence, int limit) override;
   AuditTreeHead GetAuditTreeHead() override;
   absl::StatusOr<std::vector<MerkleHash>> AuditInclusionProof(int64_t leaf_index, int64_t tree_size) override;

@@ -1,0 +1,29 @@
+#include "registry/core/resource_project.h"
+
+#include "absl/strings/str_split.h"
+#include "common/status/status_macros.h"
+
+namespace fairtrace {
+
+std::optional<ProjectOwner> ProjectOwnerOf(absl::string_view name) {
+  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(name, absl::MaxSplits('/', 1));
+  absl::string_view id = parts.second.substr(0, parts.second.find('/'));
+  if (id.empty()) return std::nullopt;
+  for (absl::string_view c : {"models", "runs", "datasets", "investigations"}) {
+    if (parts.first == c) return ProjectOwner{std::string(c), std::string(id)};
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<ResourceProject> LookUpResourceProject(Store* store, absl::string_view name) {
+  ResourceProject out;
+  std::optional<ProjectOwner> owner = ProjectOwnerOf(name);
+  if (!owner) return out;
+  out.owner = *owner;
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> project, store->ResourceProject(owner->collection, owner->id));
+  out.state = project ? ResourceProject::State::kFound : ResourceProject::State::kMissing;
+  if (project) out.project = *std::move(project);
+  return out;
+}
+
+}  // namespace fairtrace

@@ -1,0 +1,36 @@
+// Which project a resource belongs to (docs/security.md, "Projects").
+//
+// Investigations, datasets, registered models and runs carry a project;
+// every resource under one of them ("models/m/versions/3",
+// "datasets/d/versions/2/splits/s", "investigations/i/studies/s") is in its
+// project. Other names (blobs/, trees/, tokens/, grants/) belong to no
+// project. Thread-safe as the store given.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "registry/store/store.h"
+
+namespace fairtrace {
+
+// The top-level resource `name` is under: {"models", "m"} for
+// "models/m/versions/3"; nullopt for a name of no project.
+struct ProjectOwner {
+  std::string collection, id;
+  std::string name() const { return collection + "/" + id; }
+};
+std::optional<ProjectOwner> ProjectOwnerOf(absl::string_view name);
+
+struct ResourceProject {
+  enum class State { kNoProject, kMissing, kFound };
+  State state = State::kNoProject;
+  std::string project;  // when kFound
+  ProjectOwner owner;   // unless kNoProject
+};
+// INTERNAL for store errors.
+absl::StatusOr<ResourceProject> LookUpResourceProject(Store* store, absl::string_view name);
+
+}  // namespace fairtrace
