@@ -4,6 +4,8 @@
 // creates name their project, lineage redacts nodes of hidden projects, and
 // the whole-log calls need a grant on every project.
 #include "absl/strings/str_cat.h"
+#include "clients/cpp/fairtrace/cas_client.h"
+#include "common/content/tree.h"
 #include "fairtrace/v1/access.grpc.pb.h"
 #include "fairtrace/v1/admin.grpc.pb.h"
 #include "fairtrace/v1/datasets.grpc.pb.h"
@@ -187,6 +189,54 @@ TEST_F(ProjectsTest, LineageRedactsNodesOfHiddenProjectsAndKeepsTheirEdges) {
   EXPECT_THAT(names, UnorderedElementsAre(visible.name(), r.name()));
 }
 
+// A visible resource that names a hidden one: the name is redacted in
+// every reply, and a hidden run's details are not shown.
+TEST_F(ProjectsTest, RepliesRedactReferencesToHiddenResources) {
+  v1::Run hidden, visible;
+  ASSERT_TRUE(CreateRun(admin_token_, "rice", "", &hidden).ok());
+  ASSERT_TRUE(CreateRun(admin_token_, "wheat", hidden.name(), &visible).ok());
+  v1::GetRunRequest get;
+  get.set_name(visible.name());
+  v1::Run seen;
+  ASSERT_TRUE(runs_->GetRun(As(ana_).get(), get, &seen).ok());
+  ASSERT_EQ(seen.inputs_size(), 1);
+  EXPECT_EQ(seen.inputs(0).artifact().resource(), "redacted");
+  ASSERT_TRUE(runs_->GetRun(As(admin_token_).get(), get, &seen).ok());
+  EXPECT_EQ(seen.inputs(0).artifact().resource(), hidden.name());
+
+  // A model version in wheat made by a run in rice.
+  client::ClientOptions o;
+  o.target = server_->target();
+  o.token = admin_token_;
+  client::CasClient cas(o);
+  const std::string mlmodel = "flavors:\n  sklearn:\n    pickled_model: model.pkl\n";
+  const std::string manifest =
+      *EncodeTree({{"MLmodel", DigestOf(mlmodel), false}, {"model.pkl", DigestOf("pickle"), false}});
+  ASSERT_TRUE(
+      cas.UploadBatch({{DigestOf(mlmodel), mlmodel}, {DigestOf("pickle"), "pickle"}, {DigestOf(manifest), manifest}})
+          .ok());
+  ASSERT_TRUE(cas.CreateTree(DigestOf(manifest)).ok());
+  ASSERT_TRUE(CreateModel(admin_token_, "seg", "wheat").ok());
+  v1::CreateModelVersionRequest create;
+  create.set_parent("models/seg");
+  *create.mutable_model_version()->mutable_tree_digest() = DigestToProto(DigestOf(manifest));
+  create.mutable_model_version()->set_source_run(hidden.name());
+  v1::ModelVersion version;
+  grpc::Status made = models_->CreateModelVersion(As(admin_token_).get(), create, &version);
+  ASSERT_TRUE(made.ok()) << made.error_message();
+  v1::GetModelVersionRequest get_version;
+  get_version.set_name(version.name());
+  get_version.set_include_source_run(true);
+  ASSERT_TRUE(models_->GetModelVersion(As(ana_).get(), get_version, &version).ok());
+  EXPECT_EQ(version.source_run(), "redacted");
+  EXPECT_EQ(version.source_run_detail().name(), "redacted");
+  EXPECT_EQ(version.source_run_detail().experiment(), "");
+  EXPECT_FALSE(version.source_run_detail().has_start_time());
+  ASSERT_TRUE(models_->GetModelVersion(As(admin_token_).get(), get_version, &version).ok());
+  EXPECT_EQ(version.source_run_detail().name(), hidden.name());
+  EXPECT_EQ(version.source_run_detail().experiment(), "leaf-seg");
+}
+
 TEST_F(ProjectsTest, TheWholeLogNeedsAGrantOnEveryProject) {
   Grant("user:aud", "auditor", "wheat");
   Grant("user:aud-all", "auditor", "");
@@ -197,6 +247,32 @@ TEST_F(ProjectsTest, TheWholeLogNeedsAGrantOnEveryProject) {
   EXPECT_TRUE(audit->ListAuditRecords(As(TokenFor("user:aud-all")).get(), {}, &records).ok());
   v1::SignedCheckpoint checkpoint;
   EXPECT_TRUE(audit->GetCheckpoint(As(ana_).get(), {}, &checkpoint).ok());
+
+  // A per-project auditor proves the records of its projects only.
+  ASSERT_TRUE(CreateModel(admin_token_, "m-wheat", "wheat").ok());
+  ASSERT_TRUE(CreateModel(admin_token_, "m-rice", "rice").ok());
+  ASSERT_TRUE(audit->ListAuditRecords(As(admin_token_).get(), {}, &records).ok());
+  int64_t wheat = 0, rice = 0;
+  for (const auto& r : records.records()) {
+    if (r.resource() == "models/m-wheat") wheat = r.sequence();
+    if (r.resource() == "models/m-rice") rice = r.sequence();
+  }
+  ASSERT_GT(wheat, 0);
+  ASSERT_GT(rice, 0);
+  const std::string aud = TokenFor("user:aud");
+  v1::GetInclusionProofRequest prove;
+  prove.set_sequence(wheat);
+  v1::InclusionProof proof;
+  grpc::Status proved = audit->GetInclusionProof(As(aud).get(), prove, &proof);
+  ASSERT_TRUE(proved.ok()) << proved.error_message();
+  EXPECT_EQ(proof.record().resource(), "models/m-wheat");
+  prove.set_sequence(rice);
+  grpc::Status refused = audit->GetInclusionProof(As(aud).get(), prove, &proof);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Reason(refused), "RECORD_OUTSIDE_PROJECTS");
+  EXPECT_TRUE(audit->GetInclusionProof(As(TokenFor("user:aud-all")).get(), prove, &proof).ok());
+  // A viewer has no audit access anywhere.
+  EXPECT_EQ(audit->GetInclusionProof(As(ana_).get(), prove, &proof).error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

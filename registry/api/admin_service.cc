@@ -77,8 +77,18 @@ grpc::Status AuditServiceImpl::GetCheckpoint(grpc::ServerContext* ctx, const v1:
 
 grpc::Status AuditServiceImpl::GetInclusionProof(grpc::ServerContext* ctx, const v1::GetInclusionProofRequest* req,
                                                  v1::InclusionProof* resp) {
-  return guard_->Run(ctx, AuditMethod("GetInclusionProof"), req, false,
-                     [&]() -> grpc::Status { return Reply(log_->Prove(req->sequence(), req->tree_size()), resp); });
+  return guard_->Run(ctx, AuditMethod("GetInclusionProof"), req, false, [&]() -> grpc::Status {
+    absl::StatusOr<v1::InclusionProof> proof = log_->Prove(req->sequence(), req->tree_size());
+    if (!proof.ok()) return ToGrpcStatus(proof.status());
+    // A per-project auditor proves the records of its projects. The record
+    // goes out as stored (not through Reply's redaction): its bytes are
+    // the leaf the proof is about.
+    if (absl::Status seen = CheckRecordInCallerProjects(proof->record().resource()); !seen.ok()) {
+      return ToGrpcStatus(seen);
+    }
+    *resp = *std::move(proof);
+    return grpc::Status::OK;
+  });
 }
 
 grpc::Status AuditServiceImpl::GetConsistencyProof(grpc::ServerContext* ctx, const v1::GetConsistencyProofRequest* req,

@@ -74,6 +74,7 @@ template <typename T>
 grpc::Status Reply(absl::StatusOr<T> result, T* resp) {
   if (!result.ok()) return ToGrpcStatus(result.status());
   *resp = *std::move(result);
+  RedactHiddenReferences(resp);
   return grpc::Status::OK;
 }
 

@@ -22,14 +22,16 @@ struct CurrentCall {
   grpc::ServerContext* ctx = nullptr;
   absl::Time deadline = absl::InfiniteFuture();
   const ProjectScope* projects = nullptr;
+  Store* store = nullptr;
 };
 thread_local CurrentCall current_call;
 
 // Restores the previous current call when a guarded call ends.
 class CurrentCallScope {
  public:
-  CurrentCallScope(grpc::ServerContext* ctx, absl::Time deadline, const ProjectScope* projects) : saved_(current_call) {
-    current_call = {ctx, deadline, projects};
+  CurrentCallScope(grpc::ServerContext* ctx, absl::Time deadline, const ProjectScope* projects, Store* store)
+      : saved_(current_call) {
+    current_call = {ctx, deadline, projects, store};
   }
   ~CurrentCallScope() { current_call = saved_; }
 
@@ -73,6 +75,98 @@ std::function<bool()> CurrentCallShouldStop() {
 
 ProjectScope CurrentCallProjects() {
   return current_call.projects == nullptr ? ProjectScope::All() : *current_call.projects;
+}
+
+namespace {
+
+class Redactor {
+ public:
+  Redactor(const ProjectScope& scope, Store* store) : scope_(scope), store_(store) {}
+
+  void Redact(google::protobuf::Message* m) {
+    using google::protobuf::FieldDescriptor;
+    const auto* desc = m->GetDescriptor();
+    const auto* refl = m->GetReflection();
+    if (const FieldDescriptor* name = desc->FindFieldByName("name");
+        name != nullptr && !name->is_repeated() && name->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+        Hidden(refl->GetString(*m, name))) {
+      m->Clear();
+      refl->SetString(m, name, kRedacted);
+      return;
+    }
+    std::vector<const FieldDescriptor*> fields;
+    refl->ListFields(*m, &fields);
+    for (const FieldDescriptor* f : fields) {
+      if (f->is_map()) {
+        // Keys stay (rewriting them could merge entries); values are checked.
+        const FieldDescriptor* value = f->message_type()->map_value();
+        for (int i = 0; i < refl->FieldSize(*m, f); ++i) {
+          google::protobuf::Message* entry = refl->MutableRepeatedMessage(m, f, i);
+          if (value->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+            Redact(entry->GetReflection()->MutableMessage(entry, value));
+          } else if (value->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+                     Hidden(entry->GetReflection()->GetString(*entry, value))) {
+            entry->GetReflection()->SetString(entry, value, kRedacted);
+          }
+        }
+      } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        if (!f->is_repeated()) {
+          Redact(refl->MutableMessage(m, f));
+          continue;
+        }
+        for (int i = 0; i < refl->FieldSize(*m, f); ++i) Redact(refl->MutableRepeatedMessage(m, f, i));
+      } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+        if (!f->is_repeated()) {
+          if (Hidden(refl->GetString(*m, f))) refl->SetString(m, f, kRedacted);
+          continue;
+        }
+        for (int i = 0; i < refl->FieldSize(*m, f); ++i) {
+          if (Hidden(refl->GetRepeatedString(*m, f, i))) refl->SetRepeatedString(m, f, i, kRedacted);
+        }
+      }
+    }
+  }
+
+ private:
+  bool Hidden(const std::string& value) {
+    std::optional<ProjectOwner> owner = ProjectOwnerOf(value);
+    if (!owner) return false;
+    auto [it, fresh] = hidden_.try_emplace(owner->name(), true);
+    if (fresh) {
+      absl::StatusOr<std::optional<std::string>> project = store_->ResourceProject(owner->collection, owner->id);
+      // A name of nothing stored hides nothing; a store error hides.
+      it->second = !project.ok() || (project->has_value() && !scope_.Allows(**project));
+    }
+    return it->second;
+  }
+
+  const ProjectScope& scope_;
+  Store* store_;
+  absl::flat_hash_map<std::string, bool> hidden_;  // by top-level resource
+};
+
+}  // namespace
+
+void RedactHiddenReferences(google::protobuf::Message* reply) {
+  const CurrentCall call = current_call;
+  if (call.projects == nullptr || call.projects->all || call.store == nullptr) return;
+  Redactor(*call.projects, call.store).Redact(reply);
+}
+
+absl::Status CheckRecordInCallerProjects(const std::string& resource) {
+  const CurrentCall call = current_call;
+  if (call.projects == nullptr || call.projects->all) return absl::OkStatus();
+  std::optional<ProjectOwner> owner = ProjectOwnerOf(resource);
+  std::optional<std::string> project;
+  if (owner && call.store != nullptr) {
+    FT_ASSIGN_OR_RETURN(project, call.store->ResourceProject(owner->collection, owner->id));
+  }
+  if (project && call.projects->Allows(*project)) return absl::OkStatus();
+  return ErrorBuilder(absl::StatusCode::kPermissionDenied,
+                      "this record is not about a resource of your projects; a grant on every project ('*') "
+                      "sees every record")
+      .Reason("RECORD_OUTSIDE_PROJECTS")
+      .Build();
 }
 
 bool RpcGuard::IsHeavy(absl::string_view method) {
@@ -296,7 +390,7 @@ grpc::Status RpcGuard::Run(grpc::ServerContext* ctx, absl::string_view method, c
         if (held) guard->Release();
       }
     } slot{this, heavy};
-    CurrentCallScope scope(ctx, deadline, &admitted->projects);
+    CurrentCallScope scope(ctx, deadline, &admitted->projects, store_);
     return body();
   } catch (const std::exception& e) {
     text = e.what();

@@ -49,6 +49,22 @@ std::function<bool()> CurrentCallShouldStop();
 // a guarded call or when access control is off.
 ProjectScope CurrentCallProjects();
 
+// What a reply shows of resources in projects the caller cannot see
+// (docs/security.md, "Projects"): every string field (nested, repeated and
+// map entries included) that names such a resource becomes "redacted",
+// and a message whose `name` is one (a source run's details) is cleared to
+// just that. Nothing happens outside a guarded call or when the caller
+// sees every project. Work: one pass over the reply, one project lookup
+// per top-level resource named. Store errors leave the field redacted.
+void RedactHiddenReferences(google::protobuf::Message* reply);
+inline constexpr char kRedacted[] = "redacted";
+
+// Whether the caller of the current call may see an audit record about
+// `resource` (an inclusion proof for a per-project auditor): always with
+// every project in scope; otherwise only a record about a resource of a
+// project in scope. PERMISSION_DENIED (RECORD_OUTSIDE_PROJECTS) else.
+absl::Status CheckRecordInCallerProjects(const std::string& resource);
+
 // The summary record appended when refused calls went unrecorded
 // (docs/security.md): its resource says how many.
 inline constexpr absl::string_view kRefusalsNotRecordedPrincipal = "fairtrace-server";

@@ -141,6 +141,40 @@ class AuditEndToEnd(unittest.TestCase):
             self.assertTrue(who.authorization_enforced)
             authed.call(authed.models.ListRegisteredModels, models_pb2.ListRegisteredModelsRequest())
 
+    def test_projects_keep_runs_and_models_to_their_members(self):
+        access = access_pb2_grpc.AccessServiceStub(self.client._channel)
+        # Tokens while the server is open; the first grant closes it.
+        admin, ana = (self.client.call(access.CreateToken, access_pb2.CreateTokenRequest(principal=p),
+                                       idempotent=False).secret for p in ("user:admin", "user:ana"))
+        self.client.call(access.AddGrant, access_pb2.AddGrantRequest(principal="user:admin", role="admin"),
+                         idempotent=False)
+        with fairtrace.Client(self.server.address, token=admin) as boss, \
+                fairtrace.Client(self.server.address, token=ana) as member:
+            boss.call(access_pb2_grpc.AccessServiceStub(boss._channel).AddGrant,
+                      access_pb2.AddGrantRequest(principal="user:ana", role="data-scientist", project="wheat"),
+                      idempotent=False)
+            secret = boss.ensure_registered_model("rice-model", project="rice")
+            self.assertEqual(secret.project, "rice")
+            with fairtrace.start_run(experiment="leaf-seg", client=member, project="wheat",
+                                     capture_code=False, capture_environment=False) as run:
+                run.log_metric("dice", 0.9)
+            self.assertEqual(member.get_run(run.name).project, "wheat")
+            listed = member.call(member.models.ListRegisteredModels, models_pb2.ListRegisteredModelsRequest())
+            self.assertEqual([m.name for m in listed.registered_models], [])
+            with self.assertRaises(FairtraceError) as err:
+                member.call(member.models.CreateRegisteredModel, models_pb2.CreateRegisteredModelRequest(
+                    model_id="rice-model", registered_model=models_pb2.RegisteredModel(project="wheat")),
+                    idempotent=False)
+            # Taken in another project: the name exists (the documented leak).
+            self.assertEqual(err.exception.code, grpc.StatusCode.ALREADY_EXISTS)
+            with self.assertRaises(FairtraceError) as err:
+                member.call(member.models.GetRegisteredModel, models_pb2.GetRegisteredModelRequest(name="models/rice-model"))
+            self.assertEqual(err.exception.code, grpc.StatusCode.NOT_FOUND)
+            with self.assertRaises(FairtraceError) as err:
+                fairtrace.start_run(experiment="x", client=member, project="rice", capture_code=False,
+                                    capture_environment=False)
+            self.assertEqual(err.exception.code, grpc.StatusCode.NOT_FOUND)
+
 
 if __name__ == "__main__":
     unittest.main()
