@@ -123,6 +123,41 @@ TEST_F(ResourceStateTest, EditsBehindTheStoresBackAreNamed) {
   EXPECT_EQ(Problems(*b), expected);  // user:c was revoked through the store: no finding
 }
 
+// A project other than "default" is in the document; "default" is not (so
+// documents recorded before projects existed still match), and moving a
+// resource between projects behind the store's back is named either way.
+TEST_F(ResourceStateTest, AProjectIsPartOfTheStateUnlessDefault) {
+  {
+    auto b = Open();
+    RunWrite in_wheat = Run();
+    in_wheat.run.project = "wheat";
+    ASSERT_OK(b->runs()->InsertRun(in_wheat, "", Entry("runs/x")).status());
+    RunWrite in_default = Run();
+    in_default.run.run_id = "fedcba9876543210fedcba9876543210";
+    in_default.run.uid = "u-run-2";
+    in_default.edges.clear();
+    ASSERT_OK(b->runs()->InsertRun(in_default, "", Entry("runs/y")).status());
+    EXPECT_TRUE(Problems(*b).empty());
+  }
+  {
+    auto db = sqlite::Db::Open(path());
+    ASSERT_TRUE(db.ok());
+    auto wheat = ResourceStateDoc(db->get(), std::string("runs/") + kRun, StateRead::kRecomputeChains);
+    ASSERT_TRUE(wheat.ok() && wheat->has_value());
+    EXPECT_EQ((**wheat)["project"], "wheat");
+    auto plain = ResourceStateDoc(db->get(), "runs/fedcba9876543210fedcba9876543210", StateRead::kRecomputeChains);
+    ASSERT_TRUE(plain.ok() && plain->has_value());
+    EXPECT_FALSE((**plain).contains("project"));
+  }
+  Exec(
+      "UPDATE runs SET project = 'default' WHERE run_id = '0123456789abcdef0123456789abcdef';"
+      "UPDATE runs SET project = 'rice' WHERE run_id = 'fedcba9876543210fedcba9876543210';");
+  auto b = Open();
+  std::map<std::string, std::string> expected = {{std::string("runs/") + kRun, "STATE_MISMATCH"},
+                                                 {"runs/fedcba9876543210fedcba9876543210", "STATE_MISMATCH"}};
+  EXPECT_EQ(Problems(*b), expected);
+}
+
 TEST_F(ResourceStateTest, StoredTextThatIsNotUtf8IsNamedNotFatal) {
   {
     auto b = Open();
