@@ -100,6 +100,8 @@ TEST_F(ProjectsTest, ListsShowOnlyTheCallersProjectsAndOthersAnswerAsMissing) {
   EXPECT_EQ(hidden.error_message(), "models/m-rice does not exist");
   EXPECT_EQ(missing.error_message(), "models/no-such-model does not exist");
   EXPECT_EQ(GetModel(ana_, "models/m-default").error_code(), grpc::StatusCode::NOT_FOUND);
+  // A name that could name nothing is the call's own INVALID_ARGUMENT.
+  EXPECT_EQ(GetModel(ana_, "models/Not_An_Id").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   // Children of a hidden resource are hidden with it.
   v1::GetModelVersionRequest version;
   version.set_name("models/m-rice/versions/1");

@@ -285,7 +285,8 @@ absl::StatusOr<std::vector<ProjectTarget>> RpcGuard::TargetsOf(absl::string_view
       FT_RETURN_IF_ERROR(CollectFieldStrings(*request, path, &values));
       for (const std::string& v : values) {
         std::optional<ProjectOwner> owner = ProjectOwnerOf(v);
-        if (!owner) continue;  // empty, malformed (the call says so) or of no project
+        // Empty, malformed or of no project: the call itself answers.
+        if (!owner || !CouldExist(*owner)) continue;
         auto [it, fresh] = seen.try_emplace(owner->name(), out.size());
         if (!fresh) {
           // Acting on a resource also used: the stronger use wins.

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_split.h"
 #include "common/status/status_macros.h"
+#include "registry/core/resource_util.h"
 
 namespace fairtrace {
 
@@ -13,6 +14,15 @@ std::optional<ProjectOwner> ProjectOwnerOf(absl::string_view name) {
     if (parts.first == c) return ProjectOwner{std::string(c), std::string(id)};
   }
   return std::nullopt;
+}
+
+bool CouldExist(const ProjectOwner& owner) {
+  if (owner.collection != "runs") return IsValidResourceId(owner.id);
+  if (owner.id.size() != 32) return false;
+  for (char c : owner.id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
 }
 
 absl::StatusOr<ResourceProject> LookUpResourceProject(Store* store, absl::string_view name) {

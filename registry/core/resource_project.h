@@ -23,6 +23,10 @@ struct ProjectOwner {
   std::string name() const { return collection + "/" + id; }
 };
 std::optional<ProjectOwner> ProjectOwnerOf(absl::string_view name);
+// Whether `owner`'s id could name a stored resource (a run id is 32 lower
+// hex digits; the others are resource ids): an id that cannot is reported
+// by the call itself (INVALID_ARGUMENT), not as missing.
+bool CouldExist(const ProjectOwner& owner);
 
 struct ResourceProject {
   enum class State { kNoProject, kMissing, kFound };
