@@ -111,8 +111,9 @@ grpc::Status AuditServiceImpl::ListResourceStates(grpc::ServerContext* ctx, cons
                                                   grpc::ServerWriter<v1::ResourceState>* writer) {
   return guard_->Run(ctx, AuditMethod("ListResourceStates"), req, false, [&]() -> grpc::Status {
     std::function<bool()> stop = CurrentCallShouldStop();
-    absl::Status s =
-        log_->ResourceStates([&](const v1::ResourceState& m) { return !(stop && stop()) && writer->Write(m); });
+    absl::Status s = log_->ResourceStates([&](const v1::ResourceState& m) {
+      return !(stop && stop()) && guard_->Write(ctx, "/fairtrace.v1.AuditService/ListResourceStates", writer, m);
+    });
     return ToGrpcStatus(s);
   });
 }

@@ -82,7 +82,7 @@ grpc::Status CasServiceImpl::Write(grpc::ServerContext* ctx, grpc::ServerReader<
                                    v1::WriteResponse* resp) {
   return guard_->Run(ctx, "/fairtrace.v1.CasService/Write", nullptr, true, [&]() -> grpc::Status {
     v1::WriteRequest msg;
-    if (!reader->Read(&msg)) {
+    if (!guard_->Read(ctx, "/fairtrace.v1.CasService/Write", reader, &msg)) {
       return ToGrpcStatus(InvalidField("resource_name", "the Write stream carried no message"));
     }
     if (msg.resource_name().empty()) {
@@ -110,7 +110,7 @@ grpc::Status CasServiceImpl::Write(grpc::ServerContext* ctx, grpc::ServerReader<
         resp->set_committed_size(*size);
         return grpc::Status::OK;
       }
-      if (!reader->Read(&msg)) break;
+      if (!guard_->Read(ctx, "/fairtrace.v1.CasService/Write", reader, &msg)) break;
     }
     // The client half-closed or vanished without finish_write: the session's
     // destructor keeps the committed bytes for a resume.
@@ -133,7 +133,7 @@ grpc::Status CasServiceImpl::Read(grpc::ServerContext* ctx, const v1::ReadReques
     absl::Status s = cas_->Read(req->resource_name(), req->read_offset(), req->read_limit(), read_chunk_,
                                 [&](absl::string_view chunk) {
                                   msg.set_data(std::string(chunk));
-                                  alive = writer->Write(msg);
+                                  alive = guard_->Write(ctx, "/fairtrace.v1.CasService/Read", writer, msg);
                                   return alive;
                                 });
     if (!alive) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");

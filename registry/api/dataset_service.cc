@@ -70,11 +70,11 @@ grpc::Status DatasetServiceImpl::DiffDatasetVersions(grpc::ServerContext* ctx,
                                                      grpc::ServerWriter<v1::DiffDatasetVersionsResponse>* writer) {
   return guard_->Run(ctx, Method("DiffDatasetVersions"), req, false, [&]() -> grpc::Status {
     bool alive = true;
-    absl::Status s = registry_->DiffDatasetVersions(ContextOf(ctx, kService, "DiffDatasetVersions", *req), *req,
-                                                    [&](const v1::DiffDatasetVersionsResponse& page) {
-                                                      alive = writer->Write(page);
-                                                      return alive;
-                                                    });
+    absl::Status s = registry_->DiffDatasetVersions(
+        ContextOf(ctx, kService, "DiffDatasetVersions", *req), *req, [&](const v1::DiffDatasetVersionsResponse& page) {
+          alive = guard_->Write(ctx, Method("DiffDatasetVersions"), writer, page);
+          return alive;
+        });
     if (!alive) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
     return ToGrpcStatus(s);
   });
@@ -85,11 +85,12 @@ grpc::Status DatasetServiceImpl::ExportDatasetVersion(grpc::ServerContext* ctx,
                                                       grpc::ServerWriter<v1::ExportDatasetVersionResponse>* writer) {
   return guard_->Run(ctx, Method("ExportDatasetVersion"), req, false, [&]() -> grpc::Status {
     bool alive = true;
-    absl::Status s = registry_->ExportDatasetVersion(ContextOf(ctx, kService, "ExportDatasetVersion", *req), *req,
-                                                     [&](const v1::ExportDatasetVersionResponse& chunk) {
-                                                       alive = writer->Write(chunk);
-                                                       return alive;
-                                                     });
+    absl::Status s =
+        registry_->ExportDatasetVersion(ContextOf(ctx, kService, "ExportDatasetVersion", *req), *req,
+                                        [&](const v1::ExportDatasetVersionResponse& chunk) {
+                                          alive = guard_->Write(ctx, Method("ExportDatasetVersion"), writer, chunk);
+                                          return alive;
+                                        });
     if (!alive) return grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
     return ToGrpcStatus(s);
   });

@@ -73,6 +73,16 @@ std::function<bool()> CurrentCallShouldStop() {
   return [call] { return call.ctx->IsCancelled() || absl::Now() > call.deadline; };
 }
 
+RpcGuard::RpcGuard(Store* audit_store, GuardOptions options, const AccessControl* access)
+    : store_(audit_store),
+      options_(options),
+      access_(access),
+      refusals_(options_.refusal_records),
+      stalls_(options_.stalled_stream_limit, [limit = options_.stalled_stream_limit](const std::string& method) {
+        std::cerr << "fairtrace-server: " << method << ": cancelled a stream stalled for " << limit
+                  << " (the client stopped reading or sending)\n";
+      }) {}
+
 ProjectScope CurrentCallProjects() {
   return current_call.projects == nullptr ? ProjectScope::All() : *current_call.projects;
 }

@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
+#include "registry/api/stall_watchdog.h"
 #include "registry/store/store.h"
 #include "registry/trust/access_control.h"
 #include "registry/trust/refusal_limiter.h"
@@ -38,6 +39,9 @@ struct GuardOptions {
   // How many refused calls get an audit record of their own (the rest are
   // counted in a summary record; docs/security.md).
   RefusalLimiter::Options refusal_records;
+  // A stream's Write (client not reading) or Read (client not sending)
+  // blocked this long cancels the call (StallWatchdog, docs/limits.md).
+  absl::Duration stalled_stream_limit = absl::Seconds(30);
 };
 
 // The stop condition of the call running on this thread (cancelled by the
@@ -75,9 +79,20 @@ class RpcGuard {
   // `access` authenticates and authorizes every call before its body runs
   // (docs/security.md); null: no checks, every caller is anonymous unless
   // mutual TLS names it (unit tests).
-  explicit RpcGuard(Store* audit_store, GuardOptions options = {}, const AccessControl* access = nullptr)
-      : store_(audit_store), options_(options), access_(access), refusals_(options_.refusal_records) {}
+  explicit RpcGuard(Store* audit_store, GuardOptions options = {}, const AccessControl* access = nullptr);
   static bool IsHeavy(absl::string_view method);
+
+  // One message of a stream, through the stall watchdog: false when the
+  // client went away or stalled past the limit (the call is then
+  // cancelled).
+  template <typename Writer, typename Message>
+  bool Write(grpc::ServerContext* ctx, const std::string& method, Writer* writer, const Message& m) const {
+    return stalls_.Write(ctx, method, writer, m);
+  }
+  template <typename Reader, typename Message>
+  bool Read(grpc::ServerContext* ctx, const std::string& method, Reader* reader, Message* m) const {
+    return stalls_.Read(ctx, method, reader, m);
+  }
 
   // `method` is the full gRPC name ("/fairtrace.v1.ModelService/CreateModelVersion");
   // `request` may be null (client-streaming calls); `mutating` says whether a
@@ -110,6 +125,7 @@ class RpcGuard {
   mutable absl::Mutex mu_;
   mutable int heavy_running_ ABSL_GUARDED_BY(mu_) = 0;
   mutable RefusalLimiter refusals_;
+  mutable StallWatchdog stalls_;
 };
 
 // Who a refusal is counted against: the authenticated principal, else the

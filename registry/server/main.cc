@@ -68,6 +68,11 @@ int main(int argc, char** argv) {
   app.add_option("--heavy-call-seconds", heavy_seconds, "server-side deadline of one heavy call")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  double stalled_seconds = 30;
+  app.add_option("--stalled-stream-seconds", stalled_seconds,
+                 "cancel a stream whose client stops reading (or, uploading, sending) for this long")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--max-partial-upload-bytes", opt.upload_quota.per_principal_bytes,
                  "bytes of unfinished uploads one principal may hold")
       ->capture_default_str()
@@ -168,6 +173,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   opt.guard.heavy_call_limit = absl::Seconds(heavy_seconds);
+  opt.guard.stalled_stream_limit = absl::Seconds(stalled_seconds);
   opt.abandoned_upload_age = absl::Seconds(upload_age_hours * 3600);
   opt.log_requests = !quiet;
 
