@@ -12,6 +12,10 @@ PACKAGES=(
   python3-grpcio python3-protobuf bc iso-codes clang-14 libclang-rt-14-dev libzip-dev libexpat1-dev
   gmt-dcw libhdf5-dev libre2-dev libutf8proc-dev clang-format universal-ctags python3-rdflib
   libpng-dev libjpeg62-turbo-dev libtiff-dev python3-statsmodels python3-sklearn python3-cryptography
+  libcpp-httplib-dev libbrotli-dev zlib1g-dev
+  python3-requests python3-yaml python3-click python3-cloudpickle python3-packaging python3-git python3-entrypoints
+  python3-sqlparse python3-pandas python3-numpy python3-tz python3-importlib-metadata python3-jinja2 python3-markdown
+  python3-sqlalchemy python3-alembic python3-flask python3-werkzeug python3-docker python3-scipy
 )
 
 missing=()

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/text/json_depth.h"
 #include "validators/miappe/tsv.h"
 
 namespace fairtrace::annotations {
@@ -33,30 +34,6 @@ class Problems {
   const FormatLimits& limits_;
   ParsedSet* out_;
 };
-
-// The deepest nesting of arrays and objects, outside strings; stops
-// counting past `cap`.
-int JsonDepth(absl::string_view s, int cap) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : s) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') in_string = true;
-    if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    if (c == ']' || c == '}') --depth;
-    if (deepest > cap) return deepest;
-  }
-  return deepest;
-}
 
 bool AsInt(const json& v, int64_t* out) {
   if (v.is_number_integer()) {
@@ -493,7 +470,7 @@ ParsedSet ParseCoco(absl::string_view name, absl::string_view text, TaskType tas
                     const FormatLimits& limits) {
   ParsedSet out;
   Problems problems(limits, &out);
-  if (int depth = JsonDepth(text, limits.max_json_depth); depth > limits.max_json_depth) {
+  if (int depth = text::JsonDepth(text, limits.max_json_depth); depth > limits.max_json_depth) {
     problems.Add(std::string(name), absl::StrCat("nested deeper than ", limits.max_json_depth, " levels"));
     return out;
   }

@@ -359,19 +359,10 @@ absl::StatusOr<RpcGuard::Admitted> RpcGuard::Admission(grpc::ServerContext* ctx,
   // per caller and per server, so that refusals cannot grow the log without
   // bound; the principal is the one authenticated, or anonymous when
   // authentication failed.
-  RefusalLimiter::Decision budget = refusals_.Admit(RefusalCaller(ctx->peer(), principal));
-  if (budget.not_recorded > 0) {
-    AuditEntry summary{std::string(kRefusalsNotRecordedPrincipal), std::string(kRefusalsNotRecordedMethod),
-                       absl::StrCat(budget.not_recorded, " refused calls"), "", "RESOURCE_EXHAUSTED"};
-    if (absl::Status s = store_->AppendAudit(summary); !s.ok()) {
-      std::cerr << "fairtrace-server: cannot audit a refusal summary: " << s << "\n";
-    }
-  }
-  if (budget.record) {
-    CallPrincipalScope scope(principal.ok() ? *principal : std::string(kAnonymous));
-    CallContext call = MakeCallContext(*ctx, std::string(method), request ? RequestSha256(*request) : "");
-    AppendStandaloneAudit(store_, call, request ? RequestResource(*request) : "", allowed.status());
-  }
+  CallPrincipalScope scope(principal.ok() ? *principal : std::string(kAnonymous));
+  CallContext call = MakeCallContext(*ctx, std::string(method), request ? RequestSha256(*request) : "");
+  RecordRefusal(refusals_, store_, RefusalCaller(ctx->peer(), principal), call,
+                request ? RequestResource(*request) : "", allowed.status());
   return allowed.status();
 }
 

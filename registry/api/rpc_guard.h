@@ -24,6 +24,7 @@
 #include "registry/api/stall_watchdog.h"
 #include "registry/store/store.h"
 #include "registry/trust/access_control.h"
+#include "registry/trust/refusal_audit.h"
 #include "registry/trust/refusal_limiter.h"
 
 namespace fairtrace::api {
@@ -71,8 +72,6 @@ absl::Status CheckRecordInCallerProjects(const std::string& resource);
 
 // The summary record appended when refused calls went unrecorded
 // (docs/security.md): its resource says how many.
-inline constexpr absl::string_view kRefusalsNotRecordedPrincipal = "fairtrace-server";
-inline constexpr absl::string_view kRefusalsNotRecordedMethod = "fairtrace-server/RefusalsNotRecorded";
 
 class RpcGuard {
  public:

@@ -10,13 +10,17 @@ std::optional<ProjectOwner> ProjectOwnerOf(absl::string_view name) {
   std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(name, absl::MaxSplits('/', 1));
   absl::string_view id = parts.second.substr(0, parts.second.find('/'));
   if (id.empty()) return std::nullopt;
-  for (absl::string_view c : {"models", "runs", "datasets", "investigations"}) {
+  for (absl::string_view c : {"models", "runs", "datasets", "investigations", "experiments"}) {
     if (parts.first == c) return ProjectOwner{std::string(c), std::string(id)};
   }
   return std::nullopt;
 }
 
 bool CouldExist(const ProjectOwner& owner) {
+  if (owner.collection == "experiments") {
+    return !owner.id.empty() && owner.id.size() <= 18 && (owner.id == "0" || owner.id[0] != '0') &&
+           owner.id.find_first_not_of("0123456789") == std::string::npos;
+  }
   if (owner.collection != "runs") return IsValidResourceId(owner.id);
   if (owner.id.size() != 32) return false;
   for (char c : owner.id) {

@@ -1,6 +1,7 @@
 // Which project a resource belongs to (docs/security.md, "Projects").
 //
-// Investigations, datasets, registered models and runs carry a project;
+// Investigations, datasets, registered models, runs and (MLflow)
+// experiments carry a project;
 // every resource under one of them ("models/m/versions/3",
 // "datasets/d/versions/2/splits/s", "investigations/i/studies/s") is in its
 // project. Other names (blobs/, trees/, tokens/, grants/) belong to no

@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
   app.add_option("--heavy-call-seconds", heavy_seconds, "server-side deadline of one heavy call")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--mlflow-listen", opt.mlflow_listen,
+                 "ADDR:PORT of the MLflow REST door (docs/mlflow-door.md; loopback only for now, port 0 picks "
+                 "one); off unless given");
   double stalled_seconds = 30;
   app.add_option("--stalled-stream-seconds", stalled_seconds,
                  "cancel a stream whose client stops reading (or, uploading, sending) for this long")
@@ -195,6 +198,10 @@ int main(int argc, char** argv) {
               fairtrace::TransportDescription(opt.listen, opt.transport, (*server)->authorization_enforced()).c_str());
   for (const std::string& key : (*server)->checkpoint_keys()) {
     std::printf("fairtrace-server audit log checkpoint key: %s\n", key.c_str());
+  }
+  if ((*server)->mlflow_port() != 0) {
+    std::printf("fairtrace-server MLflow door on http://%s:%d\n",
+                opt.mlflow_listen.substr(0, opt.mlflow_listen.rfind(':')).c_str(), (*server)->mlflow_port());
   }
   std::fflush(stdout);
 

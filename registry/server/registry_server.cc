@@ -153,6 +153,19 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   if (!s->server_ || s->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
+  s->experiment_registry_ =
+      std::make_unique<ExperimentRegistry>(s->backend_->content(), s->backend_->experiments(), now);
+  if (!options.mlflow_listen.empty()) {
+    CallContext server_ctx;
+    server_ctx.principal = "fairtrace-server";
+    server_ctx.method = "fairtrace-server/CreateDefaultExperiment";
+    FT_RETURN_IF_ERROR(s->experiment_registry_->EnsureDefault(server_ctx));
+    mlflow::DoorOptions door;
+    door.listen = options.mlflow_listen;
+    door.page_token_key = token_key;
+    FT_ASSIGN_OR_RETURN(s->mlflow_door_, mlflow::MlflowDoor::Start(door, {s->backend_->content(), s->access_.get(),
+                                                                          s->experiment_registry_.get(), now}));
+  }
   s->cleanup_ = std::thread([raw = s.get()] { raw->CleanupLoop(); });
   return s;
 }
@@ -174,9 +187,12 @@ void RegistryServer::Shutdown(absl::Duration grace) {
     stopped_.Notify();
     return;
   }
+  if (mlflow_door_) mlflow_door_->Stop();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
   server_->Wait();
   server_.reset();
+  mlflow_door_.reset();
+  experiment_registry_.reset();
   if (cleanup_.joinable()) cleanup_.join();
   cas_service_.reset();
   admin_service_.reset();

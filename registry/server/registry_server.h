@@ -30,6 +30,8 @@
 #include "registry/api/split_service.h"
 #include "registry/cas/blob_store.h"
 #include "registry/content/content_store.h"
+#include "registry/experiments/experiment_registry.h"
+#include "registry/mlflow/mlflow_door.h"
 #include "registry/models/model_registry.h"
 #include "registry/server/transport_security.h"
 #include "registry/splits/run_leakage.h"
@@ -65,6 +67,8 @@ struct ServerOptions {
   std::string log_origin;
   // Disk that unfinished uploads may hold (docs/limits.md).
   UploadQuota upload_quota;  // core/content_store.h
+  // The MLflow door's ADDR:PORT (docs/mlflow-door.md); "" = off.
+  std::string mlflow_listen;
 };
 
 class RegistryServer {
@@ -73,6 +77,8 @@ class RegistryServer {
   ~RegistryServer();
 
   int port() const { return port_; }
+  // The MLflow door's port; 0 when it is off.
+  int mlflow_port() const { return mlflow_door_ ? mlflow_door_->port() : 0; }
   bool authorization_enforced() const { return access_->enforced(); }
   // The audit log's verifier key(s) ("<name>+<id>+<key>"), the log's first.
   const std::vector<std::string>& checkpoint_keys() const { return checkpoint_keys_; }
@@ -112,6 +118,8 @@ class RegistryServer {
   std::unique_ptr<api::AnnotationServiceImpl> annotation_service_;
   std::unique_ptr<SplitRegistry> split_registry_;
   std::unique_ptr<api::SplitServiceImpl> split_service_;
+  std::unique_ptr<ExperimentRegistry> experiment_registry_;
+  std::unique_ptr<mlflow::MlflowDoor> mlflow_door_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::vector<std::string> checkpoint_keys_;

@@ -86,7 +86,8 @@ class Store {
   virtual absl::Status AppendAudit(const AuditEntry& audit) = 0;
 
   // The project (docs/security.md, "Projects") of the top-level resource
-  // `collection`/`id` ("models", "runs", "datasets" or "investigations";
+  // `collection`/`id` ("models", "runs", "datasets", "investigations" or
+  // "experiments";
   // deleted models included); nullopt when it does not exist.
   // INVALID_ARGUMENT for another collection.
   virtual absl::StatusOr<std::optional<std::string>> ResourceProject(absl::string_view collection,

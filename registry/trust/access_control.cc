@@ -279,7 +279,12 @@ absl::StatusOr<ProjectScope> AccessControl::AuthorizeCall(const std::string& pri
         .Reason("METHOD_NOT_IN_ACCESS_TABLE")
         .Build();
   }
-  const Access access = rule->access;
+  return AuthorizeAccess(principal, method, rule->access, rule->rule, targets);
+}
+
+absl::StatusOr<ProjectScope> AccessControl::AuthorizeAccess(const std::string& principal, absl::string_view method,
+                                                            Access access, ProjectRule rule,
+                                                            const std::vector<ProjectTarget>& targets) const {
   absl::MutexLock lock(&mu_);
   if (grants_.empty()) return ProjectScope::All();
   if (principal == kAnonymous && access != Access::kAuthenticated) {
@@ -311,7 +316,7 @@ absl::StatusOr<ProjectScope> AccessControl::AuthorizeCall(const std::string& pri
         .Build();
   };
   if (!any_grant) return denied("");
-  if (rule->rule == ProjectRule::kAllProjects && !access_everywhere) return denied("on every project ('*')");
+  if (rule == ProjectRule::kAllProjects && !access_everywhere) return denied("on every project ('*')");
   if (!access_somewhere) return denied("in any project");
   for (const ProjectTarget& t : targets) {
     if (!t.project || !scope.Allows(*t.project)) return ResourceNotFound(t.name);

@@ -133,6 +133,10 @@ class AccessControl {
   // lineage).
   absl::StatusOr<ProjectScope> AuthorizeCall(const std::string& principal, absl::string_view method,
                                              const std::vector<ProjectTarget>& targets) const;
+  // The same decision for a call that is no gRPC method (the MLflow door):
+  // `name` names it in messages.
+  absl::StatusOr<ProjectScope> AuthorizeAccess(const std::string& principal, absl::string_view name, Access access,
+                                               ProjectRule rule, const std::vector<ProjectTarget>& targets) const;
   // AuthorizeCall for a call that creates in `project`.
   absl::Status Authorize(const std::string& principal, absl::string_view method,
                          absl::string_view project = kDefaultProject) const;

@@ -21,7 +21,8 @@ VALIDATORS = COMMON + ("validators/",)
 STORAGE = COMMON + ("registry/cas/", "registry/store/")
 CAPABILITY = VALIDATORS + STORAGE + ("registry/core/", "registry/content/", "registry/models/",
                                      "registry/runs/", "registry/investigations/", "registry/datasets/",
-                                     "registry/annotations/", "registry/splits/", "registry/trust/")
+                                     "registry/annotations/", "registry/splits/", "registry/trust/",
+                                     "registry/experiments/")
 RULES = [
     ("common/text/", ("common/text/",)),
     ("common/status/", ("common/text/", "common/status/")),
@@ -38,8 +39,11 @@ RULES = [
     ("registry/annotations/", CAPABILITY),
     ("registry/splits/", CAPABILITY),
     ("registry/trust/", CAPABILITY),
+    ("registry/experiments/", CAPABILITY),
     ("registry/api/", CAPABILITY + ("registry/api/",)),
-    ("registry/server/", CAPABILITY + ("registry/api/", "registry/server/")),
+    # The MLflow door adapts HTTP as registry/api adapts gRPC.
+    ("registry/mlflow/", CAPABILITY + ("registry/mlflow/",)),
+    ("registry/server/", CAPABILITY + ("registry/api/", "registry/mlflow/", "registry/server/")),
     ("clients/", COMMON + VALIDATORS + ("clients/",)),
 ]
 # Folders that must not see gRPC (nor google.rpc: errors below the API
@@ -47,7 +51,7 @@ RULES = [
 GRPC_FREE = ("common/", "validators/", "registry/cas/", "registry/store/", "registry/core/",
              "registry/content/", "registry/models/", "registry/runs/", "registry/investigations/",
              "registry/datasets/", "registry/annotations/",
-             "registry/splits/", "registry/trust/")
+             "registry/splits/", "registry/trust/", "registry/experiments/", "registry/mlflow/")
 GRPC_HEADER = re.compile(r'^(grpcpp/|grpc/|.*\.grpc\.pb\.h$)')
 RPC_HEADER = re.compile(r'^google/rpc/')
 FIRST_PARTY = ("common/", "validators/", "registry/", "clients/", "tests/", "bench/", "fuzz/")

@@ -151,6 +151,12 @@ const std::vector<KindSpec>& Kinds() {
          "FROM leakage_reports",
          " WHERE split_name = ?1 AND report_id = ?2",
          {kLineage}},
+        {"experiment",
+         "experiments/(0|[1-9][0-9]{0,17})",
+         "SELECT 'experiments/' || experiment_id AS name, experiment_id, uid, name AS experiment_name, "
+         "artifact_location, lifecycle_stage, tags_json, create_time, update_time, project FROM experiments",
+         " WHERE experiment_id = ?1",
+         {}},
         {"accessToken",
          "tokens/([0-9a-f]{16})",
          "SELECT 'tokens/' || token_id AS name, token_id, principal, secret_sha256, description, create_time, "

@@ -11,6 +11,7 @@
 #include "registry/store/sqlite/sqlite_annotation_store.h"
 #include "registry/store/sqlite/sqlite_database.h"
 #include "registry/store/sqlite/sqlite_dataset_store.h"
+#include "registry/store/sqlite/sqlite_experiment_store.h"
 #include "registry/store/sqlite/sqlite_investigation_store.h"
 #include "registry/store/sqlite/sqlite_model_store.h"
 #include "registry/store/sqlite/sqlite_run_store.h"
@@ -37,6 +38,7 @@ class SqliteBackend {
   SqliteAnnotationStore* annotations() { return &annotations_; }
   SqliteSplitStore* splits() { return &splits_; }
   SqliteAccessStore* access() { return &access_; }
+  SqliteExperimentStore* experiments() { return &experiments_; }
 
  private:
   explicit SqliteBackend(std::unique_ptr<SqliteDatabase> db)
@@ -48,7 +50,8 @@ class SqliteBackend {
         datasets_(db_.get()),
         annotations_(db_.get()),
         splits_(db_.get()),
-        access_(db_.get()) {}
+        access_(db_.get()),
+        experiments_(db_.get()) {}
 
   std::unique_ptr<SqliteDatabase> db_;
   SqliteStore content_;
@@ -59,6 +62,7 @@ class SqliteBackend {
   SqliteAnnotationStore annotations_;
   SqliteSplitStore splits_;
   SqliteAccessStore access_;
+  SqliteExperimentStore experiments_;
 };
 
 }  // namespace fairtrace

@@ -162,6 +162,7 @@ absl::StatusOr<std::optional<std::string>> SqliteStore::ResourceProject(absl::st
       {"runs", "SELECT project FROM runs WHERE run_id = ?"},
       {"datasets", "SELECT project FROM datasets WHERE dataset_id = ?"},
       {"investigations", "SELECT project FROM investigations WHERE investigation_id = ?"},
+      {"experiments", "SELECT project FROM experiments WHERE experiment_id = ?"},
   };
   for (const auto& [name, sql] : kLookups) {
     if (name != collection) continue;

@@ -1,0 +1,284 @@
+// The MLflow experiments endpoints (docs/mlflow-door.md, "Experiments"):
+// create, get, get-by-name, search (GET and POST), update, delete, restore,
+// set-experiment-tag, over ExperimentRegistry.
+#include <re2/re2.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/content/sha256.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+#include "common/text/utf8.h"
+#include "registry/core/page_token.h"
+#include "registry/core/resource_project.h"
+#include "registry/core/resource_util.h"
+#include "registry/mlflow/mlflow_door.h"
+
+namespace fairtrace::mlflow {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kDefaultMaxResults = 1000;
+constexpr int kMaxResults = 50000;
+constexpr size_t kMaxFilterBytes = 10000;
+
+absl::Status Missing(const std::string& field) {
+  return InvalidField(field, absl::StrCat("Missing value for required parameter '", field, "'"));
+}
+
+// A string parameter; "" when absent and not required.
+absl::StatusOr<std::string> Text(const json& params, const std::string& field, bool required) {
+  auto it = params.find(field);
+  if (it == params.end() || it->is_null()) {
+    if (required) return Missing(field);
+    return std::string();
+  }
+  if (!it->is_string()) return InvalidField(field, "must be a string");
+  std::string v = it->get<std::string>();
+  if (required && v.empty()) return Missing(field);
+  return v;
+}
+
+// An integer parameter given as a JSON number or (GET) a decimal string.
+absl::StatusOr<int64_t> Integer(const json& params, const std::string& field, int64_t fallback) {
+  auto it = params.find(field);
+  if (it == params.end() || it->is_null()) return fallback;
+  int64_t v = 0;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_string() && absl::SimpleAtoi(it->get<std::string>(), &v)) return v;
+  return InvalidField(field, "must be an integer");
+}
+
+int64_t Millis(int64_t micros) { return micros / 1000; }
+
+json TagsArray(const std::string& tags_json) {
+  json out = json::array();
+  json tags = json::parse(tags_json, nullptr, false);
+  if (!tags.is_object()) return out;
+  for (auto& [k, v] : tags.items()) out.push_back({{"key", k}, {"value", v}});
+  return out;
+}
+
+json ExperimentJson(const ExperimentRow& r) {
+  json out = {{"experiment_id", std::to_string(r.experiment_id)}, {"name", r.name},
+              {"artifact_location", r.artifact_location},         {"lifecycle_stage", r.lifecycle_stage},
+              {"creation_time", Millis(r.create_time)},           {"last_update_time", Millis(r.update_time)}};
+  json tags = TagsArray(r.tags_json);
+  if (!tags.empty()) out["tags"] = std::move(tags);
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> TagsParam(const json& params) {
+  std::map<std::string, std::string> out;
+  auto it = params.find("tags");
+  if (it == params.end() || it->is_null()) return out;
+  if (!it->is_array()) return InvalidField("tags", "must be a list of {key, value}");
+  for (const json& t : *it) {
+    if (!t.is_object()) return InvalidField("tags", "must be a list of {key, value}");
+    FT_ASSIGN_OR_RETURN(std::string key, Text(t, "key", true));
+    FT_ASSIGN_OR_RETURN(std::string value, Text(t, "value", false));
+    out[key] = value;
+  }
+  return out;
+}
+
+// The experiment an `experiment_id` parameter names, for authorization.
+absl::StatusOr<std::vector<ProjectTarget>> ExperimentTarget(Store* store, const json& params) {
+  FT_ASSIGN_OR_RETURN(std::string id, Text(params, "experiment_id", true));
+  ProjectOwner owner{"experiments", id};
+  if (!CouldExist(owner)) return InvalidField("experiment_id", "is a decimal experiment id");
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> project, store->ResourceProject("experiments", id));
+  return std::vector<ProjectTarget>{{ProjectTarget::Use::kActOn, owner.name(), project}};
+}
+
+// MLflow's LIKE pattern (%, _) as a SQLite GLOB pattern; `literal`: the
+// whole text matched as it is.
+std::string GlobOf(absl::string_view pattern, bool literal) {
+  std::string out;
+  for (char c : pattern) {
+    if (!literal && c == '%') {
+      out += '*';
+    } else if (!literal && c == '_') {
+      out += '?';
+    } else if (c == '*' || c == '?' || c == '[') {
+      absl::StrAppend(&out, "[", std::string(1, c), "]");
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The search filter subset: clauses joined by AND, each `name = 'x'`,
+// `name LIKE 'x%'`, `name ILIKE 'x%'` or `tags.key = 'v'` (key quoted with
+// backticks or double quotes when it has other characters).
+absl::Status ParseFilter(const std::string& filter, ExperimentQuery* q) {
+  if (filter.size() > kMaxFilterBytes) return InvalidField("filter", "longer than 10,000 bytes");
+  static const RE2* kClause = new RE2(
+      R"re(\s*(name|attributes?\.name|tags?\.(?:`([^`]+)`|"([^"]+)"|([A-Za-z0-9_.\-]+)))\s*(=|(?i:i?like))\s*(?:'([^']*)'|"([^"]*)")\s*)re");
+  static const RE2* kAnd = new RE2(R"re((?i)\s+and\s+)re");
+  std::string rest = filter;
+  // Split on AND outside quotes: quoted values here cannot hold quotes.
+  std::vector<std::string> clauses;
+  {
+    std::string current;
+    char quote = 0;
+    for (size_t i = 0; i < rest.size(); ++i) {
+      char c = rest[i];
+      if (quote) {
+        if (c == quote) quote = 0;
+        current += c;
+        continue;
+      }
+      if (c == '\'' || c == '"' || c == '`') quote = c;
+      absl::string_view tail(rest.data() + i, rest.size() - i);
+      if (c == ' ' || c == '\t') {
+        re2::StringPiece consumed(tail.data(), tail.size());
+        if (RE2::Consume(&consumed, *kAnd)) {
+          clauses.push_back(current);
+          current.clear();
+          i += tail.size() - consumed.size() - 1;
+          continue;
+        }
+      }
+      current += c;
+    }
+    if (quote) return InvalidField("filter", "an unterminated quote");
+    if (!absl::StripAsciiWhitespace(current).empty()) clauses.push_back(current);
+  }
+  for (const std::string& clause : clauses) {
+    std::string field, k1, k2, k3, op, v1, v2;
+    if (!RE2::FullMatch(clause, *kClause, &field, &k1, &k2, &k3, &op, &v1, &v2)) {
+      return InvalidField("filter",
+                          absl::StrCat("unsupported clause '", text::ClipText(clause, 100),
+                                       "': this server searches experiments by name (=, LIKE, ILIKE) and tags (=)"));
+    }
+    std::string value = v1.empty() ? v2 : v1;
+    std::string lower_op = absl::AsciiStrToLower(op);
+    if (absl::StartsWith(field, "tag")) {
+      if (lower_op != "=") return InvalidField("filter", "tags are compared with = only here");
+      q->tags_equal.emplace_back(!k1.empty() ? k1 : !k2.empty() ? k2 : k3, value);
+      continue;
+    }
+    if (!q->name_glob.empty()) return InvalidField("filter", "one name clause at most");
+    q->name_glob = GlobOf(value, lower_op == "=");
+    q->name_glob_case_insensitive = lower_op == "ilike";
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<json> Search(ExperimentRegistry* registry, const std::string& token_key, DoorCall& call) {
+  const json& p = call.params;
+  ExperimentQuery q;
+  FT_ASSIGN_OR_RETURN(int64_t max_results, Integer(p, "max_results", kDefaultMaxResults));
+  if (max_results < 1 || max_results > kMaxResults) {
+    return InvalidField("max_results", absl::StrCat("between 1 and ", kMaxResults));
+  }
+  FT_ASSIGN_OR_RETURN(std::string view, Text(p, "view_type", false));
+  if (view.empty() || view == "ACTIVE_ONLY" || view == "1") {
+    q.stage = ExperimentQuery::Stage::kActive;
+  } else if (view == "DELETED_ONLY" || view == "2") {
+    q.stage = ExperimentQuery::Stage::kDeleted;
+  } else if (view == "ALL" || view == "3") {
+    q.stage = ExperimentQuery::Stage::kAll;
+  } else {
+    return InvalidField("view_type", "ACTIVE_ONLY, DELETED_ONLY or ALL");
+  }
+  FT_ASSIGN_OR_RETURN(std::string filter, Text(p, "filter", false));
+  FT_RETURN_IF_ERROR(ParseFilter(filter, &q));
+  if (auto order = p.find("order_by");
+      order != p.end() && !order->is_null() && !(order->is_array() && order->empty()) && *order != "") {
+    return InvalidField("order_by", "experiments are listed by id here; order_by is not supported yet");
+  }
+  const std::string kind =
+      absl::StrCat("mlflow-experiments:", Sha256Hex(absl::StrCat(view, "\n", filter)).substr(0, 16));
+  FT_ASSIGN_OR_RETURN(std::string token, Text(p, "page_token", false));
+  FT_ASSIGN_OR_RETURN(std::string after, DecodePageToken(token_key, kind, token));
+  if (!after.empty() && !absl::SimpleAtoi(after, &q.after_id)) return InvalidField("page_token", "not a page token");
+  q.limit = static_cast<int>(max_results) + 1;
+  FT_ASSIGN_OR_RETURN(std::vector<ExperimentRow> rows, registry->Search(q, call.projects));
+  json out = json::object();
+  json list = json::array();
+  for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(max_results); ++i)
+    list.push_back(ExperimentJson(rows[i]));
+  if (!list.empty()) out["experiments"] = std::move(list);
+  if (rows.size() > static_cast<size_t>(max_results)) {
+    out["next_page_token"] = EncodePageToken(token_key, kind, std::to_string(rows[max_results - 1].experiment_id));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Endpoint> ExperimentEndpoints(const DoorDependencies& deps, const std::string& page_token_key) {
+  ExperimentRegistry* reg = deps.experiments;
+  Store* store = deps.store;
+  auto by_id = [store](const json& p) { return ExperimentTarget(store, p); };
+  constexpr char kBase[] = "/api/2.0/mlflow/experiments/";
+  auto path = [&](const char* name) { return absl::StrCat(kBase, name); };
+  std::vector<Endpoint> out;
+  out.push_back({"POST", path("create"), Access::kWriteRuns, ProjectRule::kFields,
+                 [](const json& p) -> absl::StatusOr<std::vector<ProjectTarget>> {
+                   FT_ASSIGN_OR_RETURN(auto tags, TagsParam(p));
+                   auto it = tags.find(kProjectTag);
+                   FT_ASSIGN_OR_RETURN(std::string project, ProjectOfCreate(it == tags.end() ? "" : it->second,
+                                                                            absl::StrCat("tags[", kProjectTag, "]")));
+                   return std::vector<ProjectTarget>{
+                       {ProjectTarget::Use::kCreateIn, absl::StrCat("projects/", project), project}};
+                 },
+                 [reg](DoorCall& c) -> absl::StatusOr<json> {
+                   FT_ASSIGN_OR_RETURN(std::string name, Text(c.params, "name", true));
+                   FT_ASSIGN_OR_RETURN(std::string location, Text(c.params, "artifact_location", false));
+                   FT_ASSIGN_OR_RETURN(auto tags, TagsParam(c.params));
+                   FT_ASSIGN_OR_RETURN(ExperimentRow row, reg->Create(c.ctx, name, location, tags));
+                   return json{{"experiment_id", std::to_string(row.experiment_id)}};
+                 }});
+  out.push_back(
+      {"GET", path("get"), Access::kRead, ProjectRule::kFields, by_id, [reg](DoorCall& c) -> absl::StatusOr<json> {
+         FT_ASSIGN_OR_RETURN(std::string id, Text(c.params, "experiment_id", true));
+         FT_ASSIGN_OR_RETURN(ExperimentRow row, reg->Get(id));
+         return json{{"experiment", ExperimentJson(row)}};
+       }});
+  out.push_back({"GET", path("get-by-name"), Access::kRead, ProjectRule::kList, nullptr,
+                 [reg](DoorCall& c) -> absl::StatusOr<json> {
+                   FT_ASSIGN_OR_RETURN(std::string name, Text(c.params, "experiment_name", true));
+                   FT_ASSIGN_OR_RETURN(ExperimentRow row, reg->GetByName(name));
+                   // One answer for a missing and a hidden experiment.
+                   if (!c.projects.Allows(row.project)) return ExperimentRegistry::NameNotFound(name);
+                   return json{{"experiment", ExperimentJson(row)}};
+                 }});
+  for (const char* method : {"GET", "POST"}) {
+    out.push_back({method, path("search"), Access::kRead, ProjectRule::kList, nullptr,
+                   [reg, page_token_key](DoorCall& c) { return Search(reg, page_token_key, c); }});
+  }
+  out.push_back({"POST", path("update"), Access::kWriteRuns, ProjectRule::kFields, by_id,
+                 [reg](DoorCall& c) -> absl::StatusOr<json> {
+                   FT_ASSIGN_OR_RETURN(std::string id, Text(c.params, "experiment_id", true));
+                   FT_ASSIGN_OR_RETURN(std::string name, Text(c.params, "new_name", true));
+                   FT_RETURN_IF_ERROR(reg->Rename(c.ctx, id, name).status());
+                   return json::object();
+                 }});
+  for (bool active : {false, true}) {
+    out.push_back({"POST", path(active ? "restore" : "delete"), Access::kWriteRuns, ProjectRule::kFields, by_id,
+                   [reg, active](DoorCall& c) -> absl::StatusOr<json> {
+                     FT_ASSIGN_OR_RETURN(std::string id, Text(c.params, "experiment_id", true));
+                     FT_RETURN_IF_ERROR(reg->SetLifecycle(c.ctx, id, active).status());
+                     return json::object();
+                   }});
+  }
+  out.push_back({"POST", path("set-experiment-tag"), Access::kWriteRuns, ProjectRule::kFields, by_id,
+                 [reg](DoorCall& c) -> absl::StatusOr<json> {
+                   FT_ASSIGN_OR_RETURN(std::string id, Text(c.params, "experiment_id", true));
+                   FT_ASSIGN_OR_RETURN(std::string key, Text(c.params, "key", true));
+                   FT_ASSIGN_OR_RETURN(std::string value, Text(c.params, "value", false));
+                   FT_RETURN_IF_ERROR(reg->SetTag(c.ctx, id, key, value).status());
+                   return json::object();
+                 }});
+  return out;
+}
+
+}  // namespace fairtrace::mlflow

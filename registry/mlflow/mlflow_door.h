@@ -1,0 +1,111 @@
+// MlflowDoor: the MLflow REST API 2.0 over HTTP/1.1 (docs/mlflow-door.md),
+// so that unmodified MLflow clients log into fairtrace. An adapter, as the
+// gRPC services are: it authenticates, authorizes with the same principals,
+// roles and projects (AccessControl), turns JSON into calls of the core
+// registries and their errors into MLflow's JSON errors.
+//
+// Transport (Debian's cpp-httplib 0.11, compiled; its defaults are set
+// here, not trusted): a pool of `workers` threads, keep-alive connections
+// closed after `keep_alive_seconds` idle so that they do not pin the
+// workers, TCP_NODELAY, read/write timeouts, bodies up to
+// `max_body_bytes` (413 past it). Before any body is read, a request is
+// refused when its path is longer than 1,024 bytes (414), when it has a
+// Transfer-Encoding (chunked bodies: 411, the library's chunk parser is
+// never reached), when it asks for several ranges (416), or when its
+// path is not an endpoint (404 ENDPOINT_NOT_FOUND) or not for its method
+// (405). Endpoints are matched by exact path (the library's std::regex
+// routes are registered as escaped literals, matched only after the exact
+// check passed). JSON bodies are checked for nesting (64 levels) before
+// parsing; unknown fields are ignored, as MLflow does.
+//
+// Off loopback the door needs TLS like the gRPC port; this first version
+// serves plaintext on loopback only (Start refuses another address).
+// Thread-safe; Stop() before destroying what it borrows.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "registry/core/call_context.h"
+#include "registry/experiments/experiment_registry.h"
+#include "registry/store/project_scope.h"
+#include "registry/store/store.h"
+#include "registry/trust/access_control.h"
+#include "registry/trust/refusal_limiter.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace fairtrace::mlflow {
+
+struct DoorOptions {
+  std::string listen = "127.0.0.1:0";  // ADDR:PORT, port 0 picks one
+  int workers = 16;
+  int keep_alive_seconds = 5;
+  int io_timeout_seconds = 30;
+  size_t max_body_bytes = size_t{16} << 20;
+  std::string page_token_key;  // signs page tokens
+};
+
+struct DoorDependencies {
+  Store* store = nullptr;  // audit records, project lookups
+  const AccessControl* access = nullptr;
+  ExperimentRegistry* experiments = nullptr;
+  std::function<int64_t()> now_micros;
+};
+
+// One call as a handler sees it.
+struct DoorCall {
+  std::string principal;
+  CallContext ctx;        // method "mlflow:/api/2.0/mlflow/…"
+  nlohmann::json params;  // the JSON body (POST) or the query parameters (GET)
+  ProjectScope projects;  // what the caller may see
+};
+
+// An endpoint: its access and how its projects are found, then its work.
+struct Endpoint {
+  std::string method;  // "GET" or "POST"
+  std::string path;    // "/api/2.0/mlflow/experiments/create"
+  Access access;
+  ProjectRule rule;
+  // The resources and projects the call names (rule kFields).
+  std::function<absl::StatusOr<std::vector<ProjectTarget>>(const nlohmann::json&)> targets;
+  std::function<absl::StatusOr<nlohmann::json>(DoorCall&)> handle;
+};
+
+class MlflowDoor {
+ public:
+  static absl::StatusOr<std::unique_ptr<MlflowDoor>> Start(DoorOptions options, DoorDependencies deps);
+  ~MlflowDoor();
+  int port() const { return port_; }
+  void Stop();
+
+  // MLflow's error JSON and HTTP status for `status`.
+  static std::pair<int, nlohmann::json> ErrorOf(const absl::Status& status);
+
+ private:
+  MlflowDoor(DoorOptions options, DoorDependencies deps);
+  void Serve(const Endpoint& e, const httplib::Request& req, httplib::Response& res);
+  absl::StatusOr<DoorCall> Admit(const Endpoint& e, const httplib::Request& req, nlohmann::json params);
+
+  DoorOptions options_;
+  DoorDependencies deps_;
+  std::vector<Endpoint> endpoints_;
+  std::unique_ptr<httplib::Server> http_;
+  mutable RefusalLimiter refusals_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+// The experiments endpoints (experiments_endpoints.cc).
+std::vector<Endpoint> ExperimentEndpoints(const DoorDependencies& deps, const std::string& page_token_key);
+
+}  // namespace fairtrace::mlflow

@@ -1,0 +1,158 @@
+"""MLflow experiments through the MLflow door with the real, unmodified
+MLflow 2.10.2 client (docs/mlflow-door.md): what an ordinary script calls
+(set_experiment, get/search/rename/tag/delete/restore) works, and MLflow's
+own exceptions carry MLflow's error codes."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import unittest
+
+import mlflow
+from mlflow import MlflowClient
+from mlflow.entities import ViewType
+from mlflow.exceptions import MlflowException, RestException
+
+SERVER_BIN = os.environ["FAIRTRACE_SERVER_BIN"]
+
+
+class Door:
+    """The real server with its MLflow door on a free loopback port."""
+
+    def __init__(self, data_dir, *flags):
+        self.proc = subprocess.Popen([SERVER_BIN, "--listen", "127.0.0.1:0", "--mlflow-listen", "127.0.0.1:0",
+                                      "--data-dir", data_dir, "--quiet", *flags],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.uri = None
+        for _ in range(5):
+            line = self.proc.stdout.readline().decode()
+            m = re.search(r"MLflow door on (http://\S+)", line)
+            if m:
+                self.uri = m.group(1)
+                break
+        if not self.uri:
+            self.proc.kill()
+            raise RuntimeError("the server printed no MLflow door")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+class ExperimentsThroughTheRealClient(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.door = Door(os.path.join(self.tmp, "data"))
+        mlflow.set_tracking_uri(self.door.uri)
+        self.client = MlflowClient(self.door.uri)
+
+    def tearDown(self):
+        self.door.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def error_code(self, fn, *args, **kwargs):
+        with self.assertRaises(MlflowException) as err:
+            fn(*args, **kwargs)
+        return err.exception.error_code
+
+    def test_a_script_sets_its_experiment_and_finds_it(self):
+        exp = mlflow.set_experiment("leaf segmentation ✓")  # get-by-name, then create
+        self.assertEqual(mlflow.set_experiment("leaf segmentation ✓").experiment_id, exp.experiment_id)
+        got = self.client.get_experiment(exp.experiment_id)
+        self.assertEqual(got.name, "leaf segmentation ✓")
+        self.assertEqual(got.lifecycle_stage, "active")
+        self.assertEqual(got.artifact_location, f"mlflow-artifacts:/{exp.experiment_id}")
+        self.assertEqual(self.client.get_experiment("0").name, "Default")
+        self.assertIsNone(self.client.get_experiment_by_name("no such experiment"))
+        self.assertEqual(self.error_code(self.client.get_experiment, "12345"), "RESOURCE_DOES_NOT_EXIST")
+        self.assertEqual(self.error_code(self.client.create_experiment, "leaf segmentation ✓"),
+                         "RESOURCE_ALREADY_EXISTS")
+        self.assertEqual(self.error_code(self.client.create_experiment, "x", artifact_location="s3://b/x"),
+                         "INVALID_PARAMETER_VALUE")
+
+    def test_search_tags_rename_delete_restore(self):
+        a = self.client.create_experiment("Wheat-A", tags={"crop": "wheat"})
+        b = self.client.create_experiment("wheat-b", tags={"crop": "wheat"})
+        self.client.create_experiment("maize", tags={"crop": "maize"})
+        names = lambda **kw: sorted(e.name for e in self.client.search_experiments(**kw))  # noqa: E731
+        self.assertEqual(names(), ["Default", "Wheat-A", "maize", "wheat-b"])
+        self.assertEqual(names(filter_string="name LIKE 'wheat%'"), ["wheat-b"])  # LIKE is case-sensitive
+        self.assertEqual(names(filter_string="name ILIKE 'wheat%'"), ["Wheat-A", "wheat-b"])
+        self.assertEqual(names(filter_string="tags.crop = 'maize'"), ["maize"])
+        self.assertEqual(names(filter_string="name = 'Wheat-A' AND tags.crop = 'wheat'"), ["Wheat-A"])
+        self.assertEqual(self.error_code(self.client.search_experiments, filter_string="name; DROP TABLE x"),
+                         "INVALID_PARAMETER_VALUE")
+        # Paging: the client follows next_page_token.
+        page = self.client.search_experiments(max_results=2)
+        self.assertEqual(len(page), 2)
+        self.assertTrue(page.token)
+        rest = self.client.search_experiments(max_results=2, page_token=page.token)
+        self.assertEqual(len(rest), 2)
+        self.assertFalse(set(e.name for e in page) & set(e.name for e in rest))
+
+        self.client.set_experiment_tag(a, "stage", "pilot")
+        self.assertEqual(self.client.get_experiment(a).tags["stage"], "pilot")
+        self.client.rename_experiment(a, "wheat-2027")
+        self.assertEqual(self.client.get_experiment_by_name("wheat-2027").experiment_id, a)
+
+        self.client.delete_experiment(b)
+        self.assertEqual(self.client.get_experiment(b).lifecycle_stage, "deleted")
+        self.assertNotIn("wheat-b", names())
+        self.assertEqual(names(view_type=ViewType.DELETED_ONLY), ["wheat-b"])
+        # A soft delete frees the name; restoring needs it free again.
+        c = self.client.create_experiment("wheat-b")
+        self.assertEqual(self.error_code(self.client.restore_experiment, b), "RESOURCE_ALREADY_EXISTS")
+        self.client.delete_experiment(c)
+        self.client.restore_experiment(b)
+        self.assertEqual(self.client.get_experiment(b).lifecycle_stage, "active")
+        self.assertEqual(self.error_code(self.client.delete_experiment, "0"), "INVALID_PARAMETER_VALUE")
+
+    def test_a_raw_request_gets_mlflow_errors(self):
+        import requests
+        base = self.door.uri + "/api/2.0/mlflow"
+        r = requests.get(base + "/experiments/nope")
+        self.assertEqual((r.status_code, r.json()["error_code"]), (404, "ENDPOINT_NOT_FOUND"))
+        r = requests.post(base + "/experiments/create", data=b"{not json")
+        self.assertEqual(r.status_code, 400)
+        r = requests.post(base + "/experiments/create", json={"name": "x", "unknown_field": [1, 2]})
+        self.assertEqual(r.status_code, 200)  # unknown fields are ignored, as MLflow does
+        r = requests.post(base + "/experiments/create", json={"name": 5})
+        self.assertEqual((r.status_code, r.json()["error_code"]), (400, "INVALID_PARAMETER_VALUE"))
+        r = requests.post(base + "/experiments/create", data=b"[" * 100000 + b"]" * 100000)
+        self.assertEqual(r.status_code, 400)
+
+
+class TokensThroughTheDoor(unittest.TestCase):
+    def test_a_token_makes_the_principal_and_its_absence_is_refused(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            data = os.path.join(tmp, "data")
+            Door(data).stop()  # the offline commands need a database
+            made = subprocess.run([SERVER_BIN, "tokens", "create", "--principal", "user:ana", "--data-dir", data],
+                                  capture_output=True, text=True, check=True).stdout
+            secret = re.search(r"(ft1_[0-9a-f]+_[0-9a-f]+)", made).group(1)
+            subprocess.run([SERVER_BIN, "grants", "add", "user:ana", "data-scientist", "--data-dir", data],
+                           capture_output=True, check=True)
+            door = Door(data)
+            try:
+                os.environ.pop("MLFLOW_TRACKING_TOKEN", None)
+                anonymous = MlflowClient(door.uri)
+                with self.assertRaises(MlflowException) as err:
+                    anonymous.search_experiments()
+                self.assertEqual(err.exception.error_code, "UNAUTHENTICATED")
+                os.environ["MLFLOW_TRACKING_TOKEN"] = secret
+                ana = MlflowClient(door.uri)
+                exp = ana.create_experiment("ana's")
+                self.assertEqual(ana.get_experiment(exp).name, "ana's")
+            finally:
+                os.environ.pop("MLFLOW_TRACKING_TOKEN", None)
+                door.stop()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
