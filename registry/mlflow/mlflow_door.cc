@@ -212,6 +212,9 @@ void MlflowDoor::Serve(const Endpoint& e, const httplib::Request& req, httplib::
     std::cerr << "fairtrace-server: MLflow door " << e.path << ": internal error: " << text::ClipText(ex.what(), 300)
               << "\n";
     SendError(res, 500, "INTERNAL_ERROR", "internal error; the server log has the cause");
+  } catch (...) {
+    std::cerr << "fairtrace-server: MLflow door " << e.path << ": internal error\n";
+    SendError(res, 500, "INTERNAL_ERROR", "internal error; the server log has the cause");
   }
 }
 
