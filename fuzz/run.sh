@@ -19,7 +19,7 @@ flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 libs=$(pkg-config --libs absl_strings absl_str_format absl_time absl_flat_hash_map absl_flat_hash_set \
        absl_status absl_statusor absl_cord libzip expat libcrypto re2 libutf8proc yaml-cpp protobuf libpng libjpeg \
        libtiff-4)
-text_srcs=("$root"/common/text/utf8.cc)
+text_srcs=("$root"/common/text/utf8.cc "$root"/common/text/json_depth.cc)
 validator_srcs=("${text_srcs[@]}" "$root"/validators/miappe/{report,tsv,xlsx,miappe_json,ontology,schema,loader,formats,validator,locations,sheet_layout}.cc
                 "$root"/validators/miappe/isatab_{map,parse,reader,tables,writer}.cc "$root"/validators/miappe/data_file_check.cc
                 "$build"/validators/miappe/{fields,sections,iso3166,isatab}_data.cc)

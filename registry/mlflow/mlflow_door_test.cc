@@ -4,7 +4,11 @@
 // is tested with the real MLflow client (tests/mlflow/e2e_experiments.py).
 #include "registry/mlflow/mlflow_door.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -40,6 +44,31 @@ class MlflowDoorTest : public ::testing::Test {
     c.set_read_timeout(20, 0);
     return c;
   }
+  // Sends `head` on a new connection and returns the status line's first
+  // 12 bytes ("HTTP/1.1 411"), or "" when none came within 10 s.
+  std::string RawHeadersOnly(const std::string& head) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(door_->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string got;
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        send(fd, head.data(), head.size(), 0) == static_cast<ssize_t>(head.size())) {
+      char buf[12];
+      size_t n = 0;
+      while (n < sizeof buf) {
+        ssize_t r = recv(fd, buf + n, sizeof buf - n, 0);
+        if (r <= 0) break;
+        n += static_cast<size_t>(r);
+      }
+      got.assign(buf, n);
+    }
+    close(fd);
+    return got;
+  }
   static std::string Code(const httplib::Result& r) {
     json j = json::parse(r->body, nullptr, false);
     return j.is_object() ? j.value("error_code", "") : "";
@@ -69,18 +98,12 @@ TEST_F(MlflowDoorTest, RefusesBeforeReadingABody) {
   ASSERT_TRUE(ranges);
   EXPECT_EQ(ranges->status, 416);
   EXPECT_TRUE(ranges->body.empty());
-  // A chunked body is refused before the library parses a chunk.
-  httplib::Client chunked = Client();
-  auto chunk = chunked.Post(
-      "/api/2.0/mlflow/experiments/create",
-      [](size_t offset, httplib::DataSink& sink) {
-        if (offset == 0) sink.write("{\"name\":\"x\"}", 12);
-        sink.done();
-        return true;
-      },
-      "application/json");
-  ASSERT_TRUE(chunk);
-  EXPECT_EQ(chunk->status, 411);
+  // A chunked body is refused from its headers alone, before the library
+  // would parse a chunk: the answer comes while no byte of body was sent.
+  EXPECT_EQ(RawHeadersOnly("POST /api/2.0/mlflow/experiments/create HTTP/1.1\r\nHost: x\r\n"
+                           "Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"),
+            "HTTP/1.1 411");
+  // A body over the limit (the library reads it past without keeping it).
   auto big = c.Post("/api/2.0/mlflow/experiments/create", std::string(1 << 17, ' '), "application/json");
   ASSERT_TRUE(big);
   EXPECT_EQ(big->status, 413);
@@ -159,6 +182,50 @@ TEST_F(MlflowDoorTest, CallersAuthenticateAndRefusalsAreAudited) {
   }
   EXPECT_EQ(refused, (std::vector<std::string>{"anonymous UNAUTHENTICATED", "anonymous UNAUTHENTICATED",
                                                "user:ana PERMISSION_DENIED"}));
+}
+
+// An experiment of another project answers as a missing one, in get,
+// get-by-name and search alike.
+TEST_F(MlflowDoorTest, ExperimentsOfOtherProjectsAreHidden) {
+  CallContext ctx;
+  ctx.principal = "local:test";
+  auto admin = access_->CreateToken(ctx, "user:admin", 0, "");
+  auto ana = access_->CreateToken(ctx, "user:ana", 0, "");
+  ASSERT_TRUE(admin.ok() && ana.ok());
+  ASSERT_TRUE(access_->AddGrant(ctx, "user:admin", "admin", "").ok());
+  ASSERT_TRUE(access_->AddGrant(ctx, "user:ana", "data-scientist", "wheat").ok());
+  StartDoor();
+  httplib::Client c = Client();
+  httplib::Headers as_admin = {{"Authorization", "Bearer " + admin->secret}};
+  httplib::Headers as_ana = {{"Authorization", "Bearer " + ana->secret}};
+  auto rice = c.Post("/api/2.0/mlflow/experiments/create", as_admin,
+                     R"({"name":"rice","tags":[{"key":"fairtrace.project","value":"rice"}]})", "application/json");
+  ASSERT_TRUE(rice);
+  ASSERT_EQ(rice->status, 200) << rice->body;
+  const std::string id = json::parse(rice->body)["experiment_id"];
+  auto hidden = c.Get("/api/2.0/mlflow/experiments/get?experiment_id=" + id, as_ana);
+  auto missing = c.Get("/api/2.0/mlflow/experiments/get?experiment_id=999", as_ana);
+  ASSERT_TRUE(hidden && missing);
+  EXPECT_EQ(hidden->status, 404);
+  EXPECT_EQ(json::parse(hidden->body)["message"], "experiments/" + id + " does not exist");
+  EXPECT_EQ(json::parse(missing->body)["message"], "experiments/999 does not exist");
+  auto by_name = c.Get("/api/2.0/mlflow/experiments/get-by-name?experiment_name=rice", as_ana);
+  ASSERT_TRUE(by_name);
+  EXPECT_EQ(by_name->status, 404);
+  auto search = c.Post("/api/2.0/mlflow/experiments/search", as_ana, "{}", "application/json");
+  ASSERT_TRUE(search);
+  EXPECT_FALSE(json::parse(search->body).contains("experiments")) << search->body;
+  // ana creates in its project, not in one it holds nothing in.
+  auto mine = c.Post("/api/2.0/mlflow/experiments/create", as_ana,
+                     R"({"name":"w","tags":[{"key":"fairtrace.project","value":"wheat"}]})", "application/json");
+  ASSERT_TRUE(mine);
+  EXPECT_EQ(mine->status, 200) << mine->body;
+  auto elsewhere = c.Post("/api/2.0/mlflow/experiments/create", as_ana, R"({"name":"d"})", "application/json");
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->status, 404);  // "default": no grant there
+  auto seen = c.Post("/api/2.0/mlflow/experiments/search", as_ana, "{}", "application/json");
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(json::parse(seen->body)["experiments"].size(), 1u);
 }
 
 TEST_F(MlflowDoorTest, OnlyLoopbackForNow) {
