@@ -15,6 +15,7 @@
 #include "registry/core/resource_project.h"
 #include "registry/core/resource_util.h"
 #include "registry/mlflow/mlflow_door.h"
+#include "registry/mlflow/mlflow_params.h"
 
 namespace fairtrace::mlflow {
 
@@ -25,33 +26,6 @@ using json = nlohmann::json;
 constexpr int kDefaultMaxResults = 1000;
 constexpr int kMaxResults = 50000;
 constexpr size_t kMaxFilterBytes = 10000;
-
-absl::Status Missing(const std::string& field) {
-  return InvalidField(field, absl::StrCat("Missing value for required parameter '", field, "'"));
-}
-
-// A string parameter; "" when absent and not required.
-absl::StatusOr<std::string> Text(const json& params, const std::string& field, bool required) {
-  auto it = params.find(field);
-  if (it == params.end() || it->is_null()) {
-    if (required) return Missing(field);
-    return std::string();
-  }
-  if (!it->is_string()) return InvalidField(field, "must be a string");
-  std::string v = it->get<std::string>();
-  if (required && v.empty()) return Missing(field);
-  return v;
-}
-
-// An integer parameter given as a JSON number or (GET) a decimal string.
-absl::StatusOr<int64_t> Integer(const json& params, const std::string& field, int64_t fallback) {
-  auto it = params.find(field);
-  if (it == params.end() || it->is_null()) return fallback;
-  int64_t v = 0;
-  if (it->is_number_integer()) return it->get<int64_t>();
-  if (it->is_string() && absl::SimpleAtoi(it->get<std::string>(), &v)) return v;
-  return InvalidField(field, "must be an integer");
-}
 
 int64_t Millis(int64_t micros) { return micros / 1000; }
 
@@ -72,23 +46,9 @@ json ExperimentJson(const ExperimentRow& r) {
   return out;
 }
 
-absl::StatusOr<std::map<std::string, std::string>> TagsParam(const json& params) {
-  std::map<std::string, std::string> out;
-  auto it = params.find("tags");
-  if (it == params.end() || it->is_null()) return out;
-  if (!it->is_array()) return InvalidField("tags", "must be a list of {key, value}");
-  for (const json& t : *it) {
-    if (!t.is_object()) return InvalidField("tags", "must be a list of {key, value}");
-    FT_ASSIGN_OR_RETURN(std::string key, Text(t, "key", true));
-    FT_ASSIGN_OR_RETURN(std::string value, Text(t, "value", false));
-    out[key] = value;
-  }
-  return out;
-}
-
 // The experiment an `experiment_id` parameter names, for authorization.
 absl::StatusOr<std::vector<ProjectTarget>> ExperimentTarget(Store* store, const json& params) {
-  FT_ASSIGN_OR_RETURN(std::string id, Text(params, "experiment_id", true));
+  FT_ASSIGN_OR_RETURN(std::string id, TextParam(params, "experiment_id", true));
   ProjectOwner owner{"experiments", id};
   if (!CouldExist(owner)) return InvalidField("experiment_id", "is a decimal experiment id");
   FT_ASSIGN_OR_RETURN(std::optional<std::string> project, store->ResourceProject("experiments", id));
@@ -174,11 +134,11 @@ absl::Status ParseFilter(const std::string& filter, ExperimentQuery* q) {
 absl::StatusOr<json> Search(ExperimentRegistry* registry, const std::string& token_key, DoorCall& call) {
   const json& p = call.params;
   ExperimentQuery q;
-  FT_ASSIGN_OR_RETURN(int64_t max_results, Integer(p, "max_results", kDefaultMaxResults));
+  FT_ASSIGN_OR_RETURN(int64_t max_results, IntegerParam(p, "max_results", kDefaultMaxResults));
   if (max_results < 1 || max_results > kMaxResults) {
     return InvalidField("max_results", absl::StrCat("between 1 and ", kMaxResults));
   }
-  FT_ASSIGN_OR_RETURN(std::string view, Text(p, "view_type", false));
+  FT_ASSIGN_OR_RETURN(std::string view, TextParam(p, "view_type", false));
   if (view.empty() || view == "ACTIVE_ONLY" || view == "1") {
     q.stage = ExperimentQuery::Stage::kActive;
   } else if (view == "DELETED_ONLY" || view == "2") {
@@ -188,7 +148,7 @@ absl::StatusOr<json> Search(ExperimentRegistry* registry, const std::string& tok
   } else {
     return InvalidField("view_type", "ACTIVE_ONLY, DELETED_ONLY or ALL");
   }
-  FT_ASSIGN_OR_RETURN(std::string filter, Text(p, "filter", false));
+  FT_ASSIGN_OR_RETURN(std::string filter, TextParam(p, "filter", false));
   FT_RETURN_IF_ERROR(ParseFilter(filter, &q));
   if (auto order = p.find("order_by");
       order != p.end() && !order->is_null() && !(order->is_array() && order->empty()) && *order != "") {
@@ -196,7 +156,7 @@ absl::StatusOr<json> Search(ExperimentRegistry* registry, const std::string& tok
   }
   const std::string kind =
       absl::StrCat("mlflow-experiments:", Sha256Hex(absl::StrCat(view, "\n", filter)).substr(0, 16));
-  FT_ASSIGN_OR_RETURN(std::string token, Text(p, "page_token", false));
+  FT_ASSIGN_OR_RETURN(std::string token, TextParam(p, "page_token", false));
   FT_ASSIGN_OR_RETURN(std::string after, DecodePageToken(token_key, kind, token));
   if (!after.empty() && !absl::SimpleAtoi(after, &q.after_id)) return InvalidField("page_token", "not a page token");
   q.limit = static_cast<int>(max_results) + 1;
@@ -231,21 +191,21 @@ std::vector<Endpoint> ExperimentEndpoints(const DoorDependencies& deps, const st
                        {ProjectTarget::Use::kCreateIn, absl::StrCat("projects/", project), project}};
                  },
                  [reg](DoorCall& c) -> absl::StatusOr<json> {
-                   FT_ASSIGN_OR_RETURN(std::string name, Text(c.params, "name", true));
-                   FT_ASSIGN_OR_RETURN(std::string location, Text(c.params, "artifact_location", false));
+                   FT_ASSIGN_OR_RETURN(std::string name, TextParam(c.params, "name", true));
+                   FT_ASSIGN_OR_RETURN(std::string location, TextParam(c.params, "artifact_location", false));
                    FT_ASSIGN_OR_RETURN(auto tags, TagsParam(c.params));
                    FT_ASSIGN_OR_RETURN(ExperimentRow row, reg->Create(c.ctx, name, location, tags));
                    return json{{"experiment_id", std::to_string(row.experiment_id)}};
                  }});
   out.push_back(
       {"GET", path("get"), Access::kRead, ProjectRule::kFields, by_id, [reg](DoorCall& c) -> absl::StatusOr<json> {
-         FT_ASSIGN_OR_RETURN(std::string id, Text(c.params, "experiment_id", true));
+         FT_ASSIGN_OR_RETURN(std::string id, TextParam(c.params, "experiment_id", true));
          FT_ASSIGN_OR_RETURN(ExperimentRow row, reg->Get(id));
          return json{{"experiment", ExperimentJson(row)}};
        }});
   out.push_back({"GET", path("get-by-name"), Access::kRead, ProjectRule::kList, nullptr,
                  [reg](DoorCall& c) -> absl::StatusOr<json> {
-                   FT_ASSIGN_OR_RETURN(std::string name, Text(c.params, "experiment_name", true));
+                   FT_ASSIGN_OR_RETURN(std::string name, TextParam(c.params, "experiment_name", true));
                    FT_ASSIGN_OR_RETURN(ExperimentRow row, reg->GetByName(name));
                    // One answer for a missing and a hidden experiment.
                    if (!c.projects.Allows(row.project)) return ExperimentRegistry::NameNotFound(name);
@@ -257,24 +217,24 @@ std::vector<Endpoint> ExperimentEndpoints(const DoorDependencies& deps, const st
   }
   out.push_back({"POST", path("update"), Access::kWriteRuns, ProjectRule::kFields, by_id,
                  [reg](DoorCall& c) -> absl::StatusOr<json> {
-                   FT_ASSIGN_OR_RETURN(std::string id, Text(c.params, "experiment_id", true));
-                   FT_ASSIGN_OR_RETURN(std::string name, Text(c.params, "new_name", true));
+                   FT_ASSIGN_OR_RETURN(std::string id, TextParam(c.params, "experiment_id", true));
+                   FT_ASSIGN_OR_RETURN(std::string name, TextParam(c.params, "new_name", true));
                    FT_RETURN_IF_ERROR(reg->Rename(c.ctx, id, name).status());
                    return json::object();
                  }});
   for (bool active : {false, true}) {
     out.push_back({"POST", path(active ? "restore" : "delete"), Access::kWriteRuns, ProjectRule::kFields, by_id,
                    [reg, active](DoorCall& c) -> absl::StatusOr<json> {
-                     FT_ASSIGN_OR_RETURN(std::string id, Text(c.params, "experiment_id", true));
+                     FT_ASSIGN_OR_RETURN(std::string id, TextParam(c.params, "experiment_id", true));
                      FT_RETURN_IF_ERROR(reg->SetLifecycle(c.ctx, id, active).status());
                      return json::object();
                    }});
   }
   out.push_back({"POST", path("set-experiment-tag"), Access::kWriteRuns, ProjectRule::kFields, by_id,
                  [reg](DoorCall& c) -> absl::StatusOr<json> {
-                   FT_ASSIGN_OR_RETURN(std::string id, Text(c.params, "experiment_id", true));
-                   FT_ASSIGN_OR_RETURN(std::string key, Text(c.params, "key", true));
-                   FT_ASSIGN_OR_RETURN(std::string value, Text(c.params, "value", false));
+                   FT_ASSIGN_OR_RETURN(std::string id, TextParam(c.params, "experiment_id", true));
+                   FT_ASSIGN_OR_RETURN(std::string key, TextParam(c.params, "key", true));
+                   FT_ASSIGN_OR_RETURN(std::string value, TextParam(c.params, "value", false));
                    FT_RETURN_IF_ERROR(reg->SetTag(c.ctx, id, key, value).status());
                    return json::object();
                  }});

@@ -109,6 +109,9 @@ absl::StatusOr<std::unique_ptr<MlflowDoor>> MlflowDoor::Start(DoorOptions option
   }
   std::unique_ptr<MlflowDoor> door(new MlflowDoor(options, deps));
   door->endpoints_ = ExperimentEndpoints(door->deps_, door->options_.page_token_key);
+  if (door->deps_.runs != nullptr) {
+    for (Endpoint& e : RunEndpoints(door->deps_)) door->endpoints_.push_back(std::move(e));
+  }
   httplib::Server& http = *door->http_;
   const int workers = std::max(2, options.workers);
   http.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };

@@ -33,6 +33,7 @@
 #include "nlohmann/json.hpp"
 #include "registry/core/call_context.h"
 #include "registry/experiments/experiment_registry.h"
+#include "registry/runs/run_registry.h"
 #include "registry/store/project_scope.h"
 #include "registry/store/store.h"
 #include "registry/trust/access_control.h"
@@ -60,6 +61,7 @@ struct DoorDependencies {
   const AccessControl* access = nullptr;
   ExperimentRegistry* experiments = nullptr;
   std::function<int64_t()> now_micros;
+  RunRegistry* runs = nullptr;  // null: no runs endpoints
 };
 
 // One call as a handler sees it.
@@ -107,5 +109,7 @@ class MlflowDoor {
 
 // The experiments endpoints (experiments_endpoints.cc).
 std::vector<Endpoint> ExperimentEndpoints(const DoorDependencies& deps, const std::string& page_token_key);
+// The runs endpoints (runs_endpoints.cc).
+std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps);
 
 }  // namespace fairtrace::mlflow

@@ -163,8 +163,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
     mlflow::DoorOptions door;
     door.listen = options.mlflow_listen;
     door.page_token_key = token_key;
-    FT_ASSIGN_OR_RETURN(s->mlflow_door_, mlflow::MlflowDoor::Start(door, {s->backend_->content(), s->access_.get(),
-                                                                          s->experiment_registry_.get(), now}));
+    FT_ASSIGN_OR_RETURN(s->mlflow_door_,
+                        mlflow::MlflowDoor::Start(door, {s->backend_->content(), s->access_.get(),
+                                                         s->experiment_registry_.get(), now, s->run_registry_.get()}));
   }
   s->cleanup_ = std::thread([raw = s.get()] { raw->CleanupLoop(); });
   return s;

@@ -42,7 +42,9 @@ class Door:
         self.proc.wait(timeout=30)
 
 
-class ExperimentsThroughTheRealClient(unittest.TestCase):
+class DoorTestCase(unittest.TestCase):
+    """A fresh server and its door per test; mlflow pointed at it."""
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp()
         self.door = Door(os.path.join(self.tmp, "data"))
@@ -53,6 +55,8 @@ class ExperimentsThroughTheRealClient(unittest.TestCase):
         self.door.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+
+class ExperimentsThroughTheRealClient(DoorTestCase):
     def error_code(self, fn, *args, **kwargs):
         with self.assertRaises(MlflowException) as err:
             fn(*args, **kwargs)

@@ -1,0 +1,55 @@
+#include "registry/mlflow/mlflow_params.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
+#include "common/status/status_macros.h"
+
+namespace fairtrace::mlflow {
+
+using json = nlohmann::json;
+
+namespace {
+
+absl::Status Missing(const std::string& field) {
+  return InvalidField(field, absl::StrCat("Missing value for required parameter '", field, "'"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> TextParam(const json& params, const std::string& field, bool required) {
+  auto it = params.find(field);
+  if (it == params.end() || it->is_null()) {
+    if (required) return Missing(field);
+    return std::string();
+  }
+  if (!it->is_string()) return InvalidField(field, "must be a string");
+  std::string v = it->get<std::string>();
+  if (required && v.empty()) return Missing(field);
+  return v;
+}
+
+absl::StatusOr<int64_t> IntegerParam(const json& params, const std::string& field, int64_t fallback) {
+  auto it = params.find(field);
+  if (it == params.end() || it->is_null()) return fallback;
+  int64_t v = 0;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_string() && absl::SimpleAtoi(it->get<std::string>(), &v)) return v;
+  return InvalidField(field, "must be an integer");
+}
+
+absl::StatusOr<std::map<std::string, std::string>> TagsParam(const json& params) {
+  std::map<std::string, std::string> out;
+  auto it = params.find("tags");
+  if (it == params.end() || it->is_null()) return out;
+  if (!it->is_array()) return InvalidField("tags", "must be a list of {key, value}");
+  for (const json& t : *it) {
+    if (!t.is_object()) return InvalidField("tags", "must be a list of {key, value}");
+    FT_ASSIGN_OR_RETURN(std::string key, TextParam(t, "key", true));
+    FT_ASSIGN_OR_RETURN(std::string value, TextParam(t, "value", false));
+    out[key] = value;
+  }
+  return out;
+}
+
+}  // namespace fairtrace::mlflow

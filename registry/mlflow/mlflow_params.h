@@ -1,0 +1,22 @@
+// Reading MLflow request parameters (a JSON body, or GET query parameters
+// as strings): errors are INVALID_ARGUMENT naming the field, with MLflow's
+// "Missing value for required parameter" wording. Pure; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace fairtrace::mlflow {
+
+// A string parameter; "" when absent and not required.
+absl::StatusOr<std::string> TextParam(const nlohmann::json& params, const std::string& field, bool required);
+// An integer given as a JSON number or a decimal string; `fallback` when absent.
+absl::StatusOr<int64_t> IntegerParam(const nlohmann::json& params, const std::string& field, int64_t fallback);
+// `tags`: a list of {key, value}.
+absl::StatusOr<std::map<std::string, std::string>> TagsParam(const nlohmann::json& params);
+
+}  // namespace fairtrace::mlflow
