@@ -79,7 +79,10 @@ TEST_F(ExperimentRegistryTest, SearchFiltersByNameTagsStageAndProject) {
   ASSERT_OK(registry_->SetLifecycle(ctx_, "3", false).status());
   auto names = [&](ExperimentQuery q, ProjectScope scope = ProjectScope::All()) {
     std::vector<std::string> out;
-    for (const ExperimentRow& r : *registry_->Search(q, scope)) out.push_back(r.name);
+    absl::StatusOr<std::vector<ExperimentRow>> rows = registry_->Search(q, scope);  // kept alive while iterated
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    if (!rows.ok()) return out;
+    for (const ExperimentRow& r : *rows) out.push_back(r.name);
     return out;
   };
   ExperimentQuery q;
