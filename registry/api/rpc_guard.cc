@@ -91,7 +91,7 @@ namespace {
 
 class Redactor {
  public:
-  Redactor(const ProjectScope& scope, Store* store) : scope_(scope), store_(store) {}
+  Redactor(const ProjectScope& scope, Store* store) : visibility_(store, scope) {}
 
   void Redact(google::protobuf::Message* m) {
     using google::protobuf::FieldDescriptor;
@@ -138,21 +138,13 @@ class Redactor {
   }
 
  private:
+  // A store error hides.
   bool Hidden(const std::string& value) {
-    std::optional<ProjectOwner> owner = ProjectOwnerOf(value);
-    if (!owner) return false;
-    auto [it, fresh] = hidden_.try_emplace(owner->name(), true);
-    if (fresh) {
-      absl::StatusOr<std::optional<std::string>> project = store_->ResourceProject(owner->collection, owner->id);
-      // A name of nothing stored hides nothing; a store error hides.
-      it->second = !project.ok() || (project->has_value() && !scope_.Allows(**project));
-    }
-    return it->second;
+    absl::StatusOr<bool> hidden = visibility_.Hidden(value);
+    return !hidden.ok() || *hidden;
   }
 
-  const ProjectScope& scope_;
-  Store* store_;
-  absl::flat_hash_map<std::string, bool> hidden_;  // by top-level resource
+  ProjectVisibility visibility_;
 };
 
 }  // namespace

@@ -40,4 +40,16 @@ absl::StatusOr<ResourceProject> LookUpResourceProject(Store* store, absl::string
   return out;
 }
 
+absl::StatusOr<bool> ProjectVisibility::Hidden(absl::string_view name) {
+  if (scope_.all) return false;
+  std::optional<ProjectOwner> owner = ProjectOwnerOf(name);
+  if (!owner) return false;
+  auto it = hidden_.find(owner->name());
+  if (it != hidden_.end()) return it->second;
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> project, store_->ResourceProject(owner->collection, owner->id));
+  const bool hidden = project.has_value() && !scope_.Allows(*project);
+  hidden_[owner->name()] = hidden;
+  return hidden;
+}
+
 }  // namespace fairtrace

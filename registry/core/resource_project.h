@@ -11,8 +11,10 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "registry/store/project_scope.h"
 #include "registry/store/store.h"
 
 namespace fairtrace {
@@ -37,5 +39,21 @@ struct ResourceProject {
 };
 // INTERNAL for store errors.
 absl::StatusOr<ResourceProject> LookUpResourceProject(Store* store, absl::string_view name);
+
+// Which names a caller may not see: those of stored resources in projects
+// outside `scope`. A name of no project or of nothing stored hides
+// nothing. One lookup per top-level resource (cached); the scope and the
+// store are borrowed. For one call: not thread-safe.
+class ProjectVisibility {
+ public:
+  ProjectVisibility(Store* store, const ProjectScope& scope) : store_(store), scope_(scope) {}
+  // INTERNAL for store errors.
+  absl::StatusOr<bool> Hidden(absl::string_view name);
+
+ private:
+  Store* store_;
+  const ProjectScope& scope_;
+  absl::flat_hash_map<std::string, bool> hidden_;  // by top-level resource
+};
 
 }  // namespace fairtrace

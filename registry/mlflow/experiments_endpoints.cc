@@ -49,10 +49,7 @@ json ExperimentJson(const ExperimentRow& r) {
 // The experiment an `experiment_id` parameter names, for authorization.
 absl::StatusOr<std::vector<ProjectTarget>> ExperimentTarget(Store* store, const json& params) {
   FT_ASSIGN_OR_RETURN(std::string id, TextParam(params, "experiment_id", true));
-  ProjectOwner owner{"experiments", id};
-  if (!CouldExist(owner)) return InvalidField("experiment_id", "is a decimal experiment id");
-  FT_ASSIGN_OR_RETURN(std::optional<std::string> project, store->ResourceProject("experiments", id));
-  return std::vector<ProjectTarget>{{ProjectTarget::Use::kActOn, owner.name(), project}};
+  return ActOnTarget(store, "experiments", id, "experiment_id");
 }
 
 // MLflow's LIKE pattern (%, _) as a SQLite GLOB pattern; `literal`: the

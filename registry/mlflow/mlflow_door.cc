@@ -14,6 +14,8 @@
 #include "common/status/status_macros.h"
 #include "common/text/json_depth.h"
 #include "common/text/utf8.h"
+#include "registry/core/listen_address.h"
+#include "registry/core/resource_project.h"
 #include "registry/trust/refusal_audit.h"
 
 namespace fairtrace::mlflow {
@@ -43,10 +45,6 @@ std::string LiteralPattern(absl::string_view path) {
     out.push_back(c);
   }
   return out;
-}
-
-bool IsLoopback(absl::string_view host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host == "[::1]";
 }
 
 }  // namespace
@@ -84,6 +82,14 @@ std::pair<int, json> MlflowDoor::ErrorOf(const absl::Status& status) {
   return {http, body};
 }
 
+absl::StatusOr<std::vector<ProjectTarget>> ActOnTarget(Store* store, const std::string& collection,
+                                                       const std::string& id, const std::string& field) {
+  ProjectOwner owner{collection, id};
+  if (!CouldExist(owner)) return InvalidField(field, "is not an id of this server");
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> project, store->ResourceProject(collection, id));
+  return std::vector<ProjectTarget>{{ProjectTarget::Use::kActOn, owner.name(), project}};
+}
+
 MlflowDoor::MlflowDoor(DoorOptions options, DoorDependencies deps)
     : options_(std::move(options)), deps_(std::move(deps)), http_(std::make_unique<httplib::Server>()) {}
 
@@ -102,7 +108,7 @@ absl::StatusOr<std::unique_ptr<MlflowDoor>> MlflowDoor::Start(DoorOptions option
     return absl::InvalidArgumentError(absl::StrCat("--mlflow-listen: '", options.listen, "' is not ADDR:PORT"));
   }
   const std::string host = options.listen.substr(0, colon);
-  if (!IsLoopback(host)) {
+  if (!IsLoopback(options.listen)) {
     return absl::InvalidArgumentError(
         absl::StrCat("--mlflow-listen ", options.listen,
                      ": the MLflow door serves plaintext HTTP, so only on loopback (TLS for it is not built yet)"));

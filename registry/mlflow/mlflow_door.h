@@ -107,6 +107,12 @@ class MlflowDoor {
   int port_ = 0;
 };
 
+// The resource `collection`/`id` a request names, as the one target an
+// endpoint acts on (its project looked up); INVALID_ARGUMENT naming
+// `field` for an id that could name nothing.
+absl::StatusOr<std::vector<ProjectTarget>> ActOnTarget(Store* store, const std::string& collection,
+                                                       const std::string& id, const std::string& field);
+
 // The experiments endpoints (experiments_endpoints.cc).
 std::vector<Endpoint> ExperimentEndpoints(const DoorDependencies& deps, const std::string& page_token_key);
 // The runs endpoints (runs_endpoints.cc).

@@ -94,10 +94,7 @@ absl::StatusOr<std::string> RunName(const json& p) {
 // The run a `run_id` names, for authorization.
 absl::StatusOr<std::vector<ProjectTarget>> RunTarget(Store* store, const json& p) {
   FT_ASSIGN_OR_RETURN(std::string name, RunName(p));
-  std::optional<ProjectOwner> owner = ProjectOwnerOf(name);
-  if (!owner || !CouldExist(*owner)) return InvalidField("run_id", "is 32 lowercase hex digits");
-  FT_ASSIGN_OR_RETURN(std::optional<std::string> project, store->ResourceProject("runs", owner->id));
-  return std::vector<ProjectTarget>{{ProjectTarget::Use::kActOn, owner->name(), project}};
+  return ActOnTarget(store, "runs", name.substr(5), "run_id");
 }
 
 // Changes a run's tags, retrying once when another call changed the run
@@ -130,11 +127,7 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps) {
   out.push_back({"POST", "/api/2.0/mlflow/runs/create", Access::kWriteRuns, ProjectRule::kFields,
                  [store](const json& p) -> absl::StatusOr<std::vector<ProjectTarget>> {
                    FT_ASSIGN_OR_RETURN(std::string id, TextParam(p, "experiment_id", false));
-                   if (id.empty()) id = "0";
-                   ProjectOwner owner{"experiments", id};
-                   if (!CouldExist(owner)) return InvalidField("experiment_id", "is a decimal experiment id");
-                   FT_ASSIGN_OR_RETURN(std::optional<std::string> project, store->ResourceProject("experiments", id));
-                   return std::vector<ProjectTarget>{{ProjectTarget::Use::kActOn, owner.name(), project}};
+                   return ActOnTarget(store, "experiments", id.empty() ? "0" : id, "experiment_id");
                  },
                  [runs, experiments](DoorCall& c) -> absl::StatusOr<json> {
                    FT_ASSIGN_OR_RETURN(std::string id, TextParam(c.params, "experiment_id", false));

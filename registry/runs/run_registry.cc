@@ -642,20 +642,12 @@ absl::StatusOr<v1::GetLineageResponse> RunRegistry::GetLineage(const v1::GetLine
   v1::GetLineageResponse out;
   // A node in a project outside `scope` is shown as "redacted/{n}" (n
   // numbers such nodes in order of appearance, so the graph keeps its
-  // shape); its edges are kept. Projects are looked up once per top-level
-  // resource.
-  absl::flat_hash_map<std::string, bool> visible_owner;
+  // shape); its edges are kept.
+  ProjectVisibility visibility(store_, scope);
   absl::flat_hash_map<std::string, std::string> redacted;
   auto shown = [&](const std::string& n) -> absl::StatusOr<std::string> {
-    if (scope.all) return n;
-    std::optional<ProjectOwner> owner = ProjectOwnerOf(n);
-    if (!owner) return n;
-    auto [it, fresh] = visible_owner.try_emplace(owner->name(), false);
-    if (fresh) {
-      FT_ASSIGN_OR_RETURN(ResourceProject rp, LookUpResourceProject(store_, n));
-      it->second = rp.state == ResourceProject::State::kFound && scope.Allows(rp.project);
-    }
-    if (it->second) return n;
+    FT_ASSIGN_OR_RETURN(bool hidden, visibility.Hidden(n));
+    if (!hidden) return n;
     auto [r, added] = redacted.try_emplace(n, "");
     if (added) r->second = absl::StrCat("redacted/", redacted.size());
     return r->second;

@@ -28,11 +28,6 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const char* flag) {
 
 }  // namespace
 
-bool IsLoopback(const std::string& listen) {
-  const std::string host = listen.substr(0, listen.rfind(':'));
-  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]" || host == "::1";
-}
-
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(const std::string& listen,
                                                                               const TransportOptions& o) {
   if (o.tls_cert.empty() != o.tls_key.empty()) {

@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "registry/core/listen_address.h"
+
 #include <grpcpp/security/server_credentials.h>
 
 #include "absl/status/statusor.h"
@@ -23,9 +25,6 @@ struct TransportOptions {
   std::string client_ca;          // PEM file: CAs whose client certificates are required (mTLS)
   bool insecure = false;          // plaintext off loopback, said loudly
 };
-
-// "127.0.0.1:50051", "[::1]:0", "localhost:1": true.
-bool IsLoopback(const std::string& listen);
 
 // The credentials for `listen`: FAILED_PRECONDITION (EXPOSED_WITHOUT_TLS)
 // off loopback without TLS (and not insecure);
