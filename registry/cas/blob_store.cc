@@ -120,6 +120,38 @@ absl::Status Upload::Finish() {
   return absl::OkStatus();
 }
 
+// --------------------------------------------------------- HashingWriter
+
+HashingWriter::~HashingWriter() {
+  if (!published_) {
+    std::error_code ec;
+    stdfs::remove(tmp_, ec);
+  }
+}
+
+absl::Status HashingWriter::Append(absl::string_view data) {
+  if (digest_) return absl::FailedPreconditionError("writer already finished");
+  FT_RETURN_IF_ERROR(writer_->Append(data));
+  hasher_.Update(data);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Digest> HashingWriter::Finish() {
+  if (digest_) return *digest_;
+  FT_RETURN_IF_ERROR(writer_->Flush());
+  FT_RETURN_IF_ERROR(store_->env_->SyncFd(fd_.get(), tmp_));
+  digest_ = Digest{hasher_.FinishHex(), writer_->size()};
+  return *digest_;
+}
+
+absl::Status HashingWriter::Publish() {
+  if (!digest_) return absl::FailedPreconditionError("Publish before Finish");
+  if (published_) return absl::OkStatus();
+  FT_RETURN_IF_ERROR(store_->Publish(tmp_, *digest_, /*sync_dir=*/true));
+  published_ = true;
+  return absl::OkStatus();
+}
+
 // ------------------------------------------------------------- BlobStore
 
 absl::StatusOr<std::unique_ptr<BlobStore>> BlobStore::Open(const stdfs::path& root, fs::Env* env) {
@@ -372,6 +404,18 @@ absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view 
   std::unique_ptr<Upload> up(new Upload(this, std::string(id), digest, fd->release(), committed, *std::move(writer)));
   if (absl::Status s = HashFd(up->fd_, 0, committed, up->hasher_, part_path); !s.ok()) return s;
   return up;
+}
+
+absl::StatusOr<std::unique_ptr<HashingWriter>> BlobStore::OpenHashingWriter() {
+  stdfs::path tmp = root_ / "tmp" / fs::RandomName();
+  FT_ASSIGN_OR_RETURN(fs::Fd fd, env_->OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL));
+  absl::StatusOr<std::unique_ptr<AppendWriter>> writer = AppendWriter::Open(tmp, fd.get(), 0, env_);
+  if (!writer.ok()) {
+    std::error_code ec;
+    stdfs::remove(tmp, ec);
+    return writer.status();
+  }
+  return std::unique_ptr<HashingWriter>(new HashingWriter(this, std::move(tmp), std::move(fd), *std::move(writer)));
 }
 
 absl::StatusOr<int64_t> BlobStore::PartialSize(absl::string_view id, const Digest& digest) const {

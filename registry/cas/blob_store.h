@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +45,7 @@
 namespace fairtrace {
 
 class BlobStore;
+class HashingWriter;
 
 // An open, exclusive resumable upload. Not thread-safe (one Write stream).
 class Upload {
@@ -82,6 +84,39 @@ class Upload {
   bool done_ = false;
 };
 
+// A blob written before its digest is known (the MLflow artifact proxy
+// receives bytes, not digests): its bytes go to a temp file while hashed;
+// Finish() flushes and syncs them and says what they hash to; Publish()
+// then renames the file into place. Destroying a writer that did not
+// publish removes its temp file (so a blob already stored is not written
+// twice). Not thread-safe.
+class HashingWriter {
+ public:
+  ~HashingWriter();
+  HashingWriter(const HashingWriter&) = delete;
+  HashingWriter& operator=(const HashingWriter&) = delete;
+
+  absl::Status Append(absl::string_view data);
+  int64_t size() const { return writer_->size(); }
+  // The digest of what was appended, with the bytes durable in the temp file.
+  absl::StatusOr<Digest> Finish();
+  // After Finish: the blob file in place and durable.
+  absl::Status Publish();
+
+ private:
+  friend class BlobStore;
+  HashingWriter(BlobStore* store, std::filesystem::path tmp, fs::Fd fd, std::unique_ptr<AppendWriter> writer)
+      : store_(store), tmp_(std::move(tmp)), fd_(std::move(fd)), writer_(std::move(writer)) {}
+
+  BlobStore* store_;
+  std::filesystem::path tmp_;
+  fs::Fd fd_;
+  std::unique_ptr<AppendWriter> writer_;
+  Sha256 hasher_;
+  std::optional<Digest> digest_;
+  bool published_ = false;
+};
+
 class BlobStore {
  public:
   // All writes, syncs and renames go through `env` (common/fs/env.h), which
@@ -117,6 +152,8 @@ class BlobStore {
   // PERMISSION_DENIED when another principal started it.
   absl::StatusOr<std::unique_ptr<Upload>> OpenUpload(absl::string_view id, const Digest& digest,
                                                      absl::string_view principal = "");
+  // A writer for a blob whose digest its bytes will tell (HashingWriter).
+  absl::StatusOr<std::unique_ptr<HashingWriter>> OpenHashingWriter();
   struct PartialUpload {
     std::string id;
     Digest digest;
@@ -145,6 +182,7 @@ class BlobStore {
 
  private:
   friend class Upload;
+  friend class HashingWriter;
   BlobStore(std::filesystem::path root, fs::Env* env) : root_(std::move(root)), env_(env) {}
   absl::Status Init();
   std::filesystem::path PartPath(absl::string_view id) const;

@@ -80,6 +80,16 @@ absl::StatusOr<int64_t> WriteSession::Finish() {
   return d.size_bytes;
 }
 
+absl::StatusOr<Digest> StreamedBlob::Finish() {
+  FT_ASSIGN_OR_RETURN(Digest d, writer_->Finish());
+  FT_ASSIGN_OR_RETURN(std::vector<bool> has, cas_->store_->HasBlobs({d}));
+  if (has[0]) return d;  // already stored: the temp file goes with the writer
+  FT_RETURN_IF_ERROR(writer_->Publish());
+  FT_RETURN_IF_ERROR(cas_->store_->CommitBlobs({StoredBlob{d, BlobLocation::Loose()}},
+                                               MakeAuditEntry(ctx_, BlobResourceName(d), absl::OkStatus())));
+  return d;
+}
+
 // ------------------------------------------------------------ ContentStore
 
 absl::Status ContentStore::RequireVisible(const Digest& d) {
@@ -484,6 +494,17 @@ absl::StatusOr<BlobRow> ContentStore::GetBlob(const Digest& digest) {
   FT_ASSIGN_OR_RETURN(std::optional<BlobRow> row, store_->GetBlob(digest));
   if (!row) return NotFound(digest);
   return *row;
+}
+
+absl::StatusOr<std::unique_ptr<StreamedBlob>> ContentStore::BeginStreamedBlob(const CallContext& ctx) {
+  FT_ASSIGN_OR_RETURN(std::unique_ptr<HashingWriter> writer, blobs_->OpenHashingWriter());
+  return std::unique_ptr<StreamedBlob>(new StreamedBlob(this, ctx, std::move(writer)));
+}
+
+absl::Status ContentStore::ReadBlobStream(const Digest& digest, int64_t offset, int64_t limit, size_t chunk,
+                                          const std::function<bool(absl::string_view)>& sink) {
+  FT_ASSIGN_OR_RETURN(BlobLocation where, Locate(digest));
+  return blobs_->Read(digest, where, offset, limit, chunk, sink);
 }
 
 }  // namespace fairtrace

@@ -81,6 +81,25 @@ class WriteSession {
   bool ended_ = false;
 };
 
+// A blob written through ContentStore::BeginStreamedBlob: bytes first,
+// digest last (the MLflow artifact proxy). Finish() makes it visible
+// (audited, like a Write) and returns its digest; a blob already stored is
+// deduplicated. Destroying it unfinished keeps nothing. Not thread-safe.
+class StreamedBlob {
+ public:
+  absl::Status Append(absl::string_view data) { return writer_->Append(data); }
+  int64_t size() const { return writer_->size(); }
+  absl::StatusOr<Digest> Finish();
+
+ private:
+  friend class ContentStore;
+  StreamedBlob(ContentStore* cas, CallContext ctx, std::unique_ptr<HashingWriter> writer)
+      : cas_(cas), ctx_(std::move(ctx)), writer_(std::move(writer)) {}
+  ContentStore* cas_;
+  CallContext ctx_;
+  std::unique_ptr<HashingWriter> writer_;
+};
+
 struct WriteStart {
   // Null when the blob is already stored: the write is complete at once.
   std::unique_ptr<WriteSession> session;
@@ -117,6 +136,14 @@ class ContentStore {
 
   absl::Status Read(absl::string_view resource_name, int64_t offset, int64_t limit, size_t chunk,
                     const std::function<bool(absl::string_view)>& sink);
+  // A blob whose digest its bytes will tell (StreamedBlob). The caller
+  // bounds its size; its temp file lives only as long as the call (and is
+  // removed at the next start after a crash).
+  absl::StatusOr<std::unique_ptr<StreamedBlob>> BeginStreamedBlob(const CallContext& ctx);
+  // Reads [offset, offset+limit) of a visible blob by digest (limit <= 0:
+  // to the end); Read by name, for callers that hold a Digest.
+  absl::Status ReadBlobStream(const Digest& digest, int64_t offset, int64_t limit, size_t chunk,
+                              const std::function<bool(absl::string_view)>& sink);
 
   absl::StatusOr<TreeRow> CreateTree(const CallContext& ctx, const Digest& digest);
   absl::StatusOr<TreePage> GetTree(const Digest& digest, int page_size, absl::string_view page_token);
@@ -130,6 +157,7 @@ class ContentStore {
 
  private:
   friend class WriteSession;
+  friend class StreamedBlob;
   absl::Status RequireVisible(const Digest& d);
   // Where a visible blob's bytes are; NOT_FOUND when it is not visible.
   absl::StatusOr<BlobLocation> Locate(const Digest& d);

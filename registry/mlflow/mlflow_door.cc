@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <iostream>
 
 #include "absl/strings/ascii.h"
@@ -75,10 +76,14 @@ std::pair<int, json> MlflowDoor::ErrorOf(const absl::Status& status) {
       code = m.mlflow;
     }
   }
-  json body = {{"error_code", code}, {"message", std::string(status.message())}};
-  if (std::optional<ErrorDetails> d = ErrorDetailsOf(status); d && !d->reason.empty()) {
-    body["fairtrace_reason"] = d->reason;
+  std::optional<ErrorDetails> details = ErrorDetailsOf(status);
+  // Where MLflow's server names a case otherwise, its code wins.
+  if (details && details->reason == "PARAM_CHANGED") {
+    http = 400;
+    code = "INVALID_PARAMETER_VALUE";
   }
+  json body = {{"error_code", code}, {"message", std::string(status.message())}};
+  if (details && !details->reason.empty()) body["fairtrace_reason"] = details->reason;
   return {http, body};
 }
 
@@ -116,7 +121,12 @@ absl::StatusOr<std::unique_ptr<MlflowDoor>> MlflowDoor::Start(DoorOptions option
   std::unique_ptr<MlflowDoor> door(new MlflowDoor(options, deps));
   door->endpoints_ = ExperimentEndpoints(door->deps_, door->options_.page_token_key);
   if (door->deps_.runs != nullptr) {
-    for (Endpoint& e : RunEndpoints(door->deps_)) door->endpoints_.push_back(std::move(e));
+    for (Endpoint& e : RunEndpoints(door->deps_, options.page_token_key)) door->endpoints_.push_back(std::move(e));
+  }
+  if (door->deps_.artifacts != nullptr) {
+    for (Endpoint& e : ArtifactEndpoints(door->deps_, options.max_artifact_bytes)) {
+      door->endpoints_.push_back(std::move(e));
+    }
   }
   httplib::Server& http = *door->http_;
   const int workers = std::max(2, options.workers);
@@ -126,18 +136,14 @@ absl::StatusOr<std::unique_ptr<MlflowDoor>> MlflowDoor::Start(DoorOptions option
   http.set_tcp_nodelay(true);
   http.set_read_timeout(options.io_timeout_seconds);
   http.set_write_timeout(options.io_timeout_seconds);
-  http.set_payload_max_length(options.max_body_bytes);
+  // The library's one limit is the artifact limit; JSON requests are held
+  // to max_body_bytes before their body is read (below).
+  http.set_payload_max_length(std::max(options.max_body_bytes, options.max_artifact_bytes));
   MlflowDoor* self = door.get();
   http.set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
     using Handled = httplib::Server::HandlerResponse;
     if (req.path.size() > kMaxPath) {
       SendError(res, 414, "INVALID_PARAMETER_VALUE", absl::StrCat("the path is longer than ", kMaxPath, " bytes"));
-      return Handled::Handled;
-    }
-    if (req.has_header("Transfer-Encoding")) {
-      res.set_header("Connection", "close");
-      SendError(res, 411, "INVALID_PARAMETER_VALUE",
-                "request bodies with a Transfer-Encoding are refused; send Content-Length");
       return Handled::Handled;
     }
     if (req.has_header("Range")) {
@@ -150,9 +156,41 @@ absl::StatusOr<std::unique_ptr<MlflowDoor>> MlflowDoor::Start(DoorOptions option
     }
     bool path_known = false;
     for (const Endpoint& e : self->endpoints_) {
-      if (req.path != e.path) continue;
+      if (e.prefix ? !(req.path.size() > e.path.size() && absl::StartsWith(req.path, e.path)) : req.path != e.path) {
+        continue;
+      }
       path_known = true;
-      if (req.method == e.method) return Handled::Unhandled;  // the literal route serves it
+      if (req.method != e.method) continue;
+      if (req.has_header("Transfer-Encoding")) {
+        // The library's chunk parser is reached only by an artifact upload
+        // (a stream endpoint: the body is read after Admit, into a receiver
+        // that stops at max_artifact_bytes); MLflow's client sends an empty
+        // file chunked. Anything else is refused before its body is read.
+        if (!(e.stream && e.method == "PUT" && req.get_header_value("Transfer-Encoding") == "chunked" &&
+              req.get_header_value_count("Transfer-Encoding") == 1)) {
+          res.set_header("Connection", "close");
+          SendError(res, 411, "INVALID_PARAMETER_VALUE",
+                    "request bodies with a Transfer-Encoding are refused; send Content-Length");
+          return Handled::Handled;
+        }
+      }
+      // Bodies are framed by Content-Length only (Transfer-Encoding is
+      // refused above): its value bounds what will be read.
+      const std::string length = req.get_header_value("Content-Length");
+      uint64_t bytes = 0;
+      if (!length.empty() && !absl::SimpleAtoi(length, &bytes)) {
+        res.set_header("Connection", "close");
+        SendError(res, 400, "INVALID_PARAMETER_VALUE", "Content-Length is not a number");
+        return Handled::Handled;
+      }
+      const size_t limit = e.method == "PUT" ? self->options_.max_artifact_bytes : self->options_.max_body_bytes;
+      if (bytes > limit) {
+        res.set_header("Connection", "close");
+        SendError(res, 413, "RESOURCE_EXHAUSTED",
+                  absl::StrCat("the body has ", bytes, " bytes; this endpoint takes at most ", limit));
+        return Handled::Handled;
+      }
+      return Handled::Unhandled;  // the literal route serves it
     }
     if (!path_known) {
       SendError(res, 404, "ENDPOINT_NOT_FOUND",
@@ -163,11 +201,22 @@ absl::StatusOr<std::unique_ptr<MlflowDoor>> MlflowDoor::Start(DoorOptions option
     return Handled::Handled;
   });
   for (const Endpoint& e : door->endpoints_) {
-    auto handler = [self, &e](const httplib::Request& req, httplib::Response& res) { self->Serve(e, req, res); };
-    if (std::string(e.method) == "GET") {
-      http.Get(LiteralPattern(e.path), handler);
+    auto handler = [self, &e](const httplib::Request& req, httplib::Response& res) {
+      self->Serve(e, req, res, nullptr);
+    };
+    // Prefix routes end in "[\s\S]+" (any byte, newlines too: the path is
+    // URL-decoded): paths are at most kMaxPath bytes, so the
+    // library's recursive std::regex match stays shallow.
+    const std::string pattern = LiteralPattern(e.path) + (e.prefix ? "[\\s\\S]+" : "");
+    if (e.method == "GET") {
+      http.Get(pattern, handler);
+    } else if (e.method == "DELETE") {
+      http.Delete(pattern, handler);
+    } else if (e.method == "PUT") {
+      http.Put(pattern, [self, &e](const httplib::Request& req, httplib::Response& res,
+                                   const httplib::ContentReader& body) { self->Serve(e, req, res, &body); });
     } else {
-      http.Post(LiteralPattern(e.path), handler);
+      http.Post(pattern, handler);
     }
   }
   // Errors the library answers by itself (413, 400 for a malformed
@@ -183,14 +232,31 @@ absl::StatusOr<std::unique_ptr<MlflowDoor>> MlflowDoor::Start(DoorOptions option
   });
   door->port_ = port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
   if (door->port_ <= 0) return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
-  door->thread_ = std::thread([self] { self->http_->listen_after_bind(); });
+  door->thread_ = std::thread([self] {
+    self->http_->listen_after_bind();
+    self->listen_returned_ = true;
+  });
+  // The library's stop() does nothing until its listen loop has started
+  // (is_running()); a Stop() right after Start() would then wait forever
+  // for a loop nobody stops. Start returns once the loop runs.
+  while (!http.is_running() && !door->listen_returned_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (!http.is_running()) return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   return door;
 }
 
-void MlflowDoor::Serve(const Endpoint& e, const httplib::Request& req, httplib::Response& res) {
+void MlflowDoor::Serve(const Endpoint& e, const httplib::Request& req, httplib::Response& res,
+                       const httplib::ContentReader* body) {
   try {
     json params = json::object();
-    if (std::string(e.method) == "GET") {
+    if (e.prefix) {
+      const std::string rest = req.path.substr(e.path.size());
+      if (!text::IsValidUtf8(rest)) {
+        SendError(res, 400, "INVALID_PARAMETER_VALUE", "the path must be UTF-8");
+        return;
+      }
+      params["artifact_path"] = rest;
+    }
+    if (e.method == "GET" || e.method == "DELETE" || e.method == "PUT") {
       for (const auto& [k, v] : req.params) {
         if (!text::IsValidUtf8(k) || !text::IsValidUtf8(v)) {
           SendError(res, 400, "INVALID_PARAMETER_VALUE", "query parameters must be UTF-8");
@@ -210,6 +276,15 @@ void MlflowDoor::Serve(const Endpoint& e, const httplib::Request& req, httplib::
       }
     }
     absl::StatusOr<DoorCall> call = Admit(e, req, std::move(params));
+    if (e.stream) {
+      absl::Status done = call.ok() ? e.stream(*call, req, res, body) : call.status();
+      if (!done.ok()) {
+        auto [status, err] = ErrorOf(done);
+        res.content_provider_ = nullptr;
+        SendJson(res, status, err);
+      }
+      return;
+    }
     absl::StatusOr<json> out = call.ok() ? e.handle(*call) : absl::StatusOr<json>(call.status());
     if (!out.ok()) {
       auto [status, body] = ErrorOf(out.status());

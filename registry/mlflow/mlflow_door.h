@@ -10,8 +10,10 @@
 // workers, TCP_NODELAY, read/write timeouts, bodies up to
 // `max_body_bytes` (413 past it). Before any body is read, a request is
 // refused when its path is longer than 1,024 bytes (414), when it has a
-// Transfer-Encoding (chunked bodies: 411, the library's chunk parser is
-// never reached), when it asks for several ranges (416), or when its
+// Transfer-Encoding (411; only an artifact upload may be chunked: it is
+// read after authorization into a receiver that bounds its size), when it
+// has a Range (416), when its Content-Length is past the limit (413), or
+// when its
 // path is not an endpoint (404 ENDPOINT_NOT_FOUND) or not for its method
 // (405). Endpoints are matched by exact path (the library's std::regex
 // routes are registered as escaped literals, matched only after the exact
@@ -23,6 +25,7 @@
 // Thread-safe; Stop() before destroying what it borrows.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,6 +36,7 @@
 #include "nlohmann/json.hpp"
 #include "registry/core/call_context.h"
 #include "registry/experiments/experiment_registry.h"
+#include "registry/runs/run_artifacts.h"
 #include "registry/runs/run_registry.h"
 #include "registry/store/project_scope.h"
 #include "registry/store/store.h"
@@ -40,6 +44,7 @@
 #include "registry/trust/refusal_limiter.h"
 
 namespace httplib {
+class ContentReader;
 class Server;
 struct Request;
 struct Response;
@@ -52,8 +57,9 @@ struct DoorOptions {
   int workers = 16;
   int keep_alive_seconds = 5;
   int io_timeout_seconds = 30;
-  size_t max_body_bytes = size_t{16} << 20;
-  std::string page_token_key;  // signs page tokens
+  size_t max_body_bytes = size_t{16} << 20;     // JSON requests
+  size_t max_artifact_bytes = size_t{2} << 30;  // one artifact upload
+  std::string page_token_key;                   // signs page tokens
 };
 
 struct DoorDependencies {
@@ -61,7 +67,8 @@ struct DoorDependencies {
   const AccessControl* access = nullptr;
   ExperimentRegistry* experiments = nullptr;
   std::function<int64_t()> now_micros;
-  RunRegistry* runs = nullptr;  // null: no runs endpoints
+  RunRegistry* runs = nullptr;        // null: no runs endpoints
+  RunArtifacts* artifacts = nullptr;  // null: no artifact proxy
 };
 
 // One call as a handler sees it.
@@ -81,6 +88,14 @@ struct Endpoint {
   // The resources and projects the call names (rule kFields).
   std::function<absl::StatusOr<std::vector<ProjectTarget>>(const nlohmann::json&)> targets;
   std::function<absl::StatusOr<nlohmann::json>(DoorCall&)> handle;
+  // A path prefix (the artifact proxy): the rest of the request's path,
+  // URL-decoded, is the parameter "artifact_path".
+  bool prefix = false;
+  // Set instead of `handle` by endpoints that answer with bytes or read
+  // their body as a stream (the artifact proxy): `body` is null unless the
+  // method is PUT. An error status becomes MLflow's error JSON.
+  std::function<absl::Status(DoorCall&, const httplib::Request&, httplib::Response&, const httplib::ContentReader*)>
+      stream;
 };
 
 class MlflowDoor {
@@ -95,7 +110,8 @@ class MlflowDoor {
 
  private:
   MlflowDoor(DoorOptions options, DoorDependencies deps);
-  void Serve(const Endpoint& e, const httplib::Request& req, httplib::Response& res);
+  void Serve(const Endpoint& e, const httplib::Request& req, httplib::Response& res,
+             const httplib::ContentReader* body);
   absl::StatusOr<DoorCall> Admit(const Endpoint& e, const httplib::Request& req, nlohmann::json params);
 
   DoorOptions options_;
@@ -104,6 +120,7 @@ class MlflowDoor {
   std::unique_ptr<httplib::Server> http_;
   mutable RefusalLimiter refusals_;
   std::thread thread_;
+  std::atomic<bool> listen_returned_ = false;
   int port_ = 0;
 };
 
@@ -115,7 +132,10 @@ absl::StatusOr<std::vector<ProjectTarget>> ActOnTarget(Store* store, const std::
 
 // The experiments endpoints (experiments_endpoints.cc).
 std::vector<Endpoint> ExperimentEndpoints(const DoorDependencies& deps, const std::string& page_token_key);
+// The artifact proxy (artifacts_endpoints.cc).
+// Uploads stop past `max_artifact_bytes` (413), chunked ones included.
+std::vector<Endpoint> ArtifactEndpoints(const DoorDependencies& deps, size_t max_artifact_bytes);
 // The runs endpoints (runs_endpoints.cc).
-std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps);
+std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::string& page_token_key);
 
 }  // namespace fairtrace::mlflow

@@ -38,17 +38,26 @@ absl::StatusOr<int64_t> IntegerParam(const json& params, const std::string& fiel
   return InvalidField(field, "must be an integer");
 }
 
-absl::StatusOr<std::map<std::string, std::string>> TagsParam(const json& params) {
-  std::map<std::string, std::string> out;
-  auto it = params.find("tags");
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> KeyValuesParam(const json& params,
+                                                                                const std::string& field) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto it = params.find(field);
   if (it == params.end() || it->is_null()) return out;
-  if (!it->is_array()) return InvalidField("tags", "must be a list of {key, value}");
+  const std::string shape = absl::StrCat(field, " must be a list of {key, value}");
+  if (!it->is_array()) return InvalidField(field, shape);
   for (const json& t : *it) {
-    if (!t.is_object()) return InvalidField("tags", "must be a list of {key, value}");
+    if (!t.is_object()) return InvalidField(field, shape);
     FT_ASSIGN_OR_RETURN(std::string key, TextParam(t, "key", true));
     FT_ASSIGN_OR_RETURN(std::string value, TextParam(t, "value", false));
-    out[key] = value;
+    out.emplace_back(std::move(key), std::move(value));
   }
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> TagsParam(const json& params) {
+  FT_ASSIGN_OR_RETURN(auto pairs, KeyValuesParam(params, "tags"));
+  std::map<std::string, std::string> out;
+  for (auto& [k, v] : pairs) out[k] = std::move(v);
   return out;
 }
 

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
@@ -16,7 +18,10 @@ namespace fairtrace::mlflow {
 absl::StatusOr<std::string> TextParam(const nlohmann::json& params, const std::string& field, bool required);
 // An integer given as a JSON number or a decimal string; `fallback` when absent.
 absl::StatusOr<int64_t> IntegerParam(const nlohmann::json& params, const std::string& field, int64_t fallback);
-// `tags`: a list of {key, value}.
+// `field`: a list of {key, value}, in its order (duplicates kept).
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> KeyValuesParam(const nlohmann::json& params,
+                                                                                const std::string& field);
+// `tags`: a list of {key, value}; a later key wins.
 absl::StatusOr<std::map<std::string, std::string>> TagsParam(const nlohmann::json& params);
 
 }  // namespace fairtrace::mlflow

@@ -1,21 +1,26 @@
 // The MLflow runs endpoints (docs/mlflow-door.md, "Runs"): create, get,
-// update, log-parameter, log-metric, set-tag, delete-tag and
+// update, search, log-parameter, log-metric, log-batch, set-tag, delete-tag and
 // metrics/get-history, over RunRegistry. An MLflow run is a fairtrace run
 // (the same 32-hex id); its experiment is "experiments/{id}" in the run's
 // `experiment` field and its project the experiment's.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/content/sha256.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "google/protobuf/util/time_util.h"
+#include "registry/core/page_token.h"
 #include "registry/core/resource_project.h"
 #include "registry/mlflow/mlflow_door.h"
 #include "registry/mlflow/mlflow_params.h"
+#include "registry/mlflow/run_search.h"
 
 namespace fairtrace::mlflow {
 
@@ -53,6 +58,22 @@ absl::StatusOr<double> MetricValueParam(const json& p) {
   return InvalidField("value", "must be a number");
 }
 
+// One metric point of a request ({key, value, timestamp, step}).
+absl::StatusOr<v1::Metric> MetricParam(const json& p) {
+  v1::Metric m;
+  FT_ASSIGN_OR_RETURN(*m.mutable_key(), TextParam(p, "key", true));
+  FT_ASSIGN_OR_RETURN(double value, MetricValueParam(p));
+  m.set_value(value);
+  FT_ASSIGN_OR_RETURN(int64_t step, IntegerParam(p, "step", 0));
+  m.set_step(step);
+  FT_ASSIGN_OR_RETURN(int64_t ms, IntegerParam(p, "timestamp", -1));
+  if (ms >= 0) *m.mutable_timestamp() = TimeUtil::MillisecondsToTimestamp(ms);
+  return m;
+}
+
+// MLflow's own log-batch limits (its client splits larger batches).
+constexpr size_t kBatchMetrics = 1000, kBatchParams = 100, kBatchTags = 100, kBatchTotal = 1000;
+
 json RunJson(const v1::Run& run) {
   const std::string id(run.name().substr(5));
   json info = {{"run_id", id},
@@ -79,6 +100,113 @@ json RunJson(const v1::Run& run) {
   if (!params.empty()) data["params"] = std::move(params);
   if (!tags.empty()) data["tags"] = std::move(tags);
   return {{"run", {{"info", info}, {"data", data}, {"inputs", json::object()}}}};
+}
+
+// What run search sees of `run` (run_search.h).
+RunView ViewOf(const v1::Run& run) {
+  RunView v;
+  v.run_id = run.name().substr(5);
+  v.status = v1::RunStatus_Name(run.status()).substr(11);
+  v.start_time = TimeUtil::TimestampToMilliseconds(run.start_time());
+  if (run.has_end_time()) v.end_time = TimeUtil::TimestampToMilliseconds(run.end_time());
+  v.artifact_uri = absl::StrCat("mlflow-artifacts:/", ExperimentIdOf(run), "/", v.run_id, "/artifacts");
+  for (const v1::Metric& m : run.latest_metrics()) v.metrics[m.key()] = m.value();
+  v.params.insert(run.params().begin(), run.params().end());
+  v.tags.insert(run.tags().begin(), run.tags().end());
+  if (auto n = v.tags.find(kRunName); n != v.tags.end()) v.run_name = n->second;
+  if (auto u = v.tags.find(kUser); u != v.tags.end()) v.user_id = u->second;
+  return v;
+}
+
+// A list of strings (`experiment_ids`, `order_by`): a JSON list, or one
+// string (a GET query parameter given once).
+absl::StatusOr<std::vector<std::string>> StringListParam(const json& p, const std::string& field) {
+  std::vector<std::string> out;
+  auto it = p.find(field);
+  if (it == p.end() || it->is_null()) return out;
+  if (it->is_string()) return std::vector<std::string>{it->get<std::string>()};
+  if (!it->is_array()) return InvalidField(field, "must be a list of strings");
+  for (const json& v : *it) {
+    if (!v.is_string()) return InvalidField(field, "must be a list of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+constexpr int64_t kSearchDefaultResults = 1000, kSearchMaxResults = 50000;
+constexpr size_t kSearchMaxExperiments = 100;
+constexpr int kSearchMaxScanned = 50000;
+
+// runs/search: the runs of the visible experiments among
+// `experiment_ids` (missing and hidden ones have none, as MLflow answers
+// for an unknown id), filtered and ordered in memory (run_search.h), paged
+// by signed offsets.
+absl::StatusOr<json> SearchRuns(RunRegistry* runs, ExperimentRegistry* experiments, const std::string& token_key,
+                                DoorCall& c) {
+  const json& p = c.params;
+  FT_ASSIGN_OR_RETURN(std::vector<std::string> ids, StringListParam(p, "experiment_ids"));
+  if (ids.size() > kSearchMaxExperiments) return InvalidField("experiment_ids", "at most 100 experiments");
+  FT_ASSIGN_OR_RETURN(std::string filter, TextParam(p, "filter", false));
+  FT_ASSIGN_OR_RETURN(std::vector<std::string> order_by, StringListParam(p, "order_by"));
+  FT_ASSIGN_OR_RETURN(RunSearch search, RunSearch::Parse(filter, order_by));
+  FT_ASSIGN_OR_RETURN(int64_t max_results, IntegerParam(p, "max_results", kSearchDefaultResults));
+  if (max_results < 1 || max_results > kSearchMaxResults) {
+    return InvalidField("max_results", absl::StrCat("between 1 and ", kSearchMaxResults));
+  }
+  FT_ASSIGN_OR_RETURN(std::string view, TextParam(p, "run_view_type", false));
+  if (!view.empty() && view != "ACTIVE_ONLY" && view != "DELETED_ONLY" && view != "ALL") {
+    return InvalidField("run_view_type", "ACTIVE_ONLY, DELETED_ONLY or ALL");
+  }
+  std::string identity = absl::StrCat(view, "\n", filter);
+  for (const std::string& o : order_by) absl::StrAppend(&identity, "\n", o);
+  for (const std::string& id : ids) absl::StrAppend(&identity, "\n", id);
+  const std::string kind = absl::StrCat("mlflow-runs:", Sha256Hex(identity).substr(0, 16));
+  FT_ASSIGN_OR_RETURN(std::string token, TextParam(p, "page_token", false));
+  FT_ASSIGN_OR_RETURN(std::string payload, DecodePageToken(token_key, kind, token));
+  size_t offset = 0;
+  if (!payload.empty() && !absl::SimpleAtoi(payload, &offset)) return InvalidField("page_token", "not a page token");
+
+  std::vector<v1::Run> found;
+  std::vector<RunView> views;
+  int scanned = 0;
+  std::set<std::string> seen;
+  // No run is deleted through this door yet: DELETED_ONLY finds none.
+  for (const std::string& id : view == "DELETED_ONLY" ? std::vector<std::string>{} : ids) {
+    if (!seen.insert(id).second) continue;
+    absl::StatusOr<ExperimentRow> exp = experiments->Get(id);
+    if (!exp.ok() && exp.status().code() != absl::StatusCode::kNotFound) return exp.status();
+    if (!exp.ok() || !c.projects.Allows(exp->project)) continue;
+    v1::ListRunsRequest list;
+    list.set_page_size(1000);
+    list.set_filter(absl::StrCat("experiment = \"experiments/", exp->experiment_id, "\""));
+    do {
+      FT_ASSIGN_OR_RETURN(v1::ListRunsResponse page, runs->ListRuns(list, c.projects));
+      for (v1::Run& run : *page.mutable_runs()) {
+        if (++scanned > kSearchMaxScanned) {
+          return ErrorBuilder(absl::StatusCode::kResourceExhausted,
+                              absl::StrCat("the experiments searched hold more than ", kSearchMaxScanned,
+                                           " runs; this server searches at most that many per call: search fewer "
+                                           "experiments"))
+              .Reason("SEARCH_TOO_LARGE");
+        }
+        RunView v = ViewOf(run);
+        if (!search.Matches(v)) continue;
+        views.push_back(std::move(v));
+        found.push_back(std::move(run));
+      }
+      list.set_page_token(page.next_page_token());
+    } while (!list.page_token().empty());
+  }
+  std::vector<size_t> order(views.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return search.Before(views[a], views[b]); });
+  json list = json::array();
+  const size_t end = std::min(order.size(), offset + static_cast<size_t>(max_results));
+  for (size_t i = offset; i < end; ++i) list.push_back(std::move(RunJson(found[order[i]])["run"]));
+  json out = json::object();
+  if (!list.empty()) out["runs"] = std::move(list);
+  if (end < order.size()) out["next_page_token"] = EncodePageToken(token_key, kind, std::to_string(end));
+  return out;
 }
 
 absl::StatusOr<std::string> RunName(const json& p) {
@@ -118,7 +246,7 @@ absl::Status EditTags(RunRegistry* runs, const CallContext& ctx, const std::stri
 
 }  // namespace
 
-std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps) {
+std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::string& page_token_key) {
   RunRegistry* runs = deps.runs;
   ExperimentRegistry* experiments = deps.experiments;
   Store* store = deps.store;
@@ -198,15 +326,36 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps) {
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    v1::LogMetricsRequest req;
                    FT_ASSIGN_OR_RETURN(*req.mutable_run(), RunName(c.params));
-                   v1::Metric* m = req.add_metrics();
-                   FT_ASSIGN_OR_RETURN(*m->mutable_key(), TextParam(c.params, "key", true));
-                   FT_ASSIGN_OR_RETURN(double value, MetricValueParam(c.params));
-                   m->set_value(value);
-                   FT_ASSIGN_OR_RETURN(int64_t step, IntegerParam(c.params, "step", 0));
-                   m->set_step(step);
-                   FT_ASSIGN_OR_RETURN(int64_t ms, IntegerParam(c.params, "timestamp", -1));
-                   if (ms >= 0) *m->mutable_timestamp() = TimeUtil::MillisecondsToTimestamp(ms);
+                   FT_ASSIGN_OR_RETURN(*req.add_metrics(), MetricParam(c.params));
                    FT_RETURN_IF_ERROR(runs->LogMetrics(c.ctx, req).status());
+                   return json::object();
+                 }});
+  out.push_back({"POST", "/api/2.0/mlflow/runs/log-batch", Access::kWriteRuns, ProjectRule::kFields, by_run,
+                 [runs](DoorCall& c) -> absl::StatusOr<json> {
+                   FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));
+                   FT_ASSIGN_OR_RETURN(auto params, KeyValuesParam(c.params, "params"));
+                   FT_ASSIGN_OR_RETURN(auto tags, KeyValuesParam(c.params, "tags"));
+                   google::protobuf::RepeatedPtrField<v1::Metric> metrics;
+                   if (auto it = c.params.find("metrics"); it != c.params.end() && !it->is_null()) {
+                     if (!it->is_array()) return InvalidField("metrics", "must be a list of metrics");
+                     if (it->size() > kBatchMetrics) {
+                       return InvalidField("metrics", absl::StrCat("at most ", kBatchMetrics, " metrics per batch"));
+                     }
+                     for (const json& m : *it) {
+                       if (!m.is_object()) return InvalidField("metrics", "must be a list of metrics");
+                       FT_ASSIGN_OR_RETURN(*metrics.Add(), MetricParam(m));
+                     }
+                   }
+                   if (params.size() > kBatchParams) {
+                     return InvalidField("params", absl::StrCat("at most ", kBatchParams, " params per batch"));
+                   }
+                   if (tags.size() > kBatchTags) {
+                     return InvalidField("tags", absl::StrCat("at most ", kBatchTags, " tags per batch"));
+                   }
+                   if (params.size() + tags.size() + static_cast<size_t>(metrics.size()) > kBatchTotal) {
+                     return InvalidField("metrics", absl::StrCat("at most ", kBatchTotal, " items per batch"));
+                   }
+                   FT_RETURN_IF_ERROR(runs->LogBatch(c.ctx, name, params, metrics, tags));
                    return json::object();
                  }});
   for (bool set : {true, false}) {
@@ -225,6 +374,9 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps) {
                      return json::object();
                    }});
   }
+  out.push_back(
+      {"POST", "/api/2.0/mlflow/runs/search", Access::kRead, ProjectRule::kList, nullptr,
+       [runs, experiments, page_token_key](DoorCall& c) { return SearchRuns(runs, experiments, page_token_key, c); }});
   out.push_back({"GET", "/api/2.0/mlflow/metrics/get-history", Access::kRead, ProjectRule::kFields, by_run,
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    v1::ListMetricHistoryRequest req;

@@ -374,7 +374,7 @@ absl::StatusOr<RunWrite> RunRegistry::ValidateRun(const v1::Run& run, bool finis
   r.environment_json = EnvironmentJson(env);
   FT_RETURN_IF_ERROR(CheckLength(run.description(), limits_.max_text, "run.description"));
   r.description = run.description();
-  FT_RETURN_IF_ERROR(CheckTags(run.tags(), "run.tags", TagLimits{}));
+  FT_RETURN_IF_ERROR(CheckTags(run.tags(), "run.tags", limits_.tags));
   r.tags_json = TagsJson(run.tags());
   r.create_time = r.update_time = now;
   FT_ASSIGN_OR_RETURN(w.params, ValidateParams(run.params(), "run.params"));
@@ -485,7 +485,7 @@ absl::StatusOr<v1::Run> RunRegistry::UpdateRun(const CallContext& ctx, const v1:
       next.description = run.description();
     }
     if (HasPath(paths, "tags")) {
-      FT_RETURN_IF_ERROR(CheckTags(run.tags(), "run.tags", TagLimits{}));
+      FT_RETURN_IF_ERROR(CheckTags(run.tags(), "run.tags", limits_.tags));
       next.tags_json = TagsJson(run.tags());
     }
     // Ending FINISHED: the leakage between the run's train / validation /
@@ -534,6 +534,51 @@ absl::StatusOr<v1::LogMetricsResponse> RunRegistry::LogMetrics(const CallContext
     FT_RETURN_IF_ERROR(runs_->LogMetrics(id, rows, MakeAuditEntry(ctx, req.run(), absl::OkStatus())));
     return v1::LogMetricsResponse();
   });
+}
+
+absl::Status RunRegistry::LogBatch(const CallContext& ctx, const std::string& run,
+                                   const std::vector<std::pair<std::string, std::string>>& params,
+                                   const google::protobuf::RepeatedPtrField<v1::Metric>& metrics,
+                                   const std::vector<std::pair<std::string, std::string>>& tags) {
+  return Audited(store_, ctx, run,
+                 [&]() -> absl::StatusOr<bool> {
+                   FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(run, "run_id"));
+                   if (params.empty() && metrics.empty() && tags.empty()) return true;  // MLflow accepts an empty batch
+                   google::protobuf::Map<std::string, std::string> param_map;
+                   for (const auto& [k, v] : params) {
+                     auto [it, added] = param_map.insert({k, v});
+                     if (!added && it->second != v) {
+                       return InvalidField(absl::StrCat("params[", text::ClipText(k, 40), "]"),
+                                           "the same key twice with different values");
+                     }
+                   }
+                   FT_ASSIGN_OR_RETURN(auto param_rows, ValidateParams(param_map, "params"));
+                   std::vector<MetricRow> metric_rows;
+                   if (!metrics.empty()) {
+                     FT_ASSIGN_OR_RETURN(metric_rows,
+                                         ValidateMetrics(metrics, limits_.max_metrics_per_call, "metrics"));
+                   }
+                   for (int attempt = 0;; ++attempt) {
+                     std::optional<RunStore::TagsWrite> tag_write;
+                     if (!tags.empty()) {
+                       FT_ASSIGN_OR_RETURN(std::optional<RunRow> row, runs_->GetRun(id));
+                       if (!row) return RunNotFound(run);
+                       google::protobuf::Map<std::string, std::string> merged;
+                       TagsFromJson(row->tags_json, &merged);
+                       for (const auto& [k, v] : tags) merged[k] = v;
+                       FT_RETURN_IF_ERROR(CheckTags(merged, "tags", limits_.tags));
+                       tag_write = RunStore::TagsWrite{row->revision, TagsJson(merged)};
+                     }
+                     absl::Status done = runs_->LogBatch(id, param_rows, metric_rows, tag_write, now_(),
+                                                         MakeAuditEntry(ctx, run, absl::OkStatus()));
+                     // Another call changed the tags in between: merge again, once.
+                     if (done.code() != absl::StatusCode::kAborted || attempt > 0) {
+                       FT_RETURN_IF_ERROR(done);
+                       return true;
+                     }
+                   }
+                 })
+      .status();
 }
 
 absl::StatusOr<v1::ListMetricHistoryResponse> RunRegistry::ListMetricHistory(const v1::ListMetricHistoryRequest& req) {

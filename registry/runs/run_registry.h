@@ -23,6 +23,7 @@
 #include "fairtrace/v1/runs.pb.h"
 #include "registry/content/content_store.h"
 #include "registry/core/call_context.h"
+#include "registry/core/resource_util.h"
 #include "registry/models/model_registry.h"
 #include "registry/runs/run_end_check.h"
 #include "registry/store/annotation_store.h"
@@ -45,6 +46,9 @@ struct RunLimits {
   int max_metrics_per_call = 1000;  // LogMetrics
   int max_metrics_per_register = 100000;
   int max_edges_per_call = 1000;
+  // Run tags, as MLflow allows them (its client keeps its own in them:
+  // mlflow.source.name, mlflow.log-model.history, …).
+  TagLimits tags{.max_tags = 256, .max_key = 250, .max_value = 8000};
   int max_seeds = 64;
   size_t max_experiment = 256;
   size_t max_text = 16 << 10;  // description, status_message
@@ -82,6 +86,17 @@ class RunRegistry {
   absl::StatusOr<v1::LogMetricsResponse> LogMetrics(const CallContext& ctx, const v1::LogMetricsRequest& req);
   absl::StatusOr<v1::ListMetricHistoryResponse> ListMetricHistory(const v1::ListMetricHistoryRequest& req);
   absl::StatusOr<v1::Run> AddRunEdges(const CallContext& ctx, const v1::AddRunEdgesRequest& req);
+  // MLflow's log-batch (docs/mlflow-door.md): params, metric points and
+  // tags set on a run in one audited transaction, all or nothing. Params
+  // and metrics need a RUNNING run (FAILED_PRECONDITION, RUN_NOT_RUNNING);
+  // tags may change after the end, as with UpdateRun. The same key twice
+  // among `params` with different values, or more than
+  // max_metrics_per_call points, is INVALID_ARGUMENT; a param logged
+  // earlier with another value is FAILED_PRECONDITION (PARAM_CHANGED).
+  absl::Status LogBatch(const CallContext& ctx, const std::string& run,
+                        const std::vector<std::pair<std::string, std::string>>& params,
+                        const google::protobuf::RepeatedPtrField<v1::Metric>& metrics,
+                        const std::vector<std::pair<std::string, std::string>>& tags);
   absl::StatusOr<v1::RegisterRunResponse> RegisterRun(const CallContext& ctx, const v1::RegisterRunRequest& req);
   // Nodes outside `scope`'s projects are redacted (docs/security.md).
   absl::StatusOr<v1::GetLineageResponse> GetLineage(const v1::GetLineageRequest& req,

@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
   app.add_option("--mlflow-listen", opt.mlflow_listen,
                  "ADDR:PORT of the MLflow REST door (docs/mlflow-door.md; loopback only for now, port 0 picks "
                  "one); off unless given");
+  app.add_option("--mlflow-max-artifact-bytes", opt.mlflow_max_artifact_bytes,
+                 "the largest artifact one upload through the MLflow door may carry")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{16} << 30));
   double stalled_seconds = 30;
   app.add_option("--stalled-stream-seconds", stalled_seconds,
                  "cancel a stream whose client stops reading (or, uploading, sending) for this long")

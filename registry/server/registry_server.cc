@@ -163,9 +163,13 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
     mlflow::DoorOptions door;
     door.listen = options.mlflow_listen;
     door.page_token_key = token_key;
-    FT_ASSIGN_OR_RETURN(s->mlflow_door_,
-                        mlflow::MlflowDoor::Start(door, {s->backend_->content(), s->access_.get(),
-                                                         s->experiment_registry_.get(), now, s->run_registry_.get()}));
+    door.max_artifact_bytes = static_cast<size_t>(options.mlflow_max_artifact_bytes);
+    s->run_artifacts_ =
+        std::make_unique<RunArtifacts>(s->backend_->content(), s->backend_->runs(), s->content_store_.get(), now);
+    FT_ASSIGN_OR_RETURN(
+        s->mlflow_door_,
+        mlflow::MlflowDoor::Start(door, {s->backend_->content(), s->access_.get(), s->experiment_registry_.get(), now,
+                                         s->run_registry_.get(), s->run_artifacts_.get()}));
   }
   s->cleanup_ = std::thread([raw = s.get()] { raw->CleanupLoop(); });
   return s;
@@ -193,6 +197,7 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   server_->Wait();
   server_.reset();
   mlflow_door_.reset();
+  run_artifacts_.reset();
   experiment_registry_.reset();
   if (cleanup_.joinable()) cleanup_.join();
   cas_service_.reset();

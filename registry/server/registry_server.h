@@ -69,6 +69,7 @@ struct ServerOptions {
   UploadQuota upload_quota;  // core/content_store.h
   // The MLflow door's ADDR:PORT (docs/mlflow-door.md); "" = off.
   std::string mlflow_listen;
+  int64_t mlflow_max_artifact_bytes = int64_t{2} << 30;  // one artifact upload
 };
 
 class RegistryServer {
@@ -119,6 +120,7 @@ class RegistryServer {
   std::unique_ptr<SplitRegistry> split_registry_;
   std::unique_ptr<api::SplitServiceImpl> split_service_;
   std::unique_ptr<ExperimentRegistry> experiment_registry_;
+  std::unique_ptr<RunArtifacts> run_artifacts_;  // the MLflow door's artifact proxy
   std::unique_ptr<mlflow::MlflowDoor> mlflow_door_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/audit/audit_record.h"
+#include "common/content/digest.h"
 #include "common/query/filter.h"
 #include "registry/store/model_store.h"
 #include "registry/store/project_scope.h"
@@ -48,6 +49,13 @@ struct MetricRow {
   int64_t step = 0;
   int64_t timestamp = 0;  // micros
   int64_t seq = 0;        // store order, assigned on insert
+};
+
+// One path of a run's artifact folder (MLflow's artifact proxy): the blob
+// it holds, or, in a change, nullopt to delete it.
+struct ArtifactRow {
+  std::string path;  // relative, '/'-separated (core/artifact_path.h)
+  std::optional<Digest> digest;
 };
 
 // subject --predicate--> object ("runs/r" used "trees/..."; an output
@@ -107,6 +115,25 @@ class RunStore {
                                   const AuditEntry& audit) = 0;
   virtual absl::Status AddEdges(const std::string& run_id, const std::vector<EdgeRow>& edges,
                                 const AuditEntry& audit) = 0;
+  // Changes paths of a RUNNING run's artifact folder, in order, in one
+  // transaction (migration 0021: appended, never rewritten).
+  virtual absl::Status RecordArtifacts(const std::string& run_id, const std::vector<ArtifactRow>& changes, int64_t now,
+                                       const AuditEntry& audit) = 0;
+  // The run's current artifact folder, by path.
+  virtual absl::StatusOr<std::vector<ArtifactRow>> CurrentArtifacts(const std::string& run_id) = 0;
+  // MLflow's log-batch in one transaction: `params` as LogParams,
+  // `metrics` as LogMetrics (both need a RUNNING run, when any), and, when
+  // `tags` is set, the run's tags replaced by `tags->tags_json` (ABORTED,
+  // ETAG_MISMATCH, when the run's revision is no longer
+  // `tags->expected_revision`). All or nothing.
+  struct TagsWrite {
+    int64_t expected_revision = 0;
+    std::string tags_json;
+  };
+  virtual absl::Status LogBatch(const std::string& run_id,
+                                const std::vector<std::pair<std::string, std::string>>& params,
+                                const std::vector<MetricRow>& metrics, const std::optional<TagsWrite>& tags,
+                                int64_t now, const AuditEntry& audit) = 0;
 
   virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>> GetParams(const std::string& run_id) = 0;
   // The last point of each key (highest step, then timestamp, then seq).

@@ -45,9 +45,11 @@ class Door:
 class DoorTestCase(unittest.TestCase):
     """A fresh server and its door per test; mlflow pointed at it."""
 
+    door_flags = ()  # extra server flags of a test class
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp()
-        self.door = Door(os.path.join(self.tmp, "data"))
+        self.door = Door(os.path.join(self.tmp, "data"), *self.door_flags)
         mlflow.set_tracking_uri(self.door.uri)
         self.client = MlflowClient(self.door.uri)
 

@@ -8,6 +8,7 @@ import math
 import unittest
 
 import mlflow
+from mlflow.entities import Metric, Param, RunTag
 from mlflow.exceptions import MlflowException
 
 from e2e_experiments import DoorTestCase
@@ -44,6 +45,101 @@ class RunsThroughTheRealClient(DoorTestCase):
         with self.assertRaises(MlflowException) as err:
             self.client.get_run("0" * 32)
         self.assertEqual(err.exception.error_code, "RESOURCE_DOES_NOT_EXIST")
+
+    def test_batches_land_whole_or_not_at_all(self):
+        mlflow.set_experiment("batches")
+        with mlflow.start_run() as run:
+            # log_params, log_metrics and set_tags all travel as log-batch.
+            mlflow.log_params({"lr": 0.01, "epochs": 30, "augment": "flip"})
+            mlflow.log_metrics({"iou": 0.7, "dice": float("inf")}, step=3)
+            mlflow.set_tags({"stage": "dev", "plant": "maize"})
+            many = [Metric("loss", 1.0 / (i + 1), 1700000000000 + i, i) for i in range(2500)]
+            self.client.log_batch(run.info.run_id, metrics=many)  # the client splits it into 1,000s
+            # A param changed inside a batch changes nothing of that batch.
+            with self.assertRaises(MlflowException) as err:
+                self.client.log_batch(run.info.run_id, params=[Param("lr", "0.5")],
+                                      metrics=[Metric("after", 1.0, 0, 0)], tags=[RunTag("t", "v")])
+            self.assertEqual(err.exception.error_code, "INVALID_PARAMETER_VALUE")  # as MLflow's server says
+        got = self.client.get_run(run.info.run_id)
+        self.assertEqual(got.data.params, {"lr": "0.01", "epochs": "30", "augment": "flip"})
+        self.assertEqual(got.data.metrics["iou"], 0.7)
+        self.assertEqual(got.data.metrics["dice"], float("inf"))
+        self.assertNotIn("after", got.data.metrics)
+        self.assertNotIn("t", got.data.tags)
+        self.assertEqual((got.data.tags["stage"], got.data.tags["plant"]), ("dev", "maize"))
+        history = self.client.get_metric_history(run.info.run_id, "loss")
+        self.assertEqual(len(history), 2500)
+        self.assertEqual((history[0].step, history[-1].step, history[-1].value), (0, 2499, 1.0 / 2500))
+        # Tags may still change after the end; params may not.
+        self.client.log_batch(run.info.run_id, tags=[RunTag("reviewed", "yes")])
+        self.assertEqual(self.client.get_run(run.info.run_id).data.tags["reviewed"], "yes")
+        with self.assertRaises(MlflowException) as err:
+            self.client.log_batch(run.info.run_id, params=[Param("late", "1")])
+        self.assertEqual(err.exception.error_code, "INVALID_STATE")
+        # MLflow's own limits, with its error code.
+        with self.assertRaises(MlflowException) as err:
+            self.door_post("runs/log-batch", {"run_id": run.info.run_id,
+                                              "params": [{"key": f"p{i}", "value": "1"} for i in range(101)]})
+        self.assertEqual(err.exception.error_code, "INVALID_PARAMETER_VALUE")
+        with self.assertRaises(MlflowException) as err:
+            self.door_post("runs/log-batch", {"run_id": run.info.run_id, "metrics": [{"key": "x", "value": "high"}]})
+        self.assertEqual(err.exception.error_code, "INVALID_PARAMETER_VALUE")
+
+    def test_search_runs_with_mlflows_grammar(self):
+        exp = mlflow.set_experiment("search")
+        other = mlflow.set_experiment("other")
+        made = {}
+        for name, lr, acc, exp_id in [("r1", "0.1", 0.7, exp), ("r2", "0.01", 0.9, exp), ("r3", "0.001", None, exp),
+                                      ("r4", "0.01", 0.95, other)]:
+            with mlflow.start_run(experiment_id=exp_id.experiment_id, run_name=name) as run:
+                mlflow.log_param("lr", lr)
+                mlflow.set_tag("model", "ResNet-50" if name != "r3" else "UNet")
+                if acc is not None:
+                    mlflow.log_metric("acc", acc)
+            made[name] = run.info.run_id
+
+        def names(runs):
+            return [r.info.run_name for r in runs]
+
+        ids = [exp.experiment_id]
+        self.assertEqual(names(self.client.search_runs(ids, "metrics.acc > 0.5", order_by=["metrics.acc DESC"])),
+                         ["r2", "r1"])
+        self.assertEqual(names(self.client.search_runs(ids, "params.lr = '0.01'")), ["r2"])
+        self.assertEqual(names(self.client.search_runs(ids, "tags.model ILIKE 'resnet%' and attributes.status = "
+                                                            "'FINISHED'", order_by=["attributes.run_name"])),
+                         ["r1", "r2"])
+        both = [exp.experiment_id, other.experiment_id]
+        self.assertEqual(names(self.client.search_runs(both, "params.lr = '0.01'", order_by=["metrics.acc"])),
+                         ["r2", "r4"])
+        self.assertEqual(names(self.client.search_runs(ids, f"attributes.run_id IN ('{made['r3']}')")), ["r3"])
+        # Missing metrics go last in both directions.
+        self.assertEqual(names(self.client.search_runs(ids, order_by=["metrics.acc ASC"])), ["r1", "r2", "r3"])
+        # Pages of two, with MLflow's opaque tokens.
+        first = self.client.search_runs(both, max_results=2, order_by=["attributes.run_name"])
+        self.assertTrue(first.token)
+        rest = self.client.search_runs(both, max_results=2, order_by=["attributes.run_name"], page_token=first.token)
+        self.assertEqual(names(first) + names(rest), ["r1", "r2", "r3", "r4"])
+        self.assertFalse(rest.token)
+        # The pandas helper pages by 10,000 through the same endpoint.
+        frame = mlflow.search_runs(experiment_ids=both, filter_string="metrics.acc >= 0.9")
+        self.assertEqual(sorted(frame["tags.mlflow.runName"]), ["r2", "r4"])
+        # An unknown experiment has no runs, as with MLflow's server.
+        self.assertEqual(list(self.client.search_runs(["987654"])), [])
+        for bad in ["metrics.acc > 'x'", "acc > 1", "params.lr = '1' OR params.lr = '2'",
+                    "tags.x = 'a'; DROP TABLE runs"]:
+            with self.assertRaises(MlflowException) as err:
+                self.client.search_runs(ids, bad)
+            self.assertEqual(err.exception.error_code, "INVALID_PARAMETER_VALUE", bad)
+        with self.assertRaises(MlflowException) as err:
+            self.client.search_runs(ids, order_by=["metrics.acc SIDEWAYS"])
+        self.assertEqual(err.exception.error_code, "INVALID_PARAMETER_VALUE")
+
+    def door_post(self, endpoint, body):
+        from mlflow.utils.rest_utils import call_endpoint, MlflowHostCreds
+        import json
+        from mlflow.protos.service_pb2 import LogBatch
+        return call_endpoint(MlflowHostCreds(self.door.uri), f"/api/2.0/mlflow/{endpoint}", "POST",
+                             json.dumps(body), LogBatch.Response)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ struct ChildSpec {
   // When set, StateRead::kStoredChains reads the chain from this parent
   // column (kept up to date by writes) instead of from the rows.
   const char* stored_column = nullptr;
+  // When set, an empty collection is left out of the document, so that
+  // documents recorded before the collection existed still match.
+  bool omit_when_empty = false;
 };
 
 // One kind of resource: its name pattern (full match; the captures bind
@@ -87,7 +90,12 @@ const std::vector<KindSpec>& Kinds() {
          " WHERE run_id = ?1",
          {{"params", "SELECT key, value FROM run_params WHERE run_id = ?1 ORDER BY key", {"run_id"}},
           kMetrics,
-          kLineage}},
+          kLineage,
+          {"artifacts",
+           "SELECT seq, path, sha256, size_bytes FROM run_artifacts WHERE run_id = ?1 ORDER BY seq",
+           {"run_id"},
+           nullptr,
+           /*omit_when_empty=*/true}}},
         {"investigationRevision",
          "investigations/([^/]+)/revisions/([1-9][0-9]{0,18})",
          "SELECT 'investigations/' || investigation_id || '/revisions/' || revision AS name, investigation_id, "
@@ -369,7 +377,8 @@ absl::StatusOr<json> DocOfRow(Db* db, const KindSpec& kind, const Stmt& q, State
     if (child.stored_column != nullptr && how == StateRead::kStoredChains) {
       doc[child.field] = doc.at(child.stored_column);
     } else {
-      FT_ASSIGN_OR_RETURN(doc[child.field], ChildChain(db, child, doc));
+      FT_ASSIGN_OR_RETURN(std::string chain, ChildChain(db, child, doc));
+      if (!chain.empty() || !child.omit_when_empty) doc[child.field] = std::move(chain);
     }
   }
   for (const ChildSpec& child : kind.children) {

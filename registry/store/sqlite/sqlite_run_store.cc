@@ -256,6 +256,62 @@ absl::Status SqliteRunStore::AddEdges(const std::string& run_id, const std::vect
   });
 }
 
+absl::Status SqliteRunStore::RecordArtifacts(const std::string& run_id, const std::vector<ArtifactRow>& changes,
+                                             int64_t now, const AuditEntry& audit) {
+  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+    FT_RETURN_IF_ERROR(RequireRunning(db, run_id));
+    FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare("INSERT INTO run_artifacts (run_id, path, sha256, size_bytes, "
+                                                "create_time) VALUES (?, ?, ?, ?, ?)"));
+    for (const ArtifactRow& a : changes) {
+      ins->Bind(1, run_id).Bind(2, a.path).Bind(5, now);
+      if (a.digest) {
+        ins->Bind(3, a.digest->sha256).Bind(4, a.digest->size_bytes);
+      } else {
+        ins->BindNull(3).BindNull(4);
+      }
+      FT_RETURN_IF_ERROR(ins->Run());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<ArtifactRow>> SqliteRunStore::CurrentArtifacts(const std::string& run_id) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
+  // For each path its newest row (one index walk per path), unless it deletes.
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT a.path, a.sha256, a.size_bytes FROM run_artifacts a "
+                                            "WHERE a.run_id = ?1 AND a.sha256 IS NOT NULL AND a.seq = "
+                                            "(SELECT MAX(b.seq) FROM run_artifacts b WHERE b.run_id = ?1 "
+                                            "AND b.path = a.path) ORDER BY a.path"));
+  q->Bind(1, run_id);
+  return sqlite::CollectRows<ArtifactRow>(q, [](Stmt* r) {
+    return ArtifactRow{r->Text(0), Digest{r->Text(1), r->Int(2)}};
+  });
+}
+
+absl::Status SqliteRunStore::LogBatch(const std::string& run_id,
+                                      const std::vector<std::pair<std::string, std::string>>& params,
+                                      const std::vector<MetricRow>& metrics, const std::optional<TagsWrite>& tags,
+                                      int64_t now, const AuditEntry& audit) {
+  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+    if (!params.empty() || !metrics.empty()) FT_RETURN_IF_ERROR(RequireRunning(db, run_id));
+    if (!params.empty()) FT_RETURN_IF_ERROR(InsertParams(db, run_id, params));
+    if (!metrics.empty()) FT_RETURN_IF_ERROR(InsertMetrics(db, run_id, metrics));
+    if (!tags) return absl::OkStatus();
+    FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE runs SET tags_json = ?, update_time = ?, "
+                                                "revision = revision + 1 WHERE run_id = ? AND revision = ?"));
+    FT_RETURN_IF_ERROR(
+        upd->Bind(1, tags->tags_json).Bind(2, now).Bind(3, run_id).Bind(4, tags->expected_revision).Run());
+    if (db->Changes() == 0) {
+      FT_ASSIGN_OR_RETURN(std::optional<RunRow> cur, ReadRun(db, run_id));
+      if (!cur) return RunNotFound(run_id);
+      return ErrorBuilder(absl::StatusCode::kAborted,
+                          absl::StrCat("runs/", run_id, " changed since its tags were read"))
+          .Reason("ETAG_MISMATCH");
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SqliteRunStore::GetParams(const std::string& run_id) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT key, value FROM run_params WHERE run_id = ? ORDER BY key"));

@@ -29,6 +29,12 @@ class SqliteRunStore final : public RunStore {
   absl::Status LogMetrics(const std::string& run_id, const std::vector<MetricRow>& metrics,
                           const AuditEntry& audit) override;
   absl::Status AddEdges(const std::string& run_id, const std::vector<EdgeRow>& edges, const AuditEntry& audit) override;
+  absl::Status RecordArtifacts(const std::string& run_id, const std::vector<ArtifactRow>& changes, int64_t now,
+                               const AuditEntry& audit) override;
+  absl::StatusOr<std::vector<ArtifactRow>> CurrentArtifacts(const std::string& run_id) override;
+  absl::Status LogBatch(const std::string& run_id, const std::vector<std::pair<std::string, std::string>>& params,
+                        const std::vector<MetricRow>& metrics, const std::optional<TagsWrite>& tags, int64_t now,
+                        const AuditEntry& audit) override;
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> GetParams(const std::string& run_id) override;
   absl::StatusOr<std::vector<MetricRow>> LatestMetrics(const std::string& run_id) override;
   absl::StatusOr<std::vector<MetricRow>> MetricHistory(const std::string& run_id, const std::string& key,
