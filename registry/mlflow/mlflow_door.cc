@@ -123,6 +123,9 @@ absl::StatusOr<std::unique_ptr<MlflowDoor>> MlflowDoor::Start(DoorOptions option
   if (door->deps_.runs != nullptr) {
     for (Endpoint& e : RunEndpoints(door->deps_, options.page_token_key)) door->endpoints_.push_back(std::move(e));
   }
+  if (door->deps_.models != nullptr && door->deps_.artifacts != nullptr) {
+    for (Endpoint& e : ModelEndpoints(door->deps_, options.page_token_key)) door->endpoints_.push_back(std::move(e));
+  }
   if (door->deps_.artifacts != nullptr) {
     for (Endpoint& e : ArtifactEndpoints(door->deps_, options.max_artifact_bytes)) {
       door->endpoints_.push_back(std::move(e));
@@ -212,6 +215,8 @@ absl::StatusOr<std::unique_ptr<MlflowDoor>> MlflowDoor::Start(DoorOptions option
       http.Get(pattern, handler);
     } else if (e.method == "DELETE") {
       http.Delete(pattern, handler);
+    } else if (e.method == "PATCH") {
+      http.Patch(pattern, handler);
     } else if (e.method == "PUT") {
       http.Put(pattern, [self, &e](const httplib::Request& req, httplib::Response& res,
                                    const httplib::ContentReader& body) { self->Serve(e, req, res, &body); });
@@ -256,7 +261,7 @@ void MlflowDoor::Serve(const Endpoint& e, const httplib::Request& req, httplib::
       }
       params["artifact_path"] = rest;
     }
-    if (e.method == "GET" || e.method == "DELETE" || e.method == "PUT") {
+    if (e.method == "GET" || e.stream) {
       for (const auto& [k, v] : req.params) {
         if (!text::IsValidUtf8(k) || !text::IsValidUtf8(v)) {
           SendError(res, 400, "INVALID_PARAMETER_VALUE", "query parameters must be UTF-8");
@@ -281,6 +286,9 @@ void MlflowDoor::Serve(const Endpoint& e, const httplib::Request& req, httplib::
       if (!done.ok()) {
         auto [status, err] = ErrorOf(done);
         res.content_provider_ = nullptr;
+        // An upload refused before (or while) its body was read leaves
+        // bytes on the connection that would be read as the next request.
+        if (body != nullptr) res.set_header("Connection", "close");
         SendJson(res, status, err);
       }
       return;

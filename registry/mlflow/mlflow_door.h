@@ -69,6 +69,7 @@ struct DoorDependencies {
   std::function<int64_t()> now_micros;
   RunRegistry* runs = nullptr;        // null: no runs endpoints
   RunArtifacts* artifacts = nullptr;  // null: no artifact proxy
+  ModelRegistry* models = nullptr;    // null: no model registry endpoints
 };
 
 // One call as a handler sees it.
@@ -135,6 +136,8 @@ std::vector<Endpoint> ExperimentEndpoints(const DoorDependencies& deps, const st
 // The artifact proxy (artifacts_endpoints.cc).
 // Uploads stop past `max_artifact_bytes` (413), chunked ones included.
 std::vector<Endpoint> ArtifactEndpoints(const DoorDependencies& deps, size_t max_artifact_bytes);
+// The model registry endpoints (models_endpoints.cc).
+std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::string& page_token_key);
 // The runs endpoints (runs_endpoints.cc).
 std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::string& page_token_key);
 

@@ -165,8 +165,9 @@ class Scanner {
   size_t pos_ = 0;
 };
 
-// MLflow's LIKE pattern (% any text, _ one character) as an anchored RE2.
-absl::StatusOr<std::shared_ptr<re2::RE2>> LikePattern(const std::string& pattern, bool fold_case) {
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<re2::RE2>> MlflowLikePattern(const std::string& pattern, bool fold_case) {
   // Each % multiplies the states a match may track: a bound keeps every
   // comparison a short linear scan.
   if (std::count(pattern.begin(), pattern.end(), '%') > kMaxLikeWildcards) {
@@ -196,6 +197,8 @@ absl::StatusOr<std::shared_ptr<re2::RE2>> LikePattern(const std::string& pattern
   return out;
 }
 
+namespace {
+
 absl::Status CheckClause(RunSearch::Clause& c, const std::variant<std::string, double>* value, Scanner& scan) {
   const bool is_number = value != nullptr && std::holds_alternative<double>(*value);
   auto want_number = [&]() -> absl::Status {
@@ -213,7 +216,7 @@ absl::Status CheckClause(RunSearch::Clause& c, const std::variant<std::string, d
     if (is_number) return scan.Error("expected a quoted string");
     c.text = std::get<std::string>(*value);
     if (c.op == "LIKE" || c.op == "ILIKE") {
-      FT_ASSIGN_OR_RETURN(c.pattern, LikePattern(c.text, c.op == "ILIKE"));
+      FT_ASSIGN_OR_RETURN(c.pattern, MlflowLikePattern(c.text, c.op == "ILIKE"));
     }
     return absl::OkStatus();
   };

@@ -57,6 +57,10 @@ struct RunView {
   std::map<std::string, std::string> tags;
 };
 
+// MLflow's LIKE pattern (% any text, _ one character) as an anchored
+// RE2; `fold_case` for ILIKE. INVALID_ARGUMENT (field `filter`) past 16 %.
+absl::StatusOr<std::shared_ptr<re2::RE2>> MlflowLikePattern(const std::string& pattern, bool fold_case);
+
 class RunSearch {
  public:
   enum class Entity { kMetric, kParam, kTag, kAttribute };

@@ -31,6 +31,8 @@ using google::protobuf::util::TimeUtil;
 
 constexpr char kRunName[] = "mlflow.runName";
 constexpr char kUser[] = "mlflow.user";
+constexpr char kLogModelHistory[] = "mlflow.log-model.history";
+constexpr size_t kMaxRunTagValue = 8000;  // RunLimits::tags
 
 std::string ExperimentIdOf(const v1::Run& run) {
   absl::string_view e = run.experiment();
@@ -299,7 +301,11 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                      v1::GetRunRequest get;
                      get.set_name(name);
                      FT_ASSIGN_OR_RETURN(v1::Run cur, runs->GetRun(get));
-                     if (cur.status() != s) {
+                     const bool ended = cur.status() != v1::RUN_STATUS_RUNNING;
+                     if (ended && s == v1::RUN_STATUS_RUNNING) {
+                       // start_run(run_id=…): appended to, never rewritten.
+                       FT_RETURN_IF_ERROR(runs->ReopenRun(c.ctx, name).status());
+                     } else if (cur.status() != s) {
                        v1::UpdateRunRequest req;
                        req.mutable_run()->set_name(name);
                        req.mutable_run()->set_status(s);
@@ -374,6 +380,31 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                      return json::object();
                    }});
   }
+  // MLflow's server keeps what log_model recorded in the run's tag
+  // mlflow.log-model.history (a JSON list); so does this door, dropping
+  // the oldest entries past the tag size.
+  out.push_back({"POST", "/api/2.0/mlflow/runs/log-model", Access::kWriteRuns, ProjectRule::kFields, by_run,
+                 [runs](DoorCall& c) -> absl::StatusOr<json> {
+                   FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));
+                   FT_ASSIGN_OR_RETURN(std::string model_json, TextParam(c.params, "model_json", true));
+                   json model = json::parse(model_json, nullptr, false);
+                   if (!model.is_object()) return InvalidField("model_json", "a JSON object");
+                   FT_RETURN_IF_ERROR(EditTags(runs, c.ctx, name, [&](auto* tags) {
+                     json history = json::array();
+                     if (auto it = tags->find(kLogModelHistory); it != tags->end()) {
+                       history = json::parse(it->second, nullptr, false);
+                       if (!history.is_array()) history = json::array();
+                     }
+                     history.push_back(model);
+                     std::string text = history.dump();
+                     while (text.size() > kMaxRunTagValue && history.size() > 1) {
+                       history.erase(history.begin());
+                       text = history.dump();
+                     }
+                     if (text.size() <= kMaxRunTagValue) (*tags)[kLogModelHistory] = text;
+                   }));
+                   return json::object();
+                 }});
   out.push_back(
       {"POST", "/api/2.0/mlflow/runs/search", Access::kRead, ProjectRule::kList, nullptr,
        [runs, experiments, page_token_key](DoorCall& c) { return SearchRuns(runs, experiments, page_token_key, c); }});

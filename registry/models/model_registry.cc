@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -260,6 +261,22 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::GetRegisteredModel(const v1::
     return ModelNotFound(req.name());
   }
   return ModelWithAliases(*row);
+}
+
+absl::StatusOr<std::string> ModelRegistry::ModelForMlflowName(const std::string& name) {
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> id, models_->FindModelByMlflowName(name));
+  if (!id && ParseModelName(absl::StrCat("models/", name), "name").ok()) {
+    // A model made without an MLflow name (through gRPC) answers to its id.
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> row, models_->GetRegisteredModel(name));
+    if (row && !row->delete_time && !absl::StrContains(row->tags_json, "\"mlflow.name\"")) id = name;
+  }
+  if (!id) {
+    return ErrorBuilder(absl::StatusCode::kNotFound,
+                        absl::StrCat("Registered Model with name=", text::ClipText(name, 200), " not found"))
+        .Reason("MODEL_NOT_FOUND")
+        .Build();
+  }
+  return absl::StrCat("models/", *id);
 }
 
 absl::StatusOr<v1::ListRegisteredModelsResponse> ModelRegistry::ListRegisteredModels(

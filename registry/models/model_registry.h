@@ -49,6 +49,10 @@ class ModelRegistry {
   absl::StatusOr<v1::RegisteredModel> CreateRegisteredModel(const CallContext& ctx,
                                                             const v1::CreateRegisteredModelRequest& req);
   absl::StatusOr<v1::RegisteredModel> GetRegisteredModel(const v1::GetRegisteredModelRequest& req);
+  // "models/{id}" of the model not deleted that MLflow calls `name` (its
+  // tag "mlflow.name"; docs/mlflow-door.md), or, for a model without that
+  // tag, whose id is `name`. NOT_FOUND (MODEL_NOT_FOUND).
+  absl::StatusOr<std::string> ModelForMlflowName(const std::string& name);
   // Only models in `scope`'s projects.
   absl::StatusOr<v1::ListRegisteredModelsResponse> ListRegisteredModels(
       const v1::ListRegisteredModelsRequest& req, const ProjectScope& scope = ProjectScope::All());

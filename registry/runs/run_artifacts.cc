@@ -135,6 +135,10 @@ absl::StatusOr<std::vector<ArtifactRow>> RunArtifacts::Current(const std::string
 absl::StatusOr<std::vector<RunArtifacts::Entry>> RunArtifacts::List(const std::string& run_id, const std::string& dir) {
   FT_RETURN_IF_ERROR(CheckPath(dir, true));
   FT_ASSIGN_OR_RETURN(std::vector<ArtifactRow> current, Current(run_id));
+  return Level(current, dir);
+}
+
+std::vector<RunArtifacts::Entry> RunArtifacts::Level(const std::vector<ArtifactRow>& current, const std::string& dir) {
   std::vector<Entry> out;
   const size_t skip = dir.empty() ? 0 : dir.size() + 1;
   for (const ArtifactRow& a : current) {  // sorted by path: a folder's files are together

@@ -63,6 +63,9 @@ class RunArtifacts {
   };
   // One level of folder `dir` ("" the root). An absent folder is empty.
   absl::StatusOr<std::vector<Entry>> List(const std::string& run_id, const std::string& dir);
+  // One level of folder `dir` of `files` (sorted by path): a run's folder,
+  // or a model version's tree.
+  static std::vector<Entry> Level(const std::vector<ArtifactRow>& files, const std::string& dir);
   // The blob at `path`; NOT_FOUND (ARTIFACT_NOT_FOUND) for none or a folder.
   absl::StatusOr<Digest> Find(const std::string& run_id, const std::string& path);
   // Every current file of the folder, by path.

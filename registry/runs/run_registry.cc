@@ -515,6 +515,27 @@ absl::StatusOr<v1::Run> RunRegistry::UpdateRun(const CallContext& ctx, const v1:
   });
 }
 
+absl::StatusOr<v1::Run> RunRegistry::ReopenRun(const CallContext& ctx, const std::string& run) {
+  return Audited(store_, ctx, run, [&]() -> absl::StatusOr<v1::Run> {
+    FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(run, "run_id"));
+    FT_ASSIGN_OR_RETURN(std::optional<RunRow> row, runs_->GetRun(id));
+    if (!row) return RunNotFound(run);
+    if (!IsTerminal(row->status)) return LoadRun(runs_, *row, /*edges=*/true);
+    RunRow next = *row;
+    next.status = "RUNNING";
+    next.end_time.reset();
+    google::protobuf::Map<std::string, std::string> tags;
+    TagsFromJson(next.tags_json, &tags);
+    int64_t reopened = 0;
+    if (auto it = tags.find("fairtrace.reopened"); it != tags.end()) (void)absl::SimpleAtoi(it->second, &reopened);
+    tags["fairtrace.reopened"] = std::to_string(reopened + 1);
+    next.tags_json = TagsJson(tags);
+    FT_ASSIGN_OR_RETURN(RunRow after,
+                        runs_->UpdateRun(next, row->revision, now_(), MakeAuditEntry(ctx, run, absl::OkStatus())));
+    return LoadRun(runs_, after, /*edges=*/true);
+  });
+}
+
 absl::StatusOr<v1::LogParamsResponse> RunRegistry::LogParams(const CallContext& ctx, const v1::LogParamsRequest& req) {
   return Audited(store_, ctx, req.run(), [&]() -> absl::StatusOr<v1::LogParamsResponse> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(req.run(), "run"));

@@ -86,6 +86,11 @@ class RunRegistry {
   absl::StatusOr<v1::LogMetricsResponse> LogMetrics(const CallContext& ctx, const v1::LogMetricsRequest& req);
   absl::StatusOr<v1::ListMetricHistoryResponse> ListMetricHistory(const v1::ListMetricHistoryRequest& req);
   absl::StatusOr<v1::Run> AddRunEdges(const CallContext& ctx, const v1::AddRunEdgesRequest& req);
+  // MLflow's start_run(run_id=…) on an ended run (docs/mlflow-door.md):
+  // the run is RUNNING again, its end time cleared and its tag
+  // fairtrace.reopened counting the reopenings; what it logged stays, and
+  // the audit log keeps its earlier end. A RUNNING run is returned as is.
+  absl::StatusOr<v1::Run> ReopenRun(const CallContext& ctx, const std::string& run);
   // MLflow's log-batch (docs/mlflow-door.md): params, metric points and
   // tags set on a run in one audited transaction, all or nothing. Params
   // and metrics need a RUNNING run (FAILED_PRECONDITION, RUN_NOT_RUNNING);

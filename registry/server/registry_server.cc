@@ -169,7 +169,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
     FT_ASSIGN_OR_RETURN(
         s->mlflow_door_,
         mlflow::MlflowDoor::Start(door, {s->backend_->content(), s->access_.get(), s->experiment_registry_.get(), now,
-                                         s->run_registry_.get(), s->run_artifacts_.get()}));
+                                         s->run_registry_.get(), s->run_artifacts_.get(), s->model_registry_.get()}));
   }
   s->cleanup_ = std::thread([raw = s.get()] { raw->CleanupLoop(); });
   return s;

@@ -82,6 +82,9 @@ class ModelStore {
   virtual absl::Status InsertRegisteredModel(const RegisteredModelRow& row, const RequestKey& request_id,
                                              const AuditEntry& audit) = 0;
   virtual absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(const std::string& model_id) = 0;
+  // The model not deleted whose tag "mlflow.name" is `name` (MLflow's
+  // display name, migration 0022), if any.
+  virtual absl::StatusOr<std::optional<std::string>> FindModelByMlflowName(const std::string& name) = 0;
   // Ordered by model_id, after `after_model_id`, in `scope`'s projects.
   virtual absl::StatusOr<std::vector<RegisteredModelRow>> ListRegisteredModels(const std::string& after_model_id,
                                                                                int limit, bool show_deleted,

@@ -106,6 +106,23 @@ class ArtifactsThroughTheRealClient(DoorTestCase):
             self.assertEqual(requests.delete(f"{url}/a").status_code, 404)
 
 
+class RefusedUploadsOnKeepAlive(DoorTestCase):
+    def test_a_refused_upload_does_not_poison_the_connection(self):
+        # Refused before its body is read, an upload's bytes would be read
+        # as the next request on the same connection (seen as a sporadic
+        # 400 from the client's next call); the door closes the connection.
+        session = requests.Session()
+        mlflow.set_experiment("keep-alive")
+        with mlflow.start_run() as run:
+            pass
+        base = f"{self.door.uri}/api/2.0/mlflow-artifacts/artifacts"
+        folder = f"{run.info.experiment_id}/{run.info.run_id}/artifacts"
+        for _ in range(20):
+            r = session.put(f"{base}/{folder}/late.txt", data=b"late bytes " * 100)
+            self.assertEqual(r.status_code, 400)
+            self.assertEqual(session.get(base, params={"path": folder}).status_code, 200)
+
+
 class ArtifactLimits(DoorTestCase):
     door_flags = ("--mlflow-max-artifact-bytes", "1024")
 

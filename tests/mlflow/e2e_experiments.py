@@ -27,8 +27,12 @@ class Door:
                                       "--data-dir", data_dir, "--quiet", *flags],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.uri = None
+        self.grpc = None  # the gRPC address, for the fairtrace client
         for _ in range(5):
             line = self.proc.stdout.readline().decode()
+            g = re.search(r"listening on (\S+:\d+)", line)
+            if g:
+                self.grpc = g.group(1)
             m = re.search(r"MLflow door on (http://\S+)", line)
             if m:
                 self.uri = m.group(1)

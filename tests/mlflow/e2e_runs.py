@@ -46,6 +46,26 @@ class RunsThroughTheRealClient(DoorTestCase):
             self.client.get_run("0" * 32)
         self.assertEqual(err.exception.error_code, "RESOURCE_DOES_NOT_EXIST")
 
+    def test_an_ended_run_is_reopened_and_appended_to(self):
+        mlflow.set_experiment("reopen")
+        with mlflow.start_run() as run:
+            mlflow.log_param("lr", "0.1")
+            mlflow.log_metric("loss", 0.5, step=1)
+        first_end = self.client.get_run(run.info.run_id).info.end_time
+        with mlflow.start_run(run_id=run.info.run_id):
+            self.assertEqual(self.client.get_run(run.info.run_id).info.status, "RUNNING")
+            mlflow.log_metric("loss", 0.25, step=2)
+            mlflow.log_text("added later", "notes.txt")
+            with self.assertRaises(MlflowException) as err:
+                mlflow.log_param("lr", "0.2")  # params stay write-once
+            self.assertEqual(err.exception.error_code, "INVALID_PARAMETER_VALUE")
+        got = self.client.get_run(run.info.run_id)
+        self.assertEqual(got.info.status, "FINISHED")
+        self.assertGreaterEqual(got.info.end_time, first_end)
+        self.assertEqual(got.data.tags["fairtrace.reopened"], "1")
+        self.assertEqual([m.value for m in self.client.get_metric_history(run.info.run_id, "loss")], [0.5, 0.25])
+        self.assertEqual([f.path for f in self.client.list_artifacts(run.info.run_id)], ["notes.txt"])
+
     def test_batches_land_whole_or_not_at_all(self):
         mlflow.set_experiment("batches")
         with mlflow.start_run() as run:

@@ -140,6 +140,19 @@ absl::StatusOr<std::optional<RegisteredModelRow>> SqliteModelStore::GetRegistere
   return ReadModel(db.get(), model_id);
 }
 
+absl::StatusOr<std::optional<std::string>> SqliteModelStore::FindModelByMlflowName(const std::string& name) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
+  // The expression and condition of index registered_models_mlflow_name.
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT model_id FROM registered_models WHERE "
+                                            "json_extract(tags_json, '$.\"mlflow.name\"') = ? AND delete_time IS NULL "
+                                            "AND json_extract(tags_json, '$.\"mlflow.name\"') IS NOT NULL"));
+  q->Bind(1, name);
+  FT_ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                      sqlite::CollectRows<std::string>(q, [](Stmt* r) { return r->Text(0); }));
+  if (ids.empty()) return std::nullopt;
+  return ids[0];
+}
+
 absl::StatusOr<std::vector<RegisteredModelRow>> SqliteModelStore::ListRegisteredModels(
     const std::string& after_model_id, int limit, bool show_deleted, const ProjectScope& scope) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();

@@ -22,6 +22,7 @@ class SqliteModelStore final : public ModelStore {
   absl::Status InsertRegisteredModel(const RegisteredModelRow& row, const RequestKey& request_id,
                                      const AuditEntry& audit) override;
   absl::StatusOr<std::optional<RegisteredModelRow>> GetRegisteredModel(const std::string& model_id) override;
+  absl::StatusOr<std::optional<std::string>> FindModelByMlflowName(const std::string& name) override;
   absl::StatusOr<std::vector<RegisteredModelRow>> ListRegisteredModels(const std::string& after_model_id, int limit,
                                                                        bool show_deleted,
                                                                        const ProjectScope& scope) override;

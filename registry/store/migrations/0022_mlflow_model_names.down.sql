@@ -1,0 +1,1 @@
+DROP INDEX registered_models_mlflow_name;

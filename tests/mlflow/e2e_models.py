@@ -1,0 +1,105 @@
+"""The model registry through the MLflow door with the real MLflow 2.10.2
+client (docs/mlflow-door.md, "Registered models"): an sklearn model logged
+with registered_model_name, loaded back through models:/ (by version,
+alias, stage, after a rename) and runs:/ with the original's predictions;
+the version's tree is the CAS tree the gRPC API registers for the same
+folder; versions searched; the bad cases refused with MLflow's codes."""
+
+import os
+import tempfile
+
+import mlflow
+import numpy as np
+import requests
+from mlflow.exceptions import MlflowException
+from sklearn.linear_model import LogisticRegression
+
+from e2e_experiments import DoorTestCase
+
+
+class ModelsThroughTheRealClient(DoorTestCase):
+    def test_log_register_load_and_manage_a_model(self):
+        mlflow.set_experiment("leaf classifier")
+        rng = np.random.default_rng(7)
+        X = rng.normal(size=(60, 4))
+        y = (X[:, 0] + X[:, 1] > 0).astype(int)
+        model = LogisticRegression().fit(X, y)
+        name = "Leaf classifier \u2713 (maize)"
+        with mlflow.start_run() as run:
+            mlflow.sklearn.log_model(model, "model", registered_model_name=name)
+        version = self.client.get_model_version(name, "1")
+        self.assertEqual((version.name, version.version, version.run_id), (name, "1", run.info.run_id))
+        self.assertEqual(self.client.get_model_version(name, "01").version, "1")  # normalised
+        expected = model.predict(X)
+        for uri in [f"models:/{name}/1", f"runs:/{run.info.run_id}/model"]:
+            np.testing.assert_array_equal(mlflow.pyfunc.load_model(uri).predict(X), expected, uri)
+        # log_model's record is kept on the run, as MLflow's server does.
+        self.assertIn("mlflow.log-model.history", self.client.get_run(run.info.run_id).data.tags)
+
+        # The version's tree is what the gRPC API registers for the folder.
+        folder = mlflow.artifacts.download_artifacts(f"models:/{name}/1", dst_path=tempfile.mkdtemp(dir=self.tmp))
+        # MLflow's client adds this file to what it downloads through models:/.
+        os.remove(os.path.join(folder, "registered_model_meta"))
+        from fairtrace.tree import build_tree
+        raw = requests.get(f"{self.door.uri}/api/2.0/mlflow/model-versions/get",
+                           params={"name": name, "version": "1"}).json()["model_version"]
+        self.assertEqual(raw["fairtrace_tree_sha256"], build_tree(folder).digest.sha256)
+        from fairtrace.client import Client
+        grpc = Client(self.door.grpc)
+        pushed = grpc.push_folder(folder, progress=False)
+        self.assertEqual(pushed.digest.sha256, raw["fairtrace_tree_sha256"])
+
+        # A second version, aliases and stages.
+        with mlflow.start_run():
+            mlflow.sklearn.log_model(LogisticRegression(C=0.1).fit(X, y), "model", registered_model_name=name)
+        self.client.set_registered_model_alias(name, "champion", "1")
+        self.assertEqual(self.client.get_model_version_by_alias(name, "champion").version, "1")
+        np.testing.assert_array_equal(mlflow.pyfunc.load_model(f"models:/{name}@champion").predict(X), expected)
+        self.client.transition_model_version_stage(name, "1", "Production")
+        self.client.transition_model_version_stage(name, "2", "Production", archive_existing_versions=True)
+        stages = {v.version: v.current_stage for v in self.client.search_model_versions(f"name='{name}'")}
+        self.assertEqual(stages, {"1": "Archived", "2": "Production"})
+        self.assertEqual([v.version for v in self.client.get_latest_versions(name, ["Production"])], ["2"])
+        self.assertEqual(mlflow.pyfunc.load_model(f"models:/{name}/latest").metadata.run_id,
+                         self.client.get_model_version(name, "2").run_id)
+        # Renames change the name, not the model.
+        self.client.rename_registered_model(name, "leaf-classifier")
+        np.testing.assert_array_equal(mlflow.pyfunc.load_model("models:/leaf-classifier/1").predict(X), expected)
+        self.assertEqual([m.name for m in self.client.search_registered_models("name LIKE 'leaf%'")],
+                         ["leaf-classifier"])
+        self.client.set_registered_model_tag("leaf-classifier", "crop", "maize")
+        self.assertEqual(self.client.get_registered_model("leaf-classifier").tags, {"crop": "maize"})
+        self.assertEqual(len(self.client.search_model_versions(f"run_id='{run.info.run_id}'")), 1)
+
+    def code(self, fn, *args, **kwargs):
+        with self.assertRaises(MlflowException) as err:
+            fn(*args, **kwargs)
+        return err.exception.error_code
+
+    def test_bad_requests_get_mlflows_codes(self):
+        self.client.create_registered_model("taken")
+        self.assertEqual(self.code(self.client.create_registered_model, "taken"), "RESOURCE_ALREADY_EXISTS")
+        self.assertEqual(self.code(self.client.get_registered_model, "missing"), "RESOURCE_DOES_NOT_EXIST")
+        self.assertEqual(self.code(self.client.create_registered_model, "bad\nname"), "INVALID_PARAMETER_VALUE")
+        # A version's source must be a folder of a run's artifacts here.
+        self.assertEqual(self.code(self.client.create_model_version, "taken", "s3://bucket/model"),
+                         "INVALID_PARAMETER_VALUE")
+        mlflow.set_experiment("bad models")
+        with mlflow.start_run() as run:
+            mlflow.log_text("not a model", "model/readme.txt")
+        # No MLmodel at the root: refused, as any invalid model is.
+        self.assertEqual(self.code(self.client.create_model_version, "taken",
+                                   f"runs:/{run.info.run_id}/model", run.info.run_id), "INVALID_PARAMETER_VALUE")
+        self.assertEqual(self.code(self.client.create_model_version, "taken",
+                                   f"runs:/{run.info.run_id}/nothing-here"), "INVALID_PARAMETER_VALUE")
+        self.assertEqual(self.code(self.client.get_model_version, "taken", "1"), "RESOURCE_DOES_NOT_EXIST")
+        self.assertEqual(self.code(self.client.search_model_versions, "name LIKE 'x'; DROP"),
+                         "INVALID_PARAMETER_VALUE")
+        # A deleted model frees its name.
+        self.client.delete_registered_model("taken")
+        self.client.create_registered_model("taken")
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
