@@ -15,7 +15,6 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/content/sha256.h"
-#include "common/content/tree.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/text/utf8.h"
@@ -244,31 +243,6 @@ absl::StatusOr<std::pair<std::string, std::string>> SourceOf(const std::string& 
   return InvalidField("source",
                       "a folder of a run's artifacts on this server: mlflow-artifacts:/{experiment}/{run}/artifacts/"
                       "{path} or runs:/{run}/{path}");
-}
-
-// A version's tree from the current files under `dir` of the run's folder.
-absl::StatusOr<Digest> TreeOfRunFolder(RunArtifacts* artifacts, const CallContext& ctx, const std::string& run_id,
-                                       const std::string& dir) {
-  FT_RETURN_IF_ERROR(RunArtifacts::CheckPath(dir, true));
-  FT_ASSIGN_OR_RETURN(std::vector<ArtifactRow> files, artifacts->Current(run_id));
-  std::vector<TreeEntry> entries;
-  for (const ArtifactRow& a : files) {
-    if (dir.empty()) {
-      entries.push_back(TreeEntry{a.path, *a.digest, false});
-    } else if (a.path.size() > dir.size() + 1 && absl::StartsWith(a.path, dir) && a.path[dir.size()] == '/') {
-      entries.push_back(TreeEntry{a.path.substr(dir.size() + 1), *a.digest, false});
-    }
-  }
-  if (entries.empty()) {
-    return InvalidField("source",
-                        absl::StrCat("runs/", run_id, " has no artifacts under '", text::ClipText(dir, 100), "'"));
-  }
-  FT_ASSIGN_OR_RETURN(std::string manifest, EncodeTree(std::move(entries)));
-  Digest d{Sha256Hex(manifest), static_cast<int64_t>(manifest.size())};
-  std::pair<Digest, absl::string_view> item{d, manifest};
-  FT_ASSIGN_OR_RETURN(std::vector<absl::Status> stored, artifacts->cas()->BatchUpdate(ctx, {&item, 1}));
-  FT_RETURN_IF_ERROR(stored[0]);
-  return d;
 }
 
 // model-versions/search's filter: clauses joined by AND, each
@@ -532,7 +506,7 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                    if (!run_id.empty() && run_id != where.first) {
                      return InvalidField("run_id", "the run of `source` is another");
                    }
-                   FT_ASSIGN_OR_RETURN(Digest tree, TreeOfRunFolder(artifacts, c.ctx, where.first, where.second));
+                   FT_ASSIGN_OR_RETURN(Digest tree, artifacts->TreeOf(c.ctx, where.first, where.second, false));
                    FT_ASSIGN_OR_RETURN(v1::RegisteredModel m, GetModel(models, model));
                    v1::CreateModelVersionRequest req;
                    req.set_parent(model);

@@ -32,6 +32,14 @@ using google::protobuf::util::TimeUtil;
 constexpr char kRunName[] = "mlflow.runName";
 constexpr char kUser[] = "mlflow.user";
 constexpr char kLogModelHistory[] = "mlflow.log-model.history";
+// A run deleted through the door (soft: MLflow's lifecycle_stage), kept as
+// a tag so that the change is audited and in the run's state document.
+constexpr char kLifecycle[] = "fairtrace.lifecycle";
+
+bool IsDeleted(const v1::Run& run) {
+  auto it = run.tags().find(kLifecycle);
+  return it != run.tags().end() && it->second == "deleted";
+}
 constexpr size_t kMaxRunTagValue = 8000;  // RunLimits::tags
 
 std::string ExperimentIdOf(const v1::Run& run) {
@@ -84,7 +92,7 @@ json RunJson(const v1::Run& run) {
                {"status", v1::RunStatus_Name(run.status()).substr(11)},  // "RUN_STATUS_" cut
                {"start_time", TimeUtil::TimestampToMilliseconds(run.start_time())},
                {"artifact_uri", absl::StrCat("mlflow-artifacts:/", ExperimentIdOf(run), "/", id, "/artifacts")},
-               {"lifecycle_stage", "active"}};
+               {"lifecycle_stage", IsDeleted(run) ? "deleted" : "active"}};
   if (run.has_end_time()) info["end_time"] = TimeUtil::TimestampToMilliseconds(run.end_time());
   if (auto n = run.tags().find(kRunName); n != run.tags().end()) info["run_name"] = n->second;
   if (auto u = run.tags().find(kUser); u != run.tags().end()) info["user_id"] = u->second;
@@ -97,7 +105,9 @@ json RunJson(const v1::Run& run) {
                        {"step", m.step()}});
   }
   for (const auto& [k, v] : run.params()) params.push_back({{"key", k}, {"value", v}});
-  for (const auto& [k, v] : run.tags()) tags.push_back({{"key", k}, {"value", v}});
+  for (const auto& [k, v] : run.tags()) {
+    if (k != kLifecycle) tags.push_back({{"key", k}, {"value", v}});
+  }
   if (!metrics.empty()) data["metrics"] = std::move(metrics);
   if (!params.empty()) data["params"] = std::move(params);
   if (!tags.empty()) data["tags"] = std::move(tags);
@@ -172,8 +182,7 @@ absl::StatusOr<json> SearchRuns(RunRegistry* runs, ExperimentRegistry* experimen
   std::vector<RunView> views;
   int scanned = 0;
   std::set<std::string> seen;
-  // No run is deleted through this door yet: DELETED_ONLY finds none.
-  for (const std::string& id : view == "DELETED_ONLY" ? std::vector<std::string>{} : ids) {
+  for (const std::string& id : ids) {
     if (!seen.insert(id).second) continue;
     absl::StatusOr<ExperimentRow> exp = experiments->Get(id);
     if (!exp.ok() && exp.status().code() != absl::StatusCode::kNotFound) return exp.status();
@@ -191,6 +200,8 @@ absl::StatusOr<json> SearchRuns(RunRegistry* runs, ExperimentRegistry* experimen
                                            "experiments"))
               .Reason("SEARCH_TOO_LARGE");
         }
+        const bool deleted = IsDeleted(run);
+        if (view == "ALL" ? false : view == "DELETED_ONLY" ? !deleted : deleted) continue;
         RunView v = ViewOf(run);
         if (!search.Matches(v)) continue;
         views.push_back(std::move(v));
@@ -364,12 +375,33 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                    FT_RETURN_IF_ERROR(runs->LogBatch(c.ctx, name, params, metrics, tags));
                    return json::object();
                  }});
+  for (bool restore : {false, true}) {
+    out.push_back({"POST", restore ? "/api/2.0/mlflow/runs/restore" : "/api/2.0/mlflow/runs/delete", Access::kWriteRuns,
+                   ProjectRule::kFields, by_run, [runs, restore](DoorCall& c) -> absl::StatusOr<json> {
+                     FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));
+                     v1::GetRunRequest get;
+                     get.set_name(name);
+                     FT_ASSIGN_OR_RETURN(v1::Run run, runs->GetRun(get));
+                     if (IsDeleted(run) == restore) {  // MLflow: only an active run is deleted, a deleted one restored
+                       FT_RETURN_IF_ERROR(EditTags(runs, c.ctx, name, [&](auto* tags) {
+                         if (restore) {
+                           tags->erase(kLifecycle);
+                         } else {
+                           (*tags)[kLifecycle] = "deleted";
+                         }
+                       }));
+                     }
+                     return json::object();
+                   }});
+  }
   for (bool set : {true, false}) {
     out.push_back({"POST", set ? "/api/2.0/mlflow/runs/set-tag" : "/api/2.0/mlflow/runs/delete-tag", Access::kWriteRuns,
                    ProjectRule::kFields, by_run, [runs, set](DoorCall& c) -> absl::StatusOr<json> {
                      FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));
                      FT_ASSIGN_OR_RETURN(std::string key, TextParam(c.params, "key", true));
                      FT_ASSIGN_OR_RETURN(std::string value, TextParam(c.params, "value", false));
+                     if (key == kLifecycle)
+                       return InvalidField("key", "fairtrace.lifecycle is set by delete / restore");
                      FT_RETURN_IF_ERROR(EditTags(runs, c.ctx, name, [&](auto* tags) {
                        if (set) {
                          (*tags)[key] = value;

@@ -3,6 +3,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/content/sha256.h"
+#include "common/content/tree.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/text/utf8.h"
@@ -130,6 +132,34 @@ absl::StatusOr<std::vector<ArtifactRow>> RunArtifacts::Current(const std::string
   FT_ASSIGN_OR_RETURN(std::optional<RunRow> run, runs_->GetRun(run_id));
   if (!run) return NoRun(run_id);
   return runs_->CurrentArtifacts(run_id);
+}
+
+absl::StatusOr<Digest> RunArtifacts::TreeOf(const CallContext& ctx, const std::string& run_id, const std::string& dir,
+                                            bool register_tree) {
+  FT_RETURN_IF_ERROR(CheckPath(dir, true));
+  FT_ASSIGN_OR_RETURN(std::vector<ArtifactRow> files, Current(run_id));
+  std::vector<TreeEntry> entries;
+  for (const ArtifactRow& a : files) {
+    if (dir.empty()) {
+      entries.push_back(TreeEntry{a.path, *a.digest, false});
+    } else if (InFolder(a.path, dir)) {
+      entries.push_back(TreeEntry{a.path.substr(dir.size() + 1), *a.digest, false});
+    }
+  }
+  if (entries.empty()) {
+    return InvalidField("source",
+                        absl::StrCat("runs/", run_id, " has no artifacts under '", text::ClipText(dir, 100), "'"));
+  }
+  FT_ASSIGN_OR_RETURN(std::string manifest, EncodeTree(std::move(entries)));
+  Digest d{Sha256Hex(manifest), static_cast<int64_t>(manifest.size())};
+  FT_ASSIGN_OR_RETURN(std::vector<Digest> missing, cas_->FindMissing({&d, 1}));
+  if (!missing.empty()) {  // the same folder again stores nothing
+    std::pair<Digest, absl::string_view> item{d, manifest};
+    FT_ASSIGN_OR_RETURN(std::vector<absl::Status> stored, cas_->BatchUpdate(ctx, {&item, 1}));
+    FT_RETURN_IF_ERROR(stored[0]);
+  }
+  if (register_tree) FT_RETURN_IF_ERROR(cas_->CreateTree(ctx, d).status());
+  return d;
 }
 
 absl::StatusOr<std::vector<RunArtifacts::Entry>> RunArtifacts::List(const std::string& run_id, const std::string& dir) {

@@ -70,6 +70,14 @@ class RunArtifacts {
   absl::StatusOr<Digest> Find(const std::string& run_id, const std::string& path);
   // Every current file of the folder, by path.
   absl::StatusOr<std::vector<ArtifactRow>> Current(const std::string& run_id);
+  // The files under `dir` ("" the whole folder) as a stored CAS tree
+  // manifest (paths relative to `dir`; the tree's blobs are the
+  // artifacts'), its digest; INVALID_ARGUMENT (field `source`) when there
+  // are none. A model version is made from one; a run gets one as it ends.
+  // `register_tree`: also register it as a tree (CreateModelVersion does
+  // that itself).
+  absl::StatusOr<Digest> TreeOf(const CallContext& ctx, const std::string& run_id, const std::string& dir,
+                                bool register_tree = true);
 
   ContentStore* cas() const { return cas_; }
 

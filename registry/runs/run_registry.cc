@@ -509,6 +509,18 @@ absl::StatusOr<v1::Run> RunRegistry::UpdateRun(const CallContext& ctx, const v1:
         next.tags_json = TagsJson(tags);
       }
     }
+    // Ending with artifacts: the folder as it is becomes a tree, an output.
+    if (artifacts_ != nullptr && !IsTerminal(row->status) && IsTerminal(next.status)) {
+      FT_ASSIGN_OR_RETURN(std::vector<ArtifactRow> files, runs_->CurrentArtifacts(id));
+      if (!files.empty()) {
+        FT_ASSIGN_OR_RETURN(Digest tree, artifacts_->TreeOf(ctx, id, ""));
+        outputs.push_back({TreeResourceName(tree), "wasGeneratedBy", run.name(), "artifacts"});
+        google::protobuf::Map<std::string, std::string> tags;
+        TagsFromJson(next.tags_json, &tags);
+        tags["fairtrace.artifacts_tree"] = tree.ToString();
+        next.tags_json = TagsJson(tags);
+      }
+    }
     FT_ASSIGN_OR_RETURN(RunRow after, runs_->UpdateRun(next, row->revision, now_(),
                                                        MakeAuditEntry(ctx, run.name(), absl::OkStatus()), outputs));
     return LoadRun(runs_, after, /*edges=*/true);

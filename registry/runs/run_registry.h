@@ -25,6 +25,7 @@
 #include "registry/core/call_context.h"
 #include "registry/core/resource_util.h"
 #include "registry/models/model_registry.h"
+#include "registry/runs/run_artifacts.h"
 #include "registry/runs/run_end_check.h"
 #include "registry/store/annotation_store.h"
 #include "registry/store/dataset_store.h"
@@ -75,6 +76,12 @@ class RunRegistry {
   RunRegistry(Store* store, ModelStore* models, RunStore* runs, DatasetStore* datasets, AnnotationStore* annotations,
               SplitStore* splits, RunEndCheck* end_check, ModelRegistry* model_registry, std::string page_token_key,
               std::function<int64_t()> now_micros, RunLimits limits = {});
+
+  // When set (it may stay null), a run that ends with artifacts (MLflow's
+  // artifact proxy) gets its folder as a CAS tree: an output edge (role
+  // "artifacts") and the tag fairtrace.artifacts_tree ("{sha256}/{size}"),
+  // in the same transaction as its end. Set before serving.
+  void set_artifacts(RunArtifacts* artifacts) { artifacts_ = artifacts; }
 
   absl::StatusOr<v1::Run> CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req);
   absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req);
@@ -137,6 +144,7 @@ class RunRegistry {
   ModelRegistry* model_registry_;
   std::string token_key_;
   std::function<int64_t()> now_;
+  RunArtifacts* artifacts_ = nullptr;
   RunLimits limits_;
 };
 

@@ -90,6 +90,11 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       std::make_unique<RunRegistry>(s->backend_->content(), s->backend_->models(), s->backend_->runs(),
                                     s->backend_->datasets(), s->backend_->annotations(), s->backend_->splits(),
                                     s->run_end_check_.get(), s->model_registry_.get(), token_key, now, run_limits);
+  // Artifacts come through the MLflow door; a run that has some gets its
+  // folder's tree when it ends, whichever API ends it.
+  s->run_artifacts_ =
+      std::make_unique<RunArtifacts>(s->backend_->content(), s->backend_->runs(), s->content_store_.get(), now);
+  s->run_registry_->set_artifacts(s->run_artifacts_.get());
   s->run_service_ = std::make_unique<api::RunServiceImpl>(s->run_registry_.get(), guard);
   for (const std::string& path : options.ontology_files) {
     std::ifstream in(path, std::ios::binary);
@@ -164,8 +169,6 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
     door.listen = options.mlflow_listen;
     door.page_token_key = token_key;
     door.max_artifact_bytes = static_cast<size_t>(options.mlflow_max_artifact_bytes);
-    s->run_artifacts_ =
-        std::make_unique<RunArtifacts>(s->backend_->content(), s->backend_->runs(), s->content_store_.get(), now);
     FT_ASSIGN_OR_RETURN(
         s->mlflow_door_,
         mlflow::MlflowDoor::Start(door, {s->backend_->content(), s->access_.get(), s->experiment_registry_.get(), now,
@@ -197,7 +200,6 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   server_->Wait();
   server_.reset();
   mlflow_door_.reset();
-  run_artifacts_.reset();
   experiment_registry_.reset();
   if (cleanup_.joinable()) cleanup_.join();
   cas_service_.reset();
@@ -212,6 +214,7 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   investigation_registry_.reset();
   run_service_.reset();
   run_registry_.reset();
+  run_artifacts_.reset();
   model_service_.reset();
   model_registry_.reset();
   content_store_.reset();

@@ -107,6 +107,7 @@ class RegistryServer {
   std::unique_ptr<api::ModelServiceImpl> model_service_;
   std::unique_ptr<splits::RunLeakageCheck> run_end_check_;
   std::unique_ptr<RunRegistry> run_registry_;
+  std::unique_ptr<RunArtifacts> run_artifacts_;  // filled by the MLflow door's artifact proxy
   std::unique_ptr<api::RunServiceImpl> run_service_;
   miappe::OntologySet ontologies_;
   std::unique_ptr<miappe::DcwCountries> places_;
@@ -120,7 +121,6 @@ class RegistryServer {
   std::unique_ptr<SplitRegistry> split_registry_;
   std::unique_ptr<api::SplitServiceImpl> split_service_;
   std::unique_ptr<ExperimentRegistry> experiment_registry_;
-  std::unique_ptr<RunArtifacts> run_artifacts_;  // the MLflow door's artifact proxy
   std::unique_ptr<mlflow::MlflowDoor> mlflow_door_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

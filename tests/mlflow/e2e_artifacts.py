@@ -45,6 +45,12 @@ class ArtifactsThroughTheRealClient(DoorTestCase):
                 self.assertEqual(f.read(), data, rel)
         with open(os.path.join(local, "notes", "readme.md")) as f:
             self.assertEqual(f.read(), "second")
+        # The run ended with its folder as a CAS tree: the same digest the
+        # fairtrace client computes for the downloaded folder.
+        from fairtrace.tree import build_tree
+        tree = build_tree(local).digest
+        self.assertEqual(self.client.get_run(run_id).data.tags["fairtrace.artifacts_tree"],
+                         f"{tree.sha256}/{tree.size_bytes}")
         # The digest is visible where MLflow has room for it.
         base = f"{self.door.uri}/api/2.0/mlflow-artifacts/artifacts"
         folder = f"{run.info.experiment_id}/{run_id}/artifacts"

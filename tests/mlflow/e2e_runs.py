@@ -8,7 +8,7 @@ import math
 import unittest
 
 import mlflow
-from mlflow.entities import Metric, Param, RunTag
+from mlflow.entities import Metric, Param, RunTag, ViewType
 from mlflow.exceptions import MlflowException
 
 from e2e_experiments import DoorTestCase
@@ -143,6 +143,15 @@ class RunsThroughTheRealClient(DoorTestCase):
         # The pandas helper pages by 10,000 through the same endpoint.
         frame = mlflow.search_runs(experiment_ids=both, filter_string="metrics.acc >= 0.9")
         self.assertEqual(sorted(frame["tags.mlflow.runName"]), ["r2", "r4"])
+        # Deleted runs leave the default view and come back when restored.
+        self.client.delete_run(made["r1"])
+        self.assertEqual(self.client.get_run(made["r1"]).info.lifecycle_stage, "deleted")
+        self.assertEqual(names(self.client.search_runs(ids, order_by=["attributes.run_name"])), ["r2", "r3"])
+        self.assertEqual(names(self.client.search_runs(ids, run_view_type=ViewType.DELETED_ONLY)), ["r1"])
+        self.assertEqual(len(self.client.search_runs(ids, run_view_type=ViewType.ALL)), 3)
+        self.client.restore_run(made["r1"])
+        self.assertEqual(self.client.get_run(made["r1"]).info.lifecycle_stage, "active")
+        self.assertNotIn("fairtrace.lifecycle", self.client.get_run(made["r1"]).data.tags)
         # An unknown experiment has no runs, as with MLflow's server.
         self.assertEqual(list(self.client.search_runs(["987654"])), [])
         for bad in ["metrics.acc > 'x'", "acc > 1", "params.lr = '1' OR params.lr = '2'",
