@@ -96,7 +96,7 @@ absl::StatusOr<std::vector<ProjectTarget>> ActOnTarget(Store* store, const std::
 }
 
 MlflowDoor::MlflowDoor(DoorOptions options, DoorDependencies deps)
-    : options_(std::move(options)), deps_(std::move(deps)), http_(std::make_unique<httplib::Server>()) {}
+    : options_(std::move(options)), deps_(std::move(deps)) {}
 
 MlflowDoor::~MlflowDoor() { Stop(); }
 
@@ -113,12 +113,30 @@ absl::StatusOr<std::unique_ptr<MlflowDoor>> MlflowDoor::Start(DoorOptions option
     return absl::InvalidArgumentError(absl::StrCat("--mlflow-listen: '", options.listen, "' is not ADDR:PORT"));
   }
   const std::string host = options.listen.substr(0, colon);
-  if (!IsLoopback(options.listen)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--mlflow-listen ", options.listen,
-                     ": the MLflow door serves plaintext HTTP, so only on loopback (TLS for it is not built yet)"));
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return absl::InvalidArgumentError("the MLflow door's TLS needs both --tls-cert and --tls-key");
+  }
+  if (!IsLoopback(options.listen) && options.tls_cert.empty() && !options.insecure) {
+    return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                        absl::StrCat("--mlflow-listen ", options.listen,
+                                     " is not a loopback address: give --tls-cert and --tls-key (and --client-ca for "
+                                     "client certificates), or --insecure"))
+        .Reason("EXPOSED_WITHOUT_TLS")
+        .Build();
   }
   std::unique_ptr<MlflowDoor> door(new MlflowDoor(options, deps));
+  if (options.tls_cert.empty()) {
+    door->http_ = std::make_unique<httplib::Server>();
+  } else {
+    auto tls = std::make_unique<httplib::SSLServer>(options.tls_cert.c_str(), options.tls_key.c_str(),
+                                                    options.client_ca.empty() ? nullptr : options.client_ca.c_str());
+    if (!tls->is_valid()) {
+      return absl::InvalidArgumentError(absl::StrCat("the MLflow door cannot use the TLS files ", options.tls_cert,
+                                                     ", ", options.tls_key,
+                                                     options.client_ca.empty() ? "" : ", " + options.client_ca));
+    }
+    door->http_ = std::move(tls);
+  }
   door->endpoints_ = ExperimentEndpoints(door->deps_, door->options_.page_token_key);
   if (door->deps_.runs != nullptr) {
     for (Endpoint& e : RunEndpoints(door->deps_, options.page_token_key)) door->endpoints_.push_back(std::move(e));
@@ -312,6 +330,22 @@ void MlflowDoor::Serve(const Endpoint& e, const httplib::Request& req, httplib::
 
 absl::StatusOr<DoorCall> MlflowDoor::Admit(const Endpoint& e, const httplib::Request& req, json params) {
   CallerCredentials credentials;
+  if (req.ssl != nullptr && !options_.client_ca.empty()) {
+    // The library verified the chain against the client CA; the subject
+    // is written as gRPC writes x509_subject, so a grant names one
+    // principal on both ports.
+    if (X509* cert = SSL_get1_peer_certificate(req.ssl); cert != nullptr) {
+      if (BIO* bio = BIO_new(BIO_s_mem()); bio != nullptr) {
+        if (X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+          char* data = nullptr;
+          const long n = BIO_get_mem_data(bio, &data);
+          if (n > 0) credentials.x509_subject.assign(data, static_cast<size_t>(n));
+        }
+        BIO_free(bio);
+      }
+      X509_free(cert);
+    }
+  }
   if (std::string auth = req.get_header_value("Authorization"); !auth.empty()) {
     absl::string_view v = auth;
     if (!absl::ConsumePrefix(&v, "Bearer ")) {

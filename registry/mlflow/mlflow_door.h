@@ -20,8 +20,7 @@
 // check passed). JSON bodies are checked for nesting (64 levels) before
 // parsing; unknown fields are ignored, as MLflow does.
 //
-// Off loopback the door needs TLS like the gRPC port; this first version
-// serves plaintext on loopback only (Start refuses another address).
+// Off loopback the door needs TLS like the gRPC port (DoorOptions).
 // Thread-safe; Stop() before destroying what it borrows.
 #pragma once
 
@@ -60,6 +59,13 @@ struct DoorOptions {
   size_t max_body_bytes = size_t{16} << 20;     // JSON requests
   size_t max_artifact_bytes = size_t{2} << 30;  // one artifact upload
   std::string page_token_key;                   // signs page tokens
+  // TLS as on the gRPC port (server/transport_security.h): PEM files of
+  // the server's certificate chain and key; with `client_ca`, every client
+  // must present a certificate it signed (the principal is then
+  // "x509:<subject>", RFC 2253, as gRPC gives it). Off loopback the door
+  // refuses to start without TLS unless `insecure`.
+  std::string tls_cert, tls_key, client_ca;
+  bool insecure = false;
 };
 
 struct DoorDependencies {
@@ -104,6 +110,7 @@ class MlflowDoor {
   static absl::StatusOr<std::unique_ptr<MlflowDoor>> Start(DoorOptions options, DoorDependencies deps);
   ~MlflowDoor();
   int port() const { return port_; }
+  bool tls() const { return !options_.tls_cert.empty(); }
   void Stop();
 
   // MLflow's error JSON and HTTP status for `status`.

@@ -228,9 +228,20 @@ TEST_F(MlflowDoorTest, ExperimentsOfOtherProjectsAreHidden) {
   EXPECT_EQ(json::parse(seen->body)["experiments"].size(), 1u);
 }
 
-TEST_F(MlflowDoorTest, OnlyLoopbackForNow) {
-  auto door = MlflowDoor::Start({.listen = "0.0.0.0:0"}, {store_->content(), access_.get(), experiments_.get(), {}});
-  EXPECT_EQ(door.status().code(), absl::StatusCode::kInvalidArgument);
+TEST_F(MlflowDoorTest, OffLoopbackOnlyWithTls) {
+  DoorDependencies deps{store_->content(), access_.get(), experiments_.get(), {}};
+  auto plain = MlflowDoor::Start({.listen = "0.0.0.0:0"}, deps);
+  EXPECT_EQ(plain.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(plain.status().message().find("--tls-cert"), absl::string_view::npos);
+  DoorOptions half{.listen = "127.0.0.1:0"};
+  half.tls_cert = "cert.pem";
+  EXPECT_EQ(MlflowDoor::Start(half, deps).status().code(), absl::StatusCode::kInvalidArgument);
+  DoorOptions missing{.listen = "0.0.0.0:0"};
+  missing.tls_cert = (dir_.path() / "absent.pem").string();
+  missing.tls_key = (dir_.path() / "absent.key").string();
+  auto unreadable = MlflowDoor::Start(missing, deps);
+  EXPECT_EQ(unreadable.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unreadable.status().message().find("absent.pem"), absl::string_view::npos);
 }
 
 TEST_F(MlflowDoorTest, AStopRightAfterStartReturns) {

@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--mlflow-listen", opt.mlflow_listen,
-                 "ADDR:PORT of the MLflow REST door (docs/mlflow-door.md; loopback only for now, port 0 picks "
-                 "one); off unless given");
+                 "ADDR:PORT of the MLflow REST door (docs/mlflow-door.md; TLS with the gRPC port's --tls-cert, "
+                 "--tls-key and --client-ca; port 0 picks one); off unless given");
   app.add_option("--mlflow-max-artifact-bytes", opt.mlflow_max_artifact_bytes,
                  "the largest artifact one upload through the MLflow door may carry")
       ->capture_default_str()
@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
     std::printf("fairtrace-server audit log checkpoint key: %s\n", key.c_str());
   }
   if ((*server)->mlflow_port() != 0) {
-    std::printf("fairtrace-server MLflow door on http://%s:%d\n",
+    std::printf("fairtrace-server MLflow door on %s://%s:%d\n", (*server)->mlflow_tls() ? "https" : "http",
                 opt.mlflow_listen.substr(0, opt.mlflow_listen.rfind(':')).c_str(), (*server)->mlflow_port());
   }
   std::fflush(stdout);

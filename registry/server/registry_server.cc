@@ -169,6 +169,12 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
     door.listen = options.mlflow_listen;
     door.page_token_key = token_key;
     door.max_artifact_bytes = static_cast<size_t>(options.mlflow_max_artifact_bytes);
+    door.tls_cert = options.transport.tls_cert;
+    door.tls_key = options.transport.tls_key;
+    door.client_ca = options.transport.client_ca;
+    door.insecure = options.transport.insecure;
+    // Off loopback, grants must be enforced, as for the gRPC port.
+    FT_RETURN_IF_ERROR(CheckExposure(options.mlflow_listen, options.transport, s->access_->enforced()));
     FT_ASSIGN_OR_RETURN(
         s->mlflow_door_,
         mlflow::MlflowDoor::Start(door, {s->backend_->content(), s->access_.get(), s->experiment_registry_.get(), now,

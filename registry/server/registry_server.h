@@ -80,6 +80,7 @@ class RegistryServer {
   int port() const { return port_; }
   // The MLflow door's port; 0 when it is off.
   int mlflow_port() const { return mlflow_door_ ? mlflow_door_->port() : 0; }
+  bool mlflow_tls() const { return mlflow_door_ && mlflow_door_->tls(); }
   bool authorization_enforced() const { return access_->enforced(); }
   // The audit log's verifier key(s) ("<name>+<id>+<key>"), the log's first.
   const std::vector<std::string>& checkpoint_keys() const { return checkpoint_keys_; }

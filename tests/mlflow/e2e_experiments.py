@@ -33,7 +33,7 @@ class Door:
             g = re.search(r"listening on (\S+:\d+)", line)
             if g:
                 self.grpc = g.group(1)
-            m = re.search(r"MLflow door on (http://\S+)", line)
+            m = re.search(r"MLflow door on (https?://\S+)", line)
             if m:
                 self.uri = m.group(1)
                 break
