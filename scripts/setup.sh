@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache git
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
-  libabsl-dev libssl-dev libsqlite3-dev sqlite3
+  libabsl-dev libssl-dev openssl libsqlite3-dev sqlite3
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev libyaml-cpp-dev
   python3-grpcio python3-protobuf bc iso-codes clang-14 libclang-rt-14-dev libzip-dev libexpat1-dev
   gmt-dcw libhdf5-dev libre2-dev libutf8proc-dev clang-format universal-ctags python3-rdflib

@@ -8,6 +8,7 @@
 #include <limits>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -84,7 +85,24 @@ absl::StatusOr<v1::Metric> MetricParam(const json& p) {
 // MLflow's own log-batch limits (its client splits larger batches).
 constexpr size_t kBatchMetrics = 1000, kBatchParams = 100, kBatchTags = 100, kBatchTotal = 1000;
 
-json RunJson(const v1::Run& run) {
+// MLflow's dataset inputs of a run: its input edges to descriptor blobs
+// written by runs/log-inputs (read back from `cas`; null: none shown).
+json DatasetInputs(const v1::Run& run, ContentStore* cas) {
+  json out = json::array();
+  if (cas == nullptr) return out;
+  for (const v1::RunEdge& e : run.inputs()) {
+    if (!e.artifact().has_blob() || e.artifact().blob().size_bytes() > (int64_t{1} << 20)) continue;
+    absl::StatusOr<std::string> bytes =
+        cas->ReadBlob(Digest{e.artifact().blob().sha256(), e.artifact().blob().size_bytes()}, int64_t{1} << 20);
+    if (!bytes.ok()) continue;
+    json d = json::parse(*bytes, nullptr, false);
+    if (!d.is_object() || !d.contains("mlflow_dataset_input")) continue;
+    out.push_back(d["mlflow_dataset_input"]);
+  }
+  return out;
+}
+
+json RunJson(const v1::Run& run, ContentStore* cas = nullptr) {
   const std::string id(run.name().substr(5));
   json info = {{"run_id", id},
                {"run_uuid", id},
@@ -111,7 +129,9 @@ json RunJson(const v1::Run& run) {
   if (!metrics.empty()) data["metrics"] = std::move(metrics);
   if (!params.empty()) data["params"] = std::move(params);
   if (!tags.empty()) data["tags"] = std::move(tags);
-  return {{"run", {{"info", info}, {"data", data}, {"inputs", json::object()}}}};
+  json inputs = json::object();
+  if (json d = DatasetInputs(run, cas); !d.empty()) inputs["dataset_inputs"] = std::move(d);
+  return {{"run", {{"info", info}, {"data", data}, {"inputs", inputs}}}};
 }
 
 // What run search sees of `run` (run_search.h).
@@ -261,6 +281,7 @@ absl::Status EditTags(RunRegistry* runs, const CallContext& ctx, const std::stri
 
 std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::string& page_token_key) {
   RunRegistry* runs = deps.runs;
+  ContentStore* cas = deps.artifacts != nullptr ? deps.artifacts->cas() : nullptr;
   ExperimentRegistry* experiments = deps.experiments;
   Store* store = deps.store;
   auto by_run = [store](const json& p) { return RunTarget(store, p); };
@@ -290,12 +311,73 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                    return RunJson(made);
                  }});
   out.push_back({"GET", "/api/2.0/mlflow/runs/get", Access::kRead, ProjectRule::kFields, by_run,
-                 [runs](DoorCall& c) -> absl::StatusOr<json> {
+                 [runs, cas](DoorCall& c) -> absl::StatusOr<json> {
                    v1::GetRunRequest get;
                    FT_ASSIGN_OR_RETURN(*get.mutable_name(), RunName(c.params));
                    FT_ASSIGN_OR_RETURN(v1::Run run, runs->GetRun(get));
-                   return RunJson(run);
+                   return RunJson(run, cas);
                  }});
+  if (cas != nullptr) {
+    // mlflow.log_input: each dataset's MLflow record (name, digest,
+    // source, schema, context) is stored as a CAS blob and becomes an
+    // input edge of the run (role: its context); a source naming a
+    // fairtrace dataset version adds an edge to that version too.
+    out.push_back({"POST", "/api/2.0/mlflow/runs/log-inputs", Access::kWriteRuns, ProjectRule::kFields, by_run,
+                   [runs, cas](DoorCall& c) -> absl::StatusOr<json> {
+                     FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));
+                     auto it = c.params.find("datasets");
+                     if (it == c.params.end() || it->is_null()) return json::object();
+                     if (!it->is_array() || it->size() > 100) {
+                       return InvalidField("datasets", "a list of at most 100 dataset inputs");
+                     }
+                     v1::AddRunEdgesRequest req;
+                     req.set_run(name);
+                     for (const json& input : *it) {
+                       if (!input.is_object() || !input.contains("dataset") || !input["dataset"].is_object()) {
+                         return InvalidField("datasets", "each input has a dataset object");
+                       }
+                       const json& dataset = input["dataset"];
+                       FT_ASSIGN_OR_RETURN(std::string dataset_name, TextParam(dataset, "name", true));
+                       FT_ASSIGN_OR_RETURN(std::string digest, TextParam(dataset, "digest", true));
+                       FT_ASSIGN_OR_RETURN(auto tags, TagsParam(input));
+                       std::string role = "mlflow-dataset";
+                       if (auto ctx = tags.find("mlflow.data.context"); ctx != tags.end()) {
+                         role = absl::AsciiStrToLower(ctx->second);
+                         for (char& ch : role) {
+                           if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.' &&
+                               ch != '-') {
+                             ch = '-';
+                           }
+                         }
+                         if (role.empty() || role.size() > 64) role = "mlflow-dataset";
+                       }
+                       const std::string record = json{{"mlflow_dataset_input", input}}.dump();
+                       Digest d{Sha256Hex(record), static_cast<int64_t>(record.size())};
+                       FT_ASSIGN_OR_RETURN(std::vector<Digest> missing, cas->FindMissing({&d, 1}));
+                       if (!missing.empty()) {
+                         std::pair<Digest, absl::string_view> item{d, record};
+                         FT_ASSIGN_OR_RETURN(std::vector<absl::Status> stored, cas->BatchUpdate(c.ctx, {&item, 1}));
+                         FT_RETURN_IF_ERROR(stored[0]);
+                       }
+                       v1::RunEdge* e = req.add_inputs();
+                       e->set_role(role);
+                       e->mutable_artifact()->mutable_blob()->set_sha256(d.sha256);
+                       e->mutable_artifact()->mutable_blob()->set_size_bytes(d.size_bytes);
+                       // A source that names a fairtrace dataset version.
+                       json source = json::parse(dataset.value("source", std::string()), nullptr, false);
+                       if (source.is_object() && source.contains("uri") && source["uri"].is_string()) {
+                         const std::string uri = source["uri"];
+                         if (absl::StartsWith(uri, "datasets/") && absl::StrContains(uri, "/versions/")) {
+                           v1::RunEdge* v = req.add_inputs();
+                           v->set_role(role);
+                           v->mutable_artifact()->set_resource(uri);
+                         }
+                       }
+                     }
+                     FT_RETURN_IF_ERROR(runs->AddRunEdges(c.ctx, req).status());
+                     return json::object();
+                   }});
+  }
   out.push_back({"POST", "/api/2.0/mlflow/runs/update", Access::kWriteRuns, ProjectRule::kFields, by_run,
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));

@@ -66,6 +66,21 @@ class RunsThroughTheRealClient(DoorTestCase):
         self.assertEqual([m.value for m in self.client.get_metric_history(run.info.run_id, "loss")], [0.5, 0.25])
         self.assertEqual([f.path for f in self.client.list_artifacts(run.info.run_id)], ["notes.txt"])
 
+    def test_dataset_inputs_become_lineage(self):
+        import pandas as pd
+        mlflow.set_experiment("inputs")
+        frame = pd.DataFrame({"leaf_area": [1.5, 2.0, 3.25], "genotype": ["B73", "Mo17", "B73"]})
+        dataset = mlflow.data.from_pandas(frame, name="leaf areas")
+        with mlflow.start_run() as run:
+            mlflow.log_input(dataset, context="training")
+        got = self.client.get_run(run.info.run_id).inputs.dataset_inputs
+        self.assertEqual([(d.dataset.name, d.dataset.digest) for d in got], [("leaf areas", dataset.digest)])
+        self.assertEqual({t.key: t.value for t in got[0].tags}, {"mlflow.data.context": "training"})
+        # The record is a CAS blob the run used, in fairtrace's own lineage.
+        from fairtrace.client import Client
+        edges = Client(self.door.grpc).get_run(f"runs/{run.info.run_id}").inputs
+        self.assertEqual([(e.role, e.artifact.WhichOneof("target")) for e in edges], [("training", "blob")])
+
     def test_batches_land_whole_or_not_at_all(self):
         mlflow.set_experiment("batches")
         with mlflow.start_run() as run:
