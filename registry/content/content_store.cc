@@ -496,6 +496,16 @@ absl::StatusOr<BlobRow> ContentStore::GetBlob(const Digest& digest) {
   return *row;
 }
 
+absl::StatusOr<Digest> ContentStore::PutBytes(const CallContext& ctx, absl::string_view bytes) {
+  const Digest d{Sha256Hex(bytes), static_cast<int64_t>(bytes.size())};
+  FT_ASSIGN_OR_RETURN(std::vector<bool> has, store_->HasBlobs({d}));
+  if (has[0]) return d;
+  std::pair<Digest, absl::string_view> item{d, bytes};
+  FT_ASSIGN_OR_RETURN(std::vector<absl::Status> stored, BatchUpdate(ctx, {&item, 1}));
+  FT_RETURN_IF_ERROR(stored[0]);
+  return d;
+}
+
 absl::StatusOr<std::unique_ptr<StreamedBlob>> ContentStore::BeginStreamedBlob(const CallContext& ctx) {
   FT_ASSIGN_OR_RETURN(std::unique_ptr<HashingWriter> writer, blobs_->OpenHashingWriter());
   return std::unique_ptr<StreamedBlob>(new StreamedBlob(this, ctx, std::move(writer)));

@@ -136,6 +136,10 @@ class ContentStore {
 
   absl::Status Read(absl::string_view resource_name, int64_t offset, int64_t limit, size_t chunk,
                     const std::function<bool(absl::string_view)>& sink);
+  // Stores `bytes` (a document the server writes: a manifest, a record)
+  // as a blob and returns its digest; one already stored is not written
+  // or audited again. The batch limits apply.
+  absl::StatusOr<Digest> PutBytes(const CallContext& ctx, absl::string_view bytes);
   // A blob whose digest its bytes will tell (StreamedBlob). The caller
   // bounds its size; its temp file lives only as long as the call (and is
   // removed at the next start after a crash).

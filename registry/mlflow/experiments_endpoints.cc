@@ -178,15 +178,7 @@ std::vector<Endpoint> ExperimentEndpoints(const DoorDependencies& deps, const st
   constexpr char kBase[] = "/api/2.0/mlflow/experiments/";
   auto path = [&](const char* name) { return absl::StrCat(kBase, name); };
   std::vector<Endpoint> out;
-  out.push_back({"POST", path("create"), Access::kWriteRuns, ProjectRule::kFields,
-                 [](const json& p) -> absl::StatusOr<std::vector<ProjectTarget>> {
-                   FT_ASSIGN_OR_RETURN(auto tags, TagsParam(p));
-                   auto it = tags.find(kProjectTag);
-                   FT_ASSIGN_OR_RETURN(std::string project, ProjectOfCreate(it == tags.end() ? "" : it->second,
-                                                                            absl::StrCat("tags[", kProjectTag, "]")));
-                   return std::vector<ProjectTarget>{
-                       {ProjectTarget::Use::kCreateIn, absl::StrCat("projects/", project), project}};
-                 },
+  out.push_back({"POST", path("create"), Access::kWriteRuns, ProjectRule::kFields, CreateInTaggedProject,
                  [reg](DoorCall& c) -> absl::StatusOr<json> {
                    FT_ASSIGN_OR_RETURN(std::string name, TextParam(c.params, "name", true));
                    FT_ASSIGN_OR_RETURN(std::string location, TextParam(c.params, "artifact_location", false));

@@ -17,6 +17,8 @@
 #include "common/text/utf8.h"
 #include "registry/core/listen_address.h"
 #include "registry/core/resource_project.h"
+#include "registry/core/resource_util.h"
+#include "registry/mlflow/mlflow_params.h"
 #include "registry/trust/refusal_audit.h"
 
 namespace fairtrace::mlflow {
@@ -85,6 +87,14 @@ std::pair<int, json> MlflowDoor::ErrorOf(const absl::Status& status) {
   json body = {{"error_code", code}, {"message", std::string(status.message())}};
   if (details && !details->reason.empty()) body["fairtrace_reason"] = details->reason;
   return {http, body};
+}
+
+absl::StatusOr<std::vector<ProjectTarget>> CreateInTaggedProject(const json& params) {
+  FT_ASSIGN_OR_RETURN(auto tags, TagsParam(params));
+  auto it = tags.find(kProjectTag);
+  FT_ASSIGN_OR_RETURN(std::string project,
+                      ProjectOfCreate(it == tags.end() ? "" : it->second, absl::StrCat("tags[", kProjectTag, "]")));
+  return std::vector<ProjectTarget>{{ProjectTarget::Use::kCreateIn, absl::StrCat("projects/", project), project}};
 }
 
 absl::StatusOr<std::vector<ProjectTarget>> ActOnTarget(Store* store, const std::string& collection,

@@ -138,6 +138,10 @@ class MlflowDoor {
 absl::StatusOr<std::vector<ProjectTarget>> ActOnTarget(Store* store, const std::string& collection,
                                                        const std::string& id, const std::string& field);
 
+// The project a create names in its tag fairtrace.project (kProjectTag;
+// absent or "" means default), as the create's one target.
+absl::StatusOr<std::vector<ProjectTarget>> CreateInTaggedProject(const nlohmann::json& params);
+
 // The experiments endpoints (experiments_endpoints.cc).
 std::vector<Endpoint> ExperimentEndpoints(const DoorDependencies& deps, const std::string& page_token_key);
 // The artifact proxy (artifacts_endpoints.cc).

@@ -35,7 +35,6 @@ using google::protobuf::util::TimeUtil;
 
 constexpr char kNameTag[] = "mlflow.name";
 constexpr char kSourceTag[] = "mlflow.source";
-constexpr char kProjectTag[] = "fairtrace.project";
 constexpr int kMaxScannedModels = 50000;
 
 int64_t Millis(const google::protobuf::Timestamp& t) { return TimeUtil::TimestampToMilliseconds(t); }
@@ -280,15 +279,7 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
   auto mv = [](const char* n) { return absl::StrCat("/api/2.0/mlflow/model-versions/", n); };
   std::vector<Endpoint> out;
 
-  out.push_back({"POST", rm("create"), Access::kWriteRuns, ProjectRule::kFields,
-                 [](const json& p) -> absl::StatusOr<std::vector<ProjectTarget>> {
-                   FT_ASSIGN_OR_RETURN(auto tags, TagsParam(p));
-                   auto it = tags.find(kProjectTag);
-                   FT_ASSIGN_OR_RETURN(std::string project, ProjectOfCreate(it == tags.end() ? "" : it->second,
-                                                                            absl::StrCat("tags[", kProjectTag, "]")));
-                   return std::vector<ProjectTarget>{
-                       {ProjectTarget::Use::kCreateIn, absl::StrCat("projects/", project), project}};
-                 },
+  out.push_back({"POST", rm("create"), Access::kWriteRuns, ProjectRule::kFields, CreateInTaggedProject,
                  [models](DoorCall& c) -> absl::StatusOr<json> {
                    FT_ASSIGN_OR_RETURN(std::string name, TextParam(c.params, "name", true));
                    FT_RETURN_IF_ERROR(CheckMlflowName(name, "name"));

@@ -352,13 +352,7 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                          if (role.empty() || role.size() > 64) role = "mlflow-dataset";
                        }
                        const std::string record = json{{"mlflow_dataset_input", input}}.dump();
-                       Digest d{Sha256Hex(record), static_cast<int64_t>(record.size())};
-                       FT_ASSIGN_OR_RETURN(std::vector<Digest> missing, cas->FindMissing({&d, 1}));
-                       if (!missing.empty()) {
-                         std::pair<Digest, absl::string_view> item{d, record};
-                         FT_ASSIGN_OR_RETURN(std::vector<absl::Status> stored, cas->BatchUpdate(c.ctx, {&item, 1}));
-                         FT_RETURN_IF_ERROR(stored[0]);
-                       }
+                       FT_ASSIGN_OR_RETURN(Digest d, cas->PutBytes(c.ctx, record));
                        v1::RunEdge* e = req.add_inputs();
                        e->set_role(role);
                        e->mutable_artifact()->mutable_blob()->set_sha256(d.sha256);

@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -268,7 +267,9 @@ absl::StatusOr<std::string> ModelRegistry::ModelForMlflowName(const std::string&
   if (!id && ParseModelName(absl::StrCat("models/", name), "name").ok()) {
     // A model made without an MLflow name (through gRPC) answers to its id.
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> row, models_->GetRegisteredModel(name));
-    if (row && !row->delete_time && !absl::StrContains(row->tags_json, "\"mlflow.name\"")) id = name;
+    google::protobuf::Map<std::string, std::string> tags;
+    if (row) TagsFromJson(row->tags_json, &tags);
+    if (row && !row->delete_time && !tags.contains("mlflow.name")) id = name;
   }
   if (!id) {
     return ErrorBuilder(absl::StatusCode::kNotFound,

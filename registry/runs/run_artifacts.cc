@@ -3,7 +3,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/content/sha256.h"
 #include "common/content/tree.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
@@ -138,6 +137,12 @@ absl::StatusOr<Digest> RunArtifacts::TreeOf(const CallContext& ctx, const std::s
                                             bool register_tree) {
   FT_RETURN_IF_ERROR(CheckPath(dir, true));
   FT_ASSIGN_OR_RETURN(std::vector<ArtifactRow> files, Current(run_id));
+  return TreeOfFiles(ctx, run_id, files, dir, register_tree);
+}
+
+absl::StatusOr<Digest> RunArtifacts::TreeOfFiles(const CallContext& ctx, const std::string& run_id,
+                                                 const std::vector<ArtifactRow>& files, const std::string& dir,
+                                                 bool register_tree) {
   std::vector<TreeEntry> entries;
   for (const ArtifactRow& a : files) {
     if (dir.empty()) {
@@ -151,13 +156,7 @@ absl::StatusOr<Digest> RunArtifacts::TreeOf(const CallContext& ctx, const std::s
                         absl::StrCat("runs/", run_id, " has no artifacts under '", text::ClipText(dir, 100), "'"));
   }
   FT_ASSIGN_OR_RETURN(std::string manifest, EncodeTree(std::move(entries)));
-  Digest d{Sha256Hex(manifest), static_cast<int64_t>(manifest.size())};
-  FT_ASSIGN_OR_RETURN(std::vector<Digest> missing, cas_->FindMissing({&d, 1}));
-  if (!missing.empty()) {  // the same folder again stores nothing
-    std::pair<Digest, absl::string_view> item{d, manifest};
-    FT_ASSIGN_OR_RETURN(std::vector<absl::Status> stored, cas_->BatchUpdate(ctx, {&item, 1}));
-    FT_RETURN_IF_ERROR(stored[0]);
-  }
+  FT_ASSIGN_OR_RETURN(Digest d, cas_->PutBytes(ctx, manifest));  // the same folder again stores nothing
   if (register_tree) FT_RETURN_IF_ERROR(cas_->CreateTree(ctx, d).status());
   return d;
 }

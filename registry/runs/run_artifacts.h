@@ -78,6 +78,10 @@ class RunArtifacts {
   // that itself).
   absl::StatusOr<Digest> TreeOf(const CallContext& ctx, const std::string& run_id, const std::string& dir,
                                 bool register_tree = true);
+  // The same over `files` already read (Current) and a checked `dir`.
+  absl::StatusOr<Digest> TreeOfFiles(const CallContext& ctx, const std::string& run_id,
+                                     const std::vector<ArtifactRow>& files, const std::string& dir,
+                                     bool register_tree = true);
 
   ContentStore* cas() const { return cas_; }
 

@@ -513,7 +513,7 @@ absl::StatusOr<v1::Run> RunRegistry::UpdateRun(const CallContext& ctx, const v1:
     if (artifacts_ != nullptr && !IsTerminal(row->status) && IsTerminal(next.status)) {
       FT_ASSIGN_OR_RETURN(std::vector<ArtifactRow> files, runs_->CurrentArtifacts(id));
       if (!files.empty()) {
-        FT_ASSIGN_OR_RETURN(Digest tree, artifacts_->TreeOf(ctx, id, ""));
+        FT_ASSIGN_OR_RETURN(Digest tree, artifacts_->TreeOfFiles(ctx, id, files, ""));
         outputs.push_back({TreeResourceName(tree), "wasGeneratedBy", run.name(), "artifacts"});
         google::protobuf::Map<std::string, std::string> tags;
         TagsFromJson(next.tags_json, &tags);
