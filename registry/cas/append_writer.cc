@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
@@ -23,9 +24,12 @@ absl::StatusOr<std::unique_ptr<AppendWriter>> AppendWriter::Open(const std::file
   std::unique_ptr<AppendWriter> w(new AppendWriter(path, fd, env));
   auto direct = fs::OpenFile(path, O_WRONLY | O_DIRECT);
   void* mem = nullptr;
-  if (direct.ok() && ::posix_memalign(&mem, kAlign, kBufferBytes) == 0) {
+  void* spare = nullptr;
+  if (direct.ok() && ::posix_memalign(&mem, kAlign, kBufferBytes) == 0 &&
+      ::posix_memalign(&spare, kAlign, kBufferBytes) == 0) {
     w->direct_fd_ = *std::move(direct);
     w->buf_ = static_cast<char*>(mem);
+    w->spare_ = static_cast<char*>(spare);
     // Direct writes start at an aligned offset: keep the unaligned tail of
     // what is on disk in the buffer; it is rewritten with the next block.
     w->buf_start_ = file_size & ~(kAlign - 1);
@@ -38,17 +42,29 @@ absl::StatusOr<std::unique_ptr<AppendWriter>> AppendWriter::Open(const std::file
       got += static_cast<size_t>(n);
     }
   } else {
+    std::free(mem);
     w->buf_start_ = file_size;
     w->writeback_from_ = file_size;
   }
   return w;
 }
 
-AppendWriter::~AppendWriter() { std::free(buf_); }
+AppendWriter::~AppendWriter() {
+  (void)WaitForWrite();
+  std::free(buf_);
+  std::free(spare_);
+}
+
+absl::Status AppendWriter::WaitForWrite() {
+  if (in_flight_.valid()) broken_.Update(in_flight_.get());
+  return broken_;
+}
 
 absl::Status AppendWriter::Append(absl::string_view data) {
+  FT_RETURN_IF_ERROR(broken_);
   if (!direct()) {
-    FT_RETURN_IF_ERROR(env_->PWriteAll(fd_, absl::string_view(data.data(), data.size()), buf_start_, path_));
+    broken_ = env_->PWriteAll(fd_, absl::string_view(data.data(), data.size()), buf_start_, path_);
+    FT_RETURN_IF_ERROR(broken_);
     buf_start_ += static_cast<int64_t>(data.size());
     // Start writeback early so the final sync has little left to do.
     if (buf_start_ - writeback_from_ >= kWritebackChunk) {
@@ -63,7 +79,19 @@ absl::Status AppendWriter::Append(absl::string_view data) {
     buf_len_ += n;
     data.remove_prefix(n);
     if (buf_len_ == kBufferBytes) {
-      FT_RETURN_IF_ERROR(env_->PWriteAll(direct_fd_.get(), absl::string_view(buf_, kBufferBytes), buf_start_, path_));
+      // The spare buffer is free once the previous write is done; this one
+      // is then written behind while the caller fills the spare.
+      FT_RETURN_IF_ERROR(WaitForWrite());
+      auto write = [env = env_, fd = direct_fd_.get(), buf = buf_, at = buf_start_, path = &path_] {
+        return env->PWriteAll(fd, absl::string_view(buf, kBufferBytes), at, *path);
+      };
+      try {
+        in_flight_ = std::async(std::launch::async, write);
+      } catch (const std::system_error&) {  // no thread to be had: write it here
+        broken_ = write();
+        FT_RETURN_IF_ERROR(broken_);
+      }
+      std::swap(buf_, spare_);
       buf_start_ += static_cast<int64_t>(kBufferBytes);
       buf_len_ = 0;
     }
@@ -72,15 +100,17 @@ absl::Status AppendWriter::Append(absl::string_view data) {
 }
 
 absl::Status AppendWriter::Flush() {
-  if (!direct() || buf_len_ == 0) return absl::OkStatus();
+  if (!direct()) return broken_;
+  FT_RETURN_IF_ERROR(WaitForWrite());
+  if (buf_len_ == 0) return absl::OkStatus();
   size_t aligned = buf_len_ & ~static_cast<size_t>(kAlign - 1);
-  if (aligned > 0)
-    FT_RETURN_IF_ERROR(env_->PWriteAll(direct_fd_.get(), absl::string_view(buf_, aligned), buf_start_, path_));
+  if (aligned > 0) broken_ = env_->PWriteAll(direct_fd_.get(), absl::string_view(buf_, aligned), buf_start_, path_);
   size_t rest = buf_len_ - aligned;
-  if (rest > 0) {
-    FT_RETURN_IF_ERROR(env_->PWriteAll(fd_, absl::string_view(buf_ + aligned, rest),
-                                       buf_start_ + static_cast<int64_t>(aligned), path_));
+  if (rest > 0 && broken_.ok()) {
+    broken_ = env_->PWriteAll(fd_, absl::string_view(buf_ + aligned, rest), buf_start_ + static_cast<int64_t>(aligned),
+                              path_);
   }
+  FT_RETURN_IF_ERROR(broken_);
   // Keep the unaligned tail buffered: the next direct write starts at its
   // aligned offset and rewrites it.
   std::memmove(buf_, buf_ + aligned, rest);

@@ -7,16 +7,24 @@
 // 355 MB/s and 1 GB/s). Where the filesystem refuses O_DIRECT (tmpfs), it
 // falls back to buffered writes with early writeback.
 //
+// Write-behind: a full buffer is written by a helper thread while the
+// caller fills a second one, so the direct write's wait for the device
+// overlaps receiving and hashing the next bytes (100 MiB through the MLflow
+// door: bench/mlflow_door_bench). At most one write is in flight; its error
+// is returned by the next Append or Flush, and by every call after it (the
+// writer is then broken: bytes after the failed block never reach the file).
+//
 // File size: only Flush() makes the file size equal to size(); before that
-// up to 4 MiB of appended bytes may sit in the buffer. A process crash loses
-// them and the file keeps a shorter, correct prefix — which is exactly what
-// a resumable upload reports as committed.
+// up to 8 MiB of appended bytes may sit in the buffers. A process crash
+// loses them and the file keeps a shorter, correct prefix — which is exactly
+// what a resumable upload reports as committed.
 //
 // Not thread-safe. Does not own `fd` (a buffered descriptor of `path`).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <future>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -42,11 +50,17 @@ class AppendWriter {
 
  private:
   AppendWriter(std::filesystem::path path, int fd, fs::Env* env) : path_(std::move(path)), fd_(fd), env_(env) {}
+  // Waits for the write in flight, if any, and returns its status.
+  absl::Status WaitForWrite();
+
   std::filesystem::path path_;
   int fd_;
   fs::Env* env_;
   fs::Fd direct_fd_;
   char* buf_ = nullptr;    // kBufferBytes, aligned (direct mode only)
+  char* spare_ = nullptr;  // the other buffer: being written, or free
+  std::future<absl::Status> in_flight_;
+  absl::Status broken_;    // the first failed write-behind
   int64_t buf_start_ = 0;  // file offset of buf_[0]; aligned in direct mode
   size_t buf_len_ = 0;
   int64_t writeback_from_ = 0;  // buffered mode: writeback started below this

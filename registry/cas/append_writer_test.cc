@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/fs/fault_injection_env.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -72,6 +73,33 @@ TEST_F(AppendWriterTest, ResumesFromAnUnalignedSize) {
   ASSERT_OK(w->Flush());
   ASSERT_OK(w->Flush());  // idempotent
   EXPECT_EQ(ReadFile(path()), data);
+}
+
+// A block written behind that fails: its error comes back from a later call
+// and from every call after it, and no later byte lands beyond the hole.
+// (Where the filesystem refuses O_DIRECT there is no write-behind; the
+// buffered write fails at once, which the same assertions accept.)
+TEST_F(AppendWriterTest, AFailedWriteBehindBreaksTheWriter) {
+  fs::FaultInjectionEnv env;
+  env.Arm({.op = fs::Env::Op::kWrite, .nth = 2, .fault = fs::FaultInjectionEnv::Fault::kNoSpace});
+  std::string data = Random(12 << 20, 4);
+  fs::Fd fd = OpenRw();
+  ASSERT_OK_AND_ASSIGN(auto w, AppendWriter::Open(path(), fd.get(), 0, &env));
+  absl::Status first;
+  for (size_t off = 0; off < data.size() && first.ok(); off += 1 << 20) {
+    first = w->Append(absl::string_view(data).substr(off, 1 << 20));
+  }
+  if (first.ok()) first = w->Flush();
+  EXPECT_FALSE(first.ok());
+  EXPECT_TRUE(env.fired());
+  EXPECT_FALSE(w->Flush().ok());
+  EXPECT_FALSE(w->Append("more").ok());
+  // A correct prefix, ending at most where the failed (second) block ends:
+  // nothing after it was written.
+  std::string on_disk = ReadFile(path());
+  EXPECT_GE(on_disk.size(), size_t{4} << 20);
+  EXPECT_LE(on_disk.size(), size_t{8} << 20);
+  EXPECT_EQ(on_disk, data.substr(0, on_disk.size()));
 }
 
 }  // namespace
