@@ -76,6 +76,8 @@ AuditCommand::AuditCommand(CLI::App& app) {
   verify_->add_flag("--no-state", no_state_, "neither read nor keep the last verified checkpoint");
   verify_->add_flag("--deep", deep_,
                     "also compare every stored resource's state with its latest record (exit 1 on a difference)");
+  verify_->add_flag("--reads", reads_,
+                    "with --deep: also compare each state with the ordinary read of its resource (one read each)");
   checkpoint_ = audit_->add_subcommand("checkpoint", "print the log's latest signed checkpoint");
   checkpoint_->add_option("--tree-size", tree_size_, "an earlier tree size instead of the latest");
   checkpoint_->add_option("--key", key_, "check its signature with this verifier key");
@@ -110,7 +112,9 @@ int AuditCommand::Verify(const client::ClientOptions& options, bool as_json) {
     v.old_checkpoints.push_back(*text);
   }
   if (!no_state_) v.state_dir = client::DefaultAuditStateDir();
+  if (reads_) deep_ = true;
   v.deep = deep_;
+  v.reads = reads_;
   client::AuditClient audit(options);
   auto r = audit.Verify(v);
   if (!r.ok()) return Broken(r.status(), as_json, options.target);
@@ -132,6 +136,12 @@ int AuditCommand::Verify(const client::ClientOptions& options, bool as_json) {
       out["states_as_of"] = r->states_as_of;
       out["state_findings"] = findings;
     }
+    if (reads_) {
+      out["reads"] = {{"resources", r->reads_compared},
+                      {"fields", r->read_fields},
+                      {"changed_since_snapshot", r->reads_changed},
+                      {"not_read", r->not_read}};
+    }
     std::cout << out.dump() << "\n";
     return states_agree ? 0 : 1;
   }
@@ -145,6 +155,14 @@ int AuditCommand::Verify(const client::ClientOptions& options, bool as_json) {
   }
   for (int64_t size : r->older_sizes) std::cout << "consistent with your checkpoint of " << size << " record(s)\n";
   if (!deep_) return 0;
+  if (reads_) {
+    std::cout << "ordinary reads compared: " << r->reads_compared << " resource(s), " << r->read_fields
+              << " field(s)\n";
+    if (r->reads_changed > 0) {
+      std::cout << r->reads_changed << " resource(s) changed after the snapshot: their reads were not compared\n";
+    }
+    for (const auto& [why, n] : r->not_read) std::cout << "not read: " << n << " x " << why << "\n";
+  }
   for (const auto& f : r->state_findings) std::cout << f.kind << " " << f.resource << ": " << f.detail << "\n";
   if (!states_agree) {
     std::cout << r->state_findings.size() << " of " << r->resources_checked

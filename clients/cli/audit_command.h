@@ -46,6 +46,7 @@ class AuditCommand {
   std::vector<std::string> old_checkpoints_;
   bool no_state_ = false;
   bool deep_ = false;
+  bool reads_ = false;  // implies deep_
   int64_t tree_size_ = 0, sequence_ = 0;
 };
 

@@ -117,6 +117,7 @@ v1::Metric MetricProto(const MetricRow& m) {
   p.set_value(m.value);
   p.set_step(m.step);
   *p.mutable_timestamp() = TimeUtil::MicrosecondsToTimestamp(m.timestamp);
+  p.set_log_order(m.seq);
   return p;
 }
 

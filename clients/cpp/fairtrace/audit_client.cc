@@ -7,9 +7,12 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "clients/cpp/fairtrace/state_reads.h"
 #include "common/audit/audit_proto.h"
 #include "common/audit/state_digest.h"
 #include "common/content/sha256.h"
@@ -219,25 +222,70 @@ absl::Status AuditClient::CheckConsistent(const Checkpoint& old_cp, const Checkp
 
 namespace {
 
-// Reads every resource state the server sends and compares its digest,
-// computed here, with the latest records `comparison` was fed.
-void CompareStates(grpc::ClientReader<v1::ResourceState>& states, StateComparison& comparison,
-                   AuditVerifyResult* result) {
+// A resource state the server sent: its digest, computed here ("" for a
+// document that is not canonical JSON naming it), and with `reads` what
+// differs from its ordinary read.
+struct DrainedState {
+  std::string name;
+  std::string digest;
+  std::vector<std::string> read_differences;
+};
+
+// Reads every resource state the server sends (before the checkpoint is
+// fetched, so that a change an ordinary read sees has its record in the
+// log verified next) and, with `reads`, compares each with its read.
+absl::StatusOr<std::vector<DrainedState>> DrainStates(grpc::ClientReader<v1::ResourceState>& states, StateReads* reads,
+                                                      AuditVerifyResult* result) {
+  std::vector<DrainedState> out;
   v1::ResourceState m;
   while (states.Read(&m)) {
-    ++result->resources_checked;
+    DrainedState d{m.name(), "", {}};
     nlohmann::json doc = nlohmann::json::parse(m.document(), nullptr, /*allow_exceptions=*/false);
     absl::StatusOr<std::string> canonical =
         doc.is_discarded() ? absl::InvalidArgumentError("not JSON") : CanonicalStateJson(doc);
-    if (!canonical.ok() || *canonical != m.document() || !doc.is_object() || doc.value("name", "") != m.name()) {
-      result->state_findings.push_back(comparison.Unusable("STATE_DOCUMENT_INVALID", m.name(),
-                                                           "its state document is not canonical JSON naming it"));
+    if (canonical.ok() && *canonical == m.document() && doc.is_object() && doc.value("name", "") == m.name()) {
+      d.digest = absl::StrCat(kStateDigestPrefix, Sha256Hex(m.document()));
+      if (reads != nullptr) {
+        ReadCheck check = reads->Check(doc);
+        if (check.read) {
+          ++result->reads_compared;
+          result->read_fields += check.fields;
+          for (std::string& diff : check.differences) d.read_differences.push_back(absl::StrCat(check.rpc, ": ", diff));
+        } else {
+          ++result->not_read[absl::StrCat(doc.value("kind", ""), ": ", check.not_read)];
+        }
+      }
+    }
+    out.push_back(std::move(d));
+  }
+  FT_RETURN_IF_ERROR(FromGrpcStatus(states.Finish()));
+  return out;
+}
+
+// Compares each drained state's digest with the latest record `comparison`
+// was fed; a read difference counts unless a record after the snapshot
+// (in `changed_after`) changed that resource.
+void CompareStates(std::vector<DrainedState>& drained, StateComparison& comparison,
+                   const absl::flat_hash_set<std::string>& changed_after, AuditVerifyResult* result) {
+  for (DrainedState& d : drained) {
+    ++result->resources_checked;
+    if (d.digest.empty()) {
+      result->state_findings.push_back(
+          comparison.Unusable("STATE_DOCUMENT_INVALID", d.name, "its state document is not canonical JSON naming it"));
       continue;
     }
-    if (std::optional<StateFinding> f =
-            comparison.CheckStored(m.name(), absl::StrCat(kStateDigestPrefix, Sha256Hex(m.document())))) {
+    if (std::optional<StateFinding> f = comparison.CheckStored(d.name, d.digest)) {
       result->state_findings.push_back(*std::move(f));
     }
+    if (d.read_differences.empty()) continue;
+    if (changed_after.contains(d.name)) {
+      ++result->reads_changed;
+      continue;
+    }
+    result->state_findings.push_back(
+        {"STATE_READ_MISMATCH", d.name,
+         absl::StrCat("the ordinary read differs from the state document the log's digest covers: ",
+                      absl::StrJoin(d.read_differences, "; "))});
   }
   for (StateFinding& f : comparison.Vanished()) result->state_findings.push_back(std::move(f));
   std::sort(result->state_findings.begin(), result->state_findings.end(),
@@ -262,9 +310,16 @@ absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& 
     }
     result.states_as_of = first.as_of_sequence();
   }
+  std::vector<DrainedState> drained;
+  if (options.deep) {
+    std::unique_ptr<StateReads> reads;
+    if (options.reads) reads = std::make_unique<StateReads>(channel_, options_);
+    FT_ASSIGN_OR_RETURN(drained, DrainStates(*states, reads.get(), &result));
+  }
   // The latest state digest of each resource among the records the
   // snapshot includes.
   StateComparison comparison;
+  absl::flat_hash_set<std::string> changed_after;  // named by records after the snapshot
   FT_ASSIGN_OR_RETURN(v1::SignedCheckpoint latest, GetCheckpoint(0));
   FT_ASSIGN_OR_RETURN(result.checkpoint, OpenWith(options, latest.note(), std::nullopt));
   result.checkpoint_note = latest.note();
@@ -326,9 +381,14 @@ absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& 
       }
       tree.Append(MerkleLeafHash(canonical));
       FT_RETURN_IF_ERROR(check_older_roots());
-      if (options.deep && !r->state_digest.empty() && r->sequence <= result.states_as_of) {
+      if (options.deep && !r->state_digest.empty()) {
         std::optional<std::string> raw = text::UnescapeText(r->entry.resource);
-        comparison.AddRecord(r->sequence, raw ? *raw : r->entry.resource, r->state_digest);
+        std::string resource = raw ? *std::move(raw) : r->entry.resource;
+        if (r->sequence <= result.states_as_of) {
+          comparison.AddRecord(r->sequence, resource, r->state_digest);
+        } else {
+          changed_after.insert(std::move(resource));
+        }
       }
     }
   }
@@ -347,8 +407,7 @@ absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& 
       return Broken("AUDIT_CHAIN_BROKEN", absl::StrCat("the server's snapshot includes record ", result.states_as_of,
                                                        " but its latest checkpoint covers ", now.size));
     }
-    CompareStates(*states, comparison, &result);
-    FT_RETURN_IF_ERROR(FromGrpcStatus(states->Finish()));
+    CompareStates(drained, comparison, changed_after, &result);
   }
   if (!options.state_dir.empty() && options.key) {
     FT_RETURN_IF_ERROR(SaveState(options.state_dir, now, latest.note()));

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,12 +48,19 @@ struct AuditVerifyOptions {
   // it with the latest record carrying a state digest for that resource in
   // the log it verified.
   bool deep = false;
+  // With `deep`: also read every resource through the ordinary read RPCs
+  // (clients/cpp/fairtrace/state_reads.h) and compare each field the read
+  // returns with the document's, so a digest is tied to what the API
+  // answers, not only to the document the server presents. One read per
+  // resource: slower.
+  bool reads = false;
 };
 
 // A StateFinding (common/audit/state_digest.h) here has the kinds of
 // fsck's (STATE_MISMATCH, STATE_UNRECORDED, STATE_VANISHED), and
 // STATE_DOCUMENT_INVALID for a document that is not canonical JSON naming
-// its resource.
+// its resource, and with `reads` STATE_READ_MISMATCH for a document that
+// differs from the ordinary read of its resource.
 using fairtrace::StateFinding;
 
 struct AuditVerifyResult {
@@ -67,6 +75,15 @@ struct AuditVerifyResult {
   int64_t resources_checked = 0;
   int64_t states_as_of = 0;
   std::vector<StateFinding> state_findings;
+  // With `reads`: the resources read and compared, the fields compared,
+  // and the resources not read, counted by reason (a kind without a gRPC
+  // read, a list the caller may not call). A resource that differs is a
+  // STATE_READ_MISMATCH finding, unless a record after the snapshot
+  // changed it (it is then counted under reads_changed).
+  int64_t reads_compared = 0;
+  int64_t read_fields = 0;
+  int64_t reads_changed = 0;
+  std::map<std::string, int64_t> not_read;
 };
 
 struct ProofBundleSummary {
