@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -265,6 +266,20 @@ int main() {
   hasher.Update(big);
   (void)hasher.FinishHex();
   const double hash_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - h0).count();
+  // And the command the issue names, on the same bytes in a file (page
+  // cache warm): `openssl dgst -sha256`, the process included.
+  double dgst_s = 1e9;
+  {
+    const std::filesystem::path file = dir.path() / "big.bin";
+    std::ofstream(file, std::ios::binary).write(big.data(), static_cast<std::streamsize>(big.size()));
+    const std::string cmd = "openssl dgst -sha256 " + file.string() + " > /dev/null";
+    for (int i = 0; i < 3; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      if (std::system(cmd.c_str()) != 0) std::abort();
+      dgst_s = std::min(dgst_s, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::filesystem::remove(file);
+  }
   const std::string art_run = NewRun(s);
   double best_up = 1e9, best_down = 1e9;
   for (int i = 0; i < 3; ++i) {
@@ -325,11 +340,12 @@ int main() {
   }
 
   const double mib = 100.0;
-  std::printf("SHA-256 in memory (OpenSSL, the openssl dgst rate): %.0f MiB/s\n", mib / hash_s);
+  std::printf("SHA-256 in memory (OpenSSL's EVP, no I/O): %.0f MiB/s\n", mib / hash_s);
+  std::printf("openssl dgst -sha256 of the 100 MiB file (page cache warm, best of 3): %.0f MiB/s\n", mib / dgst_s);
   std::printf(
-      "artifact upload 100 MiB through the door (hashed, synced, audited): %.0f MiB/s = %.2fx SHA-256  "
-      "(target >= 0.3x)\n",
-      mib / best_up, hash_s / best_up);
+      "artifact upload 100 MiB through the door (hashed, synced, audited): %.0f MiB/s = %.2fx openssl dgst "
+      "(target >= 0.3x), %.2fx SHA-256 in memory\n",
+      mib / best_up, dgst_s / best_up, hash_s / best_up);
   std::printf("artifact download 100 MiB through the door: %.0f MiB/s\n", mib / best_down);
   server.Stop();
   return 0;

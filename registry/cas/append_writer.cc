@@ -20,8 +20,9 @@ constexpr int64_t kWritebackChunk = 16 << 20;
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AppendWriter>> AppendWriter::Open(const std::filesystem::path& path, int fd,
-                                                                 int64_t file_size, fs::Env* env) {
+                                                                 int64_t file_size, fs::Env* env, Observer observer) {
   std::unique_ptr<AppendWriter> w(new AppendWriter(path, fd, env));
+  w->observer_ = std::move(observer);
   auto direct = fs::OpenFile(path, O_WRONLY | O_DIRECT);
   void* mem = nullptr;
   void* spare = nullptr;
@@ -41,6 +42,7 @@ absl::StatusOr<std::unique_ptr<AppendWriter>> AppendWriter::Open(const std::file
       if (n <= 0) return fs::ErrnoStatus("cannot read", path);
       got += static_cast<size_t>(n);
     }
+    w->unobserved_ = w->buf_len_;  // on disk before Open
   } else {
     std::free(mem);
     w->buf_start_ = file_size;
@@ -65,6 +67,7 @@ absl::Status AppendWriter::Append(absl::string_view data) {
   if (!direct()) {
     broken_ = env_->PWriteAll(fd_, absl::string_view(data.data(), data.size()), buf_start_, path_);
     FT_RETURN_IF_ERROR(broken_);
+    if (observer_) observer_(data);
     buf_start_ += static_cast<int64_t>(data.size());
     // Start writeback early so the final sync has little left to do.
     if (buf_start_ - writeback_from_ >= kWritebackChunk) {
@@ -82,9 +85,12 @@ absl::Status AppendWriter::Append(absl::string_view data) {
       // The spare buffer is free once the previous write is done; this one
       // is then written behind while the caller fills the spare.
       FT_RETURN_IF_ERROR(WaitForWrite());
-      auto write = [env = env_, fd = direct_fd_.get(), buf = buf_, at = buf_start_, path = &path_] {
+      auto write = [env = env_, fd = direct_fd_.get(), buf = buf_, at = buf_start_, path = &path_,
+                    observer = observer_ ? &observer_ : nullptr, skip = unobserved_] {
+        if (observer != nullptr) (*observer)(absl::string_view(buf + skip, kBufferBytes - skip));
         return env->PWriteAll(fd, absl::string_view(buf, kBufferBytes), at, *path);
       };
+      unobserved_ = 0;
       try {
         in_flight_ = std::async(std::launch::async, write);
       } catch (const std::system_error&) {  // no thread to be had: write it here
@@ -103,6 +109,7 @@ absl::Status AppendWriter::Flush() {
   if (!direct()) return broken_;
   FT_RETURN_IF_ERROR(WaitForWrite());
   if (buf_len_ == 0) return absl::OkStatus();
+  if (observer_ && buf_len_ > unobserved_) observer_(absl::string_view(buf_ + unobserved_, buf_len_ - unobserved_));
   size_t aligned = buf_len_ & ~static_cast<size_t>(kAlign - 1);
   if (aligned > 0) broken_ = env_->PWriteAll(direct_fd_.get(), absl::string_view(buf_, aligned), buf_start_, path_);
   size_t rest = buf_len_ - aligned;
@@ -116,6 +123,7 @@ absl::Status AppendWriter::Flush() {
   std::memmove(buf_, buf_ + aligned, rest);
   buf_start_ += static_cast<int64_t>(aligned);
   buf_len_ = rest;
+  unobserved_ = rest;  // seen above
   return absl::OkStatus();
 }
 

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
 
@@ -36,10 +37,18 @@ namespace fairtrace {
 
 class AppendWriter {
  public:
+  // Sees every appended byte once, in order, in pieces; bytes on disk
+  // before Open are not shown. In direct mode it runs on the write-behind
+  // thread for each full block (so a hash of the stream is computed beside
+  // the caller's receiving) and on the caller's thread in Flush; after
+  // Flush returns it has seen everything appended.
+  using Observer = std::function<void(absl::string_view)>;
+
   // `file_size` is the file's current size; appends continue there.
   // Writes go through `env` (common/fs/env.h), which must outlive it.
   static absl::StatusOr<std::unique_ptr<AppendWriter>> Open(const std::filesystem::path& path, int fd,
-                                                            int64_t file_size, fs::Env* env = fs::Env::Default());
+                                                            int64_t file_size, fs::Env* env = fs::Env::Default(),
+                                                            Observer observer = nullptr);
   ~AppendWriter();
 
   absl::Status Append(absl::string_view data);
@@ -60,7 +69,9 @@ class AppendWriter {
   char* buf_ = nullptr;    // kBufferBytes, aligned (direct mode only)
   char* spare_ = nullptr;  // the other buffer: being written, or free
   std::future<absl::Status> in_flight_;
-  absl::Status broken_;    // the first failed write-behind
+  absl::Status broken_;  // the first failed write-behind
+  Observer observer_;
+  size_t unobserved_ = 0;  // bytes at the start of buf_ the observer has seen or must not see
   int64_t buf_start_ = 0;  // file offset of buf_[0]; aligned in direct mode
   size_t buf_len_ = 0;
   int64_t writeback_from_ = 0;  // buffered mode: writeback started below this

@@ -75,6 +75,40 @@ TEST_F(AppendWriterTest, ResumesFromAnUnalignedSize) {
   EXPECT_EQ(ReadFile(path()), data);
 }
 
+// The observer sees every appended byte once and in order (blocks from the
+// write-behind thread, the rest in Flush), never the bytes on disk before
+// Open, and has seen everything once Flush returns — also across a Flush
+// in the middle of the stream.
+TEST_F(AppendWriterTest, TheObserverSeesEachAppendedByteOnceInOrder) {
+  std::string data = Random((10 << 20) + 4321, 5);
+  const size_t before = 5000;  // on disk already, unaligned
+  {
+    fs::Fd fd = OpenRw();
+    ASSERT_OK_AND_ASSIGN(auto w, AppendWriter::Open(path(), fd.get(), 0));
+    ASSERT_OK(w->Append(absl::string_view(data).substr(0, before)));
+    ASSERT_OK(w->Flush());
+  }
+  std::string seen;
+  fs::Fd fd = OpenRw();
+  ASSERT_OK_AND_ASSIGN(auto w, AppendWriter::Open(path(), fd.get(), static_cast<int64_t>(before), fs::Env::Default(),
+                                                  [&seen](absl::string_view b) { seen.append(b.data(), b.size()); }));
+  const size_t middle = (6 << 20) + 17;
+  for (size_t off = before; off < data.size();) {
+    size_t n = std::min<size_t>(data.size() - off, 65536 + off % 999);
+    if (off < middle && off + n > middle) n = middle - off;
+    ASSERT_OK(w->Append(absl::string_view(data).substr(off, n)));
+    off += n;
+    if (off == middle) {
+      ASSERT_OK(w->Flush());
+      EXPECT_EQ(seen, data.substr(before, middle - before));
+    }
+  }
+  ASSERT_OK(w->Flush());
+  EXPECT_EQ(seen.size(), data.size() - before);
+  EXPECT_TRUE(seen == data.substr(before));
+  EXPECT_EQ(ReadFile(path()), data);
+}
+
 // A block written behind that fails: its error comes back from a later call
 // and from every call after it, and no later byte lands beyond the hole.
 // (Where the filesystem refuses O_DIRECT there is no write-behind; the

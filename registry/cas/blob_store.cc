@@ -131,9 +131,7 @@ HashingWriter::~HashingWriter() {
 
 absl::Status HashingWriter::Append(absl::string_view data) {
   if (digest_) return absl::FailedPreconditionError("writer already finished");
-  FT_RETURN_IF_ERROR(writer_->Append(data));
-  hasher_.Update(data);
-  return absl::OkStatus();
+  return writer_->Append(data);  // hashed by the writer's observer
 }
 
 absl::StatusOr<Digest> HashingWriter::Finish() {
@@ -409,13 +407,16 @@ absl::StatusOr<std::unique_ptr<Upload>> BlobStore::OpenUpload(absl::string_view 
 absl::StatusOr<std::unique_ptr<HashingWriter>> BlobStore::OpenHashingWriter() {
   stdfs::path tmp = root_ / "tmp" / fs::RandomName();
   FT_ASSIGN_OR_RETURN(fs::Fd fd, env_->OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL));
-  absl::StatusOr<std::unique_ptr<AppendWriter>> writer = AppendWriter::Open(tmp, fd.get(), 0, env_);
+  std::unique_ptr<HashingWriter> out(new HashingWriter(this, tmp, std::move(fd)));
+  // The writer hashes each block on its write-behind thread.
+  absl::StatusOr<std::unique_ptr<AppendWriter>> writer = AppendWriter::Open(
+      tmp, out->fd_.get(), 0, env_, [h = &out->hasher_](absl::string_view bytes) { h->Update(bytes); });
   if (!writer.ok()) {
-    std::error_code ec;
-    stdfs::remove(tmp, ec);
+    out.reset();  // removes tmp
     return writer.status();
   }
-  return std::unique_ptr<HashingWriter>(new HashingWriter(this, std::move(tmp), std::move(fd), *std::move(writer)));
+  out->writer_ = *std::move(writer);
+  return out;
 }
 
 absl::StatusOr<int64_t> BlobStore::PartialSize(absl::string_view id, const Digest& digest) const {

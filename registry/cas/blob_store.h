@@ -105,14 +105,14 @@ class HashingWriter {
 
  private:
   friend class BlobStore;
-  HashingWriter(BlobStore* store, std::filesystem::path tmp, fs::Fd fd, std::unique_ptr<AppendWriter> writer)
-      : store_(store), tmp_(std::move(tmp)), fd_(std::move(fd)), writer_(std::move(writer)) {}
+  HashingWriter(BlobStore* store, std::filesystem::path tmp, fs::Fd fd)
+      : store_(store), tmp_(std::move(tmp)), fd_(std::move(fd)) {}
 
   BlobStore* store_;
   std::filesystem::path tmp_;
   fs::Fd fd_;
+  Sha256 hasher_;  // fed by writer_'s observer; declared first, destroyed last
   std::unique_ptr<AppendWriter> writer_;
-  Sha256 hasher_;
   std::optional<Digest> digest_;
   bool published_ = false;
 };
