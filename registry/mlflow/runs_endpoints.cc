@@ -253,6 +253,17 @@ absl::StatusOr<std::string> RunName(const json& p) {
 }
 
 // The run a `run_id` names, for authorization.
+// MLflow's server refuses to change a deleted run ("must be in the 'active'
+// state"), with INVALID_PARAMETER_VALUE; so does the door.
+absl::Status RequireActive(RunRegistry* runs, const std::string& name) {
+  FT_ASSIGN_OR_RETURN(std::optional<std::string> stage, runs->RunTag(name, kLifecycle));
+  if (stage && *stage == "deleted") {
+    return InvalidField("run_id", absl::StrCat("The run ", name.substr(5),
+                                               " must be in the 'active' state. Current state is deleted."));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<ProjectTarget>> RunTarget(Store* store, const json& p) {
   FT_ASSIGN_OR_RETURN(std::string name, RunName(p));
   return ActOnTarget(store, "runs", name.substr(5), "run_id");
@@ -325,6 +336,7 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
     out.push_back({"POST", "/api/2.0/mlflow/runs/log-inputs", Access::kWriteRuns, ProjectRule::kFields, by_run,
                    [runs, cas](DoorCall& c) -> absl::StatusOr<json> {
                      FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));
+                     FT_RETURN_IF_ERROR(RequireActive(runs, name));
                      auto it = c.params.find("datasets");
                      if (it == c.params.end() || it->is_null()) return json::object();
                      if (!it->is_array() || it->size() > 100) {
@@ -375,6 +387,7 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
   out.push_back({"POST", "/api/2.0/mlflow/runs/update", Access::kWriteRuns, ProjectRule::kFields, by_run,
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));
+                   FT_RETURN_IF_ERROR(RequireActive(runs, name));
                    FT_ASSIGN_OR_RETURN(std::string status, TextParam(c.params, "status", false));
                    FT_ASSIGN_OR_RETURN(std::string run_name, TextParam(c.params, "run_name", false));
                    if (!run_name.empty()) {
@@ -409,6 +422,7 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    v1::LogParamsRequest req;
                    FT_ASSIGN_OR_RETURN(*req.mutable_run(), RunName(c.params));
+                   FT_RETURN_IF_ERROR(RequireActive(runs, req.run()));
                    FT_ASSIGN_OR_RETURN(std::string key, TextParam(c.params, "key", true));
                    FT_ASSIGN_OR_RETURN(std::string value, TextParam(c.params, "value", false));
                    (*req.mutable_params())[key] = value;
@@ -419,6 +433,7 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    v1::LogMetricsRequest req;
                    FT_ASSIGN_OR_RETURN(*req.mutable_run(), RunName(c.params));
+                   FT_RETURN_IF_ERROR(RequireActive(runs, req.run()));
                    FT_ASSIGN_OR_RETURN(*req.add_metrics(), MetricParam(c.params));
                    FT_RETURN_IF_ERROR(runs->LogMetrics(c.ctx, req).status());
                    return json::object();
@@ -426,6 +441,7 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
   out.push_back({"POST", "/api/2.0/mlflow/runs/log-batch", Access::kWriteRuns, ProjectRule::kFields, by_run,
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));
+                   FT_RETURN_IF_ERROR(RequireActive(runs, name));
                    FT_ASSIGN_OR_RETURN(auto params, KeyValuesParam(c.params, "params"));
                    FT_ASSIGN_OR_RETURN(auto tags, KeyValuesParam(c.params, "tags"));
                    google::protobuf::RepeatedPtrField<v1::Metric> metrics;
@@ -478,6 +494,7 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                      FT_ASSIGN_OR_RETURN(std::string value, TextParam(c.params, "value", false));
                      if (key == kLifecycle)
                        return InvalidField("key", "fairtrace.lifecycle is set by delete / restore");
+                     FT_RETURN_IF_ERROR(RequireActive(runs, name));
                      FT_RETURN_IF_ERROR(EditTags(runs, c.ctx, name, [&](auto* tags) {
                        if (set) {
                          (*tags)[key] = value;
@@ -494,6 +511,7 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
   out.push_back({"POST", "/api/2.0/mlflow/runs/log-model", Access::kWriteRuns, ProjectRule::kFields, by_run,
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));
+                   FT_RETURN_IF_ERROR(RequireActive(runs, name));
                    FT_ASSIGN_OR_RETURN(std::string model_json, TextParam(c.params, "model_json", true));
                    json model = json::parse(model_json, nullptr, false);
                    if (!model.is_object()) return InvalidField("model_json", "a JSON object");

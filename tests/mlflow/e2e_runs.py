@@ -164,8 +164,20 @@ class RunsThroughTheRealClient(DoorTestCase):
         self.assertEqual(names(self.client.search_runs(ids, order_by=["attributes.run_name"])), ["r2", "r3"])
         self.assertEqual(names(self.client.search_runs(ids, run_view_type=ViewType.DELETED_ONLY)), ["r1"])
         self.assertEqual(len(self.client.search_runs(ids, run_view_type=ViewType.ALL)), 3)
+        # As with MLflow's server, a deleted run takes nothing until restored.
+        for change in [lambda: self.client.log_metric(made["r1"], "acc", 0.99),
+                       lambda: self.client.log_param(made["r1"], "late", "1"),
+                       lambda: self.client.set_tag(made["r1"], "late", "1"),
+                       lambda: self.client.log_batch(made["r1"], metrics=[Metric("acc", 0.99, 0, 1)]),
+                       lambda: self.client.set_terminated(made["r1"], "FAILED")]:
+            with self.assertRaises(MlflowException) as err:
+                change()
+            self.assertEqual(err.exception.error_code, "INVALID_PARAMETER_VALUE")
+            self.assertIn("must be in the 'active' state", str(err.exception))
+        self.assertEqual(self.client.get_run(made["r1"]).data.metrics["acc"], 0.7)
         self.client.restore_run(made["r1"])
         self.assertEqual(self.client.get_run(made["r1"]).info.lifecycle_stage, "active")
+        self.client.set_tag(made["r1"], "restored", "yes")
         self.assertNotIn("fairtrace.lifecycle", self.client.get_run(made["r1"]).data.tags)
         # An unknown experiment has no runs, as with MLflow's server.
         self.assertEqual(list(self.client.search_runs(["987654"])), [])
