@@ -80,7 +80,7 @@ std::pair<int, json> MlflowDoor::ErrorOf(const absl::Status& status) {
   }
   std::optional<ErrorDetails> details = ErrorDetailsOf(status);
   // Where MLflow's server names a case otherwise, its code wins.
-  if (details && details->reason == "PARAM_CHANGED") {
+  if (details && (details->reason == "PARAM_CHANGED" || details->reason == "RUN_DELETED")) {
     http = 400;
     code = "INVALID_PARAMETER_VALUE";
   }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "registry/store/sqlite/sqlite_backend.h"
 #include "tests/testing/status_matchers.h"
@@ -140,6 +141,38 @@ TEST_F(RunRegistryTest, RunTagReadsOneTagFromTheRow) {
   EXPECT_FALSE(value_only.has_value());
   EXPECT_THAT(runs_->RunTag("runs/0123456789abcdef0123456789abcdef", "stage"), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(runs_->RunTag("runs/nope", "stage"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// A run soft-deleted through the MLflow door (its tag fairtrace.lifecycle)
+// takes no params, metrics or edges through either API until the tag is
+// removed; its tags still change (that is how it is restored).
+TEST_F(RunRegistryTest, ADeletedRunTakesNothingUntilRestored) {
+  v1::CreateRunRequest create;
+  create.mutable_run()->set_experiment("e");
+  (*create.mutable_run()->mutable_tags())["fairtrace.lifecycle"] = "deleted";
+  ASSERT_OK_AND_ASSIGN(v1::Run run, runs_->CreateRun(ctx_, create));
+  v1::LogMetricsRequest log;
+  log.set_run(run.name());
+  v1::Metric* m = log.add_metrics();
+  m->set_key("acc");
+  m->set_value(0.9);
+  absl::Status refused = runs_->LogMetrics(ctx_, log).status();
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("must be in the 'active' state")));
+  EXPECT_EQ(ErrorDetailsOf(refused)->reason, "RUN_DELETED");
+  v1::LogParamsRequest params;
+  params.set_run(run.name());
+  (*params.mutable_params())["lr"] = "1";
+  EXPECT_THAT(runs_->LogParams(ctx_, params).status(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  google::protobuf::RepeatedPtrField<v1::Metric> none;
+  EXPECT_THAT(runs_->LogBatch(ctx_, run.name(), {}, none, {{"t", "v"}}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  // A value "deleted" under another key is no deletion.
+  v1::UpdateRunRequest restore;
+  restore.mutable_run()->set_name(run.name());
+  (*restore.mutable_run()->mutable_tags())["note"] = "fairtrace.lifecycle was deleted";
+  restore.mutable_update_mask()->add_paths("tags");
+  ASSERT_OK(runs_->UpdateRun(ctx_, restore).status());
+  EXPECT_OK(runs_->LogMetrics(ctx_, log).status());
 }
 
 TEST_F(RunRegistryTest, BadRunsAreRejectedAndAudited) {

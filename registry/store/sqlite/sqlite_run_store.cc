@@ -60,13 +60,29 @@ absl::Status RunNotFound(const std::string& run_id) {
       .Resource("run", absl::StrCat("runs/", run_id));
 }
 
-// The run must exist and be RUNNING for its contents to change.
-absl::Status RequireRunning(Db* db, const std::string& run_id) {
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT status FROM runs WHERE run_id = ?"));
+// The run must exist, be RUNNING and not be soft-deleted (its tag
+// fairtrace.lifecycle = "deleted", MLflow's delete_run: docs/runs.md) for
+// its contents to change. Read in the row read the write makes anyway, so
+// the check costs nothing on the hot path of logging.
+// With `must_run` false only the deletion is checked (a run's tags change
+// after its end).
+absl::Status RequireChangeable(Db* db, const std::string& run_id, bool must_run) {
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT status, instr(tags_json, 'fairtrace.lifecycle') > 0 AND "
+                                            "json_extract(tags_json, '$.\"fairtrace.lifecycle\"') = 'deleted' "
+                                            "FROM runs WHERE run_id = ?"));
   FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, run_id).Step());
   if (!row) return RunNotFound(run_id);
   std::string status = q->Text(0);
+  const bool deleted = q->Int(1) != 0;
   q->Reset();
+  if (deleted) {
+    return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                        absl::StrCat("The run ", run_id,
+                                     " must be in the 'active' state. Current state is deleted (restore it first)."))
+        .Reason("RUN_DELETED")
+        .Precondition("RUN_LIFECYCLE", absl::StrCat("runs/", run_id), "the run must not be deleted");
+  }
+  if (!must_run) return absl::OkStatus();
   if (status != "RUNNING") {
     return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
                         absl::StrCat("runs/", run_id, " is ", status, "; an ended run cannot change"))
@@ -75,6 +91,8 @@ absl::Status RequireRunning(Db* db, const std::string& run_id) {
   }
   return absl::OkStatus();
 }
+
+absl::Status RequireRunning(Db* db, const std::string& run_id) { return RequireChangeable(db, run_id, true); }
 
 absl::Status InsertParams(Db* db, const std::string& run_id,
                           const std::vector<std::pair<std::string, std::string>>& params) {
@@ -293,7 +311,11 @@ absl::Status SqliteRunStore::LogBatch(const std::string& run_id,
                                       const std::vector<MetricRow>& metrics, const std::optional<TagsWrite>& tags,
                                       int64_t now, const AuditEntry& audit) {
   return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
-    if (!params.empty() || !metrics.empty()) FT_RETURN_IF_ERROR(RequireRunning(db, run_id));
+    if (!params.empty() || !metrics.empty()) {
+      FT_RETURN_IF_ERROR(RequireRunning(db, run_id));
+    } else {
+      FT_RETURN_IF_ERROR(RequireChangeable(db, run_id, /*must_run=*/false));
+    }
     if (!params.empty()) FT_RETURN_IF_ERROR(InsertParams(db, run_id, params));
     if (!metrics.empty()) FT_RETURN_IF_ERROR(InsertMetrics(db, run_id, metrics));
     if (!tags) return absl::OkStatus();
