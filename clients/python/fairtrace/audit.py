@@ -177,7 +177,7 @@ class Checkpoint:
 
 @dataclass
 class StateFinding:
-    kind: str      # STATE_MISMATCH, STATE_UNRECORDED, STATE_VANISHED, STATE_DOCUMENT_INVALID
+    kind: str      # STATE_MISMATCH, STATE_UNRECORDED, STATE_VANISHED, STATE_DOCUMENT_INVALID, STATE_READ_MISMATCH
     resource: str
     detail: str
 
@@ -192,6 +192,13 @@ class VerifyResult:
     resources_checked: int = 0
     states_as_of: int = 0
     state_findings: List[StateFinding] = field(default_factory=list)
+    # With reads=True (docs/audit-log.md, "--reads"): resources read and
+    # compared, fields compared, those changed after the snapshot, and the
+    # resources not read counted by reason.
+    reads_compared: int = 0
+    read_fields: int = 0
+    reads_changed: int = 0
+    not_read: dict = field(default_factory=dict)
 
 
 def canonical_state_json(doc) -> str:
@@ -334,12 +341,16 @@ class Audit:
                                          f"{old.size} records: its history was rewritten")
 
     def verify(self, key: Optional[str] = None, checkpoints: Sequence[str] = (),
-               state_dir: Optional[str] = None, deep: bool = False) -> VerifyResult:
+               state_dir: Optional[str] = None, deep: bool = False, reads: bool = False) -> VerifyResult:
         """key: the pinned verifier key (default $FAIRTRACE_LOG_KEY); without
         one, signatures are not checked. state_dir: where the last verified
         checkpoint per origin is kept ("" to keep none). deep: also compare
         every stored resource's state document, hashed here, with its latest
-        record (result.state_findings lists what differs)."""
+        record (result.state_findings lists what differs). reads (implies
+        deep): also compare each document with the ordinary read of its
+        resource (STATE_READ_MISMATCH; fairtrace/state_reads.py)."""
+        deep = deep or reads
+        read_checks = {}
         key_text = key or os.environ.get("FAIRTRACE_LOG_KEY")
         vkey = VerifierKey(key_text) if key_text else None
         state_dir = default_state_dir() if state_dir is None else state_dir
@@ -351,8 +362,21 @@ class Audit:
                                                    metadata=self._client._metadata)
             try:
                 as_of = next(states).as_of_sequence
+                # Drained before the checkpoint is fetched, so that a change
+                # a read saw has its record among those verified next.
+                states = list(states)
             except grpc.RpcError as err:
                 raise FairtraceError.from_rpc_error(err) from None
+            if reads:
+                from fairtrace.state_reads import StateReads
+                reader = StateReads(self._client)
+                for m in states:
+                    try:
+                        doc = json.loads(m.document)
+                    except ValueError:
+                        continue  # STATE_DOCUMENT_INVALID below
+                    if isinstance(doc, dict):
+                        read_checks[m.name] = (doc.get("kind", ""), reader.check(doc))
         latest = self.checkpoint()
         now = self._open(vkey, latest)
         older = [self._open(vkey, note, now.origin) for note in checkpoints]
@@ -362,6 +386,7 @@ class Audit:
         for old in older:
             self._check_consistent(old, now)
         chain_head, frontier = GENESIS, MerkleFrontier()
+        changed_after = set()  # resources named by records after the snapshot
         request = admin_pb2.ListAuditRecordsRequest(page_size=10000)
         for r in self._client.pages(self._stub.ListAuditRecords, request, "records"):
             if frontier.size == now.size:
@@ -372,10 +397,13 @@ class Audit:
                 raise AuditVerificationError("AUDIT_CHAIN_BROKEN", f"audit chain broken at record {r.sequence}")
             chain_head = r.hash
             frontier.append(leaf_hash(data))
-            if deep and r.state_digest and r.sequence <= as_of:
+            if deep and r.state_digest:
                 # Version-2 records hold their text escaped (docs/audit-log.md).
-                resource = _unescape(r.resource).decode("utf-8", "replace")
-                latest_state[state_name_of_record_resource(resource)] = (r.sequence, r.state_digest)
+                resource = state_name_of_record_resource(_unescape(r.resource).decode("utf-8", "replace"))
+                if r.sequence <= as_of:
+                    latest_state[resource] = (r.sequence, r.state_digest)
+                else:
+                    changed_after.add(resource)
             for old in older:
                 if old.size == frontier.size and old.root != frontier.root():
                     raise AuditVerificationError("AUDIT_ROOT_MISMATCH",
@@ -396,10 +424,20 @@ class Audit:
                                              f"the server's snapshot includes record {as_of} but its latest "
                                              f"checkpoint covers {now.size}")
             result.states_as_of = as_of
-            try:
-                _compare_states(states, latest_state, result)
-            except grpc.RpcError as err:
-                raise FairtraceError.from_rpc_error(err) from None
+            _compare_states(states, latest_state, result)
+            for name, (kind, (was_read, why, fields, diffs)) in sorted(read_checks.items()):
+                if not was_read:
+                    result.not_read[f"{kind}: {why}"] = result.not_read.get(f"{kind}: {why}", 0) + 1
+                    continue
+                result.reads_compared += 1
+                result.read_fields += fields
+                if diffs and name in changed_after:
+                    result.reads_changed += 1
+                elif diffs:
+                    result.state_findings.append(StateFinding(
+                        "STATE_READ_MISMATCH", name, "the ordinary read differs from the state document the "
+                        "log's digest covers: " + "; ".join(diffs)))
+            result.state_findings.sort(key=lambda f: f.resource)
         return result
 
     def prove(self, sequence: int, key: Optional[str] = None) -> dict:

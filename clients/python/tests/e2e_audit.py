@@ -21,7 +21,7 @@ import fairtrace
 from fairtrace import FairtraceError
 from fairtrace.audit import (AuditVerificationError, MerkleFrontier, canonical_bytes, leaf_hash, verify_consistency,
                              verify_inclusion)
-from fairtrace.v1 import access_pb2, access_pb2_grpc, admin_pb2, models_pb2
+from fairtrace.v1 import access_pb2, access_pb2_grpc, admin_pb2, models_pb2, run_resources_pb2, runs_pb2
 
 from e2e_client import SERVER_BIN, Server
 
@@ -118,6 +118,40 @@ class AuditEndToEnd(unittest.TestCase):
         self.client = fairtrace.Client(self.server.address)
         result = self.client.audit.verify(key=self.key, state_dir="", deep=True)
         self.assertEqual([(f.kind, f.resource) for f in result.state_findings], [("STATE_MISMATCH", "models/m1")])
+
+    def test_reads_tie_each_state_to_its_ordinary_read(self):
+        run = self.client.call(self.client.runs.CreateRun, runs_pb2.CreateRunRequest(
+            run=run_resources_pb2.Run(experiment="e", params={"lr": "0.1", "aug": "flip"})), idempotent=False)
+        points = [("loss", 0.5), ("acc", float("nan")), ("loss", float("inf")), ("acc", 0.25), ("loss", 1e-300)]
+        metrics = [run_resources_pb2.Metric(key=k, value=v, step=i) for i, (k, v) in enumerate(points)]
+        self.client.call(self.client.runs.LogMetrics, runs_pb2.LogMetricsRequest(run=run.name, metrics=metrics),
+                         idempotent=False)
+        result = self.client.audit.verify(key=self.key, state_dir="", reads=True)
+        self.assertEqual(result.state_findings, [])
+        self.assertEqual(result.resources_checked, 6)  # 5 models and the run
+        self.assertEqual(result.reads_compared, 6)
+        self.assertEqual(result.not_read, {})
+        # The C++ CLI's views compare the same fields.
+        cli = os.path.join(os.path.dirname(SERVER_BIN), "..", "..", "clients", "fairtrace")
+        out = subprocess.run([cli, "--server", self.server.address, "--json", "audit", "verify", "--reads",
+                              "--no-state"], capture_output=True, text=True, check=False)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(json.loads(out.stdout)["reads"]["fields"], result.read_fields)
+        # A read that differs from its document is named, field by field.
+        from fairtrace.state_reads import compare_read_view, run_view
+        doc = json.loads(next(m.document for m in self.client.audit._stub.ListResourceStates(
+            admin_pb2.ListResourceStatesRequest()) if m.name == run.name))
+        got = self.client.call(self.client.runs.GetRun, runs_pb2.GetRunRequest(name=run.name))
+        history = self.client.call(self.client.runs.ListMetricHistory,
+                                   runs_pb2.ListMetricHistoryRequest(run=run.name, key="loss")).metrics
+        history = list(history) + list(self.client.call(self.client.runs.ListMetricHistory,
+                                                        runs_pb2.ListMetricHistoryRequest(run=run.name,
+                                                                                          key="acc")).metrics)
+        self.assertEqual(compare_read_view(doc, run_view(got, history), "GetRun")[1], [])
+        history[0].value = 0.01  # a better loss than the one logged
+        got.status = run_resources_pb2.RUN_STATUS_FINISHED
+        _, diffs = compare_read_view(doc, run_view(got, history), "GetRun")
+        self.assertEqual(sorted(d.split(":")[0] for d in diffs), ["metrics", "status"])
 
     def test_canonical_bytes_match_the_server_hashes(self):
         records = list(self.client.pages(self.client.audit._stub.ListAuditRecords,
