@@ -45,12 +45,12 @@ json MapObject(const Map& m) {
   return out;
 }
 
-// The proto3 JSON of a message with its field names as declared (how the
-// server stores messages held as JSON text).
-json MessageObject(const google::protobuf::Message& m) {
+// The proto3 JSON of a message, with its field names as declared or in
+// lowerCamelCase (how the server stored that message's JSON text).
+json MessageObject(const google::protobuf::Message& m, bool declared_names = true) {
   std::string text;
   google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
+  o.preserve_proto_field_names = declared_names;
   if (!google::protobuf::util::MessageToJsonString(m, &text, o).ok()) return nullptr;
   return json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
@@ -221,6 +221,7 @@ json InvestigationRevisionView(const v1::Investigation& i) {
           {"title", i.title()},
           {"study_count", i.study_count()},
           {"entity_count", i.entity_count()},
+          {"report_json", MessageObject(i.report(), /*declared_names=*/false)},
           {"create_time", Micros(i.revision_time())},
           {"project", i.project()}};
 }

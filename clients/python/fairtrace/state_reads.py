@@ -136,7 +136,8 @@ def run_view(r, history) -> dict:
 def investigation_revision_view(i) -> dict:
     return {"name": f"{i.name}/revisions/{i.revision}", "revision": i.revision, "digest": i.revision_digest,
             "profile": i.profile, "validator_version": i.validator_version, "title": i.title,
-            "study_count": i.study_count, "entity_count": i.entity_count, "create_time": _micros(i.revision_time),
+            "study_count": i.study_count, "entity_count": i.entity_count,
+            "report_json": json.loads(json_format.MessageToJson(i.report)), "create_time": _micros(i.revision_time),
             "project": i.project}
 
 
