@@ -256,14 +256,10 @@ absl::StatusOr<std::string> RunName(const json& p) {
 // MLflow's server refuses to change a deleted run ("must be in the 'active'
 // state"), with INVALID_PARAMETER_VALUE; so does the door. Logging checks
 // it in its own transaction (the run store's RUN_DELETED, answered as
-// INVALID_PARAMETER_VALUE); the tag edits below check it here.
-absl::Status RequireActive(RunRegistry* runs, const std::string& name) {
-  FT_ASSIGN_OR_RETURN(std::optional<std::string> stage, runs->RunTag(name, kLifecycle));
-  if (stage && *stage == "deleted") {
-    return InvalidField("run_id", absl::StrCat("The run ", name.substr(5),
-                                               " must be in the 'active' state. Current state is deleted."));
-  }
-  return absl::OkStatus();
+// INVALID_PARAMETER_VALUE); tag edits and updates check the run they read.
+absl::Status DeletedRunError(const std::string& name) {
+  return InvalidField(
+      "run_id", absl::StrCat("The run ", name.substr(5), " must be in the 'active' state. Current state is deleted."));
 }
 
 absl::StatusOr<std::vector<ProjectTarget>> RunTarget(Store* store, const json& p) {
@@ -272,13 +268,16 @@ absl::StatusOr<std::vector<ProjectTarget>> RunTarget(Store* store, const json& p
 }
 
 // Changes a run's tags, retrying once when another call changed the run
-// in between (its etag guards the write).
+// in between (its etag guards the write). A deleted run is refused unless
+// `deleted_ok` (delete and restore themselves).
 absl::Status EditTags(RunRegistry* runs, const CallContext& ctx, const std::string& name,
-                      const std::function<void(google::protobuf::Map<std::string, std::string>*)>& edit) {
+                      const std::function<void(google::protobuf::Map<std::string, std::string>*)>& edit,
+                      bool deleted_ok = false) {
   for (int attempt = 0;; ++attempt) {
     v1::GetRunRequest get;
     get.set_name(name);
     FT_ASSIGN_OR_RETURN(v1::Run run, runs->GetRun(get));
+    if (!deleted_ok && IsDeleted(run)) return DeletedRunError(name);
     v1::UpdateRunRequest req;
     req.mutable_run()->set_name(name);
     req.mutable_run()->set_etag(run.etag());
@@ -388,7 +387,10 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
   out.push_back({"POST", "/api/2.0/mlflow/runs/update", Access::kWriteRuns, ProjectRule::kFields, by_run,
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));
-                   FT_RETURN_IF_ERROR(RequireActive(runs, name));
+                   v1::GetRunRequest get;
+                   get.set_name(name);
+                   FT_ASSIGN_OR_RETURN(v1::Run cur, runs->GetRun(get));
+                   if (IsDeleted(cur)) return DeletedRunError(name);
                    FT_ASSIGN_OR_RETURN(std::string status, TextParam(c.params, "status", false));
                    FT_ASSIGN_OR_RETURN(std::string run_name, TextParam(c.params, "run_name", false));
                    if (!run_name.empty()) {
@@ -399,9 +401,7 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                      if (!v1::RunStatus_Parse(absl::StrCat("RUN_STATUS_", status), &s)) {
                        return InvalidField("status", "RUNNING, FINISHED, FAILED or KILLED");
                      }
-                     v1::GetRunRequest get;
-                     get.set_name(name);
-                     FT_ASSIGN_OR_RETURN(v1::Run cur, runs->GetRun(get));
+                     // The tag edit above leaves the status as `cur` read it.
                      const bool ended = cur.status() != v1::RUN_STATUS_RUNNING;
                      if (ended && s == v1::RUN_STATUS_RUNNING) {
                        // start_run(run_id=…): appended to, never rewritten.
@@ -414,8 +414,6 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                        FT_RETURN_IF_ERROR(runs->UpdateRun(c.ctx, req).status());
                      }
                    }
-                   v1::GetRunRequest get;
-                   get.set_name(name);
                    FT_ASSIGN_OR_RETURN(v1::Run run, runs->GetRun(get));
                    return json{{"run_info", RunJson(run)["run"]["info"]}};
                  }});
@@ -473,13 +471,16 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                      get.set_name(name);
                      FT_ASSIGN_OR_RETURN(v1::Run run, runs->GetRun(get));
                      if (IsDeleted(run) == restore) {  // MLflow: only an active run is deleted, a deleted one restored
-                       FT_RETURN_IF_ERROR(EditTags(runs, c.ctx, name, [&](auto* tags) {
-                         if (restore) {
-                           tags->erase(kLifecycle);
-                         } else {
-                           (*tags)[kLifecycle] = "deleted";
-                         }
-                       }));
+                       FT_RETURN_IF_ERROR(EditTags(
+                           runs, c.ctx, name,
+                           [&](auto* tags) {
+                             if (restore) {
+                               tags->erase(kLifecycle);
+                             } else {
+                               (*tags)[kLifecycle] = "deleted";
+                             }
+                           },
+                           /*deleted_ok=*/true));
                      }
                      return json::object();
                    }});
@@ -492,7 +493,6 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                      FT_ASSIGN_OR_RETURN(std::string value, TextParam(c.params, "value", false));
                      if (key == kLifecycle)
                        return InvalidField("key", "fairtrace.lifecycle is set by delete / restore");
-                     FT_RETURN_IF_ERROR(RequireActive(runs, name));
                      FT_RETURN_IF_ERROR(EditTags(runs, c.ctx, name, [&](auto* tags) {
                        if (set) {
                          (*tags)[key] = value;
@@ -509,7 +509,6 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
   out.push_back({"POST", "/api/2.0/mlflow/runs/log-model", Access::kWriteRuns, ProjectRule::kFields, by_run,
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    FT_ASSIGN_OR_RETURN(std::string name, RunName(c.params));
-                   FT_RETURN_IF_ERROR(RequireActive(runs, name));
                    FT_ASSIGN_OR_RETURN(std::string model_json, TextParam(c.params, "model_json", true));
                    json model = json::parse(model_json, nullptr, false);
                    if (!model.is_object()) return InvalidField("model_json", "a JSON object");

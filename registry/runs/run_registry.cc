@@ -15,7 +15,6 @@
 #include "common/status/status_macros.h"
 #include "common/text/utf8.h"
 #include "google/protobuf/util/time_util.h"
-#include "nlohmann/json.hpp"
 #include "registry/annotations/annotation_names.h"
 #include "registry/core/page_token.h"
 #include "registry/core/resource_project.h"
@@ -408,22 +407,6 @@ absl::StatusOr<v1::Run> RunRegistry::CreateRun(const CallContext& ctx, const v1:
 absl::StatusOr<v1::Run> RunRegistry::GetRun(const v1::GetRunRequest& req) {
   FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(req.name()));
   return Load(id);
-}
-
-absl::StatusOr<std::optional<std::string>> RunRegistry::RunTag(const std::string& run, const std::string& key) {
-  FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(run));
-  FT_ASSIGN_OR_RETURN(std::optional<RunRow> row, runs_->GetRun(id));
-  if (!row) return RunNotFound(run);
-  // Most runs carry no such tag: their tags are not parsed (a key JSON
-  // writes as is appears as is in the stored text).
-  const bool as_is = std::none_of(key.begin(), key.end(),
-                                  [](char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; });
-  if (as_is && !absl::StrContains(row->tags_json, key)) return std::optional<std::string>();
-  nlohmann::json tags = nlohmann::json::parse(row->tags_json, nullptr, /*allow_exceptions=*/false);
-  if (!tags.is_object()) return std::optional<std::string>();
-  auto it = tags.find(key);
-  if (it == tags.end() || !it->is_string()) return std::optional<std::string>();
-  return std::optional<std::string>(it->get<std::string>());
 }
 
 absl::StatusOr<v1::ListRunsResponse> RunRegistry::ListRuns(const v1::ListRunsRequest& req, const ProjectScope& scope) {

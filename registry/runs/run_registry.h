@@ -85,10 +85,6 @@ class RunRegistry {
 
   absl::StatusOr<v1::Run> CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req);
   absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req);
-  // One tag of "runs/{run}" (nullopt when unset), read from the run's row
-  // alone: cheaper than GetRun for a check made on every call. NOT_FOUND
-  // as GetRun.
-  absl::StatusOr<std::optional<std::string>> RunTag(const std::string& run, const std::string& key);
   // Only runs in `scope`'s projects.
   absl::StatusOr<v1::ListRunsResponse> ListRuns(const v1::ListRunsRequest& req,
                                                 const ProjectScope& scope = ProjectScope::All());

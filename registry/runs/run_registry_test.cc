@@ -123,26 +123,6 @@ TEST_F(RunRegistryTest, CreateRecordsEverythingGiven) {
   EXPECT_THAT(runs_->GetRun(get), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-TEST_F(RunRegistryTest, RunTagReadsOneTagFromTheRow) {
-  v1::CreateRunRequest req;
-  req.mutable_run()->set_experiment("e");
-  (*req.mutable_run()->mutable_tags())["stage"] = "deleted";
-  (*req.mutable_run()->mutable_tags())["say \"hi\""] = "quoted";
-  ASSERT_OK_AND_ASSIGN(v1::Run run, runs_->CreateRun(ctx_, req));
-  auto tag = [&](const std::string& key) { return runs_->RunTag(run.name(), key); };
-  ASSERT_OK_AND_ASSIGN(std::optional<std::string> stage, tag("stage"));
-  EXPECT_EQ(stage, "deleted");
-  ASSERT_OK_AND_ASSIGN(std::optional<std::string> quoted, tag("say \"hi\""));
-  EXPECT_EQ(quoted, "quoted");
-  ASSERT_OK_AND_ASSIGN(std::optional<std::string> missing, tag("missing"));
-  EXPECT_FALSE(missing.has_value());
-  // A key that only appears as a value is not a tag.
-  ASSERT_OK_AND_ASSIGN(std::optional<std::string> value_only, tag("deleted"));
-  EXPECT_FALSE(value_only.has_value());
-  EXPECT_THAT(runs_->RunTag("runs/0123456789abcdef0123456789abcdef", "stage"), StatusIs(absl::StatusCode::kNotFound));
-  EXPECT_THAT(runs_->RunTag("runs/nope", "stage"), StatusIs(absl::StatusCode::kInvalidArgument));
-}
-
 // A run soft-deleted through the MLflow door (its tag fairtrace.lifecycle)
 // takes no params, metrics or edges through either API until the tag is
 // removed; its tags still change (that is how it is restored).

@@ -468,10 +468,7 @@ ReadCheck StateReads::CheckDocument(const json& doc) {
   ReadCheck check;
   const std::string kind = doc.value("kind", "");
   const std::string name = doc.value("name", "");
-  auto compare = [&](const json& view) {
-    std::string rpc = check.rpc;
-    return CompareReadView(doc, view, rpc);
-  };
+  auto compare = [&](const json& view) { return CompareReadView(doc, view, check.rpc); };
   if (kind == "registeredModel" || kind == "modelAlias") {
     v1::GetRegisteredModelRequest req;
     req.set_name(kind == "modelAlias" ? name.substr(0, name.find("/aliases/")) : name);
