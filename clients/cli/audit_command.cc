@@ -140,7 +140,8 @@ int AuditCommand::Verify(const client::ClientOptions& options, bool as_json) {
       out["reads"] = {{"resources", r->reads_compared},
                       {"fields", r->read_fields},
                       {"changed_since_snapshot", r->reads_changed},
-                      {"not_read", r->not_read}};
+                      {"not_read", r->not_read},
+                      {"not_compared", r->not_compared}};
     }
     std::cout << out.dump() << "\n";
     return states_agree ? 0 : 1;
@@ -162,6 +163,7 @@ int AuditCommand::Verify(const client::ClientOptions& options, bool as_json) {
       std::cout << r->reads_changed << " resource(s) changed after the snapshot: their reads were not compared\n";
     }
     for (const auto& [why, n] : r->not_read) std::cout << "not read: " << n << " x " << why << "\n";
+    for (const auto& [why, n] : r->not_compared) std::cout << "not compared: " << n << " x " << why << "\n";
   }
   for (const auto& f : r->state_findings) std::cout << f.kind << " " << f.resource << ": " << f.detail << "\n";
   if (!states_agree) {

@@ -570,6 +570,13 @@ absl::StatusOr<v1::ListAnnotationsResponse> AnnotationRegistry::ListAnnotations(
       absl::StatusOr<Digest> d = ParseDigest(r.mask_digest, "mask");
       if (d.ok()) *a->mutable_mask() = DigestToProto(*d);
     }
+    v1::StoredAnnotation* stored = a->mutable_stored();
+    stored->set_seq(r.seq);
+    stored->set_category_id(r.category_id);
+    stored->set_value(r.value);
+    for (double x : r.bbox) stored->add_bbox(x);
+    stored->set_geometry_json(r.geometry_json);
+    stored->set_mask_digest(r.mask_digest);
   }
   if (static_cast<int>(rows.size()) > page) {
     out.set_next_page_token(EncodePageToken(token_key_, kind, absl::StrCat(rows[page - 1].seq)));

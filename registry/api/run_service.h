@@ -3,6 +3,7 @@
 #pragma once
 
 #include "fairtrace/v1/runs.grpc.pb.h"
+#include "registry/experiments/experiment_registry.h"
 #include "registry/runs/run_registry.h"
 
 #include "registry/api/rpc_guard.h"
@@ -11,7 +12,10 @@ namespace fairtrace::api {
 
 class RunServiceImpl final : public v1::RunService::Service {
  public:
-  RunServiceImpl(RunRegistry* registry, const RpcGuard* guard) : registry_(registry), guard_(guard) {}
+  // `experiments` serves GetExperiment (MLflow experiments, made through
+  // the door); all are borrowed and must outlive this.
+  RunServiceImpl(RunRegistry* registry, ExperimentRegistry* experiments, const RpcGuard* guard)
+      : registry_(registry), experiments_(experiments), guard_(guard) {}
 
   grpc::Status CreateRun(grpc::ServerContext* ctx, const v1::CreateRunRequest* req, v1::Run* resp) override;
   grpc::Status GetRun(grpc::ServerContext* ctx, const v1::GetRunRequest* req, v1::Run* resp) override;
@@ -28,9 +32,14 @@ class RunServiceImpl final : public v1::RunService::Service {
                            v1::RegisterRunResponse* resp) override;
   grpc::Status GetLineage(grpc::ServerContext* ctx, const v1::GetLineageRequest* req,
                           v1::GetLineageResponse* resp) override;
+  grpc::Status GetExperiment(grpc::ServerContext* ctx, const v1::GetExperimentRequest* req,
+                             v1::Experiment* resp) override;
+  grpc::Status ListArtifactChanges(grpc::ServerContext* ctx, const v1::ListArtifactChangesRequest* req,
+                                   v1::ListArtifactChangesResponse* resp) override;
 
  private:
   RunRegistry* registry_;
+  ExperimentRegistry* experiments_;
   const RpcGuard* guard_;
 };
 

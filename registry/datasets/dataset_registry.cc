@@ -99,6 +99,7 @@ struct Pinned {
 v1::DatasetVersion DatasetVersionProto(const DatasetVersionRow& row) {
   v1::DatasetVersion p;
   p.set_name(absl::StrCat("datasets/", row.dataset_id, "/versions/", row.version));
+  p.set_uid(row.uid);
   p.set_digest(row.digest);
   *p.mutable_tree() = DigestToProto({row.tree_digest, row.tree_size});
   if (!row.item_table_digest.empty()) {

@@ -57,6 +57,8 @@ absl::Status CheckTag(const std::string& key, const std::string& value) {
 
 }  // namespace
 
+std::map<std::string, std::string> ExperimentRegistry::Tags(const ExperimentRow& row) { return TagsOf(row.tags_json); }
+
 absl::Status ExperimentRegistry::CheckName(const std::string& name, const std::string& field) {
   FT_RETURN_IF_ERROR(CheckText(name, kMaxNameCodePoints, field, true));
   for (unsigned char c : name) {

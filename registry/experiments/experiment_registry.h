@@ -54,6 +54,8 @@ class ExperimentRegistry {
                                        const std::string& value);
 
   static absl::Status CheckName(const std::string& name, const std::string& field);
+  // An experiment's tags (its stored tags_json); none when unreadable.
+  static std::map<std::string, std::string> Tags(const ExperimentRow& row);
   // NOT_FOUND (EXPERIMENT_NOT_FOUND) for an active name.
   static absl::Status NameNotFound(const std::string& name);
 

@@ -398,9 +398,15 @@ v1::MiappeEntity EntityProto(const std::string& investigation, int64_t revision,
   p.set_entity_id(e.entity_id);
   p.set_revision(revision);
   p.set_location(e.location);
+  p.set_seq(e.seq);
   if (std::optional<mp::Record> r = RecordFromJson(e)) {
     for (const auto& [k, v] : r->values) (*p.mutable_values())[k] = v;
-    for (const auto& [k, v] : r->extensions) (*p.mutable_extensions())[k] = v;
+    for (const auto& [k, v] : r->extensions) {
+      (*p.mutable_extensions())[k] = v;
+      v1::ExtensionCell* cell = p.add_extension_cells();
+      cell->set_key(k);
+      cell->set_value(v);
+    }
   }
   return p;
 }

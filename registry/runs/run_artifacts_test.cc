@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "common/content/sha256.h"
 #include "common/status/status_macros.h"
 #include "registry/content/fsck.h"
 #include "registry/runs/run_registry.h"
@@ -116,6 +117,41 @@ TEST_F(RunArtifactsTest, AFolderKeepsItsHistoryAndListsOneLevel) {
   EXPECT_THAT(artifacts_->Delete(ctx_, id_, "model"), StatusIs(absl::StatusCode::kNotFound));
   // Nothing was rewritten: every change is a row of the history.
   EXPECT_EQ(store_->runs()->CurrentArtifacts(id_)->size(), 1u);
+}
+
+TEST_F(RunArtifactsTest, TheFoldersHistoryIsListedInOrderPageByPage) {
+  ASSERT_TRUE(Put("a.txt", "one").ok());
+  ASSERT_TRUE(Put("a.txt", "two").ok());  // overwritten: both kept
+  ASSERT_TRUE(Put("d/b.txt", "three").ok());
+  ASSERT_TRUE(artifacts_->Delete(ctx_, id_, "a.txt").ok());
+  v1::ListArtifactChangesRequest req;
+  req.set_run(run_);
+  req.set_page_size(3);
+  auto first = runs_->ListArtifactChanges(req);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->changes_size(), 3);
+  EXPECT_EQ(first->changes(0).path(), "a.txt");
+  EXPECT_EQ(first->changes(1).blob().sha256(), Sha256Hex("two"));
+  EXPECT_EQ(first->changes(2).path(), "d/b.txt");
+  EXPECT_LT(first->changes(0).seq(), first->changes(1).seq());
+  ASSERT_FALSE(first->next_page_token().empty());
+  req.set_page_token(first->next_page_token());
+  auto rest = runs_->ListArtifactChanges(req);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  ASSERT_EQ(rest->changes_size(), 1);
+  EXPECT_EQ(rest->changes(0).path(), "a.txt");
+  EXPECT_FALSE(rest->changes(0).has_blob());  // the delete
+  EXPECT_TRUE(rest->next_page_token().empty());
+  // A token of another list, a bad run, a negative page, a missing run.
+  req.set_run("runs/0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(runs_->ListArtifactChanges(req).status().code(), absl::StatusCode::kInvalidArgument);
+  req.clear_page_token();
+  EXPECT_EQ(runs_->ListArtifactChanges(req).status().code(), absl::StatusCode::kNotFound);
+  req.set_run("runs/x");
+  EXPECT_EQ(runs_->ListArtifactChanges(req).status().code(), absl::StatusCode::kInvalidArgument);
+  req.set_run(run_);
+  req.set_page_size(-1);
+  EXPECT_EQ(runs_->ListArtifactChanges(req).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(RunArtifactsTest, AnEndedRunsFolderIsFinalAndItsTreeAnOutput) {

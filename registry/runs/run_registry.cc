@@ -641,6 +641,35 @@ absl::StatusOr<v1::ListMetricHistoryResponse> RunRegistry::ListMetricHistory(con
   return out;
 }
 
+absl::StatusOr<v1::ListArtifactChangesResponse> RunRegistry::ListArtifactChanges(
+    const v1::ListArtifactChangesRequest& req) {
+  FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(req.run(), "run"));
+  if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
+  const int page =
+      req.page_size() == 0 ? limits_.default_artifact_page : std::min(req.page_size(), limits_.max_artifact_page);
+  const std::string kind = absl::StrCat("artifacts:", id);
+  FT_ASSIGN_OR_RETURN(std::string payload, DecodePageToken(token_key_, kind, req.page_token()));
+  int64_t after = 0;
+  if (!payload.empty() && !absl::SimpleAtoi(payload, &after)) {
+    return InvalidField("page_token", "not a page token of this list");
+  }
+  FT_ASSIGN_OR_RETURN(std::optional<RunRow> run, runs_->GetRun(id));
+  if (!run) return RunNotFound(req.run());
+  FT_ASSIGN_OR_RETURN(std::vector<ArtifactChangeRow> rows, runs_->ArtifactChanges(id, after, page + 1));
+  v1::ListArtifactChangesResponse out;
+  for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) {
+    v1::ArtifactChange* c = out.add_changes();
+    c->set_seq(rows[i].seq);
+    c->set_path(rows[i].artifact.path);
+    if (rows[i].artifact.digest) *c->mutable_blob() = DigestToProto(*rows[i].artifact.digest);
+    *c->mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(rows[i].create_time);
+  }
+  if (static_cast<int>(rows.size()) > page) {
+    out.set_next_page_token(EncodePageToken(token_key_, kind, absl::StrCat(rows[page - 1].seq)));
+  }
+  return out;
+}
+
 absl::StatusOr<v1::Run> RunRegistry::AddRunEdges(const CallContext& ctx, const v1::AddRunEdgesRequest& req) {
   return Audited(store_, ctx, req.run(), [&]() -> absl::StatusOr<v1::Run> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseRunName(req.run(), "run"));
@@ -737,6 +766,9 @@ absl::StatusOr<v1::GetLineageResponse> RunRegistry::GetLineage(const v1::GetLine
     FT_ASSIGN_OR_RETURN(*p->mutable_object(), shown(e.object));
     p->set_role(e.role);
     p->set_depth(e.depth);
+    if (!e.origin.empty()) {
+      FT_ASSIGN_OR_RETURN(*p->mutable_origin(), shown(e.origin));
+    }
   }
   out.set_truncated(truncated);
   return out;

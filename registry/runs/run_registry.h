@@ -41,6 +41,8 @@ struct RunLimits {
   int max_page = 1000;
   int default_metric_page = 1000;
   int max_metric_page = 10000;
+  int default_artifact_page = 1000;
+  int max_artifact_page = 10000;
   size_t max_key = 250;           // param and metric keys (as MLflow)
   size_t max_param_value = 6000;  // bytes (as MLflow 2.x)
   int max_params_per_call = 1000;
@@ -92,6 +94,9 @@ class RunRegistry {
   absl::StatusOr<v1::LogParamsResponse> LogParams(const CallContext& ctx, const v1::LogParamsRequest& req);
   absl::StatusOr<v1::LogMetricsResponse> LogMetrics(const CallContext& ctx, const v1::LogMetricsRequest& req);
   absl::StatusOr<v1::ListMetricHistoryResponse> ListMetricHistory(const v1::ListMetricHistoryRequest& req);
+  // The history of a run's artifact folder (docs/runs.md); pages of
+  // default_artifact_page, at most max_artifact_page.
+  absl::StatusOr<v1::ListArtifactChangesResponse> ListArtifactChanges(const v1::ListArtifactChangesRequest& req);
   absl::StatusOr<v1::Run> AddRunEdges(const CallContext& ctx, const v1::AddRunEdgesRequest& req);
   // MLflow's start_run(run_id=…) on an ended run (docs/mlflow-door.md):
   // the run is RUNNING again, its end time cleared and its tag

@@ -95,7 +95,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   s->run_artifacts_ =
       std::make_unique<RunArtifacts>(s->backend_->content(), s->backend_->runs(), s->content_store_.get(), now);
   s->run_registry_->set_artifacts(s->run_artifacts_.get());
-  s->run_service_ = std::make_unique<api::RunServiceImpl>(s->run_registry_.get(), guard);
+  s->experiment_registry_ =
+      std::make_unique<ExperimentRegistry>(s->backend_->content(), s->backend_->experiments(), now);
+  s->run_service_ = std::make_unique<api::RunServiceImpl>(s->run_registry_.get(), s->experiment_registry_.get(), guard);
   for (const std::string& path : options.ontology_files) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read ontology file ", path));
@@ -158,8 +160,6 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   if (!s->server_ || s->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
-  s->experiment_registry_ =
-      std::make_unique<ExperimentRegistry>(s->backend_->content(), s->backend_->experiments(), now);
   if (!options.mlflow_listen.empty()) {
     CallContext server_ctx;
     server_ctx.principal = "fairtrace-server";

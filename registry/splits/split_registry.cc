@@ -98,6 +98,15 @@ v1::Split SplitProto(const SplitRow& row) {
       sp->set_digest(part.value("digest", ""));
       sp->set_item_count(part.value("item_count", int64_t{0}));
       sp->set_group_count(part.value("group_count", int64_t{0}));
+      if (auto shares = part.find("shares_with"); shares != part.end() && shares->is_object()) {
+        for (const auto& [other, counts] : shares->items()) {
+          if (!counts.is_object()) continue;
+          v1::PartShares& out = (*sp->mutable_shares_with())[other];
+          for (const auto& [kind, n] : counts.items()) {
+            if (n.is_number_integer()) (*out.mutable_counts())[kind] = n.get<int64_t>();
+          }
+        }
+      }
     }
   }
   p.set_digest(row.digest);

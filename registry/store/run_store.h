@@ -58,11 +58,23 @@ struct ArtifactRow {
   std::optional<Digest> digest;
 };
 
+// One change of a run's artifact folder (migration 0021), as the history
+// lists it: `digest` unset when it deleted `path`.
+struct ArtifactChangeRow {
+  int64_t seq = 0;
+  ArtifactRow artifact;
+  int64_t create_time = 0;
+};
+
 // subject --predicate--> object ("runs/r" used "trees/..."; an output
 // wasGeneratedBy "runs/r").
 struct EdgeRow {
   std::string subject, predicate, object, role;
   int depth = 0;  // filled by Lineage()
+  // The resource whose call recorded the edge (its state document's
+  // lineage chain holds it); filled by Lineage() and EdgesOf(), ignored on
+  // insert (the writing call names it).
+  std::string origin;
 };
 
 // Where a ListRuns page starts: after (create_time, run_id), descending.
@@ -121,6 +133,10 @@ class RunStore {
                                        const AuditEntry& audit) = 0;
   // The run's current artifact folder, by path.
   virtual absl::StatusOr<std::vector<ArtifactRow>> CurrentArtifacts(const std::string& run_id) = 0;
+  // The run's artifact changes with seq > `after_seq`, oldest first, at
+  // most `limit`.
+  virtual absl::StatusOr<std::vector<ArtifactChangeRow>> ArtifactChanges(const std::string& run_id, int64_t after_seq,
+                                                                         int limit) = 0;
   // MLflow's log-batch in one transaction: `params` as LogParams,
   // `metrics` as LogMetrics (both need a RUNNING run, when any), and, when
   // `tags` is set, the run's tags replaced by `tags->tags_json` (ABORTED,

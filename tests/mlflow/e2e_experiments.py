@@ -120,6 +120,59 @@ class ExperimentsThroughTheRealClient(DoorTestCase):
         self.assertEqual(self.client.get_experiment(b).lifecycle_stage, "active")
         self.assertEqual(self.error_code(self.client.delete_experiment, "0"), "INVALID_PARAMETER_VALUE")
 
+    def test_experiments_are_read_over_grpc_and_tied_to_their_logged_state(self):
+        import hashlib
+        import json
+
+        import fairtrace
+        from fairtrace.v1 import runs_pb2
+        a = self.client.create_experiment("wheat ✓", tags={"crop": "wheat"})
+        self.client.set_experiment_tag(a, "stage", "pilot")
+        self.client.rename_experiment(a, "wheat-2027")
+        b = self.client.create_experiment("maize")
+        self.client.delete_experiment(b)
+        # A run with an artifact written twice: its artifacts chain has two
+        # changes, and ending it makes its folder's tree (a lineage edge).
+        notes = os.path.join(self.tmp, "notes.txt")
+        with mlflow.start_run(experiment_id=a) as run:
+            mlflow.log_param("lr", "0.1")
+            mlflow.log_metric("loss", 0.5)
+            for text in ("first", "second"):
+                with open(notes, "w", encoding="utf-8") as f:
+                    f.write(text)
+                mlflow.log_artifact(notes)
+        with fairtrace.Client(self.door.grpc) as ft:
+            changes = ft.call(ft.runs.ListArtifactChanges,
+                              runs_pb2.ListArtifactChangesRequest(run=f"runs/{run.info.run_id}")).changes
+            self.assertEqual([c.path for c in changes], ["notes.txt", "notes.txt"])
+            self.assertEqual(changes[1].blob.sha256, hashlib.sha256(b"second").hexdigest())
+            self.assertLess(changes[0].seq, changes[1].seq)
+            got = ft.call(ft.runs.GetExperiment, runs_pb2.GetExperimentRequest(name=f"experiments/{a}"))
+            self.assertEqual((got.display_name, dict(got.tags), got.lifecycle_stage, got.artifact_location),
+                             ("wheat-2027", {"crop": "wheat", "stage": "pilot"}, "active", f"mlflow-artifacts:/{a}"))
+            deleted = ft.call(ft.runs.GetExperiment, runs_pb2.GetExperimentRequest(name=f"experiments/{b}"))
+            self.assertEqual(deleted.lifecycle_stage, "deleted")
+            with self.assertRaises(fairtrace.FairtraceError) as err:
+                ft.call(ft.runs.GetExperiment, runs_pb2.GetExperimentRequest(name="experiments/12345"))
+            self.assertEqual(err.exception.code.name, "NOT_FOUND")
+            with self.assertRaises(fairtrace.FairtraceError) as err:
+                ft.call(ft.runs.GetExperiment, runs_pb2.GetExperimentRequest(name="runs/12345"))
+            self.assertEqual(err.exception.code.name, "INVALID_ARGUMENT")
+            # Each experiment's state document agrees with its read, in
+            # Python and in the C++ CLI, with nothing left unread.
+            result = ft.audit.verify(state_dir="", reads=True)
+        self.assertEqual(result.state_findings, [])
+        self.assertEqual(result.not_read, {})
+        self.assertEqual(result.reads_compared, 4)  # Default, a, b and the run
+        cli = os.path.join(os.path.dirname(SERVER_BIN), "..", "..", "clients", "fairtrace")
+        out = subprocess.run([cli, "--server", self.door.grpc, "--json", "audit", "verify", "--reads", "--no-state"],
+                             capture_output=True, text=True, check=False)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        reads = json.loads(out.stdout)["reads"]
+        self.assertEqual((reads["resources"], reads["fields"], reads["not_read"], reads["not_compared"]),
+                         (4, result.read_fields, {}, {}))
+        self.assertEqual(result.not_compared, {})
+
     def test_a_raw_request_gets_mlflow_errors(self):
         import requests
         base = self.door.uri + "/api/2.0/mlflow"

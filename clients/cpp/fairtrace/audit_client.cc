@@ -251,6 +251,9 @@ absl::StatusOr<std::vector<DrainedState>> DrainStates(grpc::ClientReader<v1::Res
           ++result->reads_compared;
           result->read_fields += check.fields;
           for (std::string& diff : check.differences) d.read_differences.push_back(absl::StrCat(check.rpc, ": ", diff));
+          for (const std::string& why : check.not_compared) {
+            ++result->not_compared[absl::StrCat(doc.value("kind", ""), ": ", why)];
+          }
         } else {
           ++result->not_read[absl::StrCat(doc.value("kind", ""), ": ", check.not_read)];
         }

@@ -84,6 +84,9 @@ struct AuditVerifyResult {
   int64_t read_fields = 0;
   int64_t reads_changed = 0;
   std::map<std::string, int64_t> not_read;
+  // Fields of read resources left uncompared, counted by "kind: reason"
+  // (a lineage with a node redacted for the caller).
+  std::map<std::string, int64_t> not_compared;
 };
 
 struct ProofBundleSummary {

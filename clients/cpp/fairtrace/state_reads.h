@@ -52,6 +52,9 @@ struct ReadCheck {
   int fields = 0;
   // One line per field that differs.
   std::vector<std::string> differences;
+  // Fields of the view left uncompared for this resource, with why (a
+  // lineage the caller sees redacted).
+  std::vector<std::string> not_compared;
 };
 
 // Compares `view` (a read view, above) with the state document `doc`:
@@ -69,15 +72,29 @@ nlohmann::json ModelAliasView(const v1::RegisteredModel& m, const std::string& a
 // `history`: every metric point of the run (ListMetricHistory of each key
 // in latest_metrics), for the metrics chain.
 nlohmann::json RunView(const v1::Run& r, const std::vector<v1::Metric>& history);
-nlohmann::json InvestigationRevisionView(const v1::Investigation& i);
+// A run's `artifacts` chain from its artifact changes (ListArtifactChanges).
+nlohmann::json ArtifactsChain(const std::vector<v1::ArtifactChange>& changes);
+// `entities`: every entity of the revision (ListEntities of each section),
+// for the entities chain.
+nlohmann::json InvestigationRevisionView(const v1::Investigation& i, const std::vector<v1::MiappeEntity>& entities);
 nlohmann::json DatasetView(const v1::Dataset& d);
-nlohmann::json DatasetVersionView(const v1::DatasetVersion& v);
-nlohmann::json AnnotationSetView(const v1::AnnotationSet& s);
+// `items`: every item of the version (ListItems), for the items and links
+// chains.
+nlohmann::json DatasetVersionView(const v1::DatasetVersion& v, const std::vector<v1::Item>& items);
+// `annotations`: every annotation of the set (ListAnnotations), for the
+// annotations chain.
+nlohmann::json AnnotationSetView(const v1::AnnotationSet& s, const std::vector<v1::Annotation>& annotations);
 nlohmann::json AgreementReportView(const v1::AgreementReport& r);
 // `part_paths`: each part's item paths (ListPartItems), for the items chain.
 nlohmann::json SplitView(const v1::Split& s, const std::map<std::string, std::vector<std::string>>& part_paths);
 nlohmann::json LeakageReportView(const v1::LeakageReport& r);
+nlohmann::json ExperimentView(const v1::Experiment& e);
 nlohmann::json TokenView(const v1::Token& t);
+// The `lineage` chain of resource `name` from the edges GetLineage returns
+// around it (upstream and downstream, depth 1): those whose `origin` is
+// `name`, sorted. nullopt when one of them shows a redacted node (the
+// caller may not see it, so the chain cannot be rebuilt).
+std::optional<std::string> OwnLineageChain(const std::string& name, const std::vector<v1::LineageEdge>& edges);
 nlohmann::json GrantView(const v1::Grant& g);
 
 class StateReads {
@@ -98,8 +115,32 @@ class StateReads {
   template <typename Stub, typename Request, typename Response>
   std::optional<Response> GetByName(ReadCheck* check, const std::string& name, const char* rpc, Stub* stub,
                                     grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*));
-  std::map<std::string, std::vector<std::string>> PartPaths(const v1::Split& s, ReadCheck* check);
-  std::vector<v1::Metric> MetricHistory(const v1::Run& r, ReadCheck* check);
+  // Every row of every page of a List RPC (`call(context, request,
+  // response)`, page tokens followed; `rows` the response's repeated
+  // field); nullopt when a read failed (`*check` says).
+  template <typename Row, typename Request, typename Response, typename Call>
+  std::optional<std::vector<Row>> ListAll(ReadCheck* check, const std::string& name, const char* rpc, Request req,
+                                          Call call, google::protobuf::RepeatedPtrField<Row>* (Response::*rows)());
+  // Each part's item paths (ListPartItems).
+  std::optional<std::map<std::string, std::vector<std::string>>> PartPaths(const v1::Split& s, ReadCheck* check);
+  // Every point of every metric of the run (ListMetricHistory per key).
+  std::optional<std::vector<v1::Metric>> MetricHistory(const v1::Run& r, ReadCheck* check);
+  // Adds `name`'s lineage chain (GetLineage both ways, depth 1) to `view`;
+  // leaves it out, with the reason in `check->not_compared`, when the
+  // edges are redacted or cut; false when a read failed (`*check` says).
+  bool AddLineage(const std::string& name, nlohmann::json* view, ReadCheck* check);
+  // Every item of dataset version `version` (ListItems).
+  std::optional<std::vector<v1::Item>> Items(const std::string& version, ReadCheck* check);
+  // The history of run `run`'s artifact folder (ListArtifactChanges).
+  std::optional<std::vector<v1::ArtifactChange>> ArtifactChanges(const std::string& run, ReadCheck* check);
+  // Every annotation of annotation set `set` (ListAnnotations).
+  std::optional<std::vector<v1::Annotation>> Annotations(const std::string& set, ReadCheck* check);
+  // Every entity of investigation revision `i` (ListEntities of each
+  // MIAPPE section).
+  std::optional<std::vector<v1::MiappeEntity>> Entities(const v1::Investigation& i, ReadCheck* check);
+  // The uid of dataset version `version` (GetDatasetVersion), which its
+  // annotation sets and splits record.
+  std::optional<std::string> VersionUid(const std::string& version, ReadCheck* check);
   std::optional<nlohmann::json> ListedToken(const std::string& name, ReadCheck* check);
   std::optional<nlohmann::json> ListedGrant(const std::string& name, ReadCheck* check);
 

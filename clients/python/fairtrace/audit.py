@@ -199,6 +199,9 @@ class VerifyResult:
     read_fields: int = 0
     reads_changed: int = 0
     not_read: dict = field(default_factory=dict)
+    # Fields of read resources left uncompared, by "kind: reason" (a lineage
+    # with a node redacted for the caller).
+    not_compared: dict = field(default_factory=dict)
 
 
 def canonical_state_json(doc) -> str:
@@ -425,12 +428,14 @@ class Audit:
                                              f"checkpoint covers {now.size}")
             result.states_as_of = as_of
             _compare_states(states, latest_state, result)
-            for name, (kind, (was_read, why, fields, diffs)) in sorted(read_checks.items()):
+            for name, (kind, (was_read, why, fields, diffs, skipped)) in sorted(read_checks.items()):
                 if not was_read:
                     result.not_read[f"{kind}: {why}"] = result.not_read.get(f"{kind}: {why}", 0) + 1
                     continue
                 result.reads_compared += 1
                 result.read_fields += fields
+                for what in skipped:
+                    result.not_compared[f"{kind}: {what}"] = result.not_compared.get(f"{kind}: {what}", 0) + 1
                 if diffs and name in changed_after:
                     result.reads_changed += 1
                 elif diffs:

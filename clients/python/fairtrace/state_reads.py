@@ -92,16 +92,60 @@ def registered_model_view(m) -> dict:
             "delete_time": _micros_if(m, "delete_time"), "project": m.project}
 
 
+def _edge_chain(edges) -> str:
+    """The lineage chain over (subject, predicate, object, role) tuples,
+    sorted bytewise as the document's rows are, each once."""
+    ordered = sorted(set(edges), key=lambda e: tuple(x.encode("utf-8") for x in e))
+    return chain([{"subject": s, "predicate": p, "object": o, "role": r} for s, p, o, r in ordered])
+
+
+def own_lineage_chain(name: str, edges) -> Optional[str]:
+    """The lineage chain of `name` from the edges GetLineage returns around
+    it (both ways, depth 1): those whose origin is `name`. None when one of
+    them shows a redacted node."""
+    own = [(e.subject, e.predicate, e.object, e.role) for e in edges if e.origin == name]
+    if any(s.startswith("redacted/") or o.startswith("redacted/") for s, _, o, _ in own):
+        return None
+    return _edge_chain(own)
+
+
+def _parsed_or_text(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _mlmodel(m) -> dict:
+    """A version's mlmodel_json from the MlmodelInfo its read returns."""
+    return {"flavors": list(m.flavors), "mlflow_version": m.mlflow_version, "model_uuid": m.model_uuid,
+            "run_id": m.run_id, "utc_time_created": m.utc_time_created,
+            "model_size_bytes": m.model_size_bytes if m.HasField("model_size_bytes") else None,
+            "signature": _parsed_or_text(m.signature_json),
+            "saved_input_example_info": _parsed_or_text(m.saved_input_example_info_json),
+            "metadata": _parsed_or_text(m.metadata_json), "flavor_details": _parsed_or_text(m.flavors_json),
+            "extensions": _parsed_or_text(m.extensions_json)}
+
+
+def _proto_json(message) -> dict:
+    return json.loads(json_format.MessageToJson(message, preserving_proto_field_name=True))
+
+
+def _stored_json(value) -> str:
+    """A JSON column's text as the server writes it (nlohmann dump)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def model_version_view(v) -> dict:
     edges = [(v.name, "wasDerivedFrom", f"trees/{v.tree_digest.sha256}/{v.tree_digest.size_bytes}", "content")]
     if v.source_run:
         edges.append((v.name, "wasGeneratedBy", v.source_run, "model"))
-    rows = [{"subject": s, "predicate": p, "object": o, "role": r} for s, p, o, r in sorted(edges)]
     stage = "NONE" if v.stage == 0 else _enum(models_pb2.ModelStage, v.stage, "MODEL_STAGE_", False)
     return {"name": v.name, "uid": v.uid, "version": v.version, "tree_sha256": v.tree_digest.sha256,
             "tree_size": v.tree_digest.size_bytes, "source_run": v.source_run, "description": v.description,
             "tags_json": dict(v.tags), "stage": stage, "create_time": _micros(v.create_time),
-            "update_time": _micros(v.update_time), "revision": _etag_revision(v.etag), "lineage": chain(rows)}
+            "update_time": _micros(v.update_time), "revision": _etag_revision(v.etag),
+            "mlmodel_json": _mlmodel(v.mlmodel), "lineage": _edge_chain(edges)}
 
 
 def model_alias_view(m, alias: str) -> dict:
@@ -133,8 +177,20 @@ def run_view(r, history) -> dict:
             "metrics": chain(metric_rows)}
 
 
-def investigation_revision_view(i) -> dict:
-    return {"name": f"{i.name}/revisions/{i.revision}", "revision": i.revision, "digest": i.revision_digest,
+_MIAPPE_SECTIONS = ("investigation", "study", "person", "data_file", "biological_material", "environment", "factor",
+                   "event", "observation_unit", "sample", "observed_variable")
+
+
+def investigation_revision_view(i, entities) -> dict:
+    """`entities`: every entity of the revision (ListEntities of each
+    section), for the entities chain."""
+    rows = []
+    for e in sorted(entities, key=lambda e: e.seq):
+        record = {"section": e.section, "values": dict(e.values),
+                  "extensions": [[c.key, c.value] for c in e.extension_cells], "location": e.location}
+        rows.append({"seq": e.seq, "section": e.section, "entity_id": e.entity_id,
+                     "record_json": _stored_json(record), "location": e.location})
+    return {"entities": chain(rows), "name": f"{i.name}/revisions/{i.revision}", "revision": i.revision, "digest": i.revision_digest,
             "profile": i.profile, "validator_version": i.validator_version, "title": i.title,
             "study_count": i.study_count, "entity_count": i.entity_count,
             "report_json": json.loads(json_format.MessageToJson(i.report)), "create_time": _micros(i.revision_time),
@@ -147,8 +203,18 @@ def dataset_view(d) -> dict:
             "create_time": _micros(d.create_time), "project": d.project}
 
 
-def dataset_version_view(v) -> dict:
-    return {"name": v.name, "digest": v.digest, "tree_digest": v.tree.sha256, "tree_size": v.tree.size_bytes,
+def dataset_version_view(v, items) -> dict:
+    """`items`: every item of the version (ListItems), for the items and
+    links chains."""
+    ordered = sorted(items, key=lambda i: i.path.encode("utf-8"))
+    item_rows = [{"path": i.path, "blob_digest": i.blob.sha256, "blob_size": i.blob.size_bytes,
+                  "media_type": i.media_type, "acquired_at": i.acquired_at, "sensor": i.sensor, "view": i.view,
+                  "station": i.station, "attributes_json": _stored_json(dict(i.attributes)),
+                  "links_json": _stored_json(list(i.links)), "item_digest": i.digest} for i in ordered]
+    links = sorted(((link, i.path) for i in items for link in i.links),
+                   key=lambda lp: (lp[0].encode("utf-8"), lp[1].encode("utf-8")))
+    return {"name": v.name, "uid": v.uid, "items": chain(item_rows),
+            "links": chain([{"link": link, "path": path} for link, path in links]), "digest": v.digest, "tree_digest": v.tree.sha256, "tree_size": v.tree.size_bytes,
             "item_table_digest": v.item_table.sha256, "item_table_size": v.item_table.size_bytes,
             "investigation_revision": v.investigation_revision, "investigation_digest": v.investigation_digest,
             "item_count": v.item_count, "linked_item_count": v.linked_item_count, "total_bytes": v.total_bytes,
@@ -157,18 +223,61 @@ def dataset_version_view(v) -> dict:
             "create_time": _micros(v.create_time)}
 
 
-def annotation_set_view(s) -> dict:
+def artifacts_chain(changes) -> str:
+    """A run's artifacts chain from its artifact changes (ListArtifactChanges)."""
+    return chain([{"seq": c.seq, "path": c.path, "sha256": c.blob.sha256 if c.HasField("blob") else None,
+                   "size_bytes": c.blob.size_bytes if c.HasField("blob") else None} for c in changes])
+
+
+def _drop_empty_where_stored_has_none(doc: dict, view: dict, field: str, key: str) -> None:
+    """Drops element i's `key` of view[field] when it is empty and the
+    document's element i has no such key (written before it existed, or by
+    a writer that leaves it out)."""
+    stored = doc.get(field)
+    if isinstance(stored, list):
+        for got, kept in zip(view[field], stored):
+            if isinstance(kept, dict) and key not in kept and not got[key]:
+                del got[key]
+
+
+def annotation_set_view(s, annotations=()) -> dict:
+    """`annotations`: every annotation of the set (ListAnnotations), for the
+    annotations chain."""
+    rows = []
+    for a in sorted(annotations, key=lambda a: a.stored.seq):
+        st = a.stored
+        box = ([_state_double(x) for x in st.bbox] + [None] * 4)[:4]
+        rows.append({"seq": st.seq, "path": a.path, "source_id": a.source_id, "category_id": st.category_id,
+                     "value": _state_double(st.value), "bbox_x": box[0], "bbox_y": box[1], "bbox_w": box[2],
+                     "bbox_h": box[3], "geometry_json": st.geometry_json, "mask_digest": st.mask_digest})
     source = s.source_tree if s.HasField("source_tree") else s.source_blob
+    meta = annotations_pb2.AnnotationSet(replaces=s.replaces)
+    meta.protocol.CopyFrom(s.protocol)
+    meta.tool.CopyFrom(s.tool)
+    meta.protocol.SetInParent()  # the server always keeps both, empty or not
+    meta.tool.SetInParent()
+    meta.categories.extend(s.categories)
     return {"name": s.name, "uid": s.uid, "annotator": s.annotator,
             "task": _enum(annotations_pb2.AnnotationTask, s.task, "ANNOTATION_TASK_", True),
             "format": _enum(annotations_pb2.AnnotationFormat, s.format, "ANNOTATION_FORMAT_", True),
             "source_digest": source.sha256, "source_size": source.size_bytes, "digest": s.digest,
+            "meta_json": _proto_json(meta), "annotations": chain(rows),
             "annotation_count": s.annotation_count, "item_count": s.annotated_item_count,
             "created_by": s.created_by, "create_time": _micros(s.create_time)}
 
 
 def agreement_report_view(r) -> dict:
-    return {"name": r.name, "uid": r.uid,
+    overall = []
+    for c in r.overall:
+        j = {"measure": c.measure, "defined": c.defined, "units": c.units}
+        if c.defined:
+            j["value"] = c.value
+        else:
+            j["undefined_reason"] = c.undefined_reason
+        if c.interval_defined:
+            j.update(interval_defined=True, lower=c.lower, upper=c.upper)
+        overall.append(j)
+    return {"overall_json": overall, "name": r.name, "uid": r.uid,
             "task": _enum(annotations_pb2.AnnotationTask, r.task, "ANNOTATION_TASK_", True),
             "sets_json": list(r.annotation_sets), "document_digest": r.document.sha256,
             "document_size": r.document.size_bytes, "created_by": r.created_by,
@@ -178,15 +287,36 @@ def agreement_report_view(r) -> dict:
 def split_view(s, part_paths: Dict[str, List[str]]) -> dict:
     items = sorted(((part, path) for part, paths in part_paths.items() for path in paths),
                    key=lambda pp: (pp[0].encode("utf-8"), pp[1].encode("utf-8")))
-    return {"name": s.name, "uid": s.uid, "method": _enum(splits_pb2.SplitMethod, s.method, "SPLIT_METHOD_", True),
+    given = splits_pb2.Split(method=s.method, folds=s.folds, seed=s.seed, group_by=s.group_by,
+                             stratify_by=s.stratify_by)
+    given.ratios.extend(s.ratios)
+    if s.HasField("assignment"):
+        given.assignment.CopyFrom(s.assignment)
+    parts = [{"part": p.part, "digest": p.digest, "item_count": p.item_count, "group_count": p.group_count,
+              "shares_with": {other: dict(c.counts) for other, c in p.shares_with.items()}} for p in s.parts]
+    return {"params_json": _proto_json(given), "parts_json": parts, "name": s.name, "uid": s.uid, "method": _enum(splits_pb2.SplitMethod, s.method, "SPLIT_METHOD_", True),
             "digest": s.digest, "created_by": s.created_by, "create_time": _micros(s.create_time),
             "items": chain([{"part": part, "path": path} for part, path in items])}
 
 
 def leakage_report_view(r) -> dict:
+    # A run's report checked from one split's parts lists no pairs (see
+    # StateReads._view).
     return {"name": r.name, "uid": r.uid, "split_name": r.split, "leakage_found": 1 if r.leakage_found else 0,
             "document_digest": r.document.sha256, "document_size": r.document.size_bytes,
-            "created_by": r.created_by, "create_time": _micros(r.create_time)}
+            "created_by": r.created_by, "create_time": _micros(r.create_time),
+            "findings_json": [
+                {"kind": f.kind, "count": str(f.count),
+                 "pairs": [{"a": p.a, "a_part": p.a_part, "b": p.b, "b_part": p.b_part, "shared": p.shared}
+                           for p in f.pairs]} for f in r.findings]}
+
+
+def experiment_view(e) -> dict:
+    exp_id = e.name.rsplit("/", 1)[-1]
+    return {"name": e.name, "experiment_id": int(exp_id) if exp_id.isdigit() else exp_id, "uid": e.uid,
+            "experiment_name": e.display_name, "artifact_location": e.artifact_location,
+            "lifecycle_stage": e.lifecycle_stage, "tags_json": dict(e.tags), "create_time": _micros(e.create_time),
+            "update_time": _micros(e.update_time), "project": e.project}
 
 
 def token_view(t) -> dict:
@@ -204,7 +334,8 @@ def grant_view(g) -> dict:
 
 class StateReads:
     """Reads each resource a state document describes and compares.
-    check(doc) returns (read, not_read_reason, fields, differences)."""
+    check(doc) returns (read, not_read_reason, fields, differences,
+    fields not compared with why)."""
 
     def __init__(self, client):
         self._client = client
@@ -232,6 +363,10 @@ class StateReads:
                 setattr(self, which, err.code.name)
         return getattr(self, which)
 
+    def _version_uid(self, version: str) -> str:
+        return self._get(self._client.dataset_service.GetDatasetVersion,
+                         datasets_pb2.GetDatasetVersionRequest(name=version)).uid
+
     def _view(self, doc: dict):
         """(rpc, view) or raises grpc.RpcError; (rpc, None) when the resource
         is not listed; (None, reason) when there is no read."""
@@ -251,20 +386,35 @@ class StateReads:
             for latest in r.latest_metrics:
                 history += list(self._pages(c.runs.ListMetricHistory, runs_pb2.ListMetricHistoryRequest(
                     run=name, key=latest.key, page_size=_PAGE), "metrics"))
-            return "GetRun + ListMetricHistory", run_view(r, history)
+            view = run_view(r, history)
+            changes = list(self._pages(c.runs.ListArtifactChanges, runs_pb2.ListArtifactChangesRequest(
+                run=name, page_size=_PAGE), "changes"))
+            if changes or "artifacts" in doc:  # in a run's document only when it has one
+                view["artifacts"] = artifacts_chain(changes)
+            return "GetRun + ListMetricHistory + ListArtifactChanges", view
         if kind == "investigationRevision":
             i = self._get(c.investigation_service.GetInvestigation, investigations_pb2.GetInvestigationRequest(
                 name=name.split("/revisions/")[0], revision=int(doc.get("revision", 0))))
-            return "GetInvestigation", investigation_revision_view(i)
+            entities = []
+            for section in _MIAPPE_SECTIONS:
+                entities += list(self._pages(c.investigation_service.ListEntities, investigations_pb2.ListEntitiesRequest(
+                    parent=i.name, section=section, revision=i.revision, page_size=_PAGE), "entities"))
+            return "GetInvestigation + ListEntities", investigation_revision_view(i, entities)
         if kind == "dataset":
             return "GetDataset", dataset_view(self._get(c.dataset_service.GetDataset,
                                                         datasets_pb2.GetDatasetRequest(name=name)))
         if kind == "datasetVersion":
-            return "GetDatasetVersion", dataset_version_view(self._get(
-                c.dataset_service.GetDatasetVersion, datasets_pb2.GetDatasetVersionRequest(name=name)))
+            v = self._get(c.dataset_service.GetDatasetVersion, datasets_pb2.GetDatasetVersionRequest(name=name))
+            items = list(self._pages(c.dataset_service.ListItems,
+                                     datasets_pb2.ListItemsRequest(parent=name, page_size=_PAGE), "items"))
+            return "GetDatasetVersion + ListItems", dataset_version_view(v, items)
         if kind == "annotationSet":
-            return "GetAnnotationSet", annotation_set_view(self._get(
-                c.annotation_service.GetAnnotationSet, annotations_pb2.GetAnnotationSetRequest(name=name)))
+            listed = list(self._pages(c.annotation_service.ListAnnotations, annotations_pb2.ListAnnotationsRequest(
+                parent=name, page_size=_PAGE), "annotations"))
+            view = annotation_set_view(self._get(
+                c.annotation_service.GetAnnotationSet, annotations_pb2.GetAnnotationSetRequest(name=name)), listed)
+            view["version_uid"] = self._version_uid(name.split("/annotationSets/")[0])
+            return "GetAnnotationSet + ListAnnotations + GetDatasetVersion", view
         if kind == "agreementReport":
             return "GetAgreementReport", agreement_report_view(self._get(
                 c.annotation_service.GetAgreementReport, annotations_pb2.GetAgreementReportRequest(name=name)))
@@ -272,10 +422,21 @@ class StateReads:
             s = self._get(c.split_service.GetSplit, splits_pb2.GetSplitRequest(name=name))
             paths = {p.part: [i.path for i in self._pages(c.split_service.ListPartItems, splits_pb2.ListPartItemsRequest(
                 parent=p.name, page_size=_PAGE), "items")] for p in s.parts}
-            return "GetSplit + ListPartItems", split_view(s, paths)
+            view = split_view(s, paths)
+            view["version_uid"] = self._version_uid(name.split("/splits/")[0])
+            # A split made before parts kept what they share has no shares_with.
+            _drop_empty_where_stored_has_none(doc, view, "parts_json", "shares_with")
+            return "GetSplit + ListPartItems + GetDatasetVersion", view
         if kind == "leakageReport":
-            return "GetLeakageReport", leakage_report_view(self._get(
-                c.split_service.GetLeakageReport, splits_pb2.GetLeakageReportRequest(name=name)))
+            r = self._get(c.split_service.GetLeakageReport, splits_pb2.GetLeakageReportRequest(name=name))
+            view = leakage_report_view(r)
+            # A finding stored without pairs (a run checked from one split's parts).
+            _drop_empty_where_stored_has_none(doc, view, "findings_json", "pairs")
+            if r.split.startswith("runs/"):
+                view["split_uid"] = r.split  # a run's reports are keyed by its name
+                return "GetLeakageReport", view
+            view["split_uid"] = self._get(c.split_service.GetSplit, splits_pb2.GetSplitRequest(name=r.split)).uid
+            return "GetLeakageReport + GetSplit", view
         if kind in ("accessToken", "accessGrant"):
             rpc, listed = ("ListTokens", self._listed("_tokens")) if kind == "accessToken" else \
                 ("ListGrants", self._listed("_grants"))
@@ -283,22 +444,49 @@ class StateReads:
                 return None, f"{rpc} failed: {listed}"
             return rpc, listed.get(name)
         if kind == "experiment":
-            return None, "MLflow experiments have no gRPC read (the MLflow door serves them)"
+            return "GetExperiment", experiment_view(self._get(c.runs.GetExperiment,
+                                                              runs_pb2.GetExperimentRequest(name=name)))
         return None, f'no ordinary read is known for kind "{kind}"'
 
+    # Kinds whose document has a lineage chain their read does not return
+    # (a model version's follows from its read).
+    _LINEAGE_KINDS = ("run", "investigationRevision", "datasetVersion", "annotationSet", "agreementReport", "split",
+                      "leakageReport")
+
+    def _add_lineage(self, name: str, view: dict, not_compared: List[str]) -> None:
+        edges, truncated = [], False
+        for direction in (runs_pb2.GetLineageRequest.UPSTREAM, runs_pb2.GetLineageRequest.DOWNSTREAM):
+            resp = self._get(self._client.runs.GetLineage,
+                             runs_pb2.GetLineageRequest(resource=name, direction=direction, max_depth=1))
+            # At depth 1 `truncated` also says the graph goes on beyond it;
+            # only the 10,000-edge cap can leave out one of its own edges.
+            truncated = truncated or (resp.truncated and len(resp.edges) >= 10000)
+            edges += list(resp.edges)
+        own = None if truncated else own_lineage_chain(name, edges)
+        if own is None:
+            not_compared.append("lineage (GetLineage cut the edges)" if truncated
+                                else "lineage (a node is redacted for the caller)")
+        else:
+            view["lineage"] = own
+
     def check(self, doc: dict):
+        """(read, not_read_reason, fields, differences, not_compared)."""
         name = doc.get("name", "")
+        not_compared: List[str] = []
         try:
             rpc, view = self._view(doc)
+            if rpc is not None and view is not None and doc.get("kind") in self._LINEAGE_KINDS:
+                self._add_lineage(name, view, not_compared)
+                rpc += " + GetLineage"
         except FairtraceError as err:
             if err.code == grpc.StatusCode.NOT_FOUND:
-                return True, "", 1, [f"the document says {name} exists; the read answers NOT_FOUND"]
-            return False, f"read failed: {err.code.name}", 0, []
+                return True, "", 1, [f"the document says {name} exists; the read answers NOT_FOUND"], []
+            return False, f"read failed: {err.code.name}", 0, [], []
         except (KeyError, TypeError, ValueError) as err:
-            return True, "", 1, [f"the document cannot be compared: {err}"]
+            return True, "", 1, [f"the document cannot be compared: {err}"], []
         if rpc is None:
-            return False, view, 0, []
+            return False, view, 0, [], []
         if view is None:
-            return True, "", 1, [f"the document says {name} exists; {rpc} does not list it"]
+            return True, "", 1, [f"the document says {name} exists; {rpc} does not list it"], []
         fields, diffs = compare_read_view(doc, view, rpc)
-        return True, "", fields, [f"{rpc}: {d}" for d in diffs]
+        return True, "", fields, [f"{rpc}: {d}" for d in diffs], not_compared

@@ -306,6 +306,22 @@ absl::StatusOr<std::vector<ArtifactRow>> SqliteRunStore::CurrentArtifacts(const 
   });
 }
 
+absl::StatusOr<std::vector<ArtifactChangeRow>> SqliteRunStore::ArtifactChanges(const std::string& run_id,
+                                                                               int64_t after_seq, int limit) {
+  SqliteDatabase::ReaderLease db = db_->AcquireReader();
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT seq, path, sha256, size_bytes, create_time FROM run_artifacts "
+                                            "WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?"));
+  q->Bind(1, run_id).Bind(2, after_seq).Bind(3, int64_t{limit});
+  return sqlite::CollectRows<ArtifactChangeRow>(q, [](Stmt* r) {
+    ArtifactChangeRow row;
+    row.seq = r->Int(0);
+    row.artifact.path = r->Text(1);
+    if (r->ColumnType(2) != Stmt::Type::kNull) row.artifact.digest = Digest{r->Text(2), r->Int(3)};
+    row.create_time = r->Int(4);
+    return row;
+  });
+}
+
 absl::Status SqliteRunStore::LogBatch(const std::string& run_id,
                                       const std::vector<std::pair<std::string, std::string>>& params,
                                       const std::vector<MetricRow>& metrics, const std::optional<TagsWrite>& tags,
@@ -372,13 +388,12 @@ absl::StatusOr<std::vector<MetricRow>> SqliteRunStore::MetricHistory(const std::
 
 absl::StatusOr<std::vector<EdgeRow>> SqliteRunStore::EdgesOf(const std::string& node) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
-  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT subject, predicate, object, role FROM lineage_edges "
-                                            "WHERE subject = ?1 UNION SELECT subject, predicate, object, role "
-                                            "FROM lineage_edges WHERE object = ?1 ORDER BY 1, 2, 3, 4"));
+  FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT subject, predicate, object, role, origin FROM lineage_edges "
+                                            "WHERE subject = ?1 UNION SELECT subject, predicate, object, role, "
+                                            "origin FROM lineage_edges WHERE object = ?1 ORDER BY 1, 2, 3, 4"));
   q->Bind(1, node);
-  return sqlite::CollectRows<EdgeRow>(q, [](Stmt* r) {
-    return EdgeRow{r->Text(0), r->Text(1), r->Text(2), r->Text(3), 1};
-  });
+  return sqlite::CollectRows<EdgeRow>(
+      q, [](Stmt* r) { return EdgeRow{r->Text(0), r->Text(1), r->Text(2), r->Text(3), 1, r->Text(4)}; });
 }
 
 absl::StatusOr<std::vector<EdgeRow>> SqliteRunStore::Lineage(const std::string& node, bool upstream, int max_depth,
@@ -390,17 +405,20 @@ absl::StatusOr<std::vector<EdgeRow>> SqliteRunStore::Lineage(const std::string& 
   const char* kUp =
       "WITH RECURSIVE walk(node, depth) AS (SELECT ?1, 0 UNION SELECT e.object, w.depth + 1 FROM walk w "
       "JOIN lineage_edges e ON e.subject = w.node WHERE w.depth < ?2) "
-      "SELECT e.subject, e.predicate, e.object, e.role, MIN(w.depth) + 1 FROM walk w JOIN lineage_edges e "
-      "ON e.subject = w.node WHERE w.depth < ?2 GROUP BY 1, 2, 3, 4 ORDER BY 5, 1, 2, 3, 4 LIMIT ?3";
+      "SELECT e.subject, e.predicate, e.object, e.role, MIN(w.depth) + 1, MAX(e.origin) FROM walk w "
+      "JOIN lineage_edges e ON e.subject = w.node WHERE w.depth < ?2 GROUP BY 1, 2, 3, 4 ORDER BY 5, 1, 2, 3, 4 LIMIT "
+      "?3";
   const char* kDown =
       "WITH RECURSIVE walk(node, depth) AS (SELECT ?1, 0 UNION SELECT e.subject, w.depth + 1 FROM walk w "
       "JOIN lineage_edges e ON e.object = w.node WHERE w.depth < ?2) "
-      "SELECT e.subject, e.predicate, e.object, e.role, MIN(w.depth) + 1 FROM walk w JOIN lineage_edges e "
-      "ON e.object = w.node WHERE w.depth < ?2 GROUP BY 1, 2, 3, 4 ORDER BY 5, 1, 2, 3, 4 LIMIT ?3";
+      "SELECT e.subject, e.predicate, e.object, e.role, MIN(w.depth) + 1, MAX(e.origin) FROM walk w "
+      "JOIN lineage_edges e ON e.object = w.node WHERE w.depth < ?2 GROUP BY 1, 2, 3, 4 ORDER BY 5, 1, 2, 3, 4 LIMIT "
+      "?3";
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare(upstream ? kUp : kDown));
   q->Bind(1, node).Bind(2, int64_t{max_depth}).Bind(3, int64_t{limit} + 1);
   FT_ASSIGN_OR_RETURN(std::vector<EdgeRow> out, sqlite::CollectRows<EdgeRow>(q, [](Stmt* r) {
-                        return EdgeRow{r->Text(0), r->Text(1), r->Text(2), r->Text(3), static_cast<int>(r->Int(4))};
+                        return EdgeRow{r->Text(0), r->Text(1), r->Text(2), r->Text(3), static_cast<int>(r->Int(4)),
+                                       r->Text(5)};
                       }));
   *truncated = static_cast<int>(out.size()) > limit;
   if (*truncated) out.resize(limit);

@@ -32,6 +32,8 @@ class SqliteRunStore final : public RunStore {
   absl::Status RecordArtifacts(const std::string& run_id, const std::vector<ArtifactRow>& changes, int64_t now,
                                const AuditEntry& audit) override;
   absl::StatusOr<std::vector<ArtifactRow>> CurrentArtifacts(const std::string& run_id) override;
+  absl::StatusOr<std::vector<ArtifactChangeRow>> ArtifactChanges(const std::string& run_id, int64_t after_seq,
+                                                                 int limit) override;
   absl::Status LogBatch(const std::string& run_id, const std::vector<std::pair<std::string, std::string>>& params,
                         const std::vector<MetricRow>& metrics, const std::optional<TagsWrite>& tags, int64_t now,
                         const AuditEntry& audit) override;
