@@ -100,9 +100,18 @@ TEST_F(ExperimentRegistryTest, SearchFiltersByNameTagsStageAndProject) {
   q.tags_equal = {{"crop", "wheat"}};
   EXPECT_EQ(names(q, ProjectScope::Only({"default"})), (std::vector<std::string>{"Wheat-A"}));
   q.tags_equal = {};
-  q.after_id = 1;
+  q.offset = 1;
   q.limit = 1;
   EXPECT_EQ(names(q), (std::vector<std::string>{"wheat-b"}));
+  // Ordered by name, descending; by creation time (ties by id, descending).
+  q = {};
+  q.stage = ExperimentQuery::Stage::kAll;
+  q.order = {{ExperimentQuery::OrderKey::kName, false}};
+  EXPECT_EQ(names(q), (std::vector<std::string>{"wheat-b", "maize", "Wheat-A"}));
+  q.order = {{ExperimentQuery::OrderKey::kCreateTime, false}};
+  EXPECT_EQ(names(q), (std::vector<std::string>{"maize", "wheat-b", "Wheat-A"}));
+  q.offset = 2;
+  EXPECT_EQ(names(q), (std::vector<std::string>{"Wheat-A"}));
 }
 
 }  // namespace

@@ -4,9 +4,11 @@
 #include <re2/re2.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/content/sha256.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
@@ -26,6 +28,7 @@ using json = nlohmann::json;
 constexpr int kDefaultMaxResults = 1000;
 constexpr int kMaxResults = 50000;
 constexpr size_t kMaxFilterBytes = 10000;
+constexpr size_t kMaxOrderTerms = 10;
 
 int64_t Millis(int64_t micros) { return micros / 1000; }
 
@@ -128,6 +131,51 @@ absl::Status ParseFilter(const std::string& filter, ExperimentQuery* q) {
   return absl::OkStatus();
 }
 
+// One order_by term as MLflow's search_experiments takes it:
+// "[attribute.]<key> [ASC|DESC]", the key bare or quoted with backticks or
+// double quotes; keys name, experiment_id, creation_time,
+// last_update_time. INVALID_ARGUMENT (field `order_by`) otherwise.
+absl::StatusOr<ExperimentQuery::OrderTerm> ParseOrderTerm(const std::string& term) {
+  auto bad = [&](absl::string_view why) {
+    return InvalidField("order_by", absl::StrCat("'", text::ClipText(term, 100), "': ", why));
+  };
+  absl::string_view rest = absl::StripAsciiWhitespace(term);
+  std::string key;
+  if (!rest.empty() && (rest.front() == '`' || rest.front() == '"')) {
+    const size_t close = rest.find(rest.front(), 1);
+    if (close == absl::string_view::npos) return bad("an unclosed quote");
+    key = std::string(rest.substr(1, close - 1));
+    rest = absl::StripLeadingAsciiWhitespace(rest.substr(close + 1));
+  } else {
+    const size_t space = rest.find_first_of(" \t");
+    key = std::string(rest.substr(0, space));
+    rest =
+        space == absl::string_view::npos ? absl::string_view() : absl::StripLeadingAsciiWhitespace(rest.substr(space));
+  }
+  ExperimentQuery::OrderTerm out;
+  const std::string direction = absl::AsciiStrToLower(rest);
+  if (direction == "desc") {
+    out.ascending = false;
+  } else if (!direction.empty() && direction != "asc") {
+    return bad("expected a key and ASC or DESC");
+  }
+  absl::string_view name = key;
+  const bool attribute = absl::ConsumePrefix(&name, "attribute.") || absl::ConsumePrefix(&name, "attributes.");
+  if (!attribute && absl::StrContains(name, '.')) return bad("experiments are ordered by attributes only");
+  if (name == "name") {
+    out.key = ExperimentQuery::OrderKey::kName;
+  } else if (name == "experiment_id") {
+    out.key = ExperimentQuery::OrderKey::kExperimentId;
+  } else if (name == "creation_time") {
+    out.key = ExperimentQuery::OrderKey::kCreateTime;
+  } else if (name == "last_update_time") {
+    out.key = ExperimentQuery::OrderKey::kUpdateTime;
+  } else {
+    return bad("keys are name, experiment_id, creation_time and last_update_time");
+  }
+  return out;
+}
+
 absl::StatusOr<json> Search(ExperimentRegistry* registry, const std::string& token_key, DoorCall& call) {
   const json& p = call.params;
   ExperimentQuery q;
@@ -147,15 +195,28 @@ absl::StatusOr<json> Search(ExperimentRegistry* registry, const std::string& tok
   }
   FT_ASSIGN_OR_RETURN(std::string filter, TextParam(p, "filter", false));
   FT_RETURN_IF_ERROR(ParseFilter(filter, &q));
-  if (auto order = p.find("order_by");
-      order != p.end() && !order->is_null() && !(order->is_array() && order->empty()) && *order != "") {
-    return InvalidField("order_by", "experiments are listed by id here; order_by is not supported yet");
+  FT_ASSIGN_OR_RETURN(std::vector<std::string> order_by, StringListParam(p, "order_by"));
+  if (order_by.size() > kMaxOrderTerms) {
+    return InvalidField("order_by", absl::StrCat("at most ", kMaxOrderTerms, " terms"));
   }
-  const std::string kind =
-      absl::StrCat("mlflow-experiments:", Sha256Hex(absl::StrCat(view, "\n", filter)).substr(0, 16));
+  std::string identity = absl::StrCat(view, "\n", filter);
+  for (const std::string& term : order_by) {
+    if (term.size() > kMaxFilterBytes) return InvalidField("order_by", "a term is too long");
+    FT_ASSIGN_OR_RETURN(ExperimentQuery::OrderTerm t, ParseOrderTerm(term));
+    q.order.push_back(t);
+    absl::StrAppend(&identity, "\n", term);
+  }
+  if (q.order.empty()) {  // MLflow's order: newest first, then by id
+    q.order = {{ExperimentQuery::OrderKey::kCreateTime, false}, {ExperimentQuery::OrderKey::kExperimentId, true}};
+  }
+  // Pages are offsets into that order (as MLflow's own store pages), signed
+  // and bound to the query.
+  const std::string kind = absl::StrCat("mlflow-experiments:", Sha256Hex(identity).substr(0, 16));
   FT_ASSIGN_OR_RETURN(std::string token, TextParam(p, "page_token", false));
   FT_ASSIGN_OR_RETURN(std::string after, DecodePageToken(token_key, kind, token));
-  if (!after.empty() && !absl::SimpleAtoi(after, &q.after_id)) return InvalidField("page_token", "not a page token");
+  if (!after.empty() && (!absl::SimpleAtoi(after, &q.offset) || q.offset < 0)) {
+    return InvalidField("page_token", "not a page token");
+  }
   q.limit = static_cast<int>(max_results) + 1;
   FT_ASSIGN_OR_RETURN(std::vector<ExperimentRow> rows, registry->Search(q, call.projects));
   json out = json::object();
@@ -164,7 +225,7 @@ absl::StatusOr<json> Search(ExperimentRegistry* registry, const std::string& tok
     list.push_back(ExperimentJson(rows[i]));
   if (!list.empty()) out["experiments"] = std::move(list);
   if (rows.size() > static_cast<size_t>(max_results)) {
-    out["next_page_token"] = EncodePageToken(token_key, kind, std::to_string(rows[max_results - 1].experiment_id));
+    out["next_page_token"] = EncodePageToken(token_key, kind, std::to_string(q.offset + max_results));
   }
   return out;
 }

@@ -61,4 +61,17 @@ absl::StatusOr<std::map<std::string, std::string>> TagsParam(const json& params)
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> StringListParam(const nlohmann::json& p, const std::string& field) {
+  std::vector<std::string> out;
+  auto it = p.find(field);
+  if (it == p.end() || it->is_null()) return out;
+  if (it->is_string()) return std::vector<std::string>{it->get<std::string>()};
+  if (!it->is_array()) return InvalidField(field, "must be a list of strings");
+  for (const nlohmann::json& v : *it) {
+    if (!v.is_string()) return InvalidField(field, "must be a list of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
 }  // namespace fairtrace::mlflow

@@ -21,6 +21,9 @@ absl::StatusOr<int64_t> IntegerParam(const nlohmann::json& params, const std::st
 // `field`: a list of {key, value}, in its order (duplicates kept).
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> KeyValuesParam(const nlohmann::json& params,
                                                                                 const std::string& field);
+// A list of strings (`experiment_ids`, `order_by`): a JSON list, or one
+// string (a GET query parameter given once); empty when absent.
+absl::StatusOr<std::vector<std::string>> StringListParam(const nlohmann::json& params, const std::string& field);
 // `tags`: a list of {key, value}; a later key wins.
 absl::StatusOr<std::map<std::string, std::string>> TagsParam(const nlohmann::json& params);
 

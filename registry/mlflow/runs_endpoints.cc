@@ -150,21 +150,6 @@ RunView ViewOf(const v1::Run& run) {
   return v;
 }
 
-// A list of strings (`experiment_ids`, `order_by`): a JSON list, or one
-// string (a GET query parameter given once).
-absl::StatusOr<std::vector<std::string>> StringListParam(const json& p, const std::string& field) {
-  std::vector<std::string> out;
-  auto it = p.find(field);
-  if (it == p.end() || it->is_null()) return out;
-  if (it->is_string()) return std::vector<std::string>{it->get<std::string>()};
-  if (!it->is_array()) return InvalidField(field, "must be a list of strings");
-  for (const json& v : *it) {
-    if (!v.is_string()) return InvalidField(field, "must be a list of strings");
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
 constexpr int64_t kSearchDefaultResults = 1000, kSearchMaxResults = 50000;
 constexpr size_t kSearchMaxExperiments = 100;
 constexpr int kSearchMaxScanned = 50000;

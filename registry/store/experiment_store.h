@@ -40,7 +40,15 @@ struct ExperimentQuery {
   std::string name_glob;
   bool name_glob_case_insensitive = false;
   std::vector<std::pair<std::string, std::string>> tags_equal;  // tag key = value, all of them
-  int64_t after_id = -1;                                        // page: experiment_id > after_id, ascending
+  // The order: terms applied in turn, then experiment_id descending unless
+  // a term names it (MLflow's tie-breaker); none: by experiment_id.
+  enum class OrderKey { kName, kExperimentId, kCreateTime, kUpdateTime };
+  struct OrderTerm {
+    OrderKey key = OrderKey::kExperimentId;
+    bool ascending = true;
+  };
+  std::vector<OrderTerm> order;
+  int64_t offset = 0;  // rows of that order skipped (a page's start)
   int limit = 100;
 };
 

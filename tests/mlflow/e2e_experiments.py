@@ -103,6 +103,20 @@ class ExperimentsThroughTheRealClient(DoorTestCase):
         self.assertEqual(len(rest), 2)
         self.assertFalse(set(e.name for e in page) & set(e.name for e in rest))
 
+        # MLflow's orders: newest first by default; by any attribute; pages
+        # follow the order.
+        ordered = lambda **kw: [e.name for e in self.client.search_experiments(**kw)]  # noqa: E731
+        self.assertEqual(ordered(), ["maize", "wheat-b", "Wheat-A", "Default"])
+        self.assertEqual(ordered(order_by=["name DESC"]), ["wheat-b", "maize", "Wheat-A", "Default"])
+        self.assertEqual(ordered(order_by=["attribute.experiment_id ASC"]), ["Default", "Wheat-A", "wheat-b", "maize"])
+        self.assertEqual(ordered(order_by=["`creation_time`"]), ["Default", "Wheat-A", "wheat-b", "maize"])
+        first = self.client.search_experiments(max_results=3, order_by=["name"])
+        rest = self.client.search_experiments(max_results=3, order_by=["name"], page_token=first.token)
+        self.assertEqual([e.name for e in first] + [e.name for e in rest], ["Default", "Wheat-A", "maize", "wheat-b"])
+        for bad in (["tags.crop"], ["name sideways"], ["lifecycle_stage"], ["name; DROP TABLE experiments"]):
+            self.assertEqual(self.error_code(self.client.search_experiments, order_by=bad), "INVALID_PARAMETER_VALUE",
+                             bad)
+
         self.client.set_experiment_tag(a, "stage", "pilot")
         self.assertEqual(self.client.get_experiment(a).tags["stage"], "pilot")
         self.client.rename_experiment(a, "wheat-2027")

@@ -106,17 +106,35 @@ absl::StatusOr<std::vector<ExperimentRow>> SqliteExperimentStore::ListExperiment
   const char* stage = query.stage == ExperimentQuery::Stage::kActive    ? "active"
                       : query.stage == ExperimentQuery::Stage::kDeleted ? "deleted"
                                                                         : "";
+  // The ORDER BY is built from fixed column names only.
+  std::string order;
+  bool by_id = false;
+  for (const ExperimentQuery::OrderTerm& t : query.order) {
+    const char* column = t.key == ExperimentQuery::OrderKey::kName         ? "name"
+                         : t.key == ExperimentQuery::OrderKey::kCreateTime ? "create_time"
+                         : t.key == ExperimentQuery::OrderKey::kUpdateTime ? "update_time"
+                                                                           : "experiment_id";
+    by_id = by_id || t.key == ExperimentQuery::OrderKey::kExperimentId;
+    absl::StrAppend(&order, order.empty() ? "" : ", ", column, t.ascending ? " ASC" : " DESC");
+  }
+  if (order.empty()) {
+    order = "experiment_id ASC";
+  } else if (!by_id) {
+    absl::StrAppend(&order, ", experiment_id DESC");
+  }
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
+  // The order varies: the statement goes to the bounded cache.
   FT_ASSIGN_OR_RETURN(Stmt * q,
-                      db->Prepare(absl::StrCat(
+                      db->PrepareBounded(absl::StrCat(
                           "SELECT ", kColumns,
-                          " FROM experiments e WHERE experiment_id > ?1 AND (?2 = '' OR lifecycle_stage = ?2) "
+                          " FROM experiments e WHERE (?2 = '' OR lifecycle_stage = ?2) "
                           "AND (?3 = '' OR (CASE WHEN ?4 THEN lower(name) GLOB lower(?3) ELSE name GLOB ?3 END)) "
                           "AND NOT EXISTS (SELECT 1 FROM json_each(?5) t WHERE json_extract(e.tags_json, '$.\"' || "
                           "json_extract(t.value, '$[0]') || '\"') IS NOT json_extract(t.value, '$[1]')) "
                           "AND (?6 OR project IN (SELECT value FROM json_each(?7))) "
-                          "ORDER BY experiment_id LIMIT ?8")));
-  q->Bind(1, query.after_id)
+                          "ORDER BY ",
+                          order, " LIMIT ?8 OFFSET ?1")));
+  q->Bind(1, query.offset)
       .Bind(2, std::string(stage))
       .Bind(3, query.name_glob)
       .Bind(4, int64_t{query.name_glob_case_insensitive})
