@@ -139,26 +139,10 @@ absl::StatusOr<ExperimentQuery::OrderTerm> ParseOrderTerm(const std::string& ter
   auto bad = [&](absl::string_view why) {
     return InvalidField("order_by", absl::StrCat("'", text::ClipText(term, 100), "': ", why));
   };
-  absl::string_view rest = absl::StripAsciiWhitespace(term);
-  std::string key;
-  if (!rest.empty() && (rest.front() == '`' || rest.front() == '"')) {
-    const size_t close = rest.find(rest.front(), 1);
-    if (close == absl::string_view::npos) return bad("an unclosed quote");
-    key = std::string(rest.substr(1, close - 1));
-    rest = absl::StripLeadingAsciiWhitespace(rest.substr(close + 1));
-  } else {
-    const size_t space = rest.find_first_of(" \t");
-    key = std::string(rest.substr(0, space));
-    rest =
-        space == absl::string_view::npos ? absl::string_view() : absl::StripLeadingAsciiWhitespace(rest.substr(space));
-  }
+  FT_ASSIGN_OR_RETURN(auto split, OrderTermParam(term));
+  const std::string& key = split.first;
   ExperimentQuery::OrderTerm out;
-  const std::string direction = absl::AsciiStrToLower(rest);
-  if (direction == "desc") {
-    out.ascending = false;
-  } else if (!direction.empty() && direction != "asc") {
-    return bad("expected a key and ASC or DESC");
-  }
+  out.ascending = split.second;
   absl::string_view name = key;
   const bool attribute = absl::ConsumePrefix(&name, "attribute.") || absl::ConsumePrefix(&name, "attributes.");
   if (!attribute && absl::StrContains(name, '.')) return bad("experiments are ordered by attributes only");

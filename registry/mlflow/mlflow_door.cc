@@ -295,7 +295,15 @@ void MlflowDoor::Serve(const Endpoint& e, const httplib::Request& req, httplib::
           SendError(res, 400, "INVALID_PARAMETER_VALUE", "query parameters must be UTF-8");
           return;
         }
-        params[k] = v;
+        // A key given more than once (order_by, experiment_ids) is a list,
+        // in the order given.
+        if (auto it = params.find(k); it == params.end()) {
+          params[k] = v;
+        } else if (it->is_array()) {
+          it->push_back(v);
+        } else {
+          *it = json::array({*it, v});
+        }
       }
     } else if (!req.body.empty()) {
       if (text::JsonDepth(req.body, kMaxJsonDepth) > kMaxJsonDepth) {

@@ -1,9 +1,12 @@
 #include "registry/mlflow/mlflow_params.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
+#include "common/text/utf8.h"
 
 namespace fairtrace::mlflow {
 
@@ -72,6 +75,31 @@ absl::StatusOr<std::vector<std::string>> StringListParam(const nlohmann::json& p
     out.push_back(v.get<std::string>());
   }
   return out;
+}
+
+absl::StatusOr<std::pair<std::string, bool>> OrderTermParam(const std::string& term) {
+  auto bad = [&](absl::string_view why) {
+    return InvalidField("order_by", absl::StrCat("'", text::ClipText(term, 100), "': ", why));
+  };
+  if (term.size() > 1000) return bad("too long");
+  absl::string_view rest = absl::StripAsciiWhitespace(term);
+  std::string key;
+  if (!rest.empty() && (rest.front() == '`' || rest.front() == '"')) {
+    const size_t close = rest.find(rest.front(), 1);
+    if (close == absl::string_view::npos) return bad("an unclosed quote");
+    key = std::string(rest.substr(1, close - 1));
+    rest = absl::StripLeadingAsciiWhitespace(rest.substr(close + 1));
+  } else {
+    const size_t space = rest.find_first_of(" \t");
+    key = std::string(rest.substr(0, space));
+    rest =
+        space == absl::string_view::npos ? absl::string_view() : absl::StripLeadingAsciiWhitespace(rest.substr(space));
+  }
+  const std::string direction = absl::AsciiStrToLower(rest);
+  if (key.empty() || (!direction.empty() && direction != "asc" && direction != "desc")) {
+    return bad("expected a key and ASC or DESC");
+  }
+  return std::make_pair(key, direction != "desc");
 }
 
 }  // namespace fairtrace::mlflow

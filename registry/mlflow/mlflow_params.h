@@ -24,6 +24,10 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> KeyValuesParam(
 // A list of strings (`experiment_ids`, `order_by`): a JSON list, or one
 // string (a GET query parameter given once); empty when absent.
 absl::StatusOr<std::vector<std::string>> StringListParam(const nlohmann::json& params, const std::string& field);
+// One order_by term "<key> [ASC|DESC]" (any case; the key bare or quoted
+// with backticks or double quotes), as MLflow splits it: the key and
+// whether ascending. INVALID_ARGUMENT (field `order_by`) otherwise.
+absl::StatusOr<std::pair<std::string, bool>> OrderTermParam(const std::string& term);
 // `tags`: a list of {key, value}; a later key wins.
 absl::StatusOr<std::map<std::string, std::string>> TagsParam(const nlohmann::json& params);
 

@@ -263,6 +263,52 @@ absl::Status ParseVersionFilter(const std::string& filter, std::string* name, st
   return absl::OkStatus();
 }
 
+// Sorts `models` as MLflow's registered-models/search orders: each term
+// "<key> [ASC|DESC]" with keys name and timestamp / last_updated_timestamp
+// (the same field), each field once, then by name ascending unless a term
+// names it. INVALID_ARGUMENT (field `order_by`) otherwise.
+absl::Status SortModels(const std::vector<std::string>& order_by, std::vector<v1::RegisteredModel>* models) {
+  struct Term {
+    bool by_name = true;
+    bool ascending = true;
+  };
+  std::vector<Term> terms;
+  bool named = false, timed = false;
+  for (const std::string& o : order_by) {
+    FT_ASSIGN_OR_RETURN(auto split, OrderTermParam(o));
+    Term t{split.first == "name", split.second};
+    if (!t.by_name && split.first != "timestamp" && split.first != "last_updated_timestamp") {
+      return InvalidField("order_by", "registered models are ordered by name or timestamp (last_updated_timestamp)");
+    }
+    bool& seen = t.by_name ? named : timed;
+    if (seen) return InvalidField("order_by", "names a field twice");
+    seen = true;
+    terms.push_back(t);
+  }
+  if (!named) terms.push_back({true, true});
+  std::vector<std::pair<std::string, const v1::RegisteredModel*>> keyed;
+  for (const v1::RegisteredModel& m : *models) keyed.emplace_back(MlflowName(m), &m);
+  std::stable_sort(keyed.begin(), keyed.end(), [&](const auto& a, const auto& b) {
+    for (const Term& t : terms) {
+      int c = 0;
+      if (t.by_name) {
+        c = a.first.compare(b.first);
+      } else {
+        const int64_t x = TimeUtil::TimestampToMicroseconds(a.second->update_time());
+        const int64_t y = TimeUtil::TimestampToMicroseconds(b.second->update_time());
+        c = x < y ? -1 : x > y ? 1 : 0;
+      }
+      if (c != 0) return t.ascending ? c < 0 : c > 0;
+    }
+    return false;
+  });
+  std::vector<v1::RegisteredModel> sorted;
+  sorted.reserve(keyed.size());
+  for (const auto& [name, m] : keyed) sorted.push_back(*m);
+  *models = std::move(sorted);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::string& page_token_key) {
@@ -369,7 +415,10 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                        FT_ASSIGN_OR_RETURN(pattern, MlflowLikePattern(value, absl::AsciiStrToLower(op) == "ilike"));
                      }
                    }
-                   const std::string kind = absl::StrCat("mlflow-models:", Sha256Hex(filter).substr(0, 16));
+                   FT_ASSIGN_OR_RETURN(std::vector<std::string> order_by, StringListParam(c.params, "order_by"));
+                   std::string identity = filter;
+                   for (const std::string& o : order_by) absl::StrAppend(&identity, "\n", o);
+                   const std::string kind = absl::StrCat("mlflow-models:", Sha256Hex(identity).substr(0, 16));
                    FT_ASSIGN_OR_RETURN(std::string token, TextParam(c.params, "page_token", false));
                    FT_ASSIGN_OR_RETURN(std::string payload, DecodePageToken(page_token_key, kind, token));
                    size_t offset = 0;
@@ -395,8 +444,7 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                      }
                      list.set_page_token(page.next_page_token());
                    } while (!list.page_token().empty());
-                   std::sort(found.begin(), found.end(),
-                             [](const auto& a, const auto& b) { return MlflowName(a) < MlflowName(b); });
+                   FT_RETURN_IF_ERROR(SortModels(order_by, &found));
                    json list_json = json::array();
                    const size_t end = std::min(found.size(), offset + static_cast<size_t>(max_results));
                    for (size_t i = offset; i < end; ++i) {

@@ -76,6 +76,22 @@ class ModelsThroughTheRealClient(DoorTestCase):
             fn(*args, **kwargs)
         return err.exception.error_code
 
+    def test_registered_models_are_ordered_as_mlflow_orders_them(self):
+        for name in ("b-model", "A-model", "c-model"):
+            self.client.create_registered_model(name)
+        self.client.set_registered_model_tag("b-model", "touched", "yes")  # updated last
+        names = lambda **kw: [m.name for m in self.client.search_registered_models(**kw)]  # noqa: E731
+        self.assertEqual(names(), ["A-model", "b-model", "c-model"])  # by name, bytewise
+        self.assertEqual(names(order_by=["name DESC"]), ["c-model", "b-model", "A-model"])
+        self.assertEqual(names(order_by=["last_updated_timestamp DESC"])[0], "b-model")
+        self.assertEqual(names(order_by=["timestamp ASC", "`name` DESC"])[-1], "b-model")
+        first = self.client.search_registered_models(max_results=2, order_by=["name DESC"])
+        rest = self.client.search_registered_models(max_results=2, order_by=["name DESC"], page_token=first.token)
+        self.assertEqual([m.name for m in first] + [m.name for m in rest], ["c-model", "b-model", "A-model"])
+        for bad in (["creation_timestamp"], ["name ASC", "name DESC"], ["name upward"]):
+            self.assertEqual(self.code(self.client.search_registered_models, order_by=bad), "INVALID_PARAMETER_VALUE",
+                             bad)
+
     def test_bad_requests_get_mlflows_codes(self):
         self.client.create_registered_model("taken")
         self.assertEqual(self.code(self.client.create_registered_model, "taken"), "RESOURCE_ALREADY_EXISTS")
