@@ -25,6 +25,7 @@
 #include "registry/mlflow/mlflow_door.h"
 #include "registry/mlflow/mlflow_params.h"
 #include "registry/mlflow/run_search.h"
+#include "registry/mlflow/version_search.h"
 
 namespace fairtrace::mlflow {
 
@@ -246,23 +247,6 @@ absl::StatusOr<std::pair<std::string, std::string>> SourceOf(const std::string& 
 
 // model-versions/search's filter: clauses joined by AND, each
 // name = '…' or run_id = '…'.
-absl::Status ParseVersionFilter(const std::string& filter, std::string* name, std::string* run_id) {
-  if (filter.size() > 10000) return InvalidField("filter", "longer than 10,000 bytes");
-  static const RE2* kClause = new RE2(R"re(\s*(name|run_id)\s*=\s*(?:'([^']*)'|"([^"]*)")\s*)re");
-  static const RE2* kAnd = new RE2(R"re((?i)\s+and\s+)re");
-  std::string rest = filter;
-  RE2::GlobalReplace(&rest, *kAnd, "\x01");
-  for (absl::string_view clause : absl::StrSplit(rest, '\x01', absl::SkipWhitespace())) {
-    std::string field, v1, v2;
-    if (!RE2::FullMatch(std::string(clause), *kClause, &field, &v1, &v2)) {
-      return InvalidField("filter", absl::StrCat("unsupported clause '", text::ClipText(clause, 100),
-                                                 "': versions are searched by name = '…' and run_id = '…'"));
-    }
-    (field == "name" ? *name : *run_id) = v1.empty() ? v2 : v1;
-  }
-  return absl::OkStatus();
-}
-
 // Sorts `models` as MLflow's registered-models/search orders: each term
 // "<key> [ASC|DESC]" with keys name and timestamp / last_updated_timestamp
 // (the same field), each field once, then by name ascending unless a term
@@ -653,17 +637,17 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
   out.push_back({"GET", mv("search"), Access::kRead, ProjectRule::kList, nullptr,
                  [models, page_token_key](DoorCall& c) -> absl::StatusOr<json> {
                    FT_ASSIGN_OR_RETURN(std::string filter, TextParam(c.params, "filter", false));
-                   std::string name, run_id;
-                   FT_RETURN_IF_ERROR(ParseVersionFilter(filter, &name, &run_id));
+                   FT_ASSIGN_OR_RETURN(std::vector<std::string> order_by, StringListParam(c.params, "order_by"));
+                   FT_ASSIGN_OR_RETURN(VersionSearch search, VersionSearch::Parse(filter, order_by));
                    FT_ASSIGN_OR_RETURN(int64_t max_results, IntegerParam(c.params, "max_results", 10000));
                    if (max_results < 1 || max_results > 200000) return InvalidField("max_results", "1 to 200,000");
                    std::vector<std::pair<std::string, std::string>> targets;  // (model, MLflow name)
-                   if (!name.empty()) {
-                     absl::StatusOr<std::string> model = models->ModelForMlflowName(name);
+                   if (const std::optional<std::string>& name = search.exact_name()) {
+                     absl::StatusOr<std::string> model = models->ModelForMlflowName(*name);
                      if (model.ok()) {
                        absl::StatusOr<v1::RegisteredModel> m = GetModel(models, *model);
                        if (m.ok() && c.projects.Allows(m->project().empty() ? "default" : m->project())) {
-                         targets.emplace_back(*model, name);
+                         targets.emplace_back(*model, *name);
                        }
                      }
                    } else {
@@ -675,21 +659,24 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                        list.set_page_token(page.next_page_token());
                      } while (!list.page_token().empty() && targets.size() < kMaxScannedModels);
                    }
-                   const std::string kind = absl::StrCat("mlflow-versions:", Sha256Hex(filter).substr(0, 16));
+                   std::string identity = filter;
+                   for (const std::string& o : order_by) absl::StrAppend(&identity, "\n", o);
+                   const std::string kind = absl::StrCat("mlflow-versions:", Sha256Hex(identity).substr(0, 16));
                    FT_ASSIGN_OR_RETURN(std::string token, TextParam(c.params, "page_token", false));
                    FT_ASSIGN_OR_RETURN(std::string payload, DecodePageToken(page_token_key, kind, token));
                    size_t offset = 0;
                    if (!payload.empty() && !absl::SimpleAtoi(payload, &offset)) {
                      return InvalidField("page_token", "not one");
                    }
-                   json found = json::array();
+                   std::vector<json> found;
                    for (const auto& [model, mlflow_name] : targets) {
                      FT_ASSIGN_OR_RETURN(auto all, AllVersions(models, model));
                      for (const v1::ModelVersion& v : all) {
-                       if (!run_id.empty() && v.source_run() != absl::StrCat("runs/", run_id)) continue;
-                       found.push_back(VersionJson(v, mlflow_name));
+                       json j = VersionJson(v, mlflow_name);
+                       if (search.Matches(j)) found.push_back(std::move(j));
                      }
                    }
+                   search.Sort(&found);
                    json res = json::object();
                    json page = json::array();
                    const size_t end = std::min(found.size(), offset + static_cast<size_t>(max_results));

@@ -273,17 +273,6 @@ std::optional<double> NumberOf(const RunView& r, Entity e, const std::string& ke
 
 bool IsNumeric(Entity e, const std::string& key) { return e == Entity::kMetric || IsNumericAttribute(key); }
 
-template <typename T>
-bool Compare(const T& a, const std::string& op, const T& b) {
-  if (op == "=") return a == b;
-  if (op == "!=") return a != b;
-  if (op == "<") return a < b;
-  if (op == "<=") return a <= b;
-  if (op == ">") return a > b;
-  if (op == ">=") return a >= b;
-  return false;
-}
-
 }  // namespace
 
 absl::StatusOr<RunSearch> RunSearch::Parse(absl::string_view filter, const std::vector<std::string>& order_by) {
@@ -341,14 +330,14 @@ bool RunSearch::Matches(const RunView& run) const {
     }
     if (IsNumeric(c.entity, c.key)) {
       std::optional<double> v = NumberOf(run, c.entity, c.key);
-      if (!v || !Compare(*v, c.op, c.number)) return false;
+      if (!v || !CompareByOp(*v, c.op, c.number)) return false;
       continue;
     }
     std::optional<std::string> v = TextOf(run, c.entity, c.key);
     if (!v) return false;
     if (c.pattern) {
       if (!RE2::FullMatch(*v, *c.pattern)) return false;
-    } else if (!Compare(*v, c.op, c.text)) {
+    } else if (!CompareByOp(*v, c.op, c.text)) {
       return false;
     }
   }

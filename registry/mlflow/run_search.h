@@ -57,6 +57,18 @@ struct RunView {
   std::map<std::string, std::string> tags;
 };
 
+// `a op b` for op one of = != < <= > >= (false for any other).
+template <typename T>
+bool CompareByOp(const T& a, absl::string_view op, const T& b) {
+  if (op == "=") return a == b;
+  if (op == "!=") return a != b;
+  if (op == "<") return a < b;
+  if (op == "<=") return a <= b;
+  if (op == ">") return a > b;
+  if (op == ">=") return a >= b;
+  return false;
+}
+
 // MLflow's LIKE pattern (% any text, _ one character) as an anchored
 // RE2; `fold_case` for ILIKE. INVALID_ARGUMENT (field `filter`) past 16 %.
 absl::StatusOr<std::shared_ptr<re2::RE2>> MlflowLikePattern(const std::string& pattern, bool fold_case);

@@ -70,6 +70,16 @@ class ModelsThroughTheRealClient(DoorTestCase):
         self.client.set_registered_model_tag("leaf-classifier", "crop", "maize")
         self.assertEqual(self.client.get_registered_model("leaf-classifier").tags, {"crop": "maize"})
         self.assertEqual(len(self.client.search_model_versions(f"run_id='{run.info.run_id}'")), 1)
+        # MLflow's version search grammar: LIKE, IN, numbers, tags and order_by.
+        self.client.set_model_version_tag("leaf-classifier", "2", "validated", "yes")
+        found = lambda f, **kw: [(v.name, v.version) for v in self.client.search_model_versions(f, **kw)]  # noqa: E731
+        self.assertEqual(found("name LIKE 'leaf%' AND tags.validated = 'yes'"), [("leaf-classifier", "2")])
+        self.assertEqual(found(f"run_id IN ('{run.info.run_id}', 'nothing')"), [("leaf-classifier", "1")])
+        self.assertEqual(found("name = 'leaf-classifier'"), [("leaf-classifier", "2"), ("leaf-classifier", "1")])
+        self.assertEqual(found("name = 'leaf-classifier' AND version_number < 2", order_by=["version_number ASC"]),
+                         [("leaf-classifier", "1")])
+        self.assertEqual(found("name = 'leaf-classifier'", order_by=["creation_timestamp ASC"]),
+                         [("leaf-classifier", "1"), ("leaf-classifier", "2")])
 
     def code(self, fn, *args, **kwargs):
         with self.assertRaises(MlflowException) as err:
