@@ -382,23 +382,8 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                    FT_ASSIGN_OR_RETURN(std::string filter, TextParam(c.params, "filter", false));
                    FT_ASSIGN_OR_RETURN(int64_t max_results, IntegerParam(c.params, "max_results", 100));
                    if (max_results < 1 || max_results > 1000) return InvalidField("max_results", "between 1 and 1,000");
-                   // name = / LIKE / ILIKE 'pattern', or nothing.
-                   std::shared_ptr<re2::RE2> pattern;
-                   std::string exact;
-                   if (!absl::StripAsciiWhitespace(filter).empty()) {
-                     static const RE2* kClause =
-                         new RE2(R"re(\s*(?:name|attributes\.name)\s*(=|(?i:i?like))\s*(?:'([^']*)'|"([^"]*)")\s*)re");
-                     std::string op, v1, v2;
-                     if (filter.size() > 10000 || !RE2::FullMatch(filter, *kClause, &op, &v1, &v2)) {
-                       return InvalidField("filter", "registered models are searched by name = / LIKE / ILIKE '…'");
-                     }
-                     const std::string value = v1.empty() ? v2 : v1;
-                     if (op == "=") {
-                       exact = value;
-                     } else {
-                       FT_ASSIGN_OR_RETURN(pattern, MlflowLikePattern(value, absl::AsciiStrToLower(op) == "ilike"));
-                     }
-                   }
+                   // MLflow's name and tags.<key> clauses (version_search.h).
+                   FT_ASSIGN_OR_RETURN(VersionSearch search, VersionSearch::ForModels(filter));
                    FT_ASSIGN_OR_RETURN(std::vector<std::string> order_by, StringListParam(c.params, "order_by"));
                    std::string identity = filter;
                    for (const std::string& o : order_by) absl::StrAppend(&identity, "\n", o);
@@ -421,9 +406,8 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                              .Reason("SEARCH_TOO_LARGE")
                              .Build();
                        }
-                       const std::string n = MlflowName(m);
-                       if ((!exact.empty() || pattern) && !(pattern ? RE2::FullMatch(n, *pattern) : n == exact))
-                         continue;
+                       json shown = {{"name", MlflowName(m)}, {"tags", TagList(m.tags(), kNameTag)}};
+                       if (!search.Matches(shown)) continue;
                        found.push_back(std::move(m));
                      }
                      list.set_page_token(page.next_page_token());

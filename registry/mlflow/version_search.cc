@@ -142,6 +142,16 @@ absl::StatusOr<VersionSearch> VersionSearch::Parse(const std::string& filter,
   return out;
 }
 
+absl::StatusOr<VersionSearch> VersionSearch::ForModels(const std::string& filter) {
+  FT_ASSIGN_OR_RETURN(VersionSearch out, Parse(filter, {}));
+  for (const Clause& c : out.clauses_) {
+    if ((c.field != Field::kName && c.field != Field::kTag) || c.op == "IN") {
+      return InvalidField("filter", "registered models are searched by name and tags.<key> clauses");
+    }
+  }
+  return out;
+}
+
 bool VersionSearch::Matches(const json& v) const {
   for (const Clause& c : clauses_) {
     if (c.field == Field::kVersion) {

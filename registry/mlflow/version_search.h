@@ -40,6 +40,10 @@ namespace fairtrace::mlflow {
 class VersionSearch {
  public:
   static absl::StatusOr<VersionSearch> Parse(const std::string& filter, const std::vector<std::string>& order_by);
+  // The same filter grammar for registered-models/search, which MLflow
+  // limits to name and tags.<key> clauses (Matches then takes a model's
+  // MLflow JSON); the order is registered-models/search's own.
+  static absl::StatusOr<VersionSearch> ForModels(const std::string& filter);
 
   // The model name an `name = '…'` clause pins (so that only its versions
   // need reading), if any.

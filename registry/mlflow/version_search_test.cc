@@ -86,5 +86,15 @@ TEST(VersionSearchTest, RefusesWhatItCannotRead) {
   EXPECT_FALSE(VersionSearch::Parse(many, {}).ok());
 }
 
+TEST(VersionSearchTest, RegisteredModelsTakeNameAndTagClausesOnly) {
+  auto s = VersionSearch::ForModels("name LIKE 'leaf%' AND tags.crop = 'maize'");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->Matches({{"name", "leaf-a"}, {"tags", {{{"key", "crop"}, {"value", "maize"}}}}}));
+  EXPECT_FALSE(s->Matches({{"name", "leaf-a"}}));
+  for (const char* bad : {"run_id = 'r'", "version_number > 1", "source_path = 'x'"}) {
+    EXPECT_FALSE(VersionSearch::ForModels(bad).ok()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace fairtrace::mlflow

@@ -92,6 +92,8 @@ class ModelsThroughTheRealClient(DoorTestCase):
         self.client.set_registered_model_tag("b-model", "touched", "yes")  # updated last
         names = lambda **kw: [m.name for m in self.client.search_registered_models(**kw)]  # noqa: E731
         self.assertEqual(names(), ["A-model", "b-model", "c-model"])  # by name, bytewise
+        self.assertEqual(names(filter_string="tags.touched = 'yes'"), ["b-model"])
+        self.assertEqual(names(filter_string="name ILIKE '%MODEL' AND tags.touched != 'yes'"), [])  # tagless: no match
         self.assertEqual(names(order_by=["name DESC"]), ["c-model", "b-model", "A-model"])
         self.assertEqual(names(order_by=["last_updated_timestamp DESC"])[0], "b-model")
         self.assertEqual(names(order_by=["timestamp ASC", "`name` DESC"])[-1], "b-model")
