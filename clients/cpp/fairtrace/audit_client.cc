@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <deque>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -231,12 +232,33 @@ struct DrainedState {
   std::vector<std::string> read_differences;
 };
 
+// Compares each document of `docs` with its ordinary read, `kReadThreads`
+// at a time (each read is a few sequential round trips, so they overlap
+// well); each thread has its own StateReads from `make_reads`.
+constexpr int kReadThreads = 4;
+std::vector<ReadCheck> CheckReads(const std::vector<nlohmann::json>& docs,
+                                  const std::function<std::unique_ptr<StateReads>()>& make_reads) {
+  std::vector<ReadCheck> out(docs.size());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kReadThreads && static_cast<size_t>(t) < docs.size(); ++t) {
+    threads.emplace_back([&, t] {
+      std::unique_ptr<StateReads> reads = make_reads();
+      for (size_t i = t; i < docs.size(); i += kReadThreads) out[i] = reads->Check(docs[i]);
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  return out;
+}
+
 // Reads every resource state the server sends (before the checkpoint is
 // fetched, so that a change an ordinary read sees has its record in the
-// log verified next) and, with `reads`, compares each with its read.
-absl::StatusOr<std::vector<DrainedState>> DrainStates(grpc::ClientReader<v1::ResourceState>& states, StateReads* reads,
+// log verified next) and, with `make_reads`, compares each with its read.
+absl::StatusOr<std::vector<DrainedState>> DrainStates(grpc::ClientReader<v1::ResourceState>& states,
+                                                      const std::function<std::unique_ptr<StateReads>()>& make_reads,
                                                       AuditVerifyResult* result) {
   std::vector<DrainedState> out;
+  std::vector<nlohmann::json> docs;  // the documents to compare with their reads
+  std::vector<size_t> doc_of;        // the index in `out` of each
   v1::ResourceState m;
   while (states.Read(&m)) {
     DrainedState d{m.name(), "", {}};
@@ -245,23 +267,30 @@ absl::StatusOr<std::vector<DrainedState>> DrainStates(grpc::ClientReader<v1::Res
         doc.is_discarded() ? absl::InvalidArgumentError("not JSON") : CanonicalStateJson(doc);
     if (canonical.ok() && *canonical == m.document() && doc.is_object() && doc.value("name", "") == m.name()) {
       d.digest = absl::StrCat(kStateDigestPrefix, Sha256Hex(m.document()));
-      if (reads != nullptr) {
-        ReadCheck check = reads->Check(doc);
-        if (check.read) {
-          ++result->reads_compared;
-          result->read_fields += check.fields;
-          for (std::string& diff : check.differences) d.read_differences.push_back(absl::StrCat(check.rpc, ": ", diff));
-          for (const std::string& why : check.not_compared) {
-            ++result->not_compared[absl::StrCat(doc.value("kind", ""), ": ", why)];
-          }
-        } else {
-          ++result->not_read[absl::StrCat(doc.value("kind", ""), ": ", check.not_read)];
-        }
+      if (make_reads) {
+        doc_of.push_back(out.size());
+        docs.push_back(std::move(doc));
       }
     }
     out.push_back(std::move(d));
   }
   FT_RETURN_IF_ERROR(FromGrpcStatus(states.Finish()));
+  if (!make_reads) return out;
+  std::vector<ReadCheck> checks = CheckReads(docs, make_reads);
+  for (size_t i = 0; i < checks.size(); ++i) {
+    ReadCheck& check = checks[i];
+    const std::string kind = docs[i].value("kind", "");
+    if (!check.read) {
+      ++result->not_read[absl::StrCat(kind, ": ", check.not_read)];
+      continue;
+    }
+    ++result->reads_compared;
+    result->read_fields += check.fields;
+    for (std::string& diff : check.differences) {
+      out[doc_of[i]].read_differences.push_back(absl::StrCat(check.rpc, ": ", diff));
+    }
+    for (const std::string& why : check.not_compared) ++result->not_compared[absl::StrCat(kind, ": ", why)];
+  }
   return out;
 }
 
@@ -315,9 +344,9 @@ absl::StatusOr<AuditVerifyResult> AuditClient::Verify(const AuditVerifyOptions& 
   }
   std::vector<DrainedState> drained;
   if (options.deep) {
-    std::unique_ptr<StateReads> reads;
-    if (options.reads) reads = std::make_unique<StateReads>(channel_, options_);
-    FT_ASSIGN_OR_RETURN(drained, DrainStates(*states, reads.get(), &result));
+    std::function<std::unique_ptr<StateReads>()> make_reads;
+    if (options.reads) make_reads = [this] { return std::make_unique<StateReads>(channel_, options_); };
+    FT_ASSIGN_OR_RETURN(drained, DrainStates(*states, make_reads, &result));
   }
   // The latest state digest of each resource among the records the
   // snapshot includes.

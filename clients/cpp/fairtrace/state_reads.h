@@ -17,7 +17,7 @@
 // Errors: Check() never fails; a read that fails is reported as not read
 // (with the status), except NOT_FOUND, which is a difference: the document
 // says the resource exists. Not thread-safe (caches the token and grant
-// lists); one per verification.
+// lists): one per verifying thread.
 #pragma once
 
 #include <map>
