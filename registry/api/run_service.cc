@@ -1,10 +1,5 @@
 #include "registry/api/run_service.h"
 
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
-#include "common/status/errors.h"
-#include "google/protobuf/util/time_util.h"
 #include "registry/api/grpc_status.h"
 #include "registry/api/rpc_guard.h"
 
@@ -14,22 +9,6 @@ namespace {
 template <typename Req>
 CallContext Context(grpc::ServerContext* ctx, const char* method, const Req& req) {
   return ContextOf(ctx, "fairtrace.v1.RunService", method, req);
-}
-
-// An experiment row as the API shows it (fields in runs.proto).
-v1::Experiment ExperimentProto(const ExperimentRow& row) {
-  using google::protobuf::util::TimeUtil;
-  v1::Experiment p;
-  p.set_name(absl::StrCat("experiments/", row.experiment_id));
-  p.set_uid(row.uid);
-  p.set_display_name(row.name);
-  p.set_artifact_location(row.artifact_location);
-  p.set_lifecycle_stage(row.lifecycle_stage);
-  for (const auto& [k, v] : ExperimentRegistry::Tags(row)) (*p.mutable_tags())[k] = v;
-  *p.mutable_create_time() = TimeUtil::MicrosecondsToTimestamp(row.create_time);
-  *p.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(row.update_time);
-  p.set_project(row.project);
-  return p;
 }
 
 }  // namespace
@@ -104,14 +83,8 @@ grpc::Status RunServiceImpl::ListArtifactChanges(grpc::ServerContext* ctx, const
 
 grpc::Status RunServiceImpl::GetExperiment(grpc::ServerContext* ctx, const v1::GetExperimentRequest* req,
                                            v1::Experiment* resp) {
-  return guard_->Run(ctx, "/fairtrace.v1.RunService/GetExperiment", req, false, [&]() -> grpc::Status {
-    absl::string_view id = req->name();
-    if (!absl::ConsumePrefix(&id, "experiments/")) {
-      return Reply(absl::StatusOr<v1::Experiment>(InvalidField("name", "expected \"experiments/{id}\"")), resp);
-    }
-    absl::StatusOr<ExperimentRow> row = experiments_->Get(std::string(id));
-    return Reply(row.ok() ? absl::StatusOr<v1::Experiment>(ExperimentProto(*row)) : row.status(), resp);
-  });
+  return guard_->Run(ctx, "/fairtrace.v1.RunService/GetExperiment", req, false,
+                     [&]() -> grpc::Status { return Reply(experiments_->GetExperiment(*req), resp); });
 }
 
 }  // namespace fairtrace::api

@@ -1,9 +1,11 @@
 #include "registry/experiments/experiment_registry.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "common/text/utf8.h"
+#include "google/protobuf/util/time_util.h"
 #include "nlohmann/json.hpp"
 #include "registry/core/audited.h"
 #include "registry/core/resource_util.h"
@@ -57,8 +59,6 @@ absl::Status CheckTag(const std::string& key, const std::string& value) {
 
 }  // namespace
 
-std::map<std::string, std::string> ExperimentRegistry::Tags(const ExperimentRow& row) { return TagsOf(row.tags_json); }
-
 absl::Status ExperimentRegistry::CheckName(const std::string& name, const std::string& field) {
   FT_RETURN_IF_ERROR(CheckText(name, kMaxNameCodePoints, field, true));
   for (unsigned char c : name) {
@@ -110,6 +110,26 @@ absl::StatusOr<ExperimentRow> ExperimentRegistry::Get(const std::string& id) {
   FT_ASSIGN_OR_RETURN(std::optional<ExperimentRow> row, experiments_->GetExperiment(n));
   if (!row) return NotFound(id);
   return *row;
+}
+
+absl::StatusOr<v1::Experiment> ExperimentRegistry::GetExperiment(const v1::GetExperimentRequest& req) {
+  absl::string_view id = req.name();
+  int64_t n = 0;
+  if (!absl::ConsumePrefix(&id, "experiments/") || !ParseCanonicalInt(std::string(id), &n) || n < 0) {
+    return InvalidField("name", "expected \"experiments/{id}\"");
+  }
+  FT_ASSIGN_OR_RETURN(ExperimentRow row, Get(std::string(id)));
+  v1::Experiment p;
+  p.set_name(absl::StrCat("experiments/", row.experiment_id));
+  p.set_uid(row.uid);
+  p.set_display_name(row.name);
+  p.set_artifact_location(row.artifact_location);
+  p.set_lifecycle_stage(row.lifecycle_stage);
+  TagsFromJson(row.tags_json, p.mutable_tags());
+  *p.mutable_create_time() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(row.create_time);
+  *p.mutable_update_time() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(row.update_time);
+  p.set_project(row.project);
+  return p;
 }
 
 absl::StatusOr<ExperimentRow> ExperimentRegistry::GetByName(const std::string& name) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "fairtrace/v1/runs.pb.h"
 #include "registry/core/call_context.h"
 #include "registry/store/experiment_store.h"
 #include "registry/store/store.h"
@@ -44,6 +45,10 @@ class ExperimentRegistry {
   // `id` as MLflow sends it: a decimal number.
   absl::StatusOr<ExperimentRow> Get(const std::string& id);
   absl::StatusOr<ExperimentRow> GetByName(const std::string& name);
+  // RunService/GetExperiment: "experiments/{id}" (deleted ones included)
+  // as the gRPC API shows it; INVALID_ARGUMENT (field `name`) for another
+  // name.
+  absl::StatusOr<v1::Experiment> GetExperiment(const v1::GetExperimentRequest& req);
   absl::StatusOr<std::vector<ExperimentRow>> Search(const ExperimentQuery& query, const ProjectScope& scope);
   absl::StatusOr<ExperimentRow> Rename(const CallContext& ctx, const std::string& id, const std::string& new_name);
   // Soft delete (frees the name) and restore (takes it back, ALREADY_EXISTS
@@ -54,8 +59,6 @@ class ExperimentRegistry {
                                        const std::string& value);
 
   static absl::Status CheckName(const std::string& name, const std::string& field);
-  // An experiment's tags (its stored tags_json); none when unreadable.
-  static std::map<std::string, std::string> Tags(const ExperimentRow& row);
   // NOT_FOUND (EXPERIMENT_NOT_FOUND) for an active name.
   static absl::Status NameNotFound(const std::string& name);
 

@@ -581,15 +581,19 @@ std::optional<Response> StateReads::GetByName(ReadCheck* check, const std::strin
   return resp;
 }
 
-template <typename Row, typename Request, typename Response, typename Call>
+template <typename Row, typename Stub, typename Request, typename Response>
 std::optional<std::vector<Row>> StateReads::ListAll(ReadCheck* check, const std::string& name, const char* rpc,
-                                                    Request req, Call call,
+                                                    Request req, Stub* stub,
+                                                    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                                                 Response*),
                                                     google::protobuf::RepeatedPtrField<Row>* (Response::*rows)()) {
   std::vector<Row> out;
   while (true) {
     Response resp;
     check->rpc = rpc;
-    if (!Read(check, name, [&](grpc::ClientContext* c) { return call(c, req, &resp); })) return std::nullopt;
+    if (!Read(check, name, [&](grpc::ClientContext* c) { return (stub->*method)(c, req, &resp); })) {
+      return std::nullopt;
+    }
     for (Row& row : *(resp.*rows)()) out.push_back(std::move(row));
     if (resp.next_page_token().empty()) return out;
     req.set_page_token(resp.next_page_token());
@@ -603,10 +607,8 @@ std::optional<std::map<std::string, std::vector<std::string>>> StateReads::PartP
     v1::ListPartItemsRequest req;
     req.set_parent(part.name());
     req.set_page_size(kPage);
-    auto items = ListAll(
-        check, part.name(), "ListPartItems", req,
-        [&](auto* c, const auto& q, auto* r) { return splits_->ListPartItems(c, q, r); },
-        &v1::ListPartItemsResponse::mutable_items);
+    auto items = ListAll(check, part.name(), "ListPartItems", req, splits_.get(),
+                         &v1::SplitService::Stub::ListPartItems, &v1::ListPartItemsResponse::mutable_items);
     if (!items) return std::nullopt;
     std::vector<std::string>& paths = out[part.part()];
     for (const v1::PartItem& item : *items) paths.push_back(item.path());
@@ -622,10 +624,8 @@ std::optional<std::vector<v1::Metric>> StateReads::MetricHistory(const v1::Run& 
     req.set_run(r.name());
     req.set_key(latest.key());
     req.set_page_size(kPage);
-    auto points = ListAll(
-        check, r.name(), "ListMetricHistory", req,
-        [&](auto* c, const auto& q, auto* resp) { return runs_->ListMetricHistory(c, q, resp); },
-        &v1::ListMetricHistoryResponse::mutable_metrics);
+    auto points = ListAll(check, r.name(), "ListMetricHistory", req, runs_.get(),
+                          &v1::RunService::Stub::ListMetricHistory, &v1::ListMetricHistoryResponse::mutable_metrics);
     if (!points) return std::nullopt;
     for (v1::Metric& m : *points) out.push_back(std::move(m));
   }
@@ -637,9 +637,8 @@ std::optional<std::vector<v1::Item>> StateReads::Items(const std::string& versio
   v1::ListItemsRequest req;
   req.set_parent(version);
   req.set_page_size(kPage);
-  auto items = ListAll(
-      check, version, "ListItems", req, [&](auto* c, const auto& q, auto* r) { return datasets_->ListItems(c, q, r); },
-      &v1::ListItemsResponse::mutable_items);
+  auto items = ListAll(check, version, "ListItems", req, datasets_.get(), &v1::DatasetService::Stub::ListItems,
+                       &v1::ListItemsResponse::mutable_items);
   check->rpc = "GetDatasetVersion + ListItems";
   return items;
 }
@@ -655,10 +654,8 @@ std::optional<std::vector<v1::MiappeEntity>> StateReads::Entities(const v1::Inve
     req.set_section(section);
     req.set_revision(i.revision());
     req.set_page_size(kPage);
-    auto entities = ListAll(
-        check, i.name(), "ListEntities", req,
-        [&](auto* c, const auto& q, auto* r) { return investigations_->ListEntities(c, q, r); },
-        &v1::ListEntitiesResponse::mutable_entities);
+    auto entities = ListAll(check, i.name(), "ListEntities", req, investigations_.get(),
+                            &v1::InvestigationService::Stub::ListEntities, &v1::ListEntitiesResponse::mutable_entities);
     if (!entities) return std::nullopt;
     for (v1::MiappeEntity& e : *entities) out.push_back(std::move(e));
   }
@@ -671,10 +668,8 @@ std::optional<std::vector<v1::ArtifactChange>> StateReads::ArtifactChanges(const
   v1::ListArtifactChangesRequest req;
   req.set_run(run);
   req.set_page_size(kPage);
-  auto changes = ListAll(
-      check, run, "ListArtifactChanges", req,
-      [&](auto* c, const auto& q, auto* r) { return runs_->ListArtifactChanges(c, q, r); },
-      &v1::ListArtifactChangesResponse::mutable_changes);
+  auto changes = ListAll(check, run, "ListArtifactChanges", req, runs_.get(),
+                         &v1::RunService::Stub::ListArtifactChanges, &v1::ListArtifactChangesResponse::mutable_changes);
   check->rpc = absl::StrCat(rpc, " + ListArtifactChanges");
   return changes;
 }
@@ -683,10 +678,8 @@ std::optional<std::vector<v1::Annotation>> StateReads::Annotations(const std::st
   v1::ListAnnotationsRequest req;
   req.set_parent(set);
   req.set_page_size(kPage);
-  return ListAll(
-      check, set, "ListAnnotations", req,
-      [&](auto* c, const auto& q, auto* r) { return annotations_->ListAnnotations(c, q, r); },
-      &v1::ListAnnotationsResponse::mutable_annotations);
+  return ListAll(check, set, "ListAnnotations", req, annotations_.get(), &v1::AnnotationService::Stub::ListAnnotations,
+                 &v1::ListAnnotationsResponse::mutable_annotations);
 }
 
 std::optional<std::string> StateReads::VersionUid(const std::string& version, ReadCheck* check) {

@@ -115,12 +115,14 @@ class StateReads {
   template <typename Stub, typename Request, typename Response>
   std::optional<Response> GetByName(ReadCheck* check, const std::string& name, const char* rpc, Stub* stub,
                                     grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*));
-  // Every row of every page of a List RPC (`call(context, request,
-  // response)`, page tokens followed; `rows` the response's repeated
-  // field); nullopt when a read failed (`*check` says).
-  template <typename Row, typename Request, typename Response, typename Call>
+  // Every row of every page of a List RPC (`method` of `stub`, page tokens
+  // followed; `rows` the response's repeated field); nullopt when a read
+  // failed (`*check` says).
+  template <typename Row, typename Stub, typename Request, typename Response>
   std::optional<std::vector<Row>> ListAll(ReadCheck* check, const std::string& name, const char* rpc, Request req,
-                                          Call call, google::protobuf::RepeatedPtrField<Row>* (Response::*rows)());
+                                          Stub* stub,
+                                          grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                                          google::protobuf::RepeatedPtrField<Row>* (Response::*rows)());
   // Each part's item paths (ListPartItems).
   std::optional<std::map<std::string, std::vector<std::string>>> PartPaths(const v1::Split& s, ReadCheck* check);
   // Every point of every metric of the run (ListMetricHistory per key).
