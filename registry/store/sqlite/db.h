@@ -57,6 +57,15 @@ class Stmt {
   sqlite3_stmt* s_;
 };
 
+// Process-wide SQLite settings, applied once before SQLite initialises
+// (Db::Open and EnvVfsName call it first; calling it again does nothing):
+// a savepoint's sub-journal stays in memory up to kStatementJournalBytes
+// instead of spilling to a temp file at SQLite's 64 KiB default (every
+// group-commit write runs in a savepoint and an audited write touches ~20
+// pages; the spill cost a file create, unlink and writes per write). Thread-safe.
+inline constexpr int kStatementJournalBytes = 4 << 20;
+void ConfigureSqliteOnce();
+
 class Db {
  public:
   // Opens (creating) `path` with WAL, foreign_keys=ON, busy_timeout and

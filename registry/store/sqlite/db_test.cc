@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
+#include "common/fs/env.h"
+#include "registry/store/sqlite/env_vfs.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -30,6 +34,44 @@ TEST(Db, RuntimeStatementsStayBounded) {
   ASSERT_OK_AND_ASSIGN(Stmt * a, db->PrepareBounded("SELECT 1"));
   ASSERT_OK_AND_ASSIGN(Stmt * b, db->PrepareBounded("SELECT 1"));
   EXPECT_EQ(a, b);
+}
+
+// Counts writes to files SQLite opens without a name (sub-journals and
+// other temp files).
+class TempWriteCounter : public fs::Env {
+ public:
+  absl::Status Before(Op op, const std::filesystem::path& path, size_t*) override {
+    if (op == Op::kWrite && path.empty()) ++temp_writes;
+    return absl::OkStatus();
+  }
+  std::atomic<int> temp_writes{0};
+};
+
+// Every group-commit write runs in a savepoint; its sub-journal (the
+// original of each page it changes) stays in memory up to
+// kStatementJournalBytes instead of going to a temp file at 64 KiB.
+TEST(Db, SavepointJournalStaysInMemory) {
+  static TempWriteCounter* env = new TempWriteCounter();  // lives as long as the VFS
+  ASSERT_OK_AND_ASSIGN(std::string vfs, EnvVfsName(env));
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Db::Open((dir.path() / "t.db").string(), vfs));
+  ASSERT_OK(db->Exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)"));
+  ASSERT_OK(
+      db->Exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) "
+               "INSERT INTO t SELECT i, zeroblob(3000) FROM n"));
+  ASSERT_OK_AND_ASSIGN(Transaction txn, Transaction::Begin(db.get()));
+  ASSERT_OK(db->Exec("SAVEPOINT w"));
+  // About 100 pages (~400 KiB of journal): over SQLite's default spill.
+  ASSERT_OK(db->Exec("UPDATE t SET v = zeroblob(3001)"));
+  ASSERT_OK(db->Exec("ROLLBACK TO w"));
+  ASSERT_OK(db->Exec("RELEASE w"));
+  ASSERT_OK(txn.Commit());
+  EXPECT_EQ(env->temp_writes.load(), 0);
+  // The rollback restored the originals from that in-memory journal.
+  ASSERT_OK_AND_ASSIGN(Stmt * q, db->Prepare("SELECT count(*) FROM t WHERE length(v) = 3000"));
+  ASSERT_OK_AND_ASSIGN(bool row, q->Step());
+  ASSERT_TRUE(row);
+  EXPECT_EQ(q->Int(0), 100);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "registry/store/sqlite/db.h"
 
 namespace fairtrace::sqlite {
 namespace {
@@ -132,6 +133,7 @@ absl::StatusOr<std::string> EnvVfsName(fs::Env* env) {
   static std::map<fs::Env*, std::unique_ptr<EnvVfs>>* registered = new std::map<fs::Env*, std::unique_ptr<EnvVfs>>();
   std::lock_guard<std::mutex> lock(mu);
   if (auto it = registered->find(env); it != registered->end()) return it->second->name;
+  ConfigureSqliteOnce();  // before sqlite3_vfs_find initialises SQLite
   sqlite3_vfs* real = sqlite3_vfs_find(nullptr);
   if (real == nullptr || real->iVersion < 2) return absl::InternalError("no default SQLite VFS to wrap");
   auto outer = std::make_unique<EnvVfs>();
