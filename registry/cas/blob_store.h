@@ -140,7 +140,8 @@ class BlobStore {
 
   // Reads [offset, offset+limit) of a blob (limit <= 0: to the end) into
   // `sink` in chunks of at most `chunk` bytes; stops early when `sink`
-  // returns false. NOT_FOUND when its file is absent.
+  // returns false. NOT_FOUND when its file is absent. A blob kept in the
+  // database is served from `where.bytes`.
   absl::Status Read(const Digest& d, const BlobLocation& where, int64_t offset, int64_t limit, size_t chunk,
                     const std::function<bool(absl::string_view)>& sink) const;
   absl::StatusOr<std::string> ReadAll(const Digest& d, const BlobLocation& where) const;
@@ -176,8 +177,8 @@ class BlobStore {
   absl::Status ForEachLooseFile(const std::function<absl::Status(const Digest&)>& fn) const;
   // Every pack file on disk, by pack id.
   absl::Status ForEachPack(const std::function<absl::Status(const std::string&)>& fn) const;
-  // Re-hashes a stored blob: OK, NOT_FOUND, or DATA_LOSS when its bytes do
-  // not match its digest. Adds the bytes read to *bytes_hashed.
+  // Re-hashes a stored blob (from `where.bytes` when in the database): OK,
+  // NOT_FOUND, or DATA_LOSS when its bytes do not match its digest. Adds the bytes read to *bytes_hashed.
   absl::Status Verify(const Digest& d, const BlobLocation& where, int64_t* bytes_hashed) const;
 
  private:

@@ -352,6 +352,70 @@ absl::Status ContentStore::Read(absl::string_view resource_name, int64_t offset,
   return blobs_->Read(d, where, offset, limit, chunk, sink);
 }
 
+absl::Status ContentStore::CheckNewTreeEntries(const std::vector<TreeEntry>& entries) {
+  // New trees must be restorable where `pull` writes them (tree_names.h).
+  std::vector<TreeNameProblem> problems = TreeRestoreProblems(entries);
+  if (!problems.empty()) {
+    ErrorBuilder err(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrCat("the tree cannot be written back on every supported file system: ", problems[0].message));
+    err.Reason("TREE_NOT_RESTORABLE");
+    for (const TreeNameProblem& p : problems) err.Field(absl::StrCat("entries[", p.entry, "].path"), p.message);
+    return err;
+  }
+  std::vector<Digest> refs;
+  refs.reserve(entries.size());
+  for (const TreeEntry& e : entries) refs.push_back(e.digest);
+  FT_ASSIGN_OR_RETURN(std::vector<bool> has, store_->HasBlobs(refs));
+  int missing = 0;
+  ErrorBuilder err(absl::StatusCode::kFailedPrecondition, "");
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (has[i]) continue;
+    if (missing++ < kMaxListedMissing) {
+      err.Precondition("MISSING_BLOB", BlobResourceName(entries[i].digest), entries[i].path);
+    }
+  }
+  if (missing > 0) {
+    return WithMessage(err.Reason("MISSING_BLOBS").Meta("missing_count", absl::StrCat(missing)).Build(),
+                       absl::StrCat("tree names ", missing, " blob(s) that are not stored; upload them first"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ContentStore::PreparedTree> ContentStore::PrepareTree(const CallContext& ctx, std::string manifest) {
+  if (static_cast<int64_t>(manifest.size()) > kMaxManifestBytes) {
+    return InvalidField("manifest", absl::StrCat("a tree manifest may have at most ", kMaxManifestBytes, " bytes"));
+  }
+  PreparedTree out;
+  out.digest = Digest{Sha256Hex(manifest), static_cast<int64_t>(manifest.size())};
+  FT_ASSIGN_OR_RETURN(out.entries, ParseTree(manifest));
+  FT_ASSIGN_OR_RETURN(std::optional<TreeRow> known, store_->GetTree(out.digest));
+  if (known) return out;
+  FT_RETURN_IF_ERROR(CheckNewTreeEntries(out.entries));
+  TreeToRegister t{out.digest, out.entries, std::nullopt};
+  FT_ASSIGN_OR_RETURN(std::vector<bool> stored, store_->HasBlobs({out.digest}));
+  if (!stored[0]) {
+    if (out.digest.size_bytes <= kMaxManifestInDatabase) {
+      t.manifest = std::move(manifest);
+    } else {
+      FT_RETURN_IF_ERROR(PutBytes(ctx, manifest).status());
+    }
+  }
+  out.to_register = std::move(t);
+  return out;
+}
+
+absl::StatusOr<Digest> ContentStore::PutTree(const CallContext& ctx, std::string manifest) {
+  FT_ASSIGN_OR_RETURN(PreparedTree prepared, PrepareTree(ctx, std::move(manifest)));
+  if (!prepared.to_register) return prepared.digest;
+  const TreeToRegister& t = *prepared.to_register;
+  FT_RETURN_IF_ERROR(store_->CommitTree(
+      t.digest, t.entries,
+      MakeAuditEntry(ctx, absl::StrCat("trees/", t.digest.sha256, "/", t.digest.size_bytes), absl::OkStatus()),
+      t.manifest ? &*t.manifest : nullptr));
+  return prepared.digest;
+}
+
 absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const Digest& digest) {
   absl::Status result = [&]() -> absl::Status {
     FT_RETURN_IF_ERROR(ValidateDigest(digest, "digest"));
@@ -370,39 +434,7 @@ absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const D
     result = parsed.status();
     if (parsed.ok()) entries = *std::move(parsed);
   }
-  if (result.ok()) {
-    // New trees must be restorable where `pull` writes them (tree_names.h).
-    std::vector<TreeNameProblem> problems = TreeRestoreProblems(entries);
-    if (!problems.empty()) {
-      ErrorBuilder err(
-          absl::StatusCode::kInvalidArgument,
-          absl::StrCat("the tree cannot be written back on every supported file system: ", problems[0].message));
-      err.Reason("TREE_NOT_RESTORABLE");
-      for (const TreeNameProblem& p : problems) err.Field(absl::StrCat("entries[", p.entry, "].path"), p.message);
-      result = err;
-    }
-  }
-  if (result.ok()) {
-    std::vector<Digest> refs;
-    refs.reserve(entries.size());
-    for (const TreeEntry& e : entries) refs.push_back(e.digest);
-    auto has = store_->HasBlobs(refs);
-    result = has.status();
-    if (has.ok()) {
-      int missing = 0;
-      ErrorBuilder err(absl::StatusCode::kFailedPrecondition, "");
-      for (size_t i = 0; i < entries.size(); ++i) {
-        if ((*has)[i]) continue;
-        if (missing++ < kMaxListedMissing) {
-          err.Precondition("MISSING_BLOB", BlobResourceName(entries[i].digest), entries[i].path);
-        }
-      }
-      if (missing > 0) {
-        result = WithMessage(err.Reason("MISSING_BLOBS").Meta("missing_count", absl::StrCat(missing)).Build(),
-                             absl::StrCat("tree names ", missing, " blob(s) that are not stored; upload them first"));
-      }
-    }
-  }
+  if (result.ok()) result = CheckNewTreeEntries(entries);
   if (!result.ok()) {
     AppendStandaloneAudit(store_, ctx, absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes), result);
     return result;

@@ -150,6 +150,26 @@ class ContentStore {
                               const std::function<bool(absl::string_view)>& sink);
 
   absl::StatusOr<TreeRow> CreateTree(const CallContext& ctx, const Digest& digest);
+  // The tree whose manifest is `manifest` (a document the server wrote, e.g.
+  // a run's artifact folder), checked as CreateTree checks a tree
+  // (INVALID_ARGUMENT for a manifest that does not parse or names `pull`
+  // cannot restore; FAILED_PRECONDITION MISSING_BLOBS), ready to be
+  // registered in the transaction of the write that uses it
+  // (ModelStore::InsertModelVersion): a new manifest of at most
+  // kMaxManifestInDatabase bytes is kept in its blob's row there, a larger
+  // one is stored as a blob first (PutBytes). Writes nothing otherwise.
+  static constexpr int64_t kMaxManifestInDatabase = 64 << 10;
+  struct PreparedTree {
+    Digest digest;
+    std::vector<TreeEntry> entries;
+    // Set when the tree is not registered yet.
+    std::optional<TreeToRegister> to_register;
+  };
+  absl::StatusOr<PreparedTree> PrepareTree(const CallContext& ctx, std::string manifest);
+  // PrepareTree, then registers the tree in one audited write (its manifest
+  // kept in the same transaction); a tree registered already is not
+  // written again. Returns its digest.
+  absl::StatusOr<Digest> PutTree(const CallContext& ctx, std::string manifest);
   absl::StatusOr<TreePage> GetTree(const Digest& digest, int page_size, absl::string_view page_token);
   absl::StatusOr<BlobRow> GetBlob(const Digest& digest);
 
@@ -163,6 +183,10 @@ class ContentStore {
   friend class WriteSession;
   friend class StreamedBlob;
   absl::Status RequireVisible(const Digest& d);
+  // CreateTree's checks of a new tree's entries: names `pull` can restore
+  // (INVALID_ARGUMENT TREE_NOT_RESTORABLE), every blob stored
+  // (FAILED_PRECONDITION MISSING_BLOBS).
+  absl::Status CheckNewTreeEntries(const std::vector<TreeEntry>& entries);
   // Where a visible blob's bytes are; NOT_FOUND when it is not visible.
   absl::StatusOr<BlobLocation> Locate(const Digest& d);
 

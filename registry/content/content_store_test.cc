@@ -170,6 +170,75 @@ TEST_F(ContentStoreTest, CreateTreeListsMissingBlobs) {
   EXPECT_EQ(again.create_time_micros, row.create_time_micros);
 }
 
+// A run's folder registered as a tree (PutTree): a small manifest is kept in
+// its blob's row and registered in the same write, one audit record.
+TEST_F(ContentStoreTest, PutTreeKeepsASmallManifestInItsRowInOneWrite) {
+  Put("A");
+  Put("B");
+  ASSERT_OK_AND_ASSIGN(std::string manifest, EncodeTree({{"a", DigestOf("A"), false}, {"d/b", DigestOf("B"), false}}));
+  const int64_t before = AuditCount();
+  ASSERT_OK_AND_ASSIGN(Digest d, cas_->PutTree(ctx_, manifest));
+  EXPECT_EQ(d, DigestOf(manifest));
+  ASSERT_EQ(AuditCount(), before + 1);
+  ASSERT_OK_AND_ASSIGN(auto records, store_->content()->ListAudit(before, 10));
+  EXPECT_EQ(records[0].entry.resource, "trees/" + d.sha256 + "/" + std::to_string(d.size_bytes));
+  ASSERT_OK_AND_ASSIGN(BlobRow row, cas_->GetBlob(d));
+  EXPECT_TRUE(row.location.in_database);
+  EXPECT_TRUE(row.is_tree);
+  EXPECT_FALSE(blobs_->FileExists(d));
+  // Every read path serves it.
+  EXPECT_EQ(*cas_->ReadBlob(d, 1 << 20), manifest);
+  std::string part;
+  ASSERT_OK(cas_->ReadBlobStream(d, 3, 5, 2, [&](absl::string_view c) {
+    EXPECT_LE(c.size(), 2u);
+    part.append(c.data(), c.size());
+    return true;
+  }));
+  EXPECT_EQ(part, manifest.substr(3, 5));
+  EXPECT_EQ(*cas_->BatchRead({d})[0], manifest);
+  ASSERT_OK_AND_ASSIGN(TreePage first, cas_->GetTree(d, 1, ""));
+  ASSERT_EQ(first.entries.size(), 1u);
+  EXPECT_EQ(first.entries[0].path, "a");
+  ASSERT_OK_AND_ASSIGN(TreePage second, cas_->GetTree(d, 1, first.next_page_token));
+  ASSERT_EQ(second.entries.size(), 1u);
+  EXPECT_EQ(second.entries[0].path, "d/b");
+  // The same folder again writes nothing.
+  ASSERT_OK(cas_->PutTree(ctx_, manifest).status());
+  EXPECT_EQ(AuditCount(), before + 1);
+}
+
+// PutTree checks what CreateTree checks and, refused, writes nothing.
+TEST_F(ContentStoreTest, PutTreeRefusedWritesNothing) {
+  Put("A");
+  const int64_t before = AuditCount();
+  ASSERT_OK_AND_ASSIGN(std::string missing, EncodeTree({{"a", DigestOf("A"), false}, {"b", DigestOf("B"), false}}));
+  EXPECT_THAT(cas_->PutTree(ctx_, missing), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("1 blob(s)")));
+  ASSERT_OK_AND_ASSIGN(std::string clash,
+                       EncodeTree({{"README", DigestOf("A"), false}, {"readme", DigestOf("A"), false}}));
+  EXPECT_THAT(cas_->PutTree(ctx_, clash), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(cas_->PutTree(ctx_, "not a manifest"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(AuditCount(), before);
+  ASSERT_OK_AND_ASSIGN(auto absent, cas_->FindMissing({DigestOf(missing), DigestOf(clash)}));
+  EXPECT_EQ(absent.size(), 2u);
+}
+
+// A manifest over kMaxManifestInDatabase is stored as a blob file first.
+TEST_F(ContentStoreTest, PutTreeStoresALargeManifestAsABlobFile) {
+  ContentStore cas(store_->content(), blobs_.get(), CasLimits{});
+  Put("A");
+  std::vector<TreeEntry> entries;
+  for (int i = 0; i < 2000; ++i) entries.push_back({"file-" + std::to_string(i), DigestOf("A"), false});
+  ASSERT_OK_AND_ASSIGN(std::string manifest, EncodeTree(entries));
+  ASSERT_GT(static_cast<int64_t>(manifest.size()), ContentStore::kMaxManifestInDatabase);
+  const int64_t before = AuditCount();
+  ASSERT_OK_AND_ASSIGN(Digest d, cas.PutTree(ctx_, manifest));
+  EXPECT_EQ(AuditCount(), before + 2);  // the blob, then the tree
+  ASSERT_OK_AND_ASSIGN(BlobRow row, cas.GetBlob(d));
+  EXPECT_FALSE(row.location.in_database);
+  EXPECT_TRUE(row.is_tree);
+  EXPECT_EQ(cas.TreeEntries(d)->size(), 2000u);
+}
+
 TEST_F(ContentStoreTest, CreateTreeRejectsNonManifest) {
   Put("not a manifest");
   EXPECT_THAT(cas_->CreateTree(ctx_, DigestOf("not a manifest")), StatusIs(absl::StatusCode::kInvalidArgument));

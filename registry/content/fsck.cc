@@ -73,7 +73,7 @@ absl::StatusOr<FsckReport> RunFsck(Store& store, const BlobStore& blobs, const s
     }
     if (row.location.packed()) {
       packs.insert(row.location.pack);
-    } else {
+    } else if (!row.location.in_database) {
       loose.insert(row.digest);
     }
     ++report.blobs_checked;

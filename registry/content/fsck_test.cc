@@ -62,6 +62,30 @@ TEST_F(FsckTest, NamesStoredTreesThatCannotBeRestored) {
   EXPECT_EQ(r.problems[0].subject, "trees/" + DigestOf(manifest).sha256 + "/" + std::to_string(manifest.size()));
 }
 
+// A manifest kept in the database is verified like a file: its row's bytes
+// are hashed, and bytes edited there are found.
+TEST_F(FsckTest, VerifiesManifestsKeptInTheDatabase) {
+  ASSERT_OK_AND_ASSIGN(std::string manifest,
+                       EncodeTree({{"a", DigestOf("one"), false}, {"b/c", DigestOf("two"), false}}));
+  ASSERT_OK_AND_ASSIGN(Digest d, cas_->PutTree(ctx_, manifest));
+  ASSERT_TRUE(Where(*store_->content(), d).in_database);
+  ASSERT_OK_AND_ASSIGN(FsckReport clean, RunFsck(*store_->content(), *blobs_));
+  EXPECT_TRUE(clean.clean());
+  EXPECT_EQ(clean.blobs_checked, 5);
+  EXPECT_EQ(clean.bytes_hashed, 11 + static_cast<int64_t>(manifest.size()));
+  EXPECT_EQ(clean.unreferenced_files, 0);
+  {
+    auto db = *sqlite::Db::Open((dir_.path() / "db").string());
+    ASSERT_OK(
+        db->Exec("UPDATE blobs SET inline_bytes = CAST(upper(CAST(inline_bytes AS TEXT)) AS BLOB) "
+                 "WHERE inline_bytes IS NOT NULL"));
+  }
+  ASSERT_OK_AND_ASSIGN(FsckReport r, RunFsck(*store_->content(), *blobs_));
+  ASSERT_EQ(r.problem_count, 1);
+  EXPECT_EQ(r.problems[0].kind, "BLOB_CORRUPT");
+  EXPECT_EQ(r.problems[0].subject, BlobResourceName(d));
+}
+
 TEST_F(FsckTest, StopsWhenAsked) {
   EXPECT_THAT(RunFsck(*store_->content(), *blobs_, [] { return true; }),
               testing::StatusIs(absl::StatusCode::kDeadlineExceeded));

@@ -513,7 +513,10 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                    if (!run_id.empty() && run_id != where.first) {
                      return InvalidField("run_id", "the run of `source` is another");
                    }
-                   FT_ASSIGN_OR_RETURN(Digest tree, artifacts->TreeOf(c.ctx, where.first, where.second, false));
+                   // The folder's manifest goes with the request: a new tree is
+                   // registered in the version's own transaction.
+                   FT_ASSIGN_OR_RETURN(std::string manifest, artifacts->ManifestOf(where.first, where.second));
+                   const Digest tree{Sha256Hex(manifest), static_cast<int64_t>(manifest.size())};
                    FT_ASSIGN_OR_RETURN(v1::RegisteredModel m, GetModel(models, model));
                    v1::CreateModelVersionRequest req;
                    req.set_parent(model);
@@ -525,7 +528,8 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                    FT_ASSIGN_OR_RETURN(auto tags, TagsParam(c.params));
                    for (const auto& [k, val] : tags) (*v->mutable_tags())[k] = val;
                    (*v->mutable_tags())[kSourceTag] = source;
-                   FT_ASSIGN_OR_RETURN(v1::ModelVersion made, models->CreateModelVersion(c.ctx, req));
+                   FT_ASSIGN_OR_RETURN(v1::ModelVersion made,
+                                       models->CreateModelVersion(c.ctx, req, std::move(manifest)));
                    return json{{"model_version", VersionJson(made, MlflowName(m))}};
                  }});
   out.push_back({"GET", mv("get"), Access::kRead, ProjectRule::kFields, by_name,

@@ -319,15 +319,17 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteRegisteredModel(const C
 // ----------------------------------------------------------- versions
 
 absl::StatusOr<v1::ModelVersion> ModelRegistry::CreateModelVersion(const CallContext& ctx,
-                                                                   const v1::CreateModelVersionRequest& req) {
+                                                                   const v1::CreateModelVersionRequest& req,
+                                                                   std::optional<std::string> manifest) {
   std::string resource = absl::StrCat(req.parent(), "/versions");
-  auto out = DoCreateModelVersion(ctx, req, &resource);
+  auto out = DoCreateModelVersion(ctx, req, std::move(manifest), &resource);
   if (!out.ok()) AppendStandaloneAudit(store_, ctx, resource, out.status());
   return out;
 }
 
 absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallContext& ctx,
                                                                      const v1::CreateModelVersionRequest& req,
+                                                                     std::optional<std::string> manifest,
                                                                      std::string* resource) {
   FT_RETURN_IF_ERROR(CheckRequestId(req.request_id()));
   FT_ASSIGN_OR_RETURN(std::optional<std::string> earlier,
@@ -337,9 +339,11 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallC
     get.set_name(*earlier);
     return GetModelVersion(get);
   }
-  FT_ASSIGN_OR_RETURN(ModelVersionRow row, PrepareVersion(ctx, req));
-  absl::StatusOr<ModelVersionRow> inserted = models_->InsertModelVersion(
-      row, RequestKeyOf(ctx, req.request_id()), MakeAuditEntry(ctx, *resource, absl::OkStatus()));
+  std::optional<TreeToRegister> tree;
+  FT_ASSIGN_OR_RETURN(ModelVersionRow row, PrepareVersionOf(ctx, req, std::move(manifest), &tree));
+  absl::StatusOr<ModelVersionRow> inserted =
+      models_->InsertModelVersion(row, RequestKeyOf(ctx, req.request_id()),
+                                  MakeAuditEntry(ctx, *resource, absl::OkStatus()), tree ? &*tree : nullptr);
   if (!inserted.ok() && absl::IsAlreadyExists(inserted.status()) && !req.request_id().empty()) {
     // A concurrent retry with the same request_id won the race: answer as it did.
     FT_ASSIGN_OR_RETURN(std::optional<std::string> raced,
@@ -360,6 +364,13 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::VersionResource(const ModelVersi
 
 absl::StatusOr<ModelVersionRow> ModelRegistry::PrepareVersion(const CallContext& ctx,
                                                               const v1::CreateModelVersionRequest& req) {
+  return PrepareVersionOf(ctx, req, std::nullopt, nullptr);
+}
+
+absl::StatusOr<ModelVersionRow> ModelRegistry::PrepareVersionOf(const CallContext& ctx,
+                                                                const v1::CreateModelVersionRequest& req,
+                                                                std::optional<std::string> manifest,
+                                                                std::optional<TreeToRegister>* to_register) {
   const v1::ModelVersion& v = req.model_version();
   FT_ASSIGN_OR_RETURN(std::string model_id, ParseModelName(req.parent(), "parent"));
   FT_RETURN_IF_ERROR(CheckLength(v.description(), limits_.max_description, "model_version.description"));
@@ -374,6 +385,21 @@ absl::StatusOr<ModelVersionRow> ModelRegistry::PrepareVersion(const CallContext&
       return ModelNotFound(req.parent());
     }
   }
+  std::vector<TreeEntry> entries;
+  if (manifest) {
+    // Checked like CreateTree; registered with the version when new.
+    FT_ASSIGN_OR_RETURN(ContentStore::PreparedTree prepared, cas_->PrepareTree(ctx, *std::move(manifest)));
+    if (prepared.digest != tree) return absl::InternalError("the manifest given is not the version's tree");
+    entries = std::move(prepared.entries);
+    *to_register = std::move(prepared.to_register);
+  } else {
+    FT_ASSIGN_OR_RETURN(entries, RegisteredTreeEntries(ctx, tree));
+  }
+  return VersionRowOf(req, model_id, tree, entries);
+}
+
+absl::StatusOr<std::vector<TreeEntry>> ModelRegistry::RegisteredTreeEntries(const CallContext& ctx,
+                                                                            const Digest& tree) {
   // The tree and every blob it names must be stored; registering it is
   // idempotent and lists what is missing otherwise. A tree registered
   // already needs no second commit.
@@ -387,7 +413,13 @@ absl::StatusOr<ModelVersionRow> ModelRegistry::PrepareVersion(const CallContext&
         .Meta("missing_count", "1");
   }
   FT_RETURN_IF_ERROR(registered.status());
-  FT_ASSIGN_OR_RETURN(std::vector<TreeEntry> entries, cas_->TreeEntries(tree));
+  return cas_->TreeEntries(tree);
+}
+
+absl::StatusOr<ModelVersionRow> ModelRegistry::VersionRowOf(const v1::CreateModelVersionRequest& req,
+                                                            const std::string& model_id, const Digest& tree,
+                                                            const std::vector<TreeEntry>& entries) {
+  const v1::ModelVersion& v = req.model_version();
   std::vector<std::string> paths;
   const TreeEntry* mlmodel = nullptr;
   for (const TreeEntry& e : entries) {

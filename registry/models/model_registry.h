@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -65,7 +66,12 @@ class ModelRegistry {
   absl::StatusOr<v1::RegisteredModel> DeleteModelAlias(const CallContext& ctx, const v1::DeleteModelAliasRequest& req);
   absl::StatusOr<v1::ModelVersion> UpdateModelVersion(const CallContext& ctx, const v1::UpdateModelVersionRequest& req);
 
-  absl::StatusOr<v1::ModelVersion> CreateModelVersion(const CallContext& ctx, const v1::CreateModelVersionRequest& req);
+  // `manifest`: the bytes of the tree manifest that model_version.tree_digest
+  // names, when the caller has them (the MLflow door, from a run's artifact
+  // folder; ContentStore::PrepareTree): a tree not registered yet is then
+  // registered in the version's own transaction, one commit in all.
+  absl::StatusOr<v1::ModelVersion> CreateModelVersion(const CallContext& ctx, const v1::CreateModelVersionRequest& req,
+                                                      std::optional<std::string> manifest = std::nullopt);
   absl::StatusOr<v1::ModelVersion> GetModelVersion(const v1::GetModelVersionRequest& req);
   absl::StatusOr<v1::ListModelVersionsResponse> ListModelVersions(const v1::ListModelVersionsRequest& req);
 
@@ -80,7 +86,18 @@ class ModelRegistry {
  private:
   absl::StatusOr<v1::ModelVersion> DoCreateModelVersion(const CallContext& ctx,
                                                         const v1::CreateModelVersionRequest& req,
-                                                        std::string* resource);
+                                                        std::optional<std::string> manifest, std::string* resource);
+  // PrepareVersion; with `manifest`, the tree is checked from it and, when
+  // not registered yet, left in *to_register for the version's write.
+  absl::StatusOr<ModelVersionRow> PrepareVersionOf(const CallContext& ctx, const v1::CreateModelVersionRequest& req,
+                                                   std::optional<std::string> manifest,
+                                                   std::optional<TreeToRegister>* to_register);
+  // A stored tree's entries, registering it first when it is not (CreateTree).
+  absl::StatusOr<std::vector<TreeEntry>> RegisteredTreeEntries(const CallContext& ctx, const Digest& tree);
+  // The row of a new version of a checked tree: its MLmodel read and
+  // validated (INVALID_ARGUMENT INVALID_MLMODEL).
+  absl::StatusOr<ModelVersionRow> VersionRowOf(const v1::CreateModelVersionRequest& req, const std::string& model_id,
+                                               const Digest& tree, const std::vector<TreeEntry>& entries);
   absl::StatusOr<v1::RegisteredModel> DoCreateRegisteredModel(const CallContext& ctx,
                                                               const v1::CreateRegisteredModelRequest& req,
                                                               std::string* resource);

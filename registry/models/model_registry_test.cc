@@ -147,6 +147,57 @@ TEST_F(ModelRegistryTest, VersionWithMissingBlobsListsThem) {
   EXPECT_THAT(CreateVersion("m", DigestOf("no manifest")), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+// With the manifest's bytes (the MLflow door), a new tree is registered in
+// the version's own write: one transaction, the version's record then the
+// tree's, the manifest kept in its blob's row. Refused, nothing is left.
+TEST_F(ModelRegistryTest, VersionWithItsManifestRegistersTheTreeInTheSameWrite) {
+  ASSERT_OK(CreateModel("m").status());
+  std::vector<std::pair<Digest, absl::string_view>> files = {{DigestOf(kMlmodel), kMlmodel},
+                                                             {DigestOf("pickle"), "pickle"}};
+  ASSERT_TRUE(cas_->BatchUpdate(ctx_, files).ok());
+  const std::string manifest =
+      *EncodeTree({{"MLmodel", DigestOf(kMlmodel), false}, {"model.pkl", DigestOf("pickle"), false}});
+  const Digest tree = DigestOf(manifest);
+  v1::CreateModelVersionRequest req;
+  req.set_parent("models/m");
+  *req.mutable_model_version()->mutable_tree_digest() = DigestToProto(tree);
+  const int64_t before = AuditCount();
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion v, registry_->CreateModelVersion(ctx_, req, manifest));
+  EXPECT_EQ(v.version(), 1);
+  ASSERT_OK_AND_ASSIGN(auto records, store_->content()->ListAudit(before, 10));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].entry.resource, "models/m/versions/1");
+  EXPECT_EQ(records[1].entry.resource, "trees/" + tree.sha256 + "/" + std::to_string(tree.size_bytes));
+  EXPECT_EQ(records[1].entry.method, records[0].entry.method);
+  ASSERT_OK_AND_ASSIGN(BlobRow row, cas_->GetBlob(tree));
+  EXPECT_TRUE(row.location.in_database);
+  EXPECT_TRUE(row.is_tree);
+  // The tree registered now, a second version from the same manifest only
+  // adds the version.
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion again, registry_->CreateModelVersion(ctx_, req, manifest));
+  EXPECT_EQ(again.version(), 2);
+  EXPECT_EQ(AuditCount(), before + 3);
+
+  // An invalid MLmodel: refused before anything is written.
+  const std::string bad_mlmodel = "flavors:\n  sklearn:\n    pickled_model: gone.pkl\n";
+  std::vector<std::pair<Digest, absl::string_view>> bad = {{DigestOf(bad_mlmodel), bad_mlmodel}};
+  ASSERT_TRUE(cas_->BatchUpdate(ctx_, bad).ok());
+  const std::string bad_manifest = *EncodeTree({{"MLmodel", DigestOf(bad_mlmodel), false}});
+  *req.mutable_model_version()->mutable_tree_digest() = DigestToProto(DigestOf(bad_manifest));
+  const int64_t before_bad = AuditCount();
+  EXPECT_THAT(registry_->CreateModelVersion(ctx_, req, bad_manifest), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(AuditCount(), before_bad + 1);  // the refusal's own record only
+  ASSERT_OK_AND_ASSIGN(auto missing, cas_->FindMissing({DigestOf(bad_manifest)}));
+  EXPECT_EQ(missing.size(), 1u);
+  EXPECT_FALSE(store_->content()->GetTree(DigestOf(bad_manifest))->has_value());
+  // A blob the manifest names is missing: FAILED_PRECONDITION, nothing kept.
+  const std::string gap = *EncodeTree({{"MLmodel", DigestOf(kMlmodel), false}, {"w", DigestOf("absent"), false}});
+  *req.mutable_model_version()->mutable_tree_digest() = DigestToProto(DigestOf(gap));
+  EXPECT_THAT(registry_->CreateModelVersion(ctx_, req, gap), StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(missing, cas_->FindMissing({DigestOf(gap)}));
+  EXPECT_EQ(missing.size(), 1u);
+}
+
 TEST_F(ModelRegistryTest, InvalidMlmodelGivesOneViolationPerProblem) {
   ASSERT_OK(CreateModel("m").status());
   Digest tree = PutFolder({{"MLmodel",

@@ -133,16 +133,11 @@ absl::StatusOr<std::vector<ArtifactRow>> RunArtifacts::Current(const std::string
   return runs_->CurrentArtifacts(run_id);
 }
 
-absl::StatusOr<Digest> RunArtifacts::TreeOf(const CallContext& ctx, const std::string& run_id, const std::string& dir,
-                                            bool register_tree) {
-  FT_RETURN_IF_ERROR(CheckPath(dir, true));
-  FT_ASSIGN_OR_RETURN(std::vector<ArtifactRow> files, Current(run_id));
-  return TreeOfFiles(ctx, run_id, files, dir, register_tree);
-}
+namespace {
 
-absl::StatusOr<Digest> RunArtifacts::TreeOfFiles(const CallContext& ctx, const std::string& run_id,
-                                                 const std::vector<ArtifactRow>& files, const std::string& dir,
-                                                 bool register_tree) {
+// The manifest of the files under `dir` (checked), paths relative to it.
+absl::StatusOr<std::string> ManifestOfFiles(const std::string& run_id, const std::vector<ArtifactRow>& files,
+                                            const std::string& dir) {
   std::vector<TreeEntry> entries;
   for (const ArtifactRow& a : files) {
     if (dir.empty()) {
@@ -155,10 +150,27 @@ absl::StatusOr<Digest> RunArtifacts::TreeOfFiles(const CallContext& ctx, const s
     return InvalidField("source",
                         absl::StrCat("runs/", run_id, " has no artifacts under '", text::ClipText(dir, 100), "'"));
   }
-  FT_ASSIGN_OR_RETURN(std::string manifest, EncodeTree(std::move(entries)));
-  FT_ASSIGN_OR_RETURN(Digest d, cas_->PutBytes(ctx, manifest));  // the same folder again stores nothing
-  if (register_tree) FT_RETURN_IF_ERROR(cas_->CreateTree(ctx, d).status());
-  return d;
+  return EncodeTree(std::move(entries));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> RunArtifacts::ManifestOf(const std::string& run_id, const std::string& dir) {
+  FT_RETURN_IF_ERROR(CheckPath(dir, true));
+  FT_ASSIGN_OR_RETURN(std::vector<ArtifactRow> files, Current(run_id));
+  return ManifestOfFiles(run_id, files, dir);
+}
+
+absl::StatusOr<Digest> RunArtifacts::TreeOf(const CallContext& ctx, const std::string& run_id, const std::string& dir) {
+  FT_RETURN_IF_ERROR(CheckPath(dir, true));
+  FT_ASSIGN_OR_RETURN(std::vector<ArtifactRow> files, Current(run_id));
+  return TreeOfFiles(ctx, run_id, files, dir);
+}
+
+absl::StatusOr<Digest> RunArtifacts::TreeOfFiles(const CallContext& ctx, const std::string& run_id,
+                                                 const std::vector<ArtifactRow>& files, const std::string& dir) {
+  FT_ASSIGN_OR_RETURN(std::string manifest, ManifestOfFiles(run_id, files, dir));
+  return cas_->PutTree(ctx, std::move(manifest));  // the same folder again writes nothing
 }
 
 absl::StatusOr<std::vector<RunArtifacts::Entry>> RunArtifacts::List(const std::string& run_id, const std::string& dir) {

@@ -70,18 +70,18 @@ class RunArtifacts {
   absl::StatusOr<Digest> Find(const std::string& run_id, const std::string& path);
   // Every current file of the folder, by path.
   absl::StatusOr<std::vector<ArtifactRow>> Current(const std::string& run_id);
-  // The files under `dir` ("" the whole folder) as a stored CAS tree
-  // manifest (paths relative to `dir`; the tree's blobs are the
-  // artifacts'), its digest; INVALID_ARGUMENT (field `source`) when there
-  // are none. A model version is made from one; a run gets one as it ends.
-  // `register_tree`: also register it as a tree (CreateModelVersion does
-  // that itself).
-  absl::StatusOr<Digest> TreeOf(const CallContext& ctx, const std::string& run_id, const std::string& dir,
-                                bool register_tree = true);
-  // The same over `files` already read (Current) and a checked `dir`.
+  // The files under `dir` ("" the whole folder) as a CAS tree manifest
+  // (paths relative to `dir`; the tree's blobs are the artifacts'), not
+  // stored; INVALID_ARGUMENT (field `source`) when there are none. A model
+  // version is made from one (ModelRegistry::CreateModelVersion registers
+  // it with the version).
+  absl::StatusOr<std::string> ManifestOf(const std::string& run_id, const std::string& dir);
+  // The same, registered as a tree (ContentStore::PutTree): a run gets one
+  // as it ends. Returns its digest.
+  absl::StatusOr<Digest> TreeOf(const CallContext& ctx, const std::string& run_id, const std::string& dir);
+  // TreeOf over `files` already read (Current) and a checked `dir`.
   absl::StatusOr<Digest> TreeOfFiles(const CallContext& ctx, const std::string& run_id,
-                                     const std::vector<ArtifactRow>& files, const std::string& dir,
-                                     bool register_tree = true);
+                                     const std::vector<ArtifactRow>& files, const std::string& dir);
 
   ContentStore* cas() const { return cas_; }
 

@@ -167,8 +167,14 @@ TEST_F(RunArtifactsTest, AnEndedRunsFolderIsFinalAndItsTreeAnOutput) {
       absl::StrCat(ended.outputs(0).artifact().tree().sha256(), "/", ended.outputs(0).artifact().tree().size_bytes()),
       tree);
   // The tree is the folder as it was: two files, registered.
-  Digest d = *artifacts_->TreeOf(ctx_, id_, "", false);
+  const std::string manifest = *artifacts_->ManifestOf(id_, "");
+  Digest d{Sha256Hex(manifest), static_cast<int64_t>(manifest.size())};
   EXPECT_EQ(d.ToString(), tree);
+  // Kept in its blob's row, registered with the tree in one write.
+  ASSERT_OK_AND_ASSIGN(BlobRow row, cas_->GetBlob(d));
+  EXPECT_TRUE(row.location.in_database);
+  EXPECT_TRUE(row.is_tree);
+  EXPECT_EQ(*cas_->ReadBlob(d, 1 << 20), manifest);
   EXPECT_EQ(cas_->TreeEntries(d)->size(), 2u);
   EXPECT_THAT(Put("late.txt", "x"), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("final")));
   EXPECT_THAT(artifacts_->Delete(ctx_, id_, "a.txt"), StatusIs(absl::StatusCode::kFailedPrecondition));

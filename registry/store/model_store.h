@@ -19,6 +19,7 @@
 #include "common/content/digest.h"
 #include "common/query/filter.h"
 #include "registry/store/project_scope.h"
+#include "registry/store/store.h"
 
 namespace fairtrace {
 
@@ -102,8 +103,12 @@ class ModelStore {
   // FAILED_PRECONDITION when the tree is not registered (TREE_NOT_REGISTERED)
   // or the source run does not exist (RUN_NOT_FOUND); ALREADY_EXISTS
   // (REQUEST_ID_USED).
+  // `tree` (its digest must be row.tree): registered in the same
+  // transaction when it is not yet (Store::CommitTree with its manifest
+  // kept), with an audit record of its own after the version's.
   virtual absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row, const RequestKey& request_id,
-                                                             const AuditEntry& audit) = 0;
+                                                             const AuditEntry& audit,
+                                                             const TreeToRegister* tree = nullptr) = 0;
   virtual absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id,
                                                                          int64_t version) = 0;
   // Ordered by version, after `after_version`, matching `filter` (fields:

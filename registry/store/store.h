@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -48,6 +49,17 @@ struct TreeRow {
   int64_t create_time_micros = 0;
 };
 
+// A tree to register in the same transaction as the write that first uses
+// it (ModelStore::InsertModelVersion; core: ContentStore::PrepareTree): its
+// digest, its parsed entries (checked: restorable names, every blob
+// stored) and, when its manifest blob is not stored yet, the manifest to
+// keep in the blob's row.
+struct TreeToRegister {
+  Digest digest;
+  std::vector<TreeEntry> entries;
+  std::optional<std::string> manifest;
+};
+
 // A tree's reference to a blob that has no committed row (fsck).
 struct DanglingReference {
   Digest tree;
@@ -71,8 +83,11 @@ class Store {
   // reference to every entry's blob, and appends `audit`, in one
   // transaction. A tree that exists already is left as it is (the audit
   // record is still appended). FAILED_PRECONDITION when a blob is missing.
-  virtual absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries,
-                                  const AuditEntry& audit) = 0;
+  // `keep_manifest`: the manifest's bytes (they must match `digest`; the
+  // caller verified them), kept in the manifest blob's own row in the same
+  // transaction when it has none (BlobLocation::in_database).
+  virtual absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries, const AuditEntry& audit,
+                                  const std::string* keep_manifest = nullptr) = 0;
 
   // The page index of a tree (core/tree.h TreeIndexPoints): CommitTree
   // stores it with the tree; trees stored before it existed get it through

@@ -151,6 +151,53 @@ TEST_P(StoreConformance, CommitBlobsMakesThemVisibleWithOneAuditRecord) {
   EXPECT_EQ(records[1].previous_hash, records[0].hash);
 }
 
+// A tree registered with the write that first uses it: its manifest kept in
+// the blob's row, the tree and the version in one transaction, all or none.
+TEST_P(StoreConformance, VersionRegistersItsTreeAndKeepsTheManifest) {
+  REQUIRE_CAPABILITY(models);
+  ModelStore* m = stores_.models;
+  ASSERT_OK(m->InsertRegisteredModel(Model("a"), RequestKey(), Audit()));
+  ASSERT_OK(store_->CommitBlobs(Loose({DigestOf("w")}), Audit()));
+  TreeToRegister t{Digest{}, {{"model.bin", DigestOf("w"), false}}, std::nullopt};
+  t.manifest = *EncodeTree(t.entries);
+  t.digest = DigestOf(*t.manifest);
+  const int64_t before = AuditCount();
+  // A version that fails (no such run) leaves neither tree nor manifest.
+  ModelVersionRow orphan = Version("a", t.digest);
+  orphan.source_run = "runs/" + std::string(32, 'f');
+  EXPECT_THAT(m->InsertModelVersion(orphan, RequestKey(), Audit("v"), &t).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(auto none, store_->HasBlobs({t.digest}));
+  EXPECT_FALSE(none[0]);
+  EXPECT_EQ(AuditCount(), before);
+  ASSERT_OK_AND_ASSIGN(ModelVersionRow v, m->InsertModelVersion(Version("a", t.digest), RequestKey(), Audit("v"), &t));
+  EXPECT_EQ(v.version, 1);
+  ASSERT_OK_AND_ASSIGN(auto records, store_->ListAudit(before, 10));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].entry.resource, "models/a/versions/1");
+  EXPECT_EQ(records[1].entry.resource, "trees/" + t.digest.sha256 + "/" + std::to_string(t.digest.size_bytes));
+  ASSERT_OK_AND_ASSIGN(auto blob, store_->GetBlob(t.digest));
+  ASSERT_TRUE(blob.has_value());
+  EXPECT_TRUE(blob->is_tree);
+  EXPECT_EQ(blob->location, BlobLocation::InDatabase(*t.manifest));
+  ASSERT_OK_AND_ASSIGN(auto tree, store_->GetTree(t.digest));
+  ASSERT_TRUE(tree.has_value());
+  EXPECT_EQ(tree->entry_count, 1);
+  // Registered now: a second version adds its own record only.
+  ASSERT_OK(m->InsertModelVersion(Version("a", t.digest, "2"), RequestKey(), Audit("v"), &t).status());
+  EXPECT_EQ(AuditCount(), before + 3);
+  // CommitTree keeps a manifest the same way, and leaves a stored one where it is.
+  TreeToRegister u{Digest{}, {{"other.bin", DigestOf("w"), false}}, std::nullopt};
+  u.manifest = *EncodeTree(u.entries);
+  u.digest = DigestOf(*u.manifest);
+  ASSERT_OK(store_->CommitTree(u.digest, u.entries, Audit(), &*u.manifest));
+  ASSERT_OK_AND_ASSIGN(blob, store_->GetBlob(u.digest));
+  EXPECT_TRUE(blob->location.in_database);
+  Digest loose = RegisteredTree("kept in a file");
+  ASSERT_OK_AND_ASSIGN(blob, store_->GetBlob(loose));
+  EXPECT_FALSE(blob->location.in_database);
+}
+
 TEST_P(StoreConformance, TreeNeedsEveryBlobAndRollsBackWhole) {
   Digest manifest = DigestOf("m"), present = DigestOf("p"), absent = DigestOf("x");
   ASSERT_OK(store_->CommitBlobs(Loose({manifest, present}), Audit()));

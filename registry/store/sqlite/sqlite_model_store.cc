@@ -6,6 +6,7 @@
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
 #include "registry/store/sqlite/filter_sql.h"
+#include "registry/store/sqlite/sqlite_store.h"
 
 namespace fairtrace {
 
@@ -201,10 +202,24 @@ absl::StatusOr<RegisteredModelRow> SqliteModelStore::SoftDeleteRegisteredModel(c
 
 absl::StatusOr<ModelVersionRow> SqliteModelStore::InsertModelVersion(const ModelVersionRow& r,
                                                                      const RequestKey& request_id,
-                                                                     const AuditEntry& audit) {
+                                                                     const AuditEntry& audit,
+                                                                     const TreeToRegister* tree) {
   ModelVersionRow out = r;
-  FT_RETURN_IF_ERROR(db_->WriteWithAudit(
-      audit, [&](Db* db, AuditEntry& a) -> absl::Status { return InsertModelVersionInTxn(db, &out, request_id, a); }));
+  if (tree != nullptr && tree->digest != r.tree)
+    return absl::InternalError("the tree to register is not the version's");
+  const int64_t now = db_->now_micros();
+  FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
+    bool tree_created = false;
+    if (tree != nullptr) {
+      FT_ASSIGN_OR_RETURN(tree_created, SqliteStore::CommitTreeInTxn(db, tree->digest, tree->entries,
+                                                                     tree->manifest ? &*tree->manifest : nullptr, now));
+    }
+    FT_RETURN_IF_ERROR(InsertModelVersionInTxn(db, &out, request_id, a));
+    // The call registered the tree too: a record of its own after the version's.
+    if (tree_created)
+      a.also_changed.push_back(absl::StrCat("trees/", tree->digest.sha256, "/", tree->digest.size_bytes));
+    return absl::OkStatus();
+  }));
   return out;
 }
 

@@ -30,7 +30,8 @@ class SqliteModelStore final : public ModelStore {
                                                                bool force, int64_t now,
                                                                const AuditEntry& audit) override;
   absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row, const RequestKey& request_id,
-                                                     const AuditEntry& audit) override;
+                                                     const AuditEntry& audit,
+                                                     const TreeToRegister* tree = nullptr) override;
   absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id, int64_t version) override;
   absl::StatusOr<std::vector<ModelVersionRow>> ListModelVersions(const std::string& model_id,
                                                                  const ParsedFilter& filter, int64_t after_version,

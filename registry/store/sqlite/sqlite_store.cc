@@ -12,6 +12,17 @@ namespace fairtrace {
 using sqlite::Db;
 using sqlite::Stmt;
 
+namespace {
+
+// A blob's location from the columns pack, pack_offset, inline_bytes at
+// `col`, `col` + 1, `col` + 2 of the current row.
+BlobLocation LocationOfRow(Stmt* q, int col) {
+  if (!q->IsNull(col + 2)) return BlobLocation::InDatabase(q->Blob(col + 2));
+  return BlobLocation{q->Text(col), q->Int(col + 1)};
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<bool>> SqliteStore::HasBlobs(absl::Span<const Digest> digests) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
   // One read transaction for all lookups: in autocommit mode SQLite would
@@ -32,12 +43,12 @@ absl::StatusOr<std::vector<bool>> SqliteStore::HasBlobs(absl::Span<const Digest>
 absl::StatusOr<std::optional<BlobRow>> SqliteStore::GetBlob(const Digest& digest) {
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
   FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT b.create_time, t.sha256 IS NOT NULL, coalesce(b.pack, ''), "
-                                            "coalesce(b.pack_offset, 0) FROM blobs b LEFT JOIN trees t "
+                                            "coalesce(b.pack_offset, 0), b.inline_bytes FROM blobs b LEFT JOIN trees t "
                                             "ON t.sha256 = b.sha256 AND t.size_bytes = b.size_bytes "
                                             "WHERE b.sha256 = ? AND b.size_bytes = ?"));
   FT_ASSIGN_OR_RETURN(bool row, q->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
   if (!row) return std::nullopt;
-  BlobRow out{digest, q->Int(0), q->Int(1) != 0, BlobLocation{q->Text(2), q->Int(3)}};
+  BlobRow out{digest, q->Int(0), q->Int(1) != 0, LocationOfRow(q, 2)};
   q->Reset();
   return out;
 }
@@ -102,52 +113,68 @@ absl::StatusOr<std::optional<TreeIndexPoint>> SqliteStore::TreeIndexPointAtOrBef
   return out;
 }
 
-absl::Status SqliteStore::CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries,
-                                     const AuditEntry& audit) {
-  int64_t now = db_->now_micros();
+absl::Status SqliteStore::CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries, const AuditEntry& audit,
+                                     const std::string* keep_manifest) {
+  const int64_t now = db_->now_micros();
+  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
+    return CommitTreeInTxn(db, digest, entries, keep_manifest, now).status();
+  });
+}
+
+absl::StatusOr<bool> SqliteStore::CommitTreeInTxn(Db* db, const Digest& digest, absl::Span<const TreeEntry> entries,
+                                                  const std::string* keep_manifest, int64_t now) {
+  FT_ASSIGN_OR_RETURN(Stmt * exists, db->Prepare("SELECT 1 FROM trees WHERE sha256 = ? AND size_bytes = ?"));
+  FT_ASSIGN_OR_RETURN(bool found, exists->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
+  exists->Reset();
+  if (found) return false;
+  if (keep_manifest != nullptr) {
+    if (static_cast<int64_t>(keep_manifest->size()) != digest.size_bytes) {
+      return absl::InternalError(
+          absl::StrCat("the manifest kept for ", digest.ToString(), " has ", keep_manifest->size(), " bytes"));
+    }
+    // A manifest stored before (in a file) keeps its row and location.
+    FT_ASSIGN_OR_RETURN(Stmt * blob, db->Prepare("INSERT OR IGNORE INTO blobs (sha256, size_bytes, create_time, "
+                                                 "inline_bytes) VALUES (?, ?, ?, ?)"));
+    FT_RETURN_IF_ERROR(
+        blob->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Bind(3, now).BindBlob(4, *keep_manifest).Run());
+  }
   int64_t total = 0;
   for (const TreeEntry& e : entries) total += e.digest.size_bytes;
-  return db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
-    FT_ASSIGN_OR_RETURN(Stmt * exists, db->Prepare("SELECT 1 FROM trees WHERE sha256 = ? AND size_bytes = ?"));
-    FT_ASSIGN_OR_RETURN(bool found, exists->Bind(1, digest.sha256).Bind(2, digest.size_bytes).Step());
-    exists->Reset();
-    if (found) return absl::OkStatus();
-    FT_ASSIGN_OR_RETURN(Stmt * tree, db->Prepare("INSERT INTO trees (sha256, size_bytes, entry_count, "
-                                                 "total_size_bytes, create_time) VALUES (?, ?, ?, ?, ?)"));
-    absl::Status s = tree->Bind(1, digest.sha256)
-                         .Bind(2, digest.size_bytes)
-                         .Bind(3, static_cast<int64_t>(entries.size()))
-                         .Bind(4, total)
-                         .Bind(5, now)
-                         .Run();
-    if (absl::IsFailedPrecondition(s)) {
+  FT_ASSIGN_OR_RETURN(Stmt * tree, db->Prepare("INSERT INTO trees (sha256, size_bytes, entry_count, "
+                                               "total_size_bytes, create_time) VALUES (?, ?, ?, ?, ?)"));
+  absl::Status s = tree->Bind(1, digest.sha256)
+                       .Bind(2, digest.size_bytes)
+                       .Bind(3, static_cast<int64_t>(entries.size()))
+                       .Bind(4, total)
+                       .Bind(5, now)
+                       .Run();
+  if (absl::IsFailedPrecondition(s)) {
+    return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
+                        absl::StrCat("tree manifest blob ", digest.ToString(), " is not stored"))
+        .Reason("MISSING_BLOBS")
+        .Precondition("MISSING_BLOB", BlobResourceName(digest), "the manifest blob is not stored");
+  }
+  FT_RETURN_IF_ERROR(s);
+  FT_RETURN_IF_ERROR(InsertTreeIndex(db, digest, TreeIndexPoints(entries)));
+  FT_ASSIGN_OR_RETURN(Stmt * ref, db->Prepare("INSERT OR IGNORE INTO tree_refs (tree_sha256, "
+                                              "tree_size, blob_sha256, blob_size) "
+                                              "VALUES (?, ?, ?, ?)"));
+  for (const TreeEntry& e : entries) {
+    ref->Reset();
+    absl::Status rs = ref->Bind(1, digest.sha256)
+                          .Bind(2, digest.size_bytes)
+                          .Bind(3, e.digest.sha256)
+                          .Bind(4, e.digest.size_bytes)
+                          .Run();
+    if (absl::IsFailedPrecondition(rs)) {
       return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
-                          absl::StrCat("tree manifest blob ", digest.ToString(), " is not stored"))
+                          absl::StrCat("blob ", e.digest.ToString(), " of \"", e.path, "\" is not stored"))
           .Reason("MISSING_BLOBS")
-          .Precondition("MISSING_BLOB", BlobResourceName(digest), "the manifest blob is not stored");
+          .Precondition("MISSING_BLOB", BlobResourceName(e.digest), e.path);
     }
-    FT_RETURN_IF_ERROR(s);
-    FT_RETURN_IF_ERROR(InsertTreeIndex(db, digest, TreeIndexPoints(entries)));
-    FT_ASSIGN_OR_RETURN(Stmt * ref, db->Prepare("INSERT OR IGNORE INTO tree_refs (tree_sha256, "
-                                                "tree_size, blob_sha256, blob_size) "
-                                                "VALUES (?, ?, ?, ?)"));
-    for (const TreeEntry& e : entries) {
-      ref->Reset();
-      absl::Status rs = ref->Bind(1, digest.sha256)
-                            .Bind(2, digest.size_bytes)
-                            .Bind(3, e.digest.sha256)
-                            .Bind(4, e.digest.size_bytes)
-                            .Run();
-      if (absl::IsFailedPrecondition(rs)) {
-        return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
-                            absl::StrCat("blob ", e.digest.ToString(), " of \"", e.path, "\" is not stored"))
-            .Reason("MISSING_BLOBS")
-            .Precondition("MISSING_BLOB", BlobResourceName(e.digest), e.path);
-      }
-      FT_RETURN_IF_ERROR(rs);
-    }
-    return absl::OkStatus();
-  });
+    FT_RETURN_IF_ERROR(rs);
+  }
+  return true;
 }
 
 absl::Status SqliteStore::AppendAudit(const AuditEntry& audit) {
@@ -286,17 +313,17 @@ absl::Status SqliteStore::ForEachBlob(const std::function<absl::Status(const Blo
     std::vector<BlobRow> page;
     {
       SqliteDatabase::ReaderLease db = db_->AcquireReader();
-      FT_ASSIGN_OR_RETURN(Stmt * q, db->Prepare("SELECT b.sha256, b.size_bytes, b.create_time, t.sha256 IS NOT NULL, "
-                                                "coalesce(b.pack, ''), coalesce(b.pack_offset, 0) FROM blobs b LEFT "
-                                                "JOIN trees t ON t.sha256 = b.sha256 AND "
-                                                "t.size_bytes = b.size_bytes WHERE (b.sha256, b.size_bytes) > (?, ?) "
-                                                "ORDER BY b.sha256, b.size_bytes LIMIT 1000"));
+      FT_ASSIGN_OR_RETURN(
+          Stmt * q, db->Prepare("SELECT b.sha256, b.size_bytes, b.create_time, t.sha256 IS NOT NULL, "
+                                "coalesce(b.pack, ''), coalesce(b.pack_offset, 0), b.inline_bytes FROM blobs b LEFT "
+                                "JOIN trees t ON t.sha256 = b.sha256 AND "
+                                "t.size_bytes = b.size_bytes WHERE (b.sha256, b.size_bytes) > (?, ?) "
+                                "ORDER BY b.sha256, b.size_bytes LIMIT 1000"));
       q->Bind(1, after.sha256).Bind(2, after.size_bytes);
       while (true) {
         FT_ASSIGN_OR_RETURN(bool row, q->Step());
         if (!row) break;
-        page.push_back(
-            BlobRow{Digest{q->Text(0), q->Int(1)}, q->Int(2), q->Int(3) != 0, BlobLocation{q->Text(4), q->Int(5)}});
+        page.push_back(BlobRow{Digest{q->Text(0), q->Int(1)}, q->Int(2), q->Int(3) != 0, LocationOfRow(q, 4)});
       }
       q->Reset();
     }

@@ -22,7 +22,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<TreeRow>> GetTree(const Digest& digest) override;
   absl::Status PutTreeIndex(const Digest& tree, absl::Span<const TreeIndexPoint> points) override;
   absl::StatusOr<std::optional<TreeIndexPoint>> TreeIndexPointAtOrBefore(const Digest& tree, int64_t entry) override;
-  absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries, const AuditEntry& audit) override;
+  absl::Status CommitTree(const Digest& digest, absl::Span<const TreeEntry> entries, const AuditEntry& audit,
+                          const std::string* keep_manifest = nullptr) override;
   absl::Status AppendAudit(const AuditEntry& audit) override;
   absl::StatusOr<std::optional<std::string>> ResourceProject(absl::string_view collection,
                                                              const std::string& id) override;
@@ -43,6 +44,11 @@ class SqliteStore final : public Store {
   absl::StatusOr<int64_t> CountTreeReferences() override;
   absl::StatusOr<std::vector<DanglingReference>> DanglingTreeReferences(int limit) override;
 
+  // Inside an open write: CommitTree's work (the audit record is the
+  // caller's). True when the tree is new, false when it was registered
+  // already (then nothing is written).
+  static absl::StatusOr<bool> CommitTreeInTxn(sqlite::Db* db, const Digest& digest, absl::Span<const TreeEntry> entries,
+                                              const std::string* keep_manifest, int64_t now);
   // Inside an open write: a tree's page index.
   static absl::Status InsertTreeIndex(sqlite::Db* db, const Digest& tree, absl::Span<const TreeIndexPoint> points);
 
