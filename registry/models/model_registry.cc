@@ -432,8 +432,28 @@ absl::StatusOr<ModelVersionRow> ModelRegistry::VersionRowOf(const v1::CreateMode
   if (mlmodel->digest.size_bytes > limits_.max_mlmodel_bytes) {
     return InvalidField("MLmodel", absl::StrCat("larger than ", limits_.max_mlmodel_bytes, " bytes"));
   }
-  FT_ASSIGN_OR_RETURN(std::string text, cas_->ReadBlob(mlmodel->digest, limits_.max_mlmodel_bytes));
-  mlmodel::Report report = validator_->Validate(text, paths);
+  const std::string key = MlmodelCache::KeyOf(mlmodel->digest, paths);
+  std::optional<std::string> mlmodel_json = validated_.Find(key);
+  if (!mlmodel_json) {
+    FT_ASSIGN_OR_RETURN(std::string text, cas_->ReadBlob(mlmodel->digest, limits_.max_mlmodel_bytes));
+    mlmodel::Report report = validator_->Validate(text, paths);
+    FT_RETURN_IF_ERROR(MlmodelStatus(report));
+    mlmodel_json = MlmodelJson(report.info);
+    validated_.Put(key, *mlmodel_json);
+  }
+  ModelVersionRow row;
+  row.model_id = model_id;
+  row.uid = NewUid();
+  row.tree = tree;
+  row.mlmodel_json = *std::move(mlmodel_json);
+  row.source_run = v.source_run();
+  row.description = v.description();
+  row.tags_json = TagsJson(v.tags());
+  row.create_time = row.update_time = now_();
+  return row;
+}
+
+absl::Status ModelRegistry::MlmodelStatus(const mlmodel::Report& report) {
   if (!report.ok()) {
     ErrorBuilder err(absl::StatusCode::kInvalidArgument,
                      absl::StrCat("the MLmodel file has ", report.violations.size(), " problem(s); first: ",
@@ -442,16 +462,7 @@ absl::StatusOr<ModelVersionRow> ModelRegistry::VersionRowOf(const v1::CreateMode
     for (const auto& viol : report.violations) err.Field(absl::StrCat("MLmodel.", viol.field), viol.description);
     return err.Build();
   }
-  ModelVersionRow row;
-  row.model_id = model_id;
-  row.uid = NewUid();
-  row.tree = tree;
-  row.mlmodel_json = MlmodelJson(report.info);
-  row.source_run = v.source_run();
-  row.description = v.description();
-  row.tags_json = TagsJson(v.tags());
-  row.create_time = row.update_time = now_();
-  return row;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ModelVersion> ModelRegistry::GetModelVersion(const v1::GetModelVersionRequest& req) {

@@ -22,6 +22,7 @@
 #include "fairtrace/v1/models.pb.h"
 #include "registry/content/content_store.h"
 #include "registry/core/call_context.h"
+#include "registry/models/mlmodel_cache.h"
 #include "registry/store/model_store.h"
 #include "registry/store/run_store.h"
 #include "registry/store/store.h"
@@ -98,6 +99,8 @@ class ModelRegistry {
   // validated (INVALID_ARGUMENT INVALID_MLMODEL).
   absl::StatusOr<ModelVersionRow> VersionRowOf(const v1::CreateModelVersionRequest& req, const std::string& model_id,
                                                const Digest& tree, const std::vector<TreeEntry>& entries);
+  // OK, or INVALID_ARGUMENT (INVALID_MLMODEL) with one field violation per problem.
+  static absl::Status MlmodelStatus(const mlmodel::Report& report);
   absl::StatusOr<v1::RegisteredModel> DoCreateRegisteredModel(const CallContext& ctx,
                                                               const v1::CreateRegisteredModelRequest& req,
                                                               std::string* resource);
@@ -113,6 +116,8 @@ class ModelRegistry {
   std::string token_key_;
   std::function<int64_t()> now_;
   ModelRegistryLimits limits_;
+  // MLmodels that validated, by digest and tree paths (VersionRowOf).
+  MlmodelCache validated_;
 };
 
 }  // namespace fairtrace

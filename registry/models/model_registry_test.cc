@@ -177,6 +177,9 @@ TEST_F(ModelRegistryTest, VersionWithItsManifestRegistersTheTreeInTheSameWrite) 
   ASSERT_OK_AND_ASSIGN(v1::ModelVersion again, registry_->CreateModelVersion(ctx_, req, manifest));
   EXPECT_EQ(again.version(), 2);
   EXPECT_EQ(AuditCount(), before + 3);
+  // Its MLmodel came from the validation cache: the same parsed fields.
+  EXPECT_EQ(again.mlmodel().SerializeAsString(), v.mlmodel().SerializeAsString());
+  EXPECT_EQ(again.mlmodel().flavors(0), "sklearn");
 
   // An invalid MLmodel: refused before anything is written.
   const std::string bad_mlmodel = "flavors:\n  sklearn:\n    pickled_model: gone.pkl\n";
