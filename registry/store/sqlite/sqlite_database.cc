@@ -348,11 +348,12 @@ namespace {
 
 constexpr size_t kMaxGroup = 256;
 
+// A waiter wakes when its write is done or leadership is handed to it.
 struct WaitArgs {
   const bool* done;
-  const bool* leader_active;
+  const bool* lead;
 };
-bool DoneOrNoLeader(WaitArgs* a) { return *a->done || !*a->leader_active; }
+bool DoneOrLead(WaitArgs* a) { return *a->done || *a->lead; }
 
 }  // namespace
 
@@ -361,10 +362,16 @@ absl::Status SqliteDatabase::WriteWithAudit(AuditEntry audit, const std::functio
   {
     absl::MutexLock lock(&queue_mu_);
     queue_.push_back(&me);
-    WaitArgs args{&me.done, &leader_active_};
-    queue_mu_.Await(absl::Condition(&DoneOrNoLeader, &args));
-    if (me.done) return me.status;
-    leader_active_ = true;  // this thread leads until its own write is done
+    if (leader_active_) {
+      // Only this writer's own condition wakes it: its write committed by
+      // a leader, or leadership handed to it (no herd of waiters woken to
+      // compete for it; a context switch is dear on a VM).
+      WaitArgs args{&me.done, &me.lead};
+      queue_mu_.Await(absl::Condition(&DoneOrLead, &args));
+      if (me.done) return me.status;
+    } else {
+      leader_active_ = true;  // this thread leads until its own write is done
+    }
   }
   while (true) {
     std::vector<PendingWrite*> batch;
@@ -382,13 +389,25 @@ absl::Status SqliteDatabase::WriteWithAudit(AuditEntry audit, const std::functio
     absl::MutexLock lock(&queue_mu_);
     for (PendingWrite* w : batch) w->done = true;
     if (me.done) {
-      leader_active_ = false;  // a waiting writer takes over the queue
+      // The oldest waiting writer takes over the queue; none: no leader.
+      if (!queue_.empty()) {
+        queue_.front()->lead = true;
+      } else {
+        leader_active_ = false;
+      }
       return me.status;
     }
   }
 }
 
 namespace {
+
+// A fixed statement (a savepoint's), prepared once per connection:
+// Db::Exec would parse it again for every write of every group.
+absl::Status RunCached(Db* db, absl::string_view sql) {
+  FT_ASSIGN_OR_RETURN(sqlite::Stmt * q, db->Prepare(sql));
+  return q->Run();
+}
 
 // One write's function; an exception becomes INTERNAL (the savepoint is then
 // rolled back like for any failed write).
@@ -415,12 +434,12 @@ void SqliteDatabase::RunGroup(const std::vector<PendingWrite*>& batch) {
     if (!txn.ok()) return fail_all(txn.status());
     AuditHead head = audit_head_;
     for (PendingWrite* w : batch) {
-      if (absl::Status sp = writer_->Exec("SAVEPOINT write"); !sp.ok()) return fail_all(sp);
+      if (absl::Status sp = RunCached(writer_.get(), "SAVEPOINT write"); !sp.ok()) return fail_all(sp);
       AuditHead next = head;
       absl::Status s = RunWriteFn(*w->fn, writer_.get(), w->audit);
       if (s.ok()) s = AppendRecordsOfWrite(w->audit, &next);
       if (s.ok()) {
-        if (absl::Status rel = writer_->Exec("RELEASE write"); !rel.ok()) {
+        if (absl::Status rel = RunCached(writer_.get(), "RELEASE write"); !rel.ok()) {
           return fail_all(absl::InternalError(absl::StrCat("cannot release a write's savepoint: ", rel.message())));
         }
         head = std::move(next);
@@ -428,8 +447,8 @@ void SqliteDatabase::RunGroup(const std::vector<PendingWrite*>& batch) {
         // A failed write must leave nothing: when its savepoint cannot be
         // undone, what it did may be in the transaction, so the whole group
         // is abandoned rather than committed with part of a failed write.
-        absl::Status undo = writer_->Exec("ROLLBACK TO write");
-        if (undo.ok()) undo = writer_->Exec("RELEASE write");
+        absl::Status undo = RunCached(writer_.get(), "ROLLBACK TO write");
+        if (undo.ok()) undo = RunCached(writer_.get(), "RELEASE write");
         if (!undo.ok()) {
           return fail_all(absl::InternalError(
               absl::StrCat("cannot roll back a failed write (", s.message(), "): ", undo.message())));

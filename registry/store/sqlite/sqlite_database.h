@@ -8,7 +8,8 @@
 // inside its own SAVEPOINT (a failing write rolls back alone and gets its own
 // error), appends their audit records in order, and commits once: one fsync
 // for the group instead of one per write. A write returns only after the
-// commit that holds it is durable.
+// commit that holds it is durable. A leader whose own write is done hands
+// the queue to the oldest waiting writer, waking that one thread only.
 //
 // Open() creates the database file if needed and migrates it to the head
 // schema. Thread-safe. Errors: UNAVAILABLE when the file cannot be opened,
@@ -155,12 +156,15 @@ class SqliteDatabase {
     const std::function<absl::Status(sqlite::Db*, AuditEntry&)>* fn;
     absl::Status status;
     bool done = false;
+    bool lead = false;  // handed leadership of the queue by the last leader
   };
   // Runs `batch` in one transaction on the writer (writer_mu_ held).
   void RunGroup(const std::vector<PendingWrite*>& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
 
   absl::Mutex queue_mu_;
   std::deque<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  // A thread leads (or has been handed leadership); false: the next
+  // writer to arrive leads.
   bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
 
   absl::Mutex writer_mu_;
