@@ -154,6 +154,55 @@ TEST_P(DurabilityTest, EveryFaultAtEveryStepLosesNothingAcknowledgedAndShowsNoth
   std::cout << "faults injected (calls failed, each in a fresh registry):" << summary << "\n";
 }
 
+// A tree registered with its manifest kept in the database (PutTree, the
+// MLflow door's folders) is one transaction: whatever write or sync of the
+// database fails, after a restart the tree and its manifest are there
+// together (and read back) or neither is, fsck is clean, and a retry works.
+TEST(TreeDurabilityTest, AManifestKeptInTheDatabaseGoesWithItsTreeOrNotAtAll) {
+  const Step steps[] = {{Op::kWrite, Fault::kError, "write EIO"},
+                        {Op::kWrite, Fault::kNoSpace, "short write ENOSPC"},
+                        {Op::kSync, Fault::kError, "fsync"}};
+  int faults_injected = 0;
+  for (const Step& step : steps) {
+    for (int nth = 1;; ++nth) {
+      SCOPED_TRACE(absl::StrCat(step.name, " #", nth));
+      testing::TempDir dir;
+      const std::string file = absl::StrCat("weights after ", step.name, nth);
+      const std::string manifest = *EncodeTree({{"model.bin", DigestOf(file), false}});
+      const Digest tree = DigestOf(manifest);
+      {
+        Registry r(dir.path());
+        Env()->Disarm();
+        ASSERT_OK(Put(r.cas(), file, false, "u0"));
+        Env()->Arm({step.op, nth, step.fault, "", /*sticky=*/false});
+        absl::StatusOr<Digest> s = r.cas()->PutTree(kCtx, manifest);
+        const bool fired = Env()->fired();
+        Env()->Disarm();
+        if (!fired) {
+          ASSERT_OK(s.status());  // past the write's last call of this kind
+          break;
+        }
+        ++faults_injected;
+      }
+      Registry r(dir.path());
+      ASSERT_OK_AND_ASSIGN(std::optional<TreeRow> row, r.store()->GetTree(tree));
+      ASSERT_OK_AND_ASSIGN(std::vector<Digest> missing, r.cas()->FindMissing({tree}));
+      EXPECT_EQ(row.has_value(), missing.empty()) << "a tree without its manifest, or the reverse";
+      if (row) {
+        EXPECT_EQ(*r.cas()->ReadBlob(tree, 1 << 20), manifest);
+      }
+      auto report = RunFsck(*r.store(), *r.blobs());
+      ASSERT_TRUE(report.ok()) << report.status();
+      EXPECT_TRUE(report->clean()) << report->problems.front().kind << " " << report->problems.front().subject;
+      ASSERT_OK(r.cas()->PutTree(kCtx, manifest).status());
+      EXPECT_EQ(*r.cas()->ReadBlob(tree, 1 << 20), manifest);
+      ASSERT_TRUE(r.store()->GetTree(tree)->has_value());
+      ASSERT_LT(nth, 200) << "the write never ran out of calls to fail";
+    }
+  }
+  EXPECT_GE(faults_injected, 3);
+}
+
 INSTANTIATE_TEST_SUITE_P(Paths, DurabilityTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "StreamedWrite" : "BatchUpdate"; });
 
