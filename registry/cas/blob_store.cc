@@ -246,12 +246,20 @@ std::vector<BlobStore::PutResult> BlobStore::PutBatch(absl::Span<const std::pair
   return out;
 }
 
+namespace {
+
+// A blob kept in the database must come with exactly its size in bytes.
+absl::Status CheckInDatabaseSize(const Digest& d, const BlobLocation& where) {
+  if (static_cast<int64_t>(where.bytes.size()) == d.size_bytes) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat("the database holds ", where.bytes.size(), " bytes for ", d.ToString()));
+}
+
+}  // namespace
+
 absl::Status BlobStore::Read(const Digest& d, const BlobLocation& where, int64_t offset, int64_t limit, size_t chunk,
                              const std::function<bool(absl::string_view)>& sink) const {
   if (where.in_database) {
-    if (static_cast<int64_t>(where.bytes.size()) != d.size_bytes) {
-      return absl::DataLossError(absl::StrCat("the database holds ", where.bytes.size(), " bytes for ", d.ToString()));
-    }
+    FT_RETURN_IF_ERROR(CheckInDatabaseSize(d, where));
     int64_t end = d.size_bytes;
     if (limit > 0 && limit < end - offset) end = offset + limit;
     for (int64_t off = offset; off < end;) {
@@ -503,9 +511,7 @@ absl::Status BlobStore::ForEachLooseFile(const std::function<absl::Status(const 
 
 absl::Status BlobStore::Verify(const Digest& d, const BlobLocation& where, int64_t* bytes_hashed) const {
   if (where.in_database) {
-    if (static_cast<int64_t>(where.bytes.size()) != d.size_bytes) {
-      return absl::DataLossError(absl::StrCat("the database holds ", where.bytes.size(), " bytes for ", d.ToString()));
-    }
+    FT_RETURN_IF_ERROR(CheckInDatabaseSize(d, where));
     *bytes_hashed += d.size_bytes;
     if (std::string actual = Sha256Hex(where.bytes); actual != d.sha256) {
       return absl::DataLossError(absl::StrCat("content hashes to ", actual));

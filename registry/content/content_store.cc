@@ -30,7 +30,7 @@ absl::Status TreeNotFound(const Digest& digest) {
   return ErrorBuilder(absl::StatusCode::kNotFound,
                       absl::StrCat("no tree ", digest.ToString(), " (upload its manifest and call CreateTree)"))
       .Reason("TREE_NOT_FOUND")
-      .Resource("tree", absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes));
+      .Resource("tree", TreeResourceName(digest));
 }
 
 // GetTree pages: the offset of the next entry, in a token bound to the tree.
@@ -387,33 +387,32 @@ absl::StatusOr<ContentStore::PreparedTree> ContentStore::PrepareTree(const CallC
     return InvalidField("manifest", absl::StrCat("a tree manifest may have at most ", kMaxManifestBytes, " bytes"));
   }
   PreparedTree out;
-  out.digest = Digest{Sha256Hex(manifest), static_cast<int64_t>(manifest.size())};
-  FT_ASSIGN_OR_RETURN(out.entries, ParseTree(manifest));
-  FT_ASSIGN_OR_RETURN(std::optional<TreeRow> known, store_->GetTree(out.digest));
-  if (known) return out;
-  FT_RETURN_IF_ERROR(CheckNewTreeEntries(out.entries));
-  TreeToRegister t{out.digest, out.entries, std::nullopt};
-  FT_ASSIGN_OR_RETURN(std::vector<bool> stored, store_->HasBlobs({out.digest}));
+  TreeToRegister& t = out.tree;
+  t.digest = Digest{Sha256Hex(manifest), static_cast<int64_t>(manifest.size())};
+  FT_ASSIGN_OR_RETURN(t.entries, ParseTree(manifest));
+  FT_ASSIGN_OR_RETURN(std::optional<TreeRow> known, store_->GetTree(t.digest));
+  out.registered = known.has_value();
+  if (out.registered) return out;
+  FT_RETURN_IF_ERROR(CheckNewTreeEntries(t.entries));
+  FT_ASSIGN_OR_RETURN(std::vector<bool> stored, store_->HasBlobs({t.digest}));
   if (!stored[0]) {
-    if (out.digest.size_bytes <= kMaxManifestInDatabase) {
+    if (t.digest.size_bytes <= kMaxManifestInDatabase) {
       t.manifest = std::move(manifest);
     } else {
       FT_RETURN_IF_ERROR(PutBytes(ctx, manifest).status());
     }
   }
-  out.to_register = std::move(t);
   return out;
 }
 
 absl::StatusOr<Digest> ContentStore::PutTree(const CallContext& ctx, std::string manifest) {
   FT_ASSIGN_OR_RETURN(PreparedTree prepared, PrepareTree(ctx, std::move(manifest)));
-  if (!prepared.to_register) return prepared.digest;
-  const TreeToRegister& t = *prepared.to_register;
-  FT_RETURN_IF_ERROR(store_->CommitTree(
-      t.digest, t.entries,
-      MakeAuditEntry(ctx, absl::StrCat("trees/", t.digest.sha256, "/", t.digest.size_bytes), absl::OkStatus()),
-      t.manifest ? &*t.manifest : nullptr));
-  return prepared.digest;
+  const TreeToRegister& t = prepared.tree;
+  if (prepared.registered) return t.digest;
+  FT_RETURN_IF_ERROR(store_->CommitTree(t.digest, t.entries,
+                                        MakeAuditEntry(ctx, TreeResourceName(t.digest), absl::OkStatus()),
+                                        t.manifest ? &*t.manifest : nullptr));
+  return t.digest;
 }
 
 absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const Digest& digest) {
@@ -436,11 +435,10 @@ absl::StatusOr<TreeRow> ContentStore::CreateTree(const CallContext& ctx, const D
   }
   if (result.ok()) result = CheckNewTreeEntries(entries);
   if (!result.ok()) {
-    AppendStandaloneAudit(store_, ctx, absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes), result);
+    AppendStandaloneAudit(store_, ctx, TreeResourceName(digest), result);
     return result;
   }
-  FT_RETURN_IF_ERROR(store_->CommitTree(
-      digest, entries, MakeAuditEntry(ctx, absl::StrCat("trees/", digest.sha256, "/", digest.size_bytes), result)));
+  FT_RETURN_IF_ERROR(store_->CommitTree(digest, entries, MakeAuditEntry(ctx, TreeResourceName(digest), result)));
   FT_ASSIGN_OR_RETURN(std::optional<TreeRow> row, store_->GetTree(digest));
   if (!row) return absl::InternalError("tree vanished after commit");
   return *row;

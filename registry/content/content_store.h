@@ -160,10 +160,10 @@ class ContentStore {
   // one is stored as a blob first (PutBytes). Writes nothing otherwise.
   static constexpr int64_t kMaxManifestInDatabase = 64 << 10;
   struct PreparedTree {
-    Digest digest;
-    std::vector<TreeEntry> entries;
-    // Set when the tree is not registered yet.
-    std::optional<TreeToRegister> to_register;
+    // Its digest and entries; `tree.manifest` is set when the manifest is
+    // to be kept with the tree.
+    TreeToRegister tree;
+    bool registered = false;  // already: the write that uses it commits nothing of it
   };
   absl::StatusOr<PreparedTree> PrepareTree(const CallContext& ctx, std::string manifest);
   // PrepareTree, then registers the tree in one audited write (its manifest

@@ -55,8 +55,7 @@ void CheckTreeRestorable(const BlobStore& blobs, const BlobRow& row, FsckReport&
   if (!entries.ok()) return;
   std::vector<TreeNameProblem> problems = TreeRestoreProblems(*entries, 1);
   if (!problems.empty()) {
-    report.Add({"TREE_NOT_RESTORABLE", absl::StrCat("trees/", row.digest.sha256, "/", row.digest.size_bytes),
-                problems[0].message});
+    report.Add({"TREE_NOT_RESTORABLE", TreeResourceName(row.digest), problems[0].message});
   }
 }
 

@@ -389,9 +389,9 @@ absl::StatusOr<ModelVersionRow> ModelRegistry::PrepareVersionOf(const CallContex
   if (manifest) {
     // Checked like CreateTree; registered with the version when new.
     FT_ASSIGN_OR_RETURN(ContentStore::PreparedTree prepared, cas_->PrepareTree(ctx, *std::move(manifest)));
-    if (prepared.digest != tree) return absl::InternalError("the manifest given is not the version's tree");
-    entries = std::move(prepared.entries);
-    *to_register = std::move(prepared.to_register);
+    if (prepared.tree.digest != tree) return absl::InternalError("the manifest given is not the version's tree");
+    entries = prepared.tree.entries;
+    if (!prepared.registered) *to_register = std::move(prepared.tree);
   } else {
     FT_ASSIGN_OR_RETURN(entries, RegisteredTreeEntries(ctx, tree));
   }

@@ -162,9 +162,8 @@ absl::StatusOr<std::string> RunArtifacts::ManifestOf(const std::string& run_id, 
 }
 
 absl::StatusOr<Digest> RunArtifacts::TreeOf(const CallContext& ctx, const std::string& run_id, const std::string& dir) {
-  FT_RETURN_IF_ERROR(CheckPath(dir, true));
-  FT_ASSIGN_OR_RETURN(std::vector<ArtifactRow> files, Current(run_id));
-  return TreeOfFiles(ctx, run_id, files, dir);
+  FT_ASSIGN_OR_RETURN(std::string manifest, ManifestOf(run_id, dir));
+  return cas_->PutTree(ctx, std::move(manifest));
 }
 
 absl::StatusOr<Digest> RunArtifacts::TreeOfFiles(const CallContext& ctx, const std::string& run_id,

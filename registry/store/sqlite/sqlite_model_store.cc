@@ -216,8 +216,7 @@ absl::StatusOr<ModelVersionRow> SqliteModelStore::InsertModelVersion(const Model
     }
     FT_RETURN_IF_ERROR(InsertModelVersionInTxn(db, &out, request_id, a));
     // The call registered the tree too: a record of its own after the version's.
-    if (tree_created)
-      a.also_changed.push_back(absl::StrCat("trees/", tree->digest.sha256, "/", tree->digest.size_bytes));
+    if (tree_created) a.also_changed.push_back(TreeResourceName(tree->digest));
     return absl::OkStatus();
   }));
   return out;
