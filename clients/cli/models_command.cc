@@ -34,6 +34,9 @@ void PrintVersion(const v1::ModelVersion& v) {
             << "\n  created: " << google::protobuf::util::TimeUtil::ToString(v.create_time()) << "\n";
   if (!v.source_run().empty()) std::cout << "  source_run: " << v.source_run() << "\n";
   std::cout << "  stage: " << v1::ModelStage_Name(v.stage()).substr(12) << "\n";
+  if (v.has_delete_time()) {
+    std::cout << "  deleted: " << google::protobuf::util::TimeUtil::ToString(v.delete_time()) << "\n";
+  }
   for (const auto& a : v.aliases()) std::cout << "  alias: " << a << "\n";
 }
 
@@ -69,9 +72,15 @@ ModelsCommand::ModelsCommand(CLI::App& app) {
   vget_ = versions_->add_subcommand("get", "show a version");
   vget_->add_option("MODEL", model_)->required();
   vget_->add_option("VERSION", version_)->required();
+  vget_->add_flag("--show-deleted", show_deleted_);
   vlist_ = versions_->add_subcommand("list", "list a model's versions");
   vlist_->add_option("MODEL", model_)->required();
   vlist_->add_option("--filter", filter_, "e.g. 'stage = PRODUCTION AND tags.team = \"phenome\"' (docs/filtering.md)");
+  vlist_->add_flag("--show-deleted", show_deleted_);
+  vdelete_ = versions_->add_subcommand("delete", "soft-delete a version (its tree, lineage and audit trail stay)");
+  vdelete_->add_option("MODEL", model_)->required();
+  vdelete_->add_option("VERSION", version_, "a number")->required();
+  vdelete_->add_option("--etag", etag_, "refuse unless the version still has this etag");
   vexport_ = versions_->add_subcommand("export", "pull a version as its MLflow model folder");
   vexport_->add_option("MODEL", model_)->required();
   vexport_->add_option("VERSION", version_)->required();
@@ -160,13 +169,19 @@ int ModelsCommand::Run(const client::ClientOptions& options, bool json, bool tty
     return 0;
   }
   if (vget_->parsed()) {
-    auto r = models.GetVersion(version_name);
+    auto r = models.GetVersion(version_name, show_deleted_);
+    if (!r.ok()) return Fail(r.status(), server);
+    json ? void(std::cout << ProtoJson(*r) << "\n") : PrintVersion(*r);
+    return 0;
+  }
+  if (vdelete_->parsed()) {
+    auto r = models.DeleteVersion(version_name, etag_);
     if (!r.ok()) return Fail(r.status(), server);
     json ? void(std::cout << ProtoJson(*r) << "\n") : PrintVersion(*r);
     return 0;
   }
   if (vlist_->parsed()) {
-    auto r = models.ListVersions(name, filter_);
+    auto r = models.ListVersions(name, filter_, show_deleted_);
     if (!r.ok()) return Fail(r.status(), server);
     for (const auto& v : *r) json ? void(std::cout << ProtoJson(v) << "\n") : PrintVersion(v);
     return 0;

@@ -5,8 +5,9 @@
 //   models list [--show-deleted]
 //   models delete MODEL [--etag E] [--force]
 //   models versions register MODEL PATH|DIGEST [--description D] [--source-run runs/R] [--request-id R]
-//   models versions get MODEL VERSION
-//   models versions list MODEL [--filter F]
+//   models versions get MODEL VERSION [--show-deleted]
+//   models versions list MODEL [--filter F] [--show-deleted]
+//   models versions delete MODEL VERSION [--etag E]
 //   models versions export MODEL VERSION DEST
 //   models alias set MODEL ALIAS VERSION
 //   models alias delete MODEL ALIAS
@@ -37,7 +38,7 @@ class ModelsCommand {
 
  private:
   CLI::App* models_;
-  CLI::App *create_, *get_, *list_, *delete_, *versions_, *register_, *vget_, *vlist_, *vexport_;
+  CLI::App *create_, *get_, *list_, *delete_, *versions_, *register_, *vget_, *vlist_, *vexport_, *vdelete_;
   CLI::App *alias_, *alias_set_, *alias_delete_;
   std::string alias_name_;
   int64_t alias_version_ = 0;

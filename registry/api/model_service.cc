@@ -92,4 +92,11 @@ grpc::Status ModelServiceImpl::UpdateModelVersion(grpc::ServerContext* ctx, cons
   });
 }
 
+grpc::Status ModelServiceImpl::DeleteModelVersion(grpc::ServerContext* ctx, const v1::DeleteModelVersionRequest* req,
+                                                  v1::ModelVersion* resp) {
+  return guard_->Run(ctx, "/fairtrace.v1.ModelService/DeleteModelVersion", req, true, [&]() -> grpc::Status {
+    return Reply(registry_->DeleteModelVersion(Context(ctx, "DeleteModelVersion", *req), *req), resp);
+  });
+}
+
 }  // namespace fairtrace::api

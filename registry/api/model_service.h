@@ -29,6 +29,8 @@ class ModelServiceImpl final : public v1::ModelService::Service {
                                 v1::RegisteredModel* resp) override;
   grpc::Status UpdateModelVersion(grpc::ServerContext* ctx, const v1::UpdateModelVersionRequest* req,
                                   v1::ModelVersion* resp) override;
+  grpc::Status DeleteModelVersion(grpc::ServerContext* ctx, const v1::DeleteModelVersionRequest* req,
+                                  v1::ModelVersion* resp) override;
   grpc::Status CreateModelVersion(grpc::ServerContext* ctx, const v1::CreateModelVersionRequest* req,
                                   v1::ModelVersion* resp) override;
   grpc::Status GetModelVersion(grpc::ServerContext* ctx, const v1::GetModelVersionRequest* req,

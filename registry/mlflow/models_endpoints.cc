@@ -26,6 +26,7 @@
 #include "registry/mlflow/mlflow_params.h"
 #include "registry/mlflow/run_search.h"
 #include "registry/mlflow/version_search.h"
+#include "registry/models/alias_name.h"
 
 namespace fairtrace::mlflow {
 
@@ -498,6 +499,14 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                    FT_ASSIGN_OR_RETURN(std::string model, names.Model(c.params));
                    FT_ASSIGN_OR_RETURN(std::string alias, TextParam(c.params, "alias", true));
                    FT_ASSIGN_OR_RETURN(v1::RegisteredModel m, GetModel(models, model));
+                   // "12" is no alias (it would read as version 12 below).
+                   if (!IsAliasName(alias)) {
+                     return ErrorBuilder(
+                                absl::StatusCode::kNotFound,
+                                absl::StrCat("Registered model alias ", text::ClipText(alias, 100), " not found."))
+                         .Reason("ALIAS_NOT_FOUND")
+                         .Build();
+                   }
                    v1::GetModelVersionRequest get;
                    get.set_name(absl::StrCat(model, "/versions/", alias));
                    FT_ASSIGN_OR_RETURN(v1::ModelVersion v, models->GetModelVersion(get));
@@ -615,12 +624,15 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                    }});
   }
   out.push_back({"DELETE", mv("delete"), Access::kWriteRuns, ProjectRule::kFields, by_name,
-                 [](DoorCall&) -> absl::StatusOr<json> {
-                   return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
-                                       "model versions are evidence and are not deleted here; transition the version "
-                                       "to the Archived stage instead")
-                       .Reason("VERSION_NOT_DELETABLE")
-                       .Build();
+                 [models, names](DoorCall& c) -> absl::StatusOr<json> {
+                   FT_ASSIGN_OR_RETURN(std::string model, names.Model(c.params));
+                   FT_ASSIGN_OR_RETURN(int64_t version, VersionParam(c.params));
+                   // A soft delete: MLflow no longer sees the version; its
+                   // tree, lineage and audit trail stay (docs/mlflow-door.md).
+                   v1::DeleteModelVersionRequest del;
+                   del.set_name(absl::StrCat(model, "/versions/", version));
+                   FT_RETURN_IF_ERROR(models->DeleteModelVersion(c.ctx, del).status());
+                   return json::object();
                  }});
   out.push_back({"GET", mv("search"), Access::kRead, ProjectRule::kList, nullptr,
                  [models, page_token_key](DoorCall& c) -> absl::StatusOr<json> {

@@ -17,6 +17,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "registry/core/page_token.h"
 #include "registry/core/resource_util.h"
+#include "registry/models/alias_name.h"
 #include "registry/runs/run_proto.h"
 
 namespace fairtrace {
@@ -33,14 +34,6 @@ absl::StatusOr<std::string> ParseModelName(absl::string_view name, absl::string_
   return std::string(parts[1]);
 }
 
-bool IsValidAlias(absl::string_view a) {
-  if (a.empty() || a.size() > 63 || !(a[0] >= 'a' && a[0] <= 'z')) return false;
-  for (char c : a) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
-  }
-  return true;
-}
-
 // "models/{model}/versions/{version or alias}" -> (model, version, alias);
 // exactly one of version (> 0) and alias is set.
 struct VersionRef {
@@ -54,7 +47,7 @@ absl::StatusOr<VersionRef> ParseVersionName(absl::string_view name, absl::string
   VersionRef ref;
   bool ok = parts.size() == 4 && parts[0] == "models" && IsValidResourceId(parts[1]) && parts[2] == "versions";
   if (ok && !ParseCanonicalInt(parts[3], &ref.version)) {
-    ok = IsValidAlias(parts[3]);
+    ok = IsAliasName(parts[3]);
     ref.alias = std::string(parts[3]);
   } else if (ok) {
     ok = ref.version > 0;
@@ -156,6 +149,7 @@ v1::ModelVersion VersionProto(const ModelVersionRow& r) {
   *p.mutable_update_time() = TimeUtil::MicrosecondsToTimestamp(r.update_time);
   p.set_etag(Etag(r.uid, r.revision));
   p.set_stage(StageFromName(r.stage));
+  if (r.delete_time) *p.mutable_delete_time() = TimeUtil::MicrosecondsToTimestamp(*r.delete_time);
   return p;
 }
 
@@ -337,6 +331,7 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallC
   if (earlier) {
     v1::GetModelVersionRequest get;
     get.set_name(*earlier);
+    get.set_show_deleted(true);  // the first result, even if deleted since
     return GetModelVersion(get);
   }
   std::optional<TreeToRegister> tree;
@@ -351,6 +346,7 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::DoCreateModelVersion(const CallC
     if (raced) {
       v1::GetModelVersionRequest get;
       get.set_name(*raced);
+      get.set_show_deleted(true);
       return GetModelVersion(get);
     }
   }
@@ -479,7 +475,7 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::GetModelVersion(const v1::GetMod
     }
   }
   FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(ref.model_id, ref.version));
-  if (!row) {
+  if (!row || (row->delete_time && !req.show_deleted())) {
     return VersionNotFound(req.name());
   }
   FT_ASSIGN_OR_RETURN(v1::ModelVersion out, VersionWithAliases(*row));
@@ -527,9 +523,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::SetModelAlias(const CallConte
                                                                  const v1::SetModelAliasRequest& req) {
   return Audited(store_, ctx, req.name(), [&]() -> absl::StatusOr<v1::RegisteredModel> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
-    if (!IsValidAlias(req.alias())) {
-      return InvalidField("alias", "1-63 of [a-z0-9_-], starting with a letter");
-    }
+    FT_RETURN_IF_ERROR(CheckNewAlias(req.alias(), "alias"));
     if (req.version() <= 0) return InvalidField("version", "must be a version number (1, 2, ...)");
     FT_ASSIGN_OR_RETURN(
         RegisteredModelRow after,
@@ -543,7 +537,7 @@ absl::StatusOr<v1::RegisteredModel> ModelRegistry::DeleteModelAlias(const CallCo
                                                                     const v1::DeleteModelAliasRequest& req) {
   return Audited(store_, ctx, req.name(), [&]() -> absl::StatusOr<v1::RegisteredModel> {
     FT_ASSIGN_OR_RETURN(std::string id, ParseModelName(req.name(), "name"));
-    if (!IsValidAlias(req.alias())) return InvalidField("alias", "1-63 of [a-z0-9_-], starting with a letter");
+    if (!IsAliasName(req.alias())) return InvalidField("alias", "not an alias name");
     FT_ASSIGN_OR_RETURN(RegisteredModelRow after,
                         models_->DeleteAlias(
                             id, req.alias(), now_(),
@@ -561,14 +555,14 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::UpdateModelVersion(const CallCon
     FT_ASSIGN_OR_RETURN(std::vector<std::string> paths,
                         MaskPaths(req.update_mask(), {"description", "tags", "stage"},
                                   {"name", "uid", "version", "tree_digest", "mlmodel", "source_run", "create_time",
-                                   "update_time", "etag", "aliases"}));
+                                   "update_time", "etag", "aliases", "delete_time"}));
     FT_RETURN_IF_ERROR(CheckLength(v.description(), limits_.max_description, "model_version.description"));
     FT_RETURN_IF_ERROR(CheckTags(v.tags(), "model_version.tags", TagLimitsOf(limits_)));
     if (HasPath(paths, "stage") && (v.stage() < v1::MODEL_STAGE_NONE || v.stage() > v1::MODEL_STAGE_ARCHIVED)) {
       return InvalidField("model_version.stage", "one of NONE, STAGING, PRODUCTION, ARCHIVED");
     }
     FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(ref.model_id, ref.version));
-    if (!row) {
+    if (!row || row->delete_time) {
       return VersionNotFound(v.name());
     }
     FT_RETURN_IF_ERROR(CheckEtag(v.etag(), row->uid, row->revision, v.name()));
@@ -583,6 +577,23 @@ absl::StatusOr<v1::ModelVersion> ModelRegistry::UpdateModelVersion(const CallCon
   });
 }
 
+absl::StatusOr<v1::ModelVersion> ModelRegistry::DeleteModelVersion(const CallContext& ctx,
+                                                                   const v1::DeleteModelVersionRequest& req) {
+  return Audited(store_, ctx, req.name(), [&]() -> absl::StatusOr<v1::ModelVersion> {
+    FT_ASSIGN_OR_RETURN(VersionRef ref, ParseVersionName(req.name()));
+    if (!ref.alias.empty()) return InvalidField("name", "name the version by number to delete it");
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> model, models_->GetRegisteredModel(ref.model_id));
+    if (!model || model->delete_time) return ModelNotFound(absl::StrCat("models/", ref.model_id));
+    FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> row, models_->GetModelVersion(ref.model_id, ref.version));
+    if (!row || row->delete_time) return VersionNotFound(req.name());
+    FT_RETURN_IF_ERROR(CheckEtag(req.etag(), row->uid, row->revision, req.name()));
+    FT_ASSIGN_OR_RETURN(ModelVersionRow after,
+                        models_->SoftDeleteModelVersion(ref.model_id, ref.version, row->revision, now_(),
+                                                        MakeAuditEntry(ctx, req.name(), absl::OkStatus())));
+    return VersionProto(after);  // no alias points at it any more
+  });
+}
+
 absl::StatusOr<v1::ListModelVersionsResponse> ModelRegistry::ListModelVersions(
     const v1::ListModelVersionsRequest& req) {
   FT_ASSIGN_OR_RETURN(std::string model_id, ParseModelName(req.parent(), "parent"));
@@ -590,7 +601,8 @@ absl::StatusOr<v1::ListModelVersionsResponse> ModelRegistry::ListModelVersions(
   FT_ASSIGN_OR_RETURN(ParsedFilter filter, ParseFilter(req.filter(), VersionFilterFields()));
   // A token is bound to its list and filter: reusing it with another
   // filter is INVALID_ARGUMENT rather than a silently wrong page.
-  std::string kind = absl::StrCat("versions:", model_id, ":", Sha256Hex(req.filter()).substr(0, 16));
+  std::string kind =
+      absl::StrCat("versions:", model_id, ":", Sha256Hex(req.filter()).substr(0, 16), req.show_deleted() ? ":all" : "");
   FT_ASSIGN_OR_RETURN(std::string after_text, DecodePageToken(token_key_, kind, req.page_token()));
   int64_t after = 0;
   if (!after_text.empty() && !absl::SimpleAtoi(after_text, &after)) {
@@ -600,7 +612,8 @@ absl::StatusOr<v1::ListModelVersionsResponse> ModelRegistry::ListModelVersions(
   if (!m) {
     return ModelNotFound(req.parent());
   }
-  FT_ASSIGN_OR_RETURN(std::vector<ModelVersionRow> rows, models_->ListModelVersions(model_id, filter, after, page + 1));
+  FT_ASSIGN_OR_RETURN(std::vector<ModelVersionRow> rows,
+                      models_->ListModelVersions(model_id, filter, after, page + 1, req.show_deleted()));
   v1::ListModelVersionsResponse out;
   FT_ASSIGN_OR_RETURN(auto aliases, models_->ListAliases(model_id));  // once per page
   for (int i = 0; i < static_cast<int>(rows.size()) && i < page; ++i) {

@@ -5,8 +5,9 @@
 // Rules: AIP-122 names; an id is 1-63 of [a-z0-9-] starting with a letter;
 // field size limits; `request_id` makes creates idempotent (a retry returns
 // the first result and creates nothing); etags guard deletes (ABORTED on
-// mismatch); deletes are soft and refused while versions exist unless
-// forced; deleted names stay reserved; a version's tree must be registered
+// mismatch); deletes are soft; a model's delete is refused while versions
+// not deleted exist unless forced; deleted names stay reserved; a deleted
+// version's number is never reused; a version's tree must be registered
 // with all its blobs (FAILED_PRECONDITION listing what is missing) and its
 // MLmodel must validate (INVALID_ARGUMENT, one field violation per problem).
 // Every mutating call, failed or not, leaves one audit record.
@@ -66,6 +67,11 @@ class ModelRegistry {
   absl::StatusOr<v1::RegisteredModel> SetModelAlias(const CallContext& ctx, const v1::SetModelAliasRequest& req);
   absl::StatusOr<v1::RegisteredModel> DeleteModelAlias(const CallContext& ctx, const v1::DeleteModelAliasRequest& req);
   absl::StatusOr<v1::ModelVersion> UpdateModelVersion(const CallContext& ctx, const v1::UpdateModelVersionRequest& req);
+  // Soft delete: the version keeps its row, tree, lineage and audit trail;
+  // Get/List hide it unless show_deleted; aliases that pointed at it go.
+  // NOT_FOUND (model or version absent or deleted), ABORTED (stale etag),
+  // INVALID_ARGUMENT (a name that is not models/{model}/versions/{number}).
+  absl::StatusOr<v1::ModelVersion> DeleteModelVersion(const CallContext& ctx, const v1::DeleteModelVersionRequest& req);
 
   // `manifest`: the bytes of the tree manifest that model_version.tree_digest
   // names, when the caller has them (the MLflow door, from a run's artifact

@@ -353,12 +353,116 @@ TEST_F(ModelMutableFieldsTest, AliasesMoveResolveAndDelete) {
   EXPECT_THAT(registry_->SetModelAlias(ctx_, set), StatusIs(absl::StatusCode::kNotFound));
   set.set_alias("Bad Alias");
   EXPECT_THAT(registry_->SetModelAlias(ctx_, set), StatusIs(absl::StatusCode::kInvalidArgument));
+  // MLflow's rule: any case, any script; "latest" and v<digits> reserved.
+  set.set_version(1);
+  set.set_alias("Latest");
+  EXPECT_THAT(registry_->SetModelAlias(ctx_, set), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reserved")));
+  set.set_alias("Best_\xC3\xA9t\xC3\xA9-2024");
+  ASSERT_OK(registry_->SetModelAlias(ctx_, set).status());
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion best, Version("Best_\xC3\xA9t\xC3\xA9-2024"));
+  EXPECT_EQ(best.version(), 1);
+  EXPECT_THAT(Version("0001"), StatusIs(absl::StatusCode::kInvalidArgument));  // neither a number nor an alias
   v1::DeleteModelAliasRequest del;
   del.set_name("models/m");
   del.set_alias("champion");
   ASSERT_OK(registry_->DeleteModelAlias(ctx_, del).status());
   EXPECT_THAT(registry_->DeleteModelAlias(ctx_, del), StatusIs(absl::StatusCode::kNotFound));  // unknown alias
   EXPECT_THAT(Version("champion"), StatusIs(absl::StatusCode::kNotFound));
+}
+
+// A deleted version disappears from reads, lists and writes unless asked
+// for, keeps its tree and number, takes its aliases along, and every step
+// (failures too) is in the audit log.
+TEST_F(ModelMutableFieldsTest, DeleteVersionIsSoftAndHidesIt) {
+  v1::SetModelAliasRequest set;
+  set.set_name("models/m");
+  set.set_alias("champion");
+  set.set_version(1);
+  ASSERT_OK(registry_->SetModelAlias(ctx_, set).status());
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion one, Version("1"));
+
+  v1::DeleteModelVersionRequest del;
+  del.set_name("models/m/versions/champion");
+  EXPECT_THAT(registry_->DeleteModelVersion(ctx_, del),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("by number")));
+  del.set_name("models/m/versions/1");
+  del.set_etag("9-0123456789ab");
+  EXPECT_THAT(registry_->DeleteModelVersion(ctx_, del), StatusIs(absl::StatusCode::kAborted));
+  del.set_etag(one.etag());
+  const int64_t before = AuditCount();
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion gone, registry_->DeleteModelVersion(ctx_, del));
+  EXPECT_TRUE(gone.has_delete_time());
+  EXPECT_NE(gone.etag(), one.etag());
+  EXPECT_TRUE(gone.aliases().empty());
+  EXPECT_EQ(gone.tree_digest().sha256(), tree_.sha256);
+  EXPECT_EQ(AuditCount(), before + 2);  // the version and its alias
+
+  EXPECT_THAT(Version("1"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Version("champion"), StatusIs(absl::StatusCode::kNotFound));
+  v1::GetModelVersionRequest get;
+  get.set_name("models/m/versions/1");
+  get.set_show_deleted(true);
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion shown, registry_->GetModelVersion(get));
+  EXPECT_EQ(shown.delete_time().seconds(), gone.delete_time().seconds());
+  EXPECT_EQ(shown.etag(), gone.etag());
+
+  v1::ListModelVersionsRequest list;
+  list.set_parent("models/m");
+  ASSERT_OK_AND_ASSIGN(auto live, registry_->ListModelVersions(list));
+  ASSERT_EQ(live.model_versions_size(), 1);
+  EXPECT_EQ(live.model_versions(0).version(), 2);
+  list.set_show_deleted(true);
+  list.set_page_size(1);
+  ASSERT_OK_AND_ASSIGN(auto all, registry_->ListModelVersions(list));
+  ASSERT_EQ(all.model_versions_size(), 1);
+  EXPECT_TRUE(all.model_versions(0).has_delete_time());
+  // A page token of the list with deleted versions is not one of the list without.
+  v1::ListModelVersionsRequest other;
+  other.set_parent("models/m");
+  other.set_page_token(all.next_page_token());
+  EXPECT_THAT(registry_->ListModelVersions(other), StatusIs(absl::StatusCode::kInvalidArgument));
+
+  // Writes see no version: delete again, update, alias.
+  const int64_t refused = AuditCount();
+  del.clear_etag();
+  EXPECT_THAT(registry_->DeleteModelVersion(ctx_, del), StatusIs(absl::StatusCode::kNotFound));
+  v1::UpdateModelVersionRequest upd;
+  upd.mutable_model_version()->set_name("models/m/versions/1");
+  upd.mutable_update_mask()->add_paths("description");
+  EXPECT_THAT(registry_->UpdateModelVersion(ctx_, upd), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(registry_->SetModelAlias(ctx_, set), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(AuditCount(), refused + 3);
+  upd.mutable_update_mask()->set_paths(0, "delete_time");
+  upd.mutable_model_version()->set_name("models/m/versions/2");
+  EXPECT_THAT(registry_->UpdateModelVersion(ctx_, upd),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("immutable")));
+
+  // The number is not given again; the tree is still registered.
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion three, CreateVersion("m", tree_));
+  EXPECT_EQ(three.version(), 3);
+  EXPECT_OK(cas_->TreeEntries(tree_).status());
+  v1::GetRegisteredModelRequest model;
+  model.set_name("models/m");
+  ASSERT_OK_AND_ASSIGN(v1::RegisteredModel m, registry_->GetRegisteredModel(model));
+  EXPECT_TRUE(m.aliases().empty());
+}
+
+// A request id replayed after its version was deleted answers with the
+// first result (deleted), not with a new version.
+TEST_F(ModelRegistryTest, ARetryAfterTheVersionWasDeletedReplaysIt) {
+  ASSERT_OK(CreateModel("m").status());
+  Digest tree = PutFolder({{"MLmodel", kMlmodel}, {"model.pkl", "pickle"}});
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion first, CreateVersion("m", tree, "req-1"));
+  v1::DeleteModelVersionRequest del;
+  del.set_name(first.name());
+  ASSERT_OK(registry_->DeleteModelVersion(ctx_, del).status());
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion again, CreateVersion("m", tree, "req-1"));
+  EXPECT_EQ(again.name(), first.name());
+  EXPECT_TRUE(again.has_delete_time());
+  // With every version deleted, the model deletes without force.
+  v1::DeleteRegisteredModelRequest del_model;
+  del_model.set_name("models/m");
+  EXPECT_OK(registry_->DeleteRegisteredModel(ctx_, del_model).status());
 }
 
 }  // namespace

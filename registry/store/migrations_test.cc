@@ -80,6 +80,27 @@ TEST(Migrations, RefusesADatabaseNewerThanTheBinary) {
   EXPECT_THAT(SqliteBackend::Open({.path = path}), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+// Going below 25 would bring deleted model versions back: refused while
+// any is deleted, allowed once none is.
+TEST(Migrations, ModelVersionDeletesRefuseToGoDownWhileAnyIsDeleted) {
+  testing::TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto db, Db::Open((dir.path() / "t.db").string()));
+  ASSERT_OK(MigrateTo(db.get(), 25));
+  ASSERT_OK(db->Exec("PRAGMA foreign_keys = OFF"));
+  ASSERT_OK(
+      db->Exec("INSERT INTO model_versions (model_id, version, uid, tree_sha256, tree_size, mlmodel_json, "
+               "source_run, description, tags_json, create_time, update_time, revision, stage, delete_time) "
+               "VALUES ('m', 1, 'u1', 'aa', 1, '{}', '', '', '{}', 1, 1, 1, 'NONE', 5)"));
+  EXPECT_FALSE(MigrateTo(db.get(), 24).ok());
+  ASSERT_OK_AND_ASSIGN(int at, SchemaVersion(db.get()));
+  EXPECT_EQ(at, 25);
+  ASSERT_OK(db->Exec("UPDATE model_versions SET delete_time = NULL"));
+  ASSERT_OK(MigrateTo(db.get(), 24));
+  ASSERT_OK_AND_ASSIGN(Stmt * q, db->Prepare("SELECT count(*) FROM model_versions"));
+  ASSERT_TRUE(*q->Step());
+  EXPECT_EQ(q->Int(0), 1);
+}
+
 // Request ids stored before ids were scoped (migration 0011) keep answering
 // retries from anyone with any body; new ones are scoped and remember the body.
 TEST(Migrations, OldRequestIdsMatchAnyPrincipalAndBody) {

@@ -66,7 +66,8 @@ struct ModelVersionRow {
   std::string tags_json = "{}";
   int64_t create_time = 0, update_time = 0;
   int64_t revision = 1;
-  std::string stage = "NONE";  // NONE, STAGING, PRODUCTION, ARCHIVED
+  std::string stage = "NONE";          // NONE, STAGING, PRODUCTION, ARCHIVED
+  std::optional<int64_t> delete_time;  // set once soft-deleted
 };
 
 class ModelStore {
@@ -92,7 +93,7 @@ class ModelStore {
                                                                                const ProjectScope& scope) = 0;
   // Sets delete_time. NOT_FOUND when absent or already deleted; ABORTED on
   // revision mismatch; FAILED_PRECONDITION (reason MODEL_HAS_VERSIONS) when
-  // it has versions and !force.
+  // it has versions not deleted and !force.
   virtual absl::StatusOr<RegisteredModelRow> SoftDeleteRegisteredModel(const std::string& model_id,
                                                                        int64_t expected_revision, bool force,
                                                                        int64_t now, const AuditEntry& audit) = 0;
@@ -109,14 +110,27 @@ class ModelStore {
   virtual absl::StatusOr<ModelVersionRow> InsertModelVersion(const ModelVersionRow& row, const RequestKey& request_id,
                                                              const AuditEntry& audit,
                                                              const TreeToRegister* tree = nullptr) = 0;
+  // The version's row, deleted or not (see delete_time).
   virtual absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id,
                                                                          int64_t version) = 0;
   // Ordered by version, after `after_version`, matching `filter` (fields:
   // version, stage, source_run, create_time, update_time, mlmodel.flavor,
-  // mlmodel.mlflow_version, tags.<key>).
+  // mlmodel.mlflow_version, tags.<key>); deleted versions only when
+  // `show_deleted`.
   virtual absl::StatusOr<std::vector<ModelVersionRow>> ListModelVersions(const std::string& model_id,
                                                                          const ParsedFilter& filter,
-                                                                         int64_t after_version, int limit) = 0;
+                                                                         int64_t after_version, int limit,
+                                                                         bool show_deleted) = 0;
+  // Sets the version's delete_time and bumps its revision; removes the
+  // aliases that pointed at it (each named in the audit's also_changed,
+  // "models/{model}/aliases/{alias}") and bumps the model's revision. The
+  // row, its tree, tags and lineage stay; the number is never reused.
+  // NOT_FOUND when the model is absent or deleted (MODEL_NOT_FOUND) or the
+  // version absent or deleted already (MODEL_VERSION_NOT_FOUND); ABORTED
+  // (ETAG_MISMATCH) when expected_revision is not 0 and not the version's.
+  virtual absl::StatusOr<ModelVersionRow> SoftDeleteModelVersion(const std::string& model_id, int64_t version,
+                                                                 int64_t expected_revision, int64_t now,
+                                                                 const AuditEntry& audit) = 0;
 
   // Replaces description, owner, license and tags of a live model from
   // `row` and bumps its revision. NOT_FOUND; ABORTED on revision mismatch.
@@ -124,10 +138,12 @@ class ModelStore {
                                                                    int64_t expected_revision, int64_t now,
                                                                    const AuditEntry& audit) = 0;
   // Replaces description, tags and stage of a version from `row`.
+  // NOT_FOUND when the version is absent or deleted.
   virtual absl::StatusOr<ModelVersionRow> UpdateModelVersion(const ModelVersionRow& row, int64_t expected_revision,
                                                              int64_t now, const AuditEntry& audit) = 0;
   // Points `alias` at `version` of a live model (moving it) and bumps the
-  // model's revision. NOT_FOUND for an absent model or version.
+  // model's revision. NOT_FOUND for an absent model or an absent or
+  // deleted version.
   virtual absl::StatusOr<RegisteredModelRow> SetAlias(const std::string& model_id, const std::string& alias,
                                                       int64_t version, int64_t now, const AuditEntry& audit) = 0;
   // NOT_FOUND (reason ALIAS_NOT_FOUND) when the alias does not exist.

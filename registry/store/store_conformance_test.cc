@@ -104,6 +104,15 @@ class StoreConformance : public ::testing::TestWithParam<Backend> {
     v.create_time = v.update_time = 2000;
     return v;
   }
+  // Model `id` with versions 1 and 2 of one registered tree (returned).
+  Digest ModelWithTwoVersions(const std::string& id) {
+    ModelStore* m = stores_.models;
+    EXPECT_TRUE(m->InsertRegisteredModel(Model(id), RequestKey(), Audit()).ok());
+    Digest tree = RegisteredTree("w");
+    EXPECT_TRUE(m->InsertModelVersion(Version(id, tree), RequestKey(), Audit()).ok());
+    EXPECT_TRUE(m->InsertModelVersion(Version(id, tree, "2"), RequestKey(), Audit()).ok());
+    return tree;
+  }
   RunRow Run(const std::string& id, int64_t create_time) {
     RunRow r;
     r.run_id = id;
@@ -472,13 +481,13 @@ TEST_P(StoreConformance, ModelVersionsAreNumberedCheckedAndListed) {
   EXPECT_EQ(updated.revision, 2);
   EXPECT_THAT(m->UpdateModelVersion(staged, 1, 7000, Audit()), StatusIs(absl::StatusCode::kAborted));
 
-  ASSERT_OK_AND_ASSIGN(auto after1, m->ListModelVersions("a", ParsedFilter{}, 1, 10));
+  ASSERT_OK_AND_ASSIGN(auto after1, m->ListModelVersions("a", ParsedFilter{}, 1, 10, false));
   ASSERT_EQ(after1.size(), 1u);
   EXPECT_EQ(after1[0].version, 2);
   ASSERT_OK_AND_ASSIGN(ParsedFilter production,
                        ParseFilter("stage = PRODUCTION", {FilterField("stage", FilterType::kEnum,
                                                                       {"NONE", "STAGING", "PRODUCTION", "ARCHIVED"})}));
-  ASSERT_OK_AND_ASSIGN(auto filtered, m->ListModelVersions("a", production, 0, 10));
+  ASSERT_OK_AND_ASSIGN(auto filtered, m->ListModelVersions("a", production, 0, 10, false));
   ASSERT_EQ(filtered.size(), 1u);
   EXPECT_EQ(filtered[0].version, 2);
 }
@@ -486,10 +495,7 @@ TEST_P(StoreConformance, ModelVersionsAreNumberedCheckedAndListed) {
 TEST_P(StoreConformance, AliasesPointAtVersionsAndMove) {
   REQUIRE_CAPABILITY(models);
   ModelStore* m = stores_.models;
-  ASSERT_OK(m->InsertRegisteredModel(Model("a"), RequestKey(), Audit()));
-  Digest tree = RegisteredTree("w");
-  ASSERT_OK(m->InsertModelVersion(Version("a", tree), RequestKey(), Audit()).status());
-  ASSERT_OK(m->InsertModelVersion(Version("a", tree, "2"), RequestKey(), Audit()).status());
+  ModelWithTwoVersions("a");
   EXPECT_THAT(m->SetAlias("a", "champion", 9, 8000, Audit()), StatusIs(absl::StatusCode::kNotFound));
   EXPECT_THAT(m->SetAlias("absent", "champion", 1, 8000, Audit()), StatusIs(absl::StatusCode::kNotFound));
   ASSERT_OK_AND_ASSIGN(auto model, m->SetAlias("a", "champion", 1, 8000, Audit()));
@@ -504,6 +510,75 @@ TEST_P(StoreConformance, AliasesPointAtVersionsAndMove) {
   EXPECT_EQ(ReasonOf(gone), "ALIAS_NOT_FOUND");
   ASSERT_OK_AND_ASSIGN(aliases, m->ListAliases("a"));
   EXPECT_EQ(aliases.size(), 1u);
+}
+
+// A soft-deleted version keeps its row and number, drops out of lists and
+// writes, takes its aliases with it (each named in the audit log), and
+// no longer holds the model back from a plain delete.
+TEST_P(StoreConformance, VersionsSoftDeleteWithTheirAliases) {
+  REQUIRE_CAPABILITY(models);
+  ModelStore* m = stores_.models;
+  Digest tree = ModelWithTwoVersions("a");
+  ASSERT_OK(m->SetAlias("a", "champion", 1, 8000, Audit()).status());
+  ASSERT_OK(m->SetAlias("a", "baseline", 1, 8000, Audit()).status());
+  ASSERT_OK(m->SetAlias("a", "next", 2, 8000, Audit()).status());
+  ASSERT_OK_AND_ASSIGN(std::optional<RegisteredModelRow> before, m->GetRegisteredModel("a"));
+
+  EXPECT_THAT(m->SoftDeleteModelVersion("a", 1, 7, 9000, Audit()), StatusIs(absl::StatusCode::kAborted));
+  const int64_t records = AuditCount();
+  ASSERT_OK_AND_ASSIGN(ModelVersionRow deleted, m->SoftDeleteModelVersion("a", 1, 1, 9000, Audit("models/a/v/1")));
+  ASSERT_TRUE(deleted.delete_time.has_value());
+  EXPECT_EQ(*deleted.delete_time, 9000);
+  EXPECT_EQ(deleted.update_time, 9000);
+  EXPECT_EQ(deleted.revision, 2);
+  EXPECT_EQ(deleted.tree, tree);
+  // One record for the version, one per alias that went with it, by name.
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditRecord> log, store_->ListAudit(0, 100000));
+  ASSERT_EQ(static_cast<int64_t>(log.size()), records + 3);
+  EXPECT_EQ(log[records].entry.resource, "models/a/v/1");
+  EXPECT_EQ(log[records + 1].entry.resource, "models/a/aliases/baseline");
+  EXPECT_EQ(log[records + 2].entry.resource, "models/a/aliases/champion");
+  ASSERT_OK_AND_ASSIGN(auto aliases, m->ListAliases("a"));
+  EXPECT_EQ(aliases, (std::vector<std::pair<std::string, int64_t>>{{"next", 2}}));
+  ASSERT_OK_AND_ASSIGN(std::optional<RegisteredModelRow> after, m->GetRegisteredModel("a"));
+  EXPECT_GT(after->revision, before->revision);
+
+  // The row stays, readable as deleted; lists hide it unless asked.
+  ASSERT_OK_AND_ASSIGN(std::optional<ModelVersionRow> got, m->GetModelVersion("a", 1));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->delete_time, deleted.delete_time);
+  ASSERT_OK_AND_ASSIGN(auto live, m->ListModelVersions("a", ParsedFilter{}, 0, 10, false));
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].version, 2);
+  EXPECT_FALSE(live[0].delete_time.has_value());
+  ASSERT_OK_AND_ASSIGN(auto all, m->ListModelVersions("a", ParsedFilter{}, 0, 10, true));
+  EXPECT_EQ(all.size(), 2u);
+
+  // Gone for writes: a second delete, an update, an alias.
+  absl::Status again = m->SoftDeleteModelVersion("a", 1, 0, 9100, Audit()).status();
+  EXPECT_THAT(again, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(ReasonOf(again), "MODEL_VERSION_NOT_FOUND");
+  EXPECT_THAT(m->UpdateModelVersion(*got, 0, 9100, Audit()), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(m->SetAlias("a", "champion", 1, 9100, Audit()), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(m->SoftDeleteModelVersion("a", 9, 0, 9100, Audit()), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(m->SoftDeleteModelVersion("absent", 1, 0, 9100, Audit()), StatusIs(absl::StatusCode::kNotFound));
+
+  // Numbers are never given again.
+  ASSERT_OK_AND_ASSIGN(ModelVersionRow v3, m->InsertModelVersion(Version("a", tree, "3"), RequestKey(), Audit()));
+  EXPECT_EQ(v3.version, 3);
+
+  // Only versions not deleted hold the model back from a plain delete.
+  absl::Status held = m->SoftDeleteRegisteredModel("a", 0, false, 9200, Audit()).status();
+  EXPECT_EQ(ReasonOf(held), "MODEL_HAS_VERSIONS");
+  ASSERT_OK(m->SoftDeleteModelVersion("a", 2, 0, 9300, Audit()).status());
+  ASSERT_OK(m->SoftDeleteModelVersion("a", 3, 0, 9300, Audit()).status());
+  ASSERT_OK(m->SoftDeleteRegisteredModel("a", 0, false, 9400, Audit()).status());
+  // A deleted model's versions are frozen.
+  ASSERT_OK(m->InsertRegisteredModel(Model("b"), RequestKey(), Audit()));
+  ASSERT_OK(m->InsertModelVersion(Version("b", tree, "b1"), RequestKey(), Audit()).status());
+  ASSERT_OK(m->SoftDeleteRegisteredModel("b", 0, true, 9500, Audit()).status());
+  absl::Status frozen = m->SoftDeleteModelVersion("b", 1, 0, 9600, Audit()).status();
+  EXPECT_EQ(ReasonOf(frozen), "MODEL_NOT_FOUND");
 }
 
 TEST_P(StoreConformance, SecretsAreCreatedOnceAndSurviveReopen) {

@@ -5,7 +5,9 @@ alias, stage, after a rename) and runs:/ with the original's predictions;
 the version's tree is the CAS tree the gRPC API registers for the same
 folder; versions searched; the bad cases refused with MLflow's codes."""
 
+import json
 import os
+import subprocess
 import tempfile
 
 import mlflow
@@ -14,7 +16,7 @@ import requests
 from mlflow.exceptions import MlflowException
 from sklearn.linear_model import LogisticRegression
 
-from e2e_experiments import DoorTestCase
+from e2e_experiments import SERVER_BIN, DoorTestCase
 
 
 class ModelsThroughTheRealClient(DoorTestCase):
@@ -80,6 +82,79 @@ class ModelsThroughTheRealClient(DoorTestCase):
                          [("leaf-classifier", "1")])
         self.assertEqual(found("name = 'leaf-classifier'", order_by=["creation_timestamp ASC"]),
                          [("leaf-classifier", "1"), ("leaf-classifier", "2")])
+
+    def test_a_deleted_version_is_gone_for_mlflow_and_kept_as_evidence(self):
+        mlflow.set_experiment("deletes")
+        X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+        y = np.array([0, 1, 1, 0])
+        with mlflow.start_run() as run:
+            mlflow.sklearn.log_model(LogisticRegression().fit(X, y), "model")
+        name = "to delete"
+        self.client.create_registered_model(name)
+        for _ in range(2):
+            self.client.create_model_version(name, f"runs:/{run.info.run_id}/model", run.info.run_id)
+        # MLflow's alias rule: any case, letters of any script.
+        self.client.set_registered_model_alias(name, "Champion_\u00e9t\u00e9", "1")
+        self.client.set_registered_model_alias(name, "next-2024", "2")
+        self.assertEqual(self.client.get_model_version_by_alias(name, "next-2024").version, "2")
+        for reserved in ("latest", "V2", "12", "a b"):
+            self.assertEqual(self.code(self.client.set_registered_model_alias, name, reserved, "1"),
+                             "INVALID_PARAMETER_VALUE", reserved)
+        self.assertEqual(self.code(self.client.get_model_version_by_alias, name, "1"), "RESOURCE_DOES_NOT_EXIST")
+        np.testing.assert_array_equal(mlflow.pyfunc.load_model(f"models:/{name}@next-2024").predict(X),
+                                      mlflow.pyfunc.load_model(f"models:/{name}/2").predict(X))
+        tree = requests.get(f"{self.door.uri}/api/2.0/mlflow/model-versions/get",
+                            params={"name": name, "version": "1"}).json()["model_version"]["fairtrace_tree_sha256"]
+
+        self.client.delete_model_version(name, "1")
+        # Gone for MLflow, as on MLflow's own server.
+        self.assertEqual(self.code(self.client.get_model_version, name, "1"), "RESOURCE_DOES_NOT_EXIST")
+        self.assertEqual(self.code(self.client.delete_model_version, name, "1"), "RESOURCE_DOES_NOT_EXIST")
+        self.assertEqual(self.code(self.client.get_model_version_by_alias, name, "Champion_\u00e9t\u00e9"),
+                         "RESOURCE_DOES_NOT_EXIST")
+        self.assertEqual(self.client.get_registered_model(name).aliases, {"next-2024": "2"})
+        self.assertEqual([v.version for v in self.client.search_model_versions(f"name='{name}'")], ["2"])
+        self.assertEqual([v.version for v in self.client.get_latest_versions(name)], ["2"])
+        with self.assertRaises(MlflowException):
+            mlflow.pyfunc.load_model(f"models:/{name}/1")
+        self.assertEqual(self.code(self.client.update_model_version, name, "1", "x"), "RESOURCE_DOES_NOT_EXIST")
+        # Its number is not given again.
+        again = self.client.create_model_version(name, f"runs:/{run.info.run_id}/model", run.info.run_id)
+        self.assertEqual(again.version, "3")
+
+        # Kept as evidence: the version, its tree and its lineage through
+        # gRPC, and every state in the audit log matching its read.
+        from fairtrace.client import Client
+        from fairtrace.v1 import models_pb2, runs_pb2
+        grpc = Client(self.door.grpc)
+        versions = grpc.call(grpc.models.ListModelVersions, models_pb2.ListModelVersionsRequest(
+            parent=self.fairtrace_model(grpc, name), show_deleted=True)).model_versions
+        deleted = [v for v in versions if v.HasField("delete_time")]
+        self.assertEqual([v.version for v in deleted], [1])
+        self.assertEqual(deleted[0].tree_digest.sha256, tree)
+        lineage = grpc.call(grpc.runs.GetLineage, runs_pb2.GetLineageRequest(resource=deleted[0].name))
+        self.assertIn(f"runs/{run.info.run_id}", {e.object for e in lineage.edges})
+        result = grpc.audit.verify(state_dir="", reads=True)
+        self.assertEqual(result.state_findings, [])
+        self.assertEqual(result.not_read, {})
+        # Three versions, the model, its surviving alias, the run, its experiment and "Default".
+        self.assertEqual(result.reads_compared, 8)
+        cli = os.path.join(os.path.dirname(SERVER_BIN), "..", "..", "clients", "fairtrace")
+        out = subprocess.run([cli, "--server", self.door.grpc, "--json", "audit", "verify", "--reads", "--no-state"],
+                             capture_output=True, text=True, check=False)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        reads = json.loads(out.stdout)["reads"]
+        self.assertEqual((reads["resources"], reads["fields"], reads["not_read"]), (8, result.read_fields, {}))
+
+    @staticmethod
+    def fairtrace_model(grpc, mlflow_name):
+        """The fairtrace name of the model MLflow calls `mlflow_name`."""
+        from fairtrace.v1 import models_pb2
+        for m in grpc.pages(grpc.models.ListRegisteredModels, models_pb2.ListRegisteredModelsRequest(),
+                            "registered_models"):
+            if m.tags.get("mlflow.name") == mlflow_name:
+                return m.name
+        raise AssertionError(f"no model named {mlflow_name}")
 
     def code(self, fn, *args, **kwargs):
         with self.assertRaises(MlflowException) as err:

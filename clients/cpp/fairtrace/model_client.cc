@@ -73,26 +73,37 @@ absl::StatusOr<v1::RegisteredModel> ModelClient::DeleteAlias(const std::string& 
   return out;
 }
 
+absl::StatusOr<v1::ModelVersion> ModelClient::DeleteVersion(const std::string& name, const std::string& etag) {
+  v1::DeleteModelVersionRequest req;
+  req.set_name(name);
+  req.set_etag(etag);
+  v1::ModelVersion out;
+  FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->DeleteModelVersion(Context().get(), req, &out)));
+  return out;
+}
+
 absl::StatusOr<v1::ModelVersion> ModelClient::CreateVersion(const v1::CreateModelVersionRequest& req) {
   v1::ModelVersion out;
   FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->CreateModelVersion(Context().get(), req, &out)));
   return out;
 }
 
-absl::StatusOr<v1::ModelVersion> ModelClient::GetVersion(const std::string& name) {
+absl::StatusOr<v1::ModelVersion> ModelClient::GetVersion(const std::string& name, bool show_deleted) {
   v1::GetModelVersionRequest req;
   req.set_name(name);
+  req.set_show_deleted(show_deleted);
   v1::ModelVersion out;
   FT_RETURN_IF_ERROR(FromGrpcStatus(stub_->GetModelVersion(Context().get(), req, &out)));
   return out;
 }
 
 absl::StatusOr<std::vector<v1::ModelVersion>> ModelClient::ListVersions(const std::string& parent,
-                                                                        const std::string& filter) {
+                                                                        const std::string& filter, bool show_deleted) {
   std::vector<v1::ModelVersion> out;
   v1::ListModelVersionsRequest req;
   req.set_parent(parent);
   req.set_filter(filter);
+  req.set_show_deleted(show_deleted);
   req.set_page_size(1000);
   do {
     v1::ListModelVersionsResponse resp;

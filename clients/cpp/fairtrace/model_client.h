@@ -29,9 +29,12 @@ class ModelClient {
   absl::StatusOr<v1::RegisteredModel> DeleteAlias(const std::string& name, const std::string& alias);
 
   absl::StatusOr<v1::ModelVersion> CreateVersion(const v1::CreateModelVersionRequest& req);
-  absl::StatusOr<v1::ModelVersion> GetVersion(const std::string& name);
+  absl::StatusOr<v1::ModelVersion> GetVersion(const std::string& name, bool show_deleted = false);
   // Every version of a model (all pages).
-  absl::StatusOr<std::vector<v1::ModelVersion>> ListVersions(const std::string& parent, const std::string& filter = "");
+  absl::StatusOr<std::vector<v1::ModelVersion>> ListVersions(const std::string& parent, const std::string& filter = "",
+                                                             bool show_deleted = false);
+  // Soft delete; `etag` "" means unconditional.
+  absl::StatusOr<v1::ModelVersion> DeleteVersion(const std::string& name, const std::string& etag);
 
  private:
   std::unique_ptr<grpc::ClientContext> Context() const;

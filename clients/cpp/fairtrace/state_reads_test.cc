@@ -86,7 +86,24 @@ TEST(StateReadsTest, AVersionReadAgreesWithItsDocument) {
   ReadCheck c = CompareReadView(VersionDocument(), ModelVersionView(Version()), "GetModelVersion");
   EXPECT_TRUE(c.read);
   EXPECT_THAT(c.differences, IsEmpty());
-  EXPECT_EQ(c.fields, 14);
+  EXPECT_EQ(c.fields, 15);
+}
+
+// A deleted version's document has delete_time; a live one's has none
+// (resource_state.cc leaves the NULL column out), which a live read matches.
+TEST(StateReadsTest, AVersionsDeleteTimeIsComparedLeftOutWhileNull) {
+  v1::ModelVersion v = Version();
+  v.mutable_delete_time()->set_seconds(1'700'000'200);
+  json deleted = VersionDocument();
+  deleted["delete_time"] = 1'700'000'200'000'000;
+  ReadCheck c = CompareReadView(deleted, ModelVersionView(v), "GetModelVersion");
+  EXPECT_THAT(c.differences, IsEmpty());
+  EXPECT_EQ(c.fields, 15);
+  // The document says deleted and the read not, or the other way round.
+  EXPECT_THAT(CompareReadView(deleted, ModelVersionView(Version()), "GetModelVersion").differences,
+              ElementsAre(HasSubstr("delete_time: the document says 1700000200000000")));
+  EXPECT_THAT(CompareReadView(VersionDocument(), ModelVersionView(v), "GetModelVersion").differences,
+              ElementsAre(HasSubstr("delete_time: the document says null")));
 }
 
 TEST(StateReadsTest, AVersionsMlmodelIsRebuiltFromTheParsedInfo) {

@@ -71,14 +71,15 @@ def _shown(v) -> str:
 
 def compare_read_view(doc: dict, view: dict, rpc: str) -> Tuple[int, List[str]]:
     """(fields compared, one line per field that differs). A document
-    leaves `project` out when it is "default"; a read says "" or "default"."""
+    leaves `project` out when it is "default" (a read says "" or "default")
+    and a model version's `delete_time` out while it is null."""
     diffs = []
     for field, got in view.items():
         stored = doc.get(field)
         if field == "project":
             stored = "default" if stored is None else stored
             got = "default" if got == "" else got
-        elif field not in doc:
+        elif field not in doc and field != "delete_time":
             diffs.append(f"{field}: not in the document; {rpc} says {_shown(got)}")
             continue
         if stored != got:
@@ -141,11 +142,13 @@ def model_version_view(v) -> dict:
     if v.source_run:
         edges.append((v.name, "wasGeneratedBy", v.source_run, "model"))
     stage = "NONE" if v.stage == 0 else _enum(models_pb2.ModelStage, v.stage, "MODEL_STAGE_", False)
-    return {"name": v.name, "uid": v.uid, "version": v.version, "tree_sha256": v.tree_digest.sha256,
+    view = {"name": v.name, "uid": v.uid, "version": v.version, "tree_sha256": v.tree_digest.sha256,
             "tree_size": v.tree_digest.size_bytes, "source_run": v.source_run, "description": v.description,
             "tags_json": dict(v.tags), "stage": stage, "create_time": _micros(v.create_time),
             "update_time": _micros(v.update_time), "revision": _etag_revision(v.etag),
-            "mlmodel_json": _mlmodel(v.mlmodel), "lineage": _edge_chain(edges)}
+            "mlmodel_json": _mlmodel(v.mlmodel), "lineage": _edge_chain(edges),
+            "delete_time": _micros_if(v, "delete_time")}
+    return view
 
 
 def model_alias_view(m, alias: str) -> dict:
@@ -378,8 +381,8 @@ class StateReads:
             alias = name.rsplit("/", 1)[1]
             return "GetRegisteredModel", model_alias_view(m, alias) if kind == "modelAlias" else registered_model_view(m)
         if kind == "modelVersion":
-            return "GetModelVersion", model_version_view(self._get(c.models.GetModelVersion,
-                                                                   models_pb2.GetModelVersionRequest(name=name)))
+            return "GetModelVersion", model_version_view(self._get(
+                c.models.GetModelVersion, models_pb2.GetModelVersionRequest(name=name, show_deleted=True)))
         if kind == "run":
             r = self._get(c.runs.GetRun, runs_pb2.GetRunRequest(name=name))
             history = []

@@ -45,6 +45,9 @@ struct KindSpec {
   const char* select;
   const char* where;
   std::vector<ChildSpec> children;
+  // Columns left out of the document while NULL, so that documents
+  // recorded before the column existed still match.
+  std::vector<const char*> omit_when_null = {};
   std::string lookup;  // select + where, built once (Kinds())
 };
 
@@ -72,10 +75,11 @@ const std::vector<KindSpec>& Kinds() {
         {"modelVersion",
          "models/([^/]+)/versions/([1-9][0-9]{0,18})",
          "SELECT 'models/' || model_id || '/versions/' || version AS name, model_id, version, uid, tree_sha256, "
-         "tree_size, mlmodel_json, source_run, description, tags_json, stage, create_time, update_time, revision "
-         "FROM model_versions",
+         "tree_size, mlmodel_json, source_run, description, tags_json, stage, create_time, update_time, revision, "
+         "delete_time FROM model_versions",
          " WHERE model_id = ?1 AND version = ?2",
-         {kLineage}},
+         {kLineage},
+         {"delete_time"}},
         {"modelAlias",
          "models/([^/]+)/aliases/([^/]+)",
          "SELECT 'models/' || model_id || '/aliases/' || alias AS name, model_id, alias, version FROM model_aliases",
@@ -373,6 +377,9 @@ absl::StatusOr<json> DocOfRow(Db* db, const KindSpec& kind, const Stmt& q, State
   // A resource's project enters its document unless it is "default", so
   // that documents recorded before projects existed still match.
   if (auto p = doc.find("project"); p != doc.end() && *p == "default") doc.erase(p);
+  for (const char* column : kind.omit_when_null) {
+    if (auto c = doc.find(column); c != doc.end() && c->is_null()) doc.erase(c);
+  }
   for (const ChildSpec& child : kind.children) {
     if (child.stored_column != nullptr && how == StateRead::kStoredChains) {
       doc[child.field] = doc.at(child.stored_column);

@@ -2,6 +2,8 @@
 // ids and server secrets. Same rules as sqlite_store.cc: bound parameters
 // only, writes in BEGIN IMMEDIATE with their audit record.
 #include "registry/store/sqlite/sqlite_model_store.h"
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "common/status/status_macros.h"
@@ -38,7 +40,7 @@ RegisteredModelRow ModelFrom(Stmt* q) {
 
 constexpr char kVersionColumns[] =
     "model_id, version, uid, tree_sha256, tree_size, mlmodel_json, source_run, description, "
-    "tags_json, create_time, update_time, revision, stage";
+    "tags_json, create_time, update_time, revision, stage, delete_time";
 
 ModelVersionRow VersionFrom(Stmt* q) {
   ModelVersionRow r;
@@ -54,6 +56,7 @@ ModelVersionRow VersionFrom(Stmt* q) {
   r.update_time = q->Int(10);
   r.revision = q->Int(11);
   r.stage = q->Text(12);
+  if (!q->IsNull(13)) r.delete_time = q->Int(13);
   return r;
 }
 
@@ -103,6 +106,20 @@ absl::Status ModelNotFound(const std::string& model_id) {
   return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model models/", model_id))
       .Reason("MODEL_NOT_FOUND")
       .Resource("registered_model", absl::StrCat("models/", model_id));
+}
+
+absl::Status VersionNotFound(const std::string& model_id, int64_t version) {
+  std::string name = absl::StrCat("models/", model_id, "/versions/", version);
+  return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", name))
+      .Reason("MODEL_VERSION_NOT_FOUND")
+      .Resource("model_version", name);
+}
+
+// The live (not deleted) version, or NOT_FOUND.
+absl::StatusOr<ModelVersionRow> ReadLiveVersion(Db* db, const std::string& model_id, int64_t version) {
+  FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> v, ReadVersion(db, model_id, version));
+  if (!v || v->delete_time) return VersionNotFound(model_id, version);
+  return *std::move(v);
 }
 
 }  // namespace
@@ -182,9 +199,14 @@ absl::StatusOr<RegisteredModelRow> SqliteModelStore::SoftDeleteRegisteredModel(c
                           absl::StrCat("models/", model_id, " changed since its etag was read"))
           .Reason("ETAG_MISMATCH");
     }
-    if (m->version_count > 0 && !force) {
+    FT_ASSIGN_OR_RETURN(Stmt * live, db->Prepare("SELECT count(*) FROM model_versions WHERE model_id = ? AND "
+                                                 "delete_time IS NULL"));
+    FT_ASSIGN_OR_RETURN(bool counted, live->Bind(1, model_id).Step());
+    const int64_t live_versions = counted ? live->Int(0) : 0;
+    live->Reset();
+    if (live_versions > 0 && !force) {
       return ErrorBuilder(absl::StatusCode::kFailedPrecondition,
-                          absl::StrCat("models/", model_id, " has ", m->version_count,
+                          absl::StrCat("models/", model_id, " has ", live_versions,
                                        " version(s); delete with force to delete it anyway"))
           .Reason("MODEL_HAS_VERSIONS")
           .Precondition("LIVE_VERSIONS", absl::StrCat("models/", model_id), "the model has versions");
@@ -246,7 +268,7 @@ absl::Status SqliteModelStore::InsertModelVersionInTxn(Db* db, ModelVersionRow* 
                                                "next_version + 1 WHERE model_id = ?"));
   FT_RETURN_IF_ERROR(bump->Bind(1, out->model_id).Run());
   FT_ASSIGN_OR_RETURN(Stmt * ins, db->Prepare(absl::StrCat("INSERT INTO model_versions (", kVersionColumns,
-                                                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,1,'NONE')")));
+                                                           ") VALUES (?,?,?,?,?,?,?,?,?,?,?,1,'NONE',NULL)")));
   absl::Status is = ins->Bind(1, out->model_id)
                         .Bind(2, out->version)
                         .Bind(3, out->uid)
@@ -330,7 +352,8 @@ const std::string* RequiredFlavor(const FilterExpr& e) {
 
 absl::StatusOr<std::vector<ModelVersionRow>> SqliteModelStore::ListModelVersions(const std::string& model_id,
                                                                                  const ParsedFilter& filter,
-                                                                                 int64_t after_version, int limit) {
+                                                                                 int64_t after_version, int limit,
+                                                                                 bool show_deleted) {
   static const std::vector<sqlite::SqlColumn> kProbe = VersionColumns(false), kDrive = VersionColumns(true);
   SqliteDatabase::ReaderLease db = db_->AcquireReader();
   // A required flavor that few versions have: let its rows drive the query.
@@ -346,10 +369,10 @@ absl::StatusOr<std::vector<ModelVersionRow>> SqliteModelStore::ListModelVersions
   FT_ASSIGN_OR_RETURN(sqlite::SqlFilter where, sqlite::CompileFilter(filter, drive ? kDrive : kProbe, model_id));
   FT_ASSIGN_OR_RETURN(Stmt * q, db->PrepareBounded(absl::StrCat("SELECT ", kVersionColumns,
                                                                 " FROM model_versions WHERE model_id = ? AND "
-                                                                "version > ? AND ",
+                                                                "version > ? AND (? OR delete_time IS NULL) AND ",
                                                                 where.where, " ORDER BY version LIMIT ?")));
-  q->Bind(1, model_id).Bind(2, after_version);
-  int next = where.BindTo(q, 3);
+  q->Bind(1, model_id).Bind(2, after_version).Bind(3, int64_t{show_deleted ? 1 : 0});
+  int next = where.BindTo(q, 4);
   q->Bind(next, int64_t{limit});
   return sqlite::CollectRows<ModelVersionRow>(q, VersionFrom);
 }
@@ -387,13 +410,8 @@ absl::StatusOr<ModelVersionRow> SqliteModelStore::UpdateModelVersion(const Model
   ModelVersionRow result;
   std::string name = absl::StrCat("models/", r.model_id, "/versions/", r.version);
   FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
-    FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> v, ReadVersion(db, r.model_id, r.version));
-    if (!v) {
-      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", name))
-          .Reason("MODEL_VERSION_NOT_FOUND")
-          .Resource("model_version", name);
-    }
-    if (expected_revision != 0 && expected_revision != v->revision) return EtagMismatch(name);
+    FT_ASSIGN_OR_RETURN(ModelVersionRow v, ReadLiveVersion(db, r.model_id, r.version));
+    if (expected_revision != 0 && expected_revision != v.revision) return EtagMismatch(name);
     FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE model_versions SET description = ?, tags_json = ?, "
                                                 "stage = ?, update_time = ?, revision = revision + 1 "
                                                 "WHERE model_id = ? AND version = ?"));
@@ -412,19 +430,45 @@ absl::StatusOr<ModelVersionRow> SqliteModelStore::UpdateModelVersion(const Model
   return result;
 }
 
+absl::StatusOr<ModelVersionRow> SqliteModelStore::SoftDeleteModelVersion(const std::string& model_id, int64_t version,
+                                                                         int64_t expected_revision, int64_t now,
+                                                                         const AuditEntry& audit) {
+  ModelVersionRow result;
+  const std::string name = absl::StrCat("models/", model_id, "/versions/", version);
+  FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry& a) -> absl::Status {
+    FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, model_id));
+    if (!m || m->delete_time) return ModelNotFound(model_id);
+    FT_ASSIGN_OR_RETURN(ModelVersionRow v, ReadLiveVersion(db, model_id, version));
+    if (expected_revision != 0 && expected_revision != v.revision) return EtagMismatch(name);
+    FT_ASSIGN_OR_RETURN(Stmt * upd, db->Prepare("UPDATE model_versions SET delete_time = ?1, update_time = ?1, "
+                                                "revision = revision + 1 WHERE model_id = ?2 AND version = ?3"));
+    FT_RETURN_IF_ERROR(upd->Bind(1, now).Bind(2, model_id).Bind(3, version).Run());
+    // MLflow's rule: an alias does not outlive its version. Each removal
+    // is a change of its own in the audit log.
+    FT_ASSIGN_OR_RETURN(Stmt * aliases, db->Prepare("DELETE FROM model_aliases WHERE model_id = ? AND version = ? "
+                                                    "RETURNING alias"));
+    aliases->Bind(1, model_id).Bind(2, version);
+    FT_ASSIGN_OR_RETURN(std::vector<std::string> removed,
+                        sqlite::CollectRows<std::string>(aliases, [](Stmt* r) { return r->Text(0); }));
+    std::sort(removed.begin(), removed.end());
+    for (const std::string& alias : removed) {
+      a.also_changed.push_back(absl::StrCat("models/", model_id, "/aliases/", alias));
+    }
+    FT_RETURN_IF_ERROR(BumpModel(db, model_id, now));
+    FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> after, ReadVersion(db, model_id, version));
+    result = *after;
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
 absl::StatusOr<RegisteredModelRow> SqliteModelStore::SetAlias(const std::string& model_id, const std::string& alias,
                                                               int64_t version, int64_t now, const AuditEntry& audit) {
   RegisteredModelRow result;
   FT_RETURN_IF_ERROR(db_->WriteWithAudit(audit, [&](Db* db, AuditEntry&) -> absl::Status {
     FT_ASSIGN_OR_RETURN(std::optional<RegisteredModelRow> m, ReadModel(db, model_id));
     if (!m || m->delete_time) return ModelNotFound(model_id);
-    FT_ASSIGN_OR_RETURN(std::optional<ModelVersionRow> v, ReadVersion(db, model_id, version));
-    if (!v) {
-      std::string name = absl::StrCat("models/", model_id, "/versions/", version);
-      return ErrorBuilder(absl::StatusCode::kNotFound, absl::StrCat("no model version ", name))
-          .Reason("MODEL_VERSION_NOT_FOUND")
-          .Resource("model_version", name);
-    }
+    FT_RETURN_IF_ERROR(ReadLiveVersion(db, model_id, version).status());
     FT_ASSIGN_OR_RETURN(Stmt * up, db->Prepare("INSERT INTO model_aliases (model_id, alias, version) "
                                                "VALUES (?, ?, ?) ON CONFLICT (model_id, alias) "
                                                "DO UPDATE SET version = excluded.version"));

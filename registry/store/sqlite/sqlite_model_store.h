@@ -35,7 +35,10 @@ class SqliteModelStore final : public ModelStore {
   absl::StatusOr<std::optional<ModelVersionRow>> GetModelVersion(const std::string& model_id, int64_t version) override;
   absl::StatusOr<std::vector<ModelVersionRow>> ListModelVersions(const std::string& model_id,
                                                                  const ParsedFilter& filter, int64_t after_version,
-                                                                 int limit) override;
+                                                                 int limit, bool show_deleted) override;
+  absl::StatusOr<ModelVersionRow> SoftDeleteModelVersion(const std::string& model_id, int64_t version,
+                                                         int64_t expected_revision, int64_t now,
+                                                         const AuditEntry& audit) override;
   absl::StatusOr<std::string> GetOrCreateSecret(const std::string& name,
                                                 const std::function<std::string()>& make) override {
     return db_->GetOrCreateSecret(name, make);
