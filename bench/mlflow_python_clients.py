@@ -9,14 +9,10 @@ Run (from the build folder, after a build that unpacked the client):
 """
 
 import multiprocessing
-import os
-import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
+
+from mlflow_door_server import door
 
 SECONDS = 5
 CLIENTS = 8
@@ -33,18 +29,7 @@ def client(uri, run_id, until, counts):
 
 
 def main():
-    server_bin = sys.argv[1]
-    tmp = tempfile.mkdtemp()
-    proc = subprocess.Popen([server_bin, "--listen", "127.0.0.1:0", "--mlflow-listen", "127.0.0.1:0",
-                             "--data-dir", os.path.join(tmp, "data"), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    uri = None
-    for _ in range(5):
-        m = re.search(r"MLflow door on (http://\S+)", proc.stdout.readline().decode())
-        if m:
-            uri = m.group(1)
-            break
-    try:
+    with door(sys.argv[1]) as uri:
         from mlflow import MlflowClient
         c = MlflowClient(uri)
         runs = [c.create_run("0").info.run_id for _ in range(CLIENTS)]
@@ -65,10 +50,6 @@ def main():
             p.join()
         total = sum(counts.get() for _ in procs)
         print(f"{CLIENTS} Python clients (processes): {total / SECONDS:.0f} log-metric calls/s")
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

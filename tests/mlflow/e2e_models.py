@@ -83,6 +83,27 @@ class ModelsThroughTheRealClient(DoorTestCase):
         self.assertEqual(found("name = 'leaf-classifier'", order_by=["creation_timestamp ASC"]),
                          [("leaf-classifier", "1"), ("leaf-classifier", "2")])
 
+    def test_a_folder_saved_once_has_one_digest_through_both_doors(self):
+        # save_model once; log_artifacts + register_model through MLflow;
+        # `fairtrace models versions register` of the same folder over gRPC.
+        X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+        folder = os.path.join(self.tmp, "saved")
+        mlflow.sklearn.save_model(LogisticRegression().fit(X, [0, 1, 1, 0]), folder)
+        mlflow.set_experiment("saved once")
+        with mlflow.start_run() as run:
+            mlflow.log_artifacts(folder, "model")
+        version = mlflow.register_model(f"runs:/{run.info.run_id}/model", "saved once")
+        raw = requests.get(f"{self.door.uri}/api/2.0/mlflow/model-versions/get",
+                           params={"name": "saved once", "version": version.version}).json()["model_version"]
+        cli = os.path.join(os.path.dirname(SERVER_BIN), "..", "..", "clients", "fairtrace")
+        run_cli = lambda *args: subprocess.run([cli, "--server", self.door.grpc, "--json", *args],  # noqa: E731
+                                               capture_output=True, text=True, check=False)
+        made = run_cli("models", "create", "saved-once-grpc")
+        self.assertEqual(made.returncode, 0, made.stdout + made.stderr)
+        pushed = run_cli("models", "versions", "register", "saved-once-grpc", folder)
+        self.assertEqual(pushed.returncode, 0, pushed.stdout + pushed.stderr)
+        self.assertEqual(json.loads(pushed.stdout)["tree_digest"]["sha256"], raw["fairtrace_tree_sha256"])
+
     def test_a_deleted_version_is_gone_for_mlflow_and_kept_as_evidence(self):
         mlflow.set_experiment("deletes")
         X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
