@@ -182,7 +182,8 @@ class RunsThroughTheRealClient(DoorTestCase):
         # An unknown experiment has no runs, as with MLflow's server.
         self.assertEqual(list(self.client.search_runs(["987654"])), [])
         for bad in ["metrics.acc > 'x'", "acc > 1", "params.lr = '1' OR params.lr = '2'",
-                    "tags.x = 'a'; DROP TABLE runs"]:
+                    "tags.x = 'a'; DROP TABLE runs", "params.x = '" + "a" * 20000 + "'",
+                    " AND ".join(["metrics.m > 1"] * 60)]:
             with self.assertRaises(MlflowException) as err:
                 self.client.search_runs(ids, bad)
             self.assertEqual(err.exception.error_code, "INVALID_PARAMETER_VALUE", bad)
