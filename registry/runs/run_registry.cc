@@ -692,6 +692,7 @@ absl::StatusOr<v1::RegisterRunResponse> RunRegistry::RegisterRun(const CallConte
         if (o.role() == "model" && absl::StartsWith(o.artifact().resource(), "models/")) {
           v1::GetModelVersionRequest get;
           get.set_name(o.artifact().resource());
+          get.set_show_deleted(true);  // the first answer, even if the version was deleted since
           FT_ASSIGN_OR_RETURN(*resp.mutable_model_version(), model_registry_->GetModelVersion(get));
         }
       }

@@ -441,6 +441,21 @@ TEST_F(RunRegistryTest, RegisterRunWritesRunAndVersionAtomically) {
   std::set<std::string> made;
   for (const auto& e : graph.edges()) made.insert(e.subject());
   EXPECT_TRUE(made.count("models/leaf-segmenter/versions/1"));
+  // Deleted since, the version still answers the retry (as deleted), and
+  // its lineage stays.
+  v1::DeleteModelVersionRequest del;
+  del.set_name("models/leaf-segmenter/versions/1");
+  ASSERT_OK(models_->DeleteModelVersion(ctx_, del).status());
+  ASSERT_OK_AND_ASSIGN(again, runs_->RegisterRun(Ctx("/RegisterRun"), req));
+  EXPECT_EQ(again.model_version().uid(), resp.model_version().uid());
+  EXPECT_TRUE(again.model_version().has_delete_time());
+  EXPECT_EQ(CountRows("model_versions"), 1);
+  lineage.set_resource("models/leaf-segmenter/versions/1");
+  lineage.set_direction(v1::GetLineageRequest::UPSTREAM);
+  ASSERT_OK_AND_ASSIGN(graph, runs_->GetLineage(lineage));
+  reached.clear();
+  for (const auto& e : graph.edges()) reached.insert(e.object());
+  EXPECT_TRUE(reached.count(BlobResourceName(images)));
 }
 
 TEST_F(RunRegistryTest, RegisterRunWithABadVersionWritesNothing) {
