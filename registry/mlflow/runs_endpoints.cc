@@ -85,13 +85,27 @@ absl::StatusOr<v1::Metric> MetricParam(const json& p) {
 // MLflow's own log-batch limits (its client splits larger batches).
 constexpr size_t kBatchMetrics = 1000, kBatchParams = 100, kBatchTags = 100, kBatchTotal = 1000;
 
+// What one response may read of dataset input descriptors (runs/get,
+// runs/search): MLflow returns them with every run; past this, the caller
+// is asked for fewer runs per page.
+constexpr int64_t kDatasetInputBytesPerResponse = int64_t{64} << 20;
+
 // MLflow's dataset inputs of a run: its input edges to descriptor blobs
-// written by runs/log-inputs (read back from `cas`; null: none shown).
-json DatasetInputs(const v1::Run& run, ContentStore* cas) {
+// written by runs/log-inputs (read back from `cas`; none without it).
+// Reads count against *budget: RESOURCE_EXHAUSTED once it is spent.
+absl::StatusOr<json> DatasetInputs(const v1::Run& run, ContentStore* cas, int64_t* budget) {
   json out = json::array();
   if (cas == nullptr) return out;
   for (const v1::RunEdge& e : run.inputs()) {
     if (!e.artifact().has_blob() || e.artifact().blob().size_bytes() > (int64_t{1} << 20)) continue;
+    *budget -= e.artifact().blob().size_bytes();
+    if (*budget < 0) {
+      return ErrorBuilder(absl::StatusCode::kResourceExhausted,
+                          "the dataset inputs of these runs exceed 64 MiB in one response; ask for fewer runs "
+                          "(max_results)")
+          .Reason("RESPONSE_TOO_LARGE")
+          .Build();
+    }
     absl::StatusOr<std::string> bytes =
         cas->ReadBlob(Digest{e.artifact().blob().sha256(), e.artifact().blob().size_bytes()}, int64_t{1} << 20);
     if (!bytes.ok()) continue;
@@ -102,7 +116,8 @@ json DatasetInputs(const v1::Run& run, ContentStore* cas) {
   return out;
 }
 
-json RunJson(const v1::Run& run, ContentStore* cas = nullptr) {
+// A run as MLflow's Run message; `dataset_inputs` from DatasetInputs.
+json RunJson(const v1::Run& run, json dataset_inputs = json::array()) {
   const std::string id(run.name().substr(5));
   json info = {{"run_id", id},
                {"run_uuid", id},
@@ -130,7 +145,7 @@ json RunJson(const v1::Run& run, ContentStore* cas = nullptr) {
   if (!params.empty()) data["params"] = std::move(params);
   if (!tags.empty()) data["tags"] = std::move(tags);
   json inputs = json::object();
-  if (json d = DatasetInputs(run, cas); !d.empty()) inputs["dataset_inputs"] = std::move(d);
+  if (!dataset_inputs.empty()) inputs["dataset_inputs"] = std::move(dataset_inputs);
   return {{"run", {{"info", info}, {"data", data}, {"inputs", inputs}}}};
 }
 
@@ -158,8 +173,8 @@ constexpr int kSearchMaxScanned = 50000;
 // `experiment_ids` (missing and hidden ones have none, as MLflow answers
 // for an unknown id), filtered and ordered in memory (run_search.h), paged
 // by signed offsets.
-absl::StatusOr<json> SearchRuns(RunRegistry* runs, ExperimentRegistry* experiments, const std::string& token_key,
-                                DoorCall& c) {
+absl::StatusOr<json> SearchRuns(RunRegistry* runs, ExperimentRegistry* experiments, ContentStore* cas,
+                                const std::string& token_key, DoorCall& c) {
   const json& p = c.params;
   FT_ASSIGN_OR_RETURN(std::vector<std::string> ids, StringListParam(p, "experiment_ids"));
   if (ids.size() > kSearchMaxExperiments) return InvalidField("experiment_ids", "at most 100 experiments");
@@ -220,7 +235,12 @@ absl::StatusOr<json> SearchRuns(RunRegistry* runs, ExperimentRegistry* experimen
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return search.Before(views[a], views[b]); });
   json list = json::array();
   const size_t end = std::min(order.size(), offset + static_cast<size_t>(max_results));
-  for (size_t i = offset; i < end; ++i) list.push_back(std::move(RunJson(found[order[i]])["run"]));
+  int64_t budget = kDatasetInputBytesPerResponse;
+  for (size_t i = offset; i < end; ++i) {
+    FT_RETURN_IF_ERROR(runs->AddEdges(&found[order[i]]));  // listed without them
+    FT_ASSIGN_OR_RETURN(json inputs, DatasetInputs(found[order[i]], cas, &budget));
+    list.push_back(std::move(RunJson(found[order[i]], std::move(inputs))["run"]));
+  }
   json out = json::object();
   if (!list.empty()) out["runs"] = std::move(list);
   if (end < order.size()) out["next_page_token"] = EncodePageToken(token_key, kind, std::to_string(end));
@@ -312,7 +332,9 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                    v1::GetRunRequest get;
                    FT_ASSIGN_OR_RETURN(*get.mutable_name(), RunName(c.params));
                    FT_ASSIGN_OR_RETURN(v1::Run run, runs->GetRun(get));
-                   return RunJson(run, cas);
+                   int64_t budget = kDatasetInputBytesPerResponse;
+                   FT_ASSIGN_OR_RETURN(json inputs, DatasetInputs(run, cas, &budget));
+                   return RunJson(run, std::move(inputs));
                  }});
   if (cas != nullptr) {
     // mlflow.log_input: each dataset's MLflow record (name, digest,
@@ -513,9 +535,10 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                    }));
                    return json::object();
                  }});
-  out.push_back(
-      {"POST", "/api/2.0/mlflow/runs/search", Access::kRead, ProjectRule::kList, nullptr,
-       [runs, experiments, page_token_key](DoorCall& c) { return SearchRuns(runs, experiments, page_token_key, c); }});
+  out.push_back({"POST", "/api/2.0/mlflow/runs/search", Access::kRead, ProjectRule::kList, nullptr,
+                 [runs, experiments, cas, page_token_key](DoorCall& c) {
+                   return SearchRuns(runs, experiments, cas, page_token_key, c);
+                 }});
   out.push_back({"GET", "/api/2.0/mlflow/metrics/get-history", Access::kRead, ProjectRule::kFields, by_run,
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    v1::ListMetricHistoryRequest req;

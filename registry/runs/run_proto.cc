@@ -181,22 +181,27 @@ absl::StatusOr<v1::Run> LoadRun(RunStore* store, const RunRow& row, bool edges) 
   for (const auto& [k, v] : params) (*p.mutable_params())[k] = v;
   FT_ASSIGN_OR_RETURN(std::vector<MetricRow> latest, store->LatestMetrics(row.run_id));
   for (const MetricRow& m : latest) *p.add_latest_metrics() = MetricProto(m);
-  if (edges) {
-    std::string self = RunName(row.run_id);
-    FT_ASSIGN_OR_RETURN(std::vector<EdgeRow> rows, store->EdgesOf(self));
-    for (const EdgeRow& e : rows) {
-      if (e.subject == self && e.predicate == "used") {
-        v1::RunEdge* in = p.add_inputs();
-        in->set_role(e.role);
-        *in->mutable_artifact() = ArtifactFromNode(e.object);
-      } else if (e.object == self && e.predicate == "wasGeneratedBy") {
-        v1::RunEdge* out = p.add_outputs();
-        out->set_role(e.role);
-        *out->mutable_artifact() = ArtifactFromNode(e.subject);
-      }
+  if (edges) FT_RETURN_IF_ERROR(LoadRunEdges(store, &p));
+  return p;
+}
+
+absl::Status LoadRunEdges(RunStore* store, v1::Run* run) {
+  run->clear_inputs();
+  run->clear_outputs();
+  const std::string& self = run->name();
+  FT_ASSIGN_OR_RETURN(std::vector<EdgeRow> rows, store->EdgesOf(self));
+  for (const EdgeRow& e : rows) {
+    if (e.subject == self && e.predicate == "used") {
+      v1::RunEdge* in = run->add_inputs();
+      in->set_role(e.role);
+      *in->mutable_artifact() = ArtifactFromNode(e.object);
+    } else if (e.object == self && e.predicate == "wasGeneratedBy") {
+      v1::RunEdge* out = run->add_outputs();
+      out->set_role(e.role);
+      *out->mutable_artifact() = ArtifactFromNode(e.subject);
     }
   }
-  return p;
+  return absl::OkStatus();
 }
 
 }  // namespace fairtrace

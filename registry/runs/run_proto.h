@@ -1,6 +1,6 @@
 // Runs between their stored rows (store/run_store.h) and fairtrace.v1.Run:
 // names, enums, the JSON texts of seeds/code/environment, lineage nodes.
-// Pure except LoadRun, which reads params, latest metrics and edges.
+// Pure except LoadRun and LoadRunEdges, which read the store.
 // Thread-safe.
 #pragma once
 
@@ -36,5 +36,7 @@ v1::Metric MetricProto(const MetricRow& m);
 v1::Run RunProto(const RunRow& row);
 // RunProto plus params and latest metrics; with `edges`, inputs and outputs.
 absl::StatusOr<v1::Run> LoadRun(RunStore* store, const RunRow& row, bool edges);
+// Replaces run->inputs and outputs with the run's edges (run->name() set).
+absl::Status LoadRunEdges(RunStore* store, v1::Run* run);
 
 }  // namespace fairtrace

@@ -409,6 +409,11 @@ absl::StatusOr<v1::Run> RunRegistry::GetRun(const v1::GetRunRequest& req) {
   return Load(id);
 }
 
+absl::Status RunRegistry::AddEdges(v1::Run* run) {
+  FT_RETURN_IF_ERROR(ParseRunName(run->name()).status());
+  return LoadRunEdges(runs_, run);
+}
+
 absl::StatusOr<v1::ListRunsResponse> RunRegistry::ListRuns(const v1::ListRunsRequest& req, const ProjectScope& scope) {
   if (req.page_size() < 0) return InvalidField("page_size", "must not be negative");
   int page = req.page_size() == 0 ? limits_.default_page : std::min(req.page_size(), limits_.max_page);

@@ -87,9 +87,12 @@ class RunRegistry {
 
   absl::StatusOr<v1::Run> CreateRun(const CallContext& ctx, const v1::CreateRunRequest& req);
   absl::StatusOr<v1::Run> GetRun(const v1::GetRunRequest& req);
-  // Only runs in `scope`'s projects.
+  // Only runs in `scope`'s projects. Listed runs carry no inputs or
+  // outputs (AddEdges fills them).
   absl::StatusOr<v1::ListRunsResponse> ListRuns(const v1::ListRunsRequest& req,
                                                 const ProjectScope& scope = ProjectScope::All());
+  // Fills the inputs and outputs of a run from ListRuns, as GetRun has them.
+  absl::Status AddEdges(v1::Run* run);
   absl::StatusOr<v1::Run> UpdateRun(const CallContext& ctx, const v1::UpdateRunRequest& req);
   absl::StatusOr<v1::LogParamsResponse> LogParams(const CallContext& ctx, const v1::LogParamsRequest& req);
   absl::StatusOr<v1::LogMetricsResponse> LogMetrics(const CallContext& ctx, const v1::LogMetricsRequest& req);

@@ -76,6 +76,9 @@ class RunsThroughTheRealClient(DoorTestCase):
         got = self.client.get_run(run.info.run_id).inputs.dataset_inputs
         self.assertEqual([(d.dataset.name, d.dataset.digest) for d in got], [("leaf areas", dataset.digest)])
         self.assertEqual({t.key: t.value for t in got[0].tags}, {"mlflow.data.context": "training"})
+        # search_runs returns them too, as MLflow's server does.
+        found = self.client.search_runs([run.info.experiment_id])
+        self.assertEqual([[d.dataset.name for d in r.inputs.dataset_inputs] for r in found], [["leaf areas"]])
         # The record is a CAS blob the run used, in fairtrace's own lineage.
         from fairtrace.client import Client
         edges = Client(self.door.grpc).get_run(f"runs/{run.info.run_id}").inputs
