@@ -1,6 +1,6 @@
 // The MLflow runs endpoints (docs/mlflow-door.md, "Runs"): create, get,
-// update, search, log-parameter, log-metric, log-batch, set-tag, delete-tag and
-// metrics/get-history, over RunRegistry. An MLflow run is a fairtrace run
+// update, search, log-parameter, log-metric, log-batch, set-tag, delete-tag,
+// metrics/get-history and artifacts/list, over RunRegistry. An MLflow run is a fairtrace run
 // (the same 32-hex id); its experiment is "experiments/{id}" in the run's
 // `experiment` field and its project the experiment's.
 #include <algorithm>
@@ -539,6 +539,33 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
                  [runs, experiments, cas, page_token_key](DoorCall& c) {
                    return SearchRuns(runs, experiments, cas, page_token_key, c);
                  }});
+  if (deps.artifacts != nullptr) {
+    // The tracking API's own listing of a run's artifacts (MLflow's UI and
+    // older clients call it): one level, paths from the run's root.
+    out.push_back(
+        {"GET", "/api/2.0/mlflow/artifacts/list", Access::kRead, ProjectRule::kFields, by_run,
+         [runs, artifacts = deps.artifacts](DoorCall& c) -> absl::StatusOr<json> {
+           v1::GetRunRequest get;
+           FT_ASSIGN_OR_RETURN(*get.mutable_name(), RunName(c.params));
+           FT_ASSIGN_OR_RETURN(std::string path, TextParam(c.params, "path", false));
+           FT_RETURN_IF_ERROR(RunArtifacts::CheckPath(path, /*allow_root=*/true));
+           FT_ASSIGN_OR_RETURN(v1::Run run, runs->GetRun(get));
+           const std::string id = run.name().substr(5);
+           FT_ASSIGN_OR_RETURN(std::vector<RunArtifacts::Entry> entries, artifacts->List(id, path));
+           json files = json::array();
+           for (const RunArtifacts::Entry& e : entries) {
+             json f = {{"path", path.empty() ? e.name : absl::StrCat(path, "/", e.name)}, {"is_dir", e.is_dir}};
+             if (!e.is_dir) {
+               f["file_size"] = e.digest.size_bytes;
+               f["fairtrace_sha256"] = e.digest.sha256;
+             }
+             files.push_back(std::move(f));
+           }
+           json res = {{"root_uri", absl::StrCat("mlflow-artifacts:/", ExperimentIdOf(run), "/", id, "/artifacts")}};
+           if (!files.empty()) res["files"] = std::move(files);
+           return res;
+         }});
+  }
   out.push_back({"GET", "/api/2.0/mlflow/metrics/get-history", Access::kRead, ProjectRule::kFields, by_run,
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
                    v1::ListMetricHistoryRequest req;

@@ -59,6 +59,15 @@ class ArtifactsThroughTheRealClient(DoorTestCase):
         self.assertEqual(weights["fairtrace_sha256"], hashlib.sha256(files["weights.bin"]).hexdigest())
         r = requests.get(f"{base}/{folder}/weights.bin")
         self.assertEqual(r.headers["ETag"], f'"sha256:{weights["fairtrace_sha256"]}"')
+        # The tracking API's own listing (MLflow's UI calls it): paths from the run's root.
+        tracking = requests.get(f"{self.door.uri}/api/2.0/mlflow/artifacts/list",
+                                params={"run_id": run_id, "path": "plots"}).json()
+        self.assertEqual(tracking["root_uri"], f"mlflow-artifacts:/{folder}")
+        self.assertEqual([(f["path"], f["is_dir"]) for f in tracking["files"]],
+                         [("plots/loss.svg", False), ("plots/roc", True)])
+        for bad in ("../x", "/etc"):
+            r = requests.get(f"{self.door.uri}/api/2.0/mlflow/artifacts/list", params={"run_id": run_id, "path": bad})
+            self.assertEqual((r.status_code, r.json()["error_code"]), (400, "INVALID_PARAMETER_VALUE"), bad)
         # An ended run's folder is final, like its params and metrics.
         with self.assertRaises(requests.exceptions.HTTPError) as err:  # the client's artifact error
             self.client.log_text(run_id, "late", "late.txt")
