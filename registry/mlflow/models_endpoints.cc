@@ -26,7 +26,6 @@
 #include "registry/mlflow/mlflow_params.h"
 #include "registry/mlflow/run_search.h"
 #include "registry/mlflow/version_search.h"
-#include "registry/models/alias_name.h"
 
 namespace fairtrace::mlflow {
 
@@ -499,8 +498,10 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                    FT_ASSIGN_OR_RETURN(std::string model, names.Model(c.params));
                    FT_ASSIGN_OR_RETURN(std::string alias, TextParam(c.params, "alias", true));
                    FT_ASSIGN_OR_RETURN(v1::RegisteredModel m, GetModel(models, model));
-                   // "12" is no alias (it would read as version 12 below).
-                   if (!IsAliasName(alias)) {
+                   // Resolved through the model's alias map, not "versions/{alias}":
+                   // an alias may be digits only ("12"), as with MLflow's "@12".
+                   auto found = m.aliases().find(alias);
+                   if (found == m.aliases().end()) {
                      return ErrorBuilder(
                                 absl::StatusCode::kNotFound,
                                 absl::StrCat("Registered model alias ", text::ClipText(alias, 100), " not found."))
@@ -508,7 +509,7 @@ std::vector<Endpoint> ModelEndpoints(const DoorDependencies& deps, const std::st
                          .Build();
                    }
                    v1::GetModelVersionRequest get;
-                   get.set_name(absl::StrCat(model, "/versions/", alias));
+                   get.set_name(absl::StrCat(model, "/versions/", found->second));
                    FT_ASSIGN_OR_RETURN(v1::ModelVersion v, models->GetModelVersion(get));
                    return json{{"model_version", VersionJson(v, MlflowName(m))}};
                  }});

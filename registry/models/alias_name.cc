@@ -24,15 +24,12 @@ bool IsAliasName(absl::string_view alias) {
   static const RE2* const kAlias = new RE2("[\\pL\\pN_-]+");
   if (alias.empty() || alias.size() > 4 * kMaxCodePoints) return false;
   if (!text::IsValidUtf8(alias) || text::CodePointCount(alias) > kMaxCodePoints) return false;
-  if (AllAsciiDigits(alias)) return false;
   return RE2::FullMatch(re2::StringPiece(alias.data(), alias.size()), *kAlias);
 }
 
 absl::Status CheckNewAlias(absl::string_view alias, absl::string_view field) {
   if (!IsAliasName(alias)) {
-    return InvalidField(field,
-                        "1-255 letters, digits, '_' or '-' (MLflow's rule), not digits only"
-                        " (that names a version)");
+    return InvalidField(field, "1-255 letters, digits, '_' or '-' (MLflow's rule)");
   }
   if (absl::EqualsIgnoreCase(alias, "latest")) return InvalidField(field, "\"latest\" is reserved (MLflow's rule)");
   if ((alias[0] == 'v' || alias[0] == 'V') && alias.size() > 1 && AllAsciiDigits(alias.substr(1))) {

@@ -12,8 +12,9 @@ namespace fairtrace {
 
 // True when `alias` can name an alias: valid UTF-8, 1-255 code points, each
 // a letter or digit of any script (Unicode categories L and N), '_' or '-'
-// (MLflow's `^[\w\-]*$`), and not ASCII digits only (those name a version
-// number in "models/{model}/versions/{n}"). Used wherever an alias is read.
+// (MLflow's `^[\w\-]*$`). Digits only are allowed, as by MLflow: such an
+// alias is read through alias fields (MLflow's "@12"), since
+// "models/{model}/versions/12" names version 12. Used wherever an alias is read.
 bool IsAliasName(absl::string_view alias);
 
 // OK when `alias` may be set: IsAliasName, and not reserved by MLflow

@@ -361,7 +361,15 @@ TEST_F(ModelMutableFieldsTest, AliasesMoveResolveAndDelete) {
   ASSERT_OK(registry_->SetModelAlias(ctx_, set).status());
   ASSERT_OK_AND_ASSIGN(v1::ModelVersion best, Version("Best_\xC3\xA9t\xC3\xA9-2024"));
   EXPECT_EQ(best.version(), 1);
-  EXPECT_THAT(Version("0001"), StatusIs(absl::StatusCode::kInvalidArgument));  // neither a number nor an alias
+  // Digits only: an alias too (MLflow's "@12"), set and resolved through
+  // the alias fields; in a version name, a number is the version.
+  set.set_alias("2");
+  ASSERT_OK_AND_ASSIGN(m, registry_->SetModelAlias(ctx_, set));
+  EXPECT_EQ(m.aliases().at("2"), 1);
+  ASSERT_OK_AND_ASSIGN(v1::ModelVersion two, Version("2"));
+  EXPECT_EQ(two.version(), 2);
+  // "002" is no canonical number, so it names an alias (there is none).
+  EXPECT_THAT(Version("002"), StatusIs(absl::StatusCode::kNotFound, HasSubstr("no alias")));
   v1::DeleteModelAliasRequest del;
   del.set_name("models/m");
   del.set_alias("champion");

@@ -118,9 +118,13 @@ class ModelsThroughTheRealClient(DoorTestCase):
         self.client.set_registered_model_alias(name, "Champion_\u00e9t\u00e9", "1")
         self.client.set_registered_model_alias(name, "next-2024", "2")
         self.assertEqual(self.client.get_model_version_by_alias(name, "next-2024").version, "2")
-        for reserved in ("latest", "V2", "12", "a b"):
+        for reserved in ("latest", "V2", "a b"):
             self.assertEqual(self.code(self.client.set_registered_model_alias, name, reserved, "1"),
                              "INVALID_PARAMETER_VALUE", reserved)
+        # An alias of digits only, as MLflow allows: "@2" is version 1, "/2" version 2.
+        self.client.set_registered_model_alias(name, "2", "1")
+        self.assertEqual(self.client.get_model_version_by_alias(name, "2").version, "1")
+        self.assertEqual(self.client.get_model_version(name, "2").version, "2")
         self.assertEqual(self.code(self.client.get_model_version_by_alias, name, "1"), "RESOURCE_DOES_NOT_EXIST")
         np.testing.assert_array_equal(mlflow.pyfunc.load_model(f"models:/{name}@next-2024").predict(X),
                                       mlflow.pyfunc.load_model(f"models:/{name}/2").predict(X))
