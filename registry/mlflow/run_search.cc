@@ -37,6 +37,7 @@ std::optional<Entity> EntityOf(absl::string_view word) {
   if (w == "param" || w == "params" || w == "parameter" || w == "parameters") return Entity::kParam;
   if (w == "tag" || w == "tags") return Entity::kTag;
   if (w == "attribute" || w == "attributes" || w == "attr" || w == "run") return Entity::kAttribute;
+  if (w == "dataset" || w == "datasets") return Entity::kDataset;
   return std::nullopt;
 }
 
@@ -44,6 +45,7 @@ bool IsNumericAttribute(const std::string& key) { return key == "start_time" || 
 bool IsTextAttribute(const std::string& key) {
   return key == "status" || key == "run_name" || key == "user_id" || key == "artifact_uri";
 }
+bool IsDatasetKey(const std::string& key) { return key == "name" || key == "digest" || key == "context"; }
 
 // A cursor over filter or order-by text; errors name `field_` and the
 // position.
@@ -96,13 +98,15 @@ class Scanner {
     const absl::string_view word = s_.substr(start, pos_ - start);
     if (word.empty() || pos_ >= s_.size() || s_[pos_] != '.') {
       pos_ = start;
-      return Error("expected an identifier such as metrics.<key>, params.<key>, tags.<key> or attributes.<name>");
+      return Error(
+          "expected an identifier such as metrics.<key>, params.<key>, tags.<key>, attributes.<name> or "
+          "datasets.<name>");
     }
     std::optional<Entity> entity = EntityOf(word);
     if (!entity) {
       pos_ = start;
-      return Error(absl::StrCat("'", text::ClipText(word, 40),
-                                "' is not metrics, params, tags or attributes (dataset search is not supported)"));
+      return Error(
+          absl::StrCat("'", text::ClipText(word, 40), "' is not metrics, params, tags, attributes or datasets"));
     }
     ++pos_;  // '.'
     std::string key;
@@ -240,6 +244,13 @@ absl::Status CheckClause(RunSearch::Clause& c, const std::variant<std::string, d
       return scan.Error(absl::StrCat("'", text::ClipText(c.key, 40),
                                      "' is not an attribute (run_id, run_name, status, user_id, artifact_uri, "
                                      "start_time, end_time)"));
+    case Entity::kDataset:
+      if (!IsDatasetKey(c.key)) {
+        return scan.Error(
+            absl::StrCat("'", text::ClipText(c.key, 40), "' is not a dataset key (name, digest, context)"));
+      }
+      if (c.op == "IN" || c.op == "NOT IN") return absl::OkStatus();
+      return want_text();
   }
   return absl::OkStatus();
 }
@@ -289,7 +300,9 @@ absl::StatusOr<RunSearch> RunSearch::Parse(absl::string_view filter, const std::
     c.key = std::move(id.second);
     FT_ASSIGN_OR_RETURN(c.op, scan.Operator());
     if (c.op == "IN" || c.op == "NOT IN") {
-      if (c.entity != Entity::kAttribute || c.key != "run_id") return scan.Error("IN compares attributes.run_id only");
+      if (!(c.entity == Entity::kAttribute && c.key == "run_id") && c.entity != Entity::kDataset) {
+        return scan.Error("IN compares attributes.run_id and datasets.<key> only");
+      }
       FT_ASSIGN_OR_RETURN(c.list, scan.List());
       FT_RETURN_IF_ERROR(CheckClause(c, nullptr, scan));
     } else {
@@ -304,6 +317,7 @@ absl::StatusOr<RunSearch> RunSearch::Parse(absl::string_view filter, const std::
     Scanner s(term, "order_by");
     FT_ASSIGN_OR_RETURN(auto id, s.Identifier());
     OrderTerm t{id.first, std::move(id.second), true};
+    if (t.entity == Entity::kDataset) return s.Error("runs are not ordered by datasets");
     if (t.entity == Entity::kAttribute) {
       if (t.key == "created") t.key = "start_time";
       if (t.key != "run_id" && !IsNumericAttribute(t.key) && !IsTextAttribute(t.key)) {
@@ -321,8 +335,33 @@ absl::StatusOr<RunSearch> RunSearch::Parse(absl::string_view filter, const std::
   return out;
 }
 
+bool RunSearch::uses_datasets() const {
+  return std::any_of(clauses_.begin(), clauses_.end(), [](const Clause& c) { return c.entity == Entity::kDataset; });
+}
+
+namespace {
+
+// One text value against a clause of strings: =, !=, LIKE, ILIKE, IN, NOT IN.
+bool TextMatches(const RunSearch::Clause& c, const std::string& v) {
+  if (c.op == "IN" || c.op == "NOT IN") {
+    return (std::find(c.list.begin(), c.list.end(), v) != c.list.end()) == (c.op == "IN");
+  }
+  if (c.pattern) return RE2::FullMatch(v, *c.pattern);
+  return CompareByOp(v, c.op, c.text);
+}
+
+}  // namespace
+
 bool RunSearch::Matches(const RunView& run) const {
   for (const Clause& c : clauses_) {
+    if (c.entity == Entity::kDataset) {
+      // Any of the run's dataset inputs, as MLflow's search does.
+      const bool any = std::any_of(run.datasets.begin(), run.datasets.end(), [&](const RunView::DatasetInput& d) {
+        return TextMatches(c, c.key == "name" ? d.name : c.key == "digest" ? d.digest : d.context);
+      });
+      if (!any) return false;
+      continue;
+    }
     if (c.op == "IN" || c.op == "NOT IN") {
       const bool in = std::find(c.list.begin(), c.list.end(), run.run_id) != c.list.end();
       if (in != (c.op == "IN")) return false;
@@ -334,12 +373,7 @@ bool RunSearch::Matches(const RunView& run) const {
       continue;
     }
     std::optional<std::string> v = TextOf(run, c.entity, c.key);
-    if (!v) return false;
-    if (c.pattern) {
-      if (!RE2::FullMatch(*v, *c.pattern)) return false;
-    } else if (!CompareByOp(*v, c.op, c.text)) {
-      return false;
-    }
+    if (!v || !TextMatches(c, *v)) return false;
   }
   return true;
 }

@@ -5,20 +5,23 @@
 // Filter: clauses joined by AND (any case), each
 //   <entity>.<key> <op> <value>
 // entity: metric(s) | param(s) | parameter(s) | tag(s) | attribute(s) |
-// attr | run; the key bare ([A-Za-z0-9_.-/:]) or quoted with backticks or
-// double quotes. Operators, by entity:
+// attr | run | dataset(s); the key bare ([A-Za-z0-9_.-/:]) or quoted with
+// backticks or double quotes. Operators, by entity:
 //   metrics               = != < <= > >=   against a number
 //   params, tags          = != LIKE ILIKE  against a quoted string
 //   attributes: run_id    = != IN NOT IN   ('a', 'b', …)
 //               status, run_name, user_id, artifact_uri
 //                         = != LIKE ILIKE
 //               start_time, end_time = != < <= > >= against a number (ms)
+//   datasets: name, digest, context
+//                         = != LIKE ILIKE IN NOT IN
 // A run without the metric, param or tag a clause names does not match
-// (as MLflow's SQL join). LIKE uses % and _, case-sensitive; ILIKE folds
+// (as MLflow's SQL join); a dataset clause matches when any of the run's
+// dataset inputs does (context: its tag mlflow.data.context). LIKE uses % and _, case-sensitive; ILIKE folds
 // case. Patterns are matched by RE2 (linear time), never by backtracking,
 // and have at most 16 '%'.
 //
-// Order by: up to 10 terms "<entity>.<key> [ASC|DESC]"; runs without the
+// Order by: up to 10 terms "<entity>.<key> [ASC|DESC]" (not datasets); runs without the
 // value go last in either direction; ties by start_time DESC, then run_id.
 //
 // Errors: INVALID_ARGUMENT naming `filter` or `order_by` and the position,
@@ -55,6 +58,12 @@ struct RunView {
   std::map<std::string, double> metrics;  // latest values
   std::map<std::string, std::string> params;
   std::map<std::string, std::string> tags;
+  // The run's MLflow dataset inputs; filled only for a search that
+  // uses_datasets() (reading them costs a lookup per run).
+  struct DatasetInput {
+    std::string name, digest, context;
+  };
+  std::vector<DatasetInput> datasets;
 };
 
 // `a op b` for op one of = != < <= > >= (false for any other).
@@ -75,7 +84,7 @@ absl::StatusOr<std::shared_ptr<re2::RE2>> MlflowLikePattern(const std::string& p
 
 class RunSearch {
  public:
-  enum class Entity { kMetric, kParam, kTag, kAttribute };
+  enum class Entity { kMetric, kParam, kTag, kAttribute, kDataset };
   struct Clause {
     Entity entity;
     std::string key;
@@ -98,6 +107,8 @@ class RunSearch {
   bool Before(const RunView& a, const RunView& b) const;
 
   const std::vector<Clause>& clauses() const { return clauses_; }
+  // True when a clause compares dataset inputs (RunView::datasets).
+  bool uses_datasets() const;
 
  private:
   std::vector<Clause> clauses_;

@@ -63,17 +63,44 @@ TEST(RunSearchTest, EachEntityComparesAsMlflowDoes) {
   EXPECT_FALSE(Match("params.p LIKE 'aXb*(c)'", odd));
 }
 
+// A dataset clause matches when any of the run's inputs does; a run
+// without inputs matches none (not even !=).
+TEST(RunSearchTest, DatasetClausesMatchAnyInput) {
+  RunView r = MakeRun("d1", 1);
+  r.datasets = {{"leaf areas", "abc123", "training"}, {"weather", "ff00", "eval"}};
+  RunView none = MakeRun("d2", 2);
+  auto s = RunSearch::Parse("datasets.name = 'weather'", {});
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->uses_datasets());
+  EXPECT_FALSE(RunSearch::Parse("params.x = 'y'", {})->uses_datasets());
+  EXPECT_TRUE(Match("datasets.name = 'weather'", r));
+  EXPECT_TRUE(Match("dataset.context = 'training' AND datasets.digest = 'ff00'", r));  // each clause: any input
+  EXPECT_TRUE(Match("datasets.name != 'weather'", r));                                 // 'leaf areas' is not
+  EXPECT_FALSE(Match("datasets.name != 'weather'", none));
+  EXPECT_TRUE(Match("datasets.digest IN ('x', 'abc123')", r));
+  EXPECT_TRUE(Match("datasets.context NOT IN ('training')", r));  // 'eval' is not in it
+  EXPECT_FALSE(Match("datasets.context NOT IN ('training', 'eval')", r));
+  EXPECT_TRUE(Match("datasets.name LIKE 'leaf%'", r));
+  EXPECT_FALSE(Match("datasets.name LIKE 'LEAF%'", r));
+  EXPECT_TRUE(Match("datasets.name ILIKE 'LEAF%'", r));
+  EXPECT_FALSE(Match("datasets.name LIKE '%'", none));
+}
+
 TEST(RunSearchTest, RefusesWhatMlflowRefusesAndSaysWhere) {
   EXPECT_NE(Refusal("metrics.acc > '0.5'").find("expected a number"), std::string::npos);
   EXPECT_NE(Refusal("params.lr = 0.01").find("expected a quoted string"), std::string::npos);
   EXPECT_NE(Refusal("params.lr > '1'").find("not >"), std::string::npos);
   EXPECT_NE(Refusal("metrics.acc LIKE '1'").find("LIKE does not compare numbers"), std::string::npos);
   EXPECT_NE(Refusal("acc > 1").find("expected an identifier"), std::string::npos);
-  EXPECT_NE(Refusal("datasets.name = 'x'").find("not metrics, params"), std::string::npos);
+  EXPECT_NE(Refusal("things.name = 'x'").find("not metrics, params"), std::string::npos);
+  EXPECT_NE(Refusal("datasets.size = 'x'").find("not a dataset key"), std::string::npos);
+  EXPECT_NE(Refusal("datasets.name > 'x'").find("not >"), std::string::npos);
+  EXPECT_NE(Refusal("datasets.name = 1").find("expected a quoted string"), std::string::npos);
+  EXPECT_NE(Refusal("", {"datasets.name"}).find("not ordered by datasets"), std::string::npos);
   EXPECT_NE(Refusal("attributes.color = 'x'").find("not an attribute"), std::string::npos);
   EXPECT_NE(Refusal("metrics.a > 1 OR metrics.b > 1").find("OR is not supported"), std::string::npos);
   EXPECT_NE(Refusal("params.x = 'unterminated").find("unterminated quote"), std::string::npos);
-  EXPECT_NE(Refusal("params.x IN ('a')").find("IN compares attributes.run_id only"), std::string::npos);
+  EXPECT_NE(Refusal("params.x IN ('a')").find("IN compares attributes.run_id and datasets"), std::string::npos);
   EXPECT_NE(Refusal("tags.x = 'a'; DROP TABLE runs; --'").find("expected AND"), std::string::npos);
   EXPECT_NE(Refusal("metrics.acc > 1", {"metrics.acc SIDEWAYS"}).find("order_by"), std::string::npos);
   EXPECT_NE(Refusal("", {"attributes.color"}).find("not an attribute"), std::string::npos);

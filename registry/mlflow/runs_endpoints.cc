@@ -101,8 +101,8 @@ absl::StatusOr<json> DatasetInputs(const v1::Run& run, ContentStore* cas, int64_
     *budget -= e.artifact().blob().size_bytes();
     if (*budget < 0) {
       return ErrorBuilder(absl::StatusCode::kResourceExhausted,
-                          "the dataset inputs of these runs exceed 64 MiB in one response; ask for fewer runs "
-                          "(max_results)")
+                          "the dataset inputs this call reads exceed 64 MiB; ask for fewer runs (max_results) or "
+                          "search fewer experiments")
           .Reason("RESPONSE_TOO_LARGE")
           .Build();
     }
@@ -165,6 +165,26 @@ RunView ViewOf(const v1::Run& run) {
   return v;
 }
 
+// What run search compares of MLflow dataset inputs (DatasetInputs' records).
+std::vector<RunView::DatasetInput> DatasetViews(const json& inputs) {
+  std::vector<RunView::DatasetInput> out;
+  for (const json& input : inputs) {
+    RunView::DatasetInput d;
+    const json& dataset = input.contains("dataset") ? input["dataset"] : json();
+    if (dataset.is_object()) {
+      d.name = dataset.value("name", std::string());
+      d.digest = dataset.value("digest", std::string());
+    }
+    for (const json& tag : input.value("tags", json::array())) {
+      if (tag.is_object() && tag.value("key", std::string()) == "mlflow.data.context") {
+        d.context = tag.value("value", std::string());
+      }
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 constexpr int64_t kSearchDefaultResults = 1000, kSearchMaxResults = 50000;
 constexpr size_t kSearchMaxExperiments = 100;
 constexpr int kSearchMaxScanned = 50000;
@@ -201,6 +221,7 @@ absl::StatusOr<json> SearchRuns(RunRegistry* runs, ExperimentRegistry* experimen
   std::vector<v1::Run> found;
   std::vector<RunView> views;
   int scanned = 0;
+  int64_t scan_budget = kDatasetInputBytesPerResponse;  // descriptors read to filter
   std::set<std::string> seen;
   for (const std::string& id : ids) {
     if (!seen.insert(id).second) continue;
@@ -223,6 +244,11 @@ absl::StatusOr<json> SearchRuns(RunRegistry* runs, ExperimentRegistry* experimen
         const bool deleted = IsDeleted(run);
         if (view == "ALL" ? false : view == "DELETED_ONLY" ? !deleted : deleted) continue;
         RunView v = ViewOf(run);
+        if (search.uses_datasets()) {  // each run's inputs read: only when a clause needs them
+          FT_RETURN_IF_ERROR(runs->AddEdges(&run));
+          FT_ASSIGN_OR_RETURN(json inputs, DatasetInputs(run, cas, &scan_budget));
+          v.datasets = DatasetViews(inputs);
+        }
         if (!search.Matches(v)) continue;
         views.push_back(std::move(v));
         found.push_back(std::move(run));

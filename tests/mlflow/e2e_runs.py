@@ -77,8 +77,23 @@ class RunsThroughTheRealClient(DoorTestCase):
         self.assertEqual([(d.dataset.name, d.dataset.digest) for d in got], [("leaf areas", dataset.digest)])
         self.assertEqual({t.key: t.value for t in got[0].tags}, {"mlflow.data.context": "training"})
         # search_runs returns them too, as MLflow's server does.
-        found = self.client.search_runs([run.info.experiment_id])
-        self.assertEqual([[d.dataset.name for d in r.inputs.dataset_inputs] for r in found], [["leaf areas"]])
+        with mlflow.start_run() as other:
+            mlflow.log_input(mlflow.data.from_pandas(frame.head(1), name="one leaf"), context="eval")
+        with mlflow.start_run():
+            pass  # no inputs
+        found = self.client.search_runs([run.info.experiment_id], order_by=["attributes.start_time ASC"])
+        self.assertEqual([[d.dataset.name for d in r.inputs.dataset_inputs] for r in found],
+                         [["leaf areas"], ["one leaf"], []])
+        # MLflow's dataset clauses: any of a run's inputs matches.
+        ids = lambda f: [r.info.run_id for r in self.client.search_runs([run.info.experiment_id], f)]  # noqa: E731
+        self.assertEqual(ids("datasets.name = 'leaf areas'"), [run.info.run_id])
+        self.assertEqual(ids("dataset.context = 'eval'"), [other.info.run_id])
+        self.assertEqual(ids(f"datasets.digest IN ('nothing', '{dataset.digest}')"), [run.info.run_id])
+        self.assertEqual(sorted(ids("datasets.name ILIKE '%LEAF%'")), sorted([run.info.run_id, other.info.run_id]))
+        for bad in ("datasets.size = '1'", "datasets.name > 'a'"):
+            with self.assertRaises(MlflowException) as err:
+                self.client.search_runs([run.info.experiment_id], bad)
+            self.assertEqual(err.exception.error_code, "INVALID_PARAMETER_VALUE", bad)
         # The record is a CAS blob the run used, in fairtrace's own lineage.
         from fairtrace.client import Client
         edges = Client(self.door.grpc).get_run(f"runs/{run.info.run_id}").inputs
