@@ -155,8 +155,21 @@ TEST_F(CliTest, ModelsRegisterExportAndRefusals) {
   auto del = Cli({"models", "delete", "leaf-segmenter"});
   EXPECT_EQ(del.exit_code, 1);
   EXPECT_THAT(del.err, HasSubstr("force"));
-  auto forced = Cli({"models", "delete", "leaf-segmenter", "--force"});
-  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+  // A version's soft delete: hidden from get and list unless asked for.
+  auto vdel = Cli({"models", "versions", "delete", "leaf-segmenter", "1"});
+  ASSERT_EQ(vdel.exit_code, 0) << vdel.err;
+  EXPECT_THAT(vdel.out, HasSubstr("deleted: "));
+  EXPECT_EQ(Cli({"models", "versions", "get", "leaf-segmenter", "1"}).exit_code, 1);
+  auto shown = Cli({"--json", "models", "versions", "get", "leaf-segmenter", "1", "--show-deleted"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_TRUE(nlohmann::json::parse(shown.out).contains("delete_time"));
+  EXPECT_EQ(Cli({"--json", "models", "versions", "list", "leaf-segmenter"}).out, "");
+  EXPECT_NE(Cli({"--json", "models", "versions", "list", "leaf-segmenter", "--show-deleted"}).out, "");
+  auto again_del = Cli({"models", "versions", "delete", "leaf-segmenter", "1"});
+  EXPECT_EQ(again_del.exit_code, 1);
+  EXPECT_THAT(again_del.err, HasSubstr("no model version"));
+  // With its only version deleted, the model deletes without --force.
+  EXPECT_EQ(Cli({"models", "delete", "leaf-segmenter"}).exit_code, 0);
   auto list = Cli({"--json", "models", "list"});
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_EQ(list.out, "");  // deleted models are hidden
