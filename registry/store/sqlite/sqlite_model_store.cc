@@ -2,6 +2,7 @@
 // ids and server secrets. Same rules as sqlite_store.cc: bound parameters
 // only, writes in BEGIN IMMEDIATE with their audit record.
 #include "registry/store/sqlite/sqlite_model_store.h"
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
