@@ -27,6 +27,8 @@ bool IsAliasName(absl::string_view alias) {
   return RE2::FullMatch(re2::StringPiece(alias.data(), alias.size()), *kAlias);
 }
 
+bool IsAliasInVersionName(absl::string_view segment) { return IsAliasName(segment) && !AllAsciiDigits(segment); }
+
 absl::Status CheckNewAlias(absl::string_view alias, absl::string_view field) {
   if (!IsAliasName(alias)) {
     return InvalidField(field, "1-255 letters, digits, '_' or '-' (MLflow's rule)");

@@ -41,6 +41,16 @@ TEST(AliasName, RefusesWhatMlflowRefuses) {
   EXPECT_FALSE(IsAliasName(long_cjk));
 }
 
+TEST(AliasName, DigitsOnlyAreAnAliasOutsideVersionNames) {
+  for (const char* a : {"12", "012", "99999999999999999999"}) {
+    EXPECT_TRUE(IsAliasName(a)) << a;
+    EXPECT_FALSE(IsAliasInVersionName(a)) << a;
+  }
+  EXPECT_TRUE(IsAliasInVersionName("champion"));
+  EXPECT_TRUE(IsAliasInVersionName("v12"));
+  EXPECT_FALSE(IsAliasInVersionName("a b"));
+}
+
 TEST(AliasName, ReservedNamesStillNameOldAliasesButCannotBeSet) {
   for (const char* a : {"latest", "LATEST", "Latest", "v1", "V12", "v007"}) {
     EXPECT_TRUE(IsAliasName(a)) << a;  // one set before the rule can still be read or deleted

@@ -47,7 +47,7 @@ absl::StatusOr<VersionRef> ParseVersionName(absl::string_view name, absl::string
   VersionRef ref;
   bool ok = parts.size() == 4 && parts[0] == "models" && IsValidResourceId(parts[1]) && parts[2] == "versions";
   if (ok && !ParseCanonicalInt(parts[3], &ref.version)) {
-    ok = IsAliasName(parts[3]);
+    ok = IsAliasInVersionName(parts[3]);
     ref.alias = std::string(parts[3]);
   } else if (ok) {
     ok = ref.version > 0;
