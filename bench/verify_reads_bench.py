@@ -2,8 +2,9 @@
 (docs/audit-log.md, "--reads"; docs/benchmarks.md): a real server with a
 dataset version of ITEMS items, RUNS runs of 20 params and 100 metric points
 each, and a model with a version per run; the C++ CLI's `--deep` and
-`--deep --reads` are each timed three times (wall clock, the CLI and the
-server on the same 2 cores).
+`--deep --reads`, and the Python client's `Audit.verify(reads=True)`, are
+each timed three times (wall clock, the client and the server on the same
+2 cores).
 
 Usage (from the checkout, after scripts/build.sh):
   PYTHONPATH=build/python /usr/bin/python3 bench/verify_reads_bench.py [ITEMS] [RUNS]
@@ -70,12 +71,21 @@ def main():
 
         deep, out = timed("--deep")
         reads, rout = timed("--deep", "--reads")
+        python_reads = []  # the Python client's Audit.verify(reads=True)
+        with fairtrace.Client(address) as c:
+            for _ in range(3):
+                start = time.perf_counter()
+                result = c.audit.verify(state_dir="", reads=True)
+                python_reads.append(time.perf_counter() - start)
+                if result.state_findings or result.reads_compared != rout["reads"]["resources"]:
+                    raise RuntimeError("the Python verify disagrees with the CLI's")
         print(f"registry: {out['resources_checked']} resources ({items} dataset items, {runs} runs), "
               f"{out['records']} records")
         print("--deep          " + " / ".join(f"{s:.2f} s" for s in deep))
         print("--deep --reads  " + " / ".join(f"{s:.2f} s" for s in reads)
               + f"  ({rout['reads']['resources']} resources, {rout['reads']['fields']} fields compared, "
               f"findings {len(rout['state_findings'])})")
+        print("Python verify(reads=True)  " + " / ".join(f"{s:.2f} s" for s in python_reads))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
