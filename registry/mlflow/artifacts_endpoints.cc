@@ -128,21 +128,6 @@ void SendBlob(ContentStore* cas, const Digest& d, httplib::Response& res) {
                            });
 }
 
-json FilesJson(const std::vector<RunArtifacts::Entry>& entries) {
-  json files = json::array();
-  for (const RunArtifacts::Entry& e : entries) {
-    json f = {{"path", e.name}, {"is_dir", e.is_dir}};
-    if (!e.is_dir) {
-      f["file_size"] = e.digest.size_bytes;
-      f["fairtrace_sha256"] = e.digest.sha256;
-    }
-    files.push_back(std::move(f));
-  }
-  json out = json::object();
-  if (!files.empty()) out["files"] = std::move(files);
-  return out;
-}
-
 // The location, with its run checked to be in the experiment it names
 // (another experiment's folder of the run does not exist).
 absl::StatusOr<Location> Resolve(RunRegistry* runs, const json& p, bool in_path) {
@@ -164,6 +149,21 @@ absl::StatusOr<Location> Resolve(RunRegistry* runs, const json& p, bool in_path)
 }
 
 }  // namespace
+
+json ArtifactFilesJson(const std::vector<RunArtifacts::Entry>& entries, const std::string& dir) {
+  json files = json::array();
+  for (const RunArtifacts::Entry& e : entries) {
+    json f = {{"path", dir.empty() ? e.name : absl::StrCat(dir, "/", e.name)}, {"is_dir", e.is_dir}};
+    if (!e.is_dir) {
+      f["file_size"] = e.digest.size_bytes;
+      f["fairtrace_sha256"] = e.digest.sha256;
+    }
+    files.push_back(std::move(f));
+  }
+  json out = json::object();
+  if (!files.empty()) out["files"] = std::move(files);
+  return out;
+}
 
 std::vector<Endpoint> ArtifactEndpoints(const DoorDependencies& deps, size_t max_artifact_bytes) {
   RunArtifacts* artifacts = deps.artifacts;
@@ -244,11 +244,11 @@ std::vector<Endpoint> ArtifactEndpoints(const DoorDependencies& deps, size_t max
                    FT_ASSIGN_OR_RETURN(std::string text, LocationText(c.params, false));
                    if (std::optional<VersionLocation> v = ParseVersionLocation(text); v && models != nullptr) {
                      FT_ASSIGN_OR_RETURN(std::vector<ArtifactRow> files, VersionFiles(models, artifacts->cas(), *v));
-                     return FilesJson(RunArtifacts::Level(files, v->path));
+                     return ArtifactFilesJson(RunArtifacts::Level(files, v->path));
                    }
                    FT_ASSIGN_OR_RETURN(Location loc, Resolve(runs, c.params, false));
                    FT_ASSIGN_OR_RETURN(std::vector<RunArtifacts::Entry> entries, artifacts->List(loc.run_id, loc.path));
-                   return FilesJson(entries);
+                   return ArtifactFilesJson(entries);
                  }});
   return out;
 }

@@ -142,6 +142,12 @@ absl::StatusOr<std::vector<ProjectTarget>> ActOnTarget(Store* store, const std::
 // absent or "" means default), as the create's one target.
 absl::StatusOr<std::vector<ProjectTarget>> CreateInTaggedProject(const nlohmann::json& params);
 
+// One level of a folder as MLflow's file list ({"files": [{"path",
+// "is_dir", "file_size", "fairtrace_sha256"}]}, no "files" when empty).
+// Paths are the entries' names, or "{dir}/{name}" when `dir` is given (the
+// tracking API's artifacts/list names them from the run's root).
+nlohmann::json ArtifactFilesJson(const std::vector<RunArtifacts::Entry>& entries, const std::string& dir = "");
+
 // The experiments endpoints (experiments_endpoints.cc).
 std::vector<Endpoint> ExperimentEndpoints(const DoorDependencies& deps, const std::string& page_token_key);
 // The artifact proxy (artifacts_endpoints.cc).

@@ -17,12 +17,13 @@
 //                         = != LIKE ILIKE IN NOT IN
 // A run without the metric, param or tag a clause names does not match
 // (as MLflow's SQL join); a dataset clause matches when any of the run's
-// dataset inputs does (context: its tag mlflow.data.context). LIKE uses % and _, case-sensitive; ILIKE folds
-// case. Patterns are matched by RE2 (linear time), never by backtracking,
-// and have at most 16 '%'.
+// dataset inputs does (context: its tag mlflow.data.context). LIKE uses %
+// and _, case-sensitive; ILIKE folds case. Patterns are matched by RE2
+// (linear time), never by backtracking, and have at most 16 '%'.
 //
-// Order by: up to 10 terms "<entity>.<key> [ASC|DESC]" (not datasets); runs without the
-// value go last in either direction; ties by start_time DESC, then run_id.
+// Order by: up to 10 terms "<entity>.<key> [ASC|DESC]" (not datasets); runs
+// without the value go last in either direction; ties by start_time DESC,
+// then run_id.
 //
 // Errors: INVALID_ARGUMENT naming `filter` or `order_by` and the position,
 // for syntax, unknown entities or attributes, operators an entity does not

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -170,7 +171,7 @@ std::vector<RunView::DatasetInput> DatasetViews(const json& inputs) {
   std::vector<RunView::DatasetInput> out;
   for (const json& input : inputs) {
     RunView::DatasetInput d;
-    const json& dataset = input.contains("dataset") ? input["dataset"] : json();
+    const json dataset = input.value("dataset", json::object());
     if (dataset.is_object()) {
       d.name = dataset.value("name", std::string());
       d.digest = dataset.value("digest", std::string());
@@ -220,6 +221,7 @@ absl::StatusOr<json> SearchRuns(RunRegistry* runs, ExperimentRegistry* experimen
 
   std::vector<v1::Run> found;
   std::vector<RunView> views;
+  std::vector<std::optional<json>> found_inputs;  // read while filtering (a datasets clause), else later
   int scanned = 0;
   int64_t scan_budget = kDatasetInputBytesPerResponse;  // descriptors read to filter
   std::set<std::string> seen;
@@ -244,14 +246,16 @@ absl::StatusOr<json> SearchRuns(RunRegistry* runs, ExperimentRegistry* experimen
         const bool deleted = IsDeleted(run);
         if (view == "ALL" ? false : view == "DELETED_ONLY" ? !deleted : deleted) continue;
         RunView v = ViewOf(run);
+        std::optional<json> inputs;
         if (search.uses_datasets()) {  // each run's inputs read: only when a clause needs them
           FT_RETURN_IF_ERROR(runs->AddEdges(&run));
-          FT_ASSIGN_OR_RETURN(json inputs, DatasetInputs(run, cas, &scan_budget));
-          v.datasets = DatasetViews(inputs);
+          FT_ASSIGN_OR_RETURN(inputs, DatasetInputs(run, cas, &scan_budget));
+          v.datasets = DatasetViews(*inputs);
         }
         if (!search.Matches(v)) continue;
         views.push_back(std::move(v));
         found.push_back(std::move(run));
+        found_inputs.push_back(std::move(inputs));
       }
       list.set_page_token(page.next_page_token());
     } while (!list.page_token().empty());
@@ -263,9 +267,12 @@ absl::StatusOr<json> SearchRuns(RunRegistry* runs, ExperimentRegistry* experimen
   const size_t end = std::min(order.size(), offset + static_cast<size_t>(max_results));
   int64_t budget = kDatasetInputBytesPerResponse;
   for (size_t i = offset; i < end; ++i) {
-    FT_RETURN_IF_ERROR(runs->AddEdges(&found[order[i]]));  // listed without them
-    FT_ASSIGN_OR_RETURN(json inputs, DatasetInputs(found[order[i]], cas, &budget));
-    list.push_back(std::move(RunJson(found[order[i]], std::move(inputs))["run"]));
+    std::optional<json>& inputs = found_inputs[order[i]];
+    if (!inputs) {
+      FT_RETURN_IF_ERROR(runs->AddEdges(&found[order[i]]));  // listed without them
+      FT_ASSIGN_OR_RETURN(inputs, DatasetInputs(found[order[i]], cas, &budget));
+    }
+    list.push_back(std::move(RunJson(found[order[i]], *std::move(inputs))["run"]));
   }
   json out = json::object();
   if (!list.empty()) out["runs"] = std::move(list);
@@ -568,29 +575,19 @@ std::vector<Endpoint> RunEndpoints(const DoorDependencies& deps, const std::stri
   if (deps.artifacts != nullptr) {
     // The tracking API's own listing of a run's artifacts (MLflow's UI and
     // older clients call it): one level, paths from the run's root.
-    out.push_back(
-        {"GET", "/api/2.0/mlflow/artifacts/list", Access::kRead, ProjectRule::kFields, by_run,
-         [runs, artifacts = deps.artifacts](DoorCall& c) -> absl::StatusOr<json> {
-           v1::GetRunRequest get;
-           FT_ASSIGN_OR_RETURN(*get.mutable_name(), RunName(c.params));
-           FT_ASSIGN_OR_RETURN(std::string path, TextParam(c.params, "path", false));
-           FT_RETURN_IF_ERROR(RunArtifacts::CheckPath(path, /*allow_root=*/true));
-           FT_ASSIGN_OR_RETURN(v1::Run run, runs->GetRun(get));
-           const std::string id = run.name().substr(5);
-           FT_ASSIGN_OR_RETURN(std::vector<RunArtifacts::Entry> entries, artifacts->List(id, path));
-           json files = json::array();
-           for (const RunArtifacts::Entry& e : entries) {
-             json f = {{"path", path.empty() ? e.name : absl::StrCat(path, "/", e.name)}, {"is_dir", e.is_dir}};
-             if (!e.is_dir) {
-               f["file_size"] = e.digest.size_bytes;
-               f["fairtrace_sha256"] = e.digest.sha256;
-             }
-             files.push_back(std::move(f));
-           }
-           json res = {{"root_uri", absl::StrCat("mlflow-artifacts:/", ExperimentIdOf(run), "/", id, "/artifacts")}};
-           if (!files.empty()) res["files"] = std::move(files);
-           return res;
-         }});
+    out.push_back({"GET", "/api/2.0/mlflow/artifacts/list", Access::kRead, ProjectRule::kFields, by_run,
+                   [runs, artifacts = deps.artifacts](DoorCall& c) -> absl::StatusOr<json> {
+                     v1::GetRunRequest get;
+                     FT_ASSIGN_OR_RETURN(*get.mutable_name(), RunName(c.params));
+                     FT_ASSIGN_OR_RETURN(std::string path, TextParam(c.params, "path", false));
+                     FT_RETURN_IF_ERROR(RunArtifacts::CheckPath(path, /*allow_root=*/true));
+                     FT_ASSIGN_OR_RETURN(v1::Run run, runs->GetRun(get));
+                     const std::string id = run.name().substr(5);
+                     FT_ASSIGN_OR_RETURN(std::vector<RunArtifacts::Entry> entries, artifacts->List(id, path));
+                     json res = ArtifactFilesJson(entries, path);
+                     res["root_uri"] = absl::StrCat("mlflow-artifacts:/", ExperimentIdOf(run), "/", id, "/artifacts");
+                     return res;
+                   }});
   }
   out.push_back({"GET", "/api/2.0/mlflow/metrics/get-history", Access::kRead, ProjectRule::kFields, by_run,
                  [runs](DoorCall& c) -> absl::StatusOr<json> {
